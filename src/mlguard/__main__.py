@@ -1,0 +1,5 @@
+"""Run mlguard as ``python -m mlguard``."""
+
+from mlguard.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Per-file analyzers: each reads one kind of file into small typed facts."""

@@ -1,0 +1,113 @@
+"""Jupyter notebooks -> code cells as one Python source with a line map, plus outputs.
+
+Magics (``%``/``!`` lines and ``%%`` cell magics) are replaced by blank lines so the
+remaining code parses and line numbers stay aligned. Lines map back to the line of the
+notebook file where the cell's source appears (nbformat writes one source line per line).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class NotebookFacts:
+    source: str
+    line_map: tuple[int, ...]
+    outputs: tuple[tuple[str, int], ...]
+    outputs_present: bool
+    error: str = ""
+
+    def file_line(self, code_line: int) -> int:
+        if 1 <= code_line <= len(self.line_map):
+            return self.line_map[code_line - 1]
+        return 1
+
+
+def _depth_ok(text: str) -> bool:
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _cell_text(value: object) -> list[str]:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value).splitlines()
+    if isinstance(value, str):
+        return value.splitlines()
+    return []
+
+
+def _source_lines(raw: str) -> list[int]:
+    """1-based file line of each cell's first source line, in file order.
+
+    nbformat writes ``"source": [`` and then one line per source line; a one-line string
+    source sits on the key's own line.
+    """
+    found = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith('"source"'):
+            found.append(number + 1 if stripped.endswith("[") else number)
+    return found
+
+
+def parse_notebook(raw: str) -> NotebookFacts:
+    if not _depth_ok(raw):
+        return NotebookFacts("", (), (), False, f"JSON nested deeper than {MAX_DEPTH} levels")
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return NotebookFacts("", (), (), False, f"not valid notebook JSON: {exc}")
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    if not isinstance(cells, list):
+        return NotebookFacts("", (), (), False, "no 'cells' list")
+    key_lines = _source_lines(raw)
+    code: list[str] = []
+    line_map: list[int] = []
+    outputs: list[tuple[str, int]] = []
+    has_outputs = False
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            continue
+        base = key_lines[index] if index < len(key_lines) else 1
+        lines = _cell_text(cell.get("source"))
+        if cell.get("cell_type") == "code":
+            magic_cell = bool(lines) and lines[0].lstrip().startswith("%%")
+            for offset, line in enumerate(lines):
+                stripped = line.lstrip()
+                blank = magic_cell or stripped.startswith(("%", "!", "?"))
+                code.append("" if blank else line)
+                line_map.append(base + offset)
+            cell_outputs = cell.get("outputs")
+            if isinstance(cell_outputs, list) and cell_outputs:
+                has_outputs = True
+                outputs.extend((text, base) for text in _output_texts(cell_outputs))
+            if cell.get("execution_count") is not None:
+                has_outputs = True
+    return NotebookFacts("\n".join(code) + "\n", tuple(line_map), tuple(outputs), has_outputs)
+
+
+def _output_texts(outputs: list[object]) -> list[str]:
+    texts: list[str] = []
+    for out in outputs:
+        if not isinstance(out, dict):
+            continue
+        texts.extend(_cell_text(out.get("text")))
+        data = out.get("data")
+        if isinstance(data, dict):
+            for mime, value in data.items():
+                if isinstance(mime, str) and mime.startswith("text/"):
+                    texts.extend(_cell_text(value))
+        texts.extend(_cell_text(out.get("traceback")))
+    return texts

@@ -1,0 +1,238 @@
+"""Python source -> facts: imports, calls with literal arguments, decorators, class bases.
+
+The source is parsed with :func:`ast.parse` only; nothing is imported or executed. Names are
+resolved through the module's own import aliases, so ``import numpy as np; np.random.seed(0)``
+is the call ``numpy.random.seed``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+MAX_EXPR_TEXT = 120
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A non-literal argument: its source text and, for a dotted name, the resolved name."""
+
+    text: str
+    qualname: str = ""
+
+
+Value = str | int | float | bool | None | Expr | tuple["Value", ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call site. ``name`` is resolved where possible (``torch.load``), else the dotted
+    source (``model.fit``); ``attr`` is the last component (``fit``)."""
+
+    name: str
+    attr: str
+    line: int
+    col: int
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    star_kwargs: bool = False
+    end_line: int = 0
+
+    def kwarg(self, key: str, default: Value = None) -> Value:
+        for name, value in self.kwargs:
+            if name == key:
+                return value
+        return default
+
+    def has_kwarg(self, key: str) -> bool:
+        return any(name == key for name, _ in self.kwargs)
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Assign:
+    """``target = value`` for dotted targets and simple names (value literal or Expr)."""
+
+    target: str
+    value: Value
+    line: int
+
+
+@dataclass(frozen=True)
+class PyFacts:
+    imports: tuple[Import, ...] = ()
+    calls: tuple[Call, ...] = ()
+    decorators: tuple[tuple[str, int], ...] = ()
+    class_bases: tuple[tuple[str, int], ...] = ()
+    assigns: tuple[Assign, ...] = ()
+    functions: tuple[tuple[str, int], ...] = ()
+    strings: tuple[tuple[str, int], ...] = ()
+    syntax_error: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}
+        self.imports: list[Import] = []
+        self.calls: list[Call] = []
+        self.decorators: list[tuple[str, int]] = []
+        self.bases: list[tuple[str, int]] = []
+        self.assigns: list[Assign] = []
+        self.functions: list[tuple[str, int]] = []
+        self.strings: list[tuple[str, int]] = []
+
+    # --- names -------------------------------------------------------------------------
+    def dotted(self, node: ast.AST) -> str:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+        elif isinstance(node, ast.Call):
+            inner = self.dotted(node.func)
+            parts.append(f"{inner}()" if inner else "()")
+        else:
+            return ""
+        return ".".join(reversed(parts))
+
+    def resolve(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return dotted
+        return f"{target}.{rest}" if rest else target
+
+    def value(self, node: ast.AST) -> Value:
+        if isinstance(node, ast.Constant) and isinstance(
+            node.value, str | int | float | bool | type(None)
+        ):
+            return node.value
+        if isinstance(node, ast.Tuple | ast.List) and len(node.elts) <= 32:
+            return tuple(self.value(e) for e in node.elts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.value(node.operand)
+            if isinstance(inner, int | float) and not isinstance(inner, bool):
+                return -inner
+        dotted = self.dotted(node) if isinstance(node, ast.Name | ast.Attribute) else ""
+        text = _unparse(node)
+        return Expr(text, self.resolve(dotted) if dotted else "")
+
+    # --- visitors ----------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.imports.append(Import(alias.name, node.lineno))
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                head = alias.name.split(".")[0]
+                self.aliases.setdefault(head, head)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = "." * node.level + (node.module or "")
+        for alias in node.names:
+            full = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+            self.imports.append(Import(full if alias.name != "*" else base, node.lineno))
+            if alias.name != "*":
+                self.aliases[alias.asname or alias.name] = full
+
+    def visit_Call(self, node: ast.Call) -> None:
+        dotted = self.dotted(node.func)
+        if dotted:
+            name = self.resolve(dotted)
+            attr = dotted.rsplit(".", 1)[-1]
+        else:
+            name = attr = ""
+            if isinstance(node.func, ast.Attribute):
+                attr = node.func.attr
+                name = f"?.{attr}"
+        if name:
+            self.calls.append(
+                Call(
+                    name=name,
+                    attr=attr,
+                    line=node.lineno,
+                    col=node.col_offset + 1,
+                    args=tuple(self.value(a) for a in node.args[:16]),
+                    kwargs=tuple((k.arg, self.value(k.value)) for k in node.keywords if k.arg),
+                    star_kwargs=any(k.arg is None for k in node.keywords),
+                    end_line=node.end_lineno or node.lineno,
+                )
+            )
+        self.generic_visit(node)
+
+    def _decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        for dec in node.decorator_list:
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            dotted = self.dotted(target)
+            if dotted:
+                self.decorators.append((self.resolve(dotted), dec.lineno))
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.functions.append((node.name, node.lineno))
+        self._decorated(node)
+        self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.functions.append((node.name, node.lineno))
+        self._decorated(node)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._decorated(node)
+        for base in node.bases:
+            dotted = self.dotted(base)
+            if dotted:
+                self.bases.append((self.resolve(dotted), node.lineno))
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            dotted = self.dotted(target)
+            if dotted:
+                self.assigns.append(
+                    Assign(self.resolve(dotted), self.value(node.value), node.lineno)
+                )
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and 8 <= len(node.value) <= 4096:
+            self.strings.append((node.value, node.lineno))
+
+
+def _unparse(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):
+        return "<expr>"
+    return text if len(text) <= MAX_EXPR_TEXT else text[: MAX_EXPR_TEXT - 3] + "..."
+
+
+def analyze_source(source: str, filename: str = "<source>") -> PyFacts:
+    """Parse ``source`` (never executing it) into :class:`PyFacts`."""
+    try:
+        tree = ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        return PyFacts(syntax_error=f"line {exc.lineno}: {exc.msg}")
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return PyFacts(syntax_error=type(exc).__name__)
+    collector = _Collector()
+    try:
+        collector.visit(tree)
+    except RecursionError:
+        return PyFacts(syntax_error="nested too deeply to analyse")
+    return PyFacts(
+        imports=tuple(collector.imports),
+        calls=tuple(collector.calls),
+        decorators=tuple(collector.decorators),
+        class_bases=tuple(collector.bases),
+        assigns=tuple(collector.assigns),
+        functions=tuple(collector.functions),
+        strings=tuple(collector.strings),
+    )

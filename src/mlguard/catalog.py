@@ -1,0 +1,137 @@
+"""Rule definitions: load ``rules/*.yaml`` (and users' rule files), validate, index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlguard.checks.families import PYTHON_CHECKS
+from mlguard.errors import ConfigError
+from mlguard.model import Kind, Severity
+from mlguard.resources import data_dir
+from mlguard.validation import read_yaml, validate
+
+
+@dataclass(frozen=True)
+class RuleDocs:
+    why: str
+    fix: str
+    bad: str = ""
+    good: str = ""
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str
+    slug: str
+    title: str
+    category: str
+    level: int
+    severity: Severity
+    kind: Kind
+    check: Mapping[str, Any]
+    docs: RuleDocs
+    applies_when: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    message: str = ""
+    anchor: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    precision: str = "high"
+    security_severity: float | None = None
+    source: str = ""
+
+    @property
+    def is_security(self) -> bool:
+        return self.category == "security" or "security" in self.tags
+
+
+def _python_refs(check: Any) -> Iterable[str]:
+    if isinstance(check, dict):
+        for key, value in check.items():
+            if key == "python" and isinstance(value, str):
+                yield value
+            else:
+                yield from _python_refs(value)
+    elif isinstance(check, list):
+        for item in check:
+            yield from _python_refs(item)
+
+
+def load_rule_file(path: Path) -> RuleSpec:
+    source = str(path)
+    doc = read_yaml(path)
+    validate(doc, "rule", source)
+    data: dict[str, Any] = doc.data
+    for ref in _python_refs(data["check"]):
+        if ref not in PYTHON_CHECKS:
+            raise ConfigError(
+                source,
+                f"check.python: unknown Python check {ref!r} (known: see `mlguard rules`)",
+                doc.line_of(["check"]),
+            )
+    docs = data["docs"]
+    return RuleSpec(
+        id=data["id"],
+        slug=data["slug"],
+        title=data["title"],
+        category=data["category"],
+        level=data["level"],
+        severity=Severity(data["severity"]),
+        kind=Kind(data["kind"]),
+        check=data["check"],
+        docs=RuleDocs(
+            why=docs["why"].strip(),
+            fix=docs["fix"].strip(),
+            bad=docs.get("bad", "").rstrip(),
+            good=docs.get("good", "").rstrip(),
+            references=tuple(docs.get("references", ())),
+        ),
+        applies_when=tuple(data.get("applies_when", ())),
+        tags=tuple(data.get("tags", ())),
+        message=data.get("message", ""),
+        anchor=tuple(data.get("anchor", ())),
+        params=data.get("params", {}),
+        precision=data.get("precision", "high"),
+        security_severity=data.get("security_severity"),
+        source=source,
+    )
+
+
+def _rule_files(location: Path) -> list[Path]:
+    if location.is_file():
+        return [location]
+    if location.is_dir():
+        return sorted([*location.glob("*.yaml"), *location.glob("*.yml")])
+    raise ConfigError(str(location), "rule path does not exist")
+
+
+class Catalog:
+    """All known rules by id, built-in first, then users' rule files."""
+
+    def __init__(self, rules: Mapping[str, RuleSpec]) -> None:
+        self.rules = dict(sorted(rules.items()))
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self.rules
+
+    def get(self, rule_id: str) -> RuleSpec:
+        return self.rules[rule_id]
+
+    @classmethod
+    def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
+        rules: dict[str, RuleSpec] = {}
+        for location in [data_dir("rules"), *extra_paths]:
+            for path in _rule_files(location):
+                spec = load_rule_file(path)
+                if spec.id in rules:
+                    raise ConfigError(
+                        str(path),
+                        f"rule id {spec.id} is already defined in {rules[spec.id].source}",
+                    )
+                if path.stem != spec.id and location == data_dir("rules"):
+                    raise ConfigError(str(path), f"built-in rule file must be named {spec.id}.yaml")
+                rules[spec.id] = spec
+        return cls(rules)

@@ -1,0 +1,1 @@
+"""Rule logic: the declarative vocabulary and Python checks, one module per family."""

@@ -1,0 +1,60 @@
+"""What a check receives and returns. Checks are pure functions of repository facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlguard.model import Evidence, Location, Status
+from mlguard.repo import RepoContext
+
+
+class NotCheckable(Exception):
+    """Raised by a check that cannot decide (e.g. no git history): status ``not-checked``."""
+
+
+class NotApplicable(Exception):
+    """Raised by a check that finds the rule does not apply to this repository."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    repo: RepoContext
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A check's verdict. For violation rules each evidence item becomes a finding."""
+
+    status: Status
+    evidence: tuple[Evidence, ...] = ()
+    detail: str = ""
+
+    @classmethod
+    def passed(cls, evidence: Iterable[Evidence] = (), detail: str = "") -> Outcome:
+        return cls(Status.PASS, tuple(evidence), detail)
+
+    @classmethod
+    def partial(cls, detail: str, evidence: Iterable[Evidence] = ()) -> Outcome:
+        return cls(Status.PARTIAL, tuple(evidence), detail)
+
+    @classmethod
+    def failed(cls, detail: str = "", evidence: Iterable[Evidence] = ()) -> Outcome:
+        return cls(Status.FAIL, tuple(evidence), detail)
+
+    @classmethod
+    def violations(cls, evidence: Iterable[Evidence]) -> Outcome:
+        found = tuple(evidence)
+        return cls(Status.FAIL if found else Status.PASS, found)
+
+
+CheckFn = Callable[[CheckContext], Outcome]
+
+
+def ev(path: str, line: int = 1, text: str = "", message: str = "") -> Evidence:
+    return Evidence(Location(path, max(line, 1)), text, message)

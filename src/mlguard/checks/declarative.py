@@ -1,0 +1,201 @@
+"""The declarative check vocabulary used by rule YAML files.
+
+Each condition evaluates to ``(holds, evidence)``. ``any``/``all``/``not`` combine
+conditions; ``python`` calls a registered Python check and holds when it passes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from mlguard.analyzers.configs import lookup
+from mlguard.analyzers.python_ast import Call, Expr, Value
+from mlguard.checks.base import CheckContext, NotCheckable, ev
+from mlguard.model import Evidence, Status
+
+Result = tuple[bool, list[Evidence]]
+MAX_HITS_PER_FILE = 20
+MAX_LINE_CHARS = 4000
+
+
+def evaluate(node: Mapping[str, Any], ctx: CheckContext) -> Result:
+    ((kind, arg),) = node.items()
+    return _HANDLERS[kind](arg, ctx)
+
+
+def _any_file(patterns: list[str], ctx: CheckContext) -> Result:
+    found = [ev(p) for p in ctx.repo.glob(*patterns)]
+    return bool(found), found
+
+
+def _tracked(patterns: list[str], ctx: CheckContext) -> Result:
+    if not ctx.repo.has_git:
+        raise NotCheckable("not a git repository: tracked files are unknown")
+    found = [ev(p) for p in ctx.repo.glob(*patterns) if ctx.repo.is_tracked(p)]
+    return bool(found), found
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+
+
+def _file_contains(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
+    regex = _regex(arg["pattern"], bool(arg.get("ignore_case")))
+    found: list[Evidence] = []
+    for path in ctx.repo.glob(*arg["files"]):
+        hits = 0
+        for number, line in enumerate(ctx.repo.lines(path), 1):
+            match = regex.search(line[:MAX_LINE_CHARS])
+            if match:
+                found.append(ev(path, number, match.group(0)[:200]))
+                hits += 1
+                if hits >= MAX_HITS_PER_FILE:
+                    break
+    return bool(found), found
+
+
+def _key_check(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
+    key: str = arg["key"]
+    last = key.rsplit(".", 1)[-1]
+    found: list[Evidence] = []
+    for path in ctx.repo.glob(*arg["files"]):
+        for doc in ctx.repo.config(path):
+            for value in lookup(doc, key):
+                if _value_ok(value, arg):
+                    found.append(ev(path, _line_of_key(ctx, path, last), f"{key}"))
+                    break
+    return bool(found), found
+
+
+def _value_ok(value: Any, arg: Mapping[str, Any]) -> bool:
+    if "equals" in arg and value != arg["equals"]:
+        return False
+    return not ("matches" in arg and not re.search(arg["matches"], str(value)))
+
+
+def _line_of_key(ctx: CheckContext, path: str, key: str) -> int:
+    if key == "*":
+        return 1
+    for number, line in enumerate(ctx.repo.lines(path), 1):
+        stripped = line.lstrip().lstrip("-").lstrip()
+        if stripped.startswith((f"{key}:", f'"{key}"', f"'{key}'", f"{key} =", f"[{key}")):
+            return number
+    return 1
+
+
+def _module_matches(module: str, wanted: str) -> bool:
+    return module == wanted or module.startswith(wanted + ".")
+
+
+def _any_import(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
+    wanted: list[str] = arg["modules"]
+    scope = tuple(arg.get("in", ()))
+    found: list[Evidence] = []
+    for path, facts in ctx.repo.iter_python(scope):
+        for imp in facts.imports:
+            if any(_module_matches(imp.module, w) for w in wanted):
+                found.append(ev(path, imp.line, imp.module))
+    return bool(found), found
+
+
+def name_matches(call: Call, pattern: str) -> bool:
+    """``torch.load`` matches the resolved name; ``*.fit`` matches any ``.fit`` call."""
+    if "*" in pattern or "?" in pattern:
+        return fnmatch.fnmatchcase(call.name, pattern)
+    return call.name == pattern
+
+
+def _arg_value(call: Call, cond: Mapping[str, Any]) -> tuple[bool, Value]:
+    if "kwarg" in cond:
+        return call.has_kwarg(cond["kwarg"]), call.kwarg(cond["kwarg"])
+    index: int = cond["arg"]
+    if index < len(call.args):
+        return True, call.args[index]
+    return False, None
+
+
+def _text(value: Value) -> str:
+    if isinstance(value, Expr):
+        return value.qualname or value.text
+    return str(value)
+
+
+def condition_holds(call: Call, cond: Mapping[str, Any]) -> bool:
+    present, value = _arg_value(call, cond)
+    if "missing" in cond:
+        return (not present and not call.star_kwargs) == bool(cond["missing"])
+    if not present:
+        return "not_equals" in cond or "not_matches" in cond
+    checks = [
+        "equals" not in cond or value == cond["equals"],
+        "not_equals" not in cond or value != cond["not_equals"],
+        "matches" not in cond or re.search(cond["matches"], _text(value)) is not None,
+        "not_matches" not in cond or re.search(cond["not_matches"], _text(value)) is None,
+    ]
+    return all(checks)
+
+
+def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
+    names: list[str] = arg["names"]
+    conds: list[Mapping[str, Any]] = arg.get("where", [])
+    scope = tuple(arg.get("in", ()))
+    found: list[Evidence] = []
+    for path, facts in ctx.repo.iter_python(scope):
+        for call in facts.calls:
+            if any(name_matches(call, n) for n in names) and all(
+                condition_holds(call, c) for c in conds
+            ):
+                found.append(ev(path, call.line, f"{call.name}(...)"))
+    return bool(found), found
+
+
+def _any(items: list[Mapping[str, Any]], ctx: CheckContext) -> Result:
+    holds, found = False, []
+    for item in items:
+        ok, evidence = evaluate(item, ctx)
+        holds = holds or ok
+        found.extend(evidence)
+    return holds, found
+
+
+def _all(items: list[Mapping[str, Any]], ctx: CheckContext) -> Result:
+    found = []
+    for item in items:
+        ok, evidence = evaluate(item, ctx)
+        if not ok:
+            return False, []
+        found.extend(evidence)
+    return True, found
+
+
+def _not(item: Mapping[str, Any], ctx: CheckContext) -> Result:
+    ok, _ = evaluate(item, ctx)
+    return not ok, []
+
+
+def _python(ref: str, ctx: CheckContext) -> Result:
+    from mlguard.checks.registry import PYTHON_CHECKS
+
+    outcome = PYTHON_CHECKS[ref](ctx)
+    return outcome.status == Status.PASS, list(outcome.evidence)
+
+
+_HANDLERS: dict[str, Callable[[Any, CheckContext], Result]] = {
+    "any_file": _any_file,
+    "tracked": _tracked,
+    "file_contains": _file_contains,
+    "yaml_key": _key_check,
+    "toml_key": _key_check,
+    "json_key": _key_check,
+    "any_import": _any_import,
+    "any_call": _any_call,
+    "any": _any,
+    "all": _all,
+    "not": _not,
+    "python": _python,
+}

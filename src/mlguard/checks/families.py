@@ -1,0 +1,10 @@
+"""Imports every family of Python checks so that each registers itself."""
+
+from mlguard.checks import (  # noqa: F401 - imported for registration
+    reproducibility,
+    security,
+    versioning,
+)
+from mlguard.checks.registry import PYTHON_CHECKS
+
+__all__ = ["PYTHON_CHECKS"]

@@ -1,0 +1,3 @@
+"""Security checks beyond the declarative vocabulary."""
+
+from __future__ import annotations

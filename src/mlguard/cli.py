@@ -1,0 +1,264 @@
+"""The command line. The only module that prints results or exits.
+
+Exit codes: 0 the policy passed; 1 the policy failed (findings at or above ``fail.on``, or
+the maturity level below ``fail.below_level``); 2 usage or configuration error; 3 internal
+error (a bug in mlguard: please report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from mlguard import __version__, app
+from mlguard.catalog import Catalog
+from mlguard.errors import ConfigError, MlguardError, UsageError
+from mlguard.model import CATEGORIES
+from mlguard.policy import builtin_names, resolve_chain
+from mlguard.report import Report, json_report, sarif, text
+from mlguard.validation import read_yaml
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+FORMATS = ("text", "json", "sarif")
+EXIT_HELP = """\b
+Exit codes:
+  0  the policy passed
+  1  the policy failed (findings at or above fail.on, or level below fail.below_level)
+  2  usage or configuration error (bad option, malformed policy/rule/config)
+  3  internal error in mlguard
+"""
+
+
+def _render(fmt: str, report: Report, color: bool) -> str:
+    renderers: dict[str, Callable[[Report], str]] = {
+        "json": json_report.render,
+        "sarif": sarif.render,
+        "text": lambda r: text.render(r, color=color),
+    }
+    return renderers[fmt](report)
+
+
+def _parse_format(value: str) -> tuple[str, str | None]:
+    fmt, _, dest = value.partition(":")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return fmt, dest or None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mlguard")
+def cli() -> None:
+    """mlguard checks an ML repository's versioning, reproducibility and security practices
+    against a YAML policy, scores it on the MLOps maturity scale (Level 0-3) and reports
+    text, JSON or SARIF.
+
+    \b
+    Start with:   mlguard scan .
+    Rules:        mlguard rules --category security
+    One rule:     mlguard explain REP003
+    Policies:     mlguard policy show default
+    """
+
+
+@cli.command(epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--policy", "-p", help="Built-in policy name (default, strict, security) or a policy file."
+)
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    help="Config file (else MLGUARD_CONFIG, .mlguard.yaml, "
+    ".github/mlguard.yaml or [tool.mlguard] in pyproject.toml).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="text (default), json or sarif; add :FILE to write that format to a file. "
+    "Repeat to write several formats from one scan.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the (single) report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    help="Fail on findings at or above this severity (overrides the policy).",
+)
+@click.option(
+    "--min-level",
+    type=click.IntRange(0, 3),
+    help="Fail when the maturity level is below this (overrides the policy).",
+)
+@click.option(
+    "--select", multiple=True, help="Only these rules: id, category, tag:NAME or glob. Repeatable."
+)
+@click.option(
+    "--ignore", multiple=True, help="Skip these rules (same forms as --select). Repeatable."
+)
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text report (default: on a terminal)."
+)
+def scan(
+    path: Path,
+    policy: str | None,
+    config_path: str | None,
+    no_config: bool,
+    formats: tuple[str, ...],
+    output: Path | None,
+    fail_on: str | None,
+    min_level: int | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    color: bool | None,
+) -> None:
+    """Scan the repository at PATH (default: the current directory).
+
+    \b
+    Examples:
+      mlguard scan .
+      mlguard scan ml/ --policy strict --format sarif:mlguard.sarif --format text
+      mlguard scan . --select security --fail-on warning
+    """
+    targets = [_parse_format(f) for f in formats] or [("text", None)]
+    if output is not None:
+        if len(targets) > 1 or targets[0][1]:
+            raise UsageError("--output takes one format without :FILE")
+        targets = [(targets[0][0], str(output))]
+    opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore, fail_on, min_level)
+    report = app.run(opts)
+    for fmt, dest in targets:
+        if dest:
+            Path(dest).write_text(_render(fmt, report, False), encoding="utf-8")
+        else:
+            use_color = sys.stdout.isatty() if color is None else color
+            click.echo(_render(fmt, report, use_color), nl=False)
+    sys.exit(EXIT_FAILED if report.verdict.failed else EXIT_OK)
+
+
+@cli.command("rules")
+@click.option("--category", type=click.Choice(CATEGORIES), help="Only rules of this category.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_cmd(category: str | None, fmt: str) -> None:
+    """List the rules mlguard knows."""
+    catalog = Catalog.load()
+    rules = [r for r in catalog.rules.values() if category in (None, r.category)]
+    if fmt == "json":
+        import json
+
+        rows = [
+            {
+                "id": r.id,
+                "slug": r.slug,
+                "title": r.title,
+                "category": r.category,
+                "level": r.level,
+                "severity": r.severity.value,
+                "kind": r.kind.value,
+            }
+            for r in rules
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rules:
+        click.echo(f"{r.id:<8} {r.category:<16} L{r.level} {r.severity.value:<8} {r.title}")
+    click.echo(f"\n{len(rules)} rule(s). Details: mlguard explain ID")
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Show a rule's documentation: why it matters and how to fix it."""
+    catalog = Catalog.load()
+    if rule_id.upper() not in catalog:
+        raise UsageError(f"unknown rule id {rule_id!r}; see `mlguard rules`")
+    click.echo(sarif.help_markdown(catalog.get(rule_id.upper())).replace("**", ""))
+
+
+@cli.group()
+def policy() -> None:
+    """Validate and inspect policies."""
+
+
+@policy.command("validate")
+@click.argument("file", type=click.Path(path_type=Path))
+def policy_validate(file: Path) -> None:
+    """Check a policy or config file: YAML, schema, extends chain, rule ids."""
+    from mlguard.policy import build, read_layer
+
+    catalog = Catalog.load()
+    doc = read_yaml(file)
+    if isinstance(doc.data, dict) and ("policy" in doc.data or "rule_paths" in doc.data):
+        from mlguard.config import discover
+
+        user = discover(file.parent, str(file), False)
+        assert user is not None
+        catalog = Catalog.load(user.rule_paths)
+        layers = [*resolve_chain(user.policy or "default", file.parent), user.layer]
+    else:
+        read_layer(file, str(file))
+        layers = resolve_chain(str(file.resolve()), Path.cwd())
+    result = build(layers, catalog)
+    click.echo(f"{file}: valid (policy {result.name!r}, {len(layers)} layer(s))")
+
+
+@policy.command("show")
+@click.argument("name", required=False)
+def policy_show(name: str | None) -> None:
+    """Print a built-in policy (or list them without NAME)."""
+    from mlguard.resources import data_dir
+
+    if name is None:
+        for known in builtin_names():
+            click.echo(known)
+        return
+    if name not in builtin_names():
+        raise UsageError(f"no built-in policy {name!r} (built-ins: {', '.join(builtin_names())})")
+    click.echo((data_dir("policies") / f"{name}.yaml").read_text("utf-8"), nl=False)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"mlguard: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    """Console entry point: maps every error to its exit code, never a raw traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        _fail("aborted", EXIT_USAGE)
+    except (ConfigError, UsageError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except MlguardError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception:
+        detail = traceback.format_exc() if os.environ.get("MLGUARD_DEBUG") else ""
+        exc_type, exc_value = sys.exc_info()[:2]
+        name = exc_type.__name__ if exc_type else "error"
+        _fail(
+            f"internal error ({name}: {exc_value}); please report it. "
+            f"Set MLGUARD_DEBUG=1 for the trace.\n{detail}".rstrip(),
+            EXIT_INTERNAL,
+        )

@@ -1,0 +1,78 @@
+"""Find and read the user's config: ``--config``, ``MLGUARD_CONFIG``, ``.mlguard.yaml``,
+``.github/mlguard.yaml`` or ``[tool.mlguard]`` in ``pyproject.toml`` (first found wins)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlguard.errors import ConfigError
+from mlguard.policy import Layer, read_layer
+from mlguard.validation import string_keys, validate
+from mlguard.yamlio import YamlDoc
+
+CANDIDATES = (".mlguard.yaml", ".mlguard.yml", ".github/mlguard.yaml", ".github/mlguard.yml")
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    layer: Layer
+    policy: str | None
+    rule_paths: tuple[Path, ...]
+
+
+def discover(root: Path, explicit: str | None, no_config: bool) -> UserConfig | None:
+    """The config that applies to a scan of ``root``, or ``None``."""
+    if no_config:
+        return None
+    chosen = explicit or os.environ.get("MLGUARD_CONFIG") or None
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            raise ConfigError(chosen, "config file not found")
+        return _from_layer(read_layer(path, str(path)), confine=None)
+    for name in CANDIDATES:
+        path = root / name
+        if path.is_file() and not path.is_symlink():
+            return _from_layer(read_layer(path, name), confine=root)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and not pyproject.is_symlink():
+        return _from_pyproject(pyproject, root)
+    return None
+
+
+def _from_pyproject(path: Path, root: Path) -> UserConfig | None:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # a broken pyproject.toml is a finding for rules, not a config error
+    section = data.get("tool", {}).get("mlguard")
+    if section is None:
+        return None
+    source = "pyproject.toml [tool.mlguard]"
+    if not isinstance(section, dict):
+        raise ConfigError(source, "must be a table")
+    doc = YamlDoc(string_keys(section), None)
+    validate(doc, "policy", source)
+    return _from_layer(Layer(source, doc, root), confine=root)
+
+
+def _from_layer(layer: Layer, confine: Path | None) -> UserConfig:
+    data = layer.data
+    paths = []
+    for index, ref in enumerate(data.get("rule_paths", [])):
+        path = (layer.base_dir / ref).resolve()
+        if confine is not None and not path.is_relative_to(confine.resolve()):
+            raise ConfigError(
+                layer.source,
+                f"rule_paths: {ref!r} points outside the scanned repository",
+                layer.doc.line_of(["rule_paths", index]),
+            )
+        paths.append(path)
+    if "extends" in data:
+        raise ConfigError(
+            layer.source, "extends: use 'policy:' in a config file", layer.doc.line_of(["extends"])
+        )
+    return UserConfig(layer, data.get("policy"), tuple(paths))

@@ -1,0 +1,151 @@
+"""One scan: evaluate each selected rule against the repository's facts.
+
+A rule whose check raises is contained: it gets status ``error`` with the reason and the
+scan goes on. A rule that cannot decide is ``not-checked``, never ``pass``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mlguard import traits
+from mlguard.catalog import RuleSpec
+from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
+from mlguard.checks.declarative import evaluate
+from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
+from mlguard.policy import Policy
+from mlguard.repo import RepoContext
+
+DEFAULT_ANCHORS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "requirements.txt",
+    "README.md",
+    "README.rst",
+    "README",
+)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    root: Path
+    uri_prefix: str
+    rules: tuple[RuleSpec, ...]
+    results: tuple[RuleResult, ...]
+    skipped: Mapping[str, str]
+    traits: Mapping[str, bool]
+
+
+def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
+    severity = policy.severity_override(rule.id)
+    params = {**rule.params, **policy.params(rule.id)}
+    return replace(rule, severity=Severity(severity) if severity else rule.severity, params=params)
+
+
+def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
+    check: Mapping[str, Any] = rule.check
+    if "pass_if" in check:
+        ok, evidence = evaluate(check["pass_if"], ctx)
+        if ok:
+            return Outcome.passed(evidence)
+        if "partial_if" in check:
+            ok, evidence = evaluate(check["partial_if"], ctx)
+            if ok:
+                return Outcome.partial("", evidence)
+        return Outcome.failed()
+    if set(check) == {"python"}:
+        from mlguard.checks.families import PYTHON_CHECKS
+
+        return PYTHON_CHECKS[check["python"]](ctx)
+    ok, evidence = evaluate(check, ctx)
+    if rule.kind == Kind.VIOLATION:
+        return Outcome.violations(evidence)
+    return Outcome.passed(evidence) if ok else Outcome.failed()
+
+
+def _anchor(rule: RuleSpec, repo: RepoContext) -> Location:
+    for candidate in (*rule.anchor, *DEFAULT_ANCHORS):
+        matches = (
+            repo.glob(candidate)
+            if any(c in candidate for c in "*?")
+            else ([candidate] if repo.exists(candidate) else [])
+        )
+        if matches:
+            return Location(matches[0])
+    first = next(iter(repo.files), ".")
+    return Location(first)
+
+
+def _message(rule: RuleSpec, item: Evidence) -> str:
+    if item.message:
+        return item.message
+    if rule.message:
+        return rule.message.replace("{text}", item.text)
+    return f"{rule.title}: {item.text}" if item.text else rule.title
+
+
+def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Finding, ...]:
+    if rule.kind == Kind.VIOLATION:
+        if outcome.status != Status.FAIL:
+            return ()
+        return tuple(
+            Finding(
+                rule.id,
+                _message(rule, item),
+                item.location,
+                rule.severity,
+                snippet=item.text,
+                rule_name=rule.slug,
+            )
+            for item in outcome.evidence
+        )
+    if outcome.status not in (Status.FAIL, Status.PARTIAL):
+        return ()
+    if outcome.status == Status.FAIL:
+        text = f"Missing practice: {rule.title}."
+    else:
+        text = f"Partly in place: {rule.title} (present but not automated)."
+    if outcome.detail:
+        text += f" {outcome.detail}"
+    location = outcome.evidence[0].location if outcome.evidence else _anchor(rule, repo)
+    return (Finding(rule.id, text, location, rule.severity, snippet=rule.id, rule_name=rule.slug),)
+
+
+def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
+    for trait in rule.applies_when:
+        if not traits.has_trait(repo, trait):
+            return RuleResult(rule.id, Status.NA, reason=traits.REASONS[trait])
+    ctx = CheckContext(repo, rule.params)
+    try:
+        outcome = _declarative(rule, ctx)
+    except NotApplicable as exc:
+        return RuleResult(rule.id, Status.NA, reason=str(exc))
+    except NotCheckable as exc:
+        return RuleResult(rule.id, Status.NOT_CHECKED, reason=str(exc))
+    except Exception as exc:
+        return RuleResult(
+            rule.id, Status.ERROR, reason=f"check crashed: {type(exc).__name__}: {exc}"
+        )
+    findings = tuple(sorted(_findings(rule, outcome, repo), key=Finding.sort_key))
+    return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
+
+
+def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True) -> ScanResult:
+    repo = RepoContext(
+        root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, use_git=use_git
+    )
+    effective = tuple(effective_rule(r, policy) for r in rules)
+    results = tuple(run_rule(rule, repo) for rule in effective)
+    prefix = repo.git.prefix if repo.git else ""
+    return ScanResult(
+        root=repo.root,
+        uri_prefix=prefix,
+        rules=effective,
+        results=results,
+        skipped=dict(sorted(repo.skipped.items())),
+        traits={name: traits.has_trait(repo, name) for name in sorted(traits.TRAITS)},
+    )

@@ -1,0 +1,104 @@
+"""Frozen data that crosses module boundaries: severities, statuses, findings, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """SARIF-compatible severity of a rule or finding."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+class Status(StrEnum):
+    """Outcome of one rule on one repository."""
+
+    PASS = "pass"  # noqa: S105 - a status, not a password
+    PARTIAL = "partial"
+    FAIL = "fail"
+    NA = "n/a"
+    NOT_CHECKED = "not-checked"
+    ERROR = "error"
+
+    @property
+    def conclusive(self) -> bool:
+        return self in (Status.PASS, Status.PARTIAL, Status.FAIL)
+
+    @property
+    def value_score(self) -> float:
+        return {"pass": 1.0, "partial": 0.5}.get(self.value, 0.0)
+
+
+class Kind(StrEnum):
+    """practice: the repo should show evidence. violation: each match is a finding."""
+
+    PRACTICE = "practice"
+    VIOLATION = "violation"
+
+
+CATEGORIES: tuple[str, ...] = (
+    "versioning",
+    "data",
+    "reproducibility",
+    "experiments",
+    "pipeline",
+    "testing",
+    "cicd",
+    "monitoring",
+    "governance",
+    "security",
+    "llm",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a real file of the scanned repository (path relative to the scan root)."""
+
+    path: str
+    line: int = 1
+    column: int | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Something a check found: a location and the text that matched (may be redacted)."""
+
+    location: Location
+    text: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem to report. ``snippet`` feeds the line-independent fingerprint."""
+
+    rule_id: str
+    message: str
+    location: Location
+    severity: Severity
+    snippet: str = ""
+    rule_name: str = ""
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.location.path, self.location.line, self.rule_id, self.message)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """The status of one rule, its findings and, for n/a / not-checked / error, a reason."""
+
+    rule_id: str
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+    evidence: tuple[Evidence, ...] = field(default=())

@@ -1,0 +1,186 @@
+"""Policies: built-in or file, ``extends`` chains, overlays from config, validation.
+
+Merging: a child's mappings merge key by key into its parent's; lists and scalars replace.
+Every rule id a policy names must exist in the catalogue (an error says file and line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlguard.catalog import Catalog
+from mlguard.errors import ConfigError
+from mlguard.model import CATEGORIES
+from mlguard.resources import data_dir
+from mlguard.validation import read_yaml, string_keys, validate
+from mlguard.yamlio import YamlDoc
+
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,5}[0-9]{3}$")
+MAX_EXTENDS_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One policy or config document and where it came from."""
+
+    source: str
+    doc: YamlDoc
+    base_dir: Path
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.doc.data or {}
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    select: tuple[str, ...] = ("*",)
+    ignore: tuple[str, ...] = ()
+    configure: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    required: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    gates: tuple[str, ...] = ()
+    gate_cap: int = 1
+    accept_partial: tuple[int, ...] = ()
+    fail_on: str = "error"
+    fail_below_level: int = 0
+    fail_practices: bool = False
+    exclude: tuple[str, ...] = ()
+    max_text_kb: int = 2048
+    sources: tuple[str, ...] = ()
+
+    def severity_override(self, rule_id: str) -> str | None:
+        value = self.configure.get(rule_id, {}).get("severity")
+        return str(value) if value else None
+
+    def params(self, rule_id: str) -> Mapping[str, Any]:
+        params: Mapping[str, Any] = self.configure.get(rule_id, {}).get("params", {})
+        return params
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in data_dir("policies").glob("*.yaml"))
+
+
+def _locate(ref: str, base_dir: Path) -> tuple[Path, str]:
+    if "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml")):
+        path = data_dir("policies") / f"{ref}.yaml"
+        if not path.is_file():
+            known = ", ".join(builtin_names())
+            raise ConfigError(ref, f"no built-in policy named {ref!r} (built-ins: {known})")
+        return path, f"policy:{ref}"
+    path = (base_dir / ref).resolve() if not Path(ref).is_absolute() else Path(ref)
+    if not path.is_file():
+        raise ConfigError(str(path), "policy file not found")
+    return path, str(path)
+
+
+def read_layer(path: Path, source: str) -> Layer:
+    doc = read_yaml(path, source)
+    if doc.data is None:
+        doc = YamlDoc({}, doc.node)
+    if not isinstance(doc.data, dict):
+        raise ConfigError(source, "a policy must be a mapping of keys", doc.line_of([]))
+    doc = YamlDoc(string_keys(doc.data), doc.node)
+    validate(doc, "policy", source)
+    return Layer(source, doc, path.parent)
+
+
+def resolve_chain(ref: str, base_dir: Path) -> list[Layer]:
+    """The policy ``ref`` and its ancestors, root ancestor first."""
+    chain: list[Layer] = []
+    seen: list[str] = []
+    current: str | None = ref
+    while current:
+        path, source = _locate(current, base_dir)
+        key = str(path.resolve())
+        if key in seen:
+            cycle = " -> ".join([*(Path(s).name for s in seen), path.name])
+            raise ConfigError(source, f"extends cycle: {cycle}")
+        if len(seen) >= MAX_EXTENDS_DEPTH:
+            raise ConfigError(source, f"extends chain deeper than {MAX_EXTENDS_DEPTH}")
+        seen.append(key)
+        layer = read_layer(path, source)
+        if "policy" in layer.data or "rule_paths" in layer.data:
+            key_name = "policy" if "policy" in layer.data else "rule_paths"
+            raise ConfigError(
+                source, f"{key_name}: only allowed in a config file", layer.doc.line_of([key_name])
+            )
+        chain.insert(0, layer)
+        current = layer.data.get("extends")
+        base_dir = layer.base_dir
+    return chain
+
+
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _check_ids(layer: Layer, catalog: Catalog) -> None:
+    data = layer.data
+    rules = data.get("rules", {})
+    for rule_id in rules.get("configure", {}):
+        _known(layer, catalog, rule_id, ["rules", "configure", rule_id])
+    for section in ("select", "ignore"):
+        for index, selector in enumerate(rules.get(section, [])):
+            _selector_ok(layer, catalog, selector, ["rules", section, index])
+    maturity = data.get("maturity", {})
+    for level, ids in maturity.get("required", {}).items():
+        for index, rule_id in enumerate(ids):
+            _known(layer, catalog, rule_id, ["maturity", "required", level, index])
+    for index, rule_id in enumerate(maturity.get("gates", [])):
+        _known(layer, catalog, rule_id, ["maturity", "gates", index])
+
+
+def _known(layer: Layer, catalog: Catalog, rule_id: str, path: Sequence[str | int]) -> None:
+    if rule_id not in catalog:
+        raise ConfigError(layer.source, f"unknown rule id {rule_id!r}", layer.doc.line_of(path))
+
+
+def _selector_ok(layer: Layer, catalog: Catalog, selector: str, path: list[str | int]) -> None:
+    if RULE_ID.match(selector):
+        _known(layer, catalog, selector, path)
+    elif not (
+        selector in CATEGORIES or selector.startswith("tag:") or any(c in selector for c in "*?[")
+    ):
+        raise ConfigError(
+            layer.source,
+            f"selector {selector!r} is not a rule id, category, tag:NAME or glob",
+            layer.doc.line_of(path),
+        )
+
+
+def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        _check_ids(layer, catalog)
+        merged = merge(merged, layer.data)
+    rules = merged.get("rules", {})
+    maturity = merged.get("maturity", {})
+    fail = merged.get("fail", {})
+    return Policy(
+        name=merged.get("name", "custom"),
+        select=tuple(rules.get("select", ["*"])),
+        ignore=tuple(rules.get("ignore", [])),
+        configure=rules.get("configure", {}),
+        required={int(k): tuple(v) for k, v in maturity.get("required", {}).items()},
+        gates=tuple(maturity.get("gates", [])),
+        gate_cap=maturity.get("gate_cap", 1),
+        accept_partial=tuple(maturity.get("accept_partial", [])),
+        fail_on=fail.get("on", "error"),
+        fail_below_level=fail.get("below_level", 0),
+        fail_practices=fail.get("practices", False),
+        exclude=tuple(merged.get("paths", {}).get("exclude", [])),
+        max_text_kb=merged.get("settings", {}).get("max_text_kb", 2048),
+        sources=tuple(layer.source for layer in layers),
+    )

@@ -1,0 +1,270 @@
+"""The scanned repository: an inventory of files and lazily computed, cached facts.
+
+Every file is read at most once and parsed at most once, by the analyzer for its kind.
+Checks ask this object for facts; they never open files themselves. Symlinks are never
+followed, files above the size budget are not read, and anything that cannot be read is
+recorded in :attr:`RepoContext.skipped` with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mlguard import globs
+from mlguard.analyzers import configs
+from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
+from mlguard.analyzers.python_ast import PyFacts, analyze_source
+from mlguard.gitfacts import GitView, open_view
+
+DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
+PRUNED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".ipynb_checkpoints",
+        ".eggs",
+        ".dvc/cache",
+    }
+)
+YAML_SUFFIXES = (".yaml", ".yml")
+TEXT_LIKE = (
+    ".py",
+    ".ipynb",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".json",
+    ".cfg",
+    ".ini",
+    ".txt",
+    ".md",
+    ".sh",
+    ".env",
+    ".in",
+    ".lock",
+    ".properties",
+    ".pbtxt",
+    ".j2",
+    ".rst",
+)
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: str
+    size: int
+    tracked: bool
+
+
+class RepoContext:
+    """Inventory plus lazy facts of one scan root."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        exclude: tuple[str, ...] = (),
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        use_git: bool = True,
+    ) -> None:
+        self.root = root.resolve()
+        self.exclude = exclude
+        self.max_text_bytes = max_text_bytes
+        self.git: GitView | None = open_view(self.root) if use_git else None
+        self.skipped: dict[str, str] = {}
+        self._text: dict[str, str | None] = {}
+        self._py: dict[str, PyFacts | None] = {}
+        self._nb: dict[str, NotebookFacts | None] = {}
+        self._cfg: dict[str, list[Any]] = {}
+        self.files: dict[str, FileInfo] = dict(sorted(self._inventory().items()))
+
+    # --- inventory ---------------------------------------------------------------------
+    def _inventory(self) -> dict[str, FileInfo]:
+        if self.git is not None:
+            candidates = [(p, True) for p in self.git.tracked]
+            candidates += [(p, False) for p in self.git.untracked]
+        else:
+            candidates = [(p, False) for p in self._walk()]
+        found: dict[str, FileInfo] = {}
+        for rel, tracked in candidates:
+            if globs.match_any(rel, self.exclude):
+                continue
+            info = self._stat(rel, tracked)
+            if info is not None:
+                found[rel] = info
+        return found
+
+    def _walk(self) -> Iterator[str]:
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS)
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            for name in filenames:
+                yield name if base == "." else f"{base}/{name}"
+
+    def _stat(self, rel: str, tracked: bool) -> FileInfo | None:
+        try:
+            st = (self.root / rel).lstat()
+        except OSError as exc:
+            if tracked:
+                self.skipped[rel] = f"cannot stat: {exc.strerror or exc}"
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            self.skipped[rel] = "symbolic link (never followed)"
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return FileInfo(rel, st.st_size, tracked)
+
+    # --- queries -----------------------------------------------------------------------
+    @property
+    def has_git(self) -> bool:
+        return self.git is not None
+
+    def glob(self, *patterns: str) -> list[str]:
+        return [p for p in self.files if globs.match_any(p, patterns)]
+
+    def exists(self, path: str) -> bool:
+        return path in self.files
+
+    def is_tracked(self, path: str) -> bool:
+        info = self.files.get(path)
+        return bool(info and info.tracked)
+
+    @cached_property
+    def python_files(self) -> list[str]:
+        return [p for p in self.files if p.endswith((".py", ".ipynb"))]
+
+    def abspath(self, rel: str) -> Path:
+        return self.root / rel
+
+    def text(self, rel: str) -> str | None:
+        """Decoded text of a file, or ``None`` (binary, too large, unreadable: see skipped)."""
+        if rel in self._text:
+            return self._text[rel]
+        value = self._read_text(rel)
+        self._text[rel] = value
+        return value
+
+    def _read_text(self, rel: str) -> str | None:
+        info = self.files.get(rel)
+        if info is None:
+            return None
+        if info.size > self.max_text_bytes:
+            self.skipped.setdefault(
+                rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
+            )
+            return None
+        try:
+            with (self.root / rel).open("rb") as handle:
+                data = handle.read(self.max_text_bytes + 1)
+        except OSError as exc:
+            self.skipped[rel] = f"unreadable: {exc.strerror or exc}"
+            return None
+        if b"\0" in data[:8192]:
+            if rel.endswith(TEXT_LIKE):
+                self.skipped.setdefault(rel, "binary content in a text file (NUL bytes)")
+            return None
+        text = data.decode("utf-8", errors="replace")
+        if "\ufffd" in text and rel.endswith(TEXT_LIKE):
+            self.skipped.setdefault(rel, "invalid UTF-8 (undecodable bytes replaced)")
+        return text.replace("\r\n", "\n")
+
+    def lines(self, rel: str) -> list[str]:
+        text = self.text(rel)
+        return text.splitlines() if text is not None else []
+
+    def notebook(self, rel: str) -> NotebookFacts | None:
+        if rel not in self._nb:
+            text = self.text(rel)
+            facts = parse_notebook(text) if text is not None else None
+            if facts is not None and facts.error:
+                self.skipped.setdefault(rel, facts.error)
+            self._nb[rel] = facts
+        return self._nb[rel]
+
+    def python(self, rel: str) -> PyFacts | None:
+        """Facts of a ``.py`` file or of a notebook's code cells (lines in notebook terms)."""
+        if rel in self._py:
+            return self._py[rel]
+        facts: PyFacts | None = None
+        if rel.endswith(".ipynb"):
+            nb = self.notebook(rel)
+            if nb is not None and not nb.error:
+                facts = _remap(analyze_source(nb.source, rel), nb)
+        else:
+            text = self.text(rel)
+            if text is not None:
+                facts = analyze_source(text, rel)
+        if facts is not None and facts.syntax_error:
+            self.skipped.setdefault(rel, f"Python syntax error ({facts.syntax_error})")
+        self._py[rel] = facts
+        return facts
+
+    def iter_python(self, patterns: tuple[str, ...] = ()) -> Iterator[tuple[str, PyFacts]]:
+        for rel in self.python_files:
+            if patterns and not globs.match_any(rel, patterns):
+                continue
+            facts = self.python(rel)
+            if facts is not None:
+                yield rel, facts
+
+    def config(self, rel: str) -> list[Any]:
+        """Parsed documents of a YAML / TOML / JSON file (empty when unparseable)."""
+        if rel in self._cfg:
+            return self._cfg[rel]
+        text = self.text(rel)
+        docs: list[Any] = []
+        if text is not None:
+            if rel.endswith(YAML_SUFFIXES):
+                docs, error = configs.parse_yaml(text)
+            elif rel.endswith(".toml"):
+                docs, error = configs.parse_toml(text)
+            elif rel.endswith(".json"):
+                docs, error = configs.parse_json(text)
+            else:
+                error = ""
+            if error:
+                self.skipped.setdefault(rel, f"unparseable config ({error})")
+        self._cfg[rel] = docs
+        return docs
+
+    @cached_property
+    def cache(self) -> dict[str, Any]:
+        """Scratch space for repo-level facts computed once per scan (traits, CI facts)."""
+        return {}
+
+
+def _remap(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
+    def fix(obj: Any) -> Any:
+        return dataclasses.replace(obj, line=nb.file_line(obj.line))
+
+    return dataclasses.replace(
+        facts,
+        imports=tuple(fix(i) for i in facts.imports),
+        calls=tuple(
+            dataclasses.replace(c, line=nb.file_line(c.line), end_line=nb.file_line(c.end_line))
+            for c in facts.calls
+        ),
+        assigns=tuple(fix(a) for a in facts.assigns),
+        decorators=tuple((n, nb.file_line(line)) for n, line in facts.decorators),
+        class_bases=tuple((n, nb.file_line(line)) for n, line in facts.class_bases),
+        functions=tuple((n, nb.file_line(line)) for n, line in facts.functions),
+        strings=tuple((s, nb.file_line(line)) for s, line in facts.strings),
+    )

@@ -1,0 +1,149 @@
+"""SARIF 2.1.0 for GitHub code scanning.
+
+Every rule of the policy is listed (so fixed alerts close), the run is emitted even with
+no results, URIs are relative to ``%SRCROOT%``, security rules carry ``security-severity``
+as a string, and each result has a line-independent fingerprint ``mlguard/v1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from mlguard.catalog import RuleSpec
+from mlguard.model import Finding, Severity, Status
+from mlguard.report import INFO_URI, TOOL_NAME, VERSION, Report, rule_help_uri
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+PROBLEM_SEVERITY = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.NOTE: "recommendation",
+}
+DEFAULT_SECURITY_SEVERITY = {Severity.ERROR: 8.0, Severity.WARNING: 5.5, Severity.NOTE: 3.0}
+
+
+def fingerprint(f: Finding, uri: str) -> str:
+    snippet = " ".join(f.snippet.split()) or f.message
+    return hashlib.sha256(f"{f.rule_id}\0{uri}\0{snippet}".encode()).hexdigest()[:32]
+
+
+def help_markdown(rule: RuleSpec) -> str:
+    parts = [f"**{rule.title}**", "", "### Why", rule.docs.why, "", "### How to fix", rule.docs.fix]
+    if rule.docs.bad:
+        parts += ["", "### Bad", "```", rule.docs.bad, "```"]
+    if rule.docs.good:
+        parts += ["", "### Good", "```", rule.docs.good, "```"]
+    if rule.docs.references:
+        parts += ["", "### References", *(f"- {r}" for r in rule.docs.references)]
+    return "\n".join(parts)
+
+
+def rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
+    tags = [rule.category, *(t for t in rule.tags if t != rule.category)]
+    props: dict[str, Any] = {
+        "precision": rule.precision,
+        "level": rule.level,
+        "kind": rule.kind.value,
+    }
+    if rule.is_security:
+        if "security" not in tags:
+            tags.insert(0, "security")
+        score = rule.security_severity or DEFAULT_SECURITY_SEVERITY[rule.severity]
+        props["security-severity"] = f"{score:.1f}"
+    else:
+        props["problem.severity"] = PROBLEM_SEVERITY[rule.severity]
+    props["tags"] = tags[:20]
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.slug.split("-"))[:255],
+        "shortDescription": {"text": rule.title[:1024]},
+        "fullDescription": {"text": rule.docs.why},
+        "help": {
+            "text": f"{rule.docs.why}\n\nFix: {rule.docs.fix}",
+            "markdown": help_markdown(rule),
+        },
+        "helpUri": rule_help_uri(rule.id),
+        "defaultConfiguration": {"level": rule.severity.value},
+        "properties": props,
+    }
+
+
+def _result(f: Finding, index: int, prefix: str) -> dict[str, Any]:
+    uri = f"{prefix}/{f.location.path}" if prefix else f.location.path
+    region: dict[str, Any] = {"startLine": f.location.line}
+    if f.location.column:
+        region["startColumn"] = f.location.column
+    if f.location.end_line:
+        region["endLine"] = f.location.end_line
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": f.severity.value,
+        "message": {"text": f.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {"mlguard/v1": fingerprint(f, uri)},
+    }
+
+
+def _srcroot(report: Report) -> str:
+    base = report.scan.root
+    if report.scan.uri_prefix:
+        for _ in report.scan.uri_prefix.split("/"):
+            base = base.parent
+    return base.as_uri().rstrip("/") + "/"
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    rules = list(report.scan.rules)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    a = report.assessment
+    notifications = [
+        {
+            "level": "warning",
+            "message": {"text": f"{res.rule_id} {res.status.value}: {res.reason}"},
+            "descriptor": {"id": res.rule_id},
+        }
+        for _, res in report.pairs
+        if res.status in (Status.NOT_CHECKED, Status.ERROR)
+    ] + [
+        {"level": "note", "message": {"text": f"skipped {path}: {why}"}}
+        for path, why in report.scan.skipped.items()
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": VERSION,
+                "semanticVersion": VERSION,
+                "informationUri": INFO_URI,
+                "rules": [rule_descriptor(r) for r in rules],
+            }
+        },
+        "automationDetails": {"id": "mlguard/"},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot(report)}},
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "results": [_result(f, index[f.rule_id], report.scan.uri_prefix) for f in report.findings],
+        "properties": {
+            "maturityLevel": a.level,
+            "nextLevel": a.next_level,
+            "score": a.score,
+            "categoryScores": {c.name: c.score for c in a.categories},
+            "missingForNextLevel": [g.rule_id for g in a.missing],
+            "suppressed": report.suppressed,
+            "policy": report.policy.name,
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"

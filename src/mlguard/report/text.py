@@ -1,0 +1,115 @@
+"""Human-readable report: the level and next steps first, then scores and findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from mlguard.model import Severity, Status
+from mlguard.report import VERSION, Report
+
+Style = Callable[..., str]
+SEV_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+STATUS_MARK = {
+    Status.PASS: "✓",
+    Status.PARTIAL: "◐",
+    Status.FAIL: "✗",
+    Status.NA: "-",
+    Status.NOT_CHECKED: "?",
+    Status.ERROR: "!",
+}
+
+
+def _bar(score: int | None) -> str:
+    if score is None:
+        return "  n/a  " + " " * 10
+    filled = round(score / 10)
+    return f"{score:>4}   " + "█" * filled + "░" * (10 - filled)
+
+
+def render(report: Report, color: bool = False) -> str:
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if color else text  # type: ignore[arg-type]
+
+    out: list[str] = []
+    a = report.assessment
+    out.append(f"mlguard {VERSION} · policy {report.policy.name} · {report.scan.root}")
+    score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
+    out.append(style(f"Maturity: Level {a.level} of 3 ({score})", bold=True))
+    if a.capped_by:
+        out.append(
+            style(
+                f"  Capped at Level {a.level} by failing gate rule(s): {', '.join(a.capped_by)}"
+                f" (Level {a.uncapped_level} otherwise)",
+                fg="red",
+            )
+        )
+    out.extend(_missing(report, style))
+    out.extend(_categories(report))
+    out.extend(_findings(report, style))
+    out.extend(_inconclusive(report))
+    if report.scan.skipped:
+        out.append("")
+        out.append(f"Skipped files ({len(report.scan.skipped)}):")
+        out.extend(f"  {path}: {why}" for path, why in report.scan.skipped.items())
+    out.append("")
+    if report.verdict.failed:
+        out.append(
+            style("Result: FAILED — " + "; ".join(report.verdict.reasons), fg="red", bold=True)
+        )
+    else:
+        out.append(style("Result: passed", fg="green", bold=True))
+    return "\n".join(out) + "\n"
+
+
+def _missing(report: Report, style: Style) -> list[str]:
+    a = report.assessment
+    if a.next_level is None:
+        return ["", "Level 3 reached: nothing missing."]
+    out = ["", style(f"Missing for Level {a.next_level}:", bold=True)]
+    if not a.missing:
+        out.append("  (no rule of this policy is required for the next level)")
+    for gap in a.missing:
+        mark = STATUS_MARK[gap.status]
+        out.append(f"  {mark} {gap.rule_id}  {gap.title}  [{gap.status.value}]")
+        if gap.reason:
+            out.append(f"      why: {gap.reason}")
+        out.append(f"      fix: {gap.fix.splitlines()[0]}")
+    return out
+
+
+def _categories(report: Report) -> list[str]:
+    out = ["", "Categories:"]
+    for cat in report.assessment.categories:
+        counts = f"{cat.passed} pass, {cat.partial} partial, {cat.failed} fail"
+        if cat.other:
+            counts += f", {cat.other} other"
+        out.append(f"  {cat.name:<16}{_bar(cat.score)}  ({counts})")
+    return out
+
+
+def _findings(report: Report, style: Style) -> list[str]:
+    findings = report.findings
+    out = ["", f"Findings ({len(findings)}):" if findings else "Findings: none"]
+    by_cat: dict[str, list[str]] = {}
+    for f in findings:
+        rule = report.rule(f.rule_id)
+        loc = f"{f.location.path}:{f.location.line}"
+        sev = style(f"{f.severity.value:<7}", fg=SEV_COLOUR[f.severity])
+        by_cat.setdefault(rule.category, []).append(f"  {loc}  {sev} {f.rule_id}  {f.message}")
+    for cat in sorted(by_cat):
+        out.append(f" [{cat}]")
+        out.extend(by_cat[cat])
+    if report.suppressed:
+        out.append(f"  ({report.suppressed} suppressed by inline ignores or baseline)")
+    return out
+
+
+def _inconclusive(report: Report) -> list[str]:
+    rows = [
+        f"  {res.rule_id}  {res.status.value}: {res.reason}"
+        for _, res in report.pairs
+        if res.status in (Status.NOT_CHECKED, Status.ERROR)
+    ]
+    return ["", "Not checked / errors:", *rows] if rows else []

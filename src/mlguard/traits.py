@@ -1,0 +1,175 @@
+"""Repository traits that decide whether a rule applies (computed once per scan)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mlguard import globs
+from mlguard.repo import RepoContext
+
+ML_LIBS = frozenset(
+    [
+        "sklearn",
+        "torch",
+        "tensorflow",
+        "keras",
+        "jax",
+        "flax",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "transformers",
+        "statsmodels",
+        "prophet",
+        "pytorch_lightning",
+        "lightning",
+        "fastai",
+        "mlflow",
+        "sentence_transformers",
+        "optuna",
+        "wandb",
+    ]
+)
+LLM_LIBS = frozenset(
+    [
+        "openai",
+        "anthropic",
+        "litellm",
+        "langchain",
+        "langchain_core",
+        "langchain_openai",
+        "langchain_community",
+        "langgraph",
+        "llama_index",
+        "crewai",
+        "autogen",
+        "smolagents",
+        "ollama",
+        "vllm",
+        "mcp",
+        "google.genai",
+        "vertexai.generative_models",
+    ]
+)
+SERVING_LIBS = frozenset(
+    ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
+)
+NON_PRODUCT = ("tests/", "test/", "docs/", "examples/", "example/", "benchmarks/")
+TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")
+TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
+TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
+SERVING_FILES = ("bentofile.yaml", "**/config.pbtxt", "**/inference*.yaml", "**/serving*.yaml")
+
+
+def _top_imports(repo: RepoContext, paths: list[str] | None = None) -> set[str]:
+    found: set[str] = set()
+    for rel, facts in repo.iter_python():
+        if paths is not None and rel not in paths:
+            continue
+        for imp in facts.imports:
+            parts = imp.module.split(".")
+            found.add(parts[0])
+            if len(parts) > 1:
+                found.add(".".join(parts[:2]))
+    return found
+
+
+def product_paths(repo: RepoContext) -> list[str]:
+    """Python files that are part of the product (not tests, docs or examples)."""
+    return [
+        p
+        for p in repo.python_files
+        if not p.startswith(NON_PRODUCT) and not globs.match_any(p, TEST_GLOBS)
+    ]
+
+
+def is_test_path(path: str) -> bool:
+    return globs.match_any(path, TEST_GLOBS)
+
+
+def _ml(repo: RepoContext) -> bool:
+    return bool(_top_imports(repo) & ML_LIBS)
+
+
+def training_files(repo: RepoContext) -> list[str]:
+    """Product files that train a model: a fit/train call, or a *train* script with ML imports."""
+    cached = repo.cache.get("training_files")
+    if isinstance(cached, list):
+        return cached
+    found = []
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is None:
+            continue
+        ml = {i.module.split(".")[0] for i in facts.imports} & ML_LIBS
+        calls = any(
+            c.attr in TRAIN_ATTRS
+            or c.name in TRAIN_CALLS
+            or c.name.endswith(("Trainer.train", "trainer.train", "trainer.fit"))
+            for c in facts.calls
+        )
+        named = "train" in rel.rsplit("/", 1)[-1].lower()
+        if (calls and (ml or named)) or (named and ml):
+            found.append(rel)
+    repo.cache["training_files"] = found
+    return found
+
+
+def _training(repo: RepoContext) -> bool:
+    return bool(training_files(repo))
+
+
+def _llm(repo: RepoContext) -> bool:
+    return bool(_top_imports(repo) & LLM_LIBS)
+
+
+def _serving(repo: RepoContext) -> bool:
+    return bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS) or bool(
+        repo.glob(*SERVING_FILES)
+    )
+
+
+TRAITS: dict[str, Callable[[RepoContext], bool]] = {
+    "python": lambda r: bool(r.python_files),
+    "ml": _ml,
+    "training": _training,
+    "serving": _serving,
+    "llm": _llm,
+    "notebooks": lambda r: bool(r.glob("*.ipynb")),
+    "docker": lambda r: bool(r.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
+    "github-actions": lambda r: bool(r.glob(".github/workflows/*.yml", ".github/workflows/*.yaml")),
+    "ci": lambda r: bool(
+        r.glob(
+            ".github/workflows/*.y*ml",
+            ".gitlab-ci.yml",
+            "Jenkinsfile",
+            ".circleci/config.yml",
+            "azure-pipelines*.yml",
+        )
+    ),
+    "git": lambda r: r.has_git,
+    "data-files": lambda r: bool(r.glob("data/**", "*.csv", "*.parquet")),
+    "pipeline": lambda r: bool(r.glob("dvc.yaml", "MLproject")),
+}
+
+REASONS: dict[str, str] = {
+    "python": "no Python code",
+    "ml": "no ML library is imported",
+    "training": "no training code found (an ML library or a serving-only repository)",
+    "serving": "no model-serving code found",
+    "llm": "no LLM SDK is used",
+    "notebooks": "no notebooks",
+    "docker": "no Dockerfile",
+    "github-actions": "no GitHub Actions workflows",
+    "ci": "no CI configuration",
+    "git": "not a git repository",
+    "data-files": "no data files",
+    "pipeline": "no declared pipeline",
+}
+
+
+def has_trait(repo: RepoContext, name: str) -> bool:
+    key = f"trait:{name}"
+    if key not in repo.cache:
+        repo.cache[key] = TRAITS[name](repo)
+    return bool(repo.cache[key])

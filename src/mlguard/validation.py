@@ -1,0 +1,99 @@
+"""Read a YAML file and validate it against one of mlguard's schemas, with file:line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from mlguard.errors import ConfigError
+from mlguard.schemas import load_schema
+from mlguard.yamlio import YamlDoc, YamlProblem, load_one
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def read_yaml(path: Path, label: str | None = None) -> YamlDoc:
+    """Parse one YAML document from ``path`` or raise :class:`ConfigError`."""
+    source = label or str(path)
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(source, f"file is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(source, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(source, "not UTF-8 text") from None
+    return parse_yaml(text, source)
+
+
+def parse_yaml(text: str, source: str) -> YamlDoc:
+    try:
+        return load_one(text)
+    except YamlProblem as exc:
+        raise ConfigError(source, f"invalid YAML: {exc.message}", exc.line) from None
+
+
+def string_keys(value: Any) -> Any:
+    """The same data with integer mapping keys as strings (``1:`` in YAML is an int).
+
+    Other non-string keys (booleans, null, lists) are left for the schema to reject.
+    """
+    if isinstance(value, dict):
+        return {
+            (str(k) if isinstance(k, int) and not isinstance(k, bool) else k): string_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [string_keys(v) for v in value]
+    return value
+
+
+def _bad_key(value: Any, path: list[str | int]) -> tuple[list[str | int], Any] | None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if not isinstance(key, str):
+                return path, key
+            found = _bad_key(child, [*path, key])
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found = _bad_key(child, [*path, index])
+            if found:
+                return found
+    return None
+
+
+def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
+    """Raise :class:`ConfigError` for the first (best-placed) schema violation."""
+    instance = doc.data if data is None else data
+    bad = _bad_key(instance, [])
+    if bad is not None:
+        path, key = bad
+        where = ".".join(str(p) for p in path) or "top level"
+        raise ConfigError(source, f"{where}: key {key!r} must be a string", doc.line_of(path))
+    validator = jsonschema.Draft202012Validator(load_schema(schema))
+    errors = sorted(validator.iter_errors(instance), key=_error_order)
+    if not errors:
+        return
+    error = jsonschema.exceptions.best_match(errors) or errors[0]
+    path = list(error.absolute_path)
+    where = ".".join(str(p) for p in path) or "top level"
+    raise ConfigError(source, f"{where}: {_describe(error)}", doc.line_of(path))
+
+
+def _error_order(error: jsonschema.ValidationError) -> tuple[int, str]:
+    return (len(error.absolute_path), error.message)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return f"unknown key ({error.message.split('(')[-1].rstrip(')')})"
+    if error.validator == "oneOf" and error.context:
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        return deepest.message
+    return error.message

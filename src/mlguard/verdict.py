@@ -1,0 +1,43 @@
+"""Does the scan fail the policy? (exit code 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlguard.catalog import RuleSpec
+from mlguard.model import Finding, Kind, RuleResult, Severity
+from mlguard.policy import Policy
+from mlguard.scoring import Assessment
+
+
+@dataclass(frozen=True)
+class Verdict:
+    failed: bool
+    reasons: tuple[str, ...]
+
+
+def counted_findings(
+    rules: tuple[RuleSpec, ...], results: tuple[RuleResult, ...], policy: Policy
+) -> list[Finding]:
+    """Findings that the ``fail.on`` threshold applies to."""
+    kinds = {r.id: r.kind for r in rules}
+    return [
+        f
+        for res in results
+        for f in res.findings
+        if kinds[res.rule_id] == Kind.VIOLATION or policy.fail_practices
+    ]
+
+
+def decide(findings: list[Finding], assessment: Assessment, policy: Policy) -> Verdict:
+    reasons = []
+    if policy.fail_on != "never":
+        threshold = Severity(policy.fail_on).rank
+        hits = [f for f in findings if f.severity.rank >= threshold]
+        if hits:
+            reasons.append(f"{len(hits)} finding(s) at or above '{policy.fail_on}'")
+    if assessment.level < policy.fail_below_level:
+        reasons.append(
+            f"maturity level {assessment.level} is below the required {policy.fail_below_level}"
+        )
+    return Verdict(bool(reasons), tuple(reasons))
