@@ -1,0 +1,48 @@
+"""Every rule proves itself on fixture repositories.
+
+``tests/fixtures/rules/<ID>/<case>/`` is a file tree; the test copies it into a fresh git
+repository, scans it with only that rule selected, and checks the status the case's name
+promises: ``good*`` -> pass, ``bad*`` -> fail, ``partial*`` -> partial, ``na*`` -> n/a.
+A case may hold ``.mlguard-fixture.yaml`` with ``commit: false`` (files left untracked).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import git, scan_json, status_of
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+EXPECT = {"good": "pass", "bad": "fail", "partial": "partial", "na": "n/a"}
+META = ".mlguard-fixture.yaml"
+
+
+def _cases() -> list[tuple[str, Path]]:
+    cases = []
+    for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        for case in sorted(p for p in rule_dir.iterdir() if p.is_dir()):
+            cases.append((rule_dir.name, case))
+    return cases
+
+
+def _expected(case: Path) -> str:
+    for prefix, status in EXPECT.items():
+        if case.name.startswith(prefix):
+            return status
+    raise AssertionError(f"fixture case {case} must start with one of {sorted(EXPECT)}")
+
+
+@pytest.mark.parametrize(("rule_id", "case"), _cases(), ids=lambda v: getattr(v, "name", v))
+def test_rule_fixture(cli, tmp_path: Path, rule_id: str, case: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(case, repo, ignore=shutil.ignore_patterns(META))
+    git(repo, "init", "-q", "-b", "main")
+    meta = (case / META).read_text() if (case / META).exists() else ""
+    if "commit: false" not in meta:
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "fixture", "--allow-empty")
+    _, report = scan_json(cli, repo, "--select", rule_id)
+    assert status_of(report, rule_id) == _expected(case), report["rules"]
