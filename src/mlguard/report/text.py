@@ -37,7 +37,7 @@ def render(report: Report, color: bool = False) -> str:
     out.append(f"mlguard {VERSION} · policy {report.policy.name} · {report.scan.root}")
     score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
     out.append(style(f"Maturity: Level {a.level} of 3 ({score})", bold=True))
-    if a.capped_by:
+    if a.capped_by and a.uncapped_level > a.level:
         out.append(
             style(
                 f"  Capped at Level {a.level} by failing gate rule(s): {', '.join(a.capped_by)}"
