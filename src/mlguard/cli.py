@@ -146,7 +146,7 @@ def scan(
             Path(dest).write_text(_render(fmt, report, False), encoding="utf-8")
         else:
             use_color = sys.stdout.isatty() if color is None else color
-            click.echo(_render(fmt, report, use_color), nl=False)
+            click.echo(_render(fmt, report, use_color), nl=False, color=use_color)
     sys.exit(EXIT_FAILED if report.verdict.failed else EXIT_OK)
 
 
