@@ -7,10 +7,13 @@ from pathlib import Path
 
 from mlguard import config as config_mod
 from mlguard import engine, scoring, verdict
+from mlguard.cache import FactsCache
+from mlguard.cache import default_dir as default_cache_dir
 from mlguard.catalog import Catalog, RuleSpec
 from mlguard.errors import UsageError
 from mlguard.model import Finding
 from mlguard.policy import RULE_ID, Policy, build, resolve_chain
+from mlguard.pool import default_jobs
 from mlguard.report import Report
 from mlguard.selection import select_rules
 
@@ -25,6 +28,9 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
     min_level: int | None = None
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,15 @@ def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
 
 def run(opts: ScanOptions) -> Report:
     setup = prepare(opts)
-    result = engine.scan(opts.path, setup.rules, setup.policy)
+    cache = None if opts.no_cache else FactsCache(opts.cache_dir or default_cache_dir())
+    try:
+        result = engine.scan(
+            opts.path, setup.rules, setup.policy, jobs=opts.jobs or default_jobs(), cache=cache
+        )
+    finally:
+        if cache is not None:
+            cache.prune()
+            cache.close()
     assessment = scoring.assess(result.rules, result.results, setup.policy)
     findings: tuple[Finding, ...] = tuple(
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -113,6 +114,21 @@ def cli() -> None:
 @click.option(
     "--color/--no-color", default=None, help="Colour the text report (default: on a terminal)."
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    help="Worker processes for file analysis (default: the CPUs available).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MLGUARD_CACHE_DIR",
+    help="Where per-file facts are cached (default: $XDG_CACHE_HOME/mlguard or "
+    "~/.cache/mlguard; env MLGUARD_CACHE_DIR).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
+@click.option("--stats", is_flag=True, help="Print file counts, cache use and time on stderr.")
 def scan(
     path: Path,
     policy: str | None,
@@ -125,6 +141,10 @@ def scan(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     color: bool | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    stats: bool,
 ) -> None:
     """Scan the repository at PATH (default: the current directory).
 
@@ -139,8 +159,29 @@ def scan(
         if len(targets) > 1 or targets[0][1]:
             raise UsageError("--output takes one format without :FILE")
         targets = [(targets[0][0], str(output))]
-    opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore, fail_on, min_level)
+    opts = app.ScanOptions(
+        path,
+        policy,
+        config_path,
+        no_config,
+        select,
+        ignore,
+        fail_on,
+        min_level,
+        jobs,
+        cache_dir,
+        no_cache,
+    )
+    started = time.perf_counter()
     report = app.run(opts)
+    if stats:
+        s = report.scan.stats
+        click.echo(
+            f"mlguard: {s.get('files', 0)} files; Python files and notebooks: "
+            f"{s.get('cached', 0)} from cache, {s.get('analysed', 0)} analysed; "
+            f"{time.perf_counter() - started:.2f} s",
+            err=True,
+        )
     for fmt, dest in targets:
         if dest:
             Path(dest).write_text(_render(fmt, report, False), encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
@@ -22,6 +22,8 @@ class GitView:
     untracked: frozenset[str]
     head: str | None
     tags: tuple[str, ...]
+    blobs: dict[str, str] = field(default_factory=dict)
+    """Blob ids of tracked files whose work-tree content matches the index (free content keys)."""
 
 
 def open_view(root: Path) -> GitView | None:
@@ -36,7 +38,8 @@ def open_view(root: Path) -> GitView | None:
         scope = ["--", prefix] if prefix else []
         tracked = _ls(repo, ["--cached", *scope], prefix)
         untracked = _ls(repo, ["--others", "--exclude-standard", *scope], prefix) - tracked
-        return GitView(worktree, prefix, tracked, untracked, _head(repo), _tags(repo))
+        blobs = _clean_blobs(repo, scope, prefix)
+        return GitView(worktree, prefix, tracked, untracked, _head(repo), _tags(repo), blobs)
     except (git.exc.GitError, ValueError, OSError):
         return None
 
@@ -45,6 +48,18 @@ def _ls(repo: git.Repo, args: list[str], prefix: str) -> frozenset[str]:
     out: str = repo.git.ls_files("-z", "--full-name", *args)
     cut = len(prefix) + 1 if prefix else 0
     return frozenset(p[cut:] for p in out.split("\0") if p)
+
+
+def _clean_blobs(repo: git.Repo, scope: list[str], prefix: str) -> dict[str, str]:
+    cut = len(prefix) + 1 if prefix else 0
+    modified = set(repo.git.diff_files("--name-only", "-z", *scope).split("\0"))
+    blobs: dict[str, str] = {}
+    for entry in repo.git.ls_files("-z", "--stage", "--full-name", *scope).split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[2] == "0" and parts[0] != "120000" and path not in modified:
+            blobs[path[cut:]] = parts[1]
+    return blobs
 
 
 def _head(repo: git.Repo) -> str | None:
