@@ -41,6 +41,7 @@ class FactsCache:
             directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, "
                 "stat TEXT NOT NULL, sha TEXT NOT NULL)"
@@ -64,8 +65,14 @@ class FactsCache:
         row = self._query("SELECT sha FROM stats WHERE path=? AND stat=?", (path, signature))
         return str(row[0]) if row else None
 
-    def remember_hash(self, path: str, signature: str, sha: str) -> None:
-        self._write("INSERT OR REPLACE INTO stats VALUES (?,?,?)", (path, signature, sha))
+    def remember_hashes(self, rows: list[tuple[str, str, str]]) -> None:
+        """Record (absolute path, stat signature, content hash) rows in one transaction."""
+        if rows and self._db is not None:
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO stats VALUES (?,?,?)", rows)
+            except sqlite3.Error:
+                self._db = None
 
     @staticmethod
     def key(analyzer: str, version: str, settings: str, sha: str) -> str:
@@ -94,10 +101,14 @@ class FactsCache:
 
     def touch(self, keys: list[str]) -> None:
         now = int(time.time())
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            self._write(f"UPDATE facts SET used=? WHERE key IN ({marks})", (now, *chunk))  # noqa: S608
+        if keys and self._db is not None:
+            try:
+                with self._db:
+                    self._db.executemany(
+                        "UPDATE facts SET used=? WHERE key=?", [(now, k) for k in keys]
+                    )
+            except sqlite3.Error:
+                self._db = None
 
     def prune(self) -> None:
         try:

@@ -77,14 +77,16 @@ def prefetch_python(repo: RepoContext, jobs: int, cache: FactsCache | None) -> N
         todo.append((rel, str(repo.abspath(rel)), repo.max_text_bytes))
     results = _run(todo, jobs)
     fresh: list[tuple[str, Any]] = []
+    hashes: list[tuple[str, str, str]] = []
     for rel, sha, encoded, reason in results:
         if reason:
             repo.skipped.setdefault(rel, reason)
         repo.set_python(rel, python_codec.decode(encoded) if encoded is not None else None)
         if cache is not None and encoded is not None:
-            key = _remember(repo, rel, sha, cache)
+            key = _content_key_after(repo, rel, sha, hashes)
             fresh.append((cache.key(ANALYZER, VERSION, settings, key), encoded))
     if cache is not None:
+        cache.remember_hashes(hashes)
         cache.put_many(fresh)
         cache.touch(used)
     repo.cache["stats:python"] = {"cached": len(used), "analysed": len(results)}
@@ -122,12 +124,15 @@ def _content_key(repo: RepoContext, rel: str, cache: FactsCache | None) -> str |
     return cache.known_hash(str(repo.abspath(rel)), cache.signature(st))
 
 
-def _remember(repo: RepoContext, rel: str, sha: str, cache: FactsCache) -> str:
+def _content_key_after(
+    repo: RepoContext, rel: str, sha: str, hashes: list[tuple[str, str, str]]
+) -> str:
+    """The cache key of a freshly analysed file; queues its stat -> hash row."""
     if repo.git is not None and rel in repo.git.blobs:
         return "git:" + repo.git.blobs[rel]
     try:
         st = repo.abspath(rel).lstat()
-        cache.remember_hash(str(repo.abspath(rel)), cache.signature(st), sha)
+        hashes.append((str(repo.abspath(rel)), FactsCache.signature(st), sha))
     except OSError:
         pass
     return sha
