@@ -117,7 +117,9 @@ def test_annotations_respect_github_limits(repo: Path) -> None:
 
 
 def test_annotation_escaping() -> None:
-    f = Finding("SEC001", "50% bad\nsecond line", Location("a,b:c.py", 2, end_line=4), Severity.ERROR)
+    f = Finding(
+        "SEC001", "50% bad\nsecond line", Location("a,b:c.py", 2, end_line=4), Severity.ERROR
+    )
     line = github.annotation(f, "SEC001 title: x, y", prefix="ml")
     assert line == (
         "::error file=ml/a%2Cb%3Ac.py,line=2,endLine=4,title=SEC001 title%3A x%2C y"

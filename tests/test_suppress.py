@@ -183,9 +183,7 @@ def test_no_ignores_shows_everything(cli, tmp_path: Path) -> None:
         tmp_path / "r",
         {"train.py": "import pickle\nm = pickle.load(f)  # mlguard: ignore[SEC001] trusted\n"},
     )
-    code, report = scan_json(
-        cli, repo, "--select", "SEC001", "--select", "MLG002", "--no-ignores"
-    )
+    code, report = scan_json(cli, repo, "--select", "SEC001", "--select", "MLG002", "--no-ignores")
     assert lines_of(report, "SEC001") == [("train.py", 2)]
     assert report["suppressed"] == 0
     assert status_of(report, "MLG002") == "not-checked"
