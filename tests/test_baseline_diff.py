@@ -126,3 +126,23 @@ def test_diff_base_rejects_option_like_refs_and_non_git(cli, tmp_path: Path) -> 
     result = cli(["scan", plain, "--no-config", "--diff-base", "main"])
     assert result.code == 2
     assert "git repository" in result.err
+
+
+def test_filtered_json_reports_validate_against_the_schema(cli, tmp_path: Path) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(
+        resources.files("mlguard.schemas").joinpath("report.schema.json").read_text("utf-8")
+    )
+    repo = _pr_repo(tmp_path)
+    out = tmp_path / "b.json"
+    assert cli(["baseline", repo, "-o", out, "--no-config"]).code == 0
+    (repo / "train.py").write_text("import json\n")
+    for extra in (("--baseline", str(out)), ("--diff-base", "main")):
+        _, report = scan_json(cli, repo, *extra)
+        jsonschema.Draft202012Validator(schema).validate(report)
+        assert report["compared_to"]
+    _, report = scan_json(cli, repo, "--baseline", str(out))
+    assert report["stale_baseline"]
