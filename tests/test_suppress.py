@@ -197,3 +197,19 @@ def test_meta_rules_cannot_be_ignored_inline(cli, tmp_path: Path) -> None:
     assert "cannot be ignored inline" in next(
         f["message"] for f in report["findings"] if f["rule_id"] == "MLG002"
     )
+
+
+def test_yaml_block_scalars_and_quoted_hashes(cli, tmp_path: Path, marker_config: Path) -> None:
+    content = (
+        "docs: |\n"
+        "  x = FORBIDDEN  # mlguard: ignore[XTST001] text of a block scalar, not a comment\n"
+        "next: it's FORBIDDEN  # mlguard: ignore[XTST001] apostrophe in a plain scalar\n"
+        'url: "a # b FORBIDDEN"  # mlguard: ignore[XTST001] hash inside quotes\n'
+        "tail: >-\n"
+        "  # mlguard: ignore[XTST001] folded text\n"
+        "last: FORBIDDEN\n"
+    )
+    repo = make_repo(tmp_path / "r", {"ci.yml": content})
+    _, report = scan_with(cli, repo, marker_config, "--select", "XTST001", "--select", "MLG001")
+    assert lines_of(report, "XTST001") == [("ci.yml", 2), ("ci.yml", 7)]
+    assert report["suppressed"] == 2

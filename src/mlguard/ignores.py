@@ -22,6 +22,8 @@ HASH_SUFFIXES = (".yaml", ".yml", ".toml", ".sh", ".bash", ".cfg", ".ini", ".doc
 HASH_NAMES = ("Dockerfile", "Containerfile", "Makefile")
 REQUIREMENT_PREFIXES = ("requirements", "constraints")
 # Leading punctuation people put between the brackets and the reason: "-- reason", ": reason"
+BLOCK_SCALAR = re.compile(r"(?:^|[:\s])[|>][-+1-9]{0,2}\s*$")
+QUOTE_OPENERS = " \t=:[(,{"
 REASON_LEAD = " \t-:\u2014\u2013,;"
 
 
@@ -74,12 +76,36 @@ def _python_comments(source: str) -> list[tuple[int, str, bool]]:
     return found
 
 
-def _hash_comments(text: str) -> list[tuple[int, str, bool]]:
+def _comment_start(line: str) -> int:
+    """Index of the ``#`` opening a comment: at the start or after whitespace, outside quotes."""
+    quote = ""
+    for index, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'" and (index == 0 or line[index - 1] in QUOTE_OPENERS):
+            quote = ch
+        elif ch == "#" and (index == 0 or line[index - 1].isspace()):
+            return index
+    return -1
+
+
+def _hash_comments(text: str, yaml: bool = False) -> list[tuple[int, str, bool]]:
+    """Comments of ``#``-comment languages; for YAML, block scalars (``key: |``) are text."""
     found = []
+    block_indent: int | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        index = line.find("#")
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if block_indent is not None:
+            if not stripped or indent > block_indent:
+                continue
+            block_indent = None
+        index = _comment_start(line) if "#" in line else -1
         if index >= 0 and "mlguard" in line[index:].lower():
             found.append((number, line[index:], not line[:index].strip()))
+        code = line[:index] if index >= 0 else line
+        if yaml and BLOCK_SCALAR.search(code):
+            block_indent = indent
     return found
 
 
@@ -95,7 +121,7 @@ def _file_ignores(repo: RepoContext, path: str) -> list[InlineIgnore]:
     elif path.endswith((".py", ".pyi")):
         comments = _python_comments(text)
     else:
-        comments = _hash_comments(text)
+        comments = _hash_comments(text, yaml=path.endswith((".yaml", ".yml")))
     ignores = (parse_comment(c, path, n, alone) for n, c, alone in comments)
     return [i for i in ignores if i is not None]
 
