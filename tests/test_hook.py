@@ -31,3 +31,22 @@ def test_hook_policy_can_be_overridden(cli, tmp_path: Path) -> None:
     result = cli(["hook", "--no-config", "--policy", "default", "-f", "json", "train.py"], cwd=repo)
     assert result.json()["policy"]["name"] == "default"
     assert result.code == 1
+
+
+def test_hook_manifest_declares_both_hooks() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    hooks = {h["id"]: h for h in manifest}
+    assert set(hooks) == {"mlguard", "mlguard-changed"}
+    whole = hooks["mlguard"]
+    assert (whole["pass_filenames"], whole["require_serial"], whole["always_run"]) == (
+        False,
+        True,
+        True,
+    )
+    assert whole["entry"].split()[:2] == ["mlguard", "scan"]
+    changed = hooks["mlguard-changed"]
+    assert changed["entry"].split()[:2] == ["mlguard", "hook"]
+    assert changed.get("pass_filenames", True) is True
+    assert all(h["language"] == "python" for h in manifest)
