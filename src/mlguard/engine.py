@@ -137,6 +137,10 @@ def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
 
+def open_repo(root: Path, policy: Policy) -> RepoContext:
+    return RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+
+
 def scan(
     root: Path,
     rules: list[RuleSpec],
@@ -144,8 +148,10 @@ def scan(
     *,
     jobs: int = 1,
     cache: FactsCache | None = None,
+    repo: RepoContext | None = None,
 ) -> ScanResult:
-    repo = RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+    """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
+    repo = repo or open_repo(root, policy)
     prefetch_python(repo, jobs, cache)
     effective = tuple(effective_rule(r, policy) for r in rules)
     results = tuple(run_rule(rule, repo) for rule in effective)

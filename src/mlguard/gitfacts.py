@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
+
+from mlguard.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,65 @@ def _tags(repo: git.Repo) -> tuple[str, ...]:
         return tuple(sorted(t.name for t in repo.tags))
     except (git.exc.GitError, ValueError, OSError):
         return ()
+
+
+FETCH_HINT = (
+    "fetch more history: `git fetch --unshallow` (or, in GitHub Actions, actions/checkout "
+    "with `fetch-depth: 0`)"
+)
+# Never run the repository's hooks or LFS downloads while checking out the base commit.
+SAFE_CHECKOUT = ("-c", "core.hooksPath=/dev/null", "-c", "filter.lfs.process=")
+
+
+def merge_base(root: Path, ref: str) -> str:
+    """The merge-base of ``ref`` and HEAD, or a UsageError saying what to do."""
+    if not ref or ref.startswith("-"):
+        raise UsageError(f"--diff-base {ref!r}: not a git revision")
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.exc.GitError, OSError) as exc:
+        raise UsageError(f"--diff-base needs a git repository ({root} is not in one)") from exc
+    shallow = _is_shallow(repo)
+    try:
+        repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.exc.GitCommandError as exc:
+        hint = f"; this is a shallow clone: {FETCH_HINT}" if shallow else ""
+        raise UsageError(f"--diff-base {ref!r}: no such commit in this clone{hint}") from exc
+    try:
+        return str(repo.git.merge_base(ref, "HEAD")).strip()
+    except git.exc.GitCommandError as exc:
+        if shallow:
+            raise UsageError(
+                f"--diff-base {ref!r}: no merge-base with HEAD in this shallow clone; {FETCH_HINT}"
+            ) from exc
+        raise UsageError(f"--diff-base {ref!r}: it has no common history with HEAD") from exc
+
+
+def _is_shallow(repo: git.Repo) -> bool:
+    try:
+        return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+    except git.exc.GitCommandError:
+        return False
+
+
+@contextmanager
+def checkout(root: Path, commit: str) -> Iterator[Path]:
+    """A temporary detached work tree of ``commit`` outside the repository; yields the
+    directory matching ``root`` in it (which may not exist at that commit)."""
+    repo = git.Repo(root, search_parent_directories=True)
+    assert repo.working_tree_dir is not None
+    prefix = root.resolve().relative_to(Path(repo.working_tree_dir).resolve())
+    parent = Path(tempfile.mkdtemp(prefix="mlguard-base-"))
+    tree = parent / "tree"
+    env = {"GIT_LFS_SKIP_SMUDGE": "1"}
+    try:
+        repo.git.execute(
+            ["git", *SAFE_CHECKOUT, "worktree", "add", "--detach", "--quiet", str(tree), commit],
+            env=env,
+        )
+        yield tree / prefix
+    finally:
+        with suppress(git.exc.GitCommandError):
+            repo.git.worktree("remove", "--force", str(tree))
+        shutil.rmtree(parent, ignore_errors=True)
+        repo.git.worktree("prune")

@@ -3,6 +3,7 @@
 from mlguard.checks import (  # noqa: F401 - imported for registration
     reproducibility,
     security,
+    suppression,
     versioning,
 )
 from mlguard.checks.registry import PYTHON_CHECKS

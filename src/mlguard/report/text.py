@@ -103,6 +103,11 @@ def _findings(report: Report, style: Style) -> list[str]:
         out.extend(by_cat[cat])
     if report.suppressed:
         out.append(f"  ({report.suppressed} suppressed by inline ignores or baseline)")
+    if report.compared_to:
+        out.append(f"  (only findings new since {report.compared_to}; {report.known} known)")
+    if report.stale:
+        out.append(f"  Stale baseline entries ({len(report.stale)}), fixed or moved:")
+        out.extend(f"    {entry}" for entry in report.stale)
     return out
 
 
