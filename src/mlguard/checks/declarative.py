@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from mlguard import globs
 from mlguard.analyzers.configs import lookup
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, NotCheckable, ev
