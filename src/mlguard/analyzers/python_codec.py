@@ -51,9 +51,14 @@ def encode(facts: PyFacts) -> dict[str, Any]:
     }
 
 
+def _decs(values: list[Any]) -> tuple[Value, ...]:
+    # scalars (the common case) need no conversion: skip the call for them
+    return tuple(_dec(v) if type(v) is dict else v for v in values)
+
+
 def decode(raw: dict[str, Any]) -> PyFacts:
     return PyFacts(
-        imports=tuple(Import(str(m), int(n)) for m, n in raw["i"]),
+        imports=tuple(Import(m, n) for m, n in raw["i"]),
         calls=tuple(
             Call(
                 str(name),
@@ -70,7 +75,7 @@ def decode(raw: dict[str, Any]) -> PyFacts:
         decorators=tuple((str(n), int(line)) for n, line in raw["d"]),
         class_bases=tuple((str(n), int(line)) for n, line in raw["b"]),
         assigns=tuple(Assign(str(t), _dec(v), int(line)) for t, v, line in raw["a"]),
-        functions=tuple((str(n), int(line)) for n, line in raw["f"]),
-        strings=tuple((str(s), int(line)) for s, line in raw["s"]),
+        functions=tuple((n, line) for n, line in raw["f"]),
+        strings=tuple((s, line) for s, line in raw["s"]),
         syntax_error=str(raw["x"]),
     )
