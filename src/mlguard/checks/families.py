@@ -2,6 +2,7 @@
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
     reproducibility,
+    secrets,
     security,
     versioning,
 )

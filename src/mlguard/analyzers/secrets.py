@@ -1,0 +1,171 @@
+"""Hardcoded secrets in text (pure): provider formats, private keys, credentials in URLs,
+and high-entropy literals assigned to secret-like names.
+
+A hit never carries the secret: only a redacted form (the provider's public prefix and the
+length, e.g. ``hf_…(37 chars)``) and a fingerprint that identifies the finding without
+revealing the value. Long lines are scanned in overlapping windows of bounded size, so the
+cost stays linear even on a pathological multi-megabyte line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mlguard.analyzers import secret_patterns as sp
+
+WINDOW = 4096
+OVERLAP = 1024  # longer than any match, so a secret straddling two windows is seen whole
+KEY_LOOKAHEAD = 4  # lines after a BEGIN ... PRIVATE KEY header that may hold key material
+
+
+class Mode(StrEnum):
+    """How a file's text is read: which detectors run and whether values must be quoted."""
+
+    CODE = "code"  # Python: provider formats + quoted literals assigned to secret names
+    CONFIG = "config"  # YAML/JSON/TOML/INI/.env/shell: also unquoted values
+    DOCKER = "docker"  # Dockerfile: CONFIG plus ``ENV NAME value``
+    PROSE = "prose"  # Markdown/text: provider formats, private keys and URL credentials only
+
+
+@dataclass(frozen=True, order=True)
+class SecretHit:
+    line: int
+    column: int
+    kind: str
+    redacted: str
+    fingerprint: str  # stable, line-independent, does not reveal the value
+
+
+def redact(secret: str, shown: str = "") -> str:
+    """The provider's public prefix (or 2 characters of a long value) and the length."""
+    if not shown and len(secret) >= 16:
+        shown = secret[:2]
+    return f"{shown}…({len(secret)} chars)"
+
+
+def _fingerprint(kind: str, name: str, secret: str, redacted: str) -> str:
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:12] if len(secret) >= 20 else ""
+    return f"{kind}|{name}|{redacted}|{digest}"
+
+
+def _hit(
+    line: int, column: int, kind: str, secret: str, shown: str = "", name: str = ""
+) -> SecretHit:
+    redacted = redact(secret, shown)
+    return SecretHit(line, column, kind, redacted, _fingerprint(kind, name, secret, redacted))
+
+
+def _windows(line: str) -> Iterator[tuple[int, str]]:
+    if len(line) <= WINDOW:
+        yield 0, line
+        return
+    start = 0
+    while True:
+        yield start, line[start : start + WINDOW]
+        if start + WINDOW >= len(line):
+            return
+        start += WINDOW - OVERLAP
+
+
+Span = tuple[int, int]
+
+
+def _providers(chunk: str) -> Iterator[tuple[Span, str, str, str]]:
+    for pattern in sp.PROVIDERS:
+        for m in pattern.regex.finditer(chunk):
+            secret = m.group("s")
+            shown = m.groupdict().get("p") or ""
+            body = secret[len(shown) :]
+            if sp.is_placeholder(body) or sp.entropy(body) < 2.5:
+                continue
+            yield m.span("s"), pattern.kind, secret, shown
+
+
+def _url_credentials(chunk: str) -> Iterator[tuple[Span, str, str, str]]:
+    for m in sp.URL_CREDENTIALS.finditer(chunk):
+        user, password, host = m.group("user"), m.group("s"), m.group("host").lower()
+        if host in sp.LOCAL_HOSTS or host.endswith((".example", ".local", "example.com")):
+            continue
+        if password == user or sp.is_placeholder(password) or sp.is_placeholder(user):
+            continue
+        if password.lower() in {"pass", "pw", "pwd", "user", "username", "x", "oauth"}:
+            continue
+        yield m.span("s"), "password in a URL", password, ""
+
+
+def _assignments(chunk: str, mode: Mode) -> Iterator[tuple[Span, str, str, str]]:
+    matches = list(sp.ASSIGNMENT.finditer(chunk))
+    if mode == Mode.DOCKER:
+        matches += list(sp.DOCKER_ENV.finditer(chunk))
+    for m in matches:
+        quote, value = m.group("q"), m.group("value")
+        if quote:
+            if chunk[m.end("value") : m.end("value") + 1] != quote:
+                continue
+        elif mode == Mode.CODE:
+            continue
+        else:
+            value = value.rstrip(",;)]}")
+        role = sp.secret_name(m.group("name"))
+        if role and sp.strong_value(value, role):
+            kind = "password" if role == "password" else "high-entropy secret"
+            start = m.start("value")
+            yield (start, start + len(value)), kind, value, m.group("name")
+
+
+def _overlaps(span: Span, taken: Sequence[Span]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def _candidates(chunk: str, mode: Mode) -> Iterator[tuple[Span, str, str, str, str]]:
+    for span, kind, secret, shown in [*_providers(chunk), *_url_credentials(chunk)]:
+        yield span, kind, secret, shown, ""
+    if mode != Mode.PROSE:
+        for span, kind, secret, name in _assignments(chunk, mode):
+            yield span, kind, secret, "", name
+
+
+def scan_line(line: str, number: int, mode: Mode) -> list[SecretHit]:
+    """Hits of one line (private keys excepted: they need the following lines)."""
+    hits: dict[tuple[int, str], SecretHit] = {}
+    for offset, chunk in _windows(line):
+        cut = offset + len(chunk) < len(line)
+        taken: list[Span] = []
+        for span, kind, secret, shown, name in _candidates(chunk, mode):
+            if (cut and span[1] >= len(chunk)) or _overlaps(span, taken):
+                continue  # cut by the window's end: the next window sees it whole
+            taken.append(span)
+            start = offset + span[0]
+            hits[(start, kind)] = _hit(number, start + 1, kind, secret, shown, name)
+    return sorted(hits.values())
+
+
+def _private_keys(lines: Sequence[str]) -> Iterator[SecretHit]:
+    for index, line in enumerate(lines):
+        if "PRIVATE KEY" not in line:
+            continue
+        for offset, chunk in _windows(line):
+            for m in sp.PRIVATE_KEY.finditer(chunk):
+                after = [
+                    chunk[m.end() :],
+                    *(x[:WINDOW] for x in lines[index + 1 : index + 1 + KEY_LOOKAHEAD]),
+                ]
+                body = next((b for b in map(sp.KEY_BODY.search, after) if b), None)
+                if body is not None:
+                    label = m.group(0).strip("-").removeprefix("BEGIN ").lower()
+                    digest = hashlib.sha256(body.group(0).encode()).hexdigest()[:12]
+                    column = offset + m.start() + 1
+                    fingerprint = f"private key|{label}|{digest}"
+                    yield SecretHit(index + 1, column, "private key", f"{label} block", fingerprint)
+
+
+def scan_text(text: str, mode: Mode) -> list[SecretHit]:
+    """Every hit in ``text``, sorted by line and column."""
+    lines = text.splitlines()
+    hits: set[SecretHit] = set(_private_keys(lines))
+    for number, line in enumerate(lines, 1):
+        hits.update(scan_line(line, number, mode))
+    return sorted(hits)
