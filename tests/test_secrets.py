@@ -58,6 +58,8 @@ PLANTED = {
     "output_token": (_p("s", "k-", "ant-"), _p("s", "k-", "ant-", "api03-") + _rand(80)),
     "nb_code": ("", _rand(32)),
     "pem_body": ("", _rand(64, ALNUM + "+/")),
+    "environ": ("", _rand(40, "0123456789abcdef")),
+    "bearer": ("Bearer ", "Bearer " + _rand(32)),
 }
 V = {name: value for name, (_, value) in PLANTED.items()}
 BEGIN = _p("-----BEGIN RSA ", "PRIVATE KEY-----")
@@ -94,11 +96,14 @@ def _files() -> dict[str, str]:
             f'client = OpenAI(api_key="{V["openai"]}")\n'
             f'wandb.login(key="{V["wandb_login"]}")\n'
             f'api_token = "{V["generic"]}"\n'
+            f'os.environ["WANDB_API_KEY"] = "{V["environ"]}"\n'
+            f'headers = {{"Authorization": "{V["bearer"]}"}}\n'
             "# placeholders and lookups are not secrets:\n"
             f'demo = "{_p("h", "f_")}{x34}"\n'
             'key = os.environ["OPENAI_API_KEY"]\n'
             'token = os.getenv("HF_TOKEN")\n'
             'api_key = "<YOUR_API_KEY>"\n'
+            'headers = {"Authorization": f"Bearer {token}"}\n'
             'password = "changeme"\n'
             'pad_token = "<pad>"\n'
             'secret = "****************"\n'
@@ -147,7 +152,7 @@ def _files() -> dict[str, str]:
 
 
 EXPECTED = {
-    "train.py": ["hf", "openai", "wandb_login", "generic"],
+    "train.py": ["hf", "openai", "wandb_login", "generic", "environ", "bearer"],
     "llm.py": ["anthropic"],
     "config/aws.yaml": ["aws_id", "aws_secret"],
     ".env": ["wandb", "webhook", "url_password", "password"],

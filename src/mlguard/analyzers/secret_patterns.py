@@ -15,56 +15,92 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Pattern:
-    """A provider credential format. Group ``s`` is the secret, ``p`` its public prefix."""
+    """A provider credential format. Group ``s`` is the secret, ``p`` its public prefix.
+
+    ``anchors``: lower-case substrings one of which every match contains, so that a cheap
+    ``in`` test skips the regex on the vast majority of lines.
+    """
 
     kind: str
     regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    strict: bool = False  # the format alone is weak evidence: the value must look random
 
 
 def _token(
-    kind: str, body: str, before: str = "A-Za-z0-9_-", after: str = "A-Za-z0-9_-"
+    kind: str,
+    body: str,
+    anchors: tuple[str, ...],
+    before: str = "A-Za-z0-9_-",
+    after: str = "A-Za-z0-9_-",
 ) -> Pattern:
     guard = rf"(?<![{before}])" if before else ""
-    return Pattern(kind, re.compile(rf"{guard}(?P<s>{body})(?![{after}])"))
+    return Pattern(kind, re.compile(rf"{guard}(?P<s>{body})(?![{after}])"), anchors)
 
 
+GITHUB = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 PROVIDERS: tuple[Pattern, ...] = (
-    _token("Anthropic API key", r"(?P<p>sk-ant-)[A-Za-z0-9_-]{20,250}"),
-    _token("OpenAI API key", r"(?P<p>sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]{20,250}"),
-    _token("OpenAI API key", r"(?P<p>sk-)[A-Za-z0-9]{32,200}"),
-    _token("Hugging Face token", r"(?P<p>hf_)[A-Za-z0-9]{30,200}", after="A-Za-z0-9_"),
-    _token("AWS access key id", r"(?P<p>A(?:KIA|SIA))[A-Z0-9]{16}", "A-Za-z0-9", "A-Za-z0-9"),
-    _token("GitHub token", r"(?P<p>gh[pousr]_)[A-Za-z0-9]{36,251}", after="A-Za-z0-9_"),
-    _token("GitHub token", r"(?P<p>github_pat_)[A-Za-z0-9_]{50,250}"),
-    _token("GitLab token", r"(?P<p>glpat-)[A-Za-z0-9_-]{20,100}"),
-    _token("Slack token", r"(?P<p>xox[baprs]-)[A-Za-z0-9-]{10,250}"),
+    _token("Anthropic API key", r"(?P<p>sk-ant-)[A-Za-z0-9_-]{20,250}", ("sk-ant-",)),
+    _token("OpenAI API key", r"(?P<p>sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]{20,250}", ("sk-",)),
+    _token("OpenAI API key", r"(?P<p>sk-)[A-Za-z0-9]{32,200}", ("sk-",)),
+    _token("Hugging Face token", r"(?P<p>hf_)[A-Za-z0-9]{30,200}", ("hf_",), after="A-Za-z0-9_"),
+    _token(
+        "AWS access key id",
+        r"(?P<p>A(?:KIA|SIA))[A-Z0-9]{16}",
+        ("akia", "asia"),
+        "A-Za-z0-9",
+        "A-Za-z0-9",
+    ),
+    _token("GitHub token", r"(?P<p>gh[pousr]_)[A-Za-z0-9]{36,251}", GITHUB, after="A-Za-z0-9_"),
+    _token("GitHub token", r"(?P<p>github_pat_)[A-Za-z0-9_]{50,250}", ("github_pat_",)),
+    _token("GitLab token", r"(?P<p>glpat-)[A-Za-z0-9_-]{20,100}", ("glpat-",)),
+    _token("Slack token", r"(?P<p>xox[baprs]-)[A-Za-z0-9-]{10,250}", ("xox",)),
     _token(
         "Slack webhook URL",
         r"(?P<p>https://hooks\.slack\.com/services/)T[A-Za-z0-9_]{6,20}/B[A-Za-z0-9_]{6,20}"
         r"/[A-Za-z0-9]{16,64}",
+        ("hooks.slack.com",),
         before="",
         after="A-Za-z0-9",
     ),
-    _token("Google API key", r"(?P<p>AIza)[0-9A-Za-z_-]{35}"),
+    _token("Google API key", r"(?P<p>AIza)[0-9A-Za-z_-]{35}", ("aiza",)),
     Pattern(
         "AWS secret access key",
         re.compile(
             r"(?i:aws_?secret_?(?:access_?)?key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?"
             r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
+        ("aws",),
     ),
     Pattern(
         "Weights & Biases API key",
         re.compile(
-            r"(?i:wandb_api_key|wandb\.login\([^)\n]{0,80}?\bkey)[\"']?[ \t]{0,4}[:=]"
+            r"(?i:wandb_api_key|wandb\.login\([^)\n]{0,80}?\bkey)[\"']?\]?[ \t]{0,4}[:=]"
             r"[ \t]{0,4}[\"']?(?P<s>[0-9a-f]{40})(?![0-9A-Za-z])"
         ),
+        ("wandb",),
     ),
     Pattern(
         "Azure storage account key",
         re.compile(r"(?i:AccountKey)=(?P<s>[A-Za-z0-9+/]{40,200}={0,2})"),
+        ("accountkey",),
+    ),
+    Pattern(
+        "bearer token",
+        re.compile(
+            r"(?<![A-Za-z])(?P<s>(?P<p>[Bb]earer )[A-Za-z0-9._~+/-]{20,500}=*)(?![\w.~+/=-])"
+        ),
+        ("bearer ",),
+        strict=True,
     ),
 )
+ASSIGNMENT_ANCHORS = ("key", "token", "secret", "pass", "pwd", "credential")
+ANY_ANCHOR = re.compile(
+    "|".join(
+        re.escape(a)
+        for a in sorted({a for p in PROVIDERS for a in p.anchors} | {*ASSIGNMENT_ANCHORS, "://"})
+    )
+)  # searched in the lower-cased line
 
 URL_CREDENTIALS = re.compile(
     r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,19}://(?P<user>[^\s:/@'\"`<>]{1,64}):"
@@ -74,7 +110,7 @@ PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLO
 KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40}")
 
 ASSIGNMENT = re.compile(
-    r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]{0,63})(?P<nq>[\"']?)"
+    r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]{0,63})(?P<nq>[\"']?)\]?"
     r"(?:[ \t]{0,4}:[ \t]{0,4}[A-Za-z_][\w.]{0,30}(?:\[[\w., |]{0,40}\])?)?"
     r"[ \t]{0,8}(?::=|=>|=(?!=)|:)[ \t]{0,8}(?P<q>[\"'`]?)(?P<value>[^\s\"'`]{1,256})"
 )

@@ -73,18 +73,24 @@ def _windows(line: str) -> Iterator[tuple[int, str]]:
 Span = tuple[int, int]
 
 
-def _providers(chunk: str) -> Iterator[tuple[Span, str, str, str]]:
+def _providers(chunk: str, low: str) -> Iterator[tuple[Span, str, str, str]]:
     for pattern in sp.PROVIDERS:
+        if not any(anchor in low for anchor in pattern.anchors):
+            continue
         for m in pattern.regex.finditer(chunk):
             secret = m.group("s")
             shown = m.groupdict().get("p") or ""
             body = secret[len(shown) :]
             if sp.is_placeholder(body) or sp.entropy(body) < 2.5:
                 continue
+            if pattern.strict and not sp.strong_value(body, "secret"):
+                continue
             yield m.span("s"), pattern.kind, secret, shown
 
 
 def _url_credentials(chunk: str) -> Iterator[tuple[Span, str, str, str]]:
+    if "://" not in chunk:
+        return
     for m in sp.URL_CREDENTIALS.finditer(chunk):
         user, password, host = m.group("user"), m.group("s"), m.group("host").lower()
         if host in sp.LOCAL_HOSTS or host.endswith((".example", ".local", "example.com")):
@@ -121,9 +127,10 @@ def _overlaps(span: Span, taken: Sequence[Span]) -> bool:
 
 
 def _candidates(chunk: str, mode: Mode) -> Iterator[tuple[Span, str, str, str, str]]:
-    for span, kind, secret, shown in [*_providers(chunk), *_url_credentials(chunk)]:
+    low = chunk.lower()
+    for span, kind, secret, shown in [*_providers(chunk, low), *_url_credentials(chunk)]:
         yield span, kind, secret, shown, ""
-    if mode != Mode.PROSE:
+    if mode != Mode.PROSE and any(anchor in low for anchor in sp.ASSIGNMENT_ANCHORS):
         for span, kind, secret, name in _assignments(chunk, mode):
             yield span, kind, secret, "", name
 
@@ -167,5 +174,6 @@ def scan_text(text: str, mode: Mode) -> list[SecretHit]:
     lines = text.splitlines()
     hits: set[SecretHit] = set(_private_keys(lines))
     for number, line in enumerate(lines, 1):
-        hits.update(scan_line(line, number, mode))
+        if sp.ANY_ANCHOR.search(line.lower()):  # one C-level pass rules out most lines
+            hits.update(scan_line(line, number, mode))
     return sorted(hits)
