@@ -157,3 +157,45 @@ def test_generated_bandit_metadata_matches_the_installed_bandit() -> None:
         [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_synthesised_bandit_rule_is_a_valid_rule() -> None:
+    import jsonschema
+
+    from mlguard.bandit_rules import rule_specs
+    from mlguard.schemas import load_schema
+
+    schema = load_schema("rule")
+    specs = rule_specs()
+    for spec in specs:
+        doc = {
+            "id": spec.id,
+            "slug": spec.slug,
+            "title": spec.title,
+            "category": spec.category,
+            "level": spec.level,
+            "severity": spec.severity.value,
+            "kind": spec.kind.value,
+            "check": dict(spec.check),
+            "docs": {
+                "why": spec.docs.why,
+                "fix": spec.docs.fix,
+                "references": list(spec.docs.references),
+            },
+            "applies_when": list(spec.applies_when),
+            "tags": list(spec.tags),
+            "params": dict(spec.params),
+            "precision": spec.precision,
+            "security_severity": spec.security_severity,
+        }
+        jsonschema.validate(doc, schema)
+    assert len({s.id for s in specs}) == len({s.slug for s in specs}) == len(specs)
+
+
+def test_bandit_rules_are_reported_but_not_scored(cli, repo: Path) -> None:
+    _, alone = scan_json(cli, repo, "--select", "SEC001")
+    _, both = scan_json(cli, repo, "--select", "SEC001", "--select", "tag:bandit")
+    assert alone["maturity"]["score"] == both["maturity"]["score"] == 100
+    security = next(c for c in both["categories"] if c["name"] == "security")
+    assert (security["pass"], security["fail"]) == (1, 0)
+    assert {f["rule_id"] for f in both["findings"]} == {"BAN101", "BAN602"}

@@ -42,6 +42,7 @@ class RuleSpec:
     precision: str = "high"
     security_severity: float | None = None
     source: str = ""
+    scored: bool = True  # False: reported, but left out of the maturity scores (bandit)
 
     @property
     def is_security(self) -> bool:
