@@ -150,23 +150,36 @@ def scan_line(line: str, number: int, mode: Mode) -> list[SecretHit]:
     return sorted(hits.values())
 
 
+def _key_material(chunk: str, following: Sequence[str]) -> list[tuple[int, str]]:
+    """(start, text) of base64 runs in the chunk, then in the next lines (start: len(chunk))."""
+    found = [(m.start(), m.group(0)) for m in sp.KEY_BODY.finditer(chunk)]
+    for line in following:
+        body = sp.KEY_BODY.search(line[:WINDOW])
+        if body:
+            found.append((len(chunk), body.group(0)))
+            break
+    return found
+
+
 def _private_keys(lines: Sequence[str]) -> Iterator[SecretHit]:
+    """A BEGIN ... PRIVATE KEY header followed by key material (not ``...``) on the same
+    line or within the next few lines. Each window is searched for material once."""
     for index, line in enumerate(lines):
         if "PRIVATE KEY" not in line:
             continue
+        following = lines[index + 1 : index + 1 + KEY_LOOKAHEAD]
         for offset, chunk in _windows(line):
-            for m in sp.PRIVATE_KEY.finditer(chunk):
-                after = [
-                    chunk[m.end() :],
-                    *(x[:WINDOW] for x in lines[index + 1 : index + 1 + KEY_LOOKAHEAD]),
-                ]
-                body = next((b for b in map(sp.KEY_BODY.search, after) if b), None)
-                if body is not None:
-                    label = m.group(0).strip("-").removeprefix("BEGIN ").lower()
-                    digest = hashlib.sha256(body.group(0).encode()).hexdigest()[:12]
-                    column = offset + m.start() + 1
-                    fingerprint = f"private key|{label}|{digest}"
-                    yield SecretHit(index + 1, column, "private key", f"{label} block", fingerprint)
+            headers = list(sp.PRIVATE_KEY.finditer(chunk))
+            material = _key_material(chunk, following) if headers else []
+            for m in headers:
+                body = next((text for start, text in material if start >= m.end()), None)
+                if body is None:
+                    break  # no material after this header, hence none after later ones
+                label = m.group(0).strip("-").removeprefix("BEGIN ").lower()
+                digest = hashlib.sha256(body.encode()).hexdigest()[:12]
+                fingerprint = f"private key|{label}|{digest}"
+                column = offset + m.start() + 1
+                yield SecretHit(index + 1, column, "private key", f"{label} block", fingerprint)
 
 
 def scan_text(text: str, mode: Mode) -> list[SecretHit]:
