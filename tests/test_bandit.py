@@ -108,6 +108,17 @@ def test_a_bandit_crash_makes_its_rules_not_checked(cli, repo: Path, monkeypatch
     assert report["findings"] == []
 
 
+def test_a_test_the_installed_bandit_lacks_is_not_checked(cli, repo: Path, monkeypatch) -> None:
+    from bandit.core import extension_loader
+
+    monkeypatch.delitem(extension_loader.MANAGER.plugins_by_id, "B602")
+    _, report = scan_json(cli, repo, "--select", "BAN602", "--select", "BAN101")
+    rows = {r["id"]: r for r in report["rules"]}
+    assert rows["BAN602"]["status"] == "not-checked"
+    assert "has no test B602" in rows["BAN602"]["reason"]
+    assert rows["BAN101"]["status"] == "fail"
+
+
 def test_a_rule_that_is_off_by_default_can_be_enabled(cli, tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"aug.py": "import random\n\nx = random.random()\n"})
     _, report = scan_json(cli, root, "--select", "BAN311")
@@ -136,6 +147,11 @@ def test_bandit_api_has_the_shape_the_adapter_needs() -> None:
     for name in ("discover_files", "run_tests", "get_issue_list", "get_skipped"):
         assert callable(getattr(manager.BanditManager, name))
     assert callable(config.BanditConfig)
+    from bandit.core import extension_loader
+
+    assert "B602" in extension_loader.MANAGER.plugins_by_id
+    blacklisted = [b for items in extension_loader.MANAGER.blacklist.values() for b in items]
+    assert {"id", "name", "message", "level"} <= set(blacklisted[0])
     keys = issue.Issue("LOW", cwe=78, confidence="HIGH", text="t", test_id="B000").as_dict(
         with_code=False
     )

@@ -38,6 +38,8 @@ class BanditRun:
     issues: tuple[BanditIssue, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (label, reason) bandit could not parse
     error: str = ""
+    available: frozenset[str] = frozenset()  # test ids the installed bandit has
+    version: str = ""
 
 
 @contextmanager
@@ -75,31 +77,50 @@ def _issue(raw: Any, labels: dict[str, str]) -> BanditIssue | None:
     )
 
 
+def _available() -> tuple[frozenset[str], str]:
+    import bandit
+    from bandit.core import extension_loader
+
+    manager = extension_loader.MANAGER
+    ids = set(manager.plugins_by_id)
+    ids.update(item["id"] for items in manager.blacklist.values() for item in items)
+    return frozenset(ids), str(bandit.__version__)
+
+
+def _run(
+    sources: Sequence[tuple[str, str]],
+) -> tuple[tuple[BanditIssue, ...], tuple[tuple[str, str], ...]]:
+    with tempfile.TemporaryDirectory(prefix="mlguard-bandit-") as tmp:
+        labels: dict[str, str] = {}
+        for index, (label, text) in enumerate(sources):
+            name = f"src{index:06d}.py"
+            (Path(tmp) / name).write_text(text, encoding="utf-8", errors="replace")
+            labels[name] = label
+        mgr = _manager()
+        mgr.discover_files([str(Path(tmp) / name) for name in labels])
+        mgr.run_tests()
+        found = (_issue(raw, labels) for raw in mgr.get_issue_list("LOW", "LOW"))
+        issues = sorted(
+            (i for i in found if i is not None),
+            key=lambda i: (i.label, i.line, i.column, i.test_id),
+        )
+        skipped = sorted(
+            (labels.get(Path(str(name)).name, str(name)), str(reason))
+            for name, reason in mgr.get_skipped()
+        )
+    return tuple(issues), tuple(skipped)
+
+
 def run_bandit(sources: Sequence[tuple[str, str]]) -> BanditRun:
     """Run every bandit test on ``(label, python source)`` pairs."""
-    if not sources:
-        return BanditRun()
     try:
-        with tempfile.TemporaryDirectory(prefix="mlguard-bandit-") as tmp, _quiet():
-            labels: dict[str, str] = {}
-            for index, (label, text) in enumerate(sources):
-                name = f"src{index:06d}.py"
-                (Path(tmp) / name).write_text(text, encoding="utf-8", errors="replace")
-                labels[name] = label
-            mgr = _manager()
-            mgr.discover_files([str(Path(tmp) / name) for name in labels])
-            mgr.run_tests()
-            found = (_issue(raw, labels) for raw in mgr.get_issue_list("LOW", "LOW"))
-            issues = sorted(
-                (i for i in found if i is not None),
-                key=lambda i: (i.label, i.line, i.column, i.test_id),
-            )
-            skipped = sorted(
-                (labels.get(Path(str(name)).name, str(name)), str(reason))
-                for name, reason in mgr.get_skipped()
-            )
+        with _quiet():
+            available, version = _available()
+            if not sources:
+                return BanditRun(available=available, version=version)
+            issues, skipped = _run(sources)
     except ImportError:
         return BanditRun(error="bandit is not installed (pip install 'bandit>=1.7.7,<1.10')")
     except Exception as exc:  # bandit's internals: contained, reported, never a pass
         return BanditRun(error=f"bandit failed: {type(exc).__name__}: {exc}")
-    return BanditRun(tuple(issues), tuple(skipped))
+    return BanditRun(issues, skipped, "", available, version)

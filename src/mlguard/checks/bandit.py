@@ -94,6 +94,8 @@ def bandit_issues(ctx: CheckContext) -> Outcome:
     run, maps = bandit_run(ctx.repo)
     if run.error:
         raise NotCheckable(run.error)
+    if test_id not in run.available:
+        raise NotCheckable(f"the installed bandit {run.version} has no test {test_id}")
     skip = tuple(ctx.param("exclude_paths", ()) or ())
     return Outcome.violations(
         _evidence(ctx.repo, issue, maps.get(issue.label))
