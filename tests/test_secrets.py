@@ -145,6 +145,14 @@ def _files() -> dict[str, str]:
             "# Demo\n\nSet `HF_TOKEN=hf_...` before running.\n\n"
             f"Old token (revoked): {V['github_pat']}\n"
         ),
+        "docker-compose.yml": (
+            "services:\n"
+            "  db:\n"
+            "    environment:\n"
+            "      POSTGRES_PASSWORD: postgres\n"
+            "      MINIO_ROOT_PASSWORD: minioadmin\n"
+            "      API_PASSWORD: !vault |\n"
+        ),
         "deploy/key.pem": f"{BEGIN}\n{V['pem_body']}\n{END}\n",
         "docs/keys.md": f"{BEGIN}\n...\n{END}\n",
         "analysis.ipynb": _notebook(),

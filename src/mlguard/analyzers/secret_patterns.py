@@ -215,7 +215,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if any(mark in value for mark in ("${", "{{", "}}", "$(", "%(", "<", ">")):
         return True
-    if value.startswith(("$", "{", "[", "%", "env:", "vault:", "ssm:", "arn:", "secret:")):
+    if value.startswith(("$", "{", "[", "%", "!", "env:", "vault:", "ssm:", "arn:", "secret:")):
         return True
     return any(word in low for word in PLACEHOLDER_WORDS)
 
@@ -232,12 +232,23 @@ def looks_like_identifier(value: str) -> bool:
     return len(parts) >= 2 and all(len(p) <= 12 for p in parts)
 
 
+def _char_classes(value: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+
+
 def strong_value(value: str, role: str) -> bool:
     """Is ``value`` plausibly a real credential for a name announcing ``role``?"""
     if is_placeholder(value) or looks_like_identifier(value):
         return False
-    if role == "password":
-        return len(value) >= 6 and entropy(value) >= 2.0
+    if role == "password":  # a single character class is a local default (postgres, admin)
+        return len(value) >= 6 and entropy(value) >= 2.0 and _char_classes(value) >= 2
     if len(value) < 16 or not any(c.isalpha() for c in value):
         return False
     if not any(c.isdigit() for c in value) and not any(c in "+/=-_" for c in value):
