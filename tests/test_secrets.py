@@ -240,3 +240,17 @@ def test_a_pathological_line_is_scanned_in_linear_time(cli, tmp_path: Path) -> N
     root = make_repo(tmp_path / "r", {"blob.json": line + " " + token + "\n"})
     report = _scan(cli, root, "json").json()
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("blob.json", 1)]
+
+
+def test_exclude_paths_drops_findings_in_those_files(cli, planted, tmp_path: Path) -> None:
+    root, _ = planted
+    config = tmp_path / "mlguard.yaml"
+    config.write_text(
+        "rules:\n  configure:\n    SEC004:\n"
+        "      params: {exclude_paths: [README.md, 'deploy/**']}\n"
+    )
+    args = ["scan", str(root), "--config", str(config), "--select", "SEC004", "-f", "json"]
+    paths = {f["path"] for f in cli(args).json()["findings"]}
+    assert "README.md" not in paths
+    assert "deploy/key.pem" not in paths
+    assert "train.py" in paths
