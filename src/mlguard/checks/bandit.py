@@ -12,6 +12,7 @@ import re
 
 from mlguard import globs
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, run_bandit
+from mlguard.analyzers.notebook import NotebookFacts
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.registry import register
 from mlguard.model import Evidence, Location
@@ -39,21 +40,25 @@ REDACTED_MESSAGES = {
     "B106": "Possible hardcoded password in a function argument (value not shown)",
     "B107": "Possible hardcoded password as an argument default (value not shown)",
 }
+MAX_SHAPE = 2000  # characters of the code line that feed the fingerprint
 STRING_LITERAL = re.compile(r"(?P<q>['\"])(?:\\.|(?!(?P=q)).){0,400}(?P=q)")
 
 
-def bandit_run(repo: RepoContext) -> tuple[BanditRun, dict[str, list[int]]]:
-    """The scan's one bandit run, and each notebook's line map (cached)."""
+Notebooks = dict[str, NotebookFacts]
+
+
+def bandit_run(repo: RepoContext) -> tuple[BanditRun, Notebooks]:
+    """The scan's one bandit run, and the notebooks it read (cached)."""
     cached = repo.cache.get(CACHE_KEY)
     if cached is None:
         sources: list[tuple[str, str]] = []
-        maps: dict[str, list[int]] = {}
+        notebooks: Notebooks = {}
         for rel in repo.python_files:
             if rel.endswith(".ipynb"):
                 nb = repo.notebook(rel)
                 if nb is not None and not nb.error and nb.source.strip():
                     sources.append((rel, nb.source))
-                    maps[rel] = list(nb.line_map)
+                    notebooks[rel] = nb
             else:
                 text = repo.text(rel)
                 if text is not None:
@@ -61,26 +66,28 @@ def bandit_run(repo: RepoContext) -> tuple[BanditRun, dict[str, list[int]]]:
         run = run_bandit(sources)
         for rel, reason in run.skipped:
             repo.skipped.setdefault(rel, f"bandit: {reason}")
-        cached = (run, maps)
+        cached = (run, notebooks)
         repo.cache[CACHE_KEY] = cached
-    result: tuple[BanditRun, dict[str, list[int]]] = cached
+    result: tuple[BanditRun, Notebooks] = cached
     return result
 
 
-def _evidence(repo: RepoContext, issue: BanditIssue, line_map: list[int] | None) -> Evidence:
-    if line_map is not None:
-        inside = 1 <= issue.line <= len(line_map)
-        location = Location(issue.label, line_map[issue.line - 1] if inside else 1)
-        code = ""
+def _line(lines: list[str], number: int) -> str:
+    return lines[number - 1] if 1 <= number <= len(lines) else ""
+
+
+def _evidence(repo: RepoContext, issue: BanditIssue, nb: NotebookFacts | None) -> Evidence:
+    if nb is not None:  # notebook: the line of the .ipynb; columns differ there
+        location = Location(issue.label, nb.file_line(issue.line))
+        code = _line(nb.source.splitlines(), issue.line)
     else:
         location = Location(issue.label, issue.line, issue.column)
-        lines = repo.lines(issue.label)
-        code = lines[issue.line - 1] if 1 <= issue.line <= len(lines) else ""
+        code = _line(repo.lines(issue.label), issue.line)
     text = REDACTED_MESSAGES.get(issue.test_id, issue.text)
     message = (
         f"{text} [bandit {issue.test_id}: {issue.severity} severity, {issue.confidence} confidence]"
     )
-    shape = STRING_LITERAL.sub('""', " ".join(code.split()))
+    shape = STRING_LITERAL.sub('""', " ".join(code[:MAX_SHAPE].split()))
     return Evidence(location, text=f"{issue.test_id}|{shape}", message=message)
 
 
@@ -89,16 +96,18 @@ def bandit_issues(ctx: CheckContext) -> Outcome:
     """The issues bandit's test ``params.test_id`` reports (``# nosec`` honoured)."""
     test_id = str(ctx.param("test_id", ""))
     if not ctx.param("enabled", True):
-        reason = OFF_BY_DEFAULT.get(test_id, "disabled by the policy")
-        raise NotApplicable(f"off by default ({reason}); enable with params.enabled: true")
-    run, maps = bandit_run(ctx.repo)
+        if test_id in OFF_BY_DEFAULT:
+            reason = OFF_BY_DEFAULT[test_id]
+            raise NotApplicable(f"off by default ({reason}); enable with params.enabled: true")
+        raise NotApplicable("disabled by the policy (params.enabled: false)")
+    run, notebooks = bandit_run(ctx.repo)
     if run.error:
         raise NotCheckable(run.error)
     if test_id not in run.available:
         raise NotCheckable(f"the installed bandit {run.version} has no test {test_id}")
     skip = tuple(ctx.param("exclude_paths", ()) or ())
     return Outcome.violations(
-        _evidence(ctx.repo, issue, maps.get(issue.label))
+        _evidence(ctx.repo, issue, notebooks.get(issue.label))
         for issue in run.issues
         if issue.test_id == test_id and not (skip and globs.match_any(issue.label, skip))
     )
