@@ -178,7 +178,7 @@ PLACEHOLDER_WORDS = (
 )
 PLACEHOLDER_EXACT = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty"})
 NAME_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host", "hostname"})  # noqa: S104
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host", "hostname"})  # noqa: S104 # nosec B104
 
 
 def name_words(name: str) -> list[str]:
