@@ -60,6 +60,7 @@ PLANTED = {
     "pem_body": ("", _rand(64, ALNUM + "+/")),
     "environ": ("", _rand(40, "0123456789abcdef")),
     "bearer": ("Bearer ", "Bearer " + _rand(32)),
+    "wandb_cli": ("", _rand(40, "0123456789abcdef")),
 }
 V = {name: value for name, (_, value) in PLANTED.items()}
 BEGIN = _p("-----BEGIN RSA ", "PRIVATE KEY-----")
@@ -129,7 +130,10 @@ def _files() -> dict[str, str]:
             f"ARG API_KEY={V['docker']}\n"
             "ARG HF_TOKEN\n"
         ),
-        "scripts/deploy.sh": f"#!/bin/sh\nexport GITLAB_TOKEN={V['gitlab']}\n",
+        "scripts/deploy.sh": (
+            f"#!/bin/sh\nexport GITLAB_TOKEN={V['gitlab']}\n"
+            f"wandb login --relogin {V['wandb_cli']}\n"
+        ),
         "settings.json": json.dumps(
             {
                 "storage": _p("DefaultEndpointsProtocol=https;AccountName=acct;Account", "Key=")
@@ -165,7 +169,7 @@ EXPECTED = {
     "config/aws.yaml": ["aws_id", "aws_secret"],
     ".env": ["wandb", "webhook", "url_password", "password"],
     "Dockerfile": ["github", "docker"],
-    "scripts/deploy.sh": ["gitlab"],
+    "scripts/deploy.sh": ["gitlab", "wandb_cli"],
     "settings.json": ["azure", "google", "slack"],
     "README.md": ["github_pat"],
     "deploy/key.pem": ["pem_body"],

@@ -81,6 +81,14 @@ PROVIDERS: tuple[Pattern, ...] = (
         ("wandb",),
     ),
     Pattern(
+        "Weights & Biases API key",
+        re.compile(
+            r"(?i:wandb)[ \t]{1,4}login(?:[ \t]{1,4}--[\w-]{1,20}){0,3}[ \t]{1,4}"
+            r"(?P<s>[0-9a-f]{40})(?![0-9A-Za-z])"
+        ),
+        ("wandb",),
+    ),
+    Pattern(
         "Azure storage account key",
         re.compile(r"(?i:AccountKey)=(?P<s>[A-Za-z0-9+/]{40,200}={0,2})"),
         ("accountkey",),
