@@ -258,3 +258,17 @@ def test_exclude_paths_drops_findings_in_those_files(cli, planted, tmp_path: Pat
     assert "README.md" not in paths
     assert "deploy/key.pem" not in paths
     assert "train.py" in paths
+
+
+def test_a_notebook_with_a_lone_surrogate_is_still_scanned(cli, tmp_path: Path) -> None:
+    value = _rand(24)
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    cell["source"] = [f'api_token = "{value}SURROGATE"\n', "x = 1"]
+    raw = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    raw = raw.replace("SURROGATE", "\\ud800")  # a JSON escape Python's json accepts
+    root = make_repo(tmp_path / "r", {"nb.ipynb": raw + "\n"})
+    result = _scan(cli, root, "json")
+    report = result.json()
+    assert next(r for r in report["rules"] if r["id"] == "SEC004")["status"] == "fail"
+    assert [f["path"] for f in report["findings"]] == ["nb.ipynb"]
+    assert value[2:] not in result.out

@@ -103,13 +103,21 @@ def file_secrets(repo: RepoContext, rel: str) -> list[SecretHit]:
     return scan_text(text, mode) if text is not None else []
 
 
+def _guarded(repo: RepoContext, rel: str) -> list[SecretHit]:
+    """A file that breaks the scanner is skipped, with the exception's type only: its
+    message could quote the text being scanned."""
+    try:
+        return file_secrets(repo, rel)
+    except Exception as exc:
+        repo.skipped.setdefault(rel, f"secrets scan failed ({type(exc).__name__})")
+        return []
+
+
 def repo_secrets(repo: RepoContext) -> tuple[FileSecret, ...]:
     """Every hit of every file in scope, sorted by path, line and column."""
     cached = repo.cache.get(CACHE_KEY)
     if cached is None:
-        cached = tuple(
-            FileSecret(rel, hit) for rel in repo.files for hit in file_secrets(repo, rel)
-        )
+        cached = tuple(FileSecret(rel, hit) for rel in repo.files for hit in _guarded(repo, rel))
         repo.cache[CACHE_KEY] = cached
     result: tuple[FileSecret, ...] = cached
     return result

@@ -47,7 +47,8 @@ def redact(secret: str, shown: str = "") -> str:
 
 
 def _fingerprint(kind: str, name: str, secret: str, redacted: str) -> str:
-    digest = hashlib.sha256(secret.encode()).hexdigest()[:12] if len(secret) >= 20 else ""
+    data = secret.encode("utf-8", "surrogatepass")  # notebooks' JSON may hold lone surrogates
+    digest = hashlib.sha256(data).hexdigest()[:12] if len(secret) >= 20 else ""
     return f"{kind}|{name}|{redacted}|{digest}"
 
 
