@@ -181,7 +181,7 @@ def test_every_synthesised_bandit_rule_is_a_valid_rule() -> None:
     from mlguard.bandit_rules import rule_specs
     from mlguard.schemas import load_schema
 
-    schema = load_schema("rule")
+    validator = jsonschema.Draft202012Validator(load_schema("rule"))
     specs = rule_specs()
     for spec in specs:
         doc = {
@@ -204,7 +204,7 @@ def test_every_synthesised_bandit_rule_is_a_valid_rule() -> None:
             "precision": spec.precision,
             "security_severity": spec.security_severity,
         }
-        jsonschema.validate(doc, schema)
+        validator.validate(doc)
     assert len({s.id for s in specs}) == len({s.slug for s in specs}) == len(specs)
 
 
