@@ -272,3 +272,17 @@ def test_a_notebook_with_a_lone_surrogate_is_still_scanned(cli, tmp_path: Path) 
     assert next(r for r in report["rules"] if r["id"] == "SEC004")["status"] == "fail"
     assert [f["path"] for f in report["findings"]] == ["nb.ipynb"]
     assert value[2:] not in result.out
+
+
+def test_the_result_says_whether_a_secret_scanner_guards_the_repo(cli, planted, tmp_path) -> None:
+    root, _ = planted
+    rule = next(r for r in _scan(cli, root, "json").json()["rules"] if r["id"] == "SEC004")
+    assert rule["reason"].startswith("no secret scanner")
+    hook = "repos:\n  - repo: https://github.com/gitleaks/gitleaks\n    rev: v8.18.0\n"
+    guarded = make_repo(tmp_path / "g", {".pre-commit-config.yaml": hook, "a.py": "x = 1\n"})
+    result = cli(["scan", str(guarded), "--no-config", "--select", "SEC004", "-f", "json"])
+    rule = next(r for r in result.json()["rules"] if r["id"] == "SEC004")
+    assert (rule["status"], rule["reason"]) == (
+        "pass",
+        "secret scanning in place: gitleaks (.pre-commit-config.yaml)",
+    )
