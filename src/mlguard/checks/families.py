@@ -1,7 +1,9 @@
 """Imports every family of Python checks so that each registers itself."""
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
+    bandit,
     reproducibility,
+    secrets,
     security,
     suppression,
     versioning,
