@@ -18,10 +18,19 @@ import random
 import struct
 from pathlib import Path
 
-ML_IMPORTS = ["import numpy as np", "import torch", "import pandas as pd",
-              "from sklearn.ensemble import RandomForestClassifier",
-              "from sklearn.model_selection import train_test_split", "import mlflow",
-              "import subprocess", "import pickle", "import yaml", "import os", "import json"]
+ML_IMPORTS = [
+    "import numpy as np",
+    "import torch",
+    "import pandas as pd",
+    "from sklearn.ensemble import RandomForestClassifier",
+    "from sklearn.model_selection import train_test_split",
+    "import mlflow",
+    "import subprocess",
+    "import pickle",
+    "import yaml",
+    "import os",
+    "import json",
+]
 
 BODY = '''
 
@@ -59,13 +68,14 @@ def planted_secrets(rng: random.Random) -> list[str]:
         out.append("hf_" + pick(alnum, 34))
         out.append("ghp_" + pick(alnum, 36))
         out.append("sk-proj-" + pick(alnum, 40))
-        out.append("xoxb-" + pick("0123456789", 11) + "-" + pick("0123456789", 12) + "-"
-                   + pick(alnum, 24))
+        out.append(
+            "xoxb-" + pick("0123456789", 11) + "-" + pick("0123456789", 12) + "-" + pick(alnum, 24)
+        )
     return out
 
 
 def module_source(rng: random.Random, i: int, lines: int) -> str:
-    parts = ['"""Synthetic module {}."""\n'.format(i)]
+    parts = [f'"""Synthetic module {i}."""\n']
     parts += [line + "\n" for line in rng.sample(ML_IMPORTS, 5)]
     j = 0
     while sum(p.count("\n") for p in parts) < lines:
@@ -79,14 +89,29 @@ def module_source(rng: random.Random, i: int, lines: int) -> str:
 def notebook(rng: random.Random, i: int, secret: str | None) -> str:
     cells = []
     for c in range(6):
-        src = [f"import pandas as pd\n", f"df_{c} = pd.read_csv('data_{i}.csv')\n",
-               f"df_{c}.describe()\n"]
-        outputs = [{"output_type": "stream", "name": "stdout",
-                    "text": [f"rows: {rng.randint(10, 9999)}\n"]}]
+        src = [
+            "import pandas as pd\n",
+            f"df_{c} = pd.read_csv('data_{i}.csv')\n",
+            f"df_{c}.describe()\n",
+        ]
+        outputs = [
+            {
+                "output_type": "stream",
+                "name": "stdout",
+                "text": [f"rows: {rng.randint(10, 9999)}\n"],
+            }
+        ]
         if secret and c == 3:
             outputs[0]["text"].append(f"token = {secret}\n")
-        cells.append({"cell_type": "code", "execution_count": c + 1, "metadata": {},
-                      "outputs": outputs, "source": src})
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": c + 1,
+                "metadata": {},
+                "outputs": outputs,
+                "source": src,
+            }
+        )
     doc = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     return json.dumps(doc, indent=1) + "\n"
 
@@ -94,6 +119,7 @@ def notebook(rng: random.Random, i: int, secret: str | None) -> str:
 class _Evil:
     def __reduce__(self):  # only builds bytes; never unpickled by the benchmark
         import os
+
         return (os.system, ("echo pwned",))
 
 
@@ -110,12 +136,16 @@ def artifacts(root: Path, rng: random.Random, count: int, big_gb: int) -> None:
         elif kind == 2:
             header = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})
             blob = header.encode()
-            (models / f"w_{k}.safetensors").write_bytes(struct.pack("<Q", len(blob)) + blob
-                                                        + b"\0" * 16)
+            (models / f"w_{k}.safetensors").write_bytes(
+                struct.pack("<Q", len(blob)) + blob + b"\0" * 16
+            )
         else:
             (models / f"arr_{k}.npy").write_bytes(
                 b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }"
-                + b" " * 52 + b"\n" + b"\0" * 32)
+                + b" " * 52
+                + b"\n"
+                + b"\0" * 32
+            )
     with (models / "big.bin").open("wb") as handle:
         handle.truncate(big_gb * 1024**3)
 
