@@ -152,8 +152,9 @@ def scan(
 ) -> ScanResult:
     """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
     repo = repo or open_repo(root, policy)
-    prefetch_python(repo, jobs, cache)
     effective = tuple(effective_rule(r, policy) for r in rules)
+    want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
+    prefetch_python(repo, jobs, cache, want_bandit)
     results = tuple(run_rule(rule, repo) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
     return ScanResult(

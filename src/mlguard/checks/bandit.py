@@ -77,7 +77,12 @@ def _line(lines: list[str], number: int) -> str:
 
 
 def _evidence(repo: RepoContext, issue: BanditIssue, nb: NotebookFacts | None) -> Evidence:
-    if nb is not None:  # notebook: the line of the .ipynb; columns differ there
+    if issue.code or issue.file_line:  # placed by the analysis workers: no re-read
+        location = Location(
+            issue.label, issue.file_line or issue.line, None if issue.file_line else issue.column
+        )
+        code = issue.code
+    elif nb is not None:  # notebook: the line of the .ipynb; columns differ there
         location = Location(issue.label, nb.file_line(issue.line))
         code = _line(nb.source.splitlines(), issue.line)
     else:
