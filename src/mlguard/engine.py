@@ -154,7 +154,7 @@ def scan(
     repo = repo or open_repo(root, policy)
     effective = tuple(effective_rule(r, policy) for r in rules)
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
-    prefetch_python(repo, jobs, cache, want_bandit)
+    repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit))
     results = tuple(run_rule(rule, repo) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
     return ScanResult(
@@ -163,6 +163,6 @@ def scan(
         rules=effective,
         results=results,
         skipped=dict(sorted(repo.skipped.items())),
-        traits={name: traits.has_trait(repo, name) for name in sorted(traits.TRAITS)},
+        traits={k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")},
         stats={"files": len(repo.files), **repo.cache.get("stats:python", {})},
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -24,13 +25,13 @@ from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_iden
 from mlguard.analyzers.notebook import parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.analyzers.python_file import notebook_facts
-from mlguard.cache import FactsCache
+from mlguard.cache import FactsCache, RawJson
+from mlguard.checks.bandit import CACHE_KEY as BANDIT_RUN_KEY
 from mlguard.fileio import read_text
 from mlguard.repo import RepoContext
 
 PYTHON, PYTHON_VERSION = "python", "1"
 BANDIT = "bandit"
-BANDIT_CACHE_KEY = "bandit.run"
 INLINE_BELOW = 64  # files: below this a process pool costs more than it saves
 CHUNK = 32
 
@@ -41,7 +42,8 @@ Job = tuple[str, str, int]  # rel, absolute path, max bytes
 class FileResult:
     rel: str
     sha: str = ""
-    facts: Any = None  # encoded PyFacts, None when the file could not be read or parsed
+    facts: PyFacts | None = None  # None when the file could not be read or parsed
+    facts_json: str = ""  # the same facts encoded for the cache (encoded in the worker)
     reason: str = ""
     bandit: list[dict[str, Any]] | None = None
     bandit_skip: str = ""
@@ -72,9 +74,13 @@ def _read(job: Job) -> tuple[FileResult, str, Any]:
         if nb.error:
             return FileResult(rel, sha, reason=reason or nb.error), "", None
         facts = notebook_facts(nb, rel)
-        return FileResult(rel, sha, python_codec.encode(facts), reason), nb.source, nb
+        return FileResult(rel, sha, facts, _json(facts), reason), nb.source, nb
     facts = analyze_source(text, rel)
-    return FileResult(rel, sha, python_codec.encode(facts), reason), text, None
+    return FileResult(rel, sha, facts, _json(facts), reason), text, None
+
+
+def _json(facts: PyFacts) -> str:
+    return json.dumps(python_codec.encode(facts), separators=(",", ":"))
 
 
 def _work_batch(args: tuple[list[Job], bool]) -> Batch:
@@ -187,7 +193,7 @@ def prefetch_python(
             available=identity[1],
             version=identity[0],
         )
-        repo.cache[BANDIT_CACHE_KEY] = (run, {})
+        repo.cache[BANDIT_RUN_KEY] = (run, {})
 
 
 def _from_cache(
@@ -235,14 +241,13 @@ def _record(
     if result.bandit_skip:
         skipped.append((rel, result.bandit_skip))
         repo.skipped.setdefault(rel, f"bandit: {result.bandit_skip}")
-    facts = python_codec.decode(result.facts) if result.facts is not None else None
-    repo.set_python(rel, facts)
+    repo.set_python(rel, result.facts)
     if result.bandit is not None:
         issues.extend(BanditIssue(**item) for item in result.bandit)
     if keys.cache is None or result.facts is None:
         return
     content = _content_key_after(repo, rel, result.sha, hashes)
-    fresh.append((keys.python(content), result.facts))
+    fresh.append((keys.python(content), RawJson(result.facts_json)))
     if result.bandit is not None and not result.bandit_skip:
         fresh.append((keys.bandit(content), result.bandit))
 

@@ -49,6 +49,7 @@ Notebooks = dict[str, NotebookFacts]
 
 def bandit_run(repo: RepoContext) -> tuple[BanditRun, Notebooks]:
     """The scan's one bandit run, and the notebooks it read (cached)."""
+    repo.ensure_prefetched()  # the analysis workers run bandit along with parsing
     cached = repo.cache.get(CACHE_KEY)
     if cached is None:
         sources: list[tuple[str, str]] = []
