@@ -128,3 +128,12 @@ def test_bandit_findings_same_parallel_serial_and_cached(cli, tmp_path: Path) ->
         if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb.ipynb"
     ]
     assert nb[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+
+
+def test_progress_only_when_asked_or_on_a_terminal(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("mlguard.progress.DELAY", 0.0)
+    repo = make_repo(tmp_path / "r", FILES)
+    shown = cli(["scan", repo, "--no-config", "--no-cache", "--progress"])
+    assert "analysing files 3/3" in shown.err
+    quiet = cli(["scan", repo, "--no-config", "--no-cache"])
+    assert "analysing" not in quiet.err

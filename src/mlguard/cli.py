@@ -18,6 +18,7 @@ from typing import NoReturn
 import click
 
 from mlguard import __version__, app
+from mlguard import progress as progress_mod
 from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from mlguard.catalog import Catalog
 from mlguard.errors import ConfigError, MlguardError, UsageError
@@ -135,6 +136,11 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
 @click.option("--stats", is_flag=True, help="Print file counts, cache use and time on stderr.")
 @click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show analysis progress on stderr (default: on a terminal, never when CI is set).",
+)
+@click.option(
     "--no-ignores", is_flag=True, help="Disregard inline `# mlguard: ignore[...]` comments."
 )
 @click.option(
@@ -165,6 +171,7 @@ def scan(
     cache_dir: Path | None,
     no_cache: bool,
     stats: bool,
+    progress: bool | None,
     no_ignores: bool,
     baseline_file: Path | None,
     diff_base: str | None,
@@ -198,6 +205,7 @@ def scan(
         no_ignores=no_ignores,
         baseline=baseline_file,
         diff_base=diff_base,
+        progress=progress_mod.wanted(progress),
     )
     started = time.perf_counter()
     report = app.run(opts)

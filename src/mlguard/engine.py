@@ -149,12 +149,13 @@ def scan(
     jobs: int = 1,
     cache: FactsCache | None = None,
     repo: RepoContext | None = None,
+    progress: bool = False,
 ) -> ScanResult:
     """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
     repo = repo or open_repo(root, policy)
     effective = tuple(effective_rule(r, policy) for r in rules)
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
-    repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit))
+    repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit, progress))
     results = tuple(run_rule(rule, repo) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
     return ScanResult(

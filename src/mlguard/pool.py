@@ -28,6 +28,7 @@ from mlguard.analyzers.python_file import notebook_facts
 from mlguard.cache import FactsCache, RawJson
 from mlguard.checks.bandit import CACHE_KEY as BANDIT_RUN_KEY
 from mlguard.fileio import read_text
+from mlguard.progress import Progress
 from mlguard.repo import RepoContext
 
 PYTHON, PYTHON_VERSION = "python", "1"
@@ -119,11 +120,23 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
         yield jobs[start : start + CHUNK], want_bandit
 
 
-def _run(todo: list[Job], jobs: int, want_bandit: bool) -> list[Batch]:
-    if jobs <= 1 or len(todo) < INLINE_BELOW:
-        return [_work_batch(batch) for batch in _batches(todo, want_bandit)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_work_batch, _batches(todo, want_bandit)))
+def _run(todo: list[Job], jobs: int, want_bandit: bool, show: bool) -> list[Batch]:
+    progress = Progress("analysing files", len(todo), show)
+    done: list[Batch] = []
+    try:
+        if jobs <= 1 or len(todo) < INLINE_BELOW:
+            batches: Iterable[Batch] = map(_work_batch, _batches(todo, want_bandit))
+            for batch in batches:
+                done.append(batch)
+                progress.update(sum(len(b.results) for b in done))
+            return done
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for batch in pool.map(_work_batch, _batches(todo, want_bandit)):
+                done.append(batch)
+                progress.update(sum(len(b.results) for b in done))
+        return done
+    finally:
+        progress.close()
 
 
 class _Keys:
@@ -154,7 +167,11 @@ class _Keys:
 
 
 def prefetch_python(
-    repo: RepoContext, jobs: int, cache: FactsCache | None, want_bandit: bool = False
+    repo: RepoContext,
+    jobs: int,
+    cache: FactsCache | None,
+    want_bandit: bool = False,
+    show_progress: bool = False,
 ) -> None:
     """Fill ``repo``'s Python facts (and the scan's bandit run) for every Python file."""
     identity = bandit_identity() if want_bandit else ("", frozenset(), "")
@@ -175,7 +192,7 @@ def prefetch_python(
     errors: list[str] = []
     fresh: list[tuple[str, Any]] = []
     hashes: list[tuple[str, str, str]] = []
-    for batch in _run(todo, jobs, want_bandit):
+    for batch in _run(todo, jobs, want_bandit, show_progress):
         if batch.bandit_error:
             errors.append(batch.bandit_error)
         for result in batch.results:
