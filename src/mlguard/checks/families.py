@@ -2,10 +2,17 @@
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
     bandit,
+    cicd,
+    governance,
+    llm,
+    llm_safety,
+    monitoring,
     reproducibility,
     secrets,
     security,
+    serving,
     suppression,
+    testing,
     versioning,
 )
 from mlguard.checks.registry import PYTHON_CHECKS
