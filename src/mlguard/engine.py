@@ -110,6 +110,8 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
         return ()
     if outcome.status == Status.FAIL:
         text = f"Missing practice: {rule.title}."
+    elif outcome.detail:
+        text = f"Partly in place: {rule.title}."
     else:
         text = f"Partly in place: {rule.title} (present but not automated)."
     if outcome.detail:

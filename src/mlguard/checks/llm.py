@@ -99,11 +99,14 @@ def prompts_versioned(ctx: CheckContext) -> Outcome:
     return Outcome.failed("Prompts are inline in the code (no prompts/ files, no registry).")
 
 
-def _model_literal(call: Call) -> str:
+def _model_literal(call: Call, constants: dict[str, str]) -> str:
+    """The model name passed as a literal or through a module-level string constant."""
     for key in MODEL_KWARGS:
         value = call.kwarg(key)
         if isinstance(value, str):
             return value
+        if isinstance(value, Expr) and value.text in constants:
+            return constants[value.text]
     return ""
 
 
@@ -119,8 +122,9 @@ def model_pinned(ctx: CheckContext) -> Outcome:
     """Each literal model name that is a floating alias is a finding."""
     found = []
     for path, facts in llm_files(ctx.repo):
+        constants = {a.target: a.value for a in facts.assigns if isinstance(a.value, str)}
         for call in facts.calls:
-            name = _model_literal(call)
+            name = _model_literal(call, constants)
             if name and floating_model(name):
                 message = (
                     f"Model {name!r} is a floating alias: pin a dated snapshot "
