@@ -19,7 +19,7 @@ from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
-GITLAB_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml", ".gitlab/ci/*.yml")
+GITLAB_FILES = ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", ".gitlab/ci/*.yml")
 JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "**/Jenkinsfile")
 CI_FILES = (*GHA_FILES, *GITLAB_FILES, *JENKINS_FILES)
 GITLAB_SCRIPT_KEYS = ("before_script", "script", "after_script")

@@ -48,7 +48,7 @@ def model_card(ctx: CheckContext) -> Outcome:
     """A model card covering intended use, training data, evaluation and limitations."""
     repo = ctx.repo
     cards = repo.glob(*CARD_FILES)
-    for readme in repo.glob("README.md"):
+    for readme in repo.glob("/README.md"):
         front = HF_FRONT_MATTER.match(repo.text(readme) or "")
         if front and re.search(r"^(model-index|base_model|pipeline_tag):", front.group(1), re.M):
             cards.append(readme)
@@ -77,7 +77,7 @@ def _headings(text: str) -> str:
 
 def _owner_patterns(ctx: CheckContext) -> list[tuple[str, int, str]]:
     rows = []
-    for path in ctx.repo.glob("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"):
+    for path in ctx.repo.glob("/CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"):
         for number, raw in enumerate(ctx.repo.lines(path), 1):
             parts = raw.split("#", 1)[0].split()
             if len(parts) >= 2:
