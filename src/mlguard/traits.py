@@ -53,6 +53,7 @@ LLM_LIBS = frozenset(
         "vllm",
         "mcp",
         "google.genai",
+        "google.generativeai",
         "vertexai.generative_models",
     ]
 )

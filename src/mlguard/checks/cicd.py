@@ -25,14 +25,15 @@ DEPLOY = (
     r"|gcloud (ai endpoints deploy-model|run deploy)|az ml online-(deployment|endpoint)"
     r"|aws sagemaker (create|update)-endpoint|mlflow (deployments create|models build-docker)"
     r"|bentoml (containerize|deploy)|modal deploy|serverless deploy|sam deploy|cdk deploy"
-    r"|terraform apply|truss push|docker push|python3? \S*deploy\S*\.py)"
+    r"|terraform apply|truss push|python3? \S*deploy\S*\.py)"
 )
 GITOPS = r"^kind:\s*(Application|ApplicationSet|Kustomization|HelmRelease)\s*$"
 IAC_FILES = (
     "*.tf",
     "Pulumi.yaml",
     "cdk.json",
-    "template.y*ml",
+    "*.cfn.y*ml",
+    "serverless.y*ml",
     "ansible.cfg",
     "**/playbook*.y*ml",
     "Chart.yaml",

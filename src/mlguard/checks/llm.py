@@ -43,6 +43,9 @@ PROMPT_REGISTRY = (
 )
 PROMPT_MODULES = ("**/prompts.py", "**/prompts/**/*.py", "**/*_prompts.py", "**/prompt_*.py")
 MODEL_KWARGS = ("model", "model_name", "model_id")
+MODEL_POSITIONAL = frozenset(
+    {"init_chat_model", "GenerativeModel", "completion", "acompletion", "ChatOpenAI", "LLM"}
+)
 VENDOR_MODEL = re.compile(
     r"^(gpt-|chatgpt-|o[1-9](-|$)|claude-|gemini-|mistral-|codestral-|command-r|"
     r"(openai|anthropic|google|gemini|mistral)[/:])",
@@ -107,6 +110,11 @@ def _model_literal(call: Call, constants: dict[str, str]) -> str:
             return value
         if isinstance(value, Expr) and value.text in constants:
             return constants[value.text]
+    if call.attr in MODEL_POSITIONAL and call.args:
+        first = call.args[0]
+        if isinstance(first, Expr):
+            return constants.get(first.text, "")
+        return first if isinstance(first, str) else ""
     return ""
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlguard.analyzers.python_ast import Call, PyFacts
+from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import name_matches
 from mlguard.checks.llm import expr_text, llm_files
@@ -32,6 +32,7 @@ CODE_SINKS = (
     "jinja2.Template",
     "markupsafe.Markup",
 )
+SINK_KWARGS = ("args", "cmd", "command", "source", "sql", "query", "statement", "template")
 SQL_SINKS = ("*.execute", "*.executescript", "*.executemany", "pandas.read_sql*", "*.raw")
 DANGEROUS_TOOLS = ("*PythonREPLTool", "*PythonAstREPLTool", "*ShellTool", "*.BashProcess")
 DANGEROUS_FLAGS = (
@@ -74,7 +75,13 @@ def _tainted(facts: PyFacts) -> set[str]:
 
 
 def _reaches(call: Call, tainted: set[str]) -> bool:
-    text = " ".join(expr_text(v) for v in (*call.args, *(v for _, v in call.kwargs)))
+    """The code/command/query argument (not data parameters) derives from LLM output."""
+    target = (
+        call.args[0] if call.args else next((v for k, v in call.kwargs if k in SINK_KWARGS), None)
+    )
+    if not isinstance(target, Expr):
+        return False  # a literal command or query (parameters may be tainted: that is safe)
+    text = target.text
     return bool(LLM_OUTPUT.search(text)) or any(
         re.search(rf"\b{re.escape(n)}\b", text) for n in tainted
     )
