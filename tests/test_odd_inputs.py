@@ -16,13 +16,14 @@ ODD = {
     ".github/workflows/c.yml": "- just\n- a list\n",
     ".github/workflows/d.yml": "jobs:\n  x: {environment: production, needs: null, steps: null}\n",
     ".gitlab-ci.yml": "stages: [test]\n"
-    "job: {script: [[pytest, 1], {x: 1}], rules: 5, environment: 3}\n",
+    "job: {script: [[pytest, 1], {x: 1}], rules: 5, environment: production}\n",
     "Jenkinsfile": "sh '''\nunterminated\n",
     "k8s/a.yaml": "kind: Deployment\nspec: {containers: [1, {resources: 5}]}\n---\n"
     "kind: InferenceService\nspec: 3\n",
     "k8s/b.yaml": "kind: InferenceService\nspec: {predictor: [1]}\n",
     "charts/m/templates/deploy.yaml": "kind: Deployment\n{{ if .Values.x }}\n",
     ".mcp.json": '{"mcpServers": {"a": {"command": 5, "args": "npx"}, "b": [], '
+    '"d": {"command": "npx", "args": null}, '
     '"c": {"command": "docker", "args": ["run"], "env": ["x"]}}}',
     "mcp.json": "[1, 2]",
     "CODEOWNERS": "*\n# only a comment\n[Section]\n  \n",

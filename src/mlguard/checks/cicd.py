@@ -163,9 +163,10 @@ def _gitlab_manual_prod(ctx: CheckContext) -> list[Evidence]:
         for doc in ctx.repo.config(path):
             for job in doc.values() if isinstance(doc, dict) else ():
                 if isinstance(job, dict) and PROD.search(_env_name(job)):
+                    rules = job.get("rules")
                     manual = job.get("when") == "manual" or any(
                         isinstance(r, dict) and r.get("when") == "manual"
-                        for r in job.get("rules") or []
+                        for r in (rules if isinstance(rules, list) else [])
                     )
                     if manual:
                         found.append(ev(path, _line(ctx, path, "when: manual"), "when: manual"))

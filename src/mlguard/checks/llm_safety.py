@@ -180,7 +180,8 @@ def _literal(value: str) -> bool:
 
 def _unpinned_package(spec: dict[str, Any]) -> str:
     command = str(spec.get("command", "")).rsplit("/", 1)[-1]
-    args = [str(a) for a in spec.get("args", []) if isinstance(a, str | int)]
+    raw = spec.get("args")
+    args = [str(a) for a in raw if isinstance(a, str | int)] if isinstance(raw, list) else []
     positional = [a for a in args if not a.startswith("-")]
     if command in ("npx", "bunx", "pnpx") and positional:
         pkg = positional[0]
