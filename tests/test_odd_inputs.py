@@ -10,7 +10,7 @@ ODD = {
     "train.py": "import sklearn\n\n\ndef train(m, x, y):\n    return m.fit(x, y)\n",
     "serve.py": "import fastapi\n",
     "app.py": "import openai\n\nopenai.chat.completions.create(model=None, **{})\neval()\n",
-    ".github/workflows/a.yml": "on: 7\njobs: [1, 2]\n",
+    ".github/workflows/a.yml": "on: [{push: 1}]\njobs: [1, 2]\n",
     ".github/workflows/b.yml": "jobs:\n  x:\n    steps: [1, {run: 5}, {run: [pytest]}]\n"
     "    environment: {name: [prod]}\n",
     ".github/workflows/c.yml": "- just\n- a list\n",

@@ -71,10 +71,15 @@ def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
         return True  # GitLab and Jenkins pipelines run on every push by default
     for doc in ctx.repo.config(path):
         for on in lookup(doc, "on"):
-            events = {on} if isinstance(on, str) else set(on) if isinstance(on, list | dict) else ()
-            if CHANGE_EVENTS & set(events):
+            if CHANGE_EVENTS & _events(on):
                 return True
     return False
+
+
+def _events(on: Any) -> set[str]:
+    """Event names of a workflow's ``on:`` (a name, a list of names or a mapping)."""
+    names = [on] if isinstance(on, str) else list(on) if isinstance(on, list | dict) else []
+    return {n for n in names if isinstance(n, str)}
 
 
 @register("cicd.ml_checks")
