@@ -30,6 +30,9 @@ def fingerprint(f: Finding, uri: str) -> str:
     return hashlib.sha256(f"{f.rule_id}\0{uri}\0{snippet}".encode()).hexdigest()[:32]
 
 
+help_markdown = rule_markdown  # the one text shared with `mlguard explain` and docs/rules
+
+
 def rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
     tags = [rule.category, *(t for t in rule.tags if t != rule.category)]
     props: dict[str, Any] = {
