@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from pathlib import Path
+
+import jsonschema
 
 from conftest import make_repo, scan_json
 
@@ -50,6 +54,8 @@ def test_passing_rules_score_their_tests_and_the_lowest_section_wins(cli, tmp_pa
     assert mts["score"] == 0.0
     assert mts["rules_counted"] == 2
     assert tests["Infra4"]["rules"] == [{"id": "TST004", "status": "pass"}]
+    schema = resources.files("mlguard.schemas").joinpath("report.schema.json").read_text("utf-8")
+    jsonschema.Draft202012Validator(json.loads(schema)).validate(report)
 
 
 def test_partial_counts_half_and_unscanned_rules_do_not_count(cli, tmp_path: Path) -> None:
