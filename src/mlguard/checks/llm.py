@@ -9,7 +9,7 @@ from mlguard import traits
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.ci_commands import ci_runs
-from mlguard.checks.declarative import name_matches
+from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import ci_mentions, path_words
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
@@ -88,10 +88,8 @@ def prompts_versioned(ctx: CheckContext) -> Outcome:
     """Prompt files or a prompt registry (pass); prompts in a dedicated module (partial)."""
     repo = ctx.repo
     found = [ev(p) for p in repo.glob(*PROMPT_FILES)]
-    for path, facts in repo.iter_python():
-        for call in facts.calls:
-            if any(name_matches(call, n) for n in PROMPT_REGISTRY):
-                found.append(ev(path, call.line, call.name))
+    for path, call in calls_named(ctx, list(PROMPT_REGISTRY)):
+        found.append(ev(path, call.line, call.name))
     if found:
         return Outcome.passed(found)
     modules = [ev(p) for p in repo.glob(*PROMPT_MODULES)]

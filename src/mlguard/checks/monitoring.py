@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 from mlguard import traits
-from mlguard.analyzers.python_ast import PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.ci_commands import GHA_FILES, GITLAB_FILES
-from mlguard.checks.declarative import name_matches
+from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import path_words
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
@@ -56,22 +55,24 @@ def drift_evidence(repo: RepoContext) -> list[Evidence]:
     cached = repo.cache.get("drift_evidence")
     if isinstance(cached, list):
         return cached
-    found = []
+    found: dict[str, Evidence] = {}
+    for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
+        found.setdefault(path, ev(path, call.line, call.name))
     for path, facts in repo.iter_python():
-        if not traits.is_test_path(path):
-            found += _drift_in(path, facts)
-    repo.cache["drift_evidence"] = found
-    return found
+        for imp in facts.imports:
+            if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
+                found[path] = ev(path, imp.line, imp.module)
+    result = sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key)
+    repo.cache["drift_evidence"] = result
+    return result
 
 
-def _drift_in(path: str, facts: PyFacts) -> list[Evidence]:
-    for imp in facts.imports:
-        if any(imp.module == m or imp.module.startswith(m + ".") for m in DRIFT_LIBS):
-            return [ev(path, imp.line, imp.module)]
-    for call in facts.calls:
-        if any(name_matches(call, n) for n in DRIFT_CALLS):
-            return [ev(path, call.line, call.name)]
-    return []
+def _is_module(module: str, wanted: str) -> bool:
+    return module == wanted or module.startswith(wanted + ".")
+
+
+def _key(item: Evidence) -> tuple[str, int]:
+    return (item.location.path, item.location.line)
 
 
 @register("monitoring.drift")
@@ -109,10 +110,8 @@ def scheduled(ctx: CheckContext) -> Outcome:
 def _managed_schedule(repo: RepoContext) -> list[Evidence]:
     return [
         ev(path, call.line, call.name)
-        for path, facts in repo.iter_python()
+        for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
         if not traits.is_test_path(path)
-        for call in facts.calls
-        if any(name_matches(call, n) for n in MANAGED_SCHEDULE)
     ]
 
 

@@ -6,6 +6,7 @@ from mlguard import globs, traits
 from mlguard.analyzers.python_ast import PyFacts
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.ci_commands import ci_runs
+from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import local_runs, module_name, product_files, test_files
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
@@ -142,12 +143,8 @@ def pipeline_integration(ctx: CheckContext) -> Outcome:
 
 
 def _integration_tests(ctx: CheckContext) -> list[Evidence]:
-    from mlguard.checks.declarative import name_matches
-
     found = [ev(p) for p in ctx.repo.glob(*INTEGRATION_TEST_GLOBS)]
-    for path, facts in test_files(ctx.repo):
-        for call in facts.calls:
-            if any(name_matches(call, n) for n in PIPELINE_TEST_CALLS):
-                found.append(ev(path, call.line, call.name))
-                break
+    for path, call in calls_named(ctx, list(PIPELINE_TEST_CALLS)):
+        if traits.is_test_path(path):
+            found.append(ev(path, call.line, call.name))
     return sorted(set(found), key=lambda e: e.location)
