@@ -7,7 +7,13 @@ from typing import Any
 
 from mlguard.analyzers.configs import lookup
 from mlguard.checks.base import CheckContext, Outcome, ev
-from mlguard.checks.ci_commands import GHA_FILES, GITLAB_FILES, JENKINS_FILES, ci_runs
+from mlguard.checks.ci_commands import (
+    GHA_FILES,
+    GITLAB_FILES,
+    JENKINS_FILES,
+    ci_commands,
+    ci_runs,
+)
 from mlguard.checks.mlfacts import local_runs, test_files
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
@@ -63,6 +69,8 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
             "Tests exist but no CI job runs them (no pytest/tox/nox step in CI).",
             (local or tests)[:1],
         )
+    if ci_commands(repo):
+        return Outcome.failed("CI runs no test command, and there are no tests to run.")
     return Outcome.failed("No tests and no CI job running them.")
 
 
