@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlguard import globs, traits
+from mlguard import gitfacts, globs, traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.ci_commands import CI_FILES
 from mlguard.checks.registry import register
@@ -40,6 +40,7 @@ PROVENANCE = (
     r"(actions/attest-build-provenance|actions/attest@|slsa-framework/slsa-github-generator"
     r"|cosign attest|witness run|in-toto-run)"
 )
+SIGNED_SHARE = 0.8
 SIGNING = r"(cosign sign|sigstore|model_signing|gpg --detach-sign|gitsign|sigstore/gh-action)"
 
 
@@ -129,7 +130,22 @@ def provenance(ctx: CheckContext) -> Outcome:
         return Outcome.partial(
             "Artefacts are signed but no build provenance is attested.", signed[:1]
         )
+    commits, total = _signed_commits(ctx)
+    if total and commits >= SIGNED_SHARE * total:
+        return Outcome.partial(
+            f"{commits} of the last {total} commits are signed, but no build provenance "
+            "is attested."
+        )
     return Outcome.failed("No build provenance attestation or artefact signing.")
+
+
+def _signed_commits(ctx: CheckContext) -> tuple[int, int]:
+    cached = ctx.repo.cache.get("signed_commits")
+    if not isinstance(cached, tuple):
+        git_view = ctx.repo.git
+        cached = gitfacts.signed_commits(git_view.worktree) if git_view else (0, 0)
+        ctx.repo.cache["signed_commits"] = cached
+    return cached
 
 
 def _lines(ctx: CheckContext, files: list[str], pattern: str) -> list[Evidence]:
