@@ -42,6 +42,7 @@ def rule_markdown(rule: RuleSpec) -> str:
         f"| Kind | {KIND_TEXT[rule.kind.value]} |",
         f"| Applies when | {applies} |",
         f"| Check | {_check_text(rule)} |",
+        f"| Precision | {rule.precision} |",
         "",
         "## Why it matters",
         "",
