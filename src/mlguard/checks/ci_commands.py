@@ -1,5 +1,6 @@
-"""Shell commands that CI runs: GitHub Actions ``run:`` steps, GitLab ``script:`` lines and
-Jenkinsfile ``sh`` steps, each as an :class:`Evidence` (file, line, command text).
+"""Shell commands that CI runs: GitHub Actions ``run:`` steps, GitLab ``script:`` lines,
+Jenkinsfile ``sh`` steps, CircleCI ``run:`` and Azure Pipelines ``script:``/``bash:`` steps,
+each as an :class:`Evidence` (file, line, command text).
 
 Deliberately small: :func:`ci_commands` is the single entry point the checks use, so a richer
 automation-facts module can replace it without touching them. :func:`invoked` splits a
@@ -21,7 +22,10 @@ from mlguard.repo import RepoContext
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", ".gitlab/ci/*.yml")
 JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "**/Jenkinsfile")
-CI_FILES = (*GHA_FILES, *GITLAB_FILES, *JENKINS_FILES)
+CIRCLE_FILES = (".circleci/config.yml", ".circleci/config.yaml")
+AZURE_FILES = ("/azure-pipelines*.yml", "/azure-pipelines*.yaml", ".azure-pipelines/*.yml")
+CI_FILES = (*GHA_FILES, *GITLAB_FILES, *JENKINS_FILES, *CIRCLE_FILES, *AZURE_FILES)
+STEP_KEYS = {"circle": ("run",), "azure": ("script", "bash", "pwsh", "powershell")}
 GITLAB_SCRIPT_KEYS = ("before_script", "script", "after_script")
 _JENKINS_SH = re.compile(
     r"""\b(?:sh|bat|pwsh|powershell)\b\s*\(?\s*(?:script\s*:\s*)?('''|\"\"\"|'|")"""
@@ -51,6 +55,10 @@ def ci_commands(repo: RepoContext) -> list[Evidence]:
         found += _located(repo, path, _gitlab_scripts(repo.config(path)))
     for path in repo.glob(*JENKINS_FILES):
         found += _jenkins(repo, path)
+    for kind, files in (("circle", CIRCLE_FILES), ("azure", AZURE_FILES)):
+        for path in repo.glob(*files):
+            scripts = _step_scripts(repo.config(path), STEP_KEYS[kind])
+            found += _located(repo, path, scripts)
     found.sort(key=lambda e: (e.location, e.text))
     repo.cache["ci_commands"] = found
     return found
@@ -72,6 +80,30 @@ def _gitlab_scripts(docs: list[Any]) -> Iterator[str]:
             for key in GITLAB_SCRIPT_KEYS:
                 value = job.get(key) if isinstance(job, dict) else None
                 yield from _flatten(value)
+
+
+def _step_scripts(node: Any, keys: tuple[str, ...], depth: int = 0) -> Iterator[str]:
+    """Commands of every ``steps:`` list, at any depth (jobs, stages, workflows)."""
+    if depth > 12:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _step_scripts(item, keys, depth + 1)
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            if name == "steps" and isinstance(value, list):
+                for step in value:
+                    yield from _step_command(step, keys)
+            yield from _step_scripts(value, keys, depth + 1)
+
+
+def _step_command(step: Any, keys: tuple[str, ...]) -> Iterator[str]:
+    for key in keys:
+        value = step.get(key) if isinstance(step, dict) else None
+        if isinstance(value, dict):
+            value = value.get("command")
+        if isinstance(value, str):
+            yield value
 
 
 def _flatten(value: Any) -> Iterator[str]:
