@@ -34,7 +34,9 @@ FEATURE_GLOBS = (
     "**/*featur*/**/*.py",
     "**/preprocess*.py",
     "**/preprocessing/**/*.py",
-    "**/transform*.py",
+    "**/transform.py",
+    "**/transforms.py",
+    "**/transformation*.py",
     "**/transforms/**/*.py",
     "**/nodes.py",
 )
