@@ -10,6 +10,7 @@ from conftest import make_repo
 from mlguard import docsgen
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
+RULE_FILES = Path(__file__).resolve().parent.parent / "rules"
 SECTIONS = ("## Why it matters", "## How to fix", "## Bad", "## Good", "## References")
 
 
@@ -20,11 +21,16 @@ def _rule_ids(cli) -> list[str]:
 
 
 def test_every_rule_has_complete_docs(cli, tmp_path: Path) -> None:
+    """Rule files need every section; rules synthesised from bandit's metadata (BAN...) have
+    no examples of their own, only why, fix and bandit's reference."""
     assert cli(["docs", "--out", tmp_path]).code == 0
+    yaml_rules = {p.stem for p in RULE_FILES.glob("*.yaml")}
+    assert len(yaml_rules) >= 40
     incomplete = {}
     for rule_id in _rule_ids(cli):
         page = (tmp_path / f"{rule_id}.md").read_text()  # the text `mlguard explain` prints
-        missing = [s for s in SECTIONS if s not in page]
+        wanted = SECTIONS if rule_id in yaml_rules else SECTIONS[:2] + SECTIONS[4:]
+        missing = [s for s in wanted if s not in page]
         if "## References\n\n- " not in page:
             missing.append("a reference")
         if missing:
