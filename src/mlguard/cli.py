@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -156,6 +157,16 @@ def cli() -> None:
     help="Report only findings new since the merge-base of REF and HEAD (pull-request mode; "
     "needs the history: fetch-depth: 0).",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="No network use (known-vulnerability lookups need --advisory-db).",
+)
+@click.option(
+    "--advisory-db",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of OSV advisories (e.g. a PyPA advisory-database checkout) for offline audits.",
+)
 def scan(
     path: Path,
     policy: str | None,
@@ -176,6 +187,8 @@ def scan(
     no_ignores: bool,
     baseline_file: Path | None,
     diff_base: str | None,
+    offline: bool,
+    advisory_db: Path | None,
 ) -> None:
     """Scan the repository at PATH (default: the current directory).
 
@@ -208,6 +221,7 @@ def scan(
         diff_base=diff_base,
         progress=progress_mod.wanted(progress),
     )
+    opts = replace(opts, offline=offline, advisory_db=advisory_db)
     started = time.perf_counter()
     report = app.run(opts)
     if stats:

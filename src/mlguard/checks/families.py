@@ -14,6 +14,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     suppression,
     testing,
     versioning,
+    vulnerabilities,
 )
 from mlguard.checks.registry import PYTHON_CHECKS
 
