@@ -160,7 +160,9 @@ def cli() -> None:
 @click.option(
     "--offline",
     is_flag=True,
-    help="No network use (known-vulnerability lookups need --advisory-db).",
+    envvar="MLGUARD_OFFLINE",
+    help="No network use (known-vulnerability lookups then need --advisory-db). "
+    "Also set by MLGUARD_OFFLINE=1.",
 )
 @click.option(
     "--advisory-db",
