@@ -7,6 +7,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     llm,
     llm_safety,
     monitoring,
+    containers,
     reproducibility,
     secrets,
     security,
@@ -15,6 +16,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     testing,
     versioning,
     vulnerabilities,
+    workflows,
 )
 from mlguard.checks.registry import PYTHON_CHECKS
 

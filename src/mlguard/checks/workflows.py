@@ -1,0 +1,208 @@
+"""GitHub Actions workflow hardening (CICD008): pinned actions, token permissions,
+``pull_request_target`` with a PR checkout, and untrusted ``${{ }}`` expansions in scripts.
+
+Workflows are read as parsed YAML through :class:`RepoContext` (``on:`` stays the string key
+``"on"``); findings are placed by locating the offending text in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.model import Evidence
+
+WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+SHA = re.compile(r"^[0-9a-f]{40}$")
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+PR_HEAD = re.compile(
+    r"github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|"
+    r"github\.event\.workflow_run\.head_(sha|branch)|refs/pull/"
+)
+UNTRUSTED = re.compile(
+    r"\$\{\{[^}]*?\b("
+    r"github\.event\.(issue|pull_request|comment|review|review_comment|discussion"
+    r"|discussion_comment)\.(title|body)"
+    r"|github\.event\.pull_request\.head\.(ref|label|repo\.default_branch)"
+    r"|github\.event\.(head_commit|commits[^}\s]*?)\.(message|author\.(name|email))"
+    r"|github\.event\.workflow_run\.(head_branch|display_title|head_commit\.message)"
+    r"|github\.event\.pages[^}\s]*?\.page_name"
+    r"|github\.head_ref"
+    r")\b[^}]*\}\}"
+)
+
+
+class _Locator:
+    """Finds successive matches in a file's lines to give findings their line numbers."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.cursor: dict[str, int] = {}
+
+    def find(self, key: str, pattern: re.Pattern[str], start: int = 0) -> int:
+        for index in range(max(start, self.cursor.get(key, 0)), len(self.lines)):
+            if pattern.search(self.lines[index]):
+                self.cursor[key] = index + 1
+                return index + 1
+        return 1
+
+    def text(self, needle: str) -> int:
+        return self.find(f"text:{needle}", re.compile(re.escape(needle)))
+
+    def key(self, name: str, start: int = 0) -> int:
+        pattern = re.compile(rf"^\s*['\"]?{re.escape(name)}['\"]?\s*:")
+        return self.find(f"key:{name}", pattern, start)
+
+
+@register("cicd.workflow_hardening")
+def workflow_hardening(ctx: CheckContext) -> Outcome:
+    """Each hardening problem in each GitHub workflow is a finding."""
+    found: list[Evidence] = []
+    for path in ctx.repo.glob(*WORKFLOWS):
+        docs = ctx.repo.config(path)
+        if docs and isinstance(docs[0], dict):
+            found += _audit(path, docs[0], _Locator(ctx.repo.lines(path)))
+    return Outcome.violations(found)
+
+
+def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]:
+    jobs = {k: v for k, v in _table(doc.get("jobs")).items() if isinstance(v, dict)}
+    found = _permissions(path, doc, jobs, where)
+    target = "pull_request_target" in _triggers(doc.get("on"))
+    for job_id, job in jobs.items():
+        if isinstance(job.get("uses"), str):
+            found += _uses(path, job["uses"], where)
+        for step in _steps(job):
+            if isinstance(step.get("uses"), str):
+                found += _uses(path, step["uses"], where)
+            if target:
+                found += _pr_checkout(path, job_id, step, where)
+            found += _injection(path, step, where)
+    return found
+
+
+def _permissions(
+    path: str, doc: Mapping[str, Any], jobs: Mapping[str, Any], where: _Locator
+) -> list[Evidence]:
+    found = []
+    jobs_line = where.find("jobs", re.compile(r"^jobs\s*:")) - 1
+    if doc.get("permissions") == "write-all":
+        line = where.find("permissions", re.compile(r"^permissions\s*:"))
+        found.append(_write_all(path, line, "workflow"))
+    for job_id, job in jobs.items():
+        if job.get("permissions") == "write-all":
+            line = where.find("write-all", re.compile(r"^\s*permissions:\s*write-all"))
+            found.append(_write_all(path, line, f"job {job_id!r}"))
+        elif "permissions" not in doc and "permissions" not in job:
+            found.append(
+                ev(
+                    path,
+                    where.key(job_id, jobs_line),
+                    f"{job_id}: no permissions",
+                    f"Job {job_id!r} has no `permissions:` (nor does the workflow): its "
+                    "GITHUB_TOKEN gets the repository default, often write access to "
+                    "everything; declare the least it needs (e.g. `contents: read`)",
+                )
+            )
+    return found
+
+
+def _write_all(path: str, line: int, scope: str) -> Evidence:
+    return ev(
+        path,
+        line,
+        f"{scope}: permissions write-all",
+        f"The {scope} grants `permissions: write-all`: list only the scopes it needs",
+    )
+
+
+def _uses(path: str, uses: str, where: _Locator) -> list[Evidence]:
+    ref = uses.strip()
+    if ref.startswith("./") or (ref.startswith("docker://") and DIGEST.search(ref)):
+        return []
+    _, _, version = ref.partition("@")
+    if not ref.startswith("docker://") and SHA.match(version):
+        return []
+    line = where.find(f"uses:{ref}", re.compile(rf"uses:\s*['\"]?{re.escape(ref)}"))
+    if ref.startswith("docker://"):
+        message = f"Container action {ref} is not pinned by digest (@sha256:...)"
+    else:
+        message = (
+            f"Action {ref} is pinned to {('tag/branch ' + version) if version else 'nothing'}"
+            ", not a full commit SHA: whoever controls that ref controls this job "
+            "(pin `@<40-hex sha>  # vX.Y`)"
+        )
+    return [ev(path, line, f"uses {ref}", message)]
+
+
+def _pr_checkout(
+    path: str, job_id: str, step: Mapping[str, Any], where: _Locator
+) -> list[Evidence]:
+    uses = str(step.get("uses", ""))
+    ref = str(_table(step.get("with")).get("ref", ""))
+    run = str(step.get("run", ""))
+    match = None
+    if uses.startswith("actions/checkout"):
+        match = PR_HEAD.search(ref)
+    elif re.search(r"\bgh pr checkout\b|\bgit (fetch|checkout)\b", run):
+        match = PR_HEAD.search(run)
+    if match is None:
+        return []
+    needle = match.group(0)
+    line = where.text(needle)
+    return [
+        ev(
+            path,
+            line,
+            f"pull_request_target checkout {needle}",
+            f"Job {job_id!r} runs on pull_request_target (with secrets and a write token) "
+            f"and checks out the pull request's code ({needle}): a fork can run its code "
+            "with those privileges",
+        )
+    ]
+
+
+def _injection(path: str, step: Mapping[str, Any], where: _Locator) -> list[Evidence]:
+    scripts = [step.get("run")]
+    if str(step.get("uses", "")).startswith("actions/github-script"):
+        scripts.append(_table(step.get("with")).get("script"))
+    found = []
+    for script in scripts:
+        if not isinstance(script, str):
+            continue
+        for match in UNTRUSTED.finditer(script):
+            expr = match.group(0)
+            line = where.text(expr)
+            found.append(
+                ev(
+                    path,
+                    line,
+                    f"script injection {match.group(1)}",
+                    f"{expr} is expanded into a script: text an outsider controls (a title, "
+                    "body, branch name) becomes shell code; pass it through `env:` and use "
+                    '"$VAR" instead',
+                )
+            )
+    return found
+
+
+def _triggers(on: Any) -> set[str]:
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(t) for t in on}
+    return {str(t) for t in on} if isinstance(on, dict) else set()
+
+
+def _steps(job: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    steps = job.get("steps")
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict):
+            yield step
+
+
+def _table(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
