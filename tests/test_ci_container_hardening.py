@@ -1,0 +1,94 @@
+"""CICD008 and SEC007 findings land on the offending line, with the case named in the message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import make_repo, scan_json
+
+WORKFLOW = """\
+name: pr
+on:
+  pull_request_target:
+  issue_comment:
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.head.ref }}
+      - uses: actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b
+      - uses: actions/checkout@main
+      - run: |
+          echo start
+          echo "${{ github.event.comment.body }}"
+          git checkout "${{ github.head_ref }}"
+      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea
+        with:
+          script: console.log("${{ github.event.pull_request.title }}")
+  deploy:
+    permissions: write-all
+    uses: org/infra/.github/workflows/deploy.yml@v1
+"""
+
+
+def findings(cli: Any, tmp_path: Path, files: dict[str, str], rule: str) -> list[tuple[int, str]]:
+    repo = make_repo(tmp_path / "repo", files)
+    _, report = scan_json(cli, repo, "--select", rule)
+    return sorted((f["line"], f["message"]) for f in report["findings"] if f["rule_id"] == rule)
+
+
+def test_workflow_problems_are_found_at_their_lines(cli, tmp_path) -> None:
+    hits = findings(cli, tmp_path, {".github/workflows/pr.yml": WORKFLOW}, "CICD008")
+    lines = [line for line, _ in hits]
+    assert lines == [6, 9, 11, 13, 16, 17, 17, 20, 22, 23], hits
+    text = dict(hits)
+    assert "no `permissions:`" in text[6]
+    assert "actions/checkout@v4" in text[9]
+    assert "pull_request_target" in text[11]
+    assert "actions/checkout@main" in text[13]
+    assert "github.event.comment.body" in text[16]
+    assert "github.event.pull_request.title" in text[20]
+    assert "write-all" in text[22]
+    assert "deploy.yml@v1" in text[23]
+    messages = [m for line, m in hits if line == 17]
+    assert any("pull_request_target" in m for m in messages)  # git checkout of the PR head
+    assert any("github.head_ref" in m and "script" in m for m in messages)
+
+
+def test_workflow_hardening_is_a_security_result_in_sarif(cli, tmp_path) -> None:
+    repo = make_repo(tmp_path / "repo", {".github/workflows/pr.yml": WORKFLOW})
+    result = cli(["scan", repo, "--no-config", "--select", "CICD008", "--format", "sarif"])
+    sarif = json.loads(result.out)
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    (rule,) = [r for r in rules if r["id"] == "CICD008"]
+    assert float(rule["properties"]["security-severity"]) > 0
+
+
+DOCKERFILE = """\
+FROM python AS base
+FROM base
+ARG HF_TOKEN=hf_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+ENV PATH=/opt/bin:$PATH \\
+    WANDB_API_KEY=0123456789abcdef
+RUN apt-get update \\
+ && wget -qO- https://example.com/setup \\
+    | sh
+ADD http://example.com/model.bin /m/
+CMD ["serve"]
+"""
+
+
+def test_dockerfile_problems_are_found_at_their_lines(cli, tmp_path) -> None:
+    hits = findings(cli, tmp_path, {"docker/Dockerfile.serve": DOCKERFILE}, "SEC007")
+    assert [line for line, _ in hits] == [1, 3, 5, 6, 9, 10], hits
+    text = dict(hits)
+    assert "no tag" in text[1]
+    assert "ARG HF_TOKEN" in text[3] and "hf_a" not in text[3]  # never repeat the value
+    assert "WANDB_API_KEY" in text[5] and "0123456789abcdef" not in text[5]
+    assert "shell" in text[6]
+    assert "http://example.com/model.bin" in text[9]
+    assert "no USER instruction" in text[10]
