@@ -8,6 +8,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     llm_safety,
     monitoring,
     containers,
+    declared_imports,
     hub,
     reproducibility,
     secrets,

@@ -9,6 +9,7 @@ scanned repository, ids held in variables and ``local_files_only=True`` are not 
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from mlguard.analyzers.python_ast import Call, Expr, Value
@@ -71,9 +72,14 @@ def _local_dirs(repo: RepoContext) -> set[str]:
     return dirs
 
 
-def _is_local(repo: RepoContext, ident: str) -> bool:
+def _is_local(repo: RepoContext, path: str, ident: str) -> bool:
+    """A path-like id, or a folder/file of the repository (from the root or the file's folder)."""
+    if ident.startswith(LOCAL_PREFIXES):
+        return True
     clean = ident.rstrip("/")
-    return ident.startswith(LOCAL_PREFIXES) or clean in _local_dirs(repo) or repo.exists(clean)
+    here = posixpath.normpath(posixpath.join(posixpath.dirname(path), clean))
+    dirs = _local_dirs(repo)
+    return any(c in dirs or repo.exists(c) for c in (clean, here))
 
 
 @register("security.hub_downloads_pinned")
@@ -82,18 +88,19 @@ def hub_downloads_pinned(ctx: CheckContext) -> Outcome:
     found: list[Evidence] = []
     for path, facts in ctx.repo.iter_python():
         for call in facts.calls:
-            item = _torch_hub(call) if call.name == "torch.hub.load" else _hub(ctx.repo, call)
+            torch_hub = call.name == "torch.hub.load"
+            item = _torch_hub(call) if torch_hub else _hub(ctx.repo, path, call)
             if item:
                 found.append(ev(path, call.line, *item))
     return Outcome.violations(found)
 
 
-def _hub(repo: RepoContext, call: Call) -> tuple[str, str] | None:
+def _hub(repo: RepoContext, path: str, call: Call) -> tuple[str, str] | None:
     hit = _hub_id(call)
     if hit is None:
         return None
     kind, ident = hit
-    if not isinstance(ident, str) or not ident or _is_local(repo, ident):
+    if not isinstance(ident, str) or not ident or _is_local(repo, path, ident):
         return None
     if kind == "load_dataset" and ident in DATASET_BUILDERS:
         return None
@@ -102,7 +109,7 @@ def _hub(repo: RepoContext, call: Call) -> tuple[str, str] | None:
     revision = call.kwarg("revision")
     if isinstance(revision, Expr) or (isinstance(revision, str) and SHA.match(revision)):
         return None
-    state = f"at revision={revision!r}, a branch or tag," if revision else "without a revision"
+    state = f"at revision={revision!r} (a branch or tag)" if revision else "without a revision"
     return (
         f"{kind}('{ident}')",
         f"{kind}('{ident}') downloads from the Hugging Face Hub {state}: the files "
