@@ -12,7 +12,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -222,8 +221,9 @@ def scan(
         baseline=baseline_file,
         diff_base=diff_base,
         progress=progress_mod.wanted(progress),
+        offline=offline,
+        advisory_db=advisory_db,
     )
-    opts = replace(opts, offline=offline, advisory_db=advisory_db)
     started = time.perf_counter()
     report = app.run(opts)
     if stats:
