@@ -92,3 +92,17 @@ def test_dockerfile_problems_are_found_at_their_lines(cli, tmp_path) -> None:
     assert "shell" in text[6]
     assert "http://example.com/model.bin" in text[9]
     assert "no USER instruction" in text[10]
+
+
+def test_a_policy_can_accept_tag_pins_for_chosen_owners(cli, tmp_path) -> None:
+    workflow = (
+        "on: push\npermissions: {contents: read}\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: actions/checkout@v4\n      - uses: someone/action@v1\n"
+    )
+    config = "rules:\n  configure:\n    CICD008: {params: {tag_pins_allowed: [actions/*]}}\n"
+    files = {".github/workflows/ci.yml": workflow, ".mlguard.yaml": config}
+    repo = make_repo(tmp_path / "repo", files)
+    result = cli(["scan", repo, "--select", "CICD008", "--format", "json"])
+    hits = [(f["line"], f["message"]) for f in result.json()["findings"]]
+    assert [line for line, _ in hits] == [8]
+    assert "someone/action@v1" in hits[0][1]

@@ -166,6 +166,8 @@ EVERY_FORMAT = {
         '[project.optional-dependencies]\ndev = ["eta===1.0"]\n'
         '[tool.poetry.dependencies]\npython = "^3.11"\ntheta = "1.0"\n'
         'iota = {version = "^1.0"}\n'
+        '[tool.poetry.group.dev.dependencies]\nupsilon = "==1.0"\n'
+        '[dependency-groups]\ntest = ["phi==1.0", {include-group = "dev"}]\n'
     ),
     "Pipfile": '[packages]\nkappa = "==1.0"\n[dev-packages]\nlambda = "*"\n',
     "environment.yml": "dependencies:\n  - mu==1.0\n  - pip:\n      - nu==1.0\n",
@@ -189,6 +191,8 @@ EXPECTED = {
     ("pyproject.toml", 3, "zeta"),
     ("pyproject.toml", 5, "eta"),
     ("pyproject.toml", 8, "theta"),
+    ("pyproject.toml", 11, "upsilon"),
+    ("pyproject.toml", 13, "phi"),
     ("Pipfile", 2, "kappa"),
     ("environment.yml", 4, "nu"),
     ("poetry.lock", 2, "xi"),
@@ -216,3 +220,23 @@ def test_include_outside_the_repository_is_not_followed(cli, tmp_path) -> None:
     status, report = audit(cli, tmp_path, files, db)
     assert status == "pass"
     assert report["findings"] == []
+
+
+def test_conda_only_environment_is_not_checked(cli, tmp_path) -> None:
+    db = pypa_db(tmp_path / "db", RANGE_DB)
+    files = {"environment.yml": "dependencies:\n  - numpy==1.1\n", "a.py": "x = 1\n"}
+    status, report = audit(cli, tmp_path, files, db)
+    assert status == "not-checked"
+    assert "conda" in next(r["reason"] for r in report["rules"] if r["id"] == "SEC012")
+
+
+def test_bad_service_parameter_is_not_checked(cli, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("MLGUARD_OFFLINE")
+    monkeypatch.setenv("MLGUARD_PIP_AUDIT", str(tmp_path / "never-run"))
+    config = "rules:\n  configure:\n    SEC012: {params: {service: '-r/etc/passwd'}}\n"
+    files = {"requirements.txt": "pyyaml==5.3\n", ".mlguard.yaml": config}
+    repo = make_repo(tmp_path / "repo", files)
+    result = cli(["scan", repo, "--select", "SEC012", "--format", "json"])
+    rule = next(r for r in result.json()["rules"] if r["id"] == "SEC012")
+    assert rule["status"] == "not-checked"
+    assert "params.service" in rule["reason"]

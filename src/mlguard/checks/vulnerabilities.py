@@ -12,6 +12,8 @@ from mlguard.vulns.model import Advisory, AuditReport, Pin, SourceError, VulnSou
 from mlguard.vulns.pip_audit import DEFAULT_TIMEOUT, PipAudit
 
 MAX_LISTED = 5
+SERVICES = ("pypi", "osv")
+MAX_TIMEOUT = 900
 
 
 def _source(ctx: CheckContext) -> VulnSource:
@@ -23,8 +25,13 @@ def _source(ctx: CheckContext) -> VulnSource:
             "network use is off (--offline) and no offline advisory database was given "
             "(--advisory-db DIR)"
         )
-    timeout = float(ctx.param("timeout", DEFAULT_TIMEOUT))
-    return PipAudit(timeout=timeout, service=str(ctx.param("service", "pypi")))
+    service = ctx.param("service", "pypi")
+    timeout = ctx.param("timeout", DEFAULT_TIMEOUT)
+    if service not in SERVICES:
+        raise NotCheckable(f"params.service must be one of {', '.join(SERVICES)}: {service!r}")
+    if not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT:
+        raise NotCheckable(f"params.timeout must be 1-{MAX_TIMEOUT} seconds: {timeout!r}")
+    return PipAudit(timeout=float(timeout), service=service)
 
 
 @register("security.known_vulnerabilities")
@@ -32,6 +39,8 @@ def known_vulnerabilities(ctx: CheckContext) -> Outcome:
     """Each exactly pinned or locked PyPI dependency with a known advisory is a finding."""
     facts = dependency_facts(ctx.repo)
     deps = [d for d in facts.all if d.ecosystem == PYPI]
+    if not deps and facts.all:
+        raise NotCheckable("only conda packages are declared; they are not audited")
     if not deps:
         raise NotApplicable("no Python dependencies are declared")
     pinned = [d for d in deps if d.version is not None]

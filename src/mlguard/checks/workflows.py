@@ -7,6 +7,7 @@ Workflows are read as parsed YAML through :class:`RepoContext` (``on:`` stays th
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -60,12 +61,21 @@ class _Locator:
 @register("cicd.workflow_hardening")
 def workflow_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each GitHub workflow is a finding."""
+    trusted = tuple(str(p) for p in ctx.param("tag_pins_allowed", ()) or ())
     found: list[Evidence] = []
     for path in ctx.repo.glob(*WORKFLOWS):
         docs = ctx.repo.config(path)
         if docs and isinstance(docs[0], dict):
             found += _audit(path, docs[0], _Locator(ctx.repo.lines(path)))
-    return Outcome.violations(found)
+    return Outcome.violations(f for f in found if not _allowed(f, trusted))
+
+
+def _allowed(item: Evidence, trusted: tuple[str, ...]) -> bool:
+    """A tag-pinned action the policy accepts (``params.tag_pins_allowed: [actions/*]``)."""
+    if not trusted or not item.text.startswith("uses ") or item.text.startswith("uses docker:"):
+        return False
+    action = item.text.removeprefix("uses ").split("@", 1)[0]
+    return any(fnmatch.fnmatchcase(action, pattern) for pattern in trusted)
 
 
 def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]:
