@@ -16,6 +16,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     serving,
     suppression,
     testing,
+    torch_load,
     versioning,
     vulnerabilities,
     workflows,
