@@ -6,6 +6,8 @@ download into a shell, and ``ADD`` of remote URLs without a checksum.
 
 from __future__ import annotations
 
+import json
+import posixpath
 import re
 import shlex
 
@@ -13,6 +15,7 @@ from mlguard.analyzers.dockerfile import Instruction, parse_dockerfile
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
+from mlguard.repo import RepoContext
 
 DOCKERFILES = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile", "*.containerfile")
 SECRET_WORDS = r"TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|CREDENTIALS?"  # noqa: S105 - name patterns, not a secret
@@ -26,6 +29,10 @@ PIPE_TO_SHELL = re.compile(
     r"\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(\S*/)?python[0-9.]*\b"
 )
 ROOT_USERS = frozenset({"root", "0"})
+MUST_IGNORE = {
+    ".git": frozenset({".git", ".git/", "/.git", "**/.git", ".git*"}),
+    ".env": frozenset({".env", ".env*", "*.env", "**/.env", "**/.env*", ".env.*", "**/*.env"}),
+}
 
 
 @register("security.container_hardening")
@@ -36,6 +43,7 @@ def container_hardening(ctx: CheckContext) -> Outcome:
         instructions = parse_dockerfile(ctx.repo.text(path) or "")
         found += _base_images(path, instructions)
         found += _root_user(path, instructions)
+        found += _context_copy(ctx.repo, path, instructions)
         for item in instructions:
             found += _secrets(path, item) + _downloads(path, item)
     return Outcome.violations(found)
@@ -187,3 +195,52 @@ def _downloads(path: str, item: Instruction) -> list[Evidence]:
                 )
             ]
     return []
+
+
+def _sources(item: Instruction) -> list[str]:
+    args = item.args
+    if any(t.startswith("--from") for t in args.split()):
+        return []  # from another stage or image, not the build context
+    tokens = [t for t in args.split() if not t.startswith("--")]
+    if args.lstrip().startswith("["):
+        try:
+            tokens = [str(t) for t in json.loads(args[args.index("[") :])]
+        except (ValueError, TypeError):
+            return []
+    return tokens[:-1]
+
+
+def _context_copy(repo: RepoContext, path: str, instructions: list[Instruction]) -> list[Evidence]:
+    """``COPY . dest`` with no .dockerignore keeping .git and .env files out of the image."""
+    copy = next(
+        (
+            i
+            for i in instructions
+            if i.keyword in ("COPY", "ADD") and any(s in (".", "./") for s in _sources(i))
+        ),
+        None,
+    )
+    if copy is None:
+        return []
+    folder = posixpath.dirname(path)
+    options = (f"{path}.dockerignore", posixpath.join(folder, ".dockerignore"), ".dockerignore")
+    ignore = next((c for c in options if repo.exists(c)), None)
+    if ignore is None:
+        problem = "there is no .dockerignore"
+    else:
+        patterns = {line.strip() for line in repo.lines(ignore) if line.strip()}
+        if patterns & {"*", "**"}:
+            return []  # deny everything, then allow-list with !patterns
+        missing = [name for name, forms in MUST_IGNORE.items() if not patterns & forms]
+        if not missing:
+            return []
+        problem = f"{ignore} does not exclude {' or '.join(missing)}"
+    return [
+        ev(
+            path,
+            copy.line,
+            f"{copy.keyword} . (build context)",
+            f"{copy.keyword} copies the whole build context and {problem}: .env files "
+            "and the git history end up in the image layers",
+        )
+    ]
