@@ -37,7 +37,7 @@ def parse_lock(kind: str, doc: Any, text: str, path: str) -> list[Dependency]:
 
 def _toml_lock(doc: Any, text: str, path: str) -> list[Dependency]:
     found = []
-    lines = _LineFinder(text, r'^\s*name\s*=\s*"{name}"\s*$')
+    lines = _LineFinder(text, r'^\s*name\s*=\s*"([^"]+)"\s*$')
     for package in _list(_table(doc).get("package")):
         entry = _table(package)
         name, version = entry.get("name"), entry.get("version")
@@ -52,7 +52,7 @@ def _toml_lock(doc: Any, text: str, path: str) -> list[Dependency]:
 
 def _pipfile_lock(doc: Any, text: str, path: str) -> list[Dependency]:
     found = []
-    lines = _LineFinder(text, r'^\s*"{name}"\s*:')
+    lines = _LineFinder(text, r'^\s*"([^"]+)"\s*:\s*\{')
     for section in ("default", "develop"):
         for name, entry in _table(_table(doc).get(section)).items():
             version = exact_version(str(_table(entry).get("version", "")))
@@ -66,7 +66,7 @@ def _pipfile_lock(doc: Any, text: str, path: str) -> list[Dependency]:
 def _conda_lock(doc: Any, text: str, path: str) -> list[Dependency]:
     found: list[Dependency] = []
     seen: set[tuple[str, str, str]] = set()
-    lines = _LineFinder(text, r"^\s*-?\s*name:\s*['\"]?{name}['\"]?\s*$")
+    lines = _LineFinder(text, r"^\s*-?\s*name:\s*['\"]?([^'\"\s]+)['\"]?\s*$")
     for package in _list(_table(doc).get("package")):
         entry = _table(package)
         name, version = entry.get("name"), entry.get("version")
@@ -96,20 +96,22 @@ def _locked(name: str, version: str, path: str, line: int, ecosystem: str) -> De
 
 
 class _LineFinder:
-    """Successive lines matching a per-name pattern (lock files list a name per entry)."""
+    """Successive lines declaring each name (lock files list a name once per entry).
 
-    def __init__(self, text: str, template: str) -> None:
-        self.text = text
-        self.template = template
-        self.cursor: dict[str, int] = {}
+    One pass over the text indexes every declaration line, so large lock files cost
+    linear time.
+    """
+
+    def __init__(self, text: str, pattern: str) -> None:
+        self.lines: dict[str, list[int]] = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            match = re.match(pattern, line)
+            if match:
+                self.lines.setdefault(match.group(1), []).append(number)
 
     def next(self, name: str) -> int:
-        pattern = re.compile(self.template.format(name=re.escape(name)), re.MULTILINE)
-        match = pattern.search(self.text, self.cursor.get(name, 0))
-        if match is None:
-            return 1
-        self.cursor[name] = match.end()
-        return self.text.count("\n", 0, match.start()) + 1
+        found = self.lines.get(name)
+        return found.pop(0) if found else 1
 
 
 def _table(value: Any) -> Mapping[str, Any]:
