@@ -56,7 +56,7 @@ def known_vulnerabilities(ctx: CheckContext) -> Outcome:
         raise NotCheckable(f"{source.name}: {exc}") from None
     evidence = [item for dep in pinned for item in _evidence(dep, report)]
     unpinned = {d.name for d in deps} - {d.name for d in pinned}
-    detail = _detail(source.name, report, unpinned)
+    detail = "; ".join(filter(None, [_detail(source.name, report, unpinned), *facts.notes]))
     if report.unchecked and not evidence:
         raise NotCheckable(detail)
     if evidence:
