@@ -220,6 +220,8 @@ def test_include_outside_the_repository_is_not_followed(cli, tmp_path) -> None:
     status, report = audit(cli, tmp_path, files, db)
     assert status == "pass"
     assert report["findings"] == []
+    reason = next(r["reason"] for r in report["rules"] if r["id"] == "SEC012")
+    assert "requirements.txt:1: included file ../outside/evil.txt is not in the repo" in reason
 
 
 def test_conda_only_environment_is_not_checked(cli, tmp_path) -> None:
