@@ -63,6 +63,11 @@ RANGE_DB = [
     advisory("PYSEC-2", "requests", [{"introduced": "2.3.0"}, {"last_affected": "2.19.0"}]),
     advisory("PYSEC-3", "Flask_Login", versions=["0.4.0", "0.4.1"]),
     advisory("PYSEC-4", "numpy", [{"introduced": "1.0"}, {"fixed": "1.2"}], withdrawn="2024-01-01"),
+    advisory(  # two affected spans in one unsorted event list
+        "GHSA-5",
+        "multi",
+        [{"introduced": "2.0"}, {"fixed": "2.5"}, {"introduced": "0"}, {"fixed": "1.0"}],
+    ),
 ]
 
 
@@ -79,6 +84,11 @@ RANGE_DB = [
         ("flask.login==0.4.1", "PYSEC-3"),  # explicit versions list, normalised name
         ("flask-login==0.4.2", None),
         ("numpy==1.1", None),  # withdrawn advisory
+        ("pyyaml==5.4b1", "PYSEC-1"),  # a pre-release of the fix is still affected
+        ("multi==0.5", "GHSA-5"),
+        ("multi==1.5", None),  # between the two spans
+        ("multi==2.1", "GHSA-5"),
+        ("multi==2.5", None),
     ],
 )
 def test_range_semantics(cli, tmp_path, requirement: str, advisory_id: str | None) -> None:
