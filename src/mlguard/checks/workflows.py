@@ -80,8 +80,11 @@ def _allowed(item: Evidence, trusted: tuple[str, ...]) -> bool:
 
 def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]:
     jobs = {k: v for k, v in _table(doc.get("jobs")).items() if isinstance(v, dict)}
-    found = _permissions(path, doc, jobs, where)
-    target = "pull_request_target" in _triggers(doc.get("on"))
+    triggers = _triggers(doc.get("on"))
+    # a reusable workflow runs with the token its caller grants
+    reusable_only = triggers == {"workflow_call"}
+    found = _permissions(path, doc, jobs, where, reusable_only)
+    target = "pull_request_target" in triggers
     for job_id, job in jobs.items():
         if isinstance(job.get("uses"), str):
             found += _uses(path, job["uses"], where)
@@ -95,7 +98,7 @@ def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]
 
 
 def _permissions(
-    path: str, doc: Mapping[str, Any], jobs: Mapping[str, Any], where: _Locator
+    path: str, doc: Mapping[str, Any], jobs: Mapping[str, Any], where: _Locator, reusable: bool
 ) -> list[Evidence]:
     found = []
     jobs_line = where.find("jobs", re.compile(r"^jobs\s*:")) - 1
@@ -106,7 +109,7 @@ def _permissions(
         if job.get("permissions") == "write-all":
             line = where.find("write-all", re.compile(r"^\s*permissions:\s*write-all"))
             found.append(_write_all(path, line, f"job {job_id!r}"))
-        elif "permissions" not in doc and "permissions" not in job:
+        elif not reusable and "permissions" not in doc and "permissions" not in job:
             found.append(
                 ev(
                     path,
