@@ -106,3 +106,21 @@ def test_a_policy_can_accept_tag_pins_for_chosen_owners(cli, tmp_path) -> None:
     hits = [(f["line"], f["message"]) for f in result.json()["findings"]]
     assert [line for line, _ in hits] == [8]
     assert "someone/action@v1" in hits[0][1]
+
+
+def test_local_composite_actions_are_audited(cli, tmp_path) -> None:
+    workflow = (
+        "on: push\npermissions: {contents: read}\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: ./.github/actions/setup\n"
+    )
+    action = (
+        "name: setup\nruns:\n  using: composite\n  steps:\n"
+        "    - uses: actions/setup-python@v5\n"
+        "    - run: echo ${{ github.event.head_commit.message }}\n      shell: bash\n"
+    )
+    files = {".github/workflows/ci.yml": workflow, ".github/actions/setup/action.yml": action}
+    repo = make_repo(tmp_path / "repo", files)
+    _, report = scan_json(cli, repo, "--select", "CICD008")
+    action_path = ".github/actions/setup/action.yml"
+    hits = [(f["path"], f["line"]) for f in report["findings"]]
+    assert hits == [(action_path, 5), (action_path, 6)]

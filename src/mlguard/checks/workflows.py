@@ -17,6 +17,7 @@ from mlguard.checks.registry import register
 from mlguard.model import Evidence
 
 WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+COMPOSITE_ACTIONS = (".github/actions/**/action.yml", ".github/actions/**/action.yaml")
 SHA = re.compile(r"^[0-9a-f]{40}$")
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 PR_HEAD = re.compile(
@@ -67,6 +68,10 @@ def workflow_hardening(ctx: CheckContext) -> Outcome:
         docs = ctx.repo.config(path)
         if docs and isinstance(docs[0], dict):
             found += _audit(path, docs[0], _Locator(ctx.repo.lines(path)))
+    for path in ctx.repo.glob(*COMPOSITE_ACTIONS):
+        docs = ctx.repo.config(path)
+        if docs and isinstance(docs[0], dict):
+            found += _audit_action(path, docs[0], _Locator(ctx.repo.lines(path)))
     return Outcome.violations(f for f in found if not _allowed(f, trusted))
 
 
@@ -94,6 +99,16 @@ def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]
             if target:
                 found += _pr_checkout(path, job_id, step, where)
             found += _injection(path, step, where)
+    return found
+
+
+def _audit_action(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]:
+    """A local composite action: its steps' ``uses:`` and scripts."""
+    found: list[Evidence] = []
+    for step in _steps(_table(doc.get("runs"))):
+        if isinstance(step.get("uses"), str):
+            found += _uses(path, step["uses"], where)
+        found += _injection(path, step, where)
     return found
 
 
