@@ -17,7 +17,7 @@ from mlguard.checks.registry import register
 from mlguard.model import Evidence
 
 WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
-COMPOSITE_ACTIONS = (".github/actions/**/action.yml", ".github/actions/**/action.yaml")
+COMPOSITE_ACTIONS = ("action.yml", "action.yaml")  # at any depth
 SHA = re.compile(r"^[0-9a-f]{40}$")
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 PR_HEAD = re.compile(
