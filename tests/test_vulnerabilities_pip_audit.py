@@ -170,3 +170,16 @@ def test_offline_flag_never_runs_pip_audit(cli, tmp_path, fake_pip_audit) -> Non
     _, report = scan_json(cli, repo, "--select", "SEC012", "--offline")
     assert next(r for r in report["rules"] if r["id"] == "SEC012")["status"] == "not-checked"
     assert not log.exists()
+
+
+def test_hook_mode_never_runs_pip_audit(cli, tmp_path, fake_pip_audit) -> None:
+    log = fake_pip_audit(audit_json({"name": "requests", "version": "2.19.0", "vulns": [VULN]}))
+    repo = make_repo(tmp_path / "repo", REQUIREMENTS)
+    result = cli(["hook", "requirements.txt", "--no-config", "--format", "json"], cwd=repo)
+    assert result.code == 0, result.err
+    assert next(r for r in result.json()["rules"] if r["id"] == "SEC012")["status"] == (
+        "not-checked"
+    )
+    assert not log.exists()
+    manifest = (Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text()
+    assert "entry: mlguard scan . --offline" in manifest

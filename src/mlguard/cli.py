@@ -272,6 +272,7 @@ def hook(
         no_config,
         min_level=0,
         only_files=tuple(str(f) for f in files),
+        offline=True,  # hook mode never uses the network
     )
     _emit(app.run(opts), targets, None)
 
