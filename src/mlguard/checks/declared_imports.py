@@ -48,35 +48,37 @@ def _guarded(lines: list[str], number: int) -> bool:
 
 @register("reproducibility.imports_declared")
 def imports_declared(ctx: CheckContext) -> Outcome:
-    """Each undeclared third-party top-level import (once per file) is a finding."""
+    """Each undeclared third-party top-level module is one finding, at its first import."""
     repo = ctx.repo
     facts = dependency_facts(repo)
     if not facts.all:
-        raise NotApplicable("no dependency is declared anywhere (REP001 reports that)")
+        raise NotApplicable("no dependency is declared anywhere (REP002 needs a manifest)")
     declared = {d.name for d in facts.all}
     skip = set(sys.stdlib_module_names) | IMPLICIT | _local_modules(repo)
-    found: list[Evidence] = []
+    seen: dict[str, list[tuple[str, int]]] = {}
     for path in traits.product_paths(repo):
         py = repo.python(path)
         if py is None:
             continue
         lines = repo.lines(path) if path.endswith(".py") else []
-        reported: set[str] = set()
         for imp in py.imports:
             top = imp.module.split(".")[0]
-            if not top or top in skip or top in reported or candidates(imp.module) & declared:
+            if not top or top in skip or candidates(imp.module) & declared:
                 continue
-            if _guarded(lines, imp.line):
+            if any(p == path for p, _ in seen.get(top, ())) or _guarded(lines, imp.line):
                 continue
-            reported.add(top)
-            found.append(
-                ev(
-                    path,
-                    imp.line,
-                    top,
-                    f"`{top}` is imported but no declared dependency provides it "
-                    f"({', '.join(facts.files) or 'no manifest'}): add its distribution "
-                    "so a fresh environment can run this code",
-                )
-            )
-    return Outcome.violations(found)
+            seen.setdefault(top, []).append((path, imp.line))
+    manifests = ", ".join(facts.files) or "the lock files"
+    return Outcome.violations(_finding(top, places, manifests) for top, places in seen.items())
+
+
+def _finding(top: str, places: list[tuple[str, int]], manifests: str) -> Evidence:
+    path, line = places[0]
+    others = f" (and in {len(places) - 1} other file(s))" if len(places) > 1 else ""
+    return ev(
+        path,
+        line,
+        top,
+        f"`{top}` is imported here{others} but no declared dependency provides it "
+        f"({manifests}): add its distribution so a fresh environment can run this code",
+    )
