@@ -252,3 +252,18 @@ def test_bad_service_parameter_is_not_checked(cli, tmp_path, monkeypatch) -> Non
     rule = next(r for r in result.json()["rules"] if r["id"] == "SEC012")
     assert rule["status"] == "not-checked"
     assert "params.service" in rule["reason"]
+
+
+def test_baseline_records_known_vulnerabilities_with_the_same_source(cli, tmp_path) -> None:
+    db = pypa_db(tmp_path / "db", RANGE_DB)
+    repo = make_repo(tmp_path / "repo", {"requirements.txt": "pyyaml==5.3\n"})
+    base = tmp_path / "baseline.json"
+    made = cli(
+        ["baseline", repo, "--no-config", "--select", "SEC012", "-o", base, "--advisory-db", db]
+    )
+    assert made.code == 0, made.err
+    assert "1 finding(s)" in made.out
+    _, report = scan_json(
+        cli, repo, "--select", "SEC012", "--advisory-db", str(db), "--baseline", str(base)
+    )
+    assert report["findings"] == []
