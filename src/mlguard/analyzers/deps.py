@@ -22,6 +22,8 @@ _OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _CONDA_SPEC = re.compile(r"^([A-Za-z0-9_.\-]+)\s*(.*)$")
 SKIPPED_PEP621_NAMES = frozenset({"python"})
+MAX_DEPS_PER_FILE = 5000  # far above real projects; bounds line lookups in hostile files
+MAX_REQUIREMENT_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ def parse_requirements(text: str, path: str) -> tuple[list[Dependency], list[Inc
             continue
         if line.startswith("-"):
             continue  # -e, --index-url, --hash-only lines and other pip options
+        if len(line) > MAX_REQUIREMENT_CHARS or len(deps) >= MAX_DEPS_PER_FILE:
+            continue
         hashed = "--hash" in line
         requirement = _strip_options(line)
         dep = from_requirement(requirement, path, number, "requirements", hashed)
@@ -148,8 +152,9 @@ def parse_pyproject(doc: Mapping[str, Any], text: str, path: str) -> list[Depend
         strings += [s for s in _list(group) if isinstance(s, str)]
     for group in _table(doc.get("dependency-groups")).values():
         strings += [s for s in _list(group) if isinstance(s, str)]
-    for item in strings:
-        dep = from_requirement(item, path, find_line(text, item), "pyproject")
+    lines = _Lines(text)
+    for item in strings[:MAX_DEPS_PER_FILE]:
+        dep = from_requirement(item, path, lines.find(item), "pyproject")
         if dep is not None:
             found.append(dep)
     poetry = _table(_table(doc.get("tool")).get("poetry"))
@@ -157,12 +162,12 @@ def parse_pyproject(doc: Mapping[str, Any], text: str, path: str) -> list[Depend
     tables += [_table(g).get("dependencies") for g in _table(poetry.get("group")).values()]
     for table in tables:
         found += _poetry_table(_table(table), text, path)
-    return found
+    return found[:MAX_DEPS_PER_FILE]
 
 
 def _poetry_table(table: Mapping[str, Any], text: str, path: str) -> list[Dependency]:
     found = []
-    for raw_name, value in table.items():
+    for raw_name, value in list(table.items())[:MAX_DEPS_PER_FILE]:
         if raw_name.lower() in SKIPPED_PEP621_NAMES:
             continue
         entries = value if isinstance(value, list) else [value]
@@ -194,7 +199,7 @@ def _poetry_exact(spec: str) -> str | None:
 def parse_pipfile(doc: Mapping[str, Any], text: str, path: str) -> list[Dependency]:
     found = []
     for section in ("packages", "dev-packages"):
-        for raw_name, value in _table(doc.get(section)).items():
+        for raw_name, value in list(_table(doc.get(section)).items())[:MAX_DEPS_PER_FILE]:
             spec = value if isinstance(value, str) else _table(value).get("version", "")
             spec = spec if isinstance(spec, str) and spec != "*" else ""
             found.append(
@@ -214,13 +219,13 @@ def parse_pipfile(doc: Mapping[str, Any], text: str, path: str) -> list[Dependen
 def parse_conda_env(doc: Any, text: str, path: str) -> list[Dependency]:
     """``dependencies:`` conda specs (ecosystem conda) and the ``pip:`` subsection (PyPI)."""
     found: list[Dependency] = []
-    for item in _list(_table(doc).get("dependencies")):
+    for item in _list(_table(doc).get("dependencies"))[:MAX_DEPS_PER_FILE]:
         if isinstance(item, str):
             dep = _conda_dep(item, text, path)
             if dep is not None:
                 found.append(dep)
         elif isinstance(item, dict):
-            for pip_item in _list(item.get("pip")):
+            for pip_item in _list(item.get("pip"))[:MAX_DEPS_PER_FILE]:
                 if isinstance(pip_item, str) and not pip_item.startswith("-"):
                     dep = from_requirement(pip_item, path, find_line(text, pip_item), "conda")
                     if dep is not None:
@@ -253,6 +258,25 @@ def _table(value: Any) -> Mapping[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+class _Lines:
+    """Line numbers of successive needles, counted incrementally (linear when in order)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def find(self, needle: str) -> int:
+        index = self.text.find(needle, self.pos)
+        if index < 0:
+            return find_line(self.text, needle)
+        self.line += self.text.count("\n", self.pos, index)
+        self.pos = index + len(needle)
+        line = self.line
+        self.line += needle.count("\n")
+        return line
 
 
 def find_line(text: str, needle: str, start: int = 0) -> int:

@@ -66,7 +66,7 @@ def _pipfile_lock(doc: Any, text: str, path: str) -> list[Dependency]:
 def _conda_lock(doc: Any, text: str, path: str) -> list[Dependency]:
     found: list[Dependency] = []
     seen: set[tuple[str, str, str]] = set()
-    lines = _LineFinder(text, r"^\s*-?\s*name:\s*['\"]?([^'\"\s]+)['\"]?\s*$")
+    lines = _LineFinder(text, r"^[ \t]*(?:-[ \t]*)?name:[ \t]*['\"]?([^'\"\s]+)['\"]?[ \t]*$")
     for package in _list(_table(doc).get("package")):
         entry = _table(package)
         name, version = entry.get("name"), entry.get("version")

@@ -6,10 +6,12 @@ download into a shell, and ``ADD`` of remote URLs without a checksum.
 
 from __future__ import annotations
 
+import itertools
 import json
 import posixpath
 import re
 import shlex
+from collections.abc import Iterator
 
 from mlguard.analyzers.dockerfile import Instruction, parse_dockerfile
 from mlguard.checks.base import CheckContext, Outcome, ev
@@ -25,10 +27,11 @@ SECRET_NAME = re.compile(
 )
 PUBLIC_KEY_NAME = re.compile(r"(?:GPG|PGP|PUBLIC|PUB|HOST)_KEY$")
 PIPE_TO_SHELL = re.compile(
-    r"\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+(-\S+\s+)*)?(\S*/)?(ba|z|da|k)?sh\b|"
-    r"\b(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(\S*/)?python[0-9.]*\b"
+    r"\b(curl|wget)\b[^|;&]{0,2000}\|\s*(sudo\s+(-\S+\s+)*)?(\S{0,200}/)?(ba|z|da|k)?sh\b|"
+    r"\b(curl|wget)\b[^|;&]{0,2000}\|\s*(sudo\s+)?(\S{0,200}/)?python[0-9.]*\b"
 )
 ROOT_USERS = frozenset({"root", "0"})
+MAX_FINDINGS_PER_FILE = 200
 MUST_IGNORE = {
     ".git": frozenset({".git", ".git/", "/.git", "**/.git", ".git*"}),
     ".env": frozenset({".env", ".env*", "*.env", "**/.env", "**/.env*", ".env.*", "**/*.env"}),
@@ -40,13 +43,18 @@ def container_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each Dockerfile is a finding."""
     found: list[Evidence] = []
     for path in ctx.repo.glob(*DOCKERFILES):
-        instructions = parse_dockerfile(ctx.repo.text(path) or "")
-        found += _base_images(path, instructions)
-        found += _root_user(path, instructions)
-        found += _context_copy(ctx.repo, path, instructions)
-        for item in instructions:
-            found += _secrets(path, item) + _downloads(path, item)
+        items = _audit(ctx.repo, path, parse_dockerfile(ctx.repo.text(path) or ""))
+        found += itertools.islice(items, MAX_FINDINGS_PER_FILE)
     return Outcome.violations(found)
+
+
+def _audit(repo: RepoContext, path: str, instructions: list[Instruction]) -> Iterator[Evidence]:
+    yield from _base_images(path, instructions)
+    yield from _root_user(path, instructions)
+    yield from _context_copy(repo, path, instructions)
+    for item in instructions:
+        yield from _secrets(path, item)
+        yield from _downloads(path, item)
 
 
 def _from_parts(args: str) -> tuple[str, str]:
@@ -128,10 +136,9 @@ def _is_root(user: str) -> bool:
     return user.split(":", 1)[0].lower() in ROOT_USERS
 
 
-def _secrets(path: str, item: Instruction) -> list[Evidence]:
+def _secrets(path: str, item: Instruction) -> Iterator[Evidence]:
     if item.keyword not in ("ENV", "ARG"):
-        return []
-    found = []
+        return
     for name, value in _assignments(item):
         upper = name.upper()
         if not SECRET_NAME.search(upper) or PUBLIC_KEY_NAME.search(upper):
@@ -139,17 +146,14 @@ def _secrets(path: str, item: Instruction) -> list[Evidence]:
         literal = value.strip().strip("'\"")
         if not literal or literal.startswith("$"):
             continue
-        found.append(
-            ev(
-                path,
-                item.line_of(name),
-                f"{item.keyword} {name}",
-                f"{item.keyword} {name} has a literal value: it is stored in the image "
-                "layers and history for anyone who pulls it; pass secrets at run time or "
-                "with `RUN --mount=type=secret`",
-            )
+        yield ev(
+            path,
+            item.line_of(name),
+            f"{item.keyword} {name}",
+            f"{item.keyword} {name} has a literal value: it is stored in the image "
+            "layers and history for anyone who pulls it; pass secrets at run time or "
+            "with `RUN --mount=type=secret`",
         )
-    return found
 
 
 def _assignments(item: Instruction) -> list[tuple[str, str]]:

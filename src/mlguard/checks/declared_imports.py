@@ -18,6 +18,7 @@ from mlguard.facts.import_names import IMPLICIT, candidates
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
+MAX_GUARD_LOOKBACK = 200  # lines searched upwards for the enclosing block
 GUARDS = ("try:", "if TYPE_CHECKING", "if typing.TYPE_CHECKING", "except ImportError")
 
 
@@ -37,7 +38,7 @@ def _guarded(lines: list[str], number: int) -> bool:
         return False
     line = lines[number - 1]
     indent = len(line) - len(line.lstrip())
-    for previous in reversed(lines[: number - 1]):
+    for previous in reversed(lines[max(0, number - 1 - MAX_GUARD_LOOKBACK) : number - 1]):
         stripped = previous.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -61,13 +62,14 @@ def imports_declared(ctx: CheckContext) -> Outcome:
         if py is None:
             continue
         lines = repo.lines(path) if path.endswith(".py") else []
+        here: set[str] = set()
         for imp in py.imports:
             top = imp.module.split(".")[0]
-            if not top or top in skip or candidates(imp.module) & declared:
+            if not top or top in skip or top in here or candidates(imp.module) & declared:
                 continue
-            if any(p == path for p, _ in seen.get(top, ())) or _guarded(lines, imp.line):
-                continue
-            seen.setdefault(top, []).append((path, imp.line))
+            if not _guarded(lines, imp.line):
+                here.add(top)
+                seen.setdefault(top, []).append((path, imp.line))
     manifests = ", ".join(facts.files) or "the lock files"
     return Outcome.violations(_finding(top, places, manifests) for top, places in seen.items())
 

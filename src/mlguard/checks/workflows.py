@@ -8,6 +8,7 @@ Workflows are read as parsed YAML through :class:`RepoContext` (``on:`` stays th
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from mlguard.model import Evidence
 
 WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 COMPOSITE_ACTIONS = ("action.yml", "action.yaml")  # at any depth
+MAX_FINDINGS_PER_FILE = 200
 SHA = re.compile(r"^[0-9a-f]{40}$")
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 PR_HEAD = re.compile(
@@ -25,15 +27,15 @@ PR_HEAD = re.compile(
     r"github\.event\.workflow_run\.head_(sha|branch)|refs/pull/"
 )
 UNTRUSTED = re.compile(
-    r"\$\{\{[^}]*?\b("
+    r"\$\{\{[^}]{0,200}?\b("
     r"github\.event\.(issue|pull_request|comment|review|review_comment|discussion"
     r"|discussion_comment)\.(title|body)"
     r"|github\.event\.pull_request\.head\.(ref|label|repo\.default_branch)"
-    r"|github\.event\.(head_commit|commits[^}\s]*?)\.(message|author\.(name|email))"
+    r"|github\.event\.(head_commit|commits[^}\s]{0,60}?)\.(message|author\.(name|email))"
     r"|github\.event\.workflow_run\.(head_branch|display_title|head_commit\.message)"
-    r"|github\.event\.pages[^}\s]*?\.page_name"
+    r"|github\.event\.pages[^}\s]{0,60}?\.page_name"
     r"|github\.head_ref"
-    r")\b[^}]*\}\}"
+    r")\b[^}]{0,200}\}\}"
 )
 
 
@@ -61,18 +63,17 @@ class _Locator:
 
 @register("cicd.workflow_hardening")
 def workflow_hardening(ctx: CheckContext) -> Outcome:
-    """Each hardening problem in each GitHub workflow is a finding."""
+    """Each hardening problem in each GitHub workflow or composite action is a finding."""
     trusted = tuple(str(p) for p in ctx.param("tag_pins_allowed", ()) or ())
     found: list[Evidence] = []
-    for path in ctx.repo.glob(*WORKFLOWS):
-        docs = ctx.repo.config(path)
-        if docs and isinstance(docs[0], dict):
-            found += _audit(path, docs[0], _Locator(ctx.repo.lines(path)))
-    for path in ctx.repo.glob(*COMPOSITE_ACTIONS):
-        docs = ctx.repo.config(path)
-        if docs and isinstance(docs[0], dict):
-            found += _audit_action(path, docs[0], _Locator(ctx.repo.lines(path)))
-    return Outcome.violations(f for f in found if not _allowed(f, trusted))
+    for patterns, audit in ((WORKFLOWS, _audit), (COMPOSITE_ACTIONS, _audit_action)):
+        for path in ctx.repo.glob(*patterns):
+            docs = ctx.repo.config(path)
+            if docs and isinstance(docs[0], dict):
+                items = audit(path, docs[0], _Locator(ctx.repo.lines(path)))
+                kept = (f for f in items if not _allowed(f, trusted))
+                found += itertools.islice(kept, MAX_FINDINGS_PER_FILE)
+    return Outcome.violations(found)
 
 
 def _allowed(item: Evidence, trusted: tuple[str, ...]) -> bool:
@@ -83,59 +84,52 @@ def _allowed(item: Evidence, trusted: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(action, pattern) for pattern in trusted)
 
 
-def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]:
+def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> Iterator[Evidence]:
     jobs = {k: v for k, v in _table(doc.get("jobs")).items() if isinstance(v, dict)}
     triggers = _triggers(doc.get("on"))
     # a reusable workflow runs with the token its caller grants
     reusable_only = triggers == {"workflow_call"}
-    found = _permissions(path, doc, jobs, where, reusable_only)
+    yield from _permissions(path, doc, jobs, where, reusable_only)
     target = "pull_request_target" in triggers
     for job_id, job in jobs.items():
         if isinstance(job.get("uses"), str):
-            found += _uses(path, job["uses"], where)
+            yield from _uses(path, job["uses"], where)
         for step in _steps(job):
             if isinstance(step.get("uses"), str):
-                found += _uses(path, step["uses"], where)
+                yield from _uses(path, step["uses"], where)
             if target:
-                found += _pr_checkout(path, job_id, step, where)
-            found += _injection(path, step, where)
-    return found
+                yield from _pr_checkout(path, job_id, step, where)
+            yield from _injection(path, step, where)
 
 
-def _audit_action(path: str, doc: Mapping[str, Any], where: _Locator) -> list[Evidence]:
-    """A local composite action: its steps' ``uses:`` and scripts."""
-    found: list[Evidence] = []
+def _audit_action(path: str, doc: Mapping[str, Any], where: _Locator) -> Iterator[Evidence]:
+    """A composite action: its steps' ``uses:`` and scripts."""
     for step in _steps(_table(doc.get("runs"))):
         if isinstance(step.get("uses"), str):
-            found += _uses(path, step["uses"], where)
-        found += _injection(path, step, where)
-    return found
+            yield from _uses(path, step["uses"], where)
+        yield from _injection(path, step, where)
 
 
 def _permissions(
     path: str, doc: Mapping[str, Any], jobs: Mapping[str, Any], where: _Locator, reusable: bool
-) -> list[Evidence]:
-    found = []
+) -> Iterator[Evidence]:
     jobs_line = where.find("jobs", re.compile(r"^jobs\s*:")) - 1
     if doc.get("permissions") == "write-all":
         line = where.find("permissions", re.compile(r"^permissions\s*:"))
-        found.append(_write_all(path, line, "workflow"))
+        yield _write_all(path, line, "workflow")
     for job_id, job in jobs.items():
         if job.get("permissions") == "write-all":
             line = where.find("write-all", re.compile(r"^\s*permissions:\s*write-all"))
-            found.append(_write_all(path, line, f"job {job_id!r}"))
+            yield _write_all(path, line, f"job {job_id!r}")
         elif not reusable and "permissions" not in doc and "permissions" not in job:
-            found.append(
-                ev(
-                    path,
-                    where.key(job_id, jobs_line),
-                    f"{job_id}: no permissions",
-                    f"Job {job_id!r} has no `permissions:` (nor does the workflow): its "
-                    "GITHUB_TOKEN gets the repository default, often write access to "
-                    "everything; declare the least it needs (e.g. `contents: read`)",
-                )
+            yield ev(
+                path,
+                where.key(job_id, jobs_line),
+                f"{job_id}: no permissions",
+                f"Job {job_id!r} has no `permissions:` (nor does the workflow): its "
+                "GITHUB_TOKEN gets the repository default, often write access to "
+                "everything; declare the least it needs (e.g. `contents: read`)",
             )
-    return found
 
 
 def _write_all(path: str, line: int, scope: str) -> Evidence:
