@@ -183,3 +183,14 @@ def test_hook_mode_never_runs_pip_audit(cli, tmp_path, fake_pip_audit) -> None:
     assert not log.exists()
     manifest = (Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text()
     assert "entry: mlguard scan . --offline" in manifest
+
+
+def test_only_pep440_pins_reach_pip_audit(cli, tmp_path, fake_pip_audit) -> None:
+    log = fake_pip_audit(audit_json({"name": "requests", "version": "2.19.0", "vulns": []}))
+    files = {"requirements.txt": "requests==2.19.0\nevil===--index-url=http://x\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    _, report = scan_json(cli, repo, "--select", "SEC012")
+    rule = next(r for r in report["rules"] if r["id"] == "SEC012")
+    assert rule["status"] == "not-checked"
+    assert "not a PEP 440 version" in rule["reason"]
+    assert json.loads(log.read_text())["requirements"] == "requests==2.19.0\n"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from mlguard.vulns.model import Advisory, AuditReport, Pin, SourceError
 from mlguard.vulns.runner import ToolError, run_tool
@@ -41,8 +42,8 @@ class PipAudit:
 
     def audit(self, pins: list[Pin]) -> AuditReport:
         vulnerable: dict[Pin, tuple[Advisory, ...]] = {}
-        unchecked: dict[Pin, str] = {}
-        for batch in _batches(sorted(set(pins))):
+        unchecked = {p: f"{p.version!r} is not a PEP 440 version" for p in pins if not _valid(p)}
+        for batch in _batches(sorted({p for p in pins if _valid(p)})):
             report = self._audit_batch(batch)
             vulnerable.update(report.vulnerable)
             unchecked.update(report.unchecked)
@@ -96,6 +97,15 @@ def parse_report(data: Mapping[str, Any], pins: list[Pin]) -> AuditReport:
         if pin.name not in seen:
             unchecked[pin] = "missing from pip-audit's report"
     return AuditReport(vulnerable, unchecked)
+
+
+def _valid(pin: Pin) -> bool:
+    """Only canonical names and PEP 440 versions reach the requirements file pip-audit reads."""
+    try:
+        Version(pin.version)
+    except InvalidVersion:
+        return False
+    return canonicalize_name(pin.name) == pin.name
 
 
 def _ok(vuln: Any) -> bool:
