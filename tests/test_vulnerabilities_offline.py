@@ -267,3 +267,12 @@ def test_baseline_records_known_vulnerabilities_with_the_same_source(cli, tmp_pa
         cli, repo, "--select", "SEC012", "--advisory-db", str(db), "--baseline", str(base)
     )
     assert report["findings"] == []
+
+
+def test_a_folder_without_advisories_is_not_checked(cli, tmp_path) -> None:
+    empty = tmp_path / "empty-db"
+    (empty / "docs").mkdir(parents=True)
+    (empty / "README.md").write_text("not advisories\n")
+    status, report = audit(cli, tmp_path, {"requirements.txt": "pyyaml==5.3\n"}, empty)
+    assert status == "not-checked"
+    assert "no OSV advisories" in next(r["reason"] for r in report["rules"] if r["id"] == "SEC012")

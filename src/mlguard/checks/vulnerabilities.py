@@ -49,11 +49,11 @@ def known_vulnerabilities(ctx: CheckContext) -> Outcome:
             "no dependency is pinned to an exact version or locked, so none can be audited "
             f"precisely ({_names({d.name for d in deps})})"
         )
-    source = _source(ctx)
     try:
+        source = _source(ctx)
         report = source.audit(sorted({_pin(d) for d in pinned}))
     except SourceError as exc:
-        raise NotCheckable(f"{source.name}: {exc}") from None
+        raise NotCheckable(str(exc)) from None
     evidence = [item for dep in pinned for item in _evidence(dep, report)]
     unpinned = {d.name for d in deps} - {d.name for d in pinned}
     detail = "; ".join(filter(None, [_detail(source.name, report, unpinned), *facts.notes]))

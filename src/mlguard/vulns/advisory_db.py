@@ -38,6 +38,14 @@ class AdvisoryDirectory:
         self._folders: dict[str, list[Path]] | None = None
 
     def audit(self, pins: list[Pin]) -> AuditReport:
+        try:
+            return self._audit(pins)
+        except OSError as exc:
+            raise SourceError(f"advisory database {self.root}: {exc.strerror or exc}") from exc
+
+    def _audit(self, pins: list[Pin]) -> AuditReport:
+        if not self._package_folders() and not self._full_index():
+            raise SourceError(f"no OSV advisories found in {self.root} (wrong folder?)")
         vulnerable: dict[Pin, tuple[Advisory, ...]] = {}
         unchecked: dict[Pin, str] = {}
         for pin in sorted(set(pins)):
@@ -64,7 +72,7 @@ class AdvisoryDirectory:
             self._folders = {}
             subdirs = [p for p in self.base.iterdir() if p.is_dir() and not p.is_symlink()]
             loose = [p for p in self.base.iterdir() if p.is_file() and p.suffix in SUFFIXES]
-            if subdirs and not loose:
+            if subdirs and not loose and any(_has_advisories(d) for d in subdirs):
                 for folder in subdirs:
                     self._folders.setdefault(canonicalize_name(folder.name), []).append(folder)
         return self._folders
@@ -100,6 +108,10 @@ class AdvisoryDirectory:
             self.problems.append(f"{rel}: {data}")
             return None
         return data
+
+
+def _has_advisories(folder: Path) -> bool:
+    return any(p.suffix in SUFFIXES for p in folder.iterdir())
 
 
 def _parse(text: str, suffix: str) -> Mapping[str, Any] | str:

@@ -61,7 +61,7 @@ class PipAudit:
             try:
                 out = run_tool(argv, timeout=self.timeout, cwd=Path(tmp))
             except ToolError as exc:
-                raise SourceError(_with_stderr(str(exc), exc.stderr)) from exc
+                raise SourceError(_with_stderr(f"pip-audit: {exc}", exc.stderr)) from exc
         try:
             data = json.loads(out.stdout)
         except (json.JSONDecodeError, RecursionError):
