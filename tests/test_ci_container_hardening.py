@@ -124,3 +124,24 @@ def test_local_composite_actions_are_audited(cli, tmp_path) -> None:
     action_path = ".github/actions/setup/action.yml"
     hits = [(f["path"], f["line"]) for f in report["findings"]]
     assert hits == [(action_path, 5), (action_path, 6)]
+
+
+def test_kubernetes_workloads_without_security_context(cli, tmp_path) -> None:
+    manifest = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/api:1.0.0
+        - name: sidecar
+          image: registry.example.com/proxy:2.0.0
+          securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}
+"""
+    hits = findings(cli, tmp_path, {"k8s/api.yaml": manifest}, "SEC007")
+    assert [line for line, _ in hits] == [9]
+    assert "may run as root" in hits[0][1] and "allowPrivilegeEscalation" in hits[0][1]

@@ -14,7 +14,8 @@ import shlex
 from collections.abc import Iterator
 
 from mlguard.analyzers.dockerfile import Instruction, parse_dockerfile
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks import kubernetes
+from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
@@ -41,10 +42,18 @@ MUST_IGNORE = {
 @register("security.container_hardening")
 def container_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each Dockerfile is a finding."""
+    dockerfiles = ctx.repo.glob(*DOCKERFILES)
+    manifests = kubernetes.manifests(ctx.repo)
+    if not dockerfiles and not manifests:
+        raise NotApplicable("no Dockerfile or Kubernetes workload manifest")
     found: list[Evidence] = []
-    for path in ctx.repo.glob(*DOCKERFILES):
+    for path in dockerfiles:
         items = _audit(ctx.repo, path, parse_dockerfile(ctx.repo.text(path) or ""))
         found += itertools.islice(items, MAX_FINDINGS_PER_FILE)
+    for path in manifests:
+        found += itertools.islice(
+            kubernetes.workload_findings(ctx.repo, path), MAX_FINDINGS_PER_FILE
+        )
     return Outcome.violations(found)
 
 
