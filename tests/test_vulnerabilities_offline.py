@@ -187,6 +187,10 @@ EVERY_FORMAT = {
         '[[package]]\nname = "omicron"\nversion = "1.0"\n'
     ),
     "pdm.lock": '[[package]]\nname = "pi"\nversion = "1.0"\n',
+    "setup.cfg": "[metadata]\nname = p\n[options]\ninstall_requires =\n    chi==1.0\n"
+    "    gamma>=1\n[options.extras_require]\ntest =\n    psi==1.0\n",
+    "setup.py": "from setuptools import setup\n\nsetup(\n    name='p',\n"
+    "    install_requires=['omega==1.0', 'gamma'],\n)\n",
     "Pipfile.lock": json.dumps({"default": {"rho": {"version": "==1.0"}}, "develop": {}}, indent=1),
     "conda-lock.yml": (
         "package:\n- name: sigma\n  version: '1.0'\n  manager: pip\n"
@@ -210,6 +214,9 @@ EXPECTED = {
     ("pdm.lock", 2, "pi"),
     ("Pipfile.lock", 3, "rho"),
     ("conda-lock.yml", 2, "sigma"),
+    ("setup.cfg", 5, "chi"),
+    ("setup.cfg", 9, "psi"),
+    ("setup.py", 5, "omega"),
 }
 
 

@@ -152,7 +152,7 @@ def parse_pyproject(doc: Mapping[str, Any], text: str, path: str) -> list[Depend
         strings += [s for s in _list(group) if isinstance(s, str)]
     for group in _table(doc.get("dependency-groups")).values():
         strings += [s for s in _list(group) if isinstance(s, str)]
-    lines = _Lines(text)
+    lines = Lines(text)
     for item in strings[:MAX_DEPS_PER_FILE]:
         dep = from_requirement(item, path, lines.find(item), "pyproject")
         if dep is not None:
@@ -260,7 +260,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-class _Lines:
+class Lines:
     """Line numbers of successive needles, counted incrementally (linear when in order)."""
 
     def __init__(self, text: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mlguard.analyzers import deps as parse
 from mlguard.analyzers.configs import parse_json, parse_toml
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS, parse_lock
+from mlguard.analyzers.setuptools_deps import parse_setup_cfg, setup_py_requirements
 from mlguard.repo import RepoContext
 
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
@@ -61,6 +62,16 @@ def _collect(repo: RepoContext) -> DependencyFacts:
             found = parse.parse_pyproject(docs[0], text, path)
             declared += found
             files += [path] if found else []
+    for path in repo.glob("setup.cfg"):
+        found, error = parse_setup_cfg(repo.text(path) or "", path)
+        notes += [f"{path}: {error}"] if error else []
+        declared += found
+        files += [path] if found else []
+    for path in repo.glob("setup.py"):
+        py = repo.python(path)
+        found = setup_py_requirements(py, repo.text(path) or "", path) if py else []
+        declared += found
+        files += [path] if found else []
     for path in repo.glob(*PIPFILE):
         text = repo.text(path) or ""
         toml_docs, error = _toml(text)
