@@ -1,8 +1,9 @@
 """Repository-level dependency facts: every declared and locked dependency, computed once.
 
 Requirements files are found by name and followed through their ``-r``/``-c`` includes
-(only to files inside the scanned repository); pyproject.toml, Pipfile, conda environment
-files and lock files are read through :class:`RepoContext`, never opened directly.
+(only to files inside the scanned repository); pyproject.toml, setup.cfg, setup.py (its
+parsed facts, never run), Pipfile, conda environment files and lock files are read through
+:class:`RepoContext`, never opened directly.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CACHE_KEY = "facts:dependencies"
 
 @dataclass(frozen=True)
 class DependencyFacts:
-    """All dependency facts, in file then line order, and notes about what was not read."""
+    """All dependency facts (by kind of file, then line) and notes about what was not read."""
 
     declared: tuple[parse.Dependency, ...]
     locked: tuple[parse.Dependency, ...]
@@ -39,9 +40,6 @@ class DependencyFacts:
 
     def requirement_rows(self) -> list[parse.Dependency]:
         return [d for d in self.declared if d.source == "requirements"]
-
-    def names(self) -> set[str]:
-        return {d.name for d in self.all if d.ecosystem == parse.PYPI}
 
 
 def dependency_facts(repo: RepoContext) -> DependencyFacts:
