@@ -64,7 +64,8 @@ class _Locator:
 @register("cicd.workflow_hardening")
 def workflow_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each GitHub workflow or composite action is a finding."""
-    trusted = tuple(str(p) for p in ctx.param("tag_pins_allowed", ()) or ())
+    allowed = ctx.param("tag_pins_allowed", ()) or ()
+    trusted = (allowed,) if isinstance(allowed, str) else tuple(str(p) for p in allowed)
     found: list[Evidence] = []
     for patterns, audit in ((WORKFLOWS, _audit), (COMPOSITE_ACTIONS, _audit_action)):
         for path in ctx.repo.glob(*patterns):
