@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
 
@@ -65,6 +65,8 @@ class _Locator:
 def workflow_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each GitHub workflow or composite action is a finding."""
     allowed = ctx.param("tag_pins_allowed", ()) or ()
+    if not isinstance(allowed, str | list | tuple):
+        raise NotCheckable("params.tag_pins_allowed must be a glob or a list of globs")
     trusted = (allowed,) if isinstance(allowed, str) else tuple(str(p) for p in allowed)
     found: list[Evidence] = []
     for patterns, audit in ((WORKFLOWS, _audit), (COMPOSITE_ACTIONS, _audit_action)):
