@@ -39,6 +39,8 @@ def measure(label: str, argv: list[str], env: dict[str, str] | None = None) -> t
     )
     seconds, rss_kb, code = out.stdout.split()
     print(f"  {label:<34} {float(seconds):8.2f} s  {int(rss_kb) / 1024:7.0f} MB  exit {code}")
+    if code not in ("0", "1"):
+        sys.exit(f"benchmark aborted: {label} failed (exit {code}):\n{out.stderr[-2000:]}")
     return float(seconds), int(rss_kb)
 
 
