@@ -101,7 +101,7 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
                 rule.id,
                 _message(rule, item),
                 item.location,
-                rule.severity,
+                item.severity or rule.severity,
                 snippet=item.text,
                 rule_name=rule.slug,
             )

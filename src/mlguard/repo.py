@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mlguard import globs
 from mlguard.analyzers import configs
@@ -177,6 +177,22 @@ class RepoContext:
         if reason:
             self.skipped.setdefault(rel, reason)
         return text
+
+    def open_binary(self, rel: str) -> BinaryIO | None:
+        """A read-only binary handle on an inventory file, or ``None`` (see skipped).
+
+        Only regular files of the inventory are opened, never through a symlink; callers
+        stream from it within their own byte budgets and must close it.
+        """
+        if rel not in self.files:
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(self.root / rel, flags)
+        except OSError as exc:
+            self.skipped.setdefault(rel, f"unreadable: {exc.strerror or exc}")
+            return None
+        return os.fdopen(fd, "rb")
 
     def lines(self, rel: str) -> list[str]:
         text = self.text(rel)

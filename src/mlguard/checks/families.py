@@ -1,6 +1,7 @@
 """Imports every family of Python checks so that each registers itself."""
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
+    artifacts,
     bandit,
     cicd,
     containers,

@@ -1,0 +1,53 @@
+"""NumPy ``.npy``: magic, version, a literal header dict; object dtypes are a pickle."""
+
+from __future__ import annotations
+
+import ast
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from mlguard.analyzers.artifacts.streams import Meter, Unscannable
+
+MAX_HEADER = 1 << 20
+
+
+@dataclass(frozen=True)
+class NpyHeader:
+    descr: Any
+    has_object: bool
+
+
+def _has_object(descr: Any, depth: int = 0) -> bool:
+    if depth > 32:
+        return True
+    if isinstance(descr, str):
+        return descr.lstrip("<>|=").startswith("O")
+    if isinstance(descr, (list, tuple)):
+        return any(_has_object(d, depth + 1) for d in descr)
+    return False
+
+
+def read_header(stream: Meter) -> NpyHeader:
+    """Parse the header (with ``ast.literal_eval``, which evaluates nothing)."""
+    magic = stream.read(8)
+    if len(magic) < 8 or not magic.startswith(b"\x93NUMPY"):
+        raise Unscannable("not a .npy file (bad magic)")
+    major = magic[6]
+    if major == 1:
+        (length,) = struct.unpack("<H", stream.read(2))
+    elif major in (2, 3):
+        (length,) = struct.unpack("<I", stream.read(4).ljust(4, b"\0"))
+    else:
+        raise Unscannable(f".npy format version {major} not understood")
+    if length > MAX_HEADER:
+        raise Unscannable(f".npy header of {length} bytes")
+    raw = stream.read(length)
+    try:
+        text = raw.decode("utf-8" if major == 3 else "latin-1")
+        header = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError) as exc:
+        raise Unscannable(f"malformed .npy header ({type(exc).__name__})") from exc
+    if not isinstance(header, dict) or "descr" not in header:
+        raise Unscannable("malformed .npy header (no descr)")
+    return NpyHeader(header["descr"], _has_object(header["descr"]))

@@ -1,0 +1,263 @@
+"""Which imported globals a pickle may name: deny by default, allow-list profiles.
+
+A global the active profiles (or the policy's ``allow`` list) do not name is a finding.
+Globals known to run code (os.system, builtins.eval, subprocess, ...) are errors, whatever
+the profiles say, and so is any dotted path that walks through such a module
+(``torch.os.system`` resolves to ``os.system`` under protocol 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from mlguard.model import Severity
+
+_TORCH_STORAGES = tuple(
+    f"torch.{kind}Storage"
+    for kind in (
+        "Float",
+        "Double",
+        "Half",
+        "BFloat16",
+        "Long",
+        "Int",
+        "Short",
+        "Char",
+        "Byte",
+        "Bool",
+        "ComplexFloat",
+        "ComplexDouble",
+        "QUInt8",
+        "QInt8",
+        "QInt32",
+        "QUInt4x2",
+        "QUInt2x4",
+        "Untyped",
+    )
+)
+
+PROFILES: dict[str, tuple[str, ...]] = {
+    "tensors": (
+        "torch._utils._rebuild_tensor",
+        "torch._utils._rebuild_tensor_v2",
+        "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state",
+        "torch._utils._rebuild_qtensor",
+        "torch._utils._rebuild_sparse_tensor",
+        "torch._utils._rebuild_meta_tensor_no_storage",
+        "torch._utils._rebuild_wrapper_subclass",
+        "torch._tensor._rebuild_from_type_v2",
+        "torch.storage.TypedStorage",
+        "torch.storage.UntypedStorage",
+        *_TORCH_STORAGES,
+        "torch.device",
+        "torch.Size",
+        "torch.Tensor",
+        "torch.nn.parameter.Parameter",
+        "torch.serialization._get_layout",
+        "torch.strided",
+        "torch.sparse_coo",
+        "torch.per_tensor_affine",
+        "torch.per_channel_affine",
+        "torch.float16",
+        "torch.float32",
+        "torch.float64",
+        "torch.bfloat16",
+        "torch.int8",
+        "torch.int16",
+        "torch.int32",
+        "torch.int64",
+        "torch.uint8",
+        "torch.bool",
+        "torch.complex64",
+        "torch.complex128",
+        "collections.OrderedDict",
+    ),
+    "numpy": (
+        "numpy.core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer",
+        "numpy._core.*",
+        "numpy.dtype",
+        "numpy.dtypes.*",
+        "numpy.ndarray",
+        "joblib.numpy_pickle.NumpyArrayWrapper",
+        "_codecs.encode",
+    ),
+    "collections": (
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "collections.deque",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.slice",
+        "builtins.complex",
+        "builtins.bytearray",
+        "builtins.range",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.tuple",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "builtins.str",
+        "builtins.bytes",
+        "copyreg._reconstructor",
+        "_codecs.encode",
+        "datetime.datetime",
+        "datetime.date",
+        "datetime.timedelta",
+        "decimal.Decimal",
+    ),
+    "sklearn": (
+        "sklearn.*",
+        "scipy.sparse.*",
+        "numpy.*",
+        "joblib.numpy_pickle.NumpyArrayWrapper",
+    ),
+}
+DEFAULT_PROFILES = ("tensors", "numpy", "collections")
+
+# Whole modules whose import from a pickle means code or command execution.
+DANGEROUS_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "posixpath",
+        "ntpath",
+        "subprocess",
+        "builtins",
+        "__builtin__",
+        "importlib",
+        "runpy",
+        "webbrowser",
+        "pip",
+        "multiprocessing",
+        "socket",
+        "shutil",
+        "sys",
+        "pty",
+        "code",
+        "codeop",
+        "ctypes",
+        "marshal",
+        "types",
+        "pickle",
+        "_pickle",
+        "cPickle",
+        "dill",
+        "cloudpickle",
+        "commands",
+        "asyncio",
+        "signal",
+        "platform",
+        "tempfile",
+        "pathlib",
+        "io",
+        "_io",
+        "http",
+        "urllib",
+        "requests",
+        "ftplib",
+        "smtplib",
+        "telnetlib",
+        "timeit",
+        "pdb",
+        "bdb",
+        "trace",
+        "profile",
+        "cProfile",
+        "venv",
+        "ensurepip",
+        "distutils",
+        "setuptools",
+        "shelve",
+        "gc",
+        "inspect",
+    }
+)
+DANGEROUS_GLOBALS = frozenset(
+    {
+        "operator.attrgetter",
+        "operator.methodcaller",
+        "operator.itemgetter",
+        "functools.partial",
+        "functools.reduce",
+        "torch.load",
+        "torch.hub.load",
+        "torch.jit.load",
+        "numpy.load",
+        "numpy.lib.npyio.load",
+        "joblib.load",
+        "pandas.read_pickle",
+        "yaml.load",
+        "yaml.unsafe_load",
+        "torch.serialization.load",
+        "torch._C._jit_set_profiling_executor",
+        "numpy.testing._private.utils.runstring",
+        "copyreg.__newobj__",
+        "copyreg.__newobj_ex__",
+    }
+)
+_DANGEROUS_PARTS = frozenset(
+    {"os", "subprocess", "sys", "builtins", "system", "popen", "eval", "exec", "importlib"}
+)
+_SAFE_BUILTINS = frozenset(
+    n.split(".", 1)[1] for n in PROFILES["collections"] if n.startswith("builtins.")
+)
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Exact names and ``fnmatch`` patterns a pickle may import."""
+
+    profiles: tuple[str, ...]
+    exact: frozenset[str]
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def build(cls, profiles: tuple[str, ...], allow: tuple[str, ...] = ()) -> AllowList:
+        unknown = sorted(set(profiles) - set(PROFILES))
+        if unknown:
+            raise ValueError(f"unknown profile(s) {unknown} (known: {sorted(PROFILES)})")
+        names = [n for p in profiles for n in PROFILES[p]] + list(allow)
+        exact = frozenset(n for n in names if not any(c in n for c in "*?["))
+        patterns = tuple(sorted({n for n in names if n not in exact}))
+        return cls(tuple(profiles), exact, patterns)
+
+
+def _suspicious_path(full: str) -> str:
+    parts = full.split(".")
+    for part in parts[1:]:
+        if part in _DANGEROUS_PARTS:
+            return f"the dotted path walks through '{part}'"
+        if part.startswith("__") and part.endswith("__"):
+            return f"the dotted path uses the special attribute '{part}'"
+    return ""
+
+
+def classify(module: str, name: str, allow: AllowList) -> tuple[Severity, str] | None:
+    """``None`` when the global is allowed, else (severity, reason).
+
+    Known-dangerous modules stay errors even when a policy allows them by name; only the
+    harmless constructors of ``builtins`` (set, slice, ...) can be allowed.
+    """
+    full = f"{module}.{name}"
+    root = module.split(".")[0]
+    if root in DANGEROUS_MODULES:
+        if root == "builtins" and name in _SAFE_BUILTINS and full in allow.exact:
+            return None
+        return Severity.ERROR, f"module '{root}' can run code or commands"
+    if full in DANGEROUS_GLOBALS:
+        return Severity.ERROR, "known code-execution gadget"
+    if full in allow.exact:
+        return None
+    suspicious = _suspicious_path(full)
+    if suspicious:
+        return Severity.ERROR, suspicious
+    if any(fnmatchcase(full, p) for p in allow.patterns):
+        return None
+    return Severity.WARNING, "not in the allow-list (" + "+".join(allow.profiles) + ")"

@@ -1,0 +1,186 @@
+"""One artifact, any format: sniff, then analyse with the matching reader, recursively.
+
+Every read goes through one :class:`Budget` per artifact (bytes read or decompressed), and
+nested archives stop at ``max_depth``; whatever cannot be analysed completely becomes an
+``unscannable: <reason>`` issue instead of a silent pass.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import tempfile
+import zlib
+from collections.abc import Callable
+from functools import partial
+from typing import IO, Any
+
+from mlguard.analyzers.artifacts import keras_fmt, numpy_fmt, safetensors_fmt, sniff, zips
+from mlguard.analyzers.artifacts.issues import ArtifactReport, Collector
+from mlguard.analyzers.artifacts.pickle_vm import PickleVM
+from mlguard.analyzers.artifacts.profiles import AllowList
+from mlguard.analyzers.artifacts.streams import (
+    CHUNK,
+    Budget,
+    Inflate,
+    Limits,
+    Meter,
+    OverBudget,
+    Readable,
+    SeekableFile,
+    Unscannable,
+)
+from mlguard.model import Severity
+
+MAX_PICKLES = 16
+MAX_SNIFFED_MEMBERS = 1000
+_IO_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
+class _Run:
+    def __init__(self, allow: AllowList, limits: Limits) -> None:
+        self.allow = allow
+        self.limits = limits
+        self.budget = Budget(limits.max_bytes)
+        self.out = Collector()
+
+    def emit(self, severity: Severity, key: str, message: str) -> None:
+        self.out.add(severity, key, message)
+
+    def warn(self, key: str, message: str) -> None:
+        self.out.add(Severity.WARNING, key, message)
+
+    # --- dispatch ----------------------------------------------------------------------
+    def scan_file(self, f: SeekableFile, size: int, depth: int, kind: str | None) -> None:
+        if kind is None:
+            f.seek(0)
+            kind = sniff.sniff(f.read(sniff.HEAD_BYTES), size)
+        if kind is None:
+            return
+        self.out.formats.append(kind)
+        f.seek(0)
+        try:
+            self._dispatch(f, size, depth, kind)
+        except _IO_ERRORS as exc:
+            raise Unscannable(f"unreadable {kind} data ({exc})") from exc
+
+    def _dispatch(self, f: SeekableFile, size: int, depth: int, kind: str) -> None:
+        stream = Meter(f, self.budget, size, seekable=True)
+        if kind in (sniff.PICKLE, sniff.LEGACY_TORCH):
+            self.pickles(stream, legacy=kind == sniff.LEGACY_TORCH)
+        elif kind == sniff.ZIP:
+            self.archive(f, size, depth)
+        elif kind == sniff.NPY:
+            self.npy(stream)
+        elif kind == sniff.HDF5:
+            keras_fmt.scan_hdf5(stream, self.emit)
+        elif kind == sniff.SAFETENSORS:
+            for problem in safetensors_fmt.check(stream, size):
+                self.warn(f"safetensors:{problem}", f"malformed safetensors: {problem}")
+        elif kind in sniff.COMPRESSED:
+            self.pickles(Meter(_decompressor(f, kind), self.budget), legacy=False)
+        elif kind == sniff.LZ4:
+            raise Unscannable("lz4-compressed (joblib): mlguard does not decompress lz4")
+
+    # --- pickles -----------------------------------------------------------------------
+    def pickles(self, stream: Meter, legacy: bool) -> None:
+        """One pickle (plus any pickles that follow it); legacy torch files hold five."""
+        self.out.executes_code = True
+        for index in range(5 if legacy else MAX_PICKLES):
+            PickleVM(stream, self.allow, self.out).run()
+            if stream.at_eof():
+                return
+            if not legacy and stream.peek(1) != b"\x80":
+                return
+            if legacy and index == 4:
+                return
+
+    def npy(self, stream: Meter) -> None:
+        if numpy_fmt.read_header(stream).has_object:
+            self.out.formats.append("npy-object")
+            self.pickles(stream, legacy=False)
+
+    # --- archives ----------------------------------------------------------------------
+    def archive(self, f: SeekableFile, size: int, depth: int) -> None:
+        members = zips.list_members(f, size, self.warn)
+        names = [m.name for m in members]
+        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            self.out.formats.append("torch-zip")
+            wanted = [m for m in members if m.name.endswith(".pkl")]
+            for m in wanted:
+                self.member(f, m, partial(self._pickle_member, m=m))
+            return
+        if "config.json" in names and {"metadata.json", "model.weights.h5"} & set(names):
+            self.out.formats.append("keras")
+        elif names and all(n.endswith(".npy") for n in names):
+            self.out.formats.append("npz")
+        for i, m in enumerate(members):
+            if m.name == "config.json" and "keras" in self.out.formats:
+                self.member(f, m, self._keras_config)
+            elif m.name.endswith(".npy") and "npz" in self.out.formats:
+                self.member(f, m, self.npy)
+            elif i < MAX_SNIFFED_MEMBERS or m.name.endswith(sniff.MODEL_SUFFIXES):
+                self.member(f, m, partial(self.nested, m=m, depth=depth))
+
+    def member(self, f: SeekableFile, m: zips.Member, fn: Callable[[Meter], None]) -> None:
+        """Analyse one member; a member that cannot be analysed does not stop the others."""
+        outer = self.out.member
+        self.out.member = f"{outer}!{m.name}" if outer else m.name
+        try:
+            fn(zips.open_member(f, m, self.budget, self.warn))
+        except OverBudget:
+            raise
+        except Unscannable as exc:
+            self.out.unscannable(str(exc))
+        except _IO_ERRORS as exc:
+            self.out.unscannable(f"unreadable member data ({exc})")
+        finally:
+            self.out.member = outer
+
+    def _pickle_member(self, stream: Meter, m: zips.Member) -> None:
+        self.pickles(stream, legacy=False)
+        if m.usize <= 64 * 1024 * 1024:
+            stream.drain()
+            zips.check_crc(stream, m, self.warn)
+
+    def _keras_config(self, stream: Meter) -> None:
+        keras_fmt.check_config_json(stream.read(), self.emit)
+
+    def nested(self, stream: Meter, m: zips.Member, depth: int) -> None:
+        head = stream.read(sniff.HEAD_BYTES)
+        kind = sniff.sniff(head, m.usize)
+        if kind is None or kind == sniff.LFS_POINTER:
+            return
+        if depth + 1 > self.limits.max_depth:
+            raise Unscannable(f"archive nested deeper than {self.limits.max_depth} levels")
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as tmp:
+            tmp.write(head)
+            while chunk := stream.read(CHUNK):
+                tmp.write(chunk)
+            self.scan_file(tmp, tmp.tell(), depth + 1, kind)
+
+
+def _decompressor(f: SeekableFile, kind: str) -> Readable:
+    raw: Any = f
+    if kind == sniff.GZIP:
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if kind == sniff.BZIP2:
+        return bz2.BZ2File(raw)
+    if kind in (sniff.XZ, sniff.LZMA):
+        return lzma.LZMAFile(raw)
+    if kind == sniff.JOBLIB_ZF:
+        f.seek(21)
+    return Inflate(f, wbits=15)
+
+
+def scan_artifact(
+    f: IO[bytes], size: int, allow: AllowList, limits: Limits, kind: str | None = None
+) -> ArtifactReport:
+    """Analyse one seekable binary file without ever loading what it describes."""
+    run = _Run(allow, limits)
+    try:
+        run.scan_file(f, size, 0, kind)
+    except Unscannable as exc:
+        run.out.unscannable(str(exc))
+    return run.out.report()
