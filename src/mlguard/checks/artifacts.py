@@ -29,6 +29,7 @@ LABELS = {
     "npz": "NumPy .npz archive",
     "npy": "NumPy .npy array",
     "npy-object": "object-dtype NumPy array",
+    "joblib": "joblib file",
     "hdf5": "HDF5 file",
     "safetensors": "safetensors file",
     "zip": "zip archive",
@@ -73,7 +74,7 @@ def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
 
 def _label(report: ArtifactReport) -> str:
     kinds = [k for k in report.formats if k in LABELS]
-    specific = [k for k in kinds if k in ("torch-zip", "keras", "npz", "npy-object")]
+    specific = [k for k in kinds if k in ("torch-zip", "keras", "npz", "npy-object", "joblib")]
     return LABELS[specific[0] if specific else kinds[0]] if kinds else "model file"
 
 

@@ -19,8 +19,8 @@ class Issue:
 
 @dataclass(frozen=True)
 class ArtifactReport:
-    """Everything learnt about one file. ``formats`` lists what was found, outermost first;
-    ``executes_code`` is true when loading it runs pickle (whatever the globals)."""
+    """Everything learnt about one file. ``formats`` lists what the file itself is, general
+    first (zip, then torch-zip); ``executes_code`` is true when loading it runs pickle."""
 
     formats: tuple[str, ...]
     issues: tuple[Issue, ...]
@@ -34,7 +34,13 @@ class Collector:
         self.issues: dict[tuple[str, str], Issue] = {}
         self.member = ""
         self.formats: list[str] = []
+        self.depth = 0
         self.executes_code = False
+
+    def found(self, kind: str) -> None:
+        """Record a format of the artifact itself (nested members' formats are not kept)."""
+        if self.depth == 0 and kind not in self.formats:
+            self.formats.append(kind)
 
     def add(self, severity: Severity, key: str, message: str) -> None:
         ident = (self.member, key)
@@ -46,6 +52,4 @@ class Collector:
         self.add(Severity.WARNING, f"unscannable:{reason}", f"unscannable: {reason}")
 
     def report(self) -> ArtifactReport:
-        return ArtifactReport(
-            tuple(self.formats), tuple(self.issues.values()), self.executes_code
-        )
+        return ArtifactReport(tuple(self.formats), tuple(self.issues.values()), self.executes_code)

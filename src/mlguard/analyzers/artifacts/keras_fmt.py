@@ -24,16 +24,20 @@ _MAX_CONFIG = 64 * 1024 * 1024
 _MAX_DEPTH = 200
 
 
-def _walk(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+def _walk(
+    node: Any, in_lambda: bool = False, depth: int = 0
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Every dict of the config, and whether it sits inside a Lambda layer."""
     if depth > _MAX_DEPTH:
         raise Unscannable("Keras config nested too deeply")
     if isinstance(node, dict):
-        yield node
+        yield node, in_lambda
+        inside = in_lambda or node.get("class_name") == "Lambda"
         for value in node.values():
-            yield from _walk(value, depth + 1)
+            yield from _walk(value, inside, depth + 1)
     elif isinstance(node, list):
         for value in node:
-            yield from _walk(value, depth + 1)
+            yield from _walk(value, in_lambda, depth + 1)
 
 
 def _outside_keras(module: str) -> bool:
@@ -42,9 +46,9 @@ def _outside_keras(module: str) -> bool:
 
 def check_config(config: Any, emit: Emit) -> None:
     """Lambda layers and references to code outside Keras in a parsed model config."""
-    for node in _walk(config):
+    for node, in_lambda in _walk(config):
         cls = node.get("class_name")
-        if cls == "Lambda" or cls == "__lambda__":
+        if cls == "Lambda" or (cls == "__lambda__" and not in_lambda):
             name = _layer_name(node)
             emit(
                 Severity.ERROR,
@@ -53,9 +57,11 @@ def check_config(config: Any, emit: Emit) -> None:
             )
         module = node.get("module")
         if isinstance(module, str) and isinstance(cls, str) and _outside_keras(module):
-            target = f"{module}.{node['config']}" if cls == "function" and isinstance(
-                node.get("config"), str
-            ) else f"{module}.{cls}"
+            target = (
+                f"{module}.{node['config']}"
+                if cls == "function" and isinstance(node.get("config"), str)
+                else f"{module}.{cls}"
+            )
             root = module.split(".")[0]
             severity = Severity.ERROR if root in DANGEROUS_MODULES else Severity.WARNING
             emit(

@@ -54,9 +54,7 @@ class Malformed(Exception):
 class PickleVM:
     """Simulates one pickle stream from the current position of ``stream`` up to STOP."""
 
-    def __init__(
-        self, stream: Meter, allow: AllowList, out: Collector, nesting: int = 0
-    ) -> None:
+    def __init__(self, stream: Meter, allow: AllowList, out: Collector, nesting: int = 0) -> None:
         self.stream = stream
         self.allow = allow
         self.out = out
@@ -312,6 +310,7 @@ class PickleVM:
         if isinstance(target, Made):
             target.state = state
             if joblib_arrays.is_wrapper(target):
+                self.out.found("joblib")
                 self._joblib_array(state)
 
     def _joblib_array(self, state: Val) -> None:

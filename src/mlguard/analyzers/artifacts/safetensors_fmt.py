@@ -61,9 +61,7 @@ def _entries(header: dict[str, Any], data_size: int) -> list[str]:
     spans: list[tuple[int, int, str]] = []
     for name, entry in header.items():
         if name == "__metadata__":
-            if not isinstance(entry, dict) or not all(
-                isinstance(v, str) for v in entry.values()
-            ):
+            if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
                 problems.append("__metadata__ must map strings to strings")
             continue
         problem, span = _entry(name, entry)
@@ -102,8 +100,7 @@ def _entry(name: str, entry: Any) -> tuple[str, tuple[int, int] | None]:
     expected = math.prod(shape) * DTYPE_BITS[str(dtype)]
     if (offsets[1] - offsets[0]) * 8 != expected and expected % 8 == 0:
         return (
-            f"tensor {name!r}: {offsets[1] - offsets[0]} bytes for dtype {dtype} "
-            f"shape {shape}",
+            f"tensor {name!r}: {offsets[1] - offsets[0]} bytes for dtype {dtype} shape {shape}",
             None,
         )
     return "", (offsets[0], offsets[1])

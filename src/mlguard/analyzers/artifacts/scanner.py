@@ -58,12 +58,15 @@ class _Run:
             kind = sniff.sniff(f.read(sniff.HEAD_BYTES), size)
         if kind is None:
             return
-        self.out.formats.append(kind)
+        outer, self.out.depth = self.out.depth, depth
+        self.out.found(kind)
         f.seek(0)
         try:
             self._dispatch(f, size, depth, kind)
         except _IO_ERRORS as exc:
             raise Unscannable(f"unreadable {kind} data ({exc})") from exc
+        finally:
+            self.out.depth = outer
 
     def _dispatch(self, f: SeekableFile, size: int, depth: int, kind: str) -> None:
         stream = Meter(f, self.budget, size, seekable=True)
@@ -98,7 +101,7 @@ class _Run:
 
     def npy(self, stream: Meter) -> None:
         if numpy_fmt.read_header(stream).has_object:
-            self.out.formats.append("npy-object")
+            self.out.found("npy-object")
             self.pickles(stream, legacy=False)
 
     # --- archives ----------------------------------------------------------------------
@@ -106,19 +109,18 @@ class _Run:
         members = zips.list_members(f, size, self.warn)
         names = [m.name for m in members]
         if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-            self.out.formats.append("torch-zip")
+            self.out.found("torch-zip")
             wanted = [m for m in members if m.name.endswith(".pkl")]
             for m in wanted:
                 self.member(f, m, partial(self._pickle_member, m=m))
             return
-        if "config.json" in names and {"metadata.json", "model.weights.h5"} & set(names):
-            self.out.formats.append("keras")
-        elif names and all(n.endswith(".npy") for n in names):
-            self.out.formats.append("npz")
+        keras = "config.json" in names and bool({"metadata.json", "model.weights.h5"} & set(names))
+        npz = bool(names) and all(n.endswith(".npy") for n in names)
+        self.out.found("keras" if keras else "npz" if npz else "zip")
         for i, m in enumerate(members):
-            if m.name == "config.json" and "keras" in self.out.formats:
+            if m.name == "config.json" and keras:
                 self.member(f, m, self._keras_config)
-            elif m.name.endswith(".npy") and "npz" in self.out.formats:
+            elif m.name.endswith(".npy") and npz:
                 self.member(f, m, self.npy)
             elif i < MAX_SNIFFED_MEMBERS or m.name.endswith(sniff.MODEL_SUFFIXES):
                 self.member(f, m, partial(self.nested, m=m, depth=depth))

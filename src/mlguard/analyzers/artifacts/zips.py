@@ -53,8 +53,15 @@ def list_members(f: SeekableFile, size: int, warn: Warn) -> list[Member]:
     if len(infos) > MAX_MEMBERS:
         raise Unscannable(f"zip with more than {MAX_MEMBERS} members")
     members = [
-        Member(i.filename, i.header_offset, i.compress_type, i.flag_bits, i.compress_size,
-               i.file_size, i.CRC)
+        Member(
+            i.filename,
+            i.header_offset,
+            i.compress_type,
+            i.flag_bits,
+            i.compress_size,
+            i.file_size,
+            i.CRC,
+        )
         for i in infos
     ]
     names = [m.name for m in members]
@@ -74,8 +81,9 @@ def _walk_local(f: SeekableFile, size: int) -> list[Member]:
         _, _, flags, method, _, _, crc, csize, usize, nlen, xlen = struct.unpack(_LOCAL_FMT, raw)
         name = f.read(nlen).decode("utf-8", "replace")
         if flags & 0x08 and csize == 0:
-            raise Unscannable(f"zip member {name!r} has no size (data descriptor) and no "
-                              "central directory")
+            raise Unscannable(
+                f"zip member {name!r} has no size (data descriptor) and no central directory"
+            )
         members.append(Member(name, offset, method, flags, csize, usize, crc))
         offset += _LOCAL_LEN + nlen + xlen + csize
     if not members:

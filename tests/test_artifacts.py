@@ -1,0 +1,233 @@
+"""SEC002: model files are analysed by content, without ever being loaded.
+
+Every malicious artifact is built from raw opcodes at test time (tests/artifact_corpus.py);
+each would create a canary file if anything unpickled it.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from artifact_corpus import (
+    APPENDS,
+    EMPTY_LIST,
+    EMPTY_TUPLE,
+    MARK,
+    NEWOBJ,
+    PROTO2,
+    REDUCE,
+    STOP,
+    Case,
+    benign_cases,
+    g,
+    malicious_cases,
+    os_system,
+    s,
+    state_dict_pickle,
+    torch_zip,
+    write_corpus,
+    zip_bytes,
+)
+from conftest import make_repo, scan_json, status_of
+
+CANARY = "/nonexistent-mlguard-canary"
+MALICIOUS = malicious_cases(CANARY)
+BENIGN = benign_cases()
+
+
+def sec002(cli: Any, root: Path, *extra: str) -> tuple[str, list[dict[str, Any]]]:
+    _, report = scan_json(cli, root, "--select", "SEC002", *extra)
+    findings = [f for f in report["findings"] if f["rule_id"] == "SEC002"]
+    return status_of(report, "SEC002"), findings
+
+
+def scan_with_params(cli: Any, tmp_path: Path, root: Path, params: dict[str, Any]) -> Any:
+    config = tmp_path / "mlguard.yaml"
+    config.write_text(json.dumps({"rules": {"configure": {"SEC002": {"params": params}}}}))
+    result = cli(["scan", root, "--format", "json", "--select", "SEC002", "--config", config])
+    assert result.code in (0, 1), result.err
+    report = result.json()
+    return status_of(report, "SEC002"), report["findings"]
+
+
+@pytest.mark.parametrize("case", MALICIOUS, ids=lambda c: c.name)
+def test_malicious_artifact_is_caught(cli, tmp_path: Path, case: Case) -> None:
+    repo = make_repo(tmp_path / "r", {case.path: case.data})
+    status, findings = sec002(cli, repo)
+    assert status == "fail"
+    messages = " | ".join(f["message"] for f in findings)
+    for expected in case.expect:
+        assert expected in messages, messages
+    assert {f["path"] for f in findings} == {case.path}
+    assert "error" in {f["severity"] for f in findings}, findings
+
+
+@pytest.mark.parametrize("case", BENIGN, ids=lambda c: c.name)
+def test_benign_artifact_is_not_flagged(cli, tmp_path: Path, case: Case) -> None:
+    repo = make_repo(tmp_path / "r", {case.path: case.data})
+    status, findings = sec002(cli, repo)
+    if case.note_only:
+        # Pickle-format weights with only allowed globals: exactly one note, no warning.
+        assert status == "fail"
+        assert [(f["severity"], f["path"]) for f in findings] == [("note", case.path)]
+        assert "prefer .safetensors" in findings[0]["message"]
+    else:
+        assert (status, findings) == ("pass", [])
+
+
+def test_scanning_never_executes_a_payload(cli, tmp_path: Path) -> None:
+    canary = tmp_path / "CANARY"
+    repo = tmp_path / "r"
+    files = {f"{n:02d}/{c.path}": c.data for n, c in enumerate(malicious_cases(str(canary)))}
+    make_repo(repo, files)
+    out = tmp_path / "out"
+    args = ["scan", repo, "--select", "SEC002", "--no-config", "--format", "text"]
+    args += ["--format", f"json:{out}.json", "--format", f"sarif:{out}.sarif"]
+    result = cli(args)
+    assert result.code == 1, result.err
+    assert not canary.exists()
+    sarif = json.loads(Path(f"{out}.sarif").read_text())
+    flagged = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+        if r["level"] == "error"
+    }
+    assert flagged == set(files)
+    assert not canary.exists()
+
+
+def test_written_corpus_matches_the_cases(tmp_path: Path) -> None:
+    pairs = write_corpus(tmp_path, str(tmp_path / "CANARY"))
+    assert len(pairs) == len(MALICIOUS) + len(BENIGN)
+    assert all(p.read_bytes() == c.data for c, p in pairs)
+
+
+def sklearn_model() -> bytes:
+    cls = g("sklearn.linear_model._logistic", "LogisticRegression")
+    return PROTO2 + cls + EMPTY_TUPLE + NEWOBJ + STOP
+
+
+def test_unknown_global_is_a_warning_and_profiles_are_configurable(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"clf.pkl": sklearn_model()})
+    status, findings = sec002(cli, repo)
+    assert status == "fail"
+    assert [f["severity"] for f in findings] == ["warning"]
+    assert "sklearn.linear_model._logistic.LogisticRegression" in findings[0]["message"]
+    assert "not in the allow-list" in findings[0]["message"]
+    status, findings = scan_with_params(cli, tmp_path, repo, {"profiles": ["sklearn"]})
+    assert [f["severity"] for f in findings] == ["note"]
+    allow = {"allow": ["sklearn.linear_model.*"]}
+    status, findings = scan_with_params(cli, tmp_path, repo, allow)
+    assert [f["severity"] for f in findings] == ["note"]
+
+
+def test_dangerous_globals_cannot_be_allowed(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"m.pkl": os_system(CANARY)})
+    params = {"allow": ["os.system", "os.*"], "profiles": ["sklearn"]}
+    _status, findings = scan_with_params(cli, tmp_path, repo, params)
+    assert [(f["severity"], "os.system" in f["message"]) for f in findings] == [("error", True)]
+
+
+def test_invalid_params_are_reported_not_passed(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"m.pkl": os_system(CANARY)})
+    status, _ = scan_with_params(cli, tmp_path, repo, {"profiles": ["nope"]})
+    assert status == "error"
+
+
+def test_file_beyond_the_budget_is_unscannable(cli, tmp_path: Path) -> None:
+    big = PROTO2 + EMPTY_LIST + MARK + s("x" * 5000) * 20 + APPENDS + STOP
+    repo = make_repo(tmp_path / "r", {"big.pkl": big})
+    status, findings = scan_with_params(cli, tmp_path, repo, {"max_bytes": 4096})
+    assert status == "fail"
+    assert [f["severity"] for f in findings] == ["warning"]
+    assert "unscannable: larger than the 4096 byte analysis budget" in findings[0]["message"]
+
+
+def test_zip_bomb_stops_at_the_budget(cli, tmp_path: Path) -> None:
+    bomb = PROTO2 + b"(" + b"N0" * (8 * 1024 * 1024) + b"0" + b"N" + STOP
+    repo = make_repo(tmp_path / "r", {"model.pt": torch_zip_deflated(bomb)})
+    assert len((repo / "model.pt").read_bytes()) < 200_000
+    status, findings = scan_with_params(cli, tmp_path, repo, {"max_bytes": 1 << 20})
+    assert status == "fail"
+    assert any("unscannable: larger than" in f["message"] for f in findings), findings
+
+
+def torch_zip_deflated(data_pkl: bytes) -> bytes:
+    return zip_bytes({"archive/data.pkl": data_pkl, "archive/version": b"3\n"}, stored=False)
+
+
+def test_archives_nested_too_deep_are_unscannable(cli, tmp_path: Path) -> None:
+    inner = zip_bytes({"model.pkl": os_system(CANARY)})
+    for _ in range(2):  # bundle.zip > inner.zip > inner.zip > model.pkl: depth 3
+        inner = zip_bytes({"inner.zip": inner})
+    repo = make_repo(tmp_path / "r", {"bundle.zip": inner})
+    status, findings = scan_with_params(cli, tmp_path, repo, {"max_depth": 2})
+    assert status == "fail"
+    assert any("nested deeper than 2 levels" in f["message"] for f in findings), findings
+    status, findings = sec002(cli, repo, "--fail-on", "never")
+    assert any("os.system" in f["message"] for f in findings)
+
+
+def test_truncated_pickle_is_unscannable_not_passed(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"m.pkl": state_dict_pickle()[:-7]})
+    status, findings = sec002(cli, repo)
+    assert status == "fail"
+    assert any(f["message"].startswith("pickle: unscannable: ") for f in findings), findings
+
+
+def test_malformed_safetensors_is_reported(cli, tmp_path: Path) -> None:
+    header = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 8]}}).encode()
+    data = struct.pack("<Q", len(header)) + header + b"\0" * 8
+    lying = struct.pack("<Q", 1 << 40) + b"{}"
+    repo = make_repo(tmp_path / "r", {"a.safetensors": data, "b.safetensors": lying})
+    status, findings = sec002(cli, repo)
+    assert status == "fail"
+    by_path = {f["path"]: f["message"] for f in findings}
+    assert "8 bytes for dtype F32 shape [4]" in by_path["a.safetensors"]
+    assert "header length" in by_path["b.safetensors"] or "no known" in by_path["b.safetensors"]
+
+
+def test_model_named_files_of_unknown_content(cli, tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "weights.pt": b"\x01\x02garbage" * 10,
+        "tokenizer.model": b"\x0a\x05hello" * 10,
+        "ckpt/pytorch_model.bin": b"\x00" * 64,
+        "big.pt": "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    _status, findings = sec002(cli, repo)
+    assert [(f["path"], f["severity"]) for f in findings] == [("weights.pt", "warning")]
+    assert "matches no known model format" in findings[0]["message"]
+
+
+def test_compressed_joblib_payload_beside_a_torch_zip_in_a_bundle(cli, tmp_path: Path) -> None:
+    joblib_like = zlib.compress(os_system(CANARY))
+    outer = zip_bytes({"archive/data.pkl": state_dict_pickle(), "archive/extra.pkl.z": b""})
+    bundle = zip_bytes({"a/model.pt": outer, "a/aux.joblib": joblib_like})
+    repo = make_repo(tmp_path / "r", {"bundle.zip": bundle})
+    status, findings = sec002(cli, repo)
+    assert status == "fail"
+    assert [f["message"] for f in findings if f["severity"] == "error"] == [
+        "zip archive (member a/aux.joblib): imports os.system (module 'os' can run code or "
+        "commands)"
+    ]
+
+
+def test_torch_zip_with_benign_weights_is_only_a_note(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"m.pt": torch_zip(state_dict_pickle())})
+    _, findings = sec002(cli, repo)
+    assert [f["severity"] for f in findings] == ["note"]
+    assert findings[0]["message"].startswith("PyTorch zip checkpoint in a code-executing")
+
+
+def test_extension_and_reduce_of_computed_callables(cli, tmp_path: Path) -> None:
+    ext = PROTO2 + b"\x82\x07" + EMPTY_TUPLE + REDUCE + STOP
+    repo = make_repo(tmp_path / "r", {"ext.pkl": ext})
+    _, findings = sec002(cli, repo)
+    assert ["extension code 7" in f["message"] for f in findings] == [True]
