@@ -342,7 +342,7 @@ def malicious_cases(canary: str) -> list[Case]:
             "torch zip bad CRC + flag bits",
             "model.pt",
             corrupt_torch_zip(os_system(canary)),
-            ("os.system", "headers disagree"),
+            ("os.system", "suspicious headers", "CRC-32 mismatch"),
         ),
         Case("legacy torch os.system", "old.pth", legacy_torch(os_system(canary)), ("os.system",)),
         Case("joblib payload after array", "model.joblib", joblib_evil, ("os.system",)),

@@ -231,3 +231,22 @@ def test_extension_and_reduce_of_computed_callables(cli, tmp_path: Path) -> None
     repo = make_repo(tmp_path / "r", {"ext.pkl": ext})
     _, findings = sec002(cli, repo)
     assert ["extension code 7" in f["message"] for f in findings] == [True]
+
+
+def test_damaged_artifacts_never_crash_the_check(cli, tmp_path: Path) -> None:
+    canary = tmp_path / "CANARY"
+    files: dict[str, str | bytes] = {}
+    for n, case in enumerate(malicious_cases(str(canary)) + benign_cases()):
+        data = case.data
+        for cut in (len(data) // 3, 2 * len(data) // 3, len(data) - 1):
+            files[f"{n:02d}/cut{cut}-{case.path}"] = data[:cut]
+        middle = len(data) // 2
+        files[f"{n:02d}/flip-{case.path}"] = (
+            data[:middle] + bytes([data[middle] ^ 0x5A]) + data[middle + 1 :]
+        )
+    repo = make_repo(tmp_path / "r", files)
+    status, findings = sec002(cli, repo, "--fail-on", "never")
+    assert status == "fail"
+    assert not canary.exists()
+    unscannable = [f for f in findings if "unscannable: " in f["message"]]
+    assert unscannable, "damaged pickles must be reported as unscannable"

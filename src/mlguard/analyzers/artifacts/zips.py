@@ -117,19 +117,20 @@ def _compare(
 ) -> None:
     problems = []
     if name != m.name:
-        problems.append(f"local name {name!r}")
+        problems.append(f"local name {name!r} differs from the central directory")
     if method != m.method:
         problems.append(f"local compression method {method} vs central {m.method}")
     if flags != m.flags:
-        problems.append(f"flag bits {flags:#06x} vs central {m.flags:#06x}")
+        problems.append(f"local flag bits {flags:#06x} vs central {m.flags:#06x}")
     if not flags & 0x08 and sizes != (m.crc, m.csize, m.usize):
-        problems.append("CRC/size fields differ")
+        problems.append("local CRC/size fields differ from the central directory")
     if m.flags & 0x01:
         problems.append("marked encrypted (PyTorch ignores the bit)")
     if problems:
         warn(
             f"zip:header:{m.name}",
-            f"zip member {m.name!r}: local and central headers disagree: " + "; ".join(problems),
+            f"zip member {m.name!r}: suspicious headers (loaders and scanners may read it "
+            "differently): " + "; ".join(problems),
         )
 
 
