@@ -186,11 +186,15 @@ class RepoContext:
         """
         if rel not in self.files:
             return None
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            fd = os.open(self.root / rel, flags)
+            fd = os.open(self.root / rel, flags | getattr(os, "O_BINARY", 0))
         except OSError as exc:
             self.skipped.setdefault(rel, f"unreadable: {exc.strerror or exc}")
+            return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            self.skipped.setdefault(rel, "not a regular file")
             return None
         return os.fdopen(fd, "rb")
 
