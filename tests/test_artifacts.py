@@ -6,8 +6,10 @@ each would create a canary file if anything unpickled it.
 
 from __future__ import annotations
 
+import io
 import json
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from artifact_corpus import (
     benign_cases,
     g,
     malicious_cases,
+    npy_header,
     os_system,
     s,
     state_dict_pickle,
@@ -250,3 +253,27 @@ def test_damaged_artifacts_never_crash_the_check(cli, tmp_path: Path) -> None:
     assert not canary.exists()
     unscannable = [f for f in findings if "unscannable: " in f["message"]]
     assert unscannable, "damaged pickles must be reported as unscannable"
+
+
+def test_python2_names_are_renamed_like_the_unpickler_does(cli, tmp_path: Path) -> None:
+    benign = PROTO2 + g("__builtin__", "set") + EMPTY_TUPLE + REDUCE + STOP
+    evil = PROTO2 + g("__builtin__", "eval") + s("1") + b"\x85" + REDUCE + STOP
+    protocol3 = b"\x80\x03" + g("__builtin__", "set") + EMPTY_TUPLE + REDUCE + STOP
+    files: dict[str, str | bytes] = {"a.pkl": benign, "b.pkl": evil, "c.pkl": protocol3}
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = sec002(cli, repo)
+    assert [(f["path"], f["severity"], f["message"].split(" (")[0]) for f in findings] == [
+        ("a.pkl", "note", "pickle in a code-executing"),
+        ("b.pkl", "error", "pickle: imports builtins.eval"),
+        ("c.pkl", "error", "pickle: imports __builtin__.set"),
+    ]
+
+
+def test_zip64_local_headers_are_not_suspicious(cli, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("a.npy", "b.npy"):  # how numpy.savez writes members
+            with zf.open(name, "w", force_zip64=True) as member:
+                member.write(npy_header("<f8", (2,)) + b"\0" * 16)
+    repo = make_repo(tmp_path / "r", {"arrays.npz": buf.getvalue()})
+    assert sec002(cli, repo) == ("pass", [])

@@ -10,6 +10,7 @@ joblib reads it, so a payload placed after an array is still seen.
 
 from __future__ import annotations
 
+import _compat_pickle
 import pickletools
 import struct
 from collections.abc import Callable
@@ -62,11 +63,11 @@ class PickleVM:
         self.stack: list[Val] = []
         self.metastack: list[list[Val]] = []
         self.memo: dict[int, Val] = {}
-        self.first: Val | None = None
+        self.proto = 0
         self.ops: dict[str, Callable[[Any], None]] = {
             "MARK": self._mark,
             "STOP": lambda _: None,
-            "PROTO": lambda _: None,
+            "PROTO": self._proto,
             "FRAME": lambda _: None,
             "POP": self._pop,
             "POP_MARK": lambda _: self._discard(self._pop_mark()),
@@ -147,8 +148,6 @@ class PickleVM:
     def _push(self, value: Val) -> None:
         if len(self.stack) >= MAX_STACK or len(self.metastack) >= MAX_STACK:
             raise Unscannable(f"pickle stack deeper than {MAX_STACK} items")
-        if self.first is None:
-            self.first = value
         self.stack.append(value)
 
     def _top(self) -> Val:
@@ -222,7 +221,15 @@ class PickleVM:
         self._dict(items, target if isinstance(target, Map) else Map())
 
     # --- imports -----------------------------------------------------------------------
+    def _proto(self, arg: Any) -> None:
+        self.proto = arg if isinstance(arg, int) else 0
+
     def _import(self, module: str, name: str) -> Ref:
+        if self.proto < 3:  # Python 2 names, renamed exactly as Unpickler(fix_imports=True)
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
         verdict = classify(module, name, self.allow)
         full = f"{module}.{name}"
         if verdict is not None:

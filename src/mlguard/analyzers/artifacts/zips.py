@@ -99,6 +99,7 @@ def open_member(f: SeekableFile, m: Member, budget: Budget, warn: Warn) -> Meter
         raise Unscannable(f"zip member {m.name!r}: no local header at offset {m.offset}")
     _, _, flags, method, _, _, crc, csize, usize, nlen, xlen = struct.unpack(_LOCAL_FMT, raw)
     name = f.read(nlen).decode("utf-8", "replace")
+    csize, usize = _zip64_sizes(f.read(xlen), csize, usize)
     _compare(m, name, flags, method, (crc, csize, usize), warn)
     start = m.offset + _LOCAL_LEN + nlen + xlen
     window = Window(f, start, m.csize)
@@ -110,6 +111,23 @@ def open_member(f: SeekableFile, m: Member, budget: Budget, warn: Warn) -> Meter
     else:
         raise Unscannable(f"zip member {m.name!r}: compression method {m.method} not supported")
     return Meter(stream, budget, m.usize, seekable=m.method == zipfile.ZIP_STORED)
+
+
+def _zip64_sizes(extra: bytes, csize: int, usize: int) -> tuple[int, int]:
+    """Sizes of a local header whose 32-bit fields say "see the zip64 extra field"."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4 : pos + 4 + length]
+        if tag == 0x0001:
+            values = [v for (v,) in struct.iter_unpack("<Q", body[: len(body) // 8 * 8])]
+            if usize == 0xFFFFFFFF and values:
+                usize = values.pop(0)
+            if csize == 0xFFFFFFFF and values:
+                csize = values.pop(0)
+            break
+        pos += 4 + length
+    return csize, usize
 
 
 def _compare(
