@@ -277,3 +277,16 @@ def test_zip64_local_headers_are_not_suspicious(cli, tmp_path: Path) -> None:
                 member.write(npy_header("<f8", (2,)) + b"\0" * 16)
     repo = make_repo(tmp_path / "r", {"arrays.npz": buf.getvalue()})
     assert sec002(cli, repo) == ("pass", [])
+
+
+def test_huge_byte_arguments_are_stepped_over_not_read(cli, tmp_path: Path) -> None:
+    blob = b"\x8e" + struct.pack("<Q", 10 << 20) + b"\0" * (10 << 20)  # BINBYTES8, 10 MiB
+    payload = blob + b"0" + os_system(CANARY)[2:]  # POP, then the os.system call
+    truncated = b"\x80\x04\x8e" + struct.pack("<Q", 1 << 40) + b"\0" * 64
+    repo = make_repo(tmp_path / "r", {"big.pkl": b"\x80\x04" + payload, "cut.pkl": truncated})
+    _, findings = scan_with_params(cli, tmp_path, repo, {"max_bytes": 1 << 20})
+    assert [(f["path"], f["severity"], f["message"][:40]) for f in findings] == [
+        ("big.pkl", "error", "pickle: imports os.system (module 'os' c"),
+        ("cut.pkl", "warning", "pickle: unscannable: malformed pickle ne"),
+    ]
+    assert "expected 1099511627776 bytes in a bytes8" in findings[1]["message"]

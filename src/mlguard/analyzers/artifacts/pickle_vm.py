@@ -111,6 +111,7 @@ class PickleVM:
         """Simulate up to STOP; return the unpickled value's abstraction."""
         pos: int | None = self.stream.tell()
         source: Any = self.stream
+        outer, self.stream.skip_large = self.stream.skip_large, True
         try:
             for opcode, arg, where in pickletools.genops(source):
                 pos = where
@@ -120,7 +121,9 @@ class PickleVM:
         except Malformed as exc:
             raise Unscannable(f"malformed pickle at byte {pos}: {exc}") from exc
         except _GENOPS_ERRORS as exc:
-            raise Unscannable(f"malformed pickle near byte {pos}: {exc}") from exc
+            raise Unscannable(f"malformed pickle near byte {self.stream.tell()}: {exc}") from exc
+        finally:
+            self.stream.skip_large = outer
         raise Unscannable("pickle ended without STOP")
 
     def _step(self, name: str, arg: Any) -> None:

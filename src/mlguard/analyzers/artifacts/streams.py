@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 CHUNK = 1 << 16
+LARGE_ARG = 8 << 20
 
 
 class Unscannable(Exception):
@@ -29,6 +30,24 @@ class Readable(Protocol):
 class Limits:
     max_bytes: int = 256 * 1024 * 1024
     max_depth: int = 3
+
+
+class Hole(bytes):
+    """Stands for ``n`` bytes that were stepped over, not read (a huge pickle argument).
+
+    ``pickletools`` only checks the length of a counted argument; the VM never looks
+    inside bytes, so skipping them keeps memory flat for multi-GB tensors in one opcode.
+    """
+
+    n: int
+
+    def __new__(cls, n: int) -> Hole:
+        hole = super().__new__(cls)
+        hole.n = n
+        return hole
+
+    def __len__(self) -> int:
+        return self.n
 
 
 class Budget:
@@ -55,6 +74,8 @@ class Meter:
     the budget or the size allows, so hostile length fields cannot force allocations.
     ``crc`` is the CRC-32 of everything delivered so far. ``seekable`` says ``raw`` is a
     plain file or window whose forward seeks cost nothing (never a decompressor).
+    ``skip_large`` (set while a pickle is simulated) turns reads of ``LARGE_ARG`` bytes or
+    more into skips that return a :class:`Hole`.
     """
 
     def __init__(
@@ -68,6 +89,7 @@ class Meter:
         self.crc = 0
         self.buf = b""
         self.off = 0
+        self.skip_large = False
 
     def _cap(self, n: int) -> int:
         cap = self.budget.left + 1
@@ -83,6 +105,8 @@ class Meter:
         return bool(self.buf)
 
     def read(self, n: int = -1) -> bytes:
+        if self.skip_large and n >= LARGE_ARG:
+            return self._hole(n)
         want = self._cap(n)
         parts: list[bytes] = []
         while want > 0 and self._fill(want):
@@ -95,6 +119,12 @@ class Meter:
         self.crc = zlib.crc32(data, self.crc)
         self.budget.spend(len(data))
         return data
+
+    def _hole(self, n: int) -> bytes:
+        if self.size is not None and n > self.size - self.pos:
+            return b""  # shorter than announced: let the caller report it
+        done = self.skip(n)
+        return Hole(n) if done == n else b""
 
     def readline(self, limit: int = -1) -> bytes:
         want = self._cap(limit)
