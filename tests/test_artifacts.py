@@ -290,3 +290,30 @@ def test_huge_byte_arguments_are_stepped_over_not_read(cli, tmp_path: Path) -> N
         ("cut.pkl", "warning", "pickle: unscannable: malformed pickle ne"),
     ]
     assert "expected 1099511627776 bytes in a bytes8" in findings[1]["message"]
+
+
+def test_formats_mlguard_cannot_decode_are_unscannable(cli, tmp_path: Path) -> None:
+    lz4_frame = b"\x04\x22\x4d\x18" + b"\x64\x40\xa7" + b"\x00" * 32
+    zstd_in_zip = zip_bytes({"archive/data.pkl": b""})
+    central = zstd_in_zip.find(b"PK\x01\x02")
+    patched = bytearray(zstd_in_zip)
+    patched[central + 10] = 93  # compression method: zstd
+    local = zstd_in_zip.find(b"PK\x03\x04")
+    patched[local + 8] = 93
+    files: dict[str, str | bytes] = {"m.joblib": lz4_frame, "z.pt": bytes(patched)}
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = sec002(cli, repo)
+    assert [(f["path"], f["severity"], f["message"]) for f in findings] == [
+        (
+            "m.joblib",
+            "warning",
+            "lz4-compressed file: unscannable: lz4-compressed (joblib): "
+            "mlguard does not decompress lz4",
+        ),
+        (
+            "z.pt",
+            "warning",
+            "PyTorch zip checkpoint (member archive/data.pkl): unscannable: zip "
+            "member 'archive/data.pkl': compression method 93 not supported",
+        ),
+    ]
