@@ -24,6 +24,7 @@ from artifact_corpus import (
     NEWOBJ,
     PROTO2,
     REDUCE,
+    SETITEM,
     STOP,
     Case,
     benign_cases,
@@ -315,5 +316,24 @@ def test_formats_mlguard_cannot_decode_are_unscannable(cli, tmp_path: Path) -> N
             "warning",
             "PyTorch zip checkpoint (member archive/data.pkl): unscannable: zip "
             "member 'archive/data.pkl': compression method 93 not supported",
+        ),
+    ]
+
+
+def test_build_state_data_keys_are_not_smuggling(cli, tmp_path: Path) -> None:
+    pydantic_like = PROTO2 + g("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE
+    pydantic_like += b"}" + s("__dict__") + b"}" + SETITEM + s("__pydantic_extra__") + b"N"
+    pydantic_like += SETITEM + b"b" + STOP
+    class_swap = PROTO2 + g("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE + b"N}"
+    class_swap += s("__class__") + g("collections", "Counter") + SETITEM + b"\x86b" + STOP
+    files: dict[str, str | bytes] = {"data.pkl": pydantic_like, "swap.pkl": class_swap}
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = sec002(cli, repo)
+    assert [(f["path"], f["severity"], f["message"]) for f in findings] == [
+        ("data.pkl", "note", findings[0]["message"]),
+        (
+            "swap.pkl",
+            "error",
+            "pickle: BUILD sets '__class__' on an object (state smuggling: it runs later)",
         ),
     ]

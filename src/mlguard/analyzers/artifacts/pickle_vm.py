@@ -18,7 +18,7 @@ from typing import Any
 
 from mlguard.analyzers.artifacts import joblib_arrays
 from mlguard.analyzers.artifacts.issues import Collector
-from mlguard.analyzers.artifacts.profiles import AllowList, classify
+from mlguard.analyzers.artifacts.profiles import SPECIAL_NAMES, AllowList, classify
 from mlguard.analyzers.artifacts.streams import Meter, Unscannable
 from mlguard.analyzers.artifacts.values import (
     BYTES,
@@ -311,7 +311,7 @@ class PickleVM:
                 f"BUILD changes attributes of the imported {target.full} (monkey-patching)",
             )
         for part in _state_dicts(state):
-            for key in sorted(part.dunders):
+            for key in sorted(part.dunders & SPECIAL_NAMES):
                 self.out.add(
                     Severity.ERROR,
                     f"build-dunder:{key}",

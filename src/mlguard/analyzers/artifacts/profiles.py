@@ -73,6 +73,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "torch.bool",
         "torch.complex64",
         "torch.complex128",
+        "torch.torch_version.TorchVersion",
         "collections.OrderedDict",
     ),
     "numpy": (
@@ -104,7 +105,15 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "builtins.bool",
         "builtins.str",
         "builtins.bytes",
+        "builtins.object",
+        "collections.Counter",
         "copyreg._reconstructor",
+        "argparse.Namespace",
+        "pathlib.Path",
+        "pathlib.PosixPath",
+        "pathlib.PurePosixPath",
+        "pathlib.WindowsPath",
+        "pathlib.PureWindowsPath",
         "_codecs.encode",
         "datetime.datetime",
         "datetime.date",
@@ -202,11 +211,68 @@ DANGEROUS_GLOBALS = frozenset(
         "copyreg.__newobj_ex__",
     }
 )
+# Special names whose presence in a BUILD state changes behaviour later (a method called
+# by the interpreter, the class itself, code objects); plain "__x__" data keys (pydantic's
+# "__pydantic_extra__", "__dict__") are not reported.
+SPECIAL_NAMES = frozenset(
+    {
+        "__setstate__",
+        "__getstate__",
+        "__reduce__",
+        "__reduce_ex__",
+        "__class__",
+        "__getattr__",
+        "__getattribute__",
+        "__setattr__",
+        "__delattr__",
+        "__del__",
+        "__init__",
+        "__new__",
+        "__call__",
+        "__getitem__",
+        "__setitem__",
+        "__delitem__",
+        "__eq__",
+        "__ne__",
+        "__hash__",
+        "__repr__",
+        "__str__",
+        "__format__",
+        "__iter__",
+        "__next__",
+        "__enter__",
+        "__exit__",
+        "__len__",
+        "__bool__",
+        "__contains__",
+        "__missing__",
+        "__get__",
+        "__set__",
+        "__delete__",
+        "__set_name__",
+        "__init_subclass__",
+        "__class_getitem__",
+        "__index__",
+        "__fspath__",
+        "__globals__",
+        "__code__",
+        "__builtins__",
+        "__import__",
+        "__loader__",
+        "__spec__",
+        "__module__",
+        "__func__",
+        "__self__",
+        "__wrapped__",
+    }
+)
 _DANGEROUS_PARTS = frozenset(
     {"os", "subprocess", "sys", "builtins", "system", "popen", "eval", "exec", "importlib"}
 )
-_SAFE_BUILTINS = frozenset(
-    n.split(".", 1)[1] for n in PROFILES["collections"] if n.startswith("builtins.")
+# Harmless constructors that live in modules otherwise denied (builtins, pathlib): a
+# profile or the policy may allow exactly these names, never the rest of the module.
+SAFE_IN_DANGEROUS = frozenset(
+    n for n in PROFILES["collections"] if n.startswith(("builtins.", "pathlib."))
 )
 
 
@@ -243,12 +309,12 @@ def classify(module: str, name: str, allow: AllowList) -> tuple[Severity, str] |
     """``None`` when the global is allowed, else (severity, reason).
 
     Known-dangerous modules stay errors even when a policy allows them by name; only the
-    harmless constructors of ``builtins`` (set, slice, ...) can be allowed.
+    harmless constructors of :data:`SAFE_IN_DANGEROUS` (set, slice, PosixPath...) can be.
     """
     full = f"{module}.{name}"
     root = module.split(".")[0]
     if root in DANGEROUS_MODULES:
-        if root == "builtins" and name in _SAFE_BUILTINS and full in allow.exact:
+        if full in SAFE_IN_DANGEROUS and full in allow.exact:
             return None
         return Severity.ERROR, f"module '{root}' can run code or commands"
     if full in DANGEROUS_GLOBALS:
