@@ -33,10 +33,9 @@ from mlguard.analyzers.artifacts.values import (
     Text,
     Val,
 )
+from mlguard.analyzers.artifacts.vm_stack import Machine, Malformed
 from mlguard.model import Severity
 
-MAX_STACK = 1_000_000
-MAX_MEMO = 4_000_000
 MAX_NESTING = 8
 _TEXT_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE"}
 _TEXT_OPS |= {"BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8"}
@@ -48,21 +47,15 @@ _MEMO_GET = {"GET", "BINGET", "LONG_BINGET"}
 _GENOPS_ERRORS = (ValueError, struct.error, EOFError, UnicodeError, OverflowError, RecursionError)
 
 
-class Malformed(Exception):
-    pass
-
-
-class PickleVM:
+class PickleVM(Machine):
     """Simulates one pickle stream from the current position of ``stream`` up to STOP."""
 
     def __init__(self, stream: Meter, allow: AllowList, out: Collector, nesting: int = 0) -> None:
+        super().__init__()
         self.stream = stream
         self.allow = allow
         self.out = out
         self.nesting = nesting
-        self.stack: list[Val] = []
-        self.metastack: list[list[Val]] = []
-        self.memo: dict[int, Val] = {}
         self.proto = 0
         self.ops: dict[str, Callable[[Any], None]] = {
             "MARK": self._mark,
@@ -146,82 +139,6 @@ class PickleVM:
             if handler is None:
                 raise Malformed(f"opcode {name} is not understood")
             handler(arg)
-
-    # --- stack primitives --------------------------------------------------------------
-    def _push(self, value: Val) -> None:
-        if len(self.stack) >= MAX_STACK or len(self.metastack) >= MAX_STACK:
-            raise Unscannable(f"pickle stack deeper than {MAX_STACK} items")
-        self.stack.append(value)
-
-    def _top(self) -> Val:
-        if not self.stack:
-            raise Malformed("stack underflow")
-        return self.stack[-1]
-
-    def _pop1(self) -> Val:
-        if not self.stack:
-            raise Malformed("stack underflow")
-        return self.stack.pop()
-
-    def _pop(self, _: Any) -> None:
-        if self.stack:
-            self.stack.pop()
-        else:
-            self._pop_mark()
-
-    @staticmethod
-    def _discard(_: object) -> None:
-        return None
-
-    def _mark(self, _: Any) -> None:
-        self.metastack.append(self.stack)
-        self.stack = []
-
-    def _pop_mark(self) -> list[Val]:
-        if not self.metastack:
-            raise Malformed("no MARK to pop to")
-        items = self.stack
-        self.stack = self.metastack.pop()
-        return items
-
-    def _tuple(self, n: int) -> None:
-        if len(self.stack) < n:
-            raise Malformed("stack underflow")
-        items = self.stack[-n:]
-        del self.stack[-n:]
-        self._push(Seq("tuple", items))
-
-    def _memo_put(self, index: Any) -> None:
-        if not isinstance(index, int) or index < 0:
-            raise Malformed(f"invalid memo index {index!r}")
-        if len(self.memo) >= MAX_MEMO:
-            raise Unscannable(f"pickle memo larger than {MAX_MEMO} entries")
-        self.memo[index] = self._top()
-
-    # --- containers --------------------------------------------------------------------
-    def _extend(self, items: list[Val]) -> None:
-        target = self._top()
-        if isinstance(target, Seq):
-            target.extend(items)
-
-    @staticmethod
-    def _dict(items: list[Val], target: Map) -> Map:
-        if len(items) % 2:
-            raise Malformed("odd number of items for a dict")
-        for i in range(0, len(items), 2):
-            target.put(items[i], items[i + 1])
-        return target
-
-    def _setitem(self, _: Any) -> None:
-        value, key = self._pop1(), self._pop1()
-        target = self._top()
-        if isinstance(target, Map):
-            target.put(key, value)
-
-    def _setitems(self, _: Any) -> None:
-        items = self._pop_mark()
-        target = self._top()
-        self._dict(items, target if isinstance(target, Map) else Map())
 
     # --- imports -----------------------------------------------------------------------
     def _proto(self, arg: Any) -> None:
