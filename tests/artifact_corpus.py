@@ -282,6 +282,8 @@ def malicious_cases(canary: str) -> list[Case]:
     evil_npy = npy_header("|O", (1,)) + os_system(canary)
     pay = g("os", "system") + s(cmd) + TUPLE1 + REDUCE
     joblib_evil = joblib_file(pay)
+    path = call(sg("pathlib", "PosixPath"), su(canary))
+    wrapfunc = call(sg("numpy._core.fromnumeric", "_wrapfunc"), path, su("write_text"), su("x"))
     return [
         Case("os.system", "model.pkl", os_system(canary), ("os.system",)),
         Case("posix.system", "weights.bin", os_system(canary, "posix"), ("posix.system",)),
@@ -331,6 +333,12 @@ def malicious_cases(canary: str) -> list[Case]:
             ("pip.main",),
         ),
         Case("multiprocessing spawn", "m.pkl", multi, ("multiprocessing.util.spawnv_passfds",)),
+        Case(
+            "numpy _wrapfunc getattr gadget",
+            "m.pkl",
+            PROTO4 + wrapfunc + STOP,
+            ("numpy._core.fromnumeric._wrapfunc",),
+        ),
         Case("INST os.system (protocol 0)", "m.pkl", inst, ("os.system",)),
         Case("OBJ os.system", "m.pkl", obj, ("os.system",)),
         Case("STACK_GLOBAL memo trick", "m.pkl", mem_trick, ("os.system",)),

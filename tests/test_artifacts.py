@@ -132,16 +132,30 @@ def test_unknown_global_is_a_warning_and_profiles_are_configurable(cli, tmp_path
 
 
 def test_dangerous_globals_cannot_be_allowed(cli, tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r", {"m.pkl": os_system(CANARY)})
-    params = {"allow": ["os.system", "os.*"], "profiles": ["sklearn"]}
+    wrapfunc = next(c.data for c in MALICIOUS if "_wrapfunc" in c.name)
+    repo = make_repo(tmp_path / "r", {"m.pkl": os_system(CANARY), "w.pkl": wrapfunc})
+    params = {"allow": ["os.system", "os.*", "numpy.*"], "profiles": ["sklearn", "collections"]}
     _status, findings = scan_with_params(cli, tmp_path, repo, params)
-    assert [(f["severity"], "os.system" in f["message"]) for f in findings] == [("error", True)]
+    assert [(f["path"], f["severity"], f["message"].split(" (")[0]) for f in findings] == [
+        ("m.pkl", "error", "pickle: imports os.system"),
+        ("w.pkl", "error", "pickle: imports numpy._core.fromnumeric._wrapfunc"),
+    ]
 
 
 def test_invalid_params_are_reported_not_passed(cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"m.pkl": os_system(CANARY)})
-    status, _ = scan_with_params(cli, tmp_path, repo, {"profiles": ["nope"]})
-    assert status == "error"
+    config = tmp_path / "mlguard.yaml"
+    for params, reason in [
+        ({"profiles": ["nope"]}, "unknown profile(s) ['nope']"),
+        ({"allow": "os.system"}, "allow must be a list"),
+        ({"max_bytes": -1}, "max_bytes must be a non-negative integer"),
+    ]:
+        config.write_text(json.dumps({"rules": {"configure": {"SEC002": {"params": params}}}}))
+        args = ["scan", repo, "--format", "json", "--select", "SEC002", "--config", config]
+        rule = cli(args).json()["rules"][0]
+        assert rule["status"] == "not-checked"
+        assert rule["reason"].startswith("invalid SEC002 params: ")
+        assert reason in rule["reason"]
 
 
 def test_file_beyond_the_budget_is_unscannable(cli, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from mlguard.analyzers.artifacts import (
     sniff,
 )
 from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER
-from mlguard.checks.base import CheckContext, Outcome
+from mlguard.checks.base import CheckContext, NotCheckable, Outcome
 from mlguard.checks.registry import register
 from mlguard.model import Evidence, Location, Severity
 from mlguard.repo import RepoContext
@@ -44,17 +44,25 @@ LABELS = {
 
 
 def _settings(params: Mapping[str, Any]) -> tuple[AllowList, Limits]:
+    """Allow-list and limits from the rule's params; a bad value makes the rule not-checked."""
+    try:
+        return _parse_settings(params)
+    except ValueError as exc:
+        raise NotCheckable(f"invalid SEC002 params: {exc}") from exc
+
+
+def _parse_settings(params: Mapping[str, Any]) -> tuple[AllowList, Limits]:
     profiles = params.get("profiles", list(DEFAULT_PROFILES))
     allow = params.get("allow", [])
     max_bytes = params.get("max_bytes", Limits.max_bytes)
     max_depth = params.get("max_depth", Limits.max_depth)
     if not (isinstance(profiles, list) and all(isinstance(p, str) for p in profiles)):
-        raise ValueError("SEC002 params.profiles must be a list of profile names")
+        raise ValueError("profiles must be a list of profile names")
     if not (isinstance(allow, list) and all(isinstance(a, str) and "." in a for a in allow)):
-        raise ValueError("SEC002 params.allow must be a list of 'module.name' strings")
+        raise ValueError("allow must be a list of 'module.name' strings")
     for name, value in (("max_bytes", max_bytes), ("max_depth", max_depth)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"SEC002 params.{name} must be a non-negative integer")
+            raise ValueError(f"{name} must be a non-negative integer")
     return AllowList.build(tuple(profiles), tuple(allow)), Limits(max_bytes, max_depth)
 
 

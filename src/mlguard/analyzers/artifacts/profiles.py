@@ -80,7 +80,11 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "numpy.core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar",
         "numpy.core.numeric._frombuffer",
-        "numpy._core.*",
+        # numpy._core.* is deliberately not a wildcard: numpy._core.fromnumeric._wrapfunc
+        # calls getattr(obj, name)(...), a gadget that turns any allowed object into a call.
+        "numpy._core.multiarray._reconstruct",
+        "numpy._core.multiarray.scalar",
+        "numpy._core.numeric._frombuffer",
         "numpy.dtype",
         "numpy.dtypes.*",
         "numpy.ndarray",
@@ -132,6 +136,8 @@ DEFAULT_PROFILES = ("tensors", "numpy", "collections")
 # Whole modules whose import from a pickle means code or command execution.
 DANGEROUS_MODULES = frozenset(
     {
+        "numpy.distutils",
+        "numpy.f2py",
         "os",
         "posix",
         "nt",
@@ -207,6 +213,10 @@ DANGEROUS_GLOBALS = frozenset(
         "torch.serialization.load",
         "torch._C._jit_set_profiling_executor",
         "numpy.testing._private.utils.runstring",
+        "numpy._core.fromnumeric._wrapfunc",
+        "numpy.core.fromnumeric._wrapfunc",
+        "numpy._core.fromnumeric._wrapit",
+        "numpy.core.fromnumeric._wrapit",
         "copyreg.__newobj__",
         "copyreg.__newobj_ex__",
     }
@@ -312,11 +322,19 @@ def classify(module: str, name: str, allow: AllowList) -> tuple[Severity, str] |
     harmless constructors of :data:`SAFE_IN_DANGEROUS` (set, slice, PosixPath...) can be.
     """
     full = f"{module}.{name}"
-    root = module.split(".")[0]
-    if root in DANGEROUS_MODULES:
+    parts = module.split(".")
+    denied = next(
+        (
+            p
+            for p in (".".join(parts[: i + 1]) for i in range(len(parts)))
+            if p in DANGEROUS_MODULES
+        ),
+        None,
+    )
+    if denied is not None:
         if full in SAFE_IN_DANGEROUS and full in allow.exact:
             return None
-        return Severity.ERROR, f"module '{root}' can run code or commands"
+        return Severity.ERROR, f"module '{denied}' can run code or commands"
     if full in DANGEROUS_GLOBALS:
         return Severity.ERROR, "known code-execution gadget"
     if full in allow.exact:
