@@ -123,7 +123,9 @@ def test_unknown_global_is_a_warning_and_profiles_are_configurable(cli, tmp_path
     assert status == "fail"
     assert [f["severity"] for f in findings] == ["warning"]
     assert "sklearn.linear_model._logistic.LogisticRegression" in findings[0]["message"]
-    assert "not in the allow-list" in findings[0]["message"]
+    assert (
+        "outside the allow-list (profiles: tensors, numpy, collections)" in findings[0]["message"]
+    )
     status, findings = scan_with_params(cli, tmp_path, repo, {"profiles": ["sklearn"]})
     assert [f["severity"] for f in findings] == ["note"]
     allow = {"allow": ["sklearn.linear_model.*"]}
@@ -349,5 +351,27 @@ def test_build_state_data_keys_are_not_smuggling(cli, tmp_path: Path) -> None:
             "swap.pkl",
             "error",
             "pickle: BUILD sets '__class__' on an object (state smuggling: it runs later)",
+        ),
+    ]
+
+
+def test_unknown_globals_are_gathered_into_one_finding_per_member(cli, tmp_path: Path) -> None:
+    classes = [g(f"mymodels.layers{i}", "Block") + EMPTY_TUPLE + NEWOBJ + b"0" for i in range(10)]
+    whole_model = PROTO2 + b"".join(classes) + g("os", "system") + b"0N" + STOP
+    repo = make_repo(tmp_path / "r", {"model.pt": torch_zip(whole_model)})
+    _, findings = sec002(cli, repo)
+    assert [(f["severity"], f["message"]) for f in findings] == [
+        (
+            "warning",
+            "PyTorch zip checkpoint (member archive/data.pkl): imports 10 globals outside the "
+            "allow-list (profiles: tensors, numpy, collections): mymodels.layers0.Block, "
+            "mymodels.layers1.Block, mymodels.layers2.Block, mymodels.layers3.Block, "
+            "mymodels.layers4.Block, mymodels.layers5.Block, mymodels.layers6.Block, "
+            "mymodels.layers7.Block, ... (+2 more)",
+        ),
+        (
+            "error",
+            "PyTorch zip checkpoint (member archive/data.pkl): imports os.system (module 'os' "
+            "can run code or commands)",
         ),
     ]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from mlguard.model import Severity
 
+MAX_LISTED = 8
+
 
 @dataclass(frozen=True, order=True)
 class Issue:
@@ -36,6 +38,7 @@ class Collector:
         self.formats: list[str] = []
         self.depth = 0
         self.executes_code = False
+        self.unknown: dict[str, dict[str, str]] = {}
 
     def found(self, kind: str) -> None:
         """Record a format of the artifact itself (nested members' formats are not kept)."""
@@ -48,8 +51,29 @@ class Collector:
         if old is None or severity.rank > old.severity.rank:
             self.issues[ident] = Issue(self.member, key, severity, message)
 
+    def unknown_global(self, full: str, reason: str) -> None:
+        """A global outside the allow-list: gathered per member into one issue."""
+        self.unknown.setdefault(self.member, {})[full] = reason
+
+    def _unknown_issues(self) -> list[Issue]:
+        issues = []
+        for member, names in self.unknown.items():
+            if len(names) == 1:
+                ((full, reason),) = names.items()
+                message = f"imports {full} ({reason})"
+                issues.append(Issue(member, f"global:{full}", Severity.WARNING, message))
+                continue
+            shown = sorted(names)[:MAX_LISTED]
+            more = f", ... (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
+            reason = next(iter(names.values()))
+            message = f"imports {len(names)} globals {reason}: "
+            message += ", ".join(shown) + more
+            issues.append(Issue(member, "globals:unknown", Severity.WARNING, message))
+        return issues
+
     def unscannable(self, reason: str) -> None:
         self.add(Severity.WARNING, f"unscannable:{reason}", f"unscannable: {reason}")
 
     def report(self) -> ArtifactReport:
-        return ArtifactReport(tuple(self.formats), tuple(self.issues.values()), self.executes_code)
+        issues = (*self.issues.values(), *self._unknown_issues())
+        return ArtifactReport(tuple(self.formats), issues, self.executes_code)

@@ -154,7 +154,10 @@ class PickleVM(Machine):
         full = f"{module}.{name}"
         if verdict is not None:
             severity, reason = verdict
-            self.out.add(severity, f"global:{full}", f"imports {full} ({reason})")
+            if severity == Severity.WARNING:
+                self.out.unknown_global(full, reason)
+            else:
+                self.out.add(severity, f"global:{full}", f"imports {full} ({reason})")
         return Ref(module, name)
 
     def _global(self, arg: Any) -> None:

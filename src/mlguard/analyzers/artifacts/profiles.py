@@ -344,4 +344,4 @@ def classify(module: str, name: str, allow: AllowList) -> tuple[Severity, str] |
         return Severity.ERROR, suspicious
     if any(fnmatchcase(full, p) for p in allow.patterns):
         return None
-    return Severity.WARNING, "not in the allow-list (" + "+".join(allow.profiles) + ")"
+    return Severity.WARNING, "outside the allow-list (profiles: " + ", ".join(allow.profiles) + ")"
