@@ -15,6 +15,7 @@ import io
 import json
 import struct
 import sys
+import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -139,6 +140,16 @@ def state_dict_pickle() -> bytes:
     body = sg("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE
     body += MARK + su("weight") + tensor + SETITEMS
     return PROTO4 + body + STOP
+
+
+def tar_gz(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def torch_zip(data_pkl: bytes) -> bytes:
@@ -282,6 +293,7 @@ def malicious_cases(canary: str) -> list[Case]:
     evil_npy = npy_header("|O", (1,)) + os_system(canary)
     pay = g("os", "system") + s(cmd) + TUPLE1 + REDUCE
     joblib_evil = joblib_file(pay)
+    pay_pickle = os_system(canary)
     path = call(sg("pathlib", "PosixPath"), su(canary))
     wrapfunc = call(sg("numpy._core.fromnumeric", "_wrapfunc"), path, su("write_text"), su("x"))
     return [
@@ -379,6 +391,12 @@ def malicious_cases(canary: str) -> list[Case]:
             "pickle in a nested zip",
             "bundle.zip",
             zip_bytes({"inner.zip": zip_bytes({"model.pkl": os_system(canary)})}),
+            ("os.system",),
+        ),
+        Case(
+            "model.tar.gz bundle with a torch zip",
+            "model.tar.gz",
+            tar_gz({"code/inference.py": b"import torch\n", "model.pth": torch_zip(pay_pickle)}),
             ("os.system",),
         ),
         Case("pickle disguised as .txt", "notes.txt", os_system(canary), ("os.system",)),

@@ -34,6 +34,7 @@ from artifact_corpus import (
     os_system,
     s,
     state_dict_pickle,
+    tar_gz,
     torch_zip,
     write_corpus,
     zip_bytes,
@@ -375,3 +376,27 @@ def test_unknown_globals_are_gathered_into_one_finding_per_member(cli, tmp_path:
             "can run code or commands)",
         ),
     ]
+
+
+def test_tar_gz_model_bundles_are_opened(cli, tmp_path: Path) -> None:
+    bundle = tar_gz(
+        {
+            "code/inference.py": b"import torch\n",
+            "model.pth": torch_zip(os_system(CANARY)),
+            "weights.pkl": state_dict_pickle(),
+        }
+    )
+    benign = tar_gz({"model.pth": torch_zip(state_dict_pickle())})
+    files: dict[str, str | bytes] = {"model.tar.gz": bundle, "ok.tar.gz": benign}
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = sec002(cli, repo)
+    assert [(f["path"], f["severity"], f["message"]) for f in findings] == [
+        (
+            "model.tar.gz",
+            "error",
+            "tar archive (member model.pth!archive/data.pkl): imports os.system (module 'os' "
+            "can run code or commands)",
+        ),
+        ("ok.tar.gz", "note", findings[1]["message"]),
+    ]
+    assert findings[1]["message"].startswith("tar archive in a code-executing (pickle) format")

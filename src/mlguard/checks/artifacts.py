@@ -33,6 +33,7 @@ LABELS = {
     "hdf5": "HDF5 file",
     "safetensors": "safetensors file",
     "zip": "zip archive",
+    "tar": "tar archive",
     "lz4": "lz4-compressed file",
     "gzip": "compressed pickle (joblib/gzip)",
     "bz2": "compressed pickle (joblib/bz2)",

@@ -10,13 +10,14 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import tarfile
 import tempfile
 import zlib
 from collections.abc import Callable
 from functools import partial
 from typing import IO, Any
 
-from mlguard.analyzers.artifacts import keras_fmt, numpy_fmt, safetensors_fmt, sniff, zips
+from mlguard.analyzers.artifacts import keras_fmt, numpy_fmt, safetensors_fmt, sniff, tars, zips
 from mlguard.analyzers.artifacts.issues import ArtifactReport, Collector
 from mlguard.analyzers.artifacts.pickle_vm import PickleVM
 from mlguard.analyzers.artifacts.profiles import AllowList
@@ -35,7 +36,7 @@ from mlguard.model import Severity
 
 MAX_PICKLES = 16
 MAX_SNIFFED_MEMBERS = 1000
-_IO_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
+_IO_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, tarfile.TarError)
 
 
 class _Run:
@@ -74,6 +75,8 @@ class _Run:
             self.pickles(stream, legacy=kind == sniff.LEGACY_TORCH)
         elif kind == sniff.ZIP:
             self.archive(f, size, depth)
+        elif kind == sniff.TAR:
+            self.tar_archive(f, depth)
         elif kind == sniff.NPY:
             self.npy(stream)
         elif kind == sniff.HDF5:
@@ -123,14 +126,23 @@ class _Run:
             elif m.name.endswith(".npy") and npz:
                 self.member(f, m, self.npy)
             elif i < MAX_SNIFFED_MEMBERS or m.name.endswith(sniff.MODEL_SUFFIXES):
-                self.member(f, m, partial(self.nested, m=m, depth=depth))
+                self.member(f, m, partial(self.nested, size=m.usize, depth=depth))
+
+    def tar_archive(self, f: SeekableFile, depth: int) -> None:
+        self.out.found("tar")
+        for name, size, handle in tars.members(f, self.budget):
+            stream = Meter(handle, Budget(size + 1), size)
+            self.guarded(name, partial(self.nested, stream, size=size, depth=depth))
 
     def member(self, f: SeekableFile, m: zips.Member, fn: Callable[[Meter], None]) -> None:
+        self.guarded(m.name, lambda: fn(zips.open_member(f, m, self.budget, self.warn)))
+
+    def guarded(self, name: str, work: Callable[[], None]) -> None:
         """Analyse one member; a member that cannot be analysed does not stop the others."""
         outer = self.out.member
-        self.out.member = f"{outer}!{m.name}" if outer else m.name
+        self.out.member = f"{outer}!{name}" if outer else name
         try:
-            fn(zips.open_member(f, m, self.budget, self.warn))
+            work()
         except OverBudget:
             raise
         except Unscannable as exc:
@@ -149,9 +161,9 @@ class _Run:
     def _keras_config(self, stream: Meter) -> None:
         keras_fmt.check_config_json(stream.read(), self.emit)
 
-    def nested(self, stream: Meter, m: zips.Member, depth: int) -> None:
+    def nested(self, stream: Meter, size: int, depth: int) -> None:
         head = stream.read(sniff.HEAD_BYTES)
-        kind = sniff.sniff(head, m.usize)
+        kind = sniff.sniff(head, size)
         if kind is None or kind == sniff.LFS_POINTER:
             return
         if depth + 1 > self.limits.max_depth:

@@ -44,6 +44,7 @@ ZLIB = "zlib"
 JOBLIB_ZF = "joblib-zfile"
 LZ4 = "lz4"
 LFS_POINTER = "git-lfs-pointer"
+TAR = "tar"
 COMPRESSED = (GZIP, BZIP2, XZ, LZMA, ZLIB, JOBLIB_ZF)
 
 TORCH_MAGIC = b"\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
@@ -67,17 +68,22 @@ def _looks_like_text_pickle(head: bytes) -> bool:
     return False
 
 
+def _is_tar(head: bytes) -> bool:
+    return head[257:262] == b"ustar"
+
+
 def _decompressed_head(kind: str, head: bytes) -> bytes:
+    want = 512
     try:
         if kind == GZIP:
-            return zlib.decompressobj(31).decompress(head, 64)
+            return zlib.decompressobj(31).decompress(head, want)
         if kind == ZLIB:
-            return zlib.decompressobj(15).decompress(head, 64)
+            return zlib.decompressobj(15).decompress(head, want)
         if kind == JOBLIB_ZF:
-            return zlib.decompressobj(15).decompress(head[21:], 64)
+            return zlib.decompressobj(15).decompress(head[21:], want)
         if kind == BZIP2:
-            return bz2.BZ2Decompressor().decompress(head, 64)
-        return lzma.LZMADecompressor().decompress(head, 64)
+            return bz2.BZ2Decompressor().decompress(head, want)
+        return lzma.LZMADecompressor().decompress(head, want)
     except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError):
         return b""
 
@@ -119,12 +125,14 @@ def sniff(head: bytes, size: int) -> str | None:
         return LFS_POINTER
     if head.startswith(b"\x04\x22\x4d\x18"):
         return LZ4
+    if _is_tar(head):
+        return TAR
     kind = _compression(head)
     if kind is not None:
         inner = _decompressed_head(kind, head)
         if inner.startswith(b"\x80") and len(inner) > 1 and 2 <= inner[1] <= 5:
             return kind
-        return None
+        return TAR if kind in (GZIP, BZIP2, XZ) and _is_tar(inner) else None
     if _is_safetensors(head, size):
         return SAFETENSORS
     if _looks_like_text_pickle(head):
