@@ -20,7 +20,7 @@ from mlguard.model import Severity
 Emit = Callable[[Severity, str, str], None]
 KERAS_MODULES = ("keras", "tf_keras", "keras_hub", "keras_nlp", "keras_cv", "tensorflow.keras")
 _CONFIG_START = b'{"class_name": "'
-_MAX_CONFIG = 64 * 1024 * 1024
+MAX_CONFIG = 64 * 1024 * 1024
 _MAX_DEPTH = 200
 
 
@@ -142,11 +142,11 @@ def _configs(buf: bytes, emit: Emit, final: bool) -> tuple[bytes, bool, bool]:
         try:
             decoded = _decode_at(buf, start)
         except (ValueError, RecursionError):
-            _lambda_fallback(buf[start : start + _MAX_CONFIG], emit)
+            _lambda_fallback(buf[start : start + MAX_CONFIG], emit)
             buf = buf[start + 1 :]
             continue
         if decoded is None:
-            if final or len(buf) - start > _MAX_CONFIG:
+            if final or len(buf) - start > MAX_CONFIG:
                 _lambda_fallback(buf[start:], emit)
                 raise Unscannable("HDF5 model_config JSON is truncated or too large")
             return buf[start:], found, True

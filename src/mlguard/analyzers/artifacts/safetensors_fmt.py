@@ -12,9 +12,9 @@ import math
 import struct
 from typing import Any
 
-from mlguard.analyzers.artifacts.streams import Meter
+from mlguard.analyzers.artifacts.streams import Meter, Unscannable
 
-MAX_HEADER = 100 * 1024 * 1024
+MAX_HEADER = 32 * 1024 * 1024  # real headers are kilobytes to a few MiB
 DTYPE_BITS = {
     "BOOL": 8,
     "U8": 8,
@@ -45,8 +45,10 @@ def check(stream: Meter, size: int) -> list[str]:
     if len(raw) < 8:
         return ["shorter than the 8-byte header length"]
     (length,) = struct.unpack("<Q", raw)
-    if length > MAX_HEADER or length > size - 8:
-        return [f"header length {length} exceeds the file ({size} bytes) or 100 MiB"]
+    if length > size - 8:
+        return [f"header length {length} exceeds the file ({size} bytes)"]
+    if length > MAX_HEADER:
+        raise Unscannable(f"safetensors header of {length} bytes (more than 32 MiB)")
     try:
         header = json.loads(stream.read(length).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

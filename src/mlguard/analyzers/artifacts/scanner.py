@@ -159,7 +159,10 @@ class _Run:
             zips.check_crc(stream, m, self.warn)
 
     def _keras_config(self, stream: Meter) -> None:
-        keras_fmt.check_config_json(stream.read(), self.emit)
+        data = stream.read(keras_fmt.MAX_CONFIG + 1)
+        if len(data) > keras_fmt.MAX_CONFIG:
+            raise Unscannable("Keras config.json larger than 64 MiB")
+        keras_fmt.check_config_json(data, self.emit)
 
     def nested(self, stream: Meter, size: int, depth: int) -> None:
         head = stream.read(sniff.HEAD_BYTES)
