@@ -121,6 +121,8 @@ class _Run:
         npz = bool(names) and all(n.endswith(".npy") for n in names)
         self.out.found("keras" if keras else "npz" if npz else "zip")
         for i, m in enumerate(members):
+            if keras and m.name.endswith(".h5"):
+                continue  # weights only: Keras reads arrays from it, never a config
             if m.name == "config.json" and keras:
                 self.member(f, m, self._keras_config)
             elif m.name.endswith(".npy") and npz:
