@@ -400,3 +400,29 @@ def test_tar_gz_model_bundles_are_opened(cli, tmp_path: Path) -> None:
         ("ok.tar.gz", "note", findings[1]["message"]),
     ]
     assert findings[1]["message"].startswith("tar archive in a code-executing (pickle) format")
+
+
+def test_hdf5_that_cannot_be_analysed_is_unscannable(cli, tmp_path: Path) -> None:
+    signature = b"\x89HDF\r\n\x1a\n"
+    broken = signature + b"\0" * 64 + b'model_config\0{"class_name": "Seq", "config": [1, 2'
+    weights = signature + b"\0" * 8192
+    files: dict[str, str | bytes] = {"broken.h5": broken, "weights.h5": weights}
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = scan_with_params(cli, tmp_path, repo, {"max_bytes": 4096})
+    assert [(f["path"], f["message"]) for f in findings] == [
+        ("broken.h5", "HDF5 file: unscannable: HDF5 model_config JSON is truncated or too large"),
+        (
+            "weights.h5",
+            "HDF5 file: unscannable: larger than the 4096 byte analysis budget (max_bytes)",
+        ),
+    ]
+
+
+def test_symlinked_model_files_are_never_followed(cli, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.pkl"
+    outside.write_bytes(os_system(CANARY))
+    repo = make_repo(tmp_path / "r", {"README.md": "# r\n"}, commit=False)
+    (repo / "model.pkl").symlink_to(outside)
+    _, report = scan_json(cli, repo, "--select", "SEC002")
+    assert status_of(report, "SEC002") == "pass"
+    assert {"path": "model.pkl", "reason": "symbolic link (never followed)"} in report["skipped"]
