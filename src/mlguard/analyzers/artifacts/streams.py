@@ -107,6 +107,9 @@ class Meter:
     def read(self, n: int = -1) -> bytes:
         if self.skip_large and n >= LARGE_ARG:
             return self._hole(n)
+        return self._read(n)
+
+    def _read(self, n: int) -> bytes:
         want = self._cap(n)
         parts: list[bytes] = []
         while want > 0 and self._fill(want):
@@ -131,8 +134,8 @@ class Meter:
         parts: list[bytes] = []
         while want > 0 and self._fill(CHUNK):
             end = self.buf.find(b"\n", self.off, self.off + want)
-            stop = self.off + want if end < 0 else end + 1
-            piece = self.read(stop - self.off)
+            stop = min(self.off + want, len(self.buf)) if end < 0 else end + 1
+            piece = self._read(stop - self.off)
             parts.append(piece)
             want -= len(piece)
             if end >= 0:
@@ -155,7 +158,7 @@ class Meter:
             return n
         done = buffered
         while done < n:
-            data = self.read(min(n - done, CHUNK))
+            data = self._read(min(n - done, CHUNK))
             if not data:
                 break
             done += len(data)
