@@ -20,6 +20,7 @@ from artifact_corpus import (
     APPENDS,
     EMPTY_LIST,
     EMPTY_TUPLE,
+    LAMBDA_LAYER,
     MARK,
     NEWOBJ,
     PROTO2,
@@ -426,3 +427,14 @@ def test_symlinked_model_files_are_never_followed(cli, tmp_path: Path) -> None:
     _, report = scan_json(cli, repo, "--select", "SEC002")
     assert status_of(report, "SEC002") == "pass"
     assert {"path": "model.pkl", "reason": "symbolic link (never followed)"} in report["skipped"]
+
+
+def test_hdf5_config_is_found_whatever_the_json_spacing(cli, tmp_path: Path) -> None:
+    config = {"module": "keras", "class_name": "Sequential", "config": {"layers": [LAMBDA_LAYER]}}
+    compact = json.dumps(config, separators=(",", ":")).encode()
+    data = b"\x89HDF\r\n\x1a\n" + b"\0" * 100 + b"model_config\0" + compact + b"\0" * 8
+    repo = make_repo(tmp_path / "r", {"model.h5": data})
+    _, findings = sec002(cli, repo)
+    assert [f["message"] for f in findings] == [
+        "HDF5 file: Lambda layer 'evil' (serialized Python bytecode runs when the model loads)"
+    ]

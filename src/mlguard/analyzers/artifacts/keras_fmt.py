@@ -10,6 +10,7 @@ reported as unscannable rather than passed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +20,8 @@ from mlguard.model import Severity
 
 Emit = Callable[[Severity, str, str], None]
 KERAS_MODULES = ("keras", "tf_keras", "keras_hub", "keras_nlp", "keras_cv", "tensorflow.keras")
-_CONFIG_START = b'{"class_name": "'
+_CONFIG_START = re.compile(rb'\{\s*"(?:class_name|module)"\s*:')
+_TAIL = 64  # bytes kept between chunks so a start marker split across them is still seen
 MAX_CONFIG = 64 * 1024 * 1024
 _MAX_DEPTH = 200
 
@@ -136,9 +138,10 @@ def _configs(buf: bytes, emit: Emit, final: bool) -> tuple[bytes, bool, bool]:
     """Check the complete configs in ``buf``; return (tail to keep, any found, pending)."""
     found = False
     while True:
-        start = buf.find(_CONFIG_START)
-        if start < 0:
-            return buf[-len(_CONFIG_START) :], found, False
+        match = _CONFIG_START.search(buf)
+        if match is None:
+            return buf[-_TAIL:], found, False
+        start = match.start()
         try:
             decoded = _decode_at(buf, start)
         except (ValueError, RecursionError):
