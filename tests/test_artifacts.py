@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import struct
 import zipfile
 import zlib
@@ -438,3 +439,48 @@ def test_hdf5_config_is_found_whatever_the_json_spacing(cli, tmp_path: Path) -> 
     assert [f["message"] for f in findings] == [
         "HDF5 file: Lambda layer 'evil' (serialized Python bytecode runs when the model loads)"
     ]
+
+
+def test_mutated_artifacts_never_break_the_analyzer(cli, tmp_path: Path) -> None:
+    """Seeded mutations of every corpus file: each is analysed or reported unscannable;
+    none reaches the analyzer's last-resort "analysis failed" guard."""
+    rng = random.Random(20261127)
+    seeds = [c.data for c in MALICIOUS + BENIGN]
+    files: dict[str, str | bytes] = {}
+    for n in range(240):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at] = rng.randrange(256)
+            else:
+                del data[at : at + rng.randint(1, 12)]
+        files[f"m{n:03d}.pkl"] = bytes(data)
+    files.update(hostile_headers())
+    repo = make_repo(tmp_path / "r", files)
+    status, findings = sec002(cli, repo, "--fail-on", "never")
+    assert status == "fail"
+    assert not [f["message"] for f in findings if "analysis failed" in f["message"]]
+    by_path = {f["path"]: f["message"] for f in findings}
+    assert "unscannable: truncated .npy header" in by_path["short.npy"]
+    shifted = [f["message"] for f in findings if f["path"] == "shifted.pt"]
+    assert any("points outside the file" in m for m in shifted), shifted
+    assert any("imports os.system" in m for m in shifted), shifted
+    assert "central directory unreadable" in by_path["future.pt"]
+
+
+def hostile_headers() -> dict[str, str | bytes]:
+    """Directory fields that make zipfile or struct raise something other than BadZipFile."""
+    good = bytearray(torch_zip(os_system(CANARY)))
+    eocd = good.rfind(b"PK\x05\x06")
+    shifted = bytearray(good)
+    offset = struct.unpack_from("<I", shifted, eocd + 16)[0]
+    struct.pack_into("<I", shifted, eocd + 16, offset + 100)  # central dir "later" than it is
+    future = bytearray(good)
+    central = future.find(b"PK\x01\x02")
+    struct.pack_into("<H", future, central + 6, 0xFF)  # needs zip version 25.5
+    return {
+        "short.npy": b"\x93NUMPY\x01\x00\x05",
+        "shifted.pt": bytes(shifted),
+        "future.pt": bytes(future),
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +33,13 @@ def read_header(stream: Meter) -> NpyHeader:
     if len(magic) < 8 or not magic.startswith(b"\x93NUMPY"):
         raise Unscannable("not a .npy file (bad magic)")
     major = magic[6]
-    if major == 1:
-        (length,) = struct.unpack("<H", stream.read(2))
-    elif major in (2, 3):
-        (length,) = struct.unpack("<I", stream.read(4).ljust(4, b"\0"))
-    else:
+    if major not in (1, 2, 3):
         raise Unscannable(f".npy format version {major} not understood")
+    width = 2 if major == 1 else 4
+    raw_length = stream.read(width)
+    if len(raw_length) < width:
+        raise Unscannable("truncated .npy header")
+    length = int.from_bytes(raw_length, "little")
     if length > MAX_HEADER:
         raise Unscannable(f".npy header of {length} bytes")
     raw = stream.read(length)

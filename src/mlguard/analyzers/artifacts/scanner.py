@@ -202,4 +202,7 @@ def scan_artifact(
         run.scan_file(f, size, 0, kind)
     except Unscannable as exc:
         run.out.unscannable(str(exc))
+    except Exception as exc:  # a hostile file must not take the whole rule down
+        run.out.member = ""
+        run.out.unscannable(f"analysis failed ({type(exc).__name__}: {exc})")
     return run.out.report()

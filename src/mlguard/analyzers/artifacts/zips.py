@@ -47,7 +47,15 @@ def list_members(f: SeekableFile, size: int, warn: Warn) -> list[Member]:
         f.seek(0)
         with zipfile.ZipFile(f) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        struct.error,
+    ) as exc:
         warn("zip:central", f"zip central directory unreadable ({exc}); read local headers")
         return _walk_local(f, size)
     if len(infos) > MAX_MEMBERS:
@@ -64,6 +72,9 @@ def list_members(f: SeekableFile, size: int, warn: Warn) -> list[Member]:
         )
         for i in infos
     ]
+    if any(not 0 <= m.offset < size or m.csize < 0 for m in members):
+        warn("zip:offsets", "zip directory points outside the file; read local headers")
+        return _walk_local(f, size)
     names = [m.name for m in members]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         warn(f"zip:duplicate:{dup}", f"zip lists member {dup!r} more than once")
@@ -93,6 +104,8 @@ def _walk_local(f: SeekableFile, size: int) -> list[Member]:
 
 def open_member(f: SeekableFile, m: Member, budget: Budget, warn: Warn) -> Meter:
     """A metered stream of the member's uncompressed bytes, whatever its CRC or flags."""
+    if m.offset < 0 or m.csize < 0:
+        raise Unscannable(f"zip member {m.name!r}: negative offset or size in the directory")
     f.seek(m.offset)
     raw = f.read(_LOCAL_LEN)
     if len(raw) < _LOCAL_LEN or raw[:4] != LOCAL:
