@@ -73,8 +73,12 @@ def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
         handle = repo.open_binary(rel)
         if handle is None:
             continue
-        with handle:
-            kind = sniff(handle.read(HEAD_BYTES), info.size)
+        try:
+            with handle:
+                kind = sniff(handle.read(HEAD_BYTES), info.size)
+        except OSError as exc:
+            repo.skipped.setdefault(rel, f"unreadable: {exc.strerror or exc}")
+            continue
         if kind == LFS_POINTER:
             continue
         if kind is not None or rel.lower().endswith(MODEL_SUFFIXES):
