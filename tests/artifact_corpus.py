@@ -186,7 +186,7 @@ def _dtype(code: str) -> bytes:
     return call(sg("numpy", "dtype"), su(code), NEWFALSE, NEWTRUE) + state + BUILD
 
 
-def joblib_array(n: int, data: bytes) -> bytes:
+def joblib_array(n: int, data: bytes, aligned: bool = True) -> bytes:
     """A NumpyArrayWrapper for a uint8 array of ``n`` items followed by its raw data."""
     state = MARK
     state += su("subclass") + sg("numpy", "ndarray")
@@ -194,10 +194,11 @@ def joblib_array(n: int, data: bytes) -> bytes:
     state += su("order") + su("C")
     state += su("dtype") + _dtype("u1")
     state += su("allow_mmap") + NEWTRUE
-    state += su("numpy_array_alignment_bytes") + i(16)
+    if aligned:
+        state += su("numpy_array_alignment_bytes") + i(16)
     wrapper = sg("joblib.numpy_pickle", "NumpyArrayWrapper") + EMPTY_TUPLE + NEWOBJ
     wrapper += EMPTY_DICT + state + SETITEMS + BUILD
-    return wrapper + b"\x03\xff\xff\xff" + data
+    return wrapper + (b"\x03\xff\xff\xff" if aligned else b"") + data
 
 
 def joblib_file(payload: bytes | None) -> bytes:
@@ -293,6 +294,10 @@ def malicious_cases(canary: str) -> list[Case]:
     evil_npy = npy_header("|O", (1,)) + os_system(canary)
     pay = g("os", "system") + s(cmd) + TUPLE1 + REDUCE
     joblib_evil = joblib_file(pay)
+    # Array bytes that joblib.load reads as data but pickle.load runs as opcodes.
+    hidden = pay + b"0"  # os.system(cmd), then POP its result
+    dual = PROTO4 + EMPTY_LIST + MARK + joblib_array(len(hidden), hidden, aligned=False)
+    dual += APPENDS + STOP
     pay_pickle = os_system(canary)
     path = call(sg("pathlib", "PosixPath"), su(canary))
     wrapfunc = call(sg("numpy._core.fromnumeric", "_wrapfunc"), path, su("write_text"), su("x"))
@@ -366,6 +371,12 @@ def malicious_cases(canary: str) -> list[Case]:
         ),
         Case("legacy torch os.system", "old.pth", legacy_torch(os_system(canary)), ("os.system",)),
         Case("joblib payload after array", "model.joblib", joblib_evil, ("os.system",)),
+        Case(
+            "joblib array bytes run by pickle.load",
+            "model.pkl",
+            dual,
+            ("read with pickle.load instead of joblib.load", "os.system"),
+        ),
         Case("joblib zlib payload", "model.joblib.z", zlib.compress(joblib_evil), ("os.system",)),
         Case(
             "joblib gzip payload",

@@ -38,6 +38,7 @@ class Collector:
         self.formats: list[str] = []
         self.depth = 0
         self.executes_code = False
+        self.joblib_seen = False
         self.unknown: dict[str, dict[str, str]] = {}
 
     def found(self, kind: str) -> None:

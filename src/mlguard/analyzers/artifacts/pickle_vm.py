@@ -50,12 +50,21 @@ _GENOPS_ERRORS = (ValueError, struct.error, EOFError, UnicodeError, OverflowErro
 class PickleVM(Machine):
     """Simulates one pickle stream from the current position of ``stream`` up to STOP."""
 
-    def __init__(self, stream: Meter, allow: AllowList, out: Collector, nesting: int = 0) -> None:
+    def __init__(
+        self,
+        stream: Meter,
+        allow: AllowList,
+        out: Collector,
+        nesting: int = 0,
+        *,
+        joblib: bool = True,
+    ) -> None:
         super().__init__()
         self.stream = stream
         self.allow = allow
         self.out = out
         self.nesting = nesting
+        self.joblib = joblib  # False: read as pickle.load would, array bytes as opcodes
         self.proto = 0
         self.ops: dict[str, Callable[[Any], None]] = {
             "MARK": self._mark,
@@ -241,7 +250,9 @@ class PickleVM(Machine):
             target.state = state
             if joblib_arrays.is_wrapper(target):
                 self.out.found("joblib")
-                self._joblib_array(state)
+                self.out.joblib_seen = True
+                if self.joblib:
+                    self._joblib_array(state)
 
     def _joblib_array(self, state: Val) -> None:
         plan = joblib_arrays.plan(state)

@@ -8,6 +8,7 @@ nested archives stop at ``max_depth``; whatever cannot be analysed completely be
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import tarfile
@@ -72,7 +73,8 @@ class _Run:
     def _dispatch(self, f: SeekableFile, size: int, depth: int, kind: str) -> None:
         stream = Meter(f, self.budget, size, seekable=True)
         if kind in (sniff.PICKLE, sniff.LEGACY_TORCH):
-            self.pickles(stream, legacy=kind == sniff.LEGACY_TORCH)
+            reopen = partial(_rewind, f, self.budget, size)
+            self.pickles(stream, legacy=kind == sniff.LEGACY_TORCH, reopen=reopen)
         elif kind == sniff.ZIP:
             self.archive(f, size, depth)
         elif kind == sniff.TAR:
@@ -85,22 +87,45 @@ class _Run:
             for problem in safetensors_fmt.check(stream, size):
                 self.warn(f"safetensors:{problem}", f"malformed safetensors: {problem}")
         elif kind in sniff.COMPRESSED:
-            self.pickles(Meter(_decompressor(f, kind), self.budget), legacy=False)
+            reopen = partial(_reinflate, f, kind, self.budget)
+            self.pickles(reopen(), legacy=False, reopen=reopen)
         elif kind == sniff.LZ4:
             raise Unscannable("lz4-compressed (joblib): mlguard does not decompress lz4")
 
     # --- pickles -----------------------------------------------------------------------
-    def pickles(self, stream: Meter, legacy: bool) -> None:
-        """One pickle (plus any pickles that follow it); legacy torch files hold five."""
+    def pickles(
+        self, stream: Meter, legacy: bool, reopen: Callable[[], Meter] | None = None
+    ) -> None:
+        """One pickle (plus any pickles that follow it); legacy torch files hold five.
+
+        A joblib stream is then read once more the way ``pickle.load`` reads it (``reopen``
+        gives the stream from its start), since joblib files are often loaded that way.
+        """
         self.out.executes_code = True
-        for index in range(5 if legacy else MAX_PICKLES):
-            PickleVM(stream, self.allow, self.out).run()
-            if stream.at_eof():
-                return
-            if not legacy and stream.peek(1) != b"\x80":
-                return
-            if legacy and index == 4:
-                return
+        self.out.joblib_seen = False
+        try:
+            for index in range(5 if legacy else MAX_PICKLES):
+                PickleVM(stream, self.allow, self.out).run()
+                if stream.at_eof() or (not legacy and stream.peek(1) != b"\x80"):
+                    return
+                if legacy and index == 4:
+                    return
+        finally:
+            if self.out.joblib_seen and reopen is not None:
+                self._as_plain_pickle(reopen)
+
+    def _as_plain_pickle(self, reopen: Callable[[], Meter]) -> None:
+        side = Collector()
+        side.member = self.out.member
+        with contextlib.suppress(Unscannable):  # raw array bytes end most such readings
+            PickleVM(reopen(), self.allow, side, joblib=False).run()
+        for (member, key), issue in side.issues.items():
+            if issue.severity == Severity.ERROR and (member, key) not in self.out.issues:
+                self.out.add(
+                    Severity.ERROR,
+                    f"pickle-load:{key}",
+                    f"read with pickle.load instead of joblib.load, the array data {issue.message}",
+                )
 
     def npy(self, stream: Meter) -> None:
         if numpy_fmt.read_header(stream).has_object:
@@ -155,7 +180,7 @@ class _Run:
             self.out.member = outer
 
     def _pickle_member(self, stream: Meter, m: zips.Member) -> None:
-        self.pickles(stream, legacy=False)
+        self.pickles(stream, legacy=False)  # torch reads data.pkl with its own unpickler
         if m.usize <= 64 * 1024 * 1024:
             stream.drain()
             zips.check_crc(stream, m, self.warn)
@@ -178,6 +203,16 @@ class _Run:
             while chunk := stream.read(CHUNK):
                 tmp.write(chunk)
             self.scan_file(tmp, tmp.tell(), depth + 1, kind)
+
+
+def _rewind(f: SeekableFile, budget: Budget, size: int) -> Meter:
+    f.seek(0)
+    return Meter(f, budget, size, seekable=True)
+
+
+def _reinflate(f: SeekableFile, kind: str, budget: Budget) -> Meter:
+    f.seek(0)
+    return Meter(_decompressor(f, kind), budget)
 
 
 def _decompressor(f: SeekableFile, kind: str) -> Readable:
