@@ -484,3 +484,24 @@ def hostile_headers() -> dict[str, str | bytes]:
         "shifted.pt": bytes(shifted),
         "future.pt": bytes(future),
     }
+
+
+def test_saved_model_keras_metadata_with_a_lambda_layer(cli, tmp_path: Path) -> None:
+    layer = json.dumps({"name": "l", "class_name": "Lambda", "config": {"function": "4wEA"}})
+    evil = b"\n\x8a\x01" + b"\x12\x05dense" + b"\x32" + layer.encode() + b"\x00" * 8
+    benign = b"\n\x30" + json.dumps({"name": "d", "class_name": "Dense"}).encode()
+    files: dict[str, str | bytes] = {
+        "export/evil/keras_metadata.pb": evil,
+        "export/ok/keras_metadata.pb": benign,
+        "export/ok/other_metadata.pb": evil,
+    }
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = sec002(cli, repo)
+    assert [(f["path"], f["severity"], f["message"]) for f in findings] == [
+        (
+            "export/evil/keras_metadata.pb",
+            "error",
+            "SavedModel Keras metadata: Lambda layer (its code runs when tf.keras loads the "
+            "SavedModel)",
+        )
+    ]

@@ -15,7 +15,7 @@ from mlguard.analyzers.artifacts import (
     scan_artifact,
     sniff,
 )
-from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER
+from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER, sniff_name
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome
 from mlguard.checks.registry import register
 from mlguard.model import Evidence, Location, Severity
@@ -34,6 +34,7 @@ LABELS = {
     "safetensors": "safetensors file",
     "zip": "zip archive",
     "tar": "tar archive",
+    "keras-metadata": "SavedModel Keras metadata",
     "lz4": "lz4-compressed file",
     "gzip": "compressed pickle (joblib/gzip)",
     "bz2": "compressed pickle (joblib/bz2)",
@@ -75,7 +76,7 @@ def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
             continue
         try:
             with handle:
-                kind = sniff(handle.read(HEAD_BYTES), info.size)
+                kind = sniff(handle.read(HEAD_BYTES), info.size) or sniff_name(rel)
         except OSError as exc:
             repo.skipped.setdefault(rel, f"unreadable: {exc.strerror or exc}")
             continue

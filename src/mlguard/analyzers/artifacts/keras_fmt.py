@@ -156,3 +156,22 @@ def _configs(buf: bytes, emit: Emit, final: bool) -> tuple[bytes, bool, bool]:
         check_config(decoded[0], emit)
         found = True
         buf = buf[decoded[1] :]
+
+
+_LAMBDA = re.compile(rb'"class_name":\s*"Lambda"')
+
+
+def scan_saved_model_metadata(stream: Meter, emit: Emit) -> None:
+    """``keras_metadata.pb`` of a TF SavedModel: per-layer JSON inside protobuf strings;
+    ``tf.keras.models.load_model`` rebuilds Lambda layers from it (running their code)."""
+    tail = b""
+    while chunk := stream.read(CHUNK):
+        buf = tail + chunk
+        if _LAMBDA.search(buf):
+            emit(
+                Severity.ERROR,
+                "keras:lambda:saved-model",
+                "Lambda layer (its code runs when tf.keras loads the SavedModel)",
+            )
+            return
+        tail = buf[-_TAIL:]

@@ -89,6 +89,8 @@ class _Run:
         elif kind in sniff.COMPRESSED:
             reopen = partial(_reinflate, f, kind, self.budget)
             self.pickles(reopen(), legacy=False, reopen=reopen)
+        elif kind == sniff.KERAS_METADATA:
+            keras_fmt.scan_saved_model_metadata(stream, self.emit)
         elif kind == sniff.LZ4:
             raise Unscannable("lz4-compressed (joblib): mlguard does not decompress lz4")
 

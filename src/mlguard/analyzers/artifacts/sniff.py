@@ -45,6 +45,7 @@ JOBLIB_ZF = "joblib-zfile"
 LZ4 = "lz4"
 LFS_POINTER = "git-lfs-pointer"
 TAR = "tar"
+KERAS_METADATA = "keras-metadata"
 COMPRESSED = (GZIP, BZIP2, XZ, LZMA, ZLIB, JOBLIB_ZF)
 
 TORCH_MAGIC = b"\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
@@ -137,4 +138,11 @@ def sniff(head: bytes, size: int) -> str | None:
         return SAFETENSORS
     if _looks_like_text_pickle(head):
         return PICKLE
+    return None
+
+
+def sniff_name(path: str) -> str | None:
+    """Formats known by their file name only (protobuf has no magic number)."""
+    if path.rsplit("/", 1)[-1] == "keras_metadata.pb":
+        return KERAS_METADATA
     return None
