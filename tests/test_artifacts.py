@@ -505,3 +505,17 @@ def test_saved_model_keras_metadata_with_a_lambda_layer(cli, tmp_path: Path) -> 
             "SavedModel)",
         )
     ]
+
+
+def test_text_files_that_resemble_pickles_are_left_alone(cli, tmp_path: Path) -> None:
+    record = "".join(f"click/f{n}.py,sha256=abc{n},{n}00\n" for n in range(200))
+    py2_header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2L,), }"
+    py2_header += " " * (64 - 10 - len(py2_header) - 1) + "\n"
+    py2_npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(py2_header)) + py2_header.encode()
+    files: dict[str, str | bytes] = {
+        "pkg.dist-info/RECORD": record,  # every line starts with "c" (GLOBAL)
+        "distutils-precedence.pth": "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n",
+        "py2.npy": py2_npy + b"\0" * 16,
+    }
+    repo = make_repo(tmp_path / "r", files)
+    assert sec002(cli, repo) == ("pass", [])

@@ -86,6 +86,14 @@ def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
             yield rel, kind
 
 
+def _not_a_model(rel: str, repo: RepoContext) -> bool:
+    """Unrecognised content under a name other formats use too: .bin/.model, and .pth
+    path files of Python's site machinery (plain text)."""
+    if rel.lower().endswith(AMBIGUOUS_SUFFIXES):
+        return True
+    return rel.lower().endswith(".pth") and repo.text(rel) is not None
+
+
 def _label(report: ArtifactReport) -> str:
     kinds = [k for k in report.formats if k in LABELS]
     specific = [k for k in kinds if k in ("torch-zip", "keras", "npz", "npy-object", "joblib")]
@@ -126,7 +134,7 @@ def model_files(ctx: CheckContext) -> Outcome:
             continue
         with handle:
             report = scan_artifact(handle, repo.files[rel].size, allow, limits, kind)
-        if not report.formats and rel.lower().endswith(AMBIGUOUS_SUFFIXES):
+        if not report.formats and _not_a_model(rel, repo):
             continue
         if not report.formats:
             found.append(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from mlguard.analyzers.artifacts.streams import Meter, Unscannable
 
 MAX_HEADER = 1 << 20
+_PY2_LONG = re.compile(r"\b(\d+)L\b")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def read_header(stream: Meter) -> NpyHeader:
     raw = stream.read(length)
     try:
         text = raw.decode("utf-8" if major == 3 else "latin-1")
+        if major == 1:  # Python 2 wrote long shapes as 1L, as numpy's own reader accepts
+            text = _PY2_LONG.sub(r"\1", text)
         header = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError) as exc:
         raise Unscannable(f"malformed .npy header ({type(exc).__name__})") from exc

@@ -6,6 +6,7 @@ import bz2
 import io
 import lzma
 import pickletools
+import re
 import struct
 import zlib
 
@@ -48,6 +49,7 @@ TAR = "tar"
 KERAS_METADATA = "keras-metadata"
 COMPRESSED = (GZIP, BZIP2, XZ, LZMA, ZLIB, JOBLIB_ZF)
 
+_DOTTED_PAIR = re.compile(r"^[A-Za-z_][\w.]* [A-Za-z_][\w.]*$")
 TORCH_MAGIC = b"\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -58,8 +60,10 @@ def _looks_like_text_pickle(head: bytes) -> bool:
         return False
     count = 0
     try:
-        for opcode, _arg, _pos in pickletools.genops(io.BytesIO(head)):
+        for opcode, arg, _pos in pickletools.genops(io.BytesIO(head)):
             count += 1
+            if opcode.name in ("GLOBAL", "INST") and not _DOTTED_PAIR.match(str(arg)):
+                return False  # "c" + two lines of text: a text file, not an import
             if opcode.name == "STOP":
                 return count >= 2
     except ValueError as exc:
