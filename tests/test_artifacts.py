@@ -512,10 +512,25 @@ def test_text_files_that_resemble_pickles_are_left_alone(cli, tmp_path: Path) ->
     py2_header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2L,), }"
     py2_header += " " * (64 - 10 - len(py2_header) - 1) + "\n"
     py2_npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(py2_header)) + py2_header.encode()
+    cp437 = io.BytesIO()
+    with zipfile.ZipFile(cp437, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("caf\xe9.txt"), b"x")  # name stored as cp437
     files: dict[str, str | bytes] = {
+        "ruletest.al": "VARIABLES X,Y$\nCONSTANTS A,B,R$\nEQN[1] = A*X^3+B*Y^2-R$\n" * 4,
+        "names.zip": cp437.getvalue(),
         "pkg.dist-info/RECORD": record,  # every line starts with "c" (GLOBAL)
         "distutils-precedence.pth": "import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n",
         "py2.npy": py2_npy + b"\0" * 16,
     }
     repo = make_repo(tmp_path / "r", files)
     assert sec002(cli, repo) == ("pass", [])
+
+
+def test_long_text_protocol_pickles_are_recognised_by_content(cli, tmp_path: Path) -> None:
+    numbers = b"".join(b"I%d\na" % n for n in range(2000))  # > 4 KiB of protocol 0
+    payload = b"(lp0\n" + numbers + b"cos\nsystem\n(S'" + CANARY.encode() + b"'\ntRa."
+    repo = make_repo(tmp_path / "r", {"state.dat": payload})
+    _, findings = sec002(cli, repo)
+    assert [f["message"] for f in findings] == [
+        "pickle: imports os.system (module 'os' can run code or commands)"
+    ]

@@ -50,27 +50,38 @@ KERAS_METADATA = "keras-metadata"
 COMPRESSED = (GZIP, BZIP2, XZ, LZMA, ZLIB, JOBLIB_ZF)
 
 _DOTTED_PAIR = re.compile(r"^[A-Za-z_][\w.]* [A-Za-z_][\w.]*$")
+# pickletools' messages when the head ends inside the stream (the file goes on)
+_TRUNCATED = re.compile(r"exhausted|no newline found|remain|not enough data")
 TORCH_MAGIC = b"\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def _looks_like_text_pickle(head: bytes) -> bool:
-    """Protocol 0/1 pickles: the head must parse as opcodes (at least three of them)."""
+    """Protocol 0/1 pickles: the head must parse as opcodes (three or more) whose imports
+    are identifiers and whose stack and marks balance (``pickletools.dis`` checks that)."""
     if not head or head[:1] not in b"(]})cNIJKLSVFUTXGMi":
         return False
-    count = 0
+    count, stopped = 0, False
     try:
         for opcode, arg, _pos in pickletools.genops(io.BytesIO(head)):
             count += 1
             if opcode.name in ("GLOBAL", "INST") and not _DOTTED_PAIR.match(str(arg)):
                 return False  # "c" + two lines of text: a text file, not an import
-            if opcode.name == "STOP":
-                return count >= 2
+            stopped = opcode.name == "STOP"
     except ValueError as exc:
-        return "exhausted" in str(exc) and count >= 3 and len(head) >= 64
+        if not _TRUNCATED.search(str(exc)) or count < 3 or len(head) < 64:
+            return False
     except Exception:  # any parse failure means "not a pickle"
         return False
-    return False
+    if stopped and count < 2:
+        return False
+    try:
+        pickletools.dis(io.BytesIO(head), out=io.StringIO())
+    except ValueError as exc:
+        return not stopped and bool(_TRUNCATED.search(str(exc)))
+    except Exception:
+        return False
+    return True
 
 
 def _is_tar(head: bytes) -> bool:

@@ -90,7 +90,7 @@ def _walk_local(f: SeekableFile, size: int) -> list[Member]:
         if raw[:4] != LOCAL:
             break
         _, _, flags, method, _, _, crc, csize, usize, nlen, xlen = struct.unpack(_LOCAL_FMT, raw)
-        name = f.read(nlen).decode("utf-8", "replace")
+        name = _name(f.read(nlen), flags)
         if flags & 0x08 and csize == 0:
             raise Unscannable(
                 f"zip member {name!r} has no size (data descriptor) and no central directory"
@@ -111,7 +111,7 @@ def open_member(f: SeekableFile, m: Member, budget: Budget, warn: Warn) -> Meter
     if len(raw) < _LOCAL_LEN or raw[:4] != LOCAL:
         raise Unscannable(f"zip member {m.name!r}: no local header at offset {m.offset}")
     _, _, flags, method, _, _, crc, csize, usize, nlen, xlen = struct.unpack(_LOCAL_FMT, raw)
-    name = f.read(nlen).decode("utf-8", "replace")
+    name = _name(f.read(nlen), flags)
     csize, usize = _zip64_sizes(f.read(xlen), csize, usize)
     _compare(m, name, flags, method, (crc, csize, usize), warn)
     start = m.offset + _LOCAL_LEN + nlen + xlen
@@ -124,6 +124,11 @@ def open_member(f: SeekableFile, m: Member, budget: Budget, warn: Warn) -> Meter
     else:
         raise Unscannable(f"zip member {m.name!r}: compression method {m.method} not supported")
     return Meter(stream, budget, m.usize, seekable=m.method == zipfile.ZIP_STORED)
+
+
+def _name(raw: bytes, flags: int) -> str:
+    """A header's file name, decoded as zipfile does (UTF-8 flag bit, else cp437)."""
+    return raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
 
 
 def _zip64_sizes(extra: bytes, csize: int, usize: int) -> tuple[int, int]:
