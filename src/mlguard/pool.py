@@ -31,7 +31,7 @@ from mlguard.fileio import read_text
 from mlguard.progress import Progress
 from mlguard.repo import RepoContext
 
-PYTHON, PYTHON_VERSION = "python", "1"
+PYTHON, PYTHON_VERSION = "python", "2"
 BANDIT = "bandit"
 INLINE_BELOW = 64  # files: below this a process pool costs more than it saves
 CHUNK = 32

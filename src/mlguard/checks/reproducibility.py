@@ -91,12 +91,13 @@ def seeds_set(ctx: CheckContext) -> Outcome:
     """Training code (or the config it reads) sets random seeds."""
     repo = ctx.repo
     files = traits.training_files(repo)
+    training = set(files)
     found = []
     for path, facts in repo.iter_python():
         for call in facts.calls:
             if call.name in SEED_CALLS and (call.args or call.kwargs):
                 found.append(ev(path, call.line, call.name))
-            elif path in files and any(
+            elif path in training and any(
                 call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS
             ):
                 found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
