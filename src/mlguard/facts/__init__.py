@@ -1,0 +1,1 @@
+"""Repository-level facts computed once per scan from several files (CI, pipelines)."""

@@ -1,0 +1,171 @@
+"""Declared pipelines in configuration files: DVC, MLproject, Argo, compiled Kubeflow YAML.
+
+Python-defined pipelines (Airflow, Metaflow, ZenML, Prefect, kfp, Kedro) are read from the
+AST in :mod:`mlguard.facts.pyflows`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from typing import Any
+
+from mlguard.facts.model import Schedule, Stage
+from mlguard.facts.sources import line, mapping, strings, yaml_docs
+from mlguard.repo import RepoContext
+from mlguard.yamlio import YamlDoc
+
+DVC_FILES = ("dvc.yaml",)
+MLPROJECT_FILES = ("MLproject", "MLproject.yaml", "MLproject.yml")
+ARGO_KINDS = frozenset({"Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate"})
+MAX_SCANNED_YAML = 2000
+
+
+def base_dir(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def join(base: str, rel: str) -> str:
+    rel = rel.strip()
+    if not base or rel.startswith("/"):
+        return posixpath.normpath(rel.lstrip("/")) if rel else rel
+    return posixpath.normpath(posixpath.join(base, rel))
+
+
+def _paths(value: Any) -> tuple[str, ...]:
+    """Paths of a DVC deps/outs/metrics list (strings or one-key mappings)."""
+    out: list[str] = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            out.extend(str(k) for k in item)
+    return tuple(out)
+
+
+def _params(value: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            for file, keys in item.items():
+                names = strings(keys)
+                out.extend(f"{file}:{k}" for k in names) if names else out.append(str(file))
+    return tuple(out)
+
+
+def dvc_stages(repo: RepoContext) -> list[Stage]:
+    stages: list[Stage] = []
+    for path in repo.glob(*DVC_FILES):
+        for doc in yaml_docs(repo, path):
+            for name, spec in mapping(mapping(doc.data).get("stages")).items():
+                stages.append(_dvc_stage(doc, path, name, mapping(spec)))
+    return stages
+
+
+def _dvc_stage(doc: YamlDoc, path: str, name: str, spec: dict[str, Any]) -> Stage:
+    body = mapping(spec.get("do")) or spec  # foreach/matrix stages keep their body in do:
+    base = base_dir(path)
+    wdir = body.get("wdir")
+    if isinstance(wdir, str):
+        base = join(base, wdir)
+    metrics = _paths(body.get("metrics")) + _paths(body.get("plots"))
+    return Stage(
+        name=name,
+        system="dvc",
+        path=path,
+        line=line(doc, ["stages", name]),
+        command="\n".join(strings(body.get("cmd"))),
+        deps=tuple(join(base, p) for p in _paths(body.get("deps"))),
+        outs=tuple(join(base, p) for p in _paths(body.get("outs"))),
+        params=_params(body.get("params")),
+        metrics=tuple(join(base, p) for p in metrics),
+        module=base,
+    )
+
+
+def mlproject_stages(repo: RepoContext) -> list[Stage]:
+    stages: list[Stage] = []
+    for path in repo.glob(*MLPROJECT_FILES):
+        for doc in yaml_docs(repo, path):
+            for name, spec in mapping(mapping(doc.data).get("entry_points")).items():
+                spec = mapping(spec)
+                command = spec.get("command")
+                if isinstance(command, str):
+                    stages.append(
+                        Stage(
+                            name=name,
+                            system="mlproject",
+                            path=path,
+                            line=line(doc, ["entry_points", name]),
+                            command=command,
+                            params=tuple(str(k) for k in mapping(spec.get("parameters"))),
+                            module=base_dir(path),
+                        )
+                    )
+    return stages
+
+
+def _container_command(spec: dict[str, Any]) -> str:
+    parts = strings(spec.get("command")) + strings(spec.get("args"))
+    if parts and parts[0] in ("sh", "bash", "/bin/sh", "/bin/bash") and "-c" in parts:
+        return parts[-1]
+    return shlex.join(parts) if parts else ""
+
+
+def _argo_doc(doc: YamlDoc, path: str) -> tuple[list[Stage], list[Schedule]]:
+    data = mapping(doc.data)
+    spec = mapping(data.get("spec"))
+    trail: list[str | int] = ["spec"]
+    schedules = []
+    if data.get("kind") == "CronWorkflow":
+        for cron in strings(spec.get("schedule")) + strings(spec.get("schedules")):
+            at = line(doc, ["spec", "schedule" if "schedule" in spec else "schedules"])
+            name = str(mapping(data.get("metadata")).get("name", path))
+            schedules.append(Schedule("argo", path, at, cron, name))
+        spec = mapping(spec.get("workflowSpec"))
+        trail = ["spec", "workflowSpec"]
+    stages = []
+    for i, template in enumerate(spec.get("templates") or []):
+        template = mapping(template)
+        script = mapping(template.get("script"))
+        command = str(script.get("source") or "") or _container_command(
+            mapping(template.get("container"))
+        )
+        if command:
+            name = str(template.get("name", i))
+            at = line(doc, [*trail, "templates", i])
+            stages.append(Stage(name, "argo", path, at, command, module=base_dir(path)))
+    return stages, schedules
+
+
+def _kfp_doc(doc: YamlDoc, path: str) -> list[Stage]:
+    executors = mapping(mapping(mapping(doc.data).get("deploymentSpec")).get("executors"))
+    stages = []
+    for name, spec in executors.items():
+        command = _container_command(mapping(mapping(spec).get("container")))
+        at = line(doc, ["deploymentSpec", "executors", name])
+        stages.append(Stage(name, "kubeflow", path, at, command, module=base_dir(path)))
+    return stages
+
+
+def workflow_yaml(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]:
+    """Argo Workflow/CronWorkflow/WorkflowTemplate and compiled kfp pipeline specs."""
+    stages: list[Stage] = []
+    schedules: list[Schedule] = []
+    for path in repo.glob("*.yaml", "*.yml")[:MAX_SCANNED_YAML]:
+        text = repo.text(path) or ""
+        if "argoproj.io" not in text and "pipelineInfo" not in text:
+            continue
+        for doc in yaml_docs(repo, path):
+            data = mapping(doc.data)
+            if str(data.get("apiVersion", "")).startswith("argoproj.io") and (
+                data.get("kind") in ARGO_KINDS
+            ):
+                found, when = _argo_doc(doc, path)
+                stages.extend(found)
+                schedules.extend(when)
+            elif "pipelineInfo" in data and "deploymentSpec" in data:
+                stages.extend(_kfp_doc(doc, path))
+    return stages, schedules

@@ -1,0 +1,194 @@
+"""Automation facts: what CI and pipelines run, on which triggers, reaching which files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_repo
+from mlguard.facts.automation import automation, is_automated
+from mlguard.repo import RepoContext
+
+TRAIN = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
+
+
+def _facts(tmp_path: Path, files: dict[str, str | bytes]) -> RepoContext:
+    return RepoContext(make_repo(tmp_path / "r", files))
+
+
+def _triggers(repo: RepoContext, target: str) -> list[str]:
+    reach = is_automated(repo, target)
+    return sorted(t.value for t in reach.triggers) if reach else []
+
+
+def test_github_schedule_runs_dvc_stages_and_their_imports(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".github/workflows/retrain.yml": """\
+                on:
+                  schedule: [{cron: "0 3 * * 1"}]
+                  push: {tags: ["v*"]}
+                jobs:
+                  retrain:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: actions/checkout@v4
+                      - run: uv run dvc repro train
+                """,
+            "dvc.yaml": """\
+                stages:
+                  prepare: {cmd: python src/prepare.py, deps: [data/raw], outs: [data/prep]}
+                  train:
+                    cmd: python -m pkg.train --epochs 3
+                    deps: [data/prep]
+                    outs: [models/m.pkl]
+                    metrics: [{metrics.json: {cache: false}}]
+                    params: [train.lr]
+                """,
+            "src/prepare.py": "import pandas\n",
+            "src/pkg/__init__.py": "",
+            "src/pkg/train.py": "from .features import build\n" + TRAIN,
+            "src/pkg/features.py": "import pandera\n",
+        },
+    )
+    facts = automation(repo)
+    assert _triggers(repo, "src/pkg/train.py") == ["manual", "schedule", "tag"]
+    assert _triggers(repo, "pkg.features") == ["manual", "schedule", "tag"]
+    assert _triggers(repo, "src/prepare.py") == ["manual"]  # dvc repro train runs only train
+    assert [(s.system, s.spec, s.line) for s in facts.schedules] == [
+        ("github-actions", "0 3 * * 1", 2)
+    ]
+    train = next(s for s in facts.stages if s.name == "train")
+    assert (train.outs, train.metrics, train.params) == (
+        ("models/m.pkl",),
+        ("metrics.json",),
+        ("train.lr",),
+    )
+    reach = is_automated(repo, "src/pkg/train.py")
+    assert reach is not None and reach.ci and reach.via.path == ".github/workflows/retrain.yml"
+
+
+def test_make_targets_and_shell_scripts_are_followed(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": """\
+                stages: [test, train]
+                test:
+                  script: [make check]
+                retrain:
+                  rules:
+                    - if: '$CI_PIPELINE_SOURCE == "schedule"'
+                  script:
+                    - bash scripts/train.sh
+                """,
+            "Makefile": "PY := python\ncheck: lint\n\t@$(PY) tools/validate.py\nlint:\n\truff .\n",
+            "scripts/train.sh": "#!/bin/sh\nset -e\npython -m train\n",
+            "train.py": TRAIN,
+            "tools/validate.py": "import pandera\n",
+        },
+    )
+    assert _triggers(repo, "train.py") == ["schedule"]
+    assert _triggers(repo, "tools/validate.py") == ["pull_request", "push"]
+    assert [s.system for s in automation(repo).schedules] == ["gitlab-ci"]
+
+
+def test_circleci_azure_and_jenkins(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".circleci/config.yml": """\
+                version: 2.1
+                jobs:
+                  build: {steps: [checkout, {run: {command: python a.py}}]}
+                workflows:
+                  nightly:
+                    triggers: [{schedule: {cron: "0 0 * * *"}}]
+                    jobs: [build]
+                """,
+            "azure-pipelines.yml": """\
+                trigger: none
+                pr: none
+                schedules: [{cron: "0 1 * * *", branches: {include: [main]}}]
+                jobs:
+                  - job: train
+                    steps: [{script: python b.py}]
+                """,
+            "Jenkinsfile": """\
+                pipeline {
+                  triggers { cron('H 2 * * *') }
+                  stages { stage('t') { steps {
+                    sh 'python c.py'
+                    sh \"\"\"
+                      python d.py
+                    \"\"\"
+                  } } }
+                }
+                """,
+            "a.py": "",
+            "b.py": "",
+            "c.py": "",
+            "d.py": "",
+        },
+    )
+    assert _triggers(repo, "a.py") == ["schedule"]
+    assert _triggers(repo, "b.py") == ["schedule"]
+    assert "schedule" in _triggers(repo, "c.py")
+    assert "schedule" in _triggers(repo, "d.py")
+    systems = sorted(s.system for s in automation(repo).schedules)
+    assert systems == ["azure-pipelines", "circleci", "jenkins"]
+
+
+def test_python_pipelines_and_argo(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            "flows/train_flow.py": """\
+                from metaflow import FlowSpec, step, schedule
+                from src import model
+
+                @schedule(daily=True)
+                class Train(FlowSpec):
+                    @step
+                    def start(self):
+                        self.next(self.end)
+                    @step
+                    def end(self):
+                        pass
+                """,
+            "src/__init__.py": "",
+            "src/model.py": TRAIN,
+            "dags/etl.py": """\
+                from airflow import DAG
+                from airflow.operators.python import PythonOperator
+                from jobs.extract import run
+                with DAG("etl", schedule=None):
+                    PythonOperator(task_id="x", python_callable=run)
+                """,
+            "jobs/extract.py": "def run(): pass\n",
+            "argo/cron.yaml": """\
+                apiVersion: argoproj.io/v1alpha1
+                kind: CronWorkflow
+                metadata: {name: retrain}
+                spec:
+                  schedule: "0 4 * * *"
+                  workflowSpec:
+                    templates:
+                      - name: train
+                        container: {image: x, command: [python, jobs/argo_train.py]}
+                """,
+            "jobs/argo_train.py": TRAIN,
+        },
+    )
+    facts = automation(repo)
+    assert _triggers(repo, "src/model.py") == ["schedule"]
+    assert _triggers(repo, "jobs/extract.py") == ["manual"]
+    assert _triggers(repo, "jobs/argo_train.py") == ["schedule"]
+    assert {s.name for s in facts.stages if s.system == "metaflow"} == {"start", "end"}
+    assert sorted(s.system for s in facts.schedules) == ["argo", "metaflow"]
+
+
+def test_nothing_automated_without_ci_or_pipeline(tmp_path: Path) -> None:
+    repo = _facts(tmp_path, {"train.py": TRAIN, "Makefile": "train:\n\tpython train.py\n"})
+    assert is_automated(repo, "train.py") is None
+    assert automation(repo).commands == ()
