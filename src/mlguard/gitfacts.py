@@ -59,3 +59,57 @@ def _tags(repo: git.Repo) -> tuple[str, ...]:
         return tuple(sorted(t.name for t in repo.tags))
     except (git.exc.GitError, ValueError, OSError):
         return ()
+
+
+@dataclass(frozen=True)
+class HistoryBlob:
+    """A blob reachable from any ref, at one of the paths it was committed under."""
+
+    oid: str
+    size: int
+    path: str  # relative to the scan root
+
+
+class ShallowHistory(Exception):
+    """The history is incomplete (shallow clone): blobs of older commits are unknown."""
+
+
+def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
+    """Blobs of at least ``min_bytes`` anywhere in the history, under the scanned directory.
+
+    Two bounded passes: ``cat-file --batch-all-objects --batch-check`` sizes every object
+    without reading content; only when some blob is large does ``rev-list --objects --all``
+    map object ids to paths (and drop unreachable objects). Raises :class:`ShallowHistory`
+    on a shallow clone and ``OSError`` when git cannot answer.
+    """
+    try:
+        repo = git.Repo(view.worktree)
+        if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
+            raise ShallowHistory("shallow clone: older commits are not available")
+        sizes: dict[str, int] = {}
+        listing: str = repo.git.cat_file(
+            "--batch-all-objects", "--batch-check=%(objecttype) %(objectname) %(objectsize)"
+        )
+        for row in listing.splitlines():
+            kind, oid, size = (row.split(" ") + ["", "", ""])[:3]
+            if kind == "blob" and size.isdigit() and int(size) >= min_bytes:
+                sizes[oid] = int(size)
+        if not sizes:
+            return ()
+        return _paths_of(repo, sizes, view.prefix)
+    except git.exc.GitError as exc:
+        raise OSError(f"git could not list the history: {exc}") from exc
+
+
+def _paths_of(repo: git.Repo, sizes: dict[str, int], prefix: str) -> tuple[HistoryBlob, ...]:
+    found: dict[tuple[str, str], HistoryBlob] = {}
+    objects: str = repo.git.rev_list("--objects", "--all")
+    cut = len(prefix) + 1 if prefix else 0
+    for row in objects.splitlines():
+        oid, _, path = row.partition(" ")
+        if oid not in sizes or not path:
+            continue
+        if prefix and not path.startswith(prefix + "/"):
+            continue
+        found.setdefault((oid, path), HistoryBlob(oid, sizes[oid], path[cut:]))
+    return tuple(sorted(found.values(), key=lambda b: (b.path, b.oid)))

@@ -1,7 +1,12 @@
 """Imports every family of Python checks so that each registers itself."""
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
+    data,
+    experiments,
+    pipeline,
+    privacy,
     reproducibility,
+    runtime,
     security,
     versioning,
 )

@@ -1,0 +1,318 @@
+"""Data checks: schemas declared and enforced automatically, raw data immutable, splits."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard import traits
+from mlguard.analyzers.python_ast import Assign, Call, Expr
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.facts.automation import automated_commands, automation, is_automated
+from mlguard.facts.modules import ModuleIndex
+from mlguard.model import Evidence
+
+SCHEMA_CALLS = frozenset(
+    {
+        "pandera.DataFrameSchema",
+        "pandera.pandas.DataFrameSchema",
+        "pandera.polars.DataFrameSchema",
+        "pandera.SeriesSchema",
+        "pandera.check_types",
+        "pandera.check_input",
+        "pandera.check_output",
+        "tensorflow_data_validation.infer_schema",
+        "tensorflow_data_validation.validate_statistics",
+        "deepchecks.tabular.suites.data_integrity",
+        "deepchecks.tabular.suites.train_test_validation",
+        "great_expectations.get_context",
+        "great_expectations.from_pandas",
+    }
+)
+SCHEMA_SUFFIXES = (".DataFrameSchema", ".check_types", "ExampleValidator", "SchemaGen")
+SCHEMA_BASES = ("pandera.DataFrameModel", "pandera.SchemaModel", "pandera.pandas.DataFrameModel")
+SCHEMA_IMPORTS = ("great_expectations", "tensorflow_data_validation", "soda", "whylogs")
+SCHEMA_FILES = (
+    "great_expectations/great_expectations.yml",
+    "gx/great_expectations.yml",
+    "**/great_expectations/expectations/**/*.json",
+    "gx/expectations/**/*.json",
+    "**/schema.pbtxt",
+)
+SODA_CHECKS = re.compile(r"^checks for \S+:", re.MULTILINE)
+VALIDATION_COMMANDS = re.compile(
+    r"\b(great_expectations|gx)\b.*\bcheckpoint\b|\bsoda scan\b|\bpandera\b|\bvalidate",
+    re.IGNORECASE,
+)
+
+
+def schema_evidence(ctx: CheckContext) -> list[Evidence]:
+    """DATA001 evidence: pandera schemas/models, GX, TFDV, deepchecks, Soda, whylogs."""
+    repo = ctx.repo
+    found = [ev(p) for p in repo.glob(*SCHEMA_FILES)]
+    for path in repo.glob("*.yml", "*.yaml"):
+        text = repo.text(path) or ""
+        match = SODA_CHECKS.search(text) if "checks for" in text else None
+        if match:
+            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+    for path, facts in repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        found += [ev(path, c.line, c.name) for c in facts.calls if _schema_call(c)]
+        found += [ev(path, line, base) for base, line in facts.class_bases if base in SCHEMA_BASES]
+        found += [
+            ev(path, i.line, i.module)
+            for i in facts.imports
+            if i.module.split(".")[0] in SCHEMA_IMPORTS
+        ]
+    return found
+
+
+def _schema_call(call: Call) -> bool:
+    return call.name in SCHEMA_CALLS or call.name.endswith(SCHEMA_SUFFIXES)
+
+
+@register("data.schema_declared")
+def schema_declared(ctx: CheckContext) -> Outcome:
+    """DATA001: a schema or expectation suite describes valid input data."""
+    found = schema_evidence(ctx)
+    if found:
+        return Outcome.passed(found)
+    return Outcome.failed(
+        "No data schema or expectations (pandera, Great Expectations, TFDV, Soda, deepchecks)."
+    )
+
+
+@register("data.validation_automated")
+def validation_automated(ctx: CheckContext) -> Outcome:
+    """DATA002: the validation runs from a pipeline stage or a CI job, not only by hand."""
+    found = schema_evidence(ctx)
+    commands = automated_commands(ctx.repo, VALIDATION_COMMANDS)
+    if commands:
+        return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in commands])
+    automated = []
+    for item in found:
+        reach = is_automated(ctx.repo, item)
+        if reach is not None:
+            automated.append(
+                ev(
+                    item.location.path,
+                    item.location.line,
+                    item.text,
+                    f"Runs via {reach.describe()}",
+                )
+            )
+    if automated:
+        return Outcome.passed(automated)
+    if found:
+        return Outcome.partial(
+            "Data validation is declared but no pipeline stage or CI job runs it.", found[:5]
+        )
+    return Outcome.failed("No data validation to automate (see DATA001).")
+
+
+RAW_PATH = re.compile(r"(^|[/\\])(data[/\\]raw|0?1_raw)([/\\]|$)")
+WRITE_ATTRS = frozenset(
+    {
+        "to_csv",
+        "to_parquet",
+        "to_json",
+        "to_feather",
+        "to_excel",
+        "to_pickle",
+        "to_hdf",
+        "write_csv",
+        "write_parquet",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "dump",
+    }
+)
+WRITE_MODES = re.compile(r"[wax+]")
+
+
+def _raw_target(call: Call) -> str:
+    values = [*call.args[:2], call.kwarg("path"), call.kwarg("path_or_buf"), call.kwarg("file")]
+    for value in values:
+        if isinstance(value, str) and RAW_PATH.search(value):
+            return value
+        if isinstance(value, Expr) and RAW_PATH.search(value.text):
+            return value.text
+    return ""
+
+
+@register("data.raw_immutable")
+def raw_immutable(ctx: CheckContext) -> Outcome:
+    """DATA003: code or pipeline stages that write into data/raw (or Kedro 01_raw)."""
+    found = []
+    for path, facts in ctx.repo.iter_python():
+        for call in facts.calls:
+            target = ""
+            if call.attr in WRITE_ATTRS or call.name in ("shutil.copy", "shutil.copyfile"):
+                target = _raw_target(call) if call.attr != "copy" else _raw_dest(call)
+            elif call.name == "open" and WRITE_MODES.search(
+                str(call.args[1:2] or call.kwarg("mode"))
+            ):
+                target = _raw_target(call)
+            if target:
+                found.append(
+                    ev(
+                        path,
+                        call.line,
+                        f"{call.attr}({target!r})",
+                        f"Writes into raw data ({target}): raw data should stay as "
+                        "received; write derived data to data/interim or "
+                        "data/processed",
+                    )
+                )
+    for stage in automation(ctx.repo).stages:
+        for out in stage.outs:
+            if RAW_PATH.search(out) and not _is_ingest(stage.name):
+                found.append(
+                    ev(
+                        stage.path,
+                        stage.line,
+                        out,
+                        f"Pipeline stage '{stage.name}' overwrites raw data ({out})",
+                    )
+                )
+    return Outcome.violations(found)
+
+
+def _raw_dest(call: Call) -> str:
+    dest = call.args[1] if len(call.args) > 1 else call.kwarg("dst")
+    text = dest if isinstance(dest, str) else dest.text if isinstance(dest, Expr) else ""
+    return text if RAW_PATH.search(text) else ""
+
+
+def _is_ingest(name: str) -> bool:
+    return bool(re.search(r"ingest|download|fetch|import|extract|get_data|acquire", name, re.I))
+
+
+SPLITTERS = {
+    "train_test_split": None,
+    "ShuffleSplit": None,
+    "StratifiedShuffleSplit": None,
+    "GroupShuffleSplit": None,
+    "KFold": "shuffle",
+    "StratifiedKFold": "shuffle",
+    "RepeatedKFold": None,
+    "RepeatedStratifiedKFold": None,
+}
+PREPROCESSORS = re.compile(
+    r"^(StandardScaler|MinMaxScaler|RobustScaler|MaxAbsScaler|Normalizer|OneHotEncoder|"
+    r"OrdinalEncoder|LabelEncoder|TargetEncoder|SimpleImputer|KNNImputer|PCA|"
+    r"TfidfVectorizer|CountVectorizer|PolynomialFeatures|QuantileTransformer|"
+    r"PowerTransformer|SelectKBest)\("
+)
+
+
+def _unseeded(call: Call) -> bool:
+    short = call.name.rsplit(".", 1)[-1]
+    if short not in SPLITTERS or not call.name.startswith(("sklearn.", short)):
+        return False
+    if call.star_kwargs or (
+        call.has_kwarg("random_state") and call.kwarg("random_state") is not None
+    ):
+        return False
+    needs = SPLITTERS[short]
+    if needs is not None:
+        return call.kwarg(needs) is True
+    return not (short == "train_test_split" and call.kwarg("shuffle") is False)
+
+
+@register("data.splits_reproducible")
+def splits_reproducible(ctx: CheckContext) -> Outcome:
+    """DATA004: shuffled splits without random_state; preprocessing fitted before the split."""
+    found = []
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        splits = [c for c in facts.calls if _unseeded(c)]
+        found += [
+            ev(
+                path,
+                c.line,
+                f"{c.name.rsplit('.', 1)[-1]}(...)",
+                f"{c.name.rsplit('.', 1)[-1]} shuffles without random_state=: the split "
+                "changes on every run",
+            )
+            for c in splits
+        ]
+        found += _leaks(path, facts.calls, facts.assigns)
+    return Outcome.violations(found)
+
+
+def _leaks(path: str, calls: tuple[Call, ...], assigns: tuple[Assign, ...]) -> list[Evidence]:
+    split_lines = [c.line for c in calls if c.name.endswith("train_test_split")]
+    if not split_lines or any(c.name.endswith(("Pipeline", "make_pipeline")) for c in calls):
+        return []
+    fitted = {
+        a.target
+        for a in assigns
+        if isinstance(a.value, Expr) and PREPROCESSORS.match(a.value.text.split(".")[-1])
+    }
+    found = []
+    for call in calls:
+        if call.attr not in ("fit", "fit_transform") or call.line >= max(split_lines):
+            continue
+        receiver = call.name.rsplit(".", 1)[0]
+        direct = PREPROCESSORS.match(receiver.rsplit(".", 1)[-1] + "(") and "()" in call.name
+        if receiver in fitted or direct:
+            found.append(
+                ev(
+                    path,
+                    call.line,
+                    f"{receiver}.{call.attr}(...)",
+                    "Preprocessing is fitted on the full dataset before "
+                    "train_test_split: statistics of the test set leak into training "
+                    "(fit it on the training split, or use a Pipeline)",
+                )
+            )
+    return found
+
+
+FEATURE_STORE_IMPORTS = ("feast", "tecton", "hopsworks", "featureform", "hsfs")
+
+
+@register("data.features_shared")
+def features_shared(ctx: CheckContext) -> Outcome:
+    """DATA005: training and serving compute features with the same code or a feature store."""
+    repo = ctx.repo
+    stores = [ev(p) for p in repo.glob("feature_store.yaml", "**/feature_store.yaml")]
+    for path, facts in repo.iter_python():
+        stores += [
+            ev(path, i.line, i.module)
+            for i in facts.imports
+            if i.module.split(".")[0] in FEATURE_STORE_IMPORTS
+        ]
+    if stores:
+        return Outcome.passed(stores)
+    index = ModuleIndex.of(repo)
+    training = traits.training_files(repo)
+    serving = traits.serving_files(repo)
+    train_mods = {m for t in training for m in _closure(index, t)}
+    shared = sorted(
+        {m for s in serving for m in _closure(index, s)} & train_mods - set(training) - set(serving)
+    )
+    if shared:
+        return Outcome.passed(
+            [ev(p, 1, p, "Imported by training and serving code") for p in shared]
+        )
+    return Outcome.failed(
+        "Serving code shares no feature module with training code and no feature store is "
+        "used: preprocessing is likely implemented twice (training/serving skew).",
+        [ev(serving[0])] if serving else [],
+    )
+
+
+def _closure(index: ModuleIndex, path: str) -> set[str]:
+    seen, todo = {path}, [path]
+    while todo and len(seen) < 300:
+        for imported in index.local_imports(todo.pop()):
+            if imported not in seen and not imported.endswith("__init__.py"):
+                seen.add(imported)
+                todo.append(imported)
+    return seen - {path}

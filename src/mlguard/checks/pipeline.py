@@ -1,0 +1,326 @@
+"""Pipeline checks: declared, modular, triggered, gated, with lineage; notebooks off the path.
+
+All of them read the automation facts (:mod:`mlguard.facts.automation`): which commands CI
+and pipelines run, on which triggers, and which files those commands reach.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from mlguard import traits
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.facts.automation import automation, is_automated, stage_files
+from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger
+from mlguard.model import Evidence
+
+PIPELINE_SYSTEMS = frozenset(
+    {
+        "dvc",
+        "mlproject",
+        "argo",
+        "kubeflow",
+        "airflow",
+        "metaflow",
+        "zenml",
+        "prefect",
+        "kedro",
+        "dagster",
+        "vertex",
+        "pipeline",
+    }
+)
+TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b|\bdvc (repro|exp run)\b", re.IGNORECASE)
+PREP_WORDS = re.compile(r"prep|process|featur|clean|ingest|extract|load|split|transform", re.I)
+FIT_WORDS = re.compile(r"train|fit|tune", re.IGNORECASE)
+EVAL_WORDS = re.compile(r"eval|validat|test|score|metric", re.IGNORECASE)
+
+
+def training_reaches(ctx: CheckContext) -> list[Reach]:
+    """How each training file is run automatically (files run by nothing are left out)."""
+    found = []
+    for path in traits.training_files(ctx.repo):
+        reach = is_automated(ctx.repo, path)
+        if reach is not None:
+            found.append(reach)
+    return found
+
+
+def _where(reach: Reach) -> Evidence:
+    return ev(reach.via.path, reach.via.line, reach.via.text[:120], "")
+
+
+def _stage_trains(ctx: CheckContext, stage: Stage) -> bool:
+    training = set(traits.training_files(ctx.repo))
+    for path in stage_files(ctx.repo, stage):
+        if path in training:
+            return True
+        if any(r.target in training for r in _reached_from(ctx, path)):
+            return True
+    return bool(FIT_WORDS.search(stage.name)) or bool(FIT_WORDS.search(stage.command))
+
+
+def _reached_from(ctx: CheckContext, path: str) -> list[Reach]:
+    from mlguard.facts.modules import ModuleIndex
+
+    index = ModuleIndex.of(ctx.repo)
+    seen, todo, out = {path}, [path], []
+    while todo and len(seen) < 500:
+        for imported in index.local_imports(todo.pop()):
+            if imported not in seen:
+                seen.add(imported)
+                todo.append(imported)
+                reach = is_automated(ctx.repo, imported)
+                if reach is not None:
+                    out.append(reach)
+    return out
+
+
+@register("pipeline.training_pipeline_declared")
+def training_pipeline_declared(ctx: CheckContext) -> Outcome:
+    """REP006: a declared pipeline runs training; scripts or Makefiles alone are partial."""
+    piped = [r for r in training_reaches(ctx) if r.systems & PIPELINE_SYSTEMS]
+    if piped:
+        return Outcome.passed([_where(r) for r in piped])
+    stages = [s for s in automation(ctx.repo).stages if _stage_trains(ctx, s)]
+    if stages:
+        return Outcome.passed([ev(s.path, s.line, s.name) for s in stages])
+    repo = ctx.repo
+    scripted = [r for r in training_reaches(ctx) if r.systems & CI_SYSTEMS]
+    if scripted:
+        return Outcome.partial(
+            "Training runs from CI commands but no pipeline declares its steps "
+            "(dvc.yaml, MLproject, an orchestrator).",
+            [_where(r) for r in scripted],
+        )
+    makefile = [
+        p
+        for p in repo.glob("Makefile")
+        if re.search(r"^(train|data|features|model)[A-Za-z_-]*:", repo.text(p) or "", re.MULTILINE)
+    ]
+    scripts = repo.glob("scripts/train*.sh", "run*.sh", "train*.sh")
+    if makefile or scripts:
+        return Outcome.partial(
+            "Training is scripted (Makefile targets or shell scripts) but not declared as a "
+            "pipeline with inputs and outputs.",
+            [ev(p) for p in makefile + scripts],
+        )
+    notebooks = [p for p in traits.training_files(repo) if p.endswith(".ipynb")]
+    if notebooks and len(notebooks) == len(traits.training_files(repo)):
+        return Outcome.failed("Training happens only inside notebooks.", [ev(notebooks[0])])
+    return Outcome.failed("No pipeline declares the training steps.")
+
+
+@register("pipeline.continuous_training")
+def continuous_training(ctx: CheckContext) -> Outcome:
+    """PIPE003: a schedule or new-data event starts a job that trains a model."""
+    facts = automation(ctx.repo)
+    reaches = training_reaches(ctx)
+    clocked = [r for r in reaches if r.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH}]
+    if clocked:
+        return Outcome.passed([_where(r) for r in clocked])
+    opaque = [
+        c
+        for c in facts.commands
+        if c.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH} and TRAIN_WORDS.search(c.text)
+    ]
+    if opaque:
+        return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in opaque])
+    on_change = [r for r in reaches if r.event_driven]
+    if on_change:
+        return Outcome.partial(
+            "Training runs automatically, but only on code changes (push / pull request), "
+            "not on a schedule or when new data arrives.",
+            [_where(r) for r in on_change],
+        )
+    if facts.schedules:
+        first = facts.schedules[0]
+        return Outcome.failed(
+            f"{len(facts.schedules)} schedule(s) found (first: {first.path}:{first.line}, "
+            f"{first.system}) but none of them runs a training step.",
+            [ev(first.path, first.line, first.spec)],
+        )
+    return Outcome.failed("Nothing starts training on a schedule or a new-data event.")
+
+
+def _pipelines(ctx: CheckContext) -> dict[str, list[Stage]]:
+    grouped: dict[str, list[Stage]] = defaultdict(list)
+    for stage in automation(ctx.repo).stages:
+        if not stage.command.strip().endswith(".ipynb"):
+            grouped[stage.path].append(stage)
+    return grouped
+
+
+@register("pipeline.modular")
+def modular(ctx: CheckContext) -> Outcome:
+    """PIPE001: the pipeline separates preparation, training and evaluation steps."""
+    grouped = _pipelines(ctx)
+    if not grouped:
+        return Outcome.failed("No declared pipeline (dvc.yaml, MLproject, an orchestrator).")
+    best_path, best = max(grouped.items(), key=lambda item: (len(item[1]), item[0]))
+    kinds = {
+        kind
+        for stage in best
+        for kind, words in (("prep", PREP_WORDS), ("train", FIT_WORDS), ("eval", EVAL_WORDS))
+        if words.search(stage.name) or words.search(stage.command)
+    }
+    evidence = [ev(s.path, s.line, s.name) for s in best]
+    if len(best) >= 3 or kinds >= {"prep", "train", "eval"}:
+        return Outcome.passed(evidence)
+    return Outcome.partial(
+        f"The pipeline in {best_path} has {len(best)} step(s); split data preparation, "
+        "training and evaluation into separate steps.",
+        evidence,
+    )
+
+
+NOTEBOOK_RUN = re.compile(
+    r"\bpapermill\b|\bjupyter\s+(nbconvert\b.*--execute|execute\b|run\b)|\bnbclient\b|"
+    r"\bipython\s+\S+\.ipynb|dbutils\.notebook\.run|\bnotebook_task\b|\bploomber\b"
+)
+DOC_JOBS = re.compile(r"doc|site|pages|book", re.IGNORECASE)
+
+
+@register("pipeline.notebooks_off_path")
+def notebooks_off_path(ctx: CheckContext) -> Outcome:
+    """PIPE002: CI or pipeline steps that execute notebooks, notebook imports in product code."""
+    found = []
+    for command in automation(ctx.repo).commands:
+        if DOC_JOBS.search(command.job) or "docs/" in command.text:
+            continue
+        if NOTEBOOK_RUN.search(command.text) or re.search(r"\S+\.ipynb\b", command.text):
+            found.append(
+                ev(
+                    command.path,
+                    command.line,
+                    command.text.strip().splitlines()[0][:120],
+                    f"A notebook runs on the production path ({command.system}): "
+                    "move its code into a module the pipeline calls",
+                )
+            )
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path)
+        for imp in facts.imports if facts is not None else ():
+            if imp.module.split(".")[0] in ("import_ipynb", "nbimporter", "ipynb"):
+                found.append(ev(path, imp.line, imp.module, "Product code imports a notebook"))
+    return Outcome.violations(found)
+
+
+GATE_CALLS = frozenset(
+    {
+        "mlflow.validate_evaluation_results",
+        "mlflow.models.MetricThreshold",
+        "mlflow.models.evaluation.MetricThreshold",
+        "sagemaker.workflow.condition_step.ConditionStep",
+        "kfp.dsl.Condition",
+        "kfp.dsl.If",
+        "tfx.components.Evaluator",
+    }
+)
+GATE_TEXT = re.compile(r"value_threshold|change_threshold|validation_thresholds")
+THRESHOLD_EXIT = re.compile(
+    r"^\s*if\b.*[<>]=?.*:\s*\n(?:\s*#.*\n)*\s*(raise\b|sys\.exit\(|exit\()", re.MULTILINE
+)
+ASSERT_METRIC = re.compile(
+    r"^\s*assert\b.*(acc|auc|f1|score|loss|rmse|mae|precision|recall)"
+    r".*[<>]=?",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _gates(ctx: CheckContext) -> list[Evidence]:
+    found = []
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        for call in facts.calls:
+            short = call.name.rsplit(".", 1)[-1]
+            if (
+                call.name in GATE_CALLS
+                or short in ("MetricThreshold", "ConditionStep")
+                or (call.attr == "evaluate" and call.has_kwarg("validation_thresholds"))
+            ):
+                found.append(ev(path, call.line, call.name))
+        text = ctx.repo.text(path) or ""
+        if EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
+            for regex in (THRESHOLD_EXIT, ASSERT_METRIC):
+                match = regex.search(text)
+                if match:
+                    line = text.count("\n", 0, match.start()) + 1
+                    found.append(ev(path, line, match.group(0).strip()[:120]))
+        match = GATE_TEXT.search(text)
+        if match:
+            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+    return found
+
+
+@register("pipeline.validation_gate")
+def validation_gate(ctx: CheckContext) -> Outcome:
+    """PIPE004: a step compares the new model with thresholds (or the current model) and stops."""
+    gates = _gates(ctx)
+    automated = [g for g in gates if is_automated(ctx.repo, g) is not None]
+    if automated:
+        return Outcome.passed(automated)
+    evals = [
+        s
+        for s in automation(ctx.repo).stages
+        if EVAL_WORDS.search(s.name) and (s.deps or s.metrics)
+    ]
+    if gates:
+        return Outcome.partial(
+            "A model quality gate exists but no CI job or pipeline step runs it.", gates
+        )
+    if evals:
+        return Outcome.partial(
+            "The pipeline evaluates the model but nothing stops a worse model: add a threshold "
+            "check that fails the step.",
+            [ev(s.path, s.line, s.name) for s in evals],
+        )
+    return Outcome.failed("No evaluation gate before a model is registered or deployed.")
+
+
+LINEAGE_CALLS = frozenset({"mlflow.log_input", "mlflow.data.from_pandas", "mlflow.data.from_numpy"})
+LINEAGE_IMPORTS = ("openlineage", "ml_metadata", "marquez", "datahub", "openlineage_airflow")
+
+
+@register("pipeline.lineage_recorded")
+def lineage_recorded(ctx: CheckContext) -> Outcome:
+    """PIPE005: dvc.lock covers every stage, or runs log their inputs (MLflow, W&B, OpenLineage)."""
+    repo = ctx.repo
+    found = []
+    for path, facts in repo.iter_python():
+        found += [
+            ev(path, c.line, c.name)
+            for c in facts.calls
+            if c.name in LINEAGE_CALLS or c.attr == "use_artifact"
+        ]
+        found += [
+            ev(path, i.line, i.module)
+            for i in facts.imports
+            if i.module.split(".")[0] in LINEAGE_IMPORTS
+        ]
+    if found:
+        return Outcome.passed(found)
+    dvc = [s for s in automation(repo).stages if s.system == "dvc"]
+    if not dvc:
+        return Outcome.failed("No pipeline metadata: neither dvc.lock nor logged run inputs.")
+    locked: set[str] = set()
+    for lock in repo.glob("dvc.lock"):
+        for doc in repo.config(lock):
+            if isinstance(doc, dict) and isinstance(doc.get("stages"), dict):
+                locked.update(str(k).split("@", 1)[0] for k in doc["stages"])
+    missing = sorted({s.name for s in dvc} - locked)
+    if not locked:
+        return Outcome.failed(
+            "dvc.yaml declares stages but dvc.lock is not committed.",
+            [ev(dvc[0].path, dvc[0].line, dvc[0].name)],
+        )
+    if missing:
+        return Outcome.partial(
+            f"dvc.lock does not record stage(s) {', '.join(missing)}: run `dvc repro` and "
+            "commit dvc.lock.",
+            [ev("dvc.lock")],
+        )
+    return Outcome.passed([ev(p) for p in repo.glob("dvc.lock")])
