@@ -14,6 +14,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts.automation import automation, is_automated, stage_files
 from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger
+from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence
 
 PIPELINE_SYSTEMS = frozenset(
@@ -308,9 +309,10 @@ def lineage_recorded(ctx: CheckContext) -> Outcome:
         return Outcome.failed("No pipeline metadata: neither dvc.lock nor logged run inputs.")
     locked: set[str] = set()
     for lock in repo.glob("dvc.lock"):
-        for doc in repo.config(lock):
-            if isinstance(doc, dict) and isinstance(doc.get("stages"), dict):
-                locked.update(str(k).split("@", 1)[0] for k in doc["stages"])
+        for doc in yaml_docs(repo, lock):
+            stages = doc.data.get("stages") if isinstance(doc.data, dict) else None
+            if isinstance(stages, dict):
+                locked.update(str(k).split("@", 1)[0] for k in stages)
     missing = sorted({s.name for s in dvc} - locked)
     if not locked:
         return Outcome.failed(
