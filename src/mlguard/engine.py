@@ -118,7 +118,7 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
 def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
     for trait in rule.applies_when:
         if not traits.has_trait(repo, trait):
-            return RuleResult(rule.id, Status.NA, reason=traits.REASONS[trait])
+            return RuleResult(rule.id, Status.NA, reason=traits.reason(repo, trait))
     ctx = CheckContext(repo, rule.params)
     try:
         outcome = _declarative(rule, ctx)

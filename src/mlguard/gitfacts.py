@@ -91,7 +91,7 @@ def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
             "--batch-all-objects", "--batch-check=%(objecttype) %(objectname) %(objectsize)"
         )
         for row in listing.splitlines():
-            kind, oid, size = (row.split(" ") + ["", "", ""])[:3]
+            kind, oid, size = [*row.split(" "), "", "", ""][:3]
             if kind == "blob" and size.isdigit() and int(size) >= min_bytes:
                 sizes[oid] = int(size)
         if not sizes:

@@ -225,6 +225,13 @@ REASONS: dict[str, str] = {
 }
 
 
+def reason(repo: RepoContext, name: str) -> str:
+    """Why a rule needing trait ``name`` does not apply (more precise for ML libraries)."""
+    if name == "training" and has_trait(repo, "library"):
+        return "an ML library: it defines estimators but no script trains a model"
+    return REASONS[name]
+
+
 def has_trait(repo: RepoContext, name: str) -> bool:
     key = f"trait:{name}"
     if key not in repo.cache:
