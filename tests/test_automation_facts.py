@@ -192,3 +192,22 @@ def test_nothing_automated_without_ci_or_pipeline(tmp_path: Path) -> None:
     repo = _facts(tmp_path, {"train.py": TRAIN, "Makefile": "train:\n\tpython train.py\n"})
     assert is_automated(repo, "train.py") is None
     assert automation(repo).commands == ()
+
+
+def test_test_runners_do_not_count_as_running_the_code(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".github/workflows/nightly.yml": """\
+                on: {schedule: [{cron: "0 1 * * *"}]}
+                jobs:
+                  slow:
+                    runs-on: ubuntu-latest
+                    steps: [{run: python -m pytest tests/test_train.py}, {run: pytest -x}]
+                """,
+            "tests/test_train.py": "import train\n",
+            "train.py": TRAIN,
+        },
+    )
+    assert is_automated(repo, "train.py") is None
+    assert is_automated(repo, "tests/test_train.py") is None

@@ -41,7 +41,7 @@ SCHEMA_FILES = (
 )
 SODA_CHECKS = re.compile(r"^checks for \S+:", re.MULTILINE)
 VALIDATION_COMMANDS = re.compile(
-    r"\b(great_expectations|gx)\b.*\bcheckpoint\b|\bsoda scan\b|\bpandera\b|\bvalidate",
+    r"\b(great_expectations|gx)\b.*\bcheckpoint\b|\bsoda scan\b|\btfdv\b",
     re.IGNORECASE,
 )
 

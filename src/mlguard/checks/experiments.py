@@ -170,7 +170,11 @@ def registry_lineage(ctx: CheckContext) -> Outcome:
 
 
 LOAD_ATTRS = frozenset({"load_model", "load", "from_pretrained", "InferenceSession", "get"})
-LOCAL_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "dill.load", "numpy.load"})
+LOCAL_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "dill.load"})
+MODEL_FILE = re.compile(
+    r"\.(pkl|pickle|joblib|pt|pth|ckpt|onnx|h5|keras|bin|safetensors|pb|tflite|gguf|cbm|ubj)$|"
+    r"^(\./|/)?(models?|artifacts|checkpoints|weights|saved_models?)(/|$)"
+)
 REGISTRY_REF = re.compile(r"^models:/|^runs:/|:(prod|production|champion|staging|latest|v\d+)$")
 
 
@@ -189,7 +193,7 @@ def _model_loads(ctx: CheckContext, path: str) -> tuple[list[Evidence], list[Evi
             or (call.attr == "from_pretrained" and call.has_kwarg("revision"))
         ):
             by_ref.append(ev(path, call.line, f"{call.attr}({literal!r})"))
-        elif call.name in LOCAL_LOADS or (call.attr != "get" and literal):
+        elif call.name in LOCAL_LOADS or MODEL_FILE.search(literal):
             by_file.append(ev(path, call.line, f"{call.attr}({literal or '...'})"))
     return by_ref, by_file
 

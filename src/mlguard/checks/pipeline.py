@@ -13,6 +13,7 @@ from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts.automation import automation, is_automated, stage_files
+from mlguard.facts.commands import analyse
 from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger
 from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence
@@ -33,7 +34,11 @@ PIPELINE_SYSTEMS = frozenset(
         "pipeline",
     }
 )
-TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b|\bdvc (repro|exp run)\b", re.IGNORECASE)
+TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b", re.IGNORECASE)
+NOT_TRAINING = re.compile(
+    r"^\s*(pytest|python -m pytest|tox|nox|ruff|flake8|mypy|pylint|black|"
+    r"pre-commit|echo|pip|uv (pip|sync)|make (test|lint|docs))\b"
+)
 PREP_WORDS = re.compile(r"prep|process|featur|clean|ingest|extract|load|split|transform", re.I)
 FIT_WORDS = re.compile(r"train|fit|tune", re.IGNORECASE)
 EVAL_WORDS = re.compile(r"eval|validat|test|score|metric", re.IGNORECASE)
@@ -144,6 +149,15 @@ def continuous_training(ctx: CheckContext) -> Outcome:
             [ev(first.path, first.line, first.spec)],
         )
     return Outcome.failed("Nothing starts training on a schedule or a new-data event.")
+
+
+def _names_training(ctx: CheckContext, text: str) -> bool:
+    """A command that says it trains but runs nothing mlguard can see (an image, a CLI)."""
+    lines = [line for line in text.splitlines() if TRAIN_WORDS.search(line)]
+    if not lines or all(NOT_TRAINING.search(line) for line in lines):
+        return False
+    targets = analyse(text)
+    return not any(p in ctx.repo.files for p in targets.files) and not targets.modules
 
 
 def _pipelines(ctx: CheckContext) -> dict[str, list[Stage]]:

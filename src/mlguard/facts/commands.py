@@ -33,6 +33,7 @@ PREFIXES = frozenset(
 PYTHON = re.compile(r"^(python[0-9.]*|py|pypy3?)$")
 SHELLS = frozenset({"bash", "sh", "zsh", "source", "."})
 RUNNABLE = (".py", ".sh", ".bash", ".ipynb")
+TEST_RUNNERS = frozenset({"pytest", "py.test", "unittest", "tox", "nox", "hatch-test"})
 MAX_COMMAND_CHARS = 20_000
 
 
@@ -97,6 +98,8 @@ def analyse(text: str, base: str = "") -> Targets:
             continue
         head = posixpath.basename(tokens[0])
         args = tokens[1:]
+        if head in TEST_RUNNERS or (PYTHON.match(head) and _option(args, ("-m",)) in TEST_RUNNERS):
+            continue  # tests exercise code; they do not run the pipeline
         if PYTHON.match(head) and "-m" in args:
             index = args.index("-m")
             if index + 1 < len(args):
