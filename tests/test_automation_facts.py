@@ -211,3 +211,43 @@ def test_test_runners_do_not_count_as_running_the_code(tmp_path: Path) -> None:
     )
     assert is_automated(repo, "train.py") is None
     assert is_automated(repo, "tests/test_train.py") is None
+
+
+def test_kedro_and_prefect_deployments(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.kedro]\npackage_name = "spaceflights"\n',
+            "src/spaceflights/__init__.py": "",
+            "src/spaceflights/pipeline_registry.py": """\
+                from kedro.framework.project import find_pipelines
+
+                def register_pipelines():
+                    return find_pipelines()
+                """,
+            "src/spaceflights/pipelines/ds/pipeline.py": """\
+                from kedro.pipeline import node, pipeline
+                from .nodes import train_model
+
+                def create_pipeline(**kwargs):
+                    return pipeline([node(train_model, ["X", "y"], "model", name="train")])
+                """,
+            "src/spaceflights/pipelines/ds/__init__.py": "",
+            "src/spaceflights/pipelines/ds/nodes.py": "def train_model(X, y):\n    pass\n",
+            ".github/workflows/run.yml": """\
+                on: {repository_dispatch: {types: [new-data]}}
+                jobs:
+                  run: {runs-on: ubuntu-latest, steps: [{run: kedro run}]}
+                """,
+            "prefect.yaml": """\
+                deployments:
+                  - name: nightly
+                    entrypoint: flows/retrain.py:retrain
+                    schedules: [{cron: "0 2 * * *"}]
+                """,
+            "flows/retrain.py": "from prefect import flow\n\n@flow\ndef retrain():\n    pass\n",
+        },
+    )
+    assert "dispatch" in _triggers(repo, "src/spaceflights/pipelines/ds/nodes.py")
+    assert _triggers(repo, "flows/retrain.py") == ["manual", "schedule"]
+    assert [s.system for s in automation(repo).schedules] == ["prefect"]

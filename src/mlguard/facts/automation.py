@@ -28,7 +28,13 @@ from mlguard.facts.model import (
     Trigger,
 )
 from mlguard.facts.modules import ModuleIndex
-from mlguard.facts.pipelines import base_dir, dvc_stages, mlproject_stages, workflow_yaml
+from mlguard.facts.pipelines import (
+    base_dir,
+    dvc_stages,
+    mlproject_stages,
+    prefect_deployments,
+    workflow_yaml,
+)
 from mlguard.facts.pyflows import PyFlow, kedro_project, pyflows
 from mlguard.model import Evidence, Location
 from mlguard.repo import RepoContext
@@ -80,9 +86,12 @@ def _build(repo: RepoContext) -> AutomationFacts:
     dvc = dvc_stages(repo)
     mlproject = mlproject_stages(repo)
     workflow_stages, workflow_schedules = workflow_yaml(repo)
+    deployments, deployment_schedules = prefect_deployments(repo)
     flows = pyflows(repo)
-    stages = [*dvc, *mlproject, *workflow_stages, *(s for f in flows for s in f.stages)]
-    schedules += workflow_schedules + [s for f in flows for s in f.schedules]
+    stages = [*dvc, *mlproject, *workflow_stages, *deployments]
+    stages += [s for f in flows for s in f.stages]
+    schedules += workflow_schedules + deployment_schedules
+    schedules += [s for f in flows for s in f.schedules]
     graph = _Graph(repo, dvc, mlproject, flows)
     for command in ci_commands:
         graph.push(_cmd_key(command, ""), command, command.triggers, {command.system}, command)
@@ -92,6 +101,12 @@ def _build(repo: RepoContext) -> AutomationFacts:
         graph.push_stage(stage, when)
     for flow in flows:
         graph.push_flow(flow)
+    scheduled_names = {s.target for s in deployment_schedules}
+    for stage in deployments:
+        if stage.module in repo.files:
+            when = frozenset({Trigger.SCHEDULE}) if stage.name in scheduled_names else MANUAL
+            via = Command(f"prefect deployment {stage.name}", stage.path, stage.line, "prefect")
+            graph.push(("file", stage.module, 0, ""), None, when, {"prefect"}, via)
     return graph.result(tuple(stages), tuple(schedules))
 
 

@@ -169,3 +169,25 @@ def workflow_yaml(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]:
             elif "pipelineInfo" in data and "deploymentSpec" in data:
                 stages.extend(_kfp_doc(doc, path))
     return stages, schedules
+
+
+def prefect_deployments(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]:
+    """prefect.yaml deployments: entrypoint ``path/flow.py:func`` and cron/interval schedules."""
+    stages: list[Stage] = []
+    schedules: list[Schedule] = []
+    for path in repo.glob("prefect.yaml", "prefect.yml"):
+        for doc in yaml_docs(repo, path):
+            for i, item in enumerate(mapping(doc.data).get("deployments") or []):
+                spec = mapping(item)
+                entry = str(spec.get("entrypoint", "")).split(":", 1)[0]
+                name = str(spec.get("name", i))
+                at = line(doc, ["deployments", i])
+                module = join(base_dir(path), entry) if entry else ""
+                stages.append(Stage(name, "prefect", path, at, module=module))
+                found = [mapping(spec.get("schedule"))]
+                found += [mapping(s) for s in spec.get("schedules") or []]
+                for when in found:
+                    spec_text = when.get("cron") or when.get("interval") or when.get("rrule")
+                    if spec_text:
+                        schedules.append(Schedule("prefect", path, at, str(spec_text), name))
+    return stages, schedules
