@@ -4,10 +4,12 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     data,
     experiments,
     pipeline,
+    pipeline_gates,
     privacy,
     reproducibility,
     runtime,
     security,
+    splits,
     versioning,
 )
 from mlguard.checks.registry import PYTHON_CHECKS
