@@ -251,3 +251,42 @@ def test_kedro_and_prefect_deployments(tmp_path: Path) -> None:
     assert "dispatch" in _triggers(repo, "src/spaceflights/pipelines/ds/nodes.py")
     assert _triggers(repo, "flows/retrain.py") == ["manual", "schedule"]
     assert [s.system for s in automation(repo).schedules] == ["prefect"]
+
+
+def test_reusable_workflows_and_job_conditions(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".github/workflows/main.yml": """\
+                on:
+                  push: {branches: [main]}
+                  schedule: [{cron: "0 5 * * *"}]
+                jobs:
+                  tests:
+                    if: github.event_name == 'push'
+                    runs-on: ubuntu-latest
+                    steps: [{run: python tools/check.py}]
+                  retrain:
+                    if: github.event_name == 'schedule'
+                    uses: ./.github/workflows/train.yml
+                """,
+            ".github/workflows/train.yml": """\
+                on: {workflow_call: {}}
+                jobs:
+                  train: {runs-on: ubuntu-latest, steps: [{run: python train.py}]}
+                """,
+            ".gitlab-ci.yml": """\
+                .nightly:
+                  rules: [{if: '$CI_PIPELINE_SOURCE == "schedule"'}]
+                  script: [python report.py]
+                report:
+                  extends: .nightly
+                """,
+            "train.py": TRAIN,
+            "tools/check.py": "",
+            "report.py": "",
+        },
+    )
+    assert _triggers(repo, "train.py") == ["schedule"]
+    assert _triggers(repo, "tools/check.py") == ["push"]
+    assert _triggers(repo, "report.py") == ["schedule"]

@@ -86,7 +86,7 @@ def _build(repo: RepoContext) -> AutomationFacts:
     stages += [s for f in flows for s in f.stages]
     schedules += workflow_schedules + deployment_schedules
     schedules += [s for f in flows for s in f.schedules]
-    graph = Graph(repo, dvc, mlproject, flows)
+    graph = Graph(repo, dvc, mlproject, flows, ci_commands)
     for command in ci_commands:
         graph.push(cmd_key(command, ""), command, command.triggers, {command.system}, command)
     scheduled_files = {s.path for s in workflow_schedules}

@@ -12,6 +12,7 @@ from typing import Any
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
+from mlguard.yamlio import YamlDoc
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = (".gitlab-ci.yml", ".gitlab/ci/*.yml", ".gitlab/*.gitlab-ci.yml")
@@ -34,12 +35,21 @@ GHA_EVENTS = {
     "release": Trigger.TAG,
     "create": Trigger.TAG,
 }
+CALLED_ONLY = frozenset({"workflow_call"})  # runs with its caller's triggers (see the graph)
+EVENT_IF = re.compile(r"github\.event_name\s*==\s*['\"](\w+)['\"]")
 
 
 def _gha_triggers(on: Any) -> frozenset[Trigger]:
-    names = [on] if isinstance(on, str) else strings(on) if isinstance(on, list) else list(on)
+    if isinstance(on, str):
+        names = [on]
+    elif isinstance(on, list):
+        names = strings(on)
+    else:
+        names = [str(k) for k in mapping(on)]
     found: set[Trigger] = set()
     for name in names:
+        if name in CALLED_ONLY:
+            continue
         event = GHA_EVENTS.get(str(name), Trigger.DISPATCH)
         spec = on.get(name) if isinstance(on, dict) else None
         if event == Trigger.PUSH and isinstance(spec, dict) and "tags" in spec:
@@ -63,18 +73,36 @@ def github_actions(repo: RepoContext, path: str) -> Found:
                 at = line(doc, ["on", "schedule", i])
                 schedules.append(Schedule("github-actions", path, at, str(cron), path))
         for job, spec in mapping(data.get("jobs")).items():
-            steps = mapping(spec).get("steps")
-            for i, step in enumerate(steps if isinstance(steps, list) else []):
-                step = mapping(step)
-                for key in ("run", "uses"):
-                    if isinstance(step.get(key), str):
-                        at = line(doc, ["jobs", job, "steps", i, key])
-                        commands.append(
-                            Command(
-                                step[key], path, at, "github-actions", job, events, key == "uses"
-                            )
-                        )
+            commands.extend(_gha_job(doc, path, job, mapping(spec), events))
     return commands, schedules
+
+
+def _job_events(spec: dict[str, Any], events: frozenset[Trigger]) -> frozenset[Trigger]:
+    """Narrow the workflow's events by a job-level ``if: github.event_name == '...'``."""
+    named = EVENT_IF.findall(str(spec.get("if", "")))
+    if not named:
+        return events
+    return events & {GHA_EVENTS.get(n, Trigger.DISPATCH) for n in named}
+
+
+def _gha_job(
+    doc: YamlDoc, path: str, job: str, spec: dict[str, Any], events: frozenset[Trigger]
+) -> list[Command]:
+    events = _job_events(spec, events)
+    commands = []
+    if isinstance(spec.get("uses"), str):  # a reusable workflow called by this job
+        at = line(doc, ["jobs", job, "uses"])
+        commands.append(Command(spec["uses"], path, at, "github-actions", job, events, True))
+    steps = spec.get("steps")
+    for i, step in enumerate(steps if isinstance(steps, list) else []):
+        step = mapping(step)
+        for key in ("run", "uses"):
+            if isinstance(step.get(key), str):
+                at = line(doc, ["jobs", job, "steps", i, key])
+                commands.append(
+                    Command(step[key], path, at, "github-actions", job, events, key == "uses")
+                )
+    return commands
 
 
 # --- GitLab CI ------------------------------------------------------------------------------
@@ -131,9 +159,9 @@ def gitlab_ci(repo: RepoContext, path: str) -> Found:
     for doc in yaml_docs(repo, path):
         data = mapping(doc.data)
         for job, spec in data.items():
-            if job in GITLAB_RESERVED or not isinstance(spec, dict):
-                continue
-            spec = mapping(spec)
+            if job in GITLAB_RESERVED or job.startswith(".") or not isinstance(spec, dict):
+                continue  # hidden jobs are templates: they run only through extends
+            spec = _extended(data, mapping(spec))
             events = _gitlab_triggers(spec)
             if Trigger.SCHEDULE in events:
                 at = line(doc, [job])
@@ -143,6 +171,15 @@ def gitlab_ci(repo: RepoContext, path: str) -> Found:
                     at = line(doc, [job, key, i] if isinstance(spec.get(key), list) else [job, key])
                     commands.append(Command(text, path, at, "gitlab-ci", job, events))
     return commands, schedules
+
+
+def _extended(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A job with its ``extends:`` templates merged underneath (one level, as GitLab does)."""
+    merged: dict[str, Any] = {}
+    for name in strings(spec.get("extends")):
+        merged.update(mapping(data.get(name)))
+    merged.update(spec)
+    return merged
 
 
 # --- CircleCI -------------------------------------------------------------------------------

@@ -43,8 +43,12 @@ class Graph:
         dvc: list[Stage],
         mlproject: list[Stage],
         flows: list[PyFlow],
+        ci: list[Command],
     ) -> None:
         self.repo = repo
+        self.ci_by_path: dict[str, list[Command]] = {}
+        for command in ci:
+            self.ci_by_path.setdefault(command.path, []).append(command)
         self.modules = ModuleIndex.of(repo)
         self.dvc = dvc
         self.mlproject = mlproject
@@ -116,6 +120,8 @@ class Graph:
         assert command is not None
         base = key[3].split("\0", 1)[0]
         targets = cmdtext.analyse(command.text, base)
+        if command.action and command.text.startswith("./"):
+            self._expand_called_workflow(command.text[2:], triggers, systems, via)
         for path in targets.files:
             resolved = path if path in self.repo.files else self._strip_base(path, base)
             if resolved:
@@ -132,6 +138,12 @@ class Graph:
         if targets.kedro:
             for path in self.kedro:
                 self.push(("file", path, 0, ""), None, triggers, systems | {"kedro"}, via)
+
+    def _expand_called_workflow(
+        self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
+    ) -> None:
+        for command in self.ci_by_path.get(path.split("@", 1)[0], ()):
+            self.push(cmd_key(command, ""), command, triggers, systems, via)
 
     def _strip_base(self, path: str, base: str) -> str:
         if base and path.startswith(base + "/"):
