@@ -162,7 +162,7 @@ def _names_training(ctx: CheckContext, text: str) -> bool:
 def _pipelines(ctx: CheckContext) -> dict[str, list[Stage]]:
     grouped: dict[str, list[Stage]] = defaultdict(list)
     for stage in automation(ctx.repo).stages:
-        if not stage.command.strip().endswith(".ipynb"):
+        if not re.search(r"\.ipynb\b", stage.command):
             grouped[stage.path].append(stage)
     return grouped
 
