@@ -175,6 +175,7 @@ MODEL_FILE = re.compile(
     r"\.(pkl|pickle|joblib|pt|pth|ckpt|onnx|h5|keras|bin|safetensors|pb|tflite|gguf|cbm|ubj)$|"
     r"^(\./|/)?(models?|artifacts|checkpoints|weights|saved_models?)(/|$)"
 )
+MANIFEST_REF = re.compile(r"models:/\S+|storageUri:[ \t]*\S*/(v\d+|\d+)/?[ \t]*$", re.MULTILINE)
 REGISTRY_REF = re.compile(r"^models:/|^runs:/|:(prod|production|champion|staging|latest|v\d+)$")
 
 
@@ -209,8 +210,9 @@ def serving_by_reference(ctx: CheckContext) -> Outcome:
         by_file += local
     for path in ctx.repo.glob("*.yaml", "*.yml"):
         text = ctx.repo.text(path) or ""
-        if "models:/" in text and ("kind:" in text or "storageUri" in text):
-            by_ref.append(ev(path, 1, "models:/"))
+        match = MANIFEST_REF.search(text) if "kind:" in text else None
+        if match:
+            by_ref.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)[:80]))
     if by_ref:
         return Outcome.passed(by_ref)
     if by_file:
