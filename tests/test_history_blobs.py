@@ -1,4 +1,4 @@
-"""VER002 reads blob sizes from the whole git history (large files are generated here)."""
+"""Rules that read git history: VER002 blob sizes (large files generated here), DATA003."""
 
 from __future__ import annotations
 
@@ -52,3 +52,16 @@ def test_shallow_clone_and_plain_directory_are_not_checked(cli, tmp_path: Path) 
     (plain / "a.txt").write_text("x\n")
     _, report = scan_json(cli, plain, "--select", "VER002")
     assert status_of(report, "VER002") == "not-checked"
+
+
+def test_raw_data_rewritten_in_a_later_commit(cli, tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r",
+        {"prep.py": "print(1)\n", "data/raw/a.csv": "x\n1\n", "data/raw/b.csv": "x\n2\n"},
+    )
+    _, report = scan_json(cli, repo, "--select", "DATA003")
+    assert status_of(report, "DATA003") == "pass"
+    (repo / "data/raw/a.csv").write_text("x\n1\n3\n")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "fix raw")
+    _, report = scan_json(cli, repo, "--select", "DATA003")
+    assert [f["path"] for f in _findings(report, "DATA003")] == ["data/raw/a.csv"]

@@ -113,3 +113,27 @@ def _paths_of(repo: git.Repo, sizes: dict[str, int], prefix: str) -> tuple[Histo
             continue
         found.setdefault((oid, path), HistoryBlob(oid, sizes[oid], path[cut:]))
     return tuple(sorted(found.values(), key=lambda b: (b.path, b.oid)))
+
+
+def modified_files(
+    view: GitView, pathspecs: tuple[str, ...], max_commits: int = 500
+) -> dict[str, str]:
+    """Files under ``pathspecs`` (relative to the scan root) that some commit modified in
+    place, with the newest such commit; bounded to the last ``max_commits`` commits."""
+    specs = [f"{view.prefix}/{p}" if view.prefix else p for p in pathspecs]
+    try:
+        repo = git.Repo(view.worktree)
+        out: str = repo.git.log(
+            "--diff-filter=M", "--name-only", "--format=@%H", f"-n{max_commits}", "--", *specs
+        )
+    except git.exc.GitError:
+        return {}
+    found: dict[str, str] = {}
+    commit = ""
+    cut = len(view.prefix) + 1 if view.prefix else 0
+    for row in out.splitlines():
+        if row.startswith("@"):
+            commit = row[1:]
+        elif row.strip():
+            found.setdefault(row.strip()[cut:], commit)
+    return found

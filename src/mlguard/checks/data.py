@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlguard import traits
+from mlguard import gitfacts, traits
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
@@ -167,6 +167,7 @@ def raw_immutable(ctx: CheckContext) -> Outcome:
                         "data/processed",
                     )
                 )
+    found += _rewritten_in_history(ctx)
     for stage in automation(ctx.repo).stages:
         for out in stage.outs:
             if RAW_PATH.search(out) and not _is_ingest(stage.name):
@@ -179,6 +180,29 @@ def raw_immutable(ctx: CheckContext) -> Outcome:
                     )
                 )
     return Outcome.violations(found)
+
+
+RAW_SPECS = ("data/raw", "data/01_raw")
+
+
+def _rewritten_in_history(ctx: CheckContext) -> list[Evidence]:
+    """Raw files that a commit modified after they were added (bounded git log)."""
+    if ctx.repo.git is None:
+        return []
+    found = []
+    for path, commit in sorted(gitfacts.modified_files(ctx.repo.git, RAW_SPECS).items()):
+        if ctx.repo.exists(path):
+            found.append(
+                ev(
+                    path,
+                    1,
+                    f"modified in {commit[:10]}",
+                    f"Raw data file rewritten in commit {commit[:10]}: keep raw data "
+                    "as received and version new deliveries as new files or DVC "
+                    "revisions",
+                )
+            )
+    return found
 
 
 def _raw_dest(call: Call) -> str:
