@@ -104,7 +104,7 @@ def analyse(text: str, base: str = "") -> Targets:
             index = args.index("-m")
             if index + 1 < len(args):
                 modules.append(args[index + 1])
-        elif head == "make":
+        elif head in ("make", "gmake", "$(MAKE)", "${MAKE}"):
             make.extend(_make_targets(args, base))
         elif head == "dvc" and args[:1] in (["repro"], ["exp"]):
             named = [a.split(":")[-1] for a in args[1:] if not a.startswith("-") and a != "run"]
