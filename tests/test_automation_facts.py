@@ -290,3 +290,28 @@ def test_reusable_workflows_and_job_conditions(tmp_path: Path) -> None:
     assert _triggers(repo, "train.py") == ["schedule"]
     assert _triggers(repo, "tools/check.py") == ["push"]
     assert _triggers(repo, "report.py") == ["schedule"]
+
+
+def test_odd_shapes_are_ignored_not_crashed_on(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".github/workflows/a.yml": "on: 5\njobs: [1, 2]\n",
+            ".github/workflows/b.yml": "on: {push: null}\njobs: {x: {steps: {run: y}}, y: 3}\n",
+            ".github/workflows/c.yml": "- just\n- a list\n",
+            ".github/workflows/d.yml": "a: &a [*a]\n",
+            ".gitlab-ci.yml": "job: {script: 3, rules: oops, only: {refs: 7}}\n.hidden: 1\n",
+            ".circleci/config.yml": "workflows: {version: 2, w: {jobs: [{}, 3]}}\njobs: 1\n",
+            "azure-pipelines.yml": "stages: {a: 1}\nsteps: [3, {script: [1]}]\n",
+            "Jenkinsfile": "pipeline { sh ''' unterminated",
+            "dvc.yaml": "stages: [1, 2]\n",
+            "MLproject": "entry_points: {main: {command: [1]}}\n",
+            "prefect.yaml": "deployments: {a: 1}\n",
+            "argo.yaml": "apiVersion: argoproj.io/v1\nkind: CronWorkflow\nspec: {templates: 3}\n",
+            "Makefile": "all:\n\t$(MAKE) all\n",
+        },
+    )
+    facts = automation(repo)
+    assert facts.commands == ()
+    assert facts.stages == ()
+    assert ".github/workflows/d.yml" in repo.skipped

@@ -294,7 +294,8 @@ def jenkins(repo: RepoContext, path: str) -> Found:
     for match in JENKINS_SH.finditer(text):
         body = next(g for g in match.group("d3", "s3", "d1", "s1") if g is not None)
         at = text.count("\n", 0, match.start()) + 1
-        commands.append(Command(body.strip(), path, at, "jenkins", "", events))
+        if body.strip():
+            commands.append(Command(body.strip(), path, at, "jenkins", "", events))
     return commands, schedules
 
 

@@ -177,12 +177,15 @@ def prefect_deployments(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]
     schedules: list[Schedule] = []
     for path in repo.glob("prefect.yaml", "prefect.yml"):
         for doc in yaml_docs(repo, path):
-            for i, item in enumerate(mapping(doc.data).get("deployments") or []):
+            deployments = mapping(doc.data).get("deployments")
+            for i, item in enumerate(deployments if isinstance(deployments, list) else []):
                 spec = mapping(item)
                 entry = str(spec.get("entrypoint", "")).split(":", 1)[0]
+                if not entry:
+                    continue
                 name = str(spec.get("name", i))
                 at = line(doc, ["deployments", i])
-                module = join(base_dir(path), entry) if entry else ""
+                module = join(base_dir(path), entry)
                 stages.append(Stage(name, "prefect", path, at, module=module))
                 found = [mapping(spec.get("schedule"))]
                 found += [mapping(s) for s in spec.get("schedules") or []]
