@@ -315,3 +315,27 @@ def test_odd_shapes_are_ignored_not_crashed_on(tmp_path: Path) -> None:
     assert facts.commands == ()
     assert facts.stages == ()
     assert ".github/workflows/d.yml" in repo.skipped
+
+
+def test_bitbucket_pipelines(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            "bitbucket-pipelines.yml": """\
+                pipelines:
+                  pull-requests:
+                    "**":
+                      - step: {name: test, script: [python tools/check.py]}
+                  custom:
+                    retrain:
+                      - parallel:
+                          - step: {name: train, script: [python train.py]}
+                """,
+            "train.py": TRAIN,
+            "tools/check.py": "",
+        },
+    )
+    assert _triggers(repo, "train.py") == ["manual"]
+    assert _triggers(repo, "tools/check.py") == ["pull_request"]
+    reach = is_automated(repo, "train.py")
+    assert reach is not None and reach.ci

@@ -1,6 +1,7 @@
 """CI configurations -> the commands each job runs, with the events that trigger them.
 
-GitHub Actions, GitLab CI, CircleCI and Azure Pipelines are read from their YAML; Jenkinsfiles
+GitHub Actions, GitLab CI, CircleCI, Azure Pipelines and Bitbucket Pipelines
+(:mod:`mlguard.facts.ci_more`) are read from their YAML; Jenkinsfiles
 by regular expressions (``sh '...'``, ``sh \"\"\"...\"\"\"``, ``triggers { cron(...) }``).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mlguard.facts.ci_more import BITBUCKET_FILES, bitbucket
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
@@ -19,7 +21,14 @@ GITLAB_FILES = (".gitlab-ci.yml", ".gitlab/ci/*.yml", ".gitlab/*.gitlab-ci.yml")
 CIRCLE_FILES = (".circleci/config.yml", ".circleci/config.yaml")
 AZURE_FILES = ("azure-pipelines*.yml", "azure-pipelines*.yaml", ".azure-pipelines/*.yml")
 JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "*.jenkinsfile")
-CI_FILES = (*GHA_FILES, *GITLAB_FILES, *CIRCLE_FILES, *AZURE_FILES, *JENKINS_FILES)
+CI_FILES = (
+    *GHA_FILES,
+    *GITLAB_FILES,
+    *CIRCLE_FILES,
+    *AZURE_FILES,
+    *JENKINS_FILES,
+    *BITBUCKET_FILES,
+)
 
 Found = tuple[list[Command], list[Schedule]]
 DEFAULT_EVENTS = triggers(Trigger.PUSH, Trigger.PULL_REQUEST)
@@ -305,6 +314,7 @@ PARSERS = (
     (CIRCLE_FILES, circleci),
     (AZURE_FILES, azure_pipelines),
     (JENKINS_FILES, jenkins),
+    (BITBUCKET_FILES, bitbucket),
 )
 
 
