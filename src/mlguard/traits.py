@@ -201,6 +201,7 @@ TRAITS: dict[str, Callable[[RepoContext], bool]] = {
             "Jenkinsfile",
             ".circleci/config.yml",
             "azure-pipelines*.yml",
+            "bitbucket-pipelines.yml",
         )
     ),
     "git": lambda r: r.has_git,
