@@ -3,6 +3,7 @@
 from mlguard.checks import (  # noqa: F401 - imported for registration
     data,
     experiments,
+    notebooks,
     pipeline,
     pipeline_gates,
     privacy,

@@ -220,3 +220,39 @@ def notebooks_off_path(ctx: CheckContext) -> Outcome:
             if imp.module.split(".")[0] in ("import_ipynb", "nbimporter", "ipynb"):
                 found.append(ev(path, imp.line, imp.module, "Product code imports a notebook"))
     return Outcome.violations(found)
+
+
+@register("pipeline.stage_deps_complete")
+def stage_deps_complete(ctx: CheckContext) -> Outcome:
+    """PIPE006: each dvc.yaml stage lists the scripts it runs (and some output) in deps/outs."""
+    found = []
+    for stage in automation(ctx.repo).stages:
+        if stage.system != "dvc":
+            continue
+        deps = set(stage.deps)
+        missing = [
+            p
+            for p in stage_files(ctx.repo, stage)
+            if p not in deps and not any(p.startswith(d.rstrip("/") + "/") for d in deps)
+        ]
+        for path in missing:
+            found.append(
+                ev(
+                    stage.path,
+                    stage.line,
+                    f"{stage.name}: {path}",
+                    f"Stage '{stage.name}' runs {path} but does not list it in deps: "
+                    "dvc repro will not rerun the stage when that code changes",
+                )
+            )
+        if not stage.outs and not stage.metrics:
+            found.append(
+                ev(
+                    stage.path,
+                    stage.line,
+                    f"{stage.name}: no outs",
+                    f"Stage '{stage.name}' declares no outs or metrics: DVC cannot "
+                    "cache it or tell when it is up to date",
+                )
+            )
+    return Outcome.violations(found)

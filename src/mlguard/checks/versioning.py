@@ -237,3 +237,54 @@ def model_releases_tagged(ctx: CheckContext) -> Outcome:
             stages,
         )
     return Outcome.failed("Model releases are neither tagged (GTO) nor referenced by alias.")
+
+
+MODEL_EXTENSIONS = (
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".onnx",
+    ".safetensors",
+    ".pb",
+    ".tflite",
+    ".gguf",
+    ".mar",
+    ".cbm",
+    ".ubj",
+    ".pmml",
+)
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+
+
+@register("versioning.model_binaries_not_in_git")
+def model_binaries_not_in_git(ctx: CheckContext) -> Outcome:
+    """VER006: model files committed as plain git blobs (not LFS pointers), outside tests."""
+    repo = ctx.repo
+    if not repo.has_git:
+        raise NotCheckable("not a git repository: cannot tell which files are committed")
+    found = []
+    for path in repo.files:
+        if not path.lower().endswith(MODEL_EXTENSIONS) or not repo.is_tracked(path):
+            continue
+        if traits.is_test_path(path) or path.startswith(traits.NON_PRODUCT):
+            continue
+        head = (repo.text(path) or "")[:100] if repo.files[path].size < 1024 else ""
+        if head.startswith(LFS_POINTER):
+            continue
+        found.append(
+            ev(
+                path,
+                1,
+                path,
+                f"Model file {path} is committed to git: track it "
+                "with DVC or git-LFS, or register it, so the repository stays small "
+                "and each version is traceable",
+            )
+        )
+    return Outcome.violations(found)
