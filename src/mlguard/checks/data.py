@@ -148,13 +148,13 @@ def raw_immutable(ctx: CheckContext) -> Outcome:
     """DATA003: code or pipeline stages that write into data/raw (or Kedro 01_raw)."""
     found = []
     for path, facts in ctx.repo.iter_python():
+        if _is_ingest(path.rsplit("/", 1)[-1]):
+            continue  # an ingestion script is how raw data arrives
         for call in facts.calls:
             target = ""
-            if call.attr in WRITE_ATTRS or call.name in ("shutil.copy", "shutil.copyfile"):
-                target = _raw_target(call) if call.attr != "copy" else _raw_dest(call)
-            elif call.name == "open" and WRITE_MODES.search(
-                str(call.args[1:2] or call.kwarg("mode"))
-            ):
+            if call.name in COPY_CALLS:
+                target = _raw_dest(call)
+            elif call.attr in WRITE_ATTRS or (call.name == "open" and _writes(call)):
                 target = _raw_target(call)
             if target:
                 found.append(
@@ -203,6 +203,14 @@ def _rewritten_in_history(ctx: CheckContext) -> list[Evidence]:
                 )
             )
     return found
+
+
+COPY_CALLS = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move"})
+
+
+def _writes(call: Call) -> bool:
+    mode = call.args[1] if len(call.args) > 1 else call.kwarg("mode")
+    return isinstance(mode, str) and WRITE_MODES.search(mode) is not None
 
 
 def _raw_dest(call: Call) -> str:
