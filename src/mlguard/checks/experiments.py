@@ -55,7 +55,7 @@ TRACKER_CALLS = re.compile(
 )
 REMOTE_URI = re.compile(r"^(https?://|databricks|postgresql|mysql|mssql|azureml://)", re.I)
 LOCAL_URI = re.compile(r"^(file:|\./|mlruns|sqlite:)", re.I)
-HOSTED = re.compile(r"^(wandb\.init|neptune\.|comet_ml\.|clearml\.)")
+HOSTED = re.compile(r"^(wandb\.init|neptune\.|comet_ml\.|clearml\.|dvclive\.)")  # dvclive: in git
 ENV_URI = re.compile(r"MLFLOW_TRACKING_URI\s*[:=]\s*['\"]?(\S+)")
 
 
@@ -114,8 +114,8 @@ def shared_tracking(ctx: CheckContext) -> Outcome:
         return Outcome.failed("MLflow tracks to a local file store only.", local)
     if trackers:
         return Outcome.partial(
-            "MLflow is used without a visible tracking URI: runs land in a local ./mlruns "
-            "unless MLFLOW_TRACKING_URI is set where training runs.",
+            "The tracker has no visible shared backend (MLflow without a tracking URI logs "
+            "to a local ./mlruns unless MLFLOW_TRACKING_URI is set where training runs).",
             trackers[:3],
         )
     return Outcome.failed("No experiment tracker (see EXP001), so no shared run history.")
