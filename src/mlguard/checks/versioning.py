@@ -26,6 +26,10 @@ DATA_READS = re.compile(
     r"datasets\.load_dataset|pyarrow\.parquet\.read_table|torchvision\.datasets\.\w+|"
     r"tensorflow\.data\.\w+Dataset|dvc\.api\.(open|read))$"
 )
+LFS_DATA = re.compile(
+    r"(^|/)(data|datasets?)(/|$)|\.(csv|tsv|parquet|feather|arrow|jsonl|json|npy|npz|h5|hdf5|"
+    r"tfrecord|zip|gz|tar|txt|xlsx?|avro|orc|wav|jpe?g|png)\b|^\*$|^\*\*"
+)
 PINNED_READS = frozenset({"datasets.load_dataset", "dvc.api.open", "dvc.api.read"})
 VERSIONED_IMPORTS = ("lakefs", "lakefs_sdk", "lakefs_client", "deltalake", "pyiceberg")
 TIME_TRAVEL = re.compile(r"versionAsOf|timestampAsOf|snapshot-id|as_of_version|lakefs://")
@@ -62,7 +66,7 @@ def data_versioned(ctx: CheckContext) -> Outcome:
         return Outcome.passed([ev(p) for p in dvc_files])
     for attr in repo.glob(".gitattributes"):
         for number, line in enumerate(repo.lines(attr), 1):
-            if "filter=lfs" in line:
+            if "filter=lfs" in line and LFS_DATA.search(line.split()[0] if line.split() else ""):
                 return Outcome.passed([ev(attr, number, line.strip())])
     pinned, reads = _pinned_reads(ctx)
     if pinned:
