@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,9 @@ from mlguard.errors import ConfigError
 from mlguard.model import Kind, Severity
 from mlguard.resources import data_dir
 from mlguard.validation import read_yaml, validate
+from mlguard.yamlio import YamlDoc
+
+REGEX_KEYS = frozenset({"pattern", "matches", "not_matches"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class RuleSpec:
     precision: str = "high"
     security_severity: float | None = None
     source: str = ""
+    scored: bool = True  # False: reported, but left out of the maturity scores (bandit)
 
     @property
     def is_security(self) -> bool:
@@ -60,10 +65,33 @@ def _python_refs(check: Any) -> Iterable[str]:
             yield from _python_refs(item)
 
 
+def _regexes(check: Any, path: list[str | int]) -> Iterable[tuple[str, list[str | int]]]:
+    if isinstance(check, dict):
+        for key, value in check.items():
+            if key in REGEX_KEYS and isinstance(value, str):
+                yield value, [*path, key]
+            else:
+                yield from _regexes(value, [*path, key])
+    elif isinstance(check, list):
+        for index, item in enumerate(check):
+            yield from _regexes(item, [*path, index])
+
+
+def _check_regexes(doc: YamlDoc, source: str) -> None:
+    for pattern, where in _regexes(doc.data["check"], ["check"]):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                source, f"{'.'.join(map(str, where))}: invalid regex: {exc}", doc.line_of(where)
+            ) from None
+
+
 def load_rule_file(path: Path) -> RuleSpec:
     source = str(path)
     doc = read_yaml(path)
     validate(doc, "rule", source)
+    _check_regexes(doc, source)
     data: dict[str, Any] = doc.data
     for ref in _python_refs(data["check"]):
         if ref not in PYTHON_CHECKS:
@@ -122,7 +150,9 @@ class Catalog:
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
-        rules: dict[str, RuleSpec] = {}
+        from mlguard.bandit_rules import rule_specs  # one rule per bandit test (BAN101...)
+
+        rules: dict[str, RuleSpec] = {spec.id: spec for spec in rule_specs()}
         for location in [data_dir("rules"), *extra_paths]:
             for path in _rule_files(location):
                 spec = load_rule_file(path)

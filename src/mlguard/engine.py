@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from mlguard import traits
+from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
+from mlguard.pool import prefetch_python
 from mlguard.repo import RepoContext
 
 DEFAULT_ANCHORS = (
@@ -38,6 +40,7 @@ class ScanResult:
     results: tuple[RuleResult, ...]
     skipped: Mapping[str, str]
     traits: Mapping[str, bool]
+    stats: Mapping[str, int]
 
 
 def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
@@ -134,10 +137,22 @@ def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
 
-def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True) -> ScanResult:
-    repo = RepoContext(
-        root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, use_git=use_git
-    )
+def open_repo(root: Path, policy: Policy) -> RepoContext:
+    return RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+
+
+def scan(
+    root: Path,
+    rules: list[RuleSpec],
+    policy: Policy,
+    *,
+    jobs: int = 1,
+    cache: FactsCache | None = None,
+    repo: RepoContext | None = None,
+) -> ScanResult:
+    """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
+    repo = repo or open_repo(root, policy)
+    prefetch_python(repo, jobs, cache)
     effective = tuple(effective_rule(r, policy) for r in rules)
     results = tuple(run_rule(rule, repo) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
@@ -148,4 +163,5 @@ def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True
         results=results,
         skipped=dict(sorted(repo.skipped.items())),
         traits={name: traits.has_trait(repo, name) for name in sorted(traits.TRAITS)},
+        stats={"files": len(repo.files), **repo.cache.get("stats:python", {})},
     )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
+
+from mlguard.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class GitView:
     untracked: frozenset[str]
     head: str | None
     tags: tuple[str, ...]
+    blobs: dict[str, str] = field(default_factory=dict)
+    """Blob ids of tracked files whose work-tree content matches the index (free content keys)."""
 
 
 def open_view(root: Path) -> GitView | None:
@@ -36,7 +44,8 @@ def open_view(root: Path) -> GitView | None:
         scope = ["--", prefix] if prefix else []
         tracked = _ls(repo, ["--cached", *scope], prefix)
         untracked = _ls(repo, ["--others", "--exclude-standard", *scope], prefix) - tracked
-        return GitView(worktree, prefix, tracked, untracked, _head(repo), _tags(repo))
+        blobs = _clean_blobs(repo, scope, prefix)
+        return GitView(worktree, prefix, tracked, untracked, _head(repo), _tags(repo), blobs)
     except (git.exc.GitError, ValueError, OSError):
         return None
 
@@ -45,6 +54,18 @@ def _ls(repo: git.Repo, args: list[str], prefix: str) -> frozenset[str]:
     out: str = repo.git.ls_files("-z", "--full-name", *args)
     cut = len(prefix) + 1 if prefix else 0
     return frozenset(p[cut:] for p in out.split("\0") if p)
+
+
+def _clean_blobs(repo: git.Repo, scope: list[str], prefix: str) -> dict[str, str]:
+    cut = len(prefix) + 1 if prefix else 0
+    modified = set(repo.git.diff_files("--name-only", "-z", *scope).split("\0"))
+    blobs: dict[str, str] = {}
+    for entry in repo.git.ls_files("-z", "--stage", "--full-name", *scope).split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[2] == "0" and parts[0] != "120000" and path not in modified:
+            blobs[path[cut:]] = parts[1]
+    return blobs
 
 
 def _head(repo: git.Repo) -> str | None:
@@ -137,3 +158,65 @@ def modified_files(
         elif row.strip():
             found.setdefault(row.strip()[cut:], commit)
     return found
+
+
+FETCH_HINT = (
+    "fetch more history: `git fetch --unshallow` (or, in GitHub Actions, actions/checkout "
+    "with `fetch-depth: 0`)"
+)
+# Never run the repository's hooks or LFS downloads while checking out the base commit.
+SAFE_CHECKOUT = ("-c", "core.hooksPath=/dev/null", "-c", "filter.lfs.process=")
+
+
+def merge_base(root: Path, ref: str) -> str:
+    """The merge-base of ``ref`` and HEAD, or a UsageError saying what to do."""
+    if not ref or ref.startswith("-"):
+        raise UsageError(f"--diff-base {ref!r}: not a git revision")
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.exc.GitError, OSError) as exc:
+        raise UsageError(f"--diff-base needs a git repository ({root} is not in one)") from exc
+    shallow = _is_shallow(repo)
+    try:
+        repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+    except git.exc.GitCommandError as exc:
+        hint = f"; this is a shallow clone: {FETCH_HINT}" if shallow else ""
+        raise UsageError(f"--diff-base {ref!r}: no such commit in this clone{hint}") from exc
+    try:
+        return str(repo.git.merge_base(ref, "HEAD")).strip()
+    except git.exc.GitCommandError as exc:
+        if shallow:
+            raise UsageError(
+                f"--diff-base {ref!r}: no merge-base with HEAD in this shallow clone; {FETCH_HINT}"
+            ) from exc
+        raise UsageError(f"--diff-base {ref!r}: it has no common history with HEAD") from exc
+
+
+def _is_shallow(repo: git.Repo) -> bool:
+    try:
+        return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+    except git.exc.GitCommandError:
+        return False
+
+
+@contextmanager
+def checkout(root: Path, commit: str) -> Iterator[Path]:
+    """A temporary detached work tree of ``commit`` outside the repository; yields the
+    directory matching ``root`` in it (which may not exist at that commit)."""
+    repo = git.Repo(root, search_parent_directories=True)
+    assert repo.working_tree_dir is not None
+    prefix = root.resolve().relative_to(Path(repo.working_tree_dir).resolve())
+    parent = Path(tempfile.mkdtemp(prefix="mlguard-base-"))
+    tree = parent / "tree"
+    env = {"GIT_LFS_SKIP_SMUDGE": "1"}
+    try:
+        repo.git.execute(
+            ["git", *SAFE_CHECKOUT, "worktree", "add", "--detach", "--quiet", str(tree), commit],
+            env=env,
+        )
+        yield tree / prefix
+    finally:
+        with suppress(git.exc.GitCommandError):
+            repo.git.worktree("remove", "--force", str(tree))
+        shutil.rmtree(parent, ignore_errors=True)
+        repo.git.worktree("prune")

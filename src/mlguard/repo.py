@@ -8,7 +8,6 @@ recorded in :attr:`RepoContext.skipped` with a reason.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from mlguard import globs
 from mlguard.analyzers import configs
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
+from mlguard.analyzers.python_file import notebook_facts
+from mlguard.fileio import read_text
 from mlguard.gitfacts import GitView, open_view
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -171,20 +172,10 @@ class RepoContext:
                 rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
             )
             return None
-        try:
-            with (self.root / rel).open("rb") as handle:
-                data = handle.read(self.max_text_bytes + 1)
-        except OSError as exc:
-            self.skipped[rel] = f"unreadable: {exc.strerror or exc}"
-            return None
-        if b"\0" in data[:8192]:
-            if rel.endswith(TEXT_LIKE):
-                self.skipped.setdefault(rel, "binary content in a text file (NUL bytes)")
-            return None
-        text = data.decode("utf-8", errors="replace")
-        if "\ufffd" in text and rel.endswith(TEXT_LIKE):
-            self.skipped.setdefault(rel, "invalid UTF-8 (undecodable bytes replaced)")
-        return text.replace("\r\n", "\n")
+        text, reason = read_text(self.root / rel, rel, self.max_text_bytes)
+        if reason:
+            self.skipped.setdefault(rel, reason)
+        return text
 
     def lines(self, rel: str) -> list[str]:
         text = self.text(rel)
@@ -207,15 +198,22 @@ class RepoContext:
         if rel.endswith(".ipynb"):
             nb = self.notebook(rel)
             if nb is not None and not nb.error:
-                facts = _remap(analyze_source(nb.source, rel), nb)
+                facts = notebook_facts(nb, rel)
         else:
             text = self.text(rel)
             if text is not None:
                 facts = analyze_source(text, rel)
+        self.set_python(rel, facts)
+        return facts
+
+    def set_python(self, rel: str, facts: PyFacts | None) -> None:
+        """Record the facts of a Python file or notebook (computed here or by a worker)."""
         if facts is not None and facts.syntax_error:
             self.skipped.setdefault(rel, f"Python syntax error ({facts.syntax_error})")
         self._py[rel] = facts
-        return facts
+
+    def needs_python(self) -> list[str]:
+        return [rel for rel in self.python_files if rel not in self._py]
 
     def iter_python(self, patterns: tuple[str, ...] = ()) -> Iterator[tuple[str, PyFacts]]:
         for rel in self.python_files:
@@ -249,22 +247,3 @@ class RepoContext:
     def cache(self) -> dict[str, Any]:
         """Scratch space for repo-level facts computed once per scan (traits, CI facts)."""
         return {}
-
-
-def _remap(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
-    def fix(obj: Any) -> Any:
-        return dataclasses.replace(obj, line=nb.file_line(obj.line))
-
-    return dataclasses.replace(
-        facts,
-        imports=tuple(fix(i) for i in facts.imports),
-        calls=tuple(
-            dataclasses.replace(c, line=nb.file_line(c.line), end_line=nb.file_line(c.end_line))
-            for c in facts.calls
-        ),
-        assigns=tuple(fix(a) for a in facts.assigns),
-        decorators=tuple((n, nb.file_line(line)) for n, line in facts.decorators),
-        class_bases=tuple((n, nb.file_line(line)) for n, line in facts.class_bases),
-        functions=tuple((n, nb.file_line(line)) for n, line in facts.functions),
-        strings=tuple((s, nb.file_line(line)) for s, line in facts.strings),
-    )

@@ -73,16 +73,21 @@ def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
     instance = doc.data if data is None else data
     bad = _bad_key(instance, [])
     if bad is not None:
-        path, key = bad
-        where = ".".join(str(p) for p in path) or "top level"
-        raise ConfigError(source, f"{where}: key {key!r} must be a string", doc.line_of(path))
+        key_path, key = bad
+        where = ".".join(str(p) for p in key_path) or "top level"
+        raise ConfigError(source, f"{where}: key {key!r} must be a string", doc.line_of(key_path))
     validator = jsonschema.Draft202012Validator(load_schema(schema))
     errors = sorted(validator.iter_errors(instance), key=_error_order)
     if not errors:
         return
     error = jsonschema.exceptions.best_match(errors) or errors[0]
-    path = list(error.absolute_path)
-    where = ".".join(str(p) for p in path) or "top level"
+    path: list[str | int] = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = sorted(str(k) for k in error.instance if k not in allowed)
+        if extra:
+            path.append(extra[0])
+    where = ".".join(str(p) for p in error.absolute_path) or "top level"
     raise ConfigError(source, f"{where}: {_describe(error)}", doc.line_of(path))
 
 

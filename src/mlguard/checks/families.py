@@ -1,6 +1,7 @@
 """Imports every family of Python checks so that each registers itself."""
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
+    bandit,
     data,
     experiments,
     notebooks,
@@ -9,8 +10,10 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     privacy,
     reproducibility,
     runtime,
+    secrets,
     security,
     splits,
+    suppression,
     versioning,
 )
 from mlguard.checks.registry import PYTHON_CHECKS

@@ -139,6 +139,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "categoryScores": {c.name: c.score for c in a.categories},
             "missingForNextLevel": [g.rule_id for g in a.missing],
             "suppressed": report.suppressed,
+            "knownFindings": report.known,
             "policy": report.policy.name,
         },
     }

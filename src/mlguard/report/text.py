@@ -37,7 +37,7 @@ def render(report: Report, color: bool = False) -> str:
     out.append(f"mlguard {VERSION} · policy {report.policy.name} · {report.scan.root}")
     score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
     out.append(style(f"Maturity: Level {a.level} of 3 ({score})", bold=True))
-    if a.capped_by:
+    if a.capped_by and a.uncapped_level > a.level:
         out.append(
             style(
                 f"  Capped at Level {a.level} by failing gate rule(s): {', '.join(a.capped_by)}"
@@ -103,6 +103,11 @@ def _findings(report: Report, style: Style) -> list[str]:
         out.extend(by_cat[cat])
     if report.suppressed:
         out.append(f"  ({report.suppressed} suppressed by inline ignores or baseline)")
+    if report.compared_to:
+        out.append(f"  (only findings new since {report.compared_to}; {report.known} known)")
+    if report.stale:
+        out.append(f"  Stale baseline entries ({len(report.stale)}), fixed or moved:")
+        out.extend(f"    {entry}" for entry in report.stale)
     return out
 
 
