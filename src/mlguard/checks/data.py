@@ -49,6 +49,9 @@ VALIDATION_COMMANDS = re.compile(
 def schema_evidence(ctx: CheckContext) -> list[Evidence]:
     """DATA001 evidence: pandera schemas/models, GX, TFDV, deepchecks, Soda, whylogs."""
     repo = ctx.repo
+    cached = repo.cache.get("data:schema_evidence")
+    if isinstance(cached, list):
+        return list(cached)
     found = [ev(p) for p in repo.glob(*SCHEMA_FILES)]
     for path in repo.glob("*.yml", "*.yaml"):
         text = repo.text(path) or ""
@@ -65,7 +68,8 @@ def schema_evidence(ctx: CheckContext) -> list[Evidence]:
             for i in facts.imports
             if i.module.split(".")[0] in SCHEMA_IMPORTS
         ]
-    return found
+    repo.cache["data:schema_evidence"] = found
+    return list(found)
 
 
 def _schema_call(call: Call) -> bool:
