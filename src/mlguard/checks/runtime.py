@@ -113,7 +113,7 @@ def hyperparams_in_config(ctx: CheckContext) -> Outcome:
         return Outcome.failed(
             f"{len(literals)} hyperparameter(s) are hard-coded in training code and no config "
             "file or command-line options feed it.",
-            literals,
+            literals[:20],
         )
     return Outcome.failed("Training reads no configuration (params.yaml, Hydra, CLI options).")
 
