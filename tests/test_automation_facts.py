@@ -339,3 +339,30 @@ def test_bitbucket_pipelines(tmp_path: Path) -> None:
     assert _triggers(repo, "tools/check.py") == ["pull_request"]
     reach = is_automated(repo, "train.py")
     assert reach is not None and reach.ci
+
+
+def test_cloud_training_jobs_and_container_paths(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            "pipelines/sm.py": """\
+                from sagemaker.sklearn import SKLearn
+                from sagemaker.workflow.pipeline import Pipeline
+                from sagemaker.workflow.steps import TrainingStep
+
+                est = SKLearn(entry_point="fit.py", source_dir="./src", base_job_name="churn")
+                Pipeline(name="p", steps=[TrainingStep(name="t", estimator=est)])
+                """,
+            "src/fit.py": TRAIN,
+            "dags/nightly.py": """\
+                from airflow import DAG
+                from airflow.operators.bash import BashOperator
+                with DAG("n", schedule="@daily"):
+                    BashOperator(task_id="t", bash_command="python /opt/airflow/dags/jobs/x.py")
+                """,
+            "dags/jobs/x.py": "",
+        },
+    )
+    assert _triggers(repo, "src/fit.py") == ["manual"]
+    assert automation(repo).reach_of("src/fit.py").systems == {"sagemaker"}  # type: ignore[union-attr]
+    assert _triggers(repo, "dags/jobs/x.py") == ["schedule"]

@@ -70,7 +70,9 @@ class Graph:
                 command = Command(
                     stage.command, stage.path, stage.line, flow.system, stage.name, flow.triggers
                 )
-                self.push(cmd_key(command, ""), command, flow.triggers, {flow.system}, via)
+                base = "" if stage.module.endswith(".py") else stage.module
+                self.push(cmd_key(command, base), command, flow.triggers, {flow.system}, via)
+                continue
             target = self.modules.resolve(stage.module) if stage.module != flow.path else None
             if target:
                 self.push(("file", target, 0, ""), None, flow.triggers, {flow.system}, via)
@@ -123,7 +125,7 @@ class Graph:
         if command.action and command.text.startswith("./"):
             self._expand_called_workflow(command.text[2:], triggers, systems, via)
         for path in targets.files:
-            resolved = path if path in self.repo.files else self._strip_base(path, base)
+            resolved = self._resolve_path(path, base)
             if resolved:
                 self.push(("file", resolved, 0, ""), None, triggers, systems, via)
         for name in targets.modules:
@@ -144,6 +146,21 @@ class Graph:
     ) -> None:
         for command in self.ci_by_path.get(path.split("@", 1)[0], ()):
             self.push(cmd_key(command, ""), command, triggers, systems, via)
+
+    def _resolve_path(self, path: str, base: str) -> str:
+        """A repository file for a command's path: as written, without the base directory,
+        or (for container paths such as /app/src/train.py) its longest suffix of at least two
+        components that is a repository file."""
+        if path in self.repo.files:
+            return path
+        found = self._strip_base(path, base)
+        parts = path.split("/")
+        for start in range(1, len(parts) - 1):
+            if found:
+                break
+            candidate = "/".join(parts[start:])
+            found = candidate if candidate in self.repo.files else ""
+        return found
 
     def _strip_base(self, path: str, base: str) -> str:
         if base and path.startswith(base + "/"):

@@ -27,6 +27,9 @@ SYSTEM_DECORATORS = {
     ),
     "dagster": ("dagster.asset", "dagster.op", "dagster.job", "dagster.graph"),
     "kedro": (),
+    "sagemaker": ("sagemaker.workflow.pipeline.Pipeline",),
+    "azureml": ("azure.ai.ml.dsl.pipeline",),
+    "vertex": ("google.cloud.aiplatform.PipelineJob",),
 }
 STEP_DECORATORS = frozenset(
     {
@@ -131,12 +134,28 @@ def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
         elif short == "KubernetesPodOperator":
             parts = [str(v) for key in ("cmds", "arguments") for v in _seq(call.kwarg(key))]
             stages.append(Stage(task, system, path, call.line, " ".join(parts), module=path))
+        elif isinstance(call.kwarg("entry_point"), str):  # SageMaker estimators, processors
+            stages.append(_script_stage(call, system, path, "entry_point", "source_dir"))
+        elif call.name in ("azure.ai.ml.command", "azure.ai.ml.dsl.command") and isinstance(
+            call.kwarg("command"), str
+        ):
+            stages.append(_script_stage(call, system, path, "command", "code"))
         elif short in ("PythonOperator", "PythonVirtualenvOperator", "node"):
             target = call.kwarg("python_callable") or (call.args[0] if call.args else None)
             module = target.qualname if isinstance(target, Expr) else ""
             name = _literal(call.kwarg("name")) or task
             stages.append(Stage(name, system, path, call.line, module=module or path))
     return stages
+
+
+def _script_stage(call: Call, system: str, path: str, script: str, folder: str) -> Stage:
+    """A cloud training job: its script (or command) runs inside its code folder."""
+    text = str(call.kwarg(script))
+    base = call.kwarg(folder)
+    directory = base.strip().removeprefix("./").rstrip("/") if isinstance(base, str) else ""
+    command = text if script == "command" else f"python {text}"
+    name = _literal(call.kwarg("base_job_name")) or call.name.rsplit(".", 1)[-1]
+    return Stage(name, system, path, call.line, command, module=directory or "")
 
 
 def _seq(value: object) -> tuple[object, ...]:
