@@ -30,6 +30,8 @@ PIPELINE_SYSTEMS = frozenset(
         "kedro",
         "dagster",
         "vertex",
+        "sagemaker",
+        "azureml",
         "pipeline",
     }
 )
