@@ -17,24 +17,6 @@ from mlguard.facts.commands import analyse
 from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger
 from mlguard.model import Evidence
 
-PIPELINE_SYSTEMS = frozenset(
-    {
-        "dvc",
-        "mlproject",
-        "argo",
-        "kubeflow",
-        "airflow",
-        "metaflow",
-        "zenml",
-        "prefect",
-        "kedro",
-        "dagster",
-        "vertex",
-        "sagemaker",
-        "azureml",
-        "pipeline",
-    }
-)
 TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b", re.IGNORECASE)
 NOT_TRAINING = re.compile(
     r"^\s*(pytest|python -m pytest|tox|nox|ruff|flake8|mypy|pylint|black|"
@@ -88,7 +70,7 @@ def _reached_from(ctx: CheckContext, path: str) -> list[Reach]:
 @register("pipeline.training_pipeline_declared")
 def training_pipeline_declared(ctx: CheckContext) -> Outcome:
     """REP006: a declared pipeline runs training; scripts or Makefiles alone are partial."""
-    piped = [r for r in training_reaches(ctx) if r.systems & PIPELINE_SYSTEMS]
+    piped = [r for r in training_reaches(ctx) if r.in_pipeline]
     if piped:
         return Outcome.passed([_where(r) for r in piped])
     stages = [s for s in automation(ctx.repo).stages if _stage_trains(ctx, s)]

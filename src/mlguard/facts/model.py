@@ -21,6 +21,24 @@ class Trigger(StrEnum):
 CI_SYSTEMS = frozenset(
     {"github-actions", "gitlab-ci", "circleci", "azure-pipelines", "jenkins", "bitbucket"}
 )
+PIPELINE_SYSTEMS = frozenset(
+    {
+        "dvc",
+        "mlproject",
+        "argo",
+        "kubeflow",
+        "airflow",
+        "metaflow",
+        "zenml",
+        "prefect",
+        "kedro",
+        "dagster",
+        "vertex",
+        "sagemaker",
+        "azureml",
+        "pipeline",
+    }
+)
 EVENT_TRIGGERS = frozenset(
     {Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.SCHEDULE, Trigger.DISPATCH, Trigger.TAG}
 )
@@ -91,6 +109,11 @@ class Reach:
     @property
     def ci(self) -> bool:
         return bool(self.systems & CI_SYSTEMS)
+
+    @property
+    def in_pipeline(self) -> bool:
+        """Run as a step of a declared pipeline (DVC, an orchestrator, a cloud pipeline)."""
+        return bool(self.systems & PIPELINE_SYSTEMS)
 
     @property
     def scheduled(self) -> bool:
