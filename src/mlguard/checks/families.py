@@ -12,6 +12,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     runtime,
     secrets,
     security,
+    seeds,
     splits,
     suppression,
     versioning,
