@@ -111,7 +111,12 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
     if outcome.status == Status.FAIL:
         text = f"Missing practice: {rule.title}."
     else:
-        text = f"Partly in place: {rule.title} (present but not automated)."
+        # the check's detail says what is missing (often: present but not automated)
+        text = (
+            f"Partly in place: {rule.title}."
+            if outcome.detail
+            else f"Partly in place: {rule.title} (present but not automated)."
+        )
     if outcome.detail:
         text += f" {outcome.detail}"
     location = outcome.evidence[0].location if outcome.evidence else _anchor(rule, repo)
