@@ -12,6 +12,7 @@ from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
 PARAM_CALLS = re.compile(r"(^|\.)(log_param|log_params|log_hyperparams)$|^wandb\.config\.update$")
+METRIC_TRACKERS = frozenset({"dvclive.Live", "dvclive.live.Live"})  # Live writes metrics files
 METRIC_CALLS = re.compile(
     r"(^|\.)(log_metric|log_metrics)$|^wandb\.log$|^mlflow\.autolog$|"
     r"^mlflow\.\w+\.autolog$"
@@ -37,6 +38,7 @@ def params_metrics_persisted(ctx: CheckContext) -> Outcome:
         return Outcome.passed([ev(s.path, s.line, s.name) for s in with_params + with_metrics])
     params = _calls(ctx, PARAM_CALLS) + [ev(s.path, s.line, s.name) for s in with_params]
     metrics = _calls(ctx, METRIC_CALLS) + [ev(s.path, s.line, s.name) for s in with_metrics]
+    metrics += _top_level_metrics(ctx) + _calls_named(ctx, METRIC_TRACKERS)
     autolog = [m for m in metrics if m.text.endswith("autolog")]
     if (params or autolog) and metrics:
         return Outcome.passed(params + metrics)
@@ -48,6 +50,24 @@ def params_metrics_persisted(ctx: CheckContext) -> Outcome:
             params + metrics + [ev(p) for p in tracked],
         )
     return Outcome.failed("No run records its parameters or metrics.")
+
+
+def _top_level_metrics(ctx: CheckContext) -> list[Evidence]:
+    """dvc.yaml's top-level ``metrics:``/``plots:`` (DVC 3 layout, e.g. DVCLive output)."""
+    found = []
+    for path in ctx.repo.glob("dvc.yaml"):
+        for doc in ctx.repo.config(path):
+            if isinstance(doc, dict) and (doc.get("metrics") or doc.get("plots")):
+                found.append(ev(path, 1, "metrics"))
+    return found
+
+
+def _calls_named(ctx: CheckContext, names: frozenset[str]) -> list[Evidence]:
+    found = []
+    for path, facts in ctx.repo.iter_python():
+        if not traits.is_test_path(path):
+            found += [ev(path, c.line, c.name) for c in facts.calls if c.name in names]
+    return found
 
 
 TRACKER_CALLS = re.compile(
