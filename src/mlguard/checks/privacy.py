@@ -19,7 +19,8 @@ PII_COLUMNS = re.compile(
 )
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
-CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+CARD = re.compile(r"(?<![\d.,])(?:\d[ -]?){12,18}\d(?![\d.,]\d|\d)")  # not inside numbers
+CARD_PREFIX = re.compile(r"^(4|5[1-5]|2[2-7]|3[47]|6011|65)")
 SAFE_DOMAINS = re.compile(r"@(example\.(com|org|net)|test\.com|localhost)\b", re.IGNORECASE)
 
 
@@ -56,7 +57,7 @@ def _values(path: str, number: int, line: str) -> list[Evidence]:
         found.append(ev(path, number, "ssn", "A US social security number pattern (redacted)"))
     for match in CARD.finditer(line):
         digits = re.sub(r"\D", "", match.group(0))
-        if 13 <= len(digits) <= 19 and len(set(digits)) > 2 and _luhn(digits):
+        if len(digits) in (15, 16) and CARD_PREFIX.match(digits) and _luhn(digits):
             found.append(ev(path, number, "card", "A payment card number (Luhn-valid, redacted)"))
             break
     return found
