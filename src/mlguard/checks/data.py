@@ -39,6 +39,8 @@ SCHEMA_FILES = (
     "gx/expectations/**/*.json",
     "**/schema.pbtxt",
 )
+DATA_TESTS = re.compile(r"(^|/)tests?/data/|(^|/)test_data|_data_test\.py$")
+PYTEST = re.compile(r"^\s*(\S*/)?(pytest|py\.test)\b|-m pytest\b")
 SODA_CHECKS = re.compile(r"^checks for \S+:", re.MULTILINE)
 VALIDATION_COMMANDS = re.compile(
     r"\b(great_expectations|gx)\b.*\bcheckpoint\b|\bsoda scan\b|\btfdv\b",
@@ -59,8 +61,8 @@ def schema_evidence(ctx: CheckContext) -> list[Evidence]:
         if match:
             found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
     for path, facts in repo.iter_python():
-        if traits.is_test_path(path):
-            continue
+        if traits.is_test_path(path) and not DATA_TESTS.search(path):
+            continue  # unit tests of code; data tests (tests/data/, test_data*.py) count
         found += [ev(path, c.line, c.name) for c in facts.calls if _schema_call(c)]
         found += [ev(path, line, base) for base, line in facts.class_bases if base in SCHEMA_BASES]
         found += [
@@ -106,6 +108,7 @@ def validation_automated(ctx: CheckContext) -> Outcome:
                     f"Runs via {reach.describe()}",
                 )
             )
+    automated += _run_by_pytest(ctx, found)
     if automated:
         return Outcome.passed(automated)
     if found:
@@ -113,6 +116,31 @@ def validation_automated(ctx: CheckContext) -> Outcome:
             "Data validation is declared but no pipeline stage or CI job runs it.", found[:5]
         )
     return Outcome.failed("No data validation to automate (see DATA001).")
+
+
+def _run_by_pytest(ctx: CheckContext, found: list[Evidence]) -> list[Evidence]:
+    """Data tests that an automated ``pytest [paths]`` command collects."""
+    tests = [e for e in found if traits.is_test_path(e.location.path)]
+    hits = []
+    for command in automated_commands(ctx.repo, PYTEST) if tests else []:
+        for line in command.text.splitlines():
+            if not PYTEST.search(line):
+                continue
+            args = [a for a in line.split()[1:] if not a.startswith("-") and "=" not in a]
+            paths = [a.strip("'\"").removeprefix("./").rstrip("/") for a in args]
+            paths = [p for p in paths if p not in ("pytest", "py.test", "-m")]
+            for item in tests:
+                where = item.location.path
+                if not paths or any(where == p or where.startswith(p + "/") for p in paths):
+                    hits.append(
+                        ev(
+                            where,
+                            item.location.line,
+                            item.text,
+                            f"Data test run by {command.path}:{command.line}",
+                        )
+                    )
+    return hits
 
 
 RAW_PATH = re.compile(r"(^|[/\\])(data[/\\]raw|0?1_raw)([/\\]|$)")

@@ -47,6 +47,7 @@ class Targets:
     dvc: tuple[str, ...] = ()  # stage names; "*" for all
     mlflow: tuple[str, ...] = ()  # entry point names
     kedro: bool = False
+    specs: tuple[str, ...] = ()  # YAML job specs the command submits or applies
 
 
 def simple_commands(text: str) -> list[str]:
@@ -92,6 +93,7 @@ def analyse(text: str, base: str = "") -> Targets:
     dvc: list[str] = []
     mlflow: list[str] = []
     kedro = False
+    specs: list[str] = []
     for command in simple_commands(text):
         tokens = _tokens(command)
         if not tokens:
@@ -115,6 +117,7 @@ def analyse(text: str, base: str = "") -> Targets:
         elif head == "kedro" and args[:1] == ["run"]:
             kedro = True
         files.extend(_norm(t, base) for t in tokens if t.endswith(RUNNABLE))
+        specs.extend(_norm(t, base) for t in tokens[1:] if t.endswith((".yaml", ".yml")))
         if head in SHELLS and args and not args[0].startswith("-"):
             files.append(_norm(args[0], base))
     return Targets(
@@ -124,6 +127,7 @@ def analyse(text: str, base: str = "") -> Targets:
         tuple(dvc),
         tuple(mlflow),
         kedro,
+        tuple(dict.fromkeys(s for s in specs if s)),
     )
 
 

@@ -20,6 +20,7 @@ from mlguard.facts.model import (
     Trigger,
 )
 from mlguard.facts.modules import ModuleIndex
+from mlguard.facts.pipelines import job_spec_commands
 from mlguard.facts.pyflows import PyFlow, kedro_project
 from mlguard.repo import RepoContext
 
@@ -128,6 +129,8 @@ class Graph:
             resolved = self._resolve_path(path, base)
             if resolved:
                 self.push(("file", resolved, 0, ""), None, triggers, systems, via)
+        for spec in targets.specs:
+            self._expand_spec(self._resolve_path(spec, base), triggers, systems, via)
         for name in targets.modules:
             found = self.modules.resolve(name)
             if found:
@@ -146,6 +149,15 @@ class Graph:
     ) -> None:
         for command in self.ci_by_path.get(path.split("@", 1)[0], ()):
             self.push(cmd_key(command, ""), command, triggers, systems, via)
+
+    def _expand_spec(
+        self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
+    ) -> None:
+        if not path or path in self.ci_by_path:
+            return
+        for number, key, text in job_spec_commands(self.repo, path):
+            child = Command(text, path, number, "job-spec", key)
+            self.push(cmd_key(child, ""), child, triggers, systems, via)
 
     def _resolve_path(self, path: str, base: str) -> str:
         """A repository file for a command's path: as written, without the base directory,

@@ -194,3 +194,49 @@ def prefect_deployments(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]
                     if spec_text:
                         schedules.append(Schedule("prefect", path, at, str(spec_text), name))
     return stages, schedules
+
+
+SPEC_KEYS = frozenset({"entrypoint", "command", "cmd", "script", "run", "args"})
+NOT_SPECS = ("dvc.yaml", "dvc.lock", "params.yaml", "MLproject")
+MAX_SPEC_DEPTH = 8
+
+
+def job_spec_commands(repo: RepoContext, path: str) -> list[tuple[int, str, str]]:
+    """(line, key, command) of a job spec a command submits: ``anyscale jobs submit x.yaml``,
+    ``sky launch task.yaml``, ``az ml job create -f job.yml``, ``kubectl apply -f job.yaml``.
+
+    Strings (or string lists, joined) under entrypoint/command/cmd/script/run/args keys.
+    """
+    if path.rsplit("/", 1)[-1] in NOT_SPECS:
+        return []
+    found: list[tuple[int, str, str]] = []
+    for doc in yaml_docs(repo, path):
+        _walk_spec(doc, doc.data, [], found)
+    return found
+
+
+def _walk_spec(
+    doc: YamlDoc, node: Any, trail: list[str | int], found: list[tuple[int, str, str]]
+) -> None:
+    if len(trail) > MAX_SPEC_DEPTH:
+        return
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        here = [*trail, key]
+        if isinstance(key, str) and key in SPEC_KEYS:
+            parts = strings(value)
+            if parts and all(isinstance(p, str) for p in parts):
+                text = (
+                    parts[-1]
+                    if parts[0] in ("sh", "bash", "/bin/sh", "/bin/bash")
+                    else " ".join(parts)
+                )
+                found.append((line(doc, here), key, text))
+                continue
+        _walk_spec(doc, value, here, found)
