@@ -366,3 +366,25 @@ def test_cloud_training_jobs_and_container_paths(tmp_path: Path) -> None:
     assert _triggers(repo, "src/fit.py") == ["manual"]
     assert automation(repo).reach_of("src/fit.py").systems == {"sagemaker"}  # type: ignore[union-attr]
     assert _triggers(repo, "dags/jobs/x.py") == ["schedule"]
+
+
+def test_job_specs_submitted_by_ci_are_followed(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".github/workflows/jobs.yml": """\
+                on: {pull_request: {}}
+                jobs:
+                  run:
+                    runs-on: ubuntu-latest
+                    steps: [{run: anyscale jobs submit deploy/job.yaml --wait}]
+                """,
+            "deploy/job.yaml": "name: w\nentrypoint: bash deploy/run.sh\n",
+            "deploy/run.sh": "export X=1\npython pkg/train.py --epochs 3\n",
+            "pkg/train.py": TRAIN,
+            "k8s/job.yaml": "spec: {containers: [{command: [python, pkg/other.py]}]}\n",
+            "pkg/other.py": "",
+        },
+    )
+    assert _triggers(repo, "pkg/train.py") == ["pull_request"]
+    assert is_automated(repo, "pkg/other.py") is None  # a manifest nothing applies
