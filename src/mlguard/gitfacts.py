@@ -119,7 +119,17 @@ def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
             return ()
         return _paths_of(repo, sizes, view.prefix)
     except git.exc.GitError as exc:
-        raise OSError(f"git could not list the history: {exc}") from exc
+        raise OSError(f"git could not list the history ({_short(exc)})") from exc
+
+
+def _short(exc: Exception) -> str:
+    """The last meaningful line git printed (e.g. "fatal: missing blob object ...")."""
+    stderr = str(getattr(exc, "stderr", "") or exc)
+    lines = [x.strip() for x in stderr.splitlines() if x.strip()]
+    text = lines[-1].removeprefix("stderr:").strip() if lines else type(exc).__name__
+    if text.startswith("'") and text.endswith("'"):  # gitpython quotes git's stderr
+        text = text[1:-1]
+    return text[:200]
 
 
 def _paths_of(repo: git.Repo, sizes: dict[str, int], prefix: str) -> tuple[HistoryBlob, ...]:
