@@ -157,7 +157,15 @@ def modular(ctx: CheckContext) -> Outcome:
     grouped = _pipelines(ctx)
     if not grouped:
         return Outcome.failed("No declared pipeline (dvc.yaml, MLproject, an orchestrator).")
-    best_path, best = max(grouped.items(), key=lambda item: (len(item[1]), item[0]))
+    training = {p: g for p, g in grouped.items() if any(_stage_trains(ctx, s) for s in g)}
+    if not training:
+        first = min(grouped)
+        return Outcome.failed(
+            "No declared pipeline runs training (the pipelines found only prepare, monitor "
+            "or report).",
+            [ev(first, grouped[first][0].line, grouped[first][0].name)],
+        )
+    best_path, best = max(training.items(), key=lambda item: (len(item[1]), item[0]))
     kinds = {
         kind
         for stage in best

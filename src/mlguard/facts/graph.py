@@ -64,7 +64,8 @@ class Graph:
         self.push(cmd_key(command, stage.module), command, when, {stage.system}, command)
 
     def push_flow(self, flow: PyFlow) -> None:
-        via = Command(f"{flow.system} pipeline", flow.path, 1, flow.system, "", flow.triggers)
+        at = flow.schedules[0].line if flow.schedules else 1  # the schedule, when there is one
+        via = Command(f"{flow.system} pipeline", flow.path, at, flow.system, "", flow.triggers)
         self.push(("file", flow.path, 0, ""), None, flow.triggers, {flow.system}, via)
         for stage in flow.stages:
             if stage.command:
