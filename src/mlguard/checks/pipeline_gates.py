@@ -23,7 +23,15 @@ GATE_CALLS = frozenset(
         "tfx.components.Evaluator",
     }
 )
-GATE_TEXT = re.compile(r"value_threshold|change_threshold|validation_thresholds")
+GATE_SHORT = frozenset(
+    {"MetricThreshold", "ConditionStep", "GenericValueThreshold", "GenericChangeThreshold"}
+)
+# champion/challenger comparisons defined in the project (compare with the current model)
+GATE_FUNCTIONS = re.compile(
+    r"^(compare_(models?|with_champion|to_production)|\w*promot\w*|\w*champion\w*|"
+    r"\w*challenger\w*|\w*(quality|model|release)_gate\w*|validate_model\w*)$",
+    re.IGNORECASE,
+)
 THRESHOLD_EXIT = re.compile(
     r"^\s*if\b.*[<>]=?.*:\s*\n(?:\s*#.*\n)*\s*(raise\b|sys\.exit\(|exit\()", re.MULTILINE
 )
@@ -43,10 +51,13 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
             short = call.name.rsplit(".", 1)[-1]
             if (
                 call.name in GATE_CALLS
-                or short in ("MetricThreshold", "ConditionStep")
+                or short in GATE_SHORT
                 or (call.attr == "evaluate" and call.has_kwarg("validation_thresholds"))
             ):
                 found.append(ev(path, call.line, call.name))
+        found += [
+            ev(path, line, f"def {n}") for n, line in facts.functions if GATE_FUNCTIONS.match(n)
+        ]
         text = ctx.repo.text(path) or ""
         if EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
             for regex in (THRESHOLD_EXIT, ASSERT_METRIC):
@@ -54,9 +65,6 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
                 if match:
                     line = text.count("\n", 0, match.start()) + 1
                     found.append(ev(path, line, match.group(0).strip()[:120]))
-        match = GATE_TEXT.search(text)
-        if match:
-            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
     return found
 
 
