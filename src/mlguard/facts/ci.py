@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlguard.facts.ci_more import BITBUCKET_FILES, bitbucket
+from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
@@ -20,7 +20,6 @@ GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = (".gitlab-ci.yml", ".gitlab/ci/*.yml", ".gitlab/*.gitlab-ci.yml")
 CIRCLE_FILES = (".circleci/config.yml", ".circleci/config.yaml")
 AZURE_FILES = ("azure-pipelines*.yml", "azure-pipelines*.yaml", ".azure-pipelines/*.yml")
-JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "*.jenkinsfile")
 CI_FILES = (
     *GHA_FILES,
     *GITLAB_FILES,
@@ -279,59 +278,6 @@ def azure_pipelines(repo: RepoContext, path: str) -> Found:
                         )
                         commands.append(cmd)
     return commands, schedules
-
-
-# --- Jenkins --------------------------------------------------------------------------------
-JENKINS_SH = re.compile(r"\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?(\"\"\"|'''|\"|')")
-JENKINS_CRON = re.compile(r"\b(cron|pollSCM)\s*\(\s*(?:spec\s*:\s*)?['\"]([^'\"]*)['\"]")
-
-
-def jenkins(repo: RepoContext, path: str) -> Found:
-    text = repo.text(path) or ""
-    schedules = []
-    position, line = 0, 1
-    for match in JENKINS_CRON.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        if match.group(1) == "cron":
-            schedules.append(Schedule("jenkins", path, line, match.group(2), path))
-    # a Jenkins pipeline runs on SCM changes and, with a cron trigger, on the clock too
-    events = DEFAULT_EVENTS | (triggers(Trigger.SCHEDULE) if schedules else frozenset())
-    commands = [
-        Command(body, path, at, "jenkins", "", events) for at, body in _jenkins_shells(text)
-    ]
-    return commands, schedules
-
-
-def _jenkins_shells(text: str) -> list[tuple[int, str]]:
-    """(line, body) of each ``sh``/``bat`` string, in one linear pass over the text."""
-    found: list[tuple[int, str]] = []
-    unclosed: set[str] = set()  # quote kinds with no closing quote left in the text
-    position, line = 0, 1
-    for match in JENKINS_SH.finditer(text):
-        if match.start() < position:
-            continue  # inside the previous command's body
-        quote = match.group(1)
-        if quote in unclosed:
-            continue
-        start = match.end()
-        if len(quote) == 1:  # a one-line string: never look past the end of its line
-            newline = text.find("\n", start)
-            end = text.find(quote, start, newline if newline != -1 else len(text))
-            if end == -1:
-                continue
-        else:
-            end = text.find(quote, start)
-        if end == -1:
-            unclosed.add(quote)
-            continue
-        line += text.count("\n", position, match.start())
-        body = text[start:end].strip()
-        if body:
-            found.append((line, body))
-        line += text.count("\n", match.start(), end)
-        position = end
-    return found
 
 
 PARSERS = (

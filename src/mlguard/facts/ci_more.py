@@ -1,19 +1,25 @@
-"""Bitbucket Pipelines: ``pipelines.{default,branches,pull-requests,tags,custom}`` steps.
+"""Bitbucket Pipelines and Jenkinsfiles.
 
-Custom pipelines run by hand or on schedules configured in the Bitbucket UI (invisible in
-the repository), so their trigger is ``manual``.
+Bitbucket: ``pipelines.{default,branches,pull-requests,tags,custom}`` steps; custom pipelines
+run by hand or on schedules configured in the Bitbucket UI (invisible in the repository), so
+their trigger is ``manual``. Jenkins: ``sh``/``bat`` strings and ``triggers { cron(...) }``
+found by regular expressions in one linear pass (a Jenkinsfile is Groovy, not data).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from mlguard.facts.model import Command, Schedule, Trigger
+from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
 BITBUCKET_FILES = ("bitbucket-pipelines.yml",)
+JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "*.jenkinsfile")
+DEFAULT_EVENTS = frozenset({Trigger.PUSH, Trigger.PULL_REQUEST})
+Found = tuple[list[Command], list[Schedule]]
 SECTIONS = {
     "default": Trigger.PUSH,
     "branches": Trigger.PUSH,
@@ -50,7 +56,7 @@ def _commands(doc: YamlDoc, path: str, trail: Trail, node: Any, event: Trigger) 
     return commands
 
 
-def bitbucket(repo: RepoContext, path: str) -> tuple[list[Command], list[Schedule]]:
+def bitbucket(repo: RepoContext, path: str) -> Found:
     commands: list[Command] = []
     for doc in yaml_docs(repo, path):
         pipelines = mapping(mapping(doc.data).get("pipelines"))
@@ -62,3 +68,56 @@ def bitbucket(repo: RepoContext, path: str) -> tuple[list[Command], list[Schedul
             for name, node in mapping(value).items():
                 commands += _commands(doc, path, ["pipelines", section, name], node, event)
     return commands, []
+
+
+# --- Jenkins --------------------------------------------------------------------------------
+JENKINS_SH = re.compile(r"\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?(\"\"\"|'''|\"|')")
+JENKINS_CRON = re.compile(r"\b(cron|pollSCM)\s*\(\s*(?:spec\s*:\s*)?['\"]([^'\"]*)['\"]")
+
+
+def jenkins(repo: RepoContext, path: str) -> Found:
+    text = repo.text(path) or ""
+    schedules = []
+    position, line = 0, 1
+    for match in JENKINS_CRON.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        if match.group(1) == "cron":
+            schedules.append(Schedule("jenkins", path, line, match.group(2), path))
+    # a Jenkins pipeline runs on SCM changes and, with a cron trigger, on the clock too
+    events = DEFAULT_EVENTS | (triggers(Trigger.SCHEDULE) if schedules else frozenset())
+    commands = [
+        Command(body, path, at, "jenkins", "", events) for at, body in _jenkins_shells(text)
+    ]
+    return commands, schedules
+
+
+def _jenkins_shells(text: str) -> list[tuple[int, str]]:
+    """(line, body) of each ``sh``/``bat`` string, in one linear pass over the text."""
+    found: list[tuple[int, str]] = []
+    unclosed: set[str] = set()  # quote kinds with no closing quote left in the text
+    position, line = 0, 1
+    for match in JENKINS_SH.finditer(text):
+        if match.start() < position:
+            continue  # inside the previous command's body
+        quote = match.group(1)
+        if quote in unclosed:
+            continue
+        start = match.end()
+        if len(quote) == 1:  # a one-line string: never look past the end of its line
+            newline = text.find("\n", start)
+            end = text.find(quote, start, newline if newline != -1 else len(text))
+            if end == -1:
+                continue
+        else:
+            end = text.find(quote, start)
+        if end == -1:
+            unclosed.add(quote)
+            continue
+        line += text.count("\n", position, match.start())
+        body = text[start:end].strip()
+        if body:
+            found.append((line, body))
+        line += text.count("\n", match.start(), end)
+        position = end
+    return found
