@@ -125,13 +125,20 @@ ENV_CALLS = frozenset(
 )
 
 
+ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)", re.MULTILINE)
+ARG_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def _base_images(ctx: CheckContext) -> list[tuple[str, int, str]]:
     images = []
     for path in ctx.repo.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile"):
         text = ctx.repo.text(path) or ""
         stages = set()
+        args = dict(ARG.findall(text))
         for match in FROM.finditer(text):
-            image = match.group(1)
+            image = ARG_REF.sub(
+                lambda m: args.get(m.group(1) or m.group(2), m.group(0)), match.group(1)
+            )
             if match.group(2):
                 stages.add(match.group(2).lower())
             if image.lower() in stages or image.lower() == "scratch":
@@ -194,7 +201,9 @@ def environment_pinned(ctx: CheckContext) -> Outcome:
 
 def _floating(image: str) -> bool:
     name = image.rsplit("/", 1)[-1]
-    return ":" not in name or name.endswith(":latest") or "$" in image
+    if "$" in image:  # a build argument without a default: judged as a tag, not as latest
+        return False
+    return ":" not in name or name.endswith(":latest")
 
 
 LOCAL_PATH = re.compile(
