@@ -129,6 +129,10 @@ ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)", re.MULTILINE)
 ARG_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
+def _substitute(image: str, args: dict[str, str]) -> str:
+    return ARG_REF.sub(lambda m: args.get(m.group(1) or m.group(2), m.group(0)), image)
+
+
 def _base_images(ctx: CheckContext) -> list[tuple[str, int, str]]:
     images = []
     for path in ctx.repo.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile"):
@@ -136,9 +140,7 @@ def _base_images(ctx: CheckContext) -> list[tuple[str, int, str]]:
         stages = set()
         args = dict(ARG.findall(text))
         for match in FROM.finditer(text):
-            image = ARG_REF.sub(
-                lambda m: args.get(m.group(1) or m.group(2), m.group(0)), match.group(1)
-            )
+            image = _substitute(match.group(1), args)
             if match.group(2):
                 stages.add(match.group(2).lower())
             if image.lower() in stages or image.lower() == "scratch":
