@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import make_repo
-from mlguard.facts.automation import automation, is_automated
+from mlguard.facts.automation import automation, command_lines, is_automated
 from mlguard.repo import RepoContext
 
 TRAIN = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
@@ -388,3 +388,29 @@ def test_job_specs_submitted_by_ci_are_followed(tmp_path: Path) -> None:
     )
     assert _triggers(repo, "pkg/train.py") == ["pull_request"]
     assert is_automated(repo, "pkg/other.py") is None  # a manifest nothing applies
+
+
+def test_command_lines_keep_file_lines(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": """\
+                on: [push]
+                jobs:
+                  test:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: actions/checkout@v4
+                      - run: pip install .
+                      - run: |
+                          pytest -q \\
+                            --maxfail 1
+                          # done
+                          make lint
+                """,
+            "Makefile": "lint:\n\truff check .\n",
+        },
+    )
+    rows = [(e.location.line, e.text) for e in command_lines(repo)]
+    assert rows == [(7, "pip install ."), (9, "pytest -q  --maxfail 1"), (12, "make lint")]
+    assert (2, "ruff check .") in [(e.location.line, e.text) for e in command_lines(repo, False)]

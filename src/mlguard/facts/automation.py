@@ -19,6 +19,7 @@ from mlguard.facts import commands as cmdtext
 from mlguard.facts.ci import ci_facts
 from mlguard.facts.graph import Graph, cmd_key
 from mlguard.facts.model import (
+    CI_SYSTEMS,
     AutomationFacts,
     Command,
     Reach,
@@ -73,6 +74,32 @@ def automated_commands(repo: RepoContext, pattern: str | re.Pattern[str]) -> lis
     """Automated commands (CI steps, stages and what they expand to) whose text matches."""
     regex = re.compile(pattern) if isinstance(pattern, str) else pattern
     return [c for c in automation(repo).commands if regex.search(c.text)]
+
+
+def command_lines(repo: RepoContext, ci_only: bool = True) -> list[Evidence]:
+    """Each logical line of each automated command as Evidence (file, line, text).
+
+    A multi-line ``run: |`` block starts on the line after its key; a line ending in ``\\``
+    is joined with the next and keeps the first line's number. ``ci_only`` keeps commands
+    written in CI files (not the stage, make or script lines they expand to).
+    """
+    found = []
+    for command in automation(repo).commands:
+        if command.action or (ci_only and command.system not in CI_SYSTEMS):
+            continue
+        first = command.line + (1 if "\n" in command.text.strip() else 0)
+        pending, start = "", first
+        for number, raw in enumerate(command.text.strip("\n").split("\n"), first):
+            text = raw.strip()
+            if not pending:
+                start = number
+            if text.endswith("\\"):
+                pending += text[:-1] + " "
+                continue
+            text, pending = (pending + text).strip(), ""
+            if text and not text.startswith("#"):
+                found.append(Evidence(Location(command.path, start), text))
+    return found
 
 
 def _build(repo: RepoContext) -> AutomationFacts:
