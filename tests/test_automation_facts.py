@@ -414,3 +414,40 @@ def test_command_lines_keep_file_lines(tmp_path: Path) -> None:
     rows = [(e.location.line, e.text) for e in command_lines(repo)]
     assert rows == [(7, "pip install ."), (9, "pytest -q  --maxfail 1"), (12, "make lint")]
     assert (2, "ruff check .") in [(e.location.line, e.text) for e in command_lines(repo, False)]
+
+
+def test_airflow_running_kedro_in_process_or_by_subprocess(tmp_path: Path) -> None:
+    repo = _facts(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.kedro]\npackage_name = "proj"\n',
+            "src/proj/__init__.py": "",
+            "src/proj/pipelines/__init__.py": "",
+            "src/proj/pipelines/ds/__init__.py": "",
+            "src/proj/pipelines/ds/pipeline.py": """\
+                from kedro.pipeline import Node, Pipeline
+                from .nodes import fit
+
+                def create_pipeline(**kwargs):
+                    return Pipeline([Node(func=fit, inputs="x", outputs="m", name="fit")])
+                """,
+            "src/proj/pipelines/ds/nodes.py": "def fit(x):\n    return x\n",
+            "dags/session.py": """\
+                from airflow import DAG
+                from kedro.framework.session import KedroSession
+                with DAG("once", schedule_interval="@once"):
+                    KedroSession.create("proj").run()
+                """,
+            "dags/shell.py": """\
+                import subprocess
+                from airflow import DAG
+                with DAG("nightly", schedule="0 1 * * *"):
+                    subprocess.run(["kedro", "run", "--pipeline", name], check=True)
+                """,
+        },
+    )
+    facts = automation(repo)
+    assert [s.spec for s in facts.schedules] == ["0 1 * * *"]  # @once is not a schedule
+    assert _triggers(repo, "src/proj/pipelines/ds/nodes.py") == ["manual", "schedule"]
+    fit = next(s for s in facts.stages if s.name == "fit")
+    assert fit.system == "kedro"

@@ -147,7 +147,8 @@ def _pipelines(ctx: CheckContext) -> dict[str, list[Stage]]:
     grouped: dict[str, list[Stage]] = defaultdict(list)
     for stage in automation(ctx.repo).stages:
         if not re.search(r"\.ipynb\b", stage.command):
-            grouped[stage.path].append(stage)
+            # a Kedro project is one pipeline registry, whatever file each node is in
+            grouped["Kedro project" if stage.system == "kedro" else stage.path].append(stage)
     return grouped
 
 
@@ -159,11 +160,11 @@ def modular(ctx: CheckContext) -> Outcome:
         return Outcome.failed("No declared pipeline (dvc.yaml, MLproject, an orchestrator).")
     training = {p: g for p, g in grouped.items() if any(_stage_trains(ctx, s) for s in g)}
     if not training:
-        first = min(grouped)
+        first = grouped[min(grouped)][0]
         return Outcome.failed(
             "No declared pipeline runs training (the pipelines found only prepare, monitor "
             "or report).",
-            [ev(first, grouped[first][0].line, grouped[first][0].name)],
+            [ev(first.path, first.line, first.name)],
         )
     best_path, best = max(training.items(), key=lambda item: (len(item[1]), item[0]))
     kinds = {

@@ -138,7 +138,9 @@ def stage_files(repo: RepoContext, stage: Stage) -> list[str]:
     found = [p for p in targets.files if p in repo.files]
     found += [p for m in targets.modules if (p := index.resolve(m))]
     if not stage.command and stage.module:
-        resolved = stage.module if stage.module in repo.files else index.resolve(stage.module)
+        resolved = (
+            stage.module if stage.module in repo.files else index.resolve(stage.module, stage.path)
+        )
         found += [resolved] if resolved else []
     return found
 

@@ -21,7 +21,7 @@ from mlguard.facts.model import (
 )
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.pipelines import job_spec_commands
-from mlguard.facts.pyflows import PyFlow, kedro_project
+from mlguard.facts.pyflows import PyFlow, kedro_project, kedro_session, python_commands
 from mlguard.repo import RepoContext
 
 MAX_NODES = 20_000
@@ -75,7 +75,11 @@ class Graph:
                 base = "" if stage.module.endswith(".py") else stage.module
                 self.push(cmd_key(command, base), command, flow.triggers, {flow.system}, via)
                 continue
-            target = self.modules.resolve(stage.module) if stage.module != flow.path else None
+            target = (
+                self.modules.resolve(stage.module, stage.path)
+                if stage.module != flow.path
+                else None
+            )
             if target:
                 self.push(("file", target, 0, ""), None, flow.triggers, {flow.system}, via)
 
@@ -193,6 +197,11 @@ class Graph:
             return
         for imported in self.modules.local_imports(path):
             self.push(("file", imported, 0, ""), None, triggers, systems, via)
+        for child in python_commands(self.repo, path):
+            self.push(cmd_key(child, ""), child, triggers, systems, via)
+        if self.kedro and kedro_session(self.repo, path):
+            for flow in self.kedro:
+                self.push(("file", flow, 0, ""), None, triggers, systems | {"kedro"}, via)
 
     def _expand_make(
         self,

@@ -44,7 +44,9 @@ class ModuleIndex:
     def resolve(self, name: str, near: str = "") -> str | None:
         """The file of module ``name`` (or of its parent for ``pkg.mod.func``)."""
         name = name.split(":", 1)[0].strip()
-        if not name or "/" in name:
+        if name.startswith(".") and near:
+            name = self._absolute(name, near)
+        if not name or "/" in name or name.startswith("."):
             return None
         parts = name.split(".")
         for end in range(len(parts), 0, -1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
-from mlguard.facts.model import Schedule, Stage, Trigger
+from mlguard.facts.model import Command, Schedule, Stage, Trigger
 from mlguard.repo import RepoContext
 
 SYSTEM_DECORATORS = {
@@ -61,6 +61,7 @@ SCHEDULE_ATTRS = frozenset({"create_recurring_run", "create_schedule"})
 SERVE_ATTRS = frozenset({"serve", "deploy", "to_deployment", "build_from_flow"})
 SCHEDULE_KWARGS = ("cron", "interval", "rrule", "schedule", "schedules", "cron_expression")
 EVENT_DECORATORS = frozenset({"metaflow.trigger", "metaflow.trigger_on_finish", "dagster.sensor"})
+ONCE = ("@once", "once")  # a DAG that runs a single time is not a schedule
 OPERATOR_COMMANDS = {"BashOperator": "bash_command", "DockerOperator": "command"}
 
 
@@ -113,8 +114,9 @@ def _schedule_of(call: Call) -> str | None:
         return next((_literal(a) for a in args if a is not None), call.name)
     if call.name in DAG_CALLS or call.name in DAG_DECORATORS or call.attr in SERVE_ATTRS:
         for key in (*SCHEDULE_KWARGS, "schedule_interval", "timetable"):
-            if call.has_kwarg(key) and call.kwarg(key) is not None:
-                return _literal(call.kwarg(key))
+            value = call.kwarg(key)
+            if call.has_kwarg(key) and value is not None and value not in ONCE:
+                return _literal(value)
     return None
 
 
@@ -140,8 +142,12 @@ def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
             call.kwarg("command"), str
         ):
             stages.append(_script_stage(call, system, path, "command", "code"))
-        elif short in ("PythonOperator", "PythonVirtualenvOperator", "node"):
-            target = call.kwarg("python_callable") or (call.args[0] if call.args else None)
+        elif short in ("PythonOperator", "PythonVirtualenvOperator", "node", "Node"):
+            target = (
+                call.kwarg("python_callable")
+                or call.kwarg("func")
+                or (call.args[0] if call.args else None)
+            )
             module = target.qualname if isinstance(target, Expr) else ""
             name = _literal(call.kwarg("name")) or task
             stages.append(Stage(name, system, path, call.line, module=module or path))
@@ -199,3 +205,43 @@ def kedro_project(repo: RepoContext) -> bool:
         for doc in repo.config("pyproject.toml")
         if isinstance(doc, dict) and isinstance(doc.get("tool"), dict)
     )
+
+
+SHELL_CALLS = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "os.system",
+    }
+)
+KEDRO_SESSION = (
+    "kedro.framework.session.KedroSession.create",
+    "kedro.framework.session.session.KedroSession.create",
+)
+
+
+def python_commands(repo: RepoContext, path: str) -> list[Command]:
+    """Commands a Python file starts with literal arguments (``subprocess.run(["kedro",
+    "run"])``, ``os.system("python train.py")``); non-literal parts are left out."""
+    facts = repo.python(path) if path.endswith(".py") else None
+    found = []
+    for call in facts.calls if facts is not None else ():
+        if call.name not in SHELL_CALLS or not call.args:
+            continue
+        first = call.args[0]
+        parts = (
+            [first] if isinstance(first, str) else [p for p in _seq(first) if isinstance(p, str)]
+        )
+        text = " ".join(str(p) for p in parts).strip()
+        if text:
+            found.append(Command(text, path, call.line, "python", call.name))
+    return found
+
+
+def kedro_session(repo: RepoContext, path: str) -> bool:
+    """The file runs a Kedro pipeline in-process (``KedroSession.create(...).run()``)."""
+    facts = repo.python(path) if path.endswith(".py") else None
+    return facts is not None and any(c.name in KEDRO_SESSION for c in facts.calls)
