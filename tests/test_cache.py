@@ -102,3 +102,38 @@ def test_no_cache_and_parallel_jobs_agree(cli, tmp_path: Path) -> None:
     parallel = cli(["scan", repo, "--no-config", "--no-cache", "-j", "2", "--format", "json"])
     assert serial.out == parallel.out
     assert len([f for f in serial.json()["findings"] if f["rule_id"] == "SEC001"]) == 80
+
+
+def test_bandit_findings_same_parallel_serial_and_cached(cli, tmp_path: Path) -> None:
+    files = {
+        f"pkg/m{i}.py": f"import subprocess\nsubprocess.call(c{i}, shell=True)\n" for i in range(70)
+    }
+    files["nb.ipynb"] = (
+        '{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {},\n'
+        ' "outputs": [],\n "source": [\n  "import subprocess\\n",\n'
+        '  "subprocess.call(x, shell=True)"\n ]}], "metadata": {}, "nbformat": 4,\n'
+        ' "nbformat_minor": 5}\n'
+    )
+    repo = make_repo(tmp_path / "r", files)
+    args = ["scan", repo, "--no-config", "--select", "BAN602", "--format", "sarif"]
+    serial = cli([*args, "--no-cache", "-j", "1"])
+    parallel = cli([*args, "-j", "2"])
+    cached = cli([*args, "-j", "2"])
+    assert serial.out == parallel.out == cached.out
+    results = serial.json()["runs"][0]["results"]
+    assert len(results) == 71
+    nb = [
+        r
+        for r in results
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb.ipynb"
+    ]
+    assert nb[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+
+
+def test_progress_only_when_asked_or_on_a_terminal(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("mlguard.progress.DELAY", 0.0)
+    repo = make_repo(tmp_path / "r", FILES)
+    shown = cli(["scan", repo, "--no-config", "--no-cache", "--progress"])
+    assert "analysing files 3/3" in shown.err
+    quiet = cli(["scan", repo, "--no-config", "--no-cache"])
+    assert "analysing" not in quiet.err

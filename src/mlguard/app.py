@@ -38,6 +38,7 @@ class ScanOptions:
     baseline: Path | None = None
     diff_base: str | None = None
     only_files: tuple[str, ...] | None = None
+    progress: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,15 @@ def evaluate(
     """Engine, then inline suppression (which needs the scan's repository facts)."""
     repo = engine.open_repo(root, setup.policy)
     jobs = opts.jobs or default_jobs()
-    result = engine.scan(root, setup.rules, setup.policy, jobs=jobs, cache=cache, repo=repo)
+    result = engine.scan(
+        root,
+        setup.rules,
+        setup.policy,
+        jobs=jobs,
+        cache=cache,
+        repo=repo,
+        progress=opts.progress,
+    )
     return suppress.apply(result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores)
 
 

@@ -28,6 +28,10 @@ def default_dir() -> Path:
     return Path(base) / "mlguard"
 
 
+class RawJson(str):
+    """A value already serialised to JSON (by a worker process): stored as is."""
+
+
 class FactsCache:
     """A best-effort cache: any database problem disables it for the run, never fails it."""
 
@@ -91,7 +95,10 @@ class FactsCache:
 
     def put_many(self, items: list[tuple[str, Any]]) -> None:
         now = int(time.time())
-        rows = [(k, json.dumps(v, separators=(",", ":")), now) for k, v in items]
+        rows = [
+            (k, v if isinstance(v, RawJson) else json.dumps(v, separators=(",", ":")), now)
+            for k, v in items
+        ]
         if rows and self._db is not None:
             try:
                 with self._db:

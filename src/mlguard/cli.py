@@ -17,13 +17,15 @@ from typing import NoReturn
 
 import click
 
-from mlguard import __version__, app
+from mlguard import __version__, app, docsgen
+from mlguard import progress as progress_mod
 from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from mlguard.catalog import Catalog
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import CATEGORIES
 from mlguard.policy import builtin_names, resolve_chain
 from mlguard.report import Report, github, json_report, junit, markdown, sarif, text
+from mlguard.ruledocs import rule_markdown
 from mlguard.validation import read_yaml
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -135,6 +137,11 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
 @click.option("--stats", is_flag=True, help="Print file counts, cache use and time on stderr.")
 @click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show analysis progress on stderr (default: on a terminal, never when CI is set).",
+)
+@click.option(
     "--no-ignores", is_flag=True, help="Disregard inline `# mlguard: ignore[...]` comments."
 )
 @click.option(
@@ -165,6 +172,7 @@ def scan(
     cache_dir: Path | None,
     no_cache: bool,
     stats: bool,
+    progress: bool | None,
     no_ignores: bool,
     baseline_file: Path | None,
     diff_base: str | None,
@@ -198,6 +206,7 @@ def scan(
         no_ignores=no_ignores,
         baseline=baseline_file,
         diff_base=diff_base,
+        progress=progress_mod.wanted(progress),
     )
     started = time.perf_counter()
     report = app.run(opts)
@@ -324,7 +333,33 @@ def explain(rule_id: str) -> None:
     catalog = Catalog.load()
     if rule_id.upper() not in catalog:
         raise UsageError(f"unknown rule id {rule_id!r}; see `mlguard rules`")
-    click.echo(sarif.help_markdown(catalog.get(rule_id.upper())).replace("**", ""))
+    click.echo(rule_markdown(catalog.get(rule_id.upper())), nl=False)
+
+
+@cli.command("docs")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the docs are stale.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=docsgen.DEFAULT_OUT,
+    show_default=True,
+    help="Folder of the generated rule pages.",
+)
+def docs_cmd(check: bool, out: Path) -> None:
+    """Generate the rule reference (one page per rule plus an index) from rules/*.yaml."""
+    catalog = Catalog.load()
+    if check:
+        outdated = docsgen.stale(out, catalog)
+        for name in outdated:
+            click.echo(f"stale: {out / name}", err=True)
+        if outdated:
+            _fail("rule docs are stale; run `mlguard docs` to regenerate them", EXIT_FAILED)
+        click.echo(f"{out}: rule docs are up to date")
+        return
+    changed = docsgen.write(out, catalog)
+    for name in changed:
+        click.echo(f"wrote {out / name}")
+    click.echo(f"{out}: {len(changed)} page(s) updated")
 
 
 @cli.group()

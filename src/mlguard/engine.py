@@ -110,6 +110,8 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
         return ()
     if outcome.status == Status.FAIL:
         text = f"Missing practice: {rule.title}."
+    elif outcome.detail:
+        text = f"Partly in place: {rule.title}."
     else:
         # the check's detail says what is missing (often: present but not automated)
         text = (
@@ -154,11 +156,13 @@ def scan(
     jobs: int = 1,
     cache: FactsCache | None = None,
     repo: RepoContext | None = None,
+    progress: bool = False,
 ) -> ScanResult:
     """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
     repo = repo or open_repo(root, policy)
-    prefetch_python(repo, jobs, cache)
     effective = tuple(effective_rule(r, policy) for r in rules)
+    want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
+    repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit, progress))
     results = tuple(run_rule(rule, repo) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
     return ScanResult(
@@ -167,6 +171,6 @@ def scan(
         rules=effective,
         results=results,
         skipped=dict(sorted(repo.skipped.items())),
-        traits={name: traits.has_trait(repo, name) for name in sorted(traits.TRAITS)},
+        traits={k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")},
         stats={"files": len(repo.files), **repo.cache.get("stats:python", {})},
     )

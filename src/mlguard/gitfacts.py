@@ -230,3 +230,19 @@ def checkout(root: Path, commit: str) -> Iterator[Path]:
             repo.git.worktree("remove", "--force", str(tree))
         shutil.rmtree(parent, ignore_errors=True)
         repo.git.worktree("prune")
+
+
+def signed_commits(worktree: Path, limit: int = 50) -> tuple[int, int]:
+    """(signed, total) among the last ``limit`` commits of HEAD: commits carrying a
+    ``gpgsig`` header (GPG, SSH or X.509). Presence only; nothing is verified."""
+    try:
+        raw = str(git.Repo(worktree).git.log("-n", str(limit), "--format=raw", "HEAD"))
+    except (git.exc.GitError, ValueError, OSError):
+        return 0, 0
+    total = signed = 0
+    for line in raw.splitlines():
+        if line.startswith("commit "):
+            total += 1
+        elif line.startswith("gpgsig "):
+            signed += 1
+    return signed, total

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -94,6 +94,7 @@ class RepoContext:
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
         self._cfg: dict[str, list[Any]] = {}
+        self._prefetch: Callable[[], None] | None = None
         self.files: dict[str, FileInfo] = dict(sorted(self._inventory().items()))
 
     # --- inventory ---------------------------------------------------------------------
@@ -194,6 +195,10 @@ class RepoContext:
         """Facts of a ``.py`` file or of a notebook's code cells (lines in notebook terms)."""
         if rel in self._py:
             return self._py[rel]
+        if self._prefetch is not None:
+            self.ensure_prefetched()
+            if rel in self._py:
+                return self._py[rel]
         facts: PyFacts | None = None
         if rel.endswith(".ipynb"):
             nb = self.notebook(rel)
@@ -205,6 +210,16 @@ class RepoContext:
                 facts = analyze_source(text, rel)
         self.set_python(rel, facts)
         return facts
+
+    def defer_python(self, prefetch: Callable[[], None]) -> None:
+        """Run ``prefetch`` (the parallel, cached analysis of every Python file) the first
+        time any Python facts are asked for: a scan whose rules need none never parses."""
+        self._prefetch = prefetch
+
+    def ensure_prefetched(self) -> None:
+        hook, self._prefetch = self._prefetch, None
+        if hook is not None:
+            hook()
 
     def set_python(self, rel: str, facts: PyFacts | None) -> None:
         """Record the facts of a Python file or notebook (computed here or by a worker)."""

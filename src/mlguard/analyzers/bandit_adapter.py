@@ -31,6 +31,8 @@ class BanditIssue:
     severity: str  # this issue's severity: LOW / MEDIUM / HIGH
     confidence: str
     text: str  # bandit's message (may quote code: callers decide what to show)
+    code: str = ""  # the flagged line of the source, when the caller asked for it
+    file_line: int = 0  # for notebooks: the line in the .ipynb file (0: same as ``line``)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,18 @@ def _run(
             for name, reason in mgr.get_skipped()
         )
     return tuple(issues), tuple(skipped)
+
+
+def bandit_identity() -> tuple[str, frozenset[str], str]:
+    """(version, test ids available, error) of the installed bandit, without running it."""
+    try:
+        with _quiet():
+            available, version = _available()
+    except ImportError:
+        return "", frozenset(), "bandit is not installed (pip install 'bandit>=1.7.7,<1.10')"
+    except Exception as exc:  # bandit's internals: contained, reported, never a pass
+        return "", frozenset(), f"bandit failed: {type(exc).__name__}: {exc}"
+    return version, available, ""
 
 
 def run_bandit(sources: Sequence[tuple[str, str]]) -> BanditRun:

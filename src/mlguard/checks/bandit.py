@@ -49,6 +49,7 @@ Notebooks = dict[str, NotebookFacts]
 
 def bandit_run(repo: RepoContext) -> tuple[BanditRun, Notebooks]:
     """The scan's one bandit run, and the notebooks it read (cached)."""
+    repo.ensure_prefetched()  # the analysis workers run bandit along with parsing
     cached = repo.cache.get(CACHE_KEY)
     if cached is None:
         sources: list[tuple[str, str]] = []
@@ -77,7 +78,12 @@ def _line(lines: list[str], number: int) -> str:
 
 
 def _evidence(repo: RepoContext, issue: BanditIssue, nb: NotebookFacts | None) -> Evidence:
-    if nb is not None:  # notebook: the line of the .ipynb; columns differ there
+    if issue.code or issue.file_line:  # placed by the analysis workers: no re-read
+        location = Location(
+            issue.label, issue.file_line or issue.line, None if issue.file_line else issue.column
+        )
+        code = issue.code
+    elif nb is not None:  # notebook: the line of the .ipynb; columns differ there
         location = Location(issue.label, nb.file_line(issue.line))
         code = _line(nb.source.splitlines(), issue.line)
     else:

@@ -2,8 +2,13 @@
 
 from mlguard.checks import (  # noqa: F401 - imported for registration
     bandit,
+    cicd,
     data,
     experiments,
+    governance,
+    llm,
+    llm_safety,
+    monitoring,
     notebooks,
     pipeline,
     pipeline_gates,
@@ -13,8 +18,10 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     secrets,
     security,
     seeds,
+    serving,
     splits,
     suppression,
+    testing,
     versioning,
 )
 from mlguard.checks.registry import PYTHON_CHECKS

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import click
 
+from mlguard import mltestscore
 from mlguard.model import Severity, Status
 from mlguard.report import VERSION, Report
 
@@ -47,6 +48,7 @@ def render(report: Report, color: bool = False) -> str:
         )
     out.extend(_missing(report, style))
     out.extend(_categories(report))
+    out.extend(mltestscore.text_lines(mltestscore.estimate(report.scan.results)))
     out.extend(_findings(report, style))
     out.extend(_inconclusive(report))
     if report.scan.skipped:
