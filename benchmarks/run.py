@@ -117,7 +117,7 @@ def main() -> None:
     mlguard = [sys.executable, "-m", "mlguard"]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     cache = work / "cache"
-    common = ["--no-config", "--offline", "--format", "json"] + jobs
+    common = ["--no-config", "--offline", "--format", "json", *jobs]
     print(f"tree: {tree}")
 
     print("baseline")
@@ -187,8 +187,11 @@ def main() -> None:
         capture_output=True,
     )
     changed = touch_ten(copy)
-    hook = " ".join([*mlguard, "hook", "--offline", "--cache-dir", str(cache), *changed])
-    hook_s, _ = measure("hook on 10 changed files", ["sh", "-c", f"cd {copy} && {hook}"])
+    hook = " ".join([*mlguard, "hook", *changed])
+    hook_s, _ = measure(
+        "hook on 10 changed files",
+        ["sh", "-c", f"cd {copy} && MLGUARD_CACHE_DIR={cache} {hook}"],
+    )
 
     print("ratios (target)")
     print(f"  cold / bandit        {cold_s / bandit_s:6.3f}   (<= 0.6)")
@@ -196,10 +199,12 @@ def main() -> None:
     print(f"  hook, 10 files       {hook_s:6.2f} s (<= 1.5 s)")
     print(f"  detect-secrets / mlguard secrets  {ds_s / secrets_s:6.1f}x faster   (>= 20x)")
     print(
-        f"  peak RSS cold        {cold_rss / 1024:6.0f} MB (<= 500 MB); bandit {bandit_rss / 1024:.0f} MB"
+        f"  peak RSS cold        {cold_rss / 1024:6.0f} MB (<= 500 MB); "
+        f"bandit {bandit_rss / 1024:.0f} MB"
     )
     print(
-        f"  recall on planted secrets: mlguard {recall(tree, mlguard_lines(work / 'secrets.json', 'SEC004'))}, "
+        "  recall on planted secrets: mlguard "
+        f"{recall(tree, mlguard_lines(work / 'secrets.json', 'SEC004'))}, "
         f"detect-secrets {recall(tree, detect_secrets_lines(ds_report))}"
     )
     print(f"  warm RSS {warm_rss / 1024:.0f} MB")

@@ -19,6 +19,7 @@ from mlguard.policy import RULE_ID, Policy, build, resolve_chain
 from mlguard.pool import default_jobs
 from mlguard.report import Report
 from mlguard.selection import select_rules
+from mlguard.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ScanOptions:
     diff_base: str | None = None
     only_files: tuple[str, ...] | None = None
     progress: bool = False
+    offline: bool = False
+    advisory_db: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ def evaluate(
     """Engine, then inline suppression (which needs the scan's repository facts)."""
     repo = engine.open_repo(root, setup.policy)
     jobs = opts.jobs or default_jobs()
+    settings = Settings(offline=opts.offline, advisory_db=opts.advisory_db)
     result = engine.scan(
         root,
         setup.rules,
@@ -89,6 +93,7 @@ def evaluate(
         cache=cache,
         repo=repo,
         progress=opts.progress,
+        settings=settings,
     )
     return suppress.apply(result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores)
 

@@ -7,6 +7,7 @@ error (a bug in mlguard: please report it).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -56,6 +57,23 @@ def _parse_format(value: str) -> tuple[str, str | None]:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return fmt, dest or None
+
+
+def _network_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """--offline and --advisory-db (known-vulnerability sources), shared by scan and baseline."""
+    fn = click.option(
+        "--advisory-db",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Folder of OSV advisories (e.g. a PyPA advisory-database checkout) for offline "
+        "audits.",
+    )(fn)
+    return click.option(
+        "--offline",
+        is_flag=True,
+        envvar="MLGUARD_OFFLINE",
+        help="No network use (known-vulnerability lookups then need --advisory-db). "
+        "Also set by MLGUARD_OFFLINE=1.",
+    )(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -156,6 +174,7 @@ def cli() -> None:
     help="Report only findings new since the merge-base of REF and HEAD (pull-request mode; "
     "needs the history: fetch-depth: 0).",
 )
+@_network_options
 def scan(
     path: Path,
     policy: str | None,
@@ -176,6 +195,8 @@ def scan(
     no_ignores: bool,
     baseline_file: Path | None,
     diff_base: str | None,
+    offline: bool,
+    advisory_db: Path | None,
 ) -> None:
     """Scan the repository at PATH (default: the current directory).
 
@@ -207,6 +228,8 @@ def scan(
         baseline=baseline_file,
         diff_base=diff_base,
         progress=progress_mod.wanted(progress),
+        offline=offline,
+        advisory_db=advisory_db,
     )
     started = time.perf_counter()
     report = app.run(opts)
@@ -256,6 +279,7 @@ def hook(
         no_config,
         min_level=0,
         only_files=tuple(str(f) for f in files),
+        offline=True,  # hook mode never uses the network
     )
     _emit(app.run(opts), targets, None)
 
@@ -273,6 +297,7 @@ def hook(
 @click.option("--no-config", is_flag=True, help="Ignore every config file.")
 @click.option("--select", multiple=True, help="Only these rules (as for scan). Repeatable.")
 @click.option("--ignore", multiple=True, help="Skip these rules (as for scan). Repeatable.")
+@_network_options
 def baseline_cmd(
     path: Path,
     output: Path | None,
@@ -281,6 +306,8 @@ def baseline_cmd(
     no_config: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    offline: bool,
+    advisory_db: Path | None,
 ) -> None:
     """Record today's findings so that `scan --baseline FILE` reports only new ones.
 
@@ -290,6 +317,7 @@ def baseline_cmd(
     from mlguard.baseline import dumps
 
     opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore)
+    opts = dataclasses.replace(opts, offline=offline, advisory_db=advisory_db)
     rows = app.baseline_entries(opts)
     dest = output or path / DEFAULT_BASELINE
     dest.write_text(dumps(rows), encoding="utf-8")

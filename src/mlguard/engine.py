@@ -20,6 +20,7 @@ from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severit
 from mlguard.policy import Policy
 from mlguard.pool import prefetch_python
 from mlguard.repo import RepoContext
+from mlguard.settings import Settings
 
 DEFAULT_ANCHORS = (
     "pyproject.toml",
@@ -125,11 +126,11 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
     return (Finding(rule.id, text, location, rule.severity, snippet=rule.id, rule_name=rule.slug),)
 
 
-def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
+def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None) -> RuleResult:
     for trait in rule.applies_when:
         if not traits.has_trait(repo, trait):
             return RuleResult(rule.id, Status.NA, reason=traits.reason(repo, trait))
-    ctx = CheckContext(repo, rule.params)
+    ctx = CheckContext(repo, rule.params, settings or Settings())
     try:
         outcome = _declarative(rule, ctx)
     except NotApplicable as exc:
@@ -157,13 +158,14 @@ def scan(
     cache: FactsCache | None = None,
     repo: RepoContext | None = None,
     progress: bool = False,
+    settings: Settings | None = None,
 ) -> ScanResult:
     """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
     repo = repo or open_repo(root, policy)
     effective = tuple(effective_rule(r, policy) for r in rules)
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
     repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit, progress))
-    results = tuple(run_rule(rule, repo) for rule in effective)
+    results = tuple(run_rule(rule, repo, settings) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
     return ScanResult(
         root=repo.root,

@@ -3,9 +3,12 @@
 from mlguard.checks import (  # noqa: F401 - imported for registration
     bandit,
     cicd,
+    containers,
     data,
+    declared_imports,
     experiments,
     governance,
+    hub,
     llm,
     llm_safety,
     monitoring,
@@ -22,7 +25,10 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     splits,
     suppression,
     testing,
+    torch_load,
     versioning,
+    vulnerabilities,
+    workflows,
 )
 from mlguard.checks.registry import PYTHON_CHECKS
 

@@ -7,6 +7,7 @@ import re
 from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts.dependencies import dependency_facts
 
 LOCK_FILES = (
     "poetry.lock",
@@ -48,20 +49,11 @@ SEED_CALLS = frozenset(
     }
 )
 SEED_KWARGS = ("random_state", "seed")
-REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
 
 
 def _requirement_lines(ctx: CheckContext) -> list[tuple[str, int, str, str]]:
-    rows = []
-    for path in ctx.repo.glob(*REQUIREMENT_FILES):
-        for number, raw in enumerate(ctx.repo.lines(path), 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line or line.startswith("-"):
-                continue
-            match = REQ_LINE.match(line)
-            if match:
-                rows.append((path, number, match.group(1), match.group(3)))
-    return rows
+    rows = dependency_facts(ctx.repo).requirement_rows()
+    return [(d.path, d.line, d.name, d.specifier) for d in rows]
 
 
 @register("reproducibility.dependencies_pinned")
