@@ -300,7 +300,7 @@ def test_odd_shapes_are_ignored_not_crashed_on(tmp_path: Path) -> None:
             ".github/workflows/b.yml": "on: {push: null}\njobs: {x: {steps: {run: y}}, y: 3}\n",
             ".github/workflows/c.yml": "- just\n- a list\n",
             ".github/workflows/d.yml": "a: &a [*a]\n",
-            ".gitlab-ci.yml": "job: {script: 3, rules: oops, only: {refs: 7}}\n.hidden: 1\n",
+            ".gitlab-ci.yml": "job: {script: 3, rules: 5, only: {refs: 7}}\n.hidden: 1\n",
             ".circleci/config.yml": "workflows: {version: 2, w: {jobs: [{}, 3]}}\njobs: 1\n",
             "azure-pipelines.yml": "stages: {a: 1}\nsteps: [3, {script: [1]}]\n",
             "Jenkinsfile": "pipeline { sh ''' unterminated",

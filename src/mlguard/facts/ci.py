@@ -12,7 +12,7 @@ from typing import Any
 
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
-from mlguard.facts.sources import line, mapping, strings, yaml_docs
+from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
@@ -75,7 +75,7 @@ def github_actions(repo: RepoContext, path: str) -> Found:
         data = mapping(doc.data)
         on = data.get("on", {})
         events = _gha_triggers(on if on is not None else {})
-        for i, item in enumerate(mapping(on).get("schedule") or []):
+        for i, item in enumerate(items(mapping(on).get("schedule"))):
             cron = mapping(item).get("cron")
             if cron:
                 at = line(doc, ["on", "schedule", i])
@@ -144,7 +144,7 @@ SOURCE_RE = re.compile(r"CI_PIPELINE_SOURCE\s*==\s*[\"']?(\w+)")
 
 def _gitlab_triggers(spec: dict[str, Any]) -> frozenset[Trigger]:
     found: set[Trigger] = set()
-    for rule in spec.get("rules") or []:
+    for rule in items(spec.get("rules")):
         condition = str(mapping(rule).get("if", ""))
         if mapping(rule).get("when") == "never":
             continue
@@ -203,7 +203,7 @@ def circleci(repo: RepoContext, path: str) -> Found:
         for wf_name, wf in mapping(data.get("workflows")).items():
             wf = mapping(wf)
             events = set(DEFAULT_EVENTS)
-            for i, trig in enumerate(wf.get("triggers") or []):
+            for i, trig in enumerate(items(wf.get("triggers"))):
                 cron = mapping(mapping(trig).get("schedule")).get("cron")
                 if cron:
                     events = {Trigger.SCHEDULE}
@@ -213,7 +213,7 @@ def circleci(repo: RepoContext, path: str) -> Found:
                 events = {Trigger.SCHEDULE}
                 at = line(doc, ["workflows", wf_name, "when"])
                 schedules.append(Schedule("circleci", path, at, "scheduled pipeline", wf_name))
-            for item in wf.get("jobs") or []:
+            for item in items(wf.get("jobs")):
                 name = item if isinstance(item, str) else next(iter(mapping(item)), "")
                 job_events.setdefault(name, set()).update(events)
         for job, spec in mapping(data.get("jobs")).items():
@@ -250,7 +250,7 @@ def _azure_steps(node: Any, trail: list[str | int]) -> list[tuple[list[str | int
     if isinstance(data.get("steps"), list):
         out.append(([*trail, "steps"], data["steps"]))
     for key in ("stages", "jobs"):
-        for i, child in enumerate(data.get(key) or []):
+        for i, child in enumerate(items(data.get(key))):
             out.extend(_azure_steps(child, [*trail, key, i]))
     return out
 
@@ -261,7 +261,7 @@ def azure_pipelines(repo: RepoContext, path: str) -> Found:
     for doc in yaml_docs(repo, path):
         data = mapping(doc.data)
         events = _azure_triggers(data)
-        for i, item in enumerate(data.get("schedules") or []):
+        for i, item in enumerate(items(data.get("schedules"))):
             cron = mapping(item).get("cron")
             if cron:
                 at = line(doc, ["schedules", i])

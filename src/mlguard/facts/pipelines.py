@@ -11,7 +11,7 @@ import shlex
 from typing import Any
 
 from mlguard.facts.model import Schedule, Stage
-from mlguard.facts.sources import line, mapping, strings, yaml_docs
+from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
@@ -127,7 +127,7 @@ def _argo_doc(doc: YamlDoc, path: str) -> tuple[list[Stage], list[Schedule]]:
         spec = mapping(spec.get("workflowSpec"))
         trail = ["spec", "workflowSpec"]
     stages = []
-    for i, template in enumerate(spec.get("templates") or []):
+    for i, template in enumerate(items(spec.get("templates"))):
         template = mapping(template)
         script = mapping(template.get("script"))
         command = str(script.get("source") or "") or _container_command(
@@ -188,7 +188,7 @@ def prefect_deployments(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]
                 module = join(base_dir(path), entry)
                 stages.append(Stage(name, "prefect", path, at, module=module))
                 found = [mapping(spec.get("schedule"))]
-                found += [mapping(s) for s in spec.get("schedules") or []]
+                found += [mapping(s) for s in items(spec.get("schedules"))]
                 for when in found:
                     spec_text = when.get("cron") or when.get("interval") or when.get("rrule")
                     if spec_text:

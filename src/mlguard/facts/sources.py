@@ -34,6 +34,11 @@ def mapping(value: Any) -> dict[str, Any]:
     return {("on" if k is True else str(k)): v for k, v in value.items()}
 
 
+def items(value: Any) -> list[Any]:
+    """``value`` when it is a list, else nothing (a YAML scalar where a list belongs)."""
+    return value if isinstance(value, list) else []
+
+
 def strings(value: Any) -> list[str]:
     """A string, or the strings of a (nested) list; anything else gives nothing."""
     if isinstance(value, str):
