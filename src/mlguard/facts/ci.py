@@ -17,7 +17,12 @@ from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
-GITLAB_FILES = (".gitlab-ci.yml", ".gitlab/ci/*.yml", ".gitlab/*.gitlab-ci.yml")
+GITLAB_FILES = (
+    "/.gitlab-ci.yml",
+    "/.gitlab-ci.yaml",
+    ".gitlab/ci/*.yml",
+    ".gitlab/*.gitlab-ci.yml",
+)
 CIRCLE_FILES = (".circleci/config.yml", ".circleci/config.yaml")
 AZURE_FILES = ("azure-pipelines*.yml", "azure-pipelines*.yaml", ".azure-pipelines/*.yml")
 CI_FILES = (

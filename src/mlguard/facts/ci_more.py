@@ -16,7 +16,7 @@ from mlguard.facts.sources import line, mapping, strings, yaml_docs
 from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
-BITBUCKET_FILES = ("bitbucket-pipelines.yml",)
+BITBUCKET_FILES = ("/bitbucket-pipelines.yml",)
 JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "*.jenkinsfile")
 DEFAULT_EVENTS = frozenset({Trigger.PUSH, Trigger.PULL_REQUEST})
 Found = tuple[list[Command], list[Schedule]]
