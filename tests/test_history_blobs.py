@@ -65,3 +65,15 @@ def test_raw_data_rewritten_in_a_later_commit(cli, tmp_path: Path) -> None:
     git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "fix raw")
     _, report = scan_json(cli, repo, "--select", "DATA003")
     assert [f["path"] for f in _findings(report, "DATA003")] == ["data/raw/a.csv"]
+
+
+def test_history_with_missing_objects_is_not_checked(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.txt": "old\n", "big.bin": b"\x00" * (11 * MB)})
+    (repo / "a.txt").write_text("new\n")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "two")
+    blob = git(repo, "rev-parse", "HEAD~1:a.txt").strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a partial mirror
+    _, report = scan_json(cli, repo, "--select", "VER002")
+    rule = next(r for r in report["rules"] if r["id"] == "VER002")
+    assert rule["status"] == "not-checked"
+    assert "missing blob" in rule["reason"] and blob in rule["reason"]

@@ -108,10 +108,8 @@ def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
         if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
             raise ShallowHistory("shallow clone: older commits are not available")
         sizes: dict[str, int] = {}
-        listing: str = repo.git.cat_file(
-            "--batch-all-objects", "--batch-check=%(objecttype) %(objectname) %(objectsize)"
-        )
-        for row in listing.splitlines():
+        check = "--batch-check=%(objecttype) %(objectname) %(objectsize)"
+        for row in _stream(repo, "cat-file", "--batch-all-objects", check):
             kind, oid, size = [*row.split(" "), "", "", ""][:3]
             if kind == "blob" and size.isdigit() and int(size) >= min_bytes:
                 sizes[oid] = int(size)
@@ -122,21 +120,30 @@ def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
         raise OSError(f"git could not list the history ({_short(exc)})") from exc
 
 
+def _stream(repo: git.Repo, *args: str) -> Iterator[str]:
+    """Lines of a git command's output, read as they come (memory stays bounded on huge
+    histories); a failing command raises ``GitCommandError`` once its output is read."""
+    proc = repo.git.execute(["git", *args], as_process=True)
+    assert proc.proc is not None and proc.proc.stdout is not None
+    for raw in proc.proc.stdout:
+        yield raw.decode("utf-8", "replace").rstrip("\n")
+    proc.wait()
+
+
 def _short(exc: Exception) -> str:
     """The last meaningful line git printed (e.g. "fatal: missing blob object ...")."""
     stderr = str(getattr(exc, "stderr", "") or exc)
-    lines = [x.strip() for x in stderr.splitlines() if x.strip()]
+    lines = [x.strip() for x in stderr.splitlines() if any(c.isalnum() for c in x)]
     text = lines[-1].removeprefix("stderr:").strip() if lines else type(exc).__name__
-    if text.startswith("'") and text.endswith("'"):  # gitpython quotes git's stderr
-        text = text[1:-1]
+    if text.startswith("'"):  # gitpython quotes git's stderr
+        text = text[1:]
     return text[:200]
 
 
 def _paths_of(repo: git.Repo, sizes: dict[str, int], prefix: str) -> tuple[HistoryBlob, ...]:
     found: dict[tuple[str, str], HistoryBlob] = {}
-    objects: str = repo.git.rev_list("--objects", "--all")
     cut = len(prefix) + 1 if prefix else 0
-    for row in objects.splitlines():
+    for row in _stream(repo, "rev-list", "--objects", "--all"):
         oid, _, path = row.partition(" ")
         if oid not in sizes or not path:
             continue
