@@ -114,7 +114,12 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
     elif outcome.detail:
         text = f"Partly in place: {rule.title}."
     else:
-        text = f"Partly in place: {rule.title} (present but not automated)."
+        # the check's detail says what is missing (often: present but not automated)
+        text = (
+            f"Partly in place: {rule.title}."
+            if outcome.detail
+            else f"Partly in place: {rule.title} (present but not automated)."
+        )
     if outcome.detail:
         text += f" {outcome.detail}"
     location = outcome.evidence[0].location if outcome.evidence else _anchor(rule, repo)
@@ -124,7 +129,7 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
 def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None) -> RuleResult:
     for trait in rule.applies_when:
         if not traits.has_trait(repo, trait):
-            return RuleResult(rule.id, Status.NA, reason=traits.REASONS[trait])
+            return RuleResult(rule.id, Status.NA, reason=traits.reason(repo, trait))
     ctx = CheckContext(repo, rule.params, settings or Settings())
     try:
         outcome = _declarative(rule, ctx)

@@ -82,6 +82,101 @@ def _tags(repo: git.Repo) -> tuple[str, ...]:
         return ()
 
 
+@dataclass(frozen=True)
+class HistoryBlob:
+    """A blob reachable from any ref, at one of the paths it was committed under."""
+
+    oid: str
+    size: int
+    path: str  # relative to the scan root
+
+
+class ShallowHistory(Exception):
+    """The history is incomplete (shallow clone): blobs of older commits are unknown."""
+
+
+def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
+    """Blobs of at least ``min_bytes`` anywhere in the history, under the scanned directory.
+
+    Two bounded passes: ``cat-file --batch-all-objects --batch-check`` sizes every object
+    without reading content; only when some blob is large does ``rev-list --objects --all``
+    map object ids to paths (and drop unreachable objects). Raises :class:`ShallowHistory`
+    on a shallow clone and ``OSError`` when git cannot answer.
+    """
+    try:
+        repo = git.Repo(view.worktree)
+        if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
+            raise ShallowHistory("shallow clone: older commits are not available")
+        sizes: dict[str, int] = {}
+        check = "--batch-check=%(objecttype) %(objectname) %(objectsize)"
+        for row in _stream(repo, "cat-file", "--batch-all-objects", check):
+            kind, oid, size = [*row.split(" "), "", "", ""][:3]
+            if kind == "blob" and size.isdigit() and int(size) >= min_bytes:
+                sizes[oid] = int(size)
+        if not sizes:
+            return ()
+        return _paths_of(repo, sizes, view.prefix)
+    except git.exc.GitError as exc:
+        raise OSError(f"git could not list the history ({_short(exc)})") from exc
+
+
+def _stream(repo: git.Repo, *args: str) -> Iterator[str]:
+    """Lines of a git command's output, read as they come (memory stays bounded on huge
+    histories); a failing command raises ``GitCommandError`` once its output is read."""
+    proc = repo.git.execute(["git", *args], as_process=True)
+    assert proc.proc is not None and proc.proc.stdout is not None
+    for raw in proc.proc.stdout:
+        yield raw.decode("utf-8", "replace").rstrip("\n")
+    proc.wait()
+
+
+def _short(exc: Exception) -> str:
+    """The last meaningful line git printed (e.g. "fatal: missing blob object ...")."""
+    stderr = str(getattr(exc, "stderr", "") or exc)
+    lines = [x.strip() for x in stderr.splitlines() if any(c.isalnum() for c in x)]
+    text = lines[-1].removeprefix("stderr:").strip() if lines else type(exc).__name__
+    if text.startswith("'"):  # gitpython quotes git's stderr
+        text = text[1:]
+    return text[:200]
+
+
+def _paths_of(repo: git.Repo, sizes: dict[str, int], prefix: str) -> tuple[HistoryBlob, ...]:
+    found: dict[tuple[str, str], HistoryBlob] = {}
+    cut = len(prefix) + 1 if prefix else 0
+    for row in _stream(repo, "rev-list", "--objects", "--all"):
+        oid, _, path = row.partition(" ")
+        if oid not in sizes or not path:
+            continue
+        if prefix and not path.startswith(prefix + "/"):
+            continue
+        found.setdefault((oid, path), HistoryBlob(oid, sizes[oid], path[cut:]))
+    return tuple(sorted(found.values(), key=lambda b: (b.path, b.oid)))
+
+
+def modified_files(
+    view: GitView, pathspecs: tuple[str, ...], max_commits: int = 500
+) -> dict[str, str]:
+    """Files under ``pathspecs`` (relative to the scan root) that some commit modified in
+    place, with the newest such commit; bounded to the last ``max_commits`` commits."""
+    specs = [f"{view.prefix}/{p}" if view.prefix else p for p in pathspecs]
+    try:
+        repo = git.Repo(view.worktree)
+        out: str = repo.git.log(
+            "--diff-filter=M", "--name-only", "--format=@%H", f"-n{max_commits}", "--", *specs
+        )
+    except git.exc.GitError:
+        return {}
+    found: dict[str, str] = {}
+    commit = ""
+    cut = len(view.prefix) + 1 if view.prefix else 0
+    for row in out.splitlines():
+        if row.startswith("@"):
+            commit = row[1:]
+        elif row.strip():
+            found.setdefault(row.strip()[cut:], commit)
+    return found
+
+
 FETCH_HINT = (
     "fetch more history: `git fetch --unshallow` (or, in GitHub Actions, actions/checkout "
     "with `fetch-depth: 0`)"

@@ -1,1 +1,2 @@
-"""Repository-level facts computed once per scan from analyzer output."""
+"""Repository-level facts computed once per scan: CI and pipeline automation, declared
+dependencies, import names."""
