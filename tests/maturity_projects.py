@@ -270,6 +270,39 @@ _DVC_LOCK = """\
           md5: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.dir
           size: 1677721
           nfiles: 2
+      train:
+        cmd: python src/train.py
+        deps:
+        - path: data/prepared
+          md5: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.dir
+          size: 1677721
+          nfiles: 2
+        - path: src/train.py
+          md5: 1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a
+          size: 1024
+        params:
+          params.yaml:
+            train:
+              seed: 42
+              n_estimators: 300
+              max_depth: 8
+      evaluate:
+        cmd: python src/evaluate.py
+        deps:
+        - path: data/prepared
+          md5: 9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.dir
+          size: 1677721
+          nfiles: 2
+        - path: src/evaluate.py
+          md5: 2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b
+          size: 768
+        params:
+          params.yaml:
+            evaluate.min_auc: 0.8
+        outs:
+        - path: metrics.json
+          md5: 3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c
+          size: 18
     """
 
 _REQUIREMENTS_IN = "dvc[s3]\nfastapi\nmlflow\npandas\npyarrow\npyyaml\nscikit-learn\nuvicorn\n"
@@ -397,6 +430,26 @@ _DVC_L2 = _DVC_L1.replace(
         cmd: python src/prepare.py
         deps: [src/prepare.py, data/raw, reports/validation.json]
     """,
+)
+
+_DVC_LOCK_L2 = (
+    _DVC_LOCK.rstrip(" ")
+    + """\
+      validate:
+        cmd: python src/validate.py
+        deps:
+        - path: data/raw
+          md5: 3f2a1c9e8b7d6a5f4e3d2c1b0a998877.dir
+          size: 2097152
+          nfiles: 1
+        - path: src/validate.py
+          md5: 4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d
+          size: 896
+        outs:
+        - path: reports/validation.json
+          md5: 5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e
+          size: 31
+    """
 )
 
 _TEST_FEATURES = """\
@@ -590,6 +643,7 @@ LEVEL2: Files = {
         """,
     ".gitignore": LEVEL1[".gitignore"] + "/reports\n",
     "dvc.yaml": _DVC_L2,
+    "dvc.lock": _DVC_LOCK_L2,
     "requirements.in": _REQUIREMENTS_IN + "pandera\npytest\n",
     "requirements.txt": _locked(*_PINS, "pandera==0.21.0", "pytest==8.3.3"),
     "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\ntestpaths = ["tests"]\n',
