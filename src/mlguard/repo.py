@@ -45,26 +45,6 @@ PRUNED_DIRS = frozenset(
     }
 )
 YAML_SUFFIXES = (".yaml", ".yml")
-TEXT_LIKE = (
-    ".py",
-    ".ipynb",
-    ".yaml",
-    ".yml",
-    ".toml",
-    ".json",
-    ".cfg",
-    ".ini",
-    ".txt",
-    ".md",
-    ".sh",
-    ".env",
-    ".in",
-    ".lock",
-    ".properties",
-    ".pbtxt",
-    ".j2",
-    ".rst",
-)
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,11 @@ from __future__ import annotations
 import re
 
 from mlguard import traits
+from mlguard.analyzers.lockfiles import LOCK_PATTERNS
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts.dependencies import dependency_facts
 
-LOCK_FILES = (
-    "poetry.lock",
-    "uv.lock",
-    "pdm.lock",
-    "Pipfile.lock",
-    "conda-lock.yml",
-    "*.conda-lock.yml",
-)
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
 MANIFESTS = (
     "pyproject.toml",
@@ -60,7 +53,7 @@ def _requirement_lines(ctx: CheckContext) -> list[tuple[str, int, str, str]]:
 def dependencies_pinned(ctx: CheckContext) -> Outcome:
     """A lock file, or hashed requirements, pass; fully ``==``-pinned requirements are partial."""
     repo = ctx.repo
-    locks = repo.glob(*LOCK_FILES)
+    locks = repo.glob(*LOCK_PATTERNS)
     if locks:
         return Outcome.passed([ev(p) for p in locks])
     hashed = [p for p in repo.glob(*REQUIREMENT_FILES) if "--hash=" in (repo.text(p) or "")]
