@@ -46,3 +46,30 @@ def test_rule_fixture(cli, tmp_path: Path, rule_id: str, case: Path) -> None:
         git(repo, "commit", "-q", "-m", "fixture", "--allow-empty")
     _, report = scan_json(cli, repo, "--select", rule_id)
     assert status_of(report, rule_id) == _expected(case), report["rules"]
+
+
+# Rules whose failing (or passing) repositories cannot be plain committed file trees: the
+# named test module builds them at run time (binary artifacts, git history, an advisory
+# database passed on the command line).
+GENERATED = {
+    "SEC002": ("bad", "test_artifacts.py"),
+    "SEC012": ("good and bad", "test_vulnerabilities_offline.py"),
+    "VER002": ("bad", "test_history_blobs.py"),
+}
+
+
+def test_every_rule_has_good_and_bad_cases() -> None:
+    rules_dir = Path(__file__).resolve().parent.parent / "rules"
+    missing = []
+    for rule in sorted(rules_dir.glob("*.yaml")):
+        cases = {p.name for p in (FIXTURES / rule.stem).glob("*") if p.is_dir()}
+        for kind in ("good", "bad"):
+            if (
+                not any(c.startswith(kind) for c in cases)
+                and kind not in GENERATED.get(rule.stem, ("", ""))[0]
+            ):
+                missing.append(f"{rule.stem}: no {kind}* case")
+    assert not missing, missing
+    for rule_id, (_, module) in GENERATED.items():
+        text = (Path(__file__).parent / module).read_text()
+        assert rule_id in text, f"{module} does not exercise {rule_id}"
