@@ -2,8 +2,9 @@
 
 Every file is read at most once and parsed at most once, by the analyzer for its kind.
 Checks ask this object for facts; they never open files themselves. Symlinks are never
-followed, files above the size budget are not read, and anything that cannot be read is
-recorded in :attr:`RepoContext.skipped` with a reason.
+followed (nor are directories reached through one), special files (FIFOs, sockets,
+devices) are never opened, files above the size budget are not read, and anything that
+cannot be read is recorded in :attr:`RepoContext.skipped` with a reason.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from mlguard import globs
+from mlguard import globs, safefs
 from mlguard.analyzers import configs
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
-from mlguard.gitfacts import GitView, open_view
+from mlguard.gitfacts import GitView, probe
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
 PRUNED_DIRS = frozenset(
@@ -87,8 +88,13 @@ class RepoContext:
         self.root = root.resolve()
         self.exclude = exclude
         self.max_text_bytes = max_text_bytes
-        self.git: GitView | None = open_view(self.root) if use_git else None
+        self.git: GitView | None = None
         self.skipped: dict[str, str] = {}
+        if use_git:
+            self.git, problem = probe(self.root)
+            if problem:
+                self.skipped[".git"] = f"{problem}: scanned as a plain directory"
+        self._linked_dirs: dict[str, bool] = {}
         self._text: dict[str, str | None] = {}
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
@@ -112,23 +118,48 @@ class RepoContext:
         return found
 
     def _walk(self) -> Iterator[str]:
-        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS)
+        for dirpath, dirnames, filenames in os.walk(
+            self.root, followlinks=False, onerror=self._walk_error
+        ):
             base = Path(dirpath).relative_to(self.root).as_posix()
+            kept = []
+            for name in sorted(dirnames):
+                rel = name if base == "." else f"{base}/{name}"
+                if name in PRUNED_DIRS or rel in PRUNED_DIRS:
+                    continue
+                if (Path(dirpath) / name).is_symlink():
+                    yield rel  # reported as a symbolic link by _stat, never entered
+                else:
+                    kept.append(name)
+            dirnames[:] = kept
             for name in filenames:
                 yield name if base == "." else f"{base}/{name}"
 
+    def _walk_error(self, exc: OSError) -> None:
+        where = Path(exc.filename or self.root)
+        rel = where.relative_to(self.root).as_posix() if where != self.root else "."
+        self.skipped[rel] = f"unreadable directory: {exc.strerror or exc}"
+
     def _stat(self, rel: str, tracked: bool) -> FileInfo | None:
+        rel = rel.rstrip("/")
+        escape = safefs.escapes(self.root, rel, self._linked_dirs)
+        if escape:
+            self.skipped[rel] = escape
+            return None
         try:
             st = (self.root / rel).lstat()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             if tracked:
-                self.skipped[rel] = f"cannot stat: {exc.strerror or exc}"
+                self.skipped[rel] = f"cannot stat: {getattr(exc, 'strerror', None) or exc}"
             return None
         if stat.S_ISLNK(st.st_mode):
             self.skipped[rel] = "symbolic link (never followed)"
             return None
+        if stat.S_ISDIR(st.st_mode):
+            self.skipped[rel] = "git submodule or nested repository (its files are not scanned)"
+            return None
         if not stat.S_ISREG(st.st_mode):
+            self.skipped[rel] = f"not a regular file ({safefs.kind(st.st_mode)}): never opened"
             return None
         return FileInfo(rel, st.st_size, tracked)
 
@@ -172,10 +203,15 @@ class RepoContext:
             )
             return None
         try:
-            with (self.root / rel).open("rb") as handle:
-                data = handle.read(self.max_text_bytes + 1)
+            data = safefs.read_bounded(self.root / rel, self.max_text_bytes)
+        except safefs.NotRegular:
+            self.skipped[rel] = "changed into a non-regular file while scanning: never read"
+            return None
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror or exc}"
+            return None
+        if len(data) > self.max_text_bytes:
+            self.skipped[rel] = f"larger than the {self.max_text_bytes // 1024} KiB text budget"
             return None
         if b"\0" in data[:8192]:
             if rel.endswith(TEXT_LIKE):
