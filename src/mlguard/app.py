@@ -41,7 +41,8 @@ def prepare(opts: ScanOptions) -> Setup:
     catalog = Catalog.load(user.rule_paths if user else ())
     ref = opts.policy or (user.policy if user else None) or "default"
     base_dir = user.layer.base_dir if user and not opts.policy else Path.cwd()
-    layers = resolve_chain(ref, base_dir)
+    confine = user.confine if user and not opts.policy else None
+    layers = resolve_chain(ref, base_dir, confine)
     if user:
         layers.append(user.layer)
     policy = build(layers, catalog)
