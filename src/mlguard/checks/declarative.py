@@ -75,7 +75,8 @@ def _key_check(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
 def _value_ok(value: Any, arg: Mapping[str, Any]) -> bool:
     if "equals" in arg and value != arg["equals"]:
         return False
-    return not ("matches" in arg and not re.search(arg["matches"], str(value)))
+    text = str(value)[:MAX_LINE_CHARS]
+    return not ("matches" in arg and not _regex(arg["matches"], False).search(text))
 
 
 def _line_of_key(ctx: CheckContext, path: str, key: str) -> int:

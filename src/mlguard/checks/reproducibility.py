@@ -48,6 +48,9 @@ SEED_CALLS = frozenset(
     }
 )
 SEED_KWARGS = ("random_state", "seed")
+# [ \t]* rather than \s*: \s* also matches newlines, which makes a file of blank lines
+# backtrack quadratically (a hostile 2 MB params.yaml would take hours)
+SEED_KEY = re.compile(r"^[ \t]*(random_)?seed[ \t]*:", re.MULTILINE)
 REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
 
 
@@ -111,7 +114,7 @@ def seeds_set(ctx: CheckContext) -> Outcome:
     if found:
         return Outcome.passed(found)
     for cfg in repo.glob("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml"):
-        if re.search(r"^\s*(random_)?seed\s*:", repo.text(cfg) or "", re.MULTILINE):
+        if SEED_KEY.search(repo.text(cfg) or ""):
             return Outcome.passed([ev(cfg)])
     first = files[0] if files else None
     return Outcome.failed(
