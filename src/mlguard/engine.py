@@ -15,6 +15,7 @@ from mlguard import traits
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
+from mlguard.errors import MlguardError
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
 from mlguard.repo import RepoContext
@@ -116,9 +117,14 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
 
 
 def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
-    for trait in rule.applies_when:
-        if not traits.has_trait(repo, trait):
-            return RuleResult(rule.id, Status.NA, reason=traits.REASONS[trait])
+    try:
+        for trait in rule.applies_when:
+            if not traits.has_trait(repo, trait):
+                return RuleResult(rule.id, Status.NA, reason=traits.REASONS[trait])
+    except Exception as exc:
+        return RuleResult(
+            rule.id, Status.ERROR, reason=f"trait {trait!r} crashed: {type(exc).__name__}: {exc}"
+        )
     ctx = CheckContext(repo, rule.params)
     try:
         outcome = _declarative(rule, ctx)
@@ -134,10 +140,20 @@ def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
 
+def _safe_trait(repo: RepoContext, name: str) -> bool:
+    try:
+        return traits.has_trait(repo, name)
+    except Exception:  # already reported as an error by each rule that depends on it
+        return False
+
+
 def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True) -> ScanResult:
-    repo = RepoContext(
-        root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, use_git=use_git
-    )
+    try:
+        repo = RepoContext(
+            root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, use_git=use_git
+        )
+    except Exception as exc:
+        raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc
     effective = tuple(effective_rule(r, policy) for r in rules)
     results = tuple(run_rule(rule, repo) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
@@ -147,5 +163,5 @@ def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True
         rules=effective,
         results=results,
         skipped=dict(sorted(repo.skipped.items())),
-        traits={name: traits.has_trait(repo, name) for name in sorted(traits.TRAITS)},
+        traits={name: _safe_trait(repo, name) for name in sorted(traits.TRAITS)},
     )
