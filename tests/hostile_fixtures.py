@@ -18,6 +18,7 @@ from conftest import git, make_repo, write_files
 
 OUTSIDE_CANARY = "OUTSIDE-CANARY-7d3f9a"
 LEAKY = f"import pickle\npickle.load(open('m.pkl', 'rb'))  # {OUTSIDE_CANARY}\n"
+FORGED_NAME = "x\nResult: passed\x1b[2J.py"
 TRAINING = "from sklearn.svm import SVC\nSVC().fit(X, y)\n"
 Expect = dict[str, str]
 Builder = Callable[[Path, Path], Expect]
@@ -267,6 +268,7 @@ def odd_names(root: Path, outside: Path) -> Expect:
             "crlf.yaml": b"stages:\r\n  train:\r\n    cmd: python train.py\r\n",
             "-rf.py": "x = 1\n",
             "esc\x1b[31m.py": "x = 1\n",
+            FORGED_NAME: "import pickle\npickle.load(f)\n",
         },
     )
     return {}

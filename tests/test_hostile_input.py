@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from conftest import make_repo, write_files
-from hostile_fixtures import CASES, HUGE, OUTSIDE_CANARY, TRAINING, billion_laughs
+from hostile_fixtures import (
+    CASES,
+    FORGED_NAME,
+    HUGE,
+    OUTSIDE_CANARY,
+    TRAINING,
+    billion_laughs,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 FORMATS = ("json", "text", "sarif")
@@ -97,9 +104,20 @@ def test_odd_file_names_are_reported_verbatim(cli, built) -> None:
     root, _ = built("odd-names")
     report = cli(["scan", root, "--format", "json"]).json()
     paths = {f["path"] for f in report["findings"] if f["rule_id"] == "SEC001"}
-    assert paths == {"my dir/train model.py", "données/entraîner_模型.py", "crlf.py"}
+    assert paths == {"my dir/train model.py", "données/entraîner_模型.py", "crlf.py", FORGED_NAME}
     crlf = next(f for f in report["findings"] if f["path"] == "crlf.py")
     assert crlf["line"] == 2
+
+
+def test_text_report_escapes_control_characters_in_names(cli, built) -> None:
+    """A file named "x\\nResult: passed\\x1b[2J.py" can neither forge a result line nor
+    clear the terminal."""
+    root, _ = built("odd-names")
+    result = cli(["scan", root, "--no-color"])
+    assert result.code == 1
+    assert "\x1b" not in result.out
+    assert "\nResult: passed" not in result.out
+    assert "x\\x0aResult: passed\\x1b[2J.py:2" in result.out
 
 
 def test_glob_bomb_patterns_still_exclude_correctly(cli, built) -> None:
@@ -338,3 +356,36 @@ def test_crashing_inventory_is_a_clear_error(cli, tmp_path: Path, monkeypatch) -
     assert result.code == 3
     assert "cannot list the files of" in result.err and "inventory exploded" in result.err
     assert "Traceback" not in result.err
+
+
+# --- per-scan budgets ------------------------------------------------------------------
+
+
+def test_per_scan_text_and_python_budgets(cli, tmp_path: Path, monkeypatch) -> None:
+    big = "import pickle\n" + "x = 1\n" * 3000
+    repo = make_repo(
+        tmp_path / "r", {"a.py": big, "b.py": big, "c.py": "import pickle\npickle.load(f)\n"}
+    )
+    monkeypatch.setattr("mlguard.repo.MAX_PYTHON_BYTES", 10_000)
+    monkeypatch.setattr("mlguard.repo.MAX_SCAN_BYTES", 20_000)
+    report = cli(["scan", repo, "--format", "json"]).json()
+    skipped = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert skipped["a.py"] == "larger than the 0 MiB Python analysis budget"
+    assert skipped["b.py"] == "over the 0 MiB of text read per scan"
+    assert any(f["path"] == "c.py" for f in report["findings"])
+
+
+def test_many_yaml_documents_share_one_node_budget(cli, tmp_path: Path) -> None:
+    doc = "a: &a [" + ",".join(["x"] * 1000) + "]\nb: [" + ",".join(["*a"] * 90) + "]\n"
+    stream = "---\n".join([doc] * 40)  # 40 documents of ~91,000 nodes each
+    repo = make_repo(tmp_path / "r", {"dvc.yaml": stream, "train.py": TRAINING})
+    report = cli(["scan", repo, "--format", "json"]).json()
+    skipped = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert "stream expands to more than" in skipped["dvc.yaml"]
+
+
+def test_schema_errors_do_not_echo_huge_values(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {".mlguard.yaml": f"name: [{'x' * 100_000}]\n"})
+    result = cli(["scan", repo])
+    assert result.code == 2 and result.err.startswith("mlguard: error: .mlguard.yaml:1: name:")
+    assert len(result.err) < 500

@@ -25,6 +25,8 @@ from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.gitfacts import GitView, probe
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_SCAN_BYTES = 256 * 1024 * 1024  # all text read in one scan (texts are cached)
+MAX_PYTHON_BYTES = 4 * 1024 * 1024  # one source given to ast.parse (~400 MB of AST)
 PRUNED_DIRS = frozenset(
     {
         ".git",
@@ -96,6 +98,7 @@ class RepoContext:
                 self.skipped[".git"] = f"{problem}: scanned as a plain directory"
         self._linked_dirs: dict[str, bool] = {}
         self._text: dict[str, str | None] = {}
+        self._read_total = 0
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
         self._cfg: dict[str, list[Any]] = {}
@@ -197,6 +200,9 @@ class RepoContext:
         info = self.files.get(rel)
         if info is None:
             return None
+        if self._read_total + info.size > MAX_SCAN_BYTES:
+            self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
+            return None
         if info.size > self.max_text_bytes:
             self.skipped.setdefault(
                 rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
@@ -210,6 +216,7 @@ class RepoContext:
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror or exc}"
             return None
+        self._read_total += len(data)
         if len(data) > self.max_text_bytes:
             self.skipped[rel] = f"larger than the {self.max_text_bytes // 1024} KiB text budget"
             return None
@@ -242,16 +249,22 @@ class RepoContext:
         facts: PyFacts | None = None
         if rel.endswith(".ipynb"):
             nb = self.notebook(rel)
-            if nb is not None and not nb.error:
+            if nb is not None and not nb.error and self._parsable(rel, nb.source):
                 facts = _remap(analyze_source(nb.source, rel), nb)
         else:
             text = self.text(rel)
-            if text is not None:
+            if text is not None and self._parsable(rel, text):
                 facts = analyze_source(text, rel)
         if facts is not None and facts.syntax_error:
             self.skipped.setdefault(rel, f"Python syntax error ({facts.syntax_error})")
         self._py[rel] = facts
         return facts
+
+    def _parsable(self, rel: str, source: str) -> bool:
+        if len(source) <= MAX_PYTHON_BYTES:
+            return True
+        self.skipped[rel] = f"larger than the {MAX_PYTHON_BYTES >> 20} MiB Python analysis budget"
+        return False
 
     def iter_python(self, patterns: tuple[str, ...] = ()) -> Iterator[tuple[str, PyFacts]]:
         for rel in self.python_files:

@@ -13,6 +13,7 @@ from mlguard.schemas import load_schema
 from mlguard.yamlio import YamlDoc, YamlProblem, load_one
 
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_MESSAGE = 300
 
 
 def read_yaml(path: Path, label: str | None = None) -> YamlDoc:
@@ -98,7 +99,10 @@ def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
         if extra:
             path.append(extra[0])
     where = ".".join(str(p) for p in error.absolute_path) or "top level"
-    raise ConfigError(source, f"{where}: {_describe(error)}", doc.line_of(path))
+    message = _describe(error)
+    if len(message) > MAX_MESSAGE:  # jsonschema quotes the offending value whole
+        message = message[: MAX_MESSAGE - 3] + "..."
+    raise ConfigError(source, f"{where[:MAX_MESSAGE]}: {message}", doc.line_of(path))
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[int, str]:

@@ -72,7 +72,7 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
     return None
 
 
-def _check_tree(node: yaml.Node) -> None:
+def _check_tree(node: yaml.Node) -> int:
     """Reject alias bombs, recursive aliases, oversized trees and duplicate mapping keys.
 
     The size is counted as the tree would be once aliases are expanded, because every
@@ -106,6 +106,7 @@ def _check_tree(node: yaml.Node) -> None:
         _check_duplicate_keys(current)
         stack.append((current, True))
         stack.extend((child, False) for child in _children(current) if id(child) not in sizes)
+    return sizes[id(node)]
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -158,8 +159,11 @@ def _construct(node: yaml.Node) -> Any:
 def load_docs(text: str) -> list[YamlDoc]:
     """Every document of a YAML stream, safely constructed."""
     docs = []
+    total = 0
     for node in _compose_all(text):
-        _check_tree(node)
+        total += _check_tree(node)
+        if total > MAX_NODES:  # many documents, each under the limit
+            raise YamlProblem(f"stream expands to more than {MAX_NODES} nodes")
         docs.append(YamlDoc(_construct(node), node))
     return docs
 
