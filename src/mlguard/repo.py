@@ -200,13 +200,13 @@ class RepoContext:
         info = self.files.get(rel)
         if info is None:
             return None
-        if self._read_total + info.size > MAX_SCAN_BYTES:
-            self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
-            return None
         if info.size > self.max_text_bytes:
             self.skipped.setdefault(
                 rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
             )
+            return None
+        if self._read_total + info.size > MAX_SCAN_BYTES:
+            self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
             return None
         try:
             data = safefs.read_bounded(self.root / rel, self.max_text_bytes)
