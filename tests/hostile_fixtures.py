@@ -207,6 +207,15 @@ def broken_git_head(root: Path, outside: Path) -> Expect:
     return {".git": "not a valid git repository"}
 
 
+def foreign_worktree(root: Path, outside: Path) -> Expect:
+    """.git/config names another directory as the work tree (core.worktree)."""
+    write_files(outside, {"evil.py": LEAKY})
+    make_repo(root, {"train.py": "import pickle\npickle.load(f)\n"})
+    (root / "untracked.py").write_text("import pickle\npickle.loads(b)\n")
+    git(root, "config", "core.worktree", str(outside))
+    return {}
+
+
 def missing_objects(root: Path, outside: Path) -> Expect:
     make_repo(root, {"train.py": "import pickle\npickle.load(f)\n"})
     git(root, "tag", "v1")
@@ -288,6 +297,7 @@ CASES: dict[str, Builder] = {
     "glob-bomb-config": glob_bomb_config,
     "broken-git-head": broken_git_head,
     "missing-objects": missing_objects,
+    "foreign-worktree": foreign_worktree,
     "shallow-clone": shallow_clone,
     "detached-head": detached_head,
     "submodule": submodule,

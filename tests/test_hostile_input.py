@@ -92,6 +92,13 @@ def test_broken_git_is_reported_and_scanned_as_plain_directory(cli, built) -> No
     assert any(f["rule_id"] == "SEC001" and f["path"] == "train.py" for f in report["findings"])
 
 
+def test_core_worktree_elsewhere_does_not_hide_the_repository(cli, built) -> None:
+    root, _ = built("foreign-worktree")
+    report = cli(["scan", root, "--format", "json"]).json()
+    paths = {f["path"] for f in report["findings"] if f["rule_id"] == "SEC001"}
+    assert paths == {"train.py", "untracked.py"}
+
+
 @pytest.mark.parametrize("case", ["shallow-clone", "detached-head", "missing-objects"])
 def test_partial_git_history_still_uses_git(cli, built, case: str) -> None:
     root, _ = built(case)

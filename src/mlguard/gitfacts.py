@@ -62,16 +62,21 @@ def _view(root: Path) -> GitView | None:
         prefix = root.resolve().relative_to(worktree).as_posix()
         prefix = "" if prefix == "." else prefix
         scope = ["--", prefix] if prefix else []
-        tracked = _ls(repo, ["--cached", *scope], prefix)
-        untracked = _ls(repo, ["--others", "--exclude-standard", *scope], prefix) - tracked
+        # explicit --git-dir/--work-tree: a core.worktree in a hostile .git/config would
+        # make git list (and mlguard miss) the files of another directory
+        where = ["--git-dir", str(repo.git_dir), "--work-tree", str(worktree)]
+        tracked = _ls(repo, where, ["--cached", *scope], prefix)
+        untracked = _ls(repo, where, ["--others", "--exclude-standard", *scope], prefix)
+        untracked -= tracked
         return GitView(worktree, prefix, tracked, untracked, _head(repo), _tags(repo))
     finally:
         repo.close()
 
 
-def _ls(repo: git.Repo, args: list[str], prefix: str) -> frozenset[str]:
+def _ls(repo: git.Repo, where: list[str], args: list[str], prefix: str) -> frozenset[str]:
     out = repo.git.execute(
-        [*SAFE_GIT, "ls-files", "-z", "--full-name", *args], kill_after_timeout=GIT_TIMEOUT_S
+        [*SAFE_GIT, *where, "ls-files", "-z", "--full-name", *args],
+        kill_after_timeout=GIT_TIMEOUT_S,
     )
     cut = len(prefix) + 1 if prefix else 0
     return frozenset(p[cut:] for p in str(out).split("\0") if p)
