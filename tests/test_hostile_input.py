@@ -396,3 +396,46 @@ def test_schema_errors_do_not_echo_huge_values(cli, tmp_path: Path) -> None:
     result = cli(["scan", repo])
     assert result.code == 2 and result.err.startswith("mlguard: error: .mlguard.yaml:1: name:")
     assert len(result.err) < 500
+
+
+# --- secrets in the scanned files never reach the output -------------------------------
+
+TOKEN = "ghp_" + "Zq8" * 12  # shaped like a GitHub token, fake
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_secrets_in_scanned_files_are_never_printed(cli, tmp_path: Path, fmt: str) -> None:
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {},
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": [TOKEN]}],
+                "source": [f"key = '{TOKEN}'\n", "import pickle\n", "pickle.load(key)\n"],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            ".env": f"OPENAI_API_KEY={TOKEN}\n",
+            "params.yaml": f"api_key: {TOKEN}\nseed: 1\n",
+            "broken.yaml": f"key: [{TOKEN}\n",
+            "dvc.yaml": f"stages: !{TOKEN} x\n",
+            "train.py": TRAINING + f"import pickle\nKEY = '{TOKEN}'\npickle.load(open(KEY))\n",
+            "syntax.py": f"KEY = '{TOKEN}\n",
+            "deep.py": f"x = {TOKEN!r} + " + "(" * 300 + ")" * 300 + "\n",
+            "nb.ipynb": json.dumps(notebook),
+            "requirements.txt": f"pkg @ https://u:{TOKEN}@example.com/pkg.whl\nnumpy\n",
+            ".github/workflows/ci.yml": f"on: push\nenv:\n  TOKEN: {TOKEN}\n",
+            f"{TOKEN}.txt": "x\n",
+        },
+    )
+    result = cli(["scan", repo, "--format", fmt])
+    _clean(result)
+    assert TOKEN not in result.out + result.err
+    assert TOKEN[:12] not in result.out.replace(f"{TOKEN}.txt", "")

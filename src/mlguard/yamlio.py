@@ -141,11 +141,25 @@ def _compose_all(text: str) -> list[yaml.Node]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
-        raise YamlProblem(str(exc.problem or exc).strip(), line) from None
+        raise YamlProblem(_redact(str(exc.problem or exc).strip()), line) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(str(exc).strip()) from None
+        raise YamlProblem(_redact(str(exc).strip())) from None
     except RecursionError:
         raise YamlProblem("document is nested too deeply") from None
+
+
+_QUOTED = re.compile(r"'([^'\n]{25,})'")
+
+
+def _redact(message: str) -> str:
+    """PyYAML quotes the offending text (a tag, an alias) and it may be a secret: keep a
+    long quoted text's start only, except YAML's own ``tag:yaml.org`` tags."""
+
+    def cut(match: re.Match[str]) -> str:
+        text = match.group(1)
+        return match.group(0) if text.startswith("tag:yaml.org,2002:") else f"'{text[:6]}…'"
+
+    return _QUOTED.sub(cut, message)[:500]
 
 
 def _construct(node: yaml.Node) -> Any:
@@ -154,9 +168,9 @@ def _construct(node: yaml.Node) -> Any:
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlProblem(str(exc.problem or exc), mark.line + 1 if mark else 0) from None
+        raise YamlProblem(_redact(str(exc.problem or exc)), mark.line + 1 if mark else 0) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-        raise YamlProblem(str(exc)) from None
+        raise YamlProblem(_redact(str(exc))) from None
     except RecursionError:
         raise YamlProblem("document is nested too deeply") from None
     finally:
