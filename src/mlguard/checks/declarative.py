@@ -123,7 +123,7 @@ def _arg_value(call: Call, cond: Mapping[str, Any]) -> tuple[bool, Value]:
 def _text(value: Value) -> str:
     if isinstance(value, Expr):
         return value.qualname or value.text
-    return str(value)
+    return str(value)[:MAX_LINE_CHARS]  # a string literal argument may be megabytes
 
 
 def condition_holds(call: Call, cond: Mapping[str, Any]) -> bool:
