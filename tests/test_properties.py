@@ -5,6 +5,8 @@ Each property is bounded (at most 150 examples, small inputs) so the suite stays
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ BOUNDED = settings(
 )
 CATALOG = Catalog.load()
 SCRATCH = Path(tempfile.mkdtemp(prefix="mlguard-props-"))
+atexit.register(shutil.rmtree, SCRATCH, True)
 
 scalars = st.one_of(
     st.none(),
