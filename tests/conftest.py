@@ -88,9 +88,15 @@ def make_repo(root: Path, files: dict[str, str | bytes], commit: bool = True) ->
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Any:
     """``cli(["scan", path, ...])`` -> CliResult; environment config cleared."""
     monkeypatch.delenv("MLGUARD_CONFIG", raising=False)
+    monkeypatch.setenv("MLGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("mlguard-cache")))
+    monkeypatch.setenv("MLGUARD_OFFLINE", "1")  # tests never use the network
 
     def invoke(args: list[str], cwd: Path | None = None) -> CliResult:
         return run_cli([str(a) for a in args], capsys, monkeypatch, cwd)

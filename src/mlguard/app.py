@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mlguard import baseline, engine, filters, scoring, suppress, verdict
 from mlguard import config as config_mod
-from mlguard import engine, scoring, verdict
+from mlguard.cache import FactsCache
+from mlguard.cache import default_dir as default_cache_dir
 from mlguard.catalog import Catalog, RuleSpec
+from mlguard.engine import ScanResult
 from mlguard.errors import UsageError
 from mlguard.model import Finding
 from mlguard.policy import RULE_ID, Policy, build, resolve_chain
+from mlguard.pool import default_jobs
 from mlguard.report import Report
 from mlguard.selection import select_rules
+from mlguard.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,16 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
     min_level: int | None = None
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    no_ignores: bool = False
+    baseline: Path | None = None
+    diff_base: str | None = None
+    only_files: tuple[str, ...] | None = None
+    progress: bool = False
+    offline: bool = False
+    advisory_db: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -62,13 +79,84 @@ def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
             raise UsageError(f"unknown rule id {selector!r} in --select/--ignore")
 
 
+def evaluate(
+    root: Path, setup: Setup, opts: ScanOptions, cache: FactsCache | None
+) -> suppress.Suppressed:
+    """Engine, then inline suppression (which needs the scan's repository facts)."""
+    repo = engine.open_repo(root, setup.policy)
+    jobs = opts.jobs or default_jobs()
+    settings = Settings(offline=opts.offline, advisory_db=opts.advisory_db)
+    result = engine.scan(
+        root,
+        setup.rules,
+        setup.policy,
+        jobs=jobs,
+        cache=cache,
+        repo=repo,
+        progress=opts.progress,
+        settings=settings,
+    )
+    return suppress.apply(result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores)
+
+
+@contextmanager
+def _facts_cache(opts: ScanOptions) -> Iterator[FactsCache | None]:
+    cache = None if opts.no_cache else FactsCache(opts.cache_dir or default_cache_dir())
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.prune()
+            cache.close()
+
+
+def _known(
+    opts: ScanOptions, setup: Setup, result: ScanResult, cache: FactsCache | None
+) -> tuple[baseline.Known, str]:
+    if opts.diff_base:
+        commit, entries = filters.against_merge_base(
+            opts.path, opts.diff_base, lambda root: evaluate(root, setup, opts, cache).result
+        )
+        known = baseline.subtract(result, entries)
+        return replace(known, stale=()), f"merge-base {commit[:12]} of {opts.diff_base}"
+    assert opts.baseline is not None
+    return baseline.subtract(result, baseline.load(opts.baseline)), f"baseline {opts.baseline}"
+
+
 def run(opts: ScanOptions) -> Report:
     setup = prepare(opts)
-    result = engine.scan(opts.path, setup.rules, setup.policy)
+    if opts.baseline and opts.diff_base:
+        raise UsageError("use --baseline or --diff-base, not both")
+    with _facts_cache(opts) as cache:
+        suppressed = evaluate(opts.path, setup, opts, cache)
+        result = suppressed.result
+        known, compared_to = None, ""
+        if opts.baseline or opts.diff_base:
+            known, compared_to = _known(opts, setup, result, cache)
+            result = known.result
+    if opts.only_files is not None:
+        result = filters.only_paths(result, filters.scan_paths(opts.path, opts.only_files))
     assessment = scoring.assess(result.rules, result.results, setup.policy)
     findings: tuple[Finding, ...] = tuple(
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)
     )
     counted = verdict.counted_findings(result.rules, result.results, setup.policy)
     decision = verdict.decide(counted, assessment, setup.policy)
-    return Report(result, assessment, setup.policy, decision, findings)
+    return Report(
+        result,
+        assessment,
+        setup.policy,
+        decision,
+        findings,
+        suppressed=suppressed.count,
+        known=known.removed if known else 0,
+        stale=tuple(e.describe() for e in known.stale) if known else (),
+        compared_to=compared_to,
+    )
+
+
+def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:
+    """What ``mlguard baseline`` writes: the findings left after inline ignores."""
+    with _facts_cache(opts) as cache:
+        result = evaluate(opts.path, prepare(opts), opts, cache).result
+    return baseline.entries(f for res in result.results for f in res.findings)

@@ -47,6 +47,7 @@ class RuleSpec:
     precision: str = "high"
     security_severity: float | None = None
     source: str = ""
+    scored: bool = True  # False: reported, but left out of the maturity scores (bandit)
 
     @property
     def is_security(self) -> bool:
@@ -158,7 +159,9 @@ class Catalog:
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
-        rules: dict[str, RuleSpec] = {}
+        from mlguard.bandit_rules import rule_specs  # one rule per bandit test (BAN101...)
+
+        rules: dict[str, RuleSpec] = {spec.id: spec for spec in rule_specs()}
         for location in [data_dir("rules"), *extra_paths]:
             for path in _rule_files(location):
                 spec = load_rule_file(path)

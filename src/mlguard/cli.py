@@ -7,8 +7,10 @@ error (a bug in mlguard: please report it).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -16,16 +18,19 @@ from typing import NoReturn
 
 import click
 
-from mlguard import __version__, app
+from mlguard import __version__, app, docsgen
+from mlguard import progress as progress_mod
+from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from mlguard.catalog import Catalog
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import CATEGORIES
 from mlguard.policy import builtin_names, resolve_chain
-from mlguard.report import Report, json_report, sarif, text
+from mlguard.report import Report, github, json_report, junit, markdown, sarif, text
+from mlguard.ruledocs import rule_markdown
 from mlguard.validation import read_yaml
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "markdown", "github", "junit")
 EXIT_HELP = """\b
 Exit codes:
   0  the policy passed
@@ -40,6 +45,9 @@ def _render(fmt: str, report: Report, color: bool) -> str:
         "json": json_report.render,
         "sarif": sarif.render,
         "text": lambda r: text.render(r, color=color),
+        "markdown": markdown.render,
+        "github": github.render,
+        "junit": junit.render,
     }
     return renderers[fmt](report)
 
@@ -49,6 +57,23 @@ def _parse_format(value: str) -> tuple[str, str | None]:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return fmt, dest or None
+
+
+def _network_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """--offline and --advisory-db (known-vulnerability sources), shared by scan and baseline."""
+    fn = click.option(
+        "--advisory-db",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Folder of OSV advisories (e.g. a PyPA advisory-database checkout) for offline "
+        "audits.",
+    )(fn)
+    return click.option(
+        "--offline",
+        is_flag=True,
+        envvar="MLGUARD_OFFLINE",
+        help="No network use (known-vulnerability lookups then need --advisory-db). "
+        "Also set by MLGUARD_OFFLINE=1.",
+    )(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -85,7 +110,8 @@ def cli() -> None:
     "formats",
     multiple=True,
     metavar="FORMAT[:FILE]",
-    help="text (default), json or sarif; add :FILE to write that format to a file. "
+    help="text (default), json, sarif, markdown (job summary / PR comment), github "
+    "(workflow annotations) or junit; add :FILE to write that format to a file. "
     "Repeat to write several formats from one scan.",
 )
 @click.option(
@@ -113,6 +139,42 @@ def cli() -> None:
 @click.option(
     "--color/--no-color", default=None, help="Colour the text report (default: on a terminal)."
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    help="Worker processes for file analysis (default: the CPUs available).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MLGUARD_CACHE_DIR",
+    help="Where per-file facts are cached (default: $XDG_CACHE_HOME/mlguard or "
+    "~/.cache/mlguard; env MLGUARD_CACHE_DIR).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
+@click.option("--stats", is_flag=True, help="Print file counts, cache use and time on stderr.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show analysis progress on stderr (default: on a terminal, never when CI is set).",
+)
+@click.option(
+    "--no-ignores", is_flag=True, help="Disregard inline `# mlguard: ignore[...]` comments."
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not in this baseline file (see `mlguard baseline`).",
+)
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Report only findings new since the merge-base of REF and HEAD (pull-request mode; "
+    "needs the history: fetch-depth: 0).",
+)
+@_network_options
 def scan(
     path: Path,
     policy: str | None,
@@ -125,6 +187,16 @@ def scan(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     color: bool | None,
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    stats: bool,
+    progress: bool | None,
+    no_ignores: bool,
+    baseline_file: Path | None,
+    diff_base: str | None,
+    offline: bool,
+    advisory_db: Path | None,
 ) -> None:
     """Scan the repository at PATH (default: the current directory).
 
@@ -133,14 +205,46 @@ def scan(
       mlguard scan .
       mlguard scan ml/ --policy strict --format sarif:mlguard.sarif --format text
       mlguard scan . --select security --fail-on warning
+      mlguard scan . --diff-base origin/main --format github --format markdown:summary.md
     """
     targets = [_parse_format(f) for f in formats] or [("text", None)]
     if output is not None:
         if len(targets) > 1 or targets[0][1]:
             raise UsageError("--output takes one format without :FILE")
         targets = [(targets[0][0], str(output))]
-    opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore, fail_on, min_level)
+    opts = app.ScanOptions(
+        path,
+        policy,
+        config_path,
+        no_config,
+        select,
+        ignore,
+        fail_on,
+        min_level,
+        jobs,
+        cache_dir,
+        no_cache,
+        no_ignores=no_ignores,
+        baseline=baseline_file,
+        diff_base=diff_base,
+        progress=progress_mod.wanted(progress),
+        offline=offline,
+        advisory_db=advisory_db,
+    )
+    started = time.perf_counter()
     report = app.run(opts)
+    if stats:
+        s = report.scan.stats
+        click.echo(
+            f"mlguard: {s.get('files', 0)} files; Python files and notebooks: "
+            f"{s.get('cached', 0)} from cache, {s.get('analysed', 0)} analysed; "
+            f"{time.perf_counter() - started:.2f} s",
+            err=True,
+        )
+    _emit(report, targets, color)
+
+
+def _emit(report: Report, targets: list[tuple[str, str | None]], color: bool | None) -> None:
     for fmt, dest in targets:
         if dest:
             Path(dest).write_text(_render(fmt, report, False), encoding="utf-8")
@@ -148,6 +252,77 @@ def scan(
             use_color = sys.stdout.isatty() if color is None else color
             click.echo(_render(fmt, report, use_color), nl=False, color=use_color)
     sys.exit(EXIT_FAILED if report.verdict.failed else EXIT_OK)
+
+
+@cli.command(epilog=EXIT_HELP)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--policy", "-p", default="security", show_default=True, help="Policy to apply.")
+@click.option("--config", "-c", "config_path", help="Config file (else discovered).")
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]")
+def hook(
+    files: tuple[Path, ...],
+    policy: str,
+    config_path: str | None,
+    no_config: bool,
+    formats: tuple[str, ...],
+) -> None:
+    """pre-commit mode: evaluate the repository in the current directory but report only
+    findings located in FILES (none given: report nothing). Never fails on the maturity
+    level, only on findings in FILES.
+    """
+    targets = [_parse_format(f) for f in formats] or [("text", None)]
+    opts = app.ScanOptions(
+        Path(),
+        policy,
+        config_path,
+        no_config,
+        min_level=0,
+        only_files=tuple(str(f) for f in files),
+        offline=True,  # hook mode never uses the network
+    )
+    _emit(app.run(opts), targets, None)
+
+
+@cli.command("baseline", epilog=EXIT_HELP)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Baseline file to write (default: PATH/{DEFAULT_BASELINE}).",
+)
+@click.option("--policy", "-p", help="Built-in policy name or a policy file.")
+@click.option("--config", "-c", "config_path", help="Config file (else discovered).")
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+@click.option("--select", multiple=True, help="Only these rules (as for scan). Repeatable.")
+@click.option("--ignore", multiple=True, help="Skip these rules (as for scan). Repeatable.")
+@_network_options
+def baseline_cmd(
+    path: Path,
+    output: Path | None,
+    policy: str | None,
+    config_path: str | None,
+    no_config: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    offline: bool,
+    advisory_db: Path | None,
+) -> None:
+    """Record today's findings so that `scan --baseline FILE` reports only new ones.
+
+    Entries are keyed by rule, path and normalised content (never line numbers), sorted,
+    so the file diffs well and survives code moving around.
+    """
+    from mlguard.baseline import dumps
+
+    opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore)
+    opts = dataclasses.replace(opts, offline=offline, advisory_db=advisory_db)
+    rows = app.baseline_entries(opts)
+    dest = output or path / DEFAULT_BASELINE
+    dest.write_text(dumps(rows), encoding="utf-8")
+    total = sum(r.count for r in rows)
+    click.echo(f"wrote {dest}: {total} finding(s) as {len(rows)} entr(ies)")
 
 
 @cli.command("rules")
@@ -186,7 +361,33 @@ def explain(rule_id: str) -> None:
     catalog = Catalog.load()
     if rule_id.upper() not in catalog:
         raise UsageError(f"unknown rule id {rule_id!r}; see `mlguard rules`")
-    click.echo(sarif.help_markdown(catalog.get(rule_id.upper())).replace("**", ""))
+    click.echo(rule_markdown(catalog.get(rule_id.upper())), nl=False)
+
+
+@cli.command("docs")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the docs are stale.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=docsgen.DEFAULT_OUT,
+    show_default=True,
+    help="Folder of the generated rule pages.",
+)
+def docs_cmd(check: bool, out: Path) -> None:
+    """Generate the rule reference (one page per rule plus an index) from rules/*.yaml."""
+    catalog = Catalog.load()
+    if check:
+        outdated = docsgen.stale(out, catalog)
+        for name in outdated:
+            click.echo(f"stale: {out / name}", err=True)
+        if outdated:
+            _fail("rule docs are stale; run `mlguard docs` to regenerate them", EXIT_FAILED)
+        click.echo(f"{out}: rule docs are up to date")
+        return
+    changed = docsgen.write(out, catalog)
+    for name in changed:
+        click.echo(f"wrote {out / name}")
+    click.echo(f"{out}: {len(changed)} page(s) updated")
 
 
 @cli.group()

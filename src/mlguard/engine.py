@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from mlguard import traits
+from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
 from mlguard.errors import MlguardError
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
+from mlguard.pool import prefetch_python
 from mlguard.repo import RepoContext
+from mlguard.settings import Settings
 
 DEFAULT_ANCHORS = (
     "pyproject.toml",
@@ -39,6 +42,7 @@ class ScanResult:
     results: tuple[RuleResult, ...]
     skipped: Mapping[str, str]
     traits: Mapping[str, bool]
+    stats: Mapping[str, int]
 
 
 def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
@@ -98,7 +102,7 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
                 rule.id,
                 _message(rule, item),
                 item.location,
-                rule.severity,
+                item.severity or rule.severity,
                 snippet=item.text,
                 rule_name=rule.slug,
             )
@@ -108,24 +112,31 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
         return ()
     if outcome.status == Status.FAIL:
         text = f"Missing practice: {rule.title}."
+    elif outcome.detail:
+        text = f"Partly in place: {rule.title}."
     else:
-        text = f"Partly in place: {rule.title} (present but not automated)."
+        # the check's detail says what is missing (often: present but not automated)
+        text = (
+            f"Partly in place: {rule.title}."
+            if outcome.detail
+            else f"Partly in place: {rule.title} (present but not automated)."
+        )
     if outcome.detail:
         text += f" {outcome.detail}"
     location = outcome.evidence[0].location if outcome.evidence else _anchor(rule, repo)
     return (Finding(rule.id, text, location, rule.severity, snippet=rule.id, rule_name=rule.slug),)
 
 
-def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
+def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None) -> RuleResult:
     try:
         for trait in rule.applies_when:
             if not traits.has_trait(repo, trait):
-                return RuleResult(rule.id, Status.NA, reason=traits.REASONS[trait])
+                return RuleResult(rule.id, Status.NA, reason=traits.reason(repo, trait))
     except Exception as exc:
         return RuleResult(
             rule.id, Status.ERROR, reason=f"trait {trait!r} crashed: {type(exc).__name__}: {exc}"
         )
-    ctx = CheckContext(repo, rule.params)
+    ctx = CheckContext(repo, rule.params, settings or Settings())
     try:
         outcome = _declarative(rule, ctx)
     except NotApplicable as exc:
@@ -140,22 +151,30 @@ def run_rule(rule: RuleSpec, repo: RepoContext) -> RuleResult:
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
 
-def _safe_trait(repo: RepoContext, name: str) -> bool:
+def open_repo(root: Path, policy: Policy) -> RepoContext:
     try:
-        return traits.has_trait(repo, name)
-    except Exception:  # already reported as an error by each rule that depends on it
-        return False
-
-
-def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True) -> ScanResult:
-    try:
-        repo = RepoContext(
-            root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, use_git=use_git
-        )
-    except Exception as exc:
+        return RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+    except Exception as exc:  # contained: a clear message, never a traceback
         raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc
+
+
+def scan(
+    root: Path,
+    rules: list[RuleSpec],
+    policy: Policy,
+    *,
+    jobs: int = 1,
+    cache: FactsCache | None = None,
+    repo: RepoContext | None = None,
+    progress: bool = False,
+    settings: Settings | None = None,
+) -> ScanResult:
+    """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
+    repo = repo or open_repo(root, policy)
     effective = tuple(effective_rule(r, policy) for r in rules)
-    results = tuple(run_rule(rule, repo) for rule in effective)
+    want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
+    repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit, progress))
+    results = tuple(run_rule(rule, repo, settings) for rule in effective)
     prefix = repo.git.prefix if repo.git else ""
     return ScanResult(
         root=repo.root,
@@ -163,5 +182,6 @@ def scan(root: Path, rules: list[RuleSpec], policy: Policy, use_git: bool = True
         rules=effective,
         results=results,
         skipped=dict(sorted(repo.skipped.items())),
-        traits={name: _safe_trait(repo, name) for name in sorted(traits.TRAITS)},
+        traits={k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")},
+        stats={"files": len(repo.files), **repo.cache.get("stats:python", {})},
     )

@@ -71,11 +71,15 @@ class Location:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Something a check found: a location and the text that matched (may be redacted)."""
+    """Something a check found: a location and the text that matched (may be redacted).
+
+    ``severity``, when set, overrides the rule's severity for the finding it becomes.
+    """
 
     location: Location
     text: str = ""
     message: str = ""
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)

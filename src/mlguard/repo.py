@@ -9,19 +9,20 @@ cannot be read is recorded in :attr:`RepoContext.skipped` with a reason.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from mlguard import globs, safefs
 from mlguard.analyzers import configs
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
+from mlguard.analyzers.python_file import notebook_facts
+from mlguard.fileio import read_text
 from mlguard.gitfacts import GitView, probe
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -97,11 +98,12 @@ class RepoContext:
             if problem:
                 self.skipped[".git"] = f"{problem}: scanned as a plain directory"
         self._linked_dirs: dict[str, bool] = {}
-        self._text: dict[str, str | None] = {}
         self._read_total = 0
+        self._text: dict[str, str | None] = {}
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
         self._cfg: dict[str, list[Any]] = {}
+        self._prefetch: Callable[[], None] | None = None
         self.files: dict[str, FileInfo] = dict(sorted(self._inventory().items()))
 
     # --- inventory ---------------------------------------------------------------------
@@ -208,26 +210,31 @@ class RepoContext:
         if self._read_total + info.size > MAX_SCAN_BYTES:
             self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
             return None
+        self._read_total += info.size
+        text, reason = read_text(self.root / rel, rel, self.max_text_bytes)
+        if reason:
+            self.skipped.setdefault(rel, reason)
+        return text
+
+    def open_binary(self, rel: str) -> BinaryIO | None:
+        """A read-only binary handle on an inventory file, or ``None`` (see skipped).
+
+        Only regular files of the inventory are opened, never through a symlink; callers
+        stream from it within their own byte budgets and must close it.
+        """
+        if rel not in self.files:
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            data = safefs.read_bounded(self.root / rel, self.max_text_bytes)
-        except safefs.NotRegular:
-            self.skipped[rel] = "changed into a non-regular file while scanning: never read"
-            return None
+            fd = os.open(self.root / rel, flags | getattr(os, "O_BINARY", 0))
         except OSError as exc:
-            self.skipped[rel] = f"unreadable: {exc.strerror or exc}"
+            self.skipped.setdefault(rel, f"unreadable: {exc.strerror or exc}")
             return None
-        self._read_total += len(data)
-        if len(data) > self.max_text_bytes:
-            self.skipped[rel] = f"larger than the {self.max_text_bytes // 1024} KiB text budget"
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            self.skipped.setdefault(rel, "not a regular file")
             return None
-        if b"\0" in data[:8192]:
-            if rel.endswith(TEXT_LIKE):
-                self.skipped.setdefault(rel, "binary content in a text file (NUL bytes)")
-            return None
-        text = data.decode("utf-8", errors="replace")
-        if "\ufffd" in text and rel.endswith(TEXT_LIKE):
-            self.skipped.setdefault(rel, "invalid UTF-8 (undecodable bytes replaced)")
-        return text.replace("\r\n", "\n")
+        return os.fdopen(fd, "rb")
 
     def lines(self, rel: str) -> list[str]:
         text = self.text(rel)
@@ -246,25 +253,46 @@ class RepoContext:
         """Facts of a ``.py`` file or of a notebook's code cells (lines in notebook terms)."""
         if rel in self._py:
             return self._py[rel]
+        if self._prefetch is not None:
+            self.ensure_prefetched()
+            if rel in self._py:
+                return self._py[rel]
         facts: PyFacts | None = None
         if rel.endswith(".ipynb"):
             nb = self.notebook(rel)
             if nb is not None and not nb.error and self._parsable(rel, nb.source):
-                facts = _remap(analyze_source(nb.source, rel), nb)
+                facts = notebook_facts(nb, rel)
         else:
             text = self.text(rel)
             if text is not None and self._parsable(rel, text):
                 facts = analyze_source(text, rel)
+        self.set_python(rel, facts)
+        return facts
+
+    def defer_python(self, prefetch: Callable[[], None]) -> None:
+        """Run ``prefetch`` (the parallel, cached analysis of every Python file) the first
+        time any Python facts are asked for: a scan whose rules need none never parses."""
+        self._prefetch = prefetch
+
+    def ensure_prefetched(self) -> None:
+        hook, self._prefetch = self._prefetch, None
+        if hook is not None:
+            hook()
+
+    def set_python(self, rel: str, facts: PyFacts | None) -> None:
+        """Record the facts of a Python file or notebook (computed here or by a worker)."""
         if facts is not None and facts.syntax_error:
             self.skipped.setdefault(rel, f"Python syntax error ({facts.syntax_error})")
         self._py[rel] = facts
-        return facts
 
     def _parsable(self, rel: str, source: str) -> bool:
         if len(source) <= MAX_PYTHON_BYTES:
             return True
         self.skipped[rel] = f"larger than the {MAX_PYTHON_BYTES >> 20} MiB Python analysis budget"
         return False
+
+    def needs_python(self) -> list[str]:
+        return [rel for rel in self.python_files if rel not in self._py]
 
     def iter_python(self, patterns: tuple[str, ...] = ()) -> Iterator[tuple[str, PyFacts]]:
         for rel in self.python_files:
@@ -298,22 +326,3 @@ class RepoContext:
     def cache(self) -> dict[str, Any]:
         """Scratch space for repo-level facts computed once per scan (traits, CI facts)."""
         return {}
-
-
-def _remap(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
-    def fix(obj: Any) -> Any:
-        return dataclasses.replace(obj, line=nb.file_line(obj.line))
-
-    return dataclasses.replace(
-        facts,
-        imports=tuple(fix(i) for i in facts.imports),
-        calls=tuple(
-            dataclasses.replace(c, line=nb.file_line(c.line), end_line=nb.file_line(c.end_line))
-            for c in facts.calls
-        ),
-        assigns=tuple(fix(a) for a in facts.assigns),
-        decorators=tuple((n, nb.file_line(line)) for n, line in facts.decorators),
-        class_bases=tuple((n, nb.file_line(line)) for n, line in facts.class_bases),
-        functions=tuple((n, nb.file_line(line)) for n, line in facts.functions),
-        strings=tuple((s, nb.file_line(line)) for s, line in facts.strings),
-    )

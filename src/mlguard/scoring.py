@@ -52,6 +52,7 @@ class Assessment:
 
 
 def _score(pairs: Sequence[tuple[RuleSpec, RuleResult]]) -> int | None:
+    pairs = [(rule, res) for rule, res in pairs if rule.scored]
     total = sum(WEIGHTS[rule.severity] for rule, res in pairs if res.status.conclusive)
     if not total:
         return None
@@ -64,7 +65,7 @@ def _score(pairs: Sequence[tuple[RuleSpec, RuleResult]]) -> int | None:
 
 
 def _category(name: str, pairs: Sequence[tuple[RuleSpec, RuleResult]]) -> CategoryScore:
-    statuses = [res.status for _, res in pairs]
+    statuses = [res.status for rule, res in pairs if rule.scored]
     return CategoryScore(
         name=name,
         score=_score(pairs),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mlguard import globs
+from mlguard.analyzers.python_ast import PyFacts
 from mlguard.repo import RepoContext
 
 ML_LIBS = frozenset(
@@ -39,15 +40,21 @@ LLM_LIBS = frozenset(
         "langchain_core",
         "langchain_openai",
         "langchain_community",
+        "langchain_experimental",
+        "langchain_anthropic",
         "langgraph",
         "llama_index",
         "crewai",
         "autogen",
+        "autogen_agentchat",
+        "autogen_core",
+        "autogen_ext",
         "smolagents",
         "ollama",
         "vllm",
         "mcp",
         "google.genai",
+        "google.generativeai",
         "vertexai.generative_models",
     ]
 )
@@ -91,8 +98,32 @@ def _ml(repo: RepoContext) -> bool:
     return bool(_top_imports(repo) & ML_LIBS)
 
 
+LIBRARY_METHODS = frozenset({"fit", "partial_fit"})
+SELF_RECEIVERS = ("self.", "cls.", "super().")
+
+
+def _trains(facts: PyFacts) -> bool:
+    """A call that fits a model from a script, not a method delegating to another estimator."""
+    return any(
+        (c.attr in TRAIN_ATTRS and not c.name.startswith(SELF_RECEIVERS))
+        or c.name in TRAIN_CALLS
+        or c.name.endswith(("Trainer.train", "trainer.train", "trainer.fit"))
+        for c in facts.calls
+    )
+
+
+def _defines_estimator(facts: PyFacts) -> bool:
+    """The file defines an estimator class (a class with bases and a ``fit`` method)."""
+    return bool(facts.class_bases) and any(name in LIBRARY_METHODS for name, _ in facts.functions)
+
+
 def training_files(repo: RepoContext) -> list[str]:
-    """Product files that train a model: a fit/train call, or a *train* script with ML imports."""
+    """Product files that train a model: a fit/train call, or a *train* script with ML imports.
+
+    A file that defines an estimator class (``fit``/``partial_fit`` methods) is library code,
+    not a training script, even when it calls ``fit`` on other objects; so is a ``fit`` call
+    on ``self.``/``super()`` (a method delegating to a wrapped estimator).
+    """
     cached = repo.cache.get("training_files")
     if isinstance(cached, list):
         return cached
@@ -102,17 +133,33 @@ def training_files(repo: RepoContext) -> list[str]:
         if facts is None:
             continue
         ml = {i.module.split(".")[0] for i in facts.imports} & ML_LIBS
-        calls = any(
-            c.attr in TRAIN_ATTRS
-            or c.name in TRAIN_CALLS
-            or c.name.endswith(("Trainer.train", "trainer.train", "trainer.fit"))
-            for c in facts.calls
-        )
         named = "train" in rel.rsplit("/", 1)[-1].lower()
-        if (calls and (ml or named)) or (named and ml):
+        library = _defines_estimator(facts)
+        calls = _trains(facts) and not library
+        if (calls and (ml or named)) or (named and ml and not library):
             found.append(rel)
     repo.cache["training_files"] = found
     return found
+
+
+def _library(repo: RepoContext) -> bool:
+    """An ML library: product code defines estimators/trainers and no script trains a model.
+
+    Such a repository (scikit-learn extensions, model zoos, trainer frameworks) ships
+    training *code* for its users but trains nothing itself, so rules about training runs,
+    pipelines and experiment tracking do not apply to it.
+    """
+    if training_files(repo):
+        return False
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is not None and _defines_estimator(facts) and _ml_imports(facts):
+            return True
+    return False
+
+
+def _ml_imports(facts: PyFacts) -> bool:
+    return bool({i.module.split(".")[0] for i in facts.imports} & ML_LIBS)
 
 
 def _training(repo: RepoContext) -> bool:
@@ -121,6 +168,20 @@ def _training(repo: RepoContext) -> bool:
 
 def _llm(repo: RepoContext) -> bool:
     return bool(_top_imports(repo) & LLM_LIBS)
+
+
+def serving_files(repo: RepoContext) -> list[str]:
+    """Product files that import a model-serving framework (FastAPI, Flask, BentoML, ...)."""
+    found = []
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is None:
+            continue
+        names = {i.module.split(".")[0] for i in facts.imports}
+        names |= {".".join(i.module.split(".")[:2]) for i in facts.imports}
+        if names & SERVING_LIBS:
+            found.append(rel)
+    return found
 
 
 def _serving(repo: RepoContext) -> bool:
@@ -133,6 +194,7 @@ TRAITS: dict[str, Callable[[RepoContext], bool]] = {
     "python": lambda r: bool(r.python_files),
     "ml": _ml,
     "training": _training,
+    "library": _library,
     "serving": _serving,
     "llm": _llm,
     "notebooks": lambda r: bool(r.glob("*.ipynb")),
@@ -145,6 +207,7 @@ TRAITS: dict[str, Callable[[RepoContext], bool]] = {
             "Jenkinsfile",
             ".circleci/config.yml",
             "azure-pipelines*.yml",
+            "bitbucket-pipelines.yml",
         )
     ),
     "git": lambda r: r.has_git,
@@ -156,6 +219,7 @@ REASONS: dict[str, str] = {
     "python": "no Python code",
     "ml": "no ML library is imported",
     "training": "no training code found (an ML library or a serving-only repository)",
+    "library": "not an ML library (training scripts found, or no estimator classes)",
     "serving": "no model-serving code found",
     "llm": "no LLM SDK is used",
     "notebooks": "no notebooks",
@@ -166,6 +230,13 @@ REASONS: dict[str, str] = {
     "data-files": "no data files",
     "pipeline": "no declared pipeline",
 }
+
+
+def reason(repo: RepoContext, name: str) -> str:
+    """Why a rule needing trait ``name`` does not apply (more precise for ML libraries)."""
+    if name == "training" and has_trait(repo, "library"):
+        return "an ML library: it defines estimators but no script trains a model"
+    return REASONS[name]
 
 
 def has_trait(repo: RepoContext, name: str) -> bool:

@@ -201,6 +201,11 @@ class _Collector(ast.NodeVisitor):
                 )
         self.generic_visit(node)
 
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return  # a docstring or bare string statement: never a prompt or an argument
+        self.generic_visit(node)
+
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and 8 <= len(node.value) <= 4096:
             self.strings.append((node.value, node.lineno))

@@ -8,6 +8,7 @@ from typing import Any
 
 from mlguard.model import Evidence, Location, Status
 from mlguard.repo import RepoContext
+from mlguard.settings import Settings
 
 
 class NotCheckable(Exception):
@@ -22,6 +23,7 @@ class NotApplicable(Exception):
 class CheckContext:
     repo: RepoContext
     params: Mapping[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from mlguard import globs
 from mlguard.analyzers.configs import lookup
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, NotCheckable, ev
@@ -141,17 +142,44 @@ def condition_holds(call: Call, cond: Mapping[str, Any]) -> bool:
     return all(checks)
 
 
+CallIndex = dict[str, list[tuple[str, Call]]]
+
+
+def call_index(ctx: CheckContext) -> CallIndex:
+    """Every call site of the repository by resolved name (built once per scan)."""
+    index = ctx.repo.cache.get("call-index")
+    if isinstance(index, dict):
+        return index
+    built: CallIndex = {}
+    for path, facts in ctx.repo.iter_python():
+        for call in facts.calls:
+            built.setdefault(call.name, []).append((path, call))
+    ctx.repo.cache["call-index"] = built
+    return built
+
+
+def calls_named(ctx: CheckContext, names: list[str]) -> list[tuple[str, Call]]:
+    """Call sites whose name is one of ``names`` (globs allowed), in file and line order."""
+    index = call_index(ctx)
+    wanted: set[str] = set()
+    for pattern in names:
+        if "*" in pattern or "?" in pattern:
+            wanted.update(n for n in index if fnmatch.fnmatchcase(n, pattern))
+        elif pattern in index:
+            wanted.add(pattern)
+    sites = [site for name in wanted for site in index[name]]
+    return sorted(sites, key=lambda s: (s[0], s[1].line, s[1].col))
+
+
 def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
-    names: list[str] = arg["names"]
     conds: list[Mapping[str, Any]] = arg.get("where", [])
     scope = tuple(arg.get("in", ()))
     found: list[Evidence] = []
-    for path, facts in ctx.repo.iter_python(scope):
-        for call in facts.calls:
-            if any(name_matches(call, n) for n in names) and all(
-                condition_holds(call, c) for c in conds
-            ):
-                found.append(ev(path, call.line, f"{call.name}(...)"))
+    for path, call in calls_named(ctx, arg["names"]):
+        if scope and not globs.match_any(path, scope):
+            continue
+        if all(condition_holds(call, c) for c in conds):
+            found.append(ev(path, call.line, f"{call.name}(...)"))
     return bool(found), found
 
 

@@ -7,6 +7,7 @@ import re
 from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts.dependencies import dependency_facts
 
 LOCK_FILES = (
     "poetry.lock",
@@ -48,23 +49,11 @@ SEED_CALLS = frozenset(
     }
 )
 SEED_KWARGS = ("random_state", "seed")
-# [ \t]* rather than \s*: \s* also matches newlines, which makes a file of blank lines
-# backtrack quadratically (a hostile 2 MB params.yaml would take hours)
-SEED_KEY = re.compile(r"^[ \t]*(random_)?seed[ \t]*:", re.MULTILINE)
-REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
 
 
 def _requirement_lines(ctx: CheckContext) -> list[tuple[str, int, str, str]]:
-    rows = []
-    for path in ctx.repo.glob(*REQUIREMENT_FILES):
-        for number, raw in enumerate(ctx.repo.lines(path), 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line or line.startswith("-"):
-                continue
-            match = REQ_LINE.match(line)
-            if match:
-                rows.append((path, number, match.group(1), match.group(3)))
-    return rows
+    rows = dependency_facts(ctx.repo).requirement_rows()
+    return [(d.path, d.line, d.name, d.specifier) for d in rows]
 
 
 @register("reproducibility.dependencies_pinned")
@@ -102,19 +91,20 @@ def seeds_set(ctx: CheckContext) -> Outcome:
     """Training code (or the config it reads) sets random seeds."""
     repo = ctx.repo
     files = traits.training_files(repo)
+    training = set(files)
     found = []
     for path, facts in repo.iter_python():
         for call in facts.calls:
             if call.name in SEED_CALLS and (call.args or call.kwargs):
                 found.append(ev(path, call.line, call.name))
-            elif path in files and any(
+            elif path in training and any(
                 call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS
             ):
                 found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
     if found:
         return Outcome.passed(found)
     for cfg in repo.glob("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml"):
-        if SEED_KEY.search(repo.text(cfg) or ""):
+        if re.search(r"^[ \t]*(random_)?seed[ \t]*:", repo.text(cfg) or "", re.MULTILINE):
             return Outcome.passed([ev(cfg)])
     first = files[0] if files else None
     return Outcome.failed(

@@ -29,6 +29,9 @@ class Report:
     verdict: Verdict
     findings: tuple[Finding, ...]
     suppressed: int = 0
+    known: int = 0  # findings left out as already in the baseline or the diff base
+    stale: tuple[str, ...] = ()  # baseline entries that matched no finding
+    compared_to: str = ""  # "baseline FILE" or "merge-base SHA of REF"
 
     @property
     def pairs(self) -> list[tuple[RuleSpec, RuleResult]]:

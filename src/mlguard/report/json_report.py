@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mlguard import mltestscore
 from mlguard.model import Finding
 from mlguard.report import TOOL_NAME, VERSION, Report
 
@@ -69,8 +70,12 @@ def as_dict(report: Report) -> dict[str, Any]:
             }
             for rule, res in report.pairs
         ],
+        "ml_test_score": mltestscore.as_dict(mltestscore.estimate(report.scan.results)),
         "findings": [finding_dict(f) for f in report.findings],
         "suppressed": report.suppressed,
+        "known": report.known,
+        "stale_baseline": list(report.stale),
+        "compared_to": report.compared_to,
         "skipped": [{"path": p, "reason": r} for p, r in report.scan.skipped.items()],
         "traits": dict(report.scan.traits),
         "result": {"failed": report.verdict.failed, "reasons": list(report.verdict.reasons)},

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from mlguard.catalog import RuleSpec
 from mlguard.model import Finding, Severity, Status
 from mlguard.report import INFO_URI, TOOL_NAME, VERSION, Report, rule_help_uri
+from mlguard.ruledocs import rule_markdown
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 PROBLEM_SEVERITY = {
@@ -30,15 +31,7 @@ def fingerprint(f: Finding, uri: str) -> str:
     return hashlib.sha256(f"{f.rule_id}\0{uri}\0{snippet}".encode()).hexdigest()[:32]
 
 
-def help_markdown(rule: RuleSpec) -> str:
-    parts = [f"**{rule.title}**", "", "### Why", rule.docs.why, "", "### How to fix", rule.docs.fix]
-    if rule.docs.bad:
-        parts += ["", "### Bad", "```", rule.docs.bad, "```"]
-    if rule.docs.good:
-        parts += ["", "### Good", "```", rule.docs.good, "```"]
-    if rule.docs.references:
-        parts += ["", "### References", *(f"- {r}" for r in rule.docs.references)]
-    return "\n".join(parts)
+help_markdown = rule_markdown  # the one text shared with `mlguard explain` and docs/rules
 
 
 def rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
@@ -63,7 +56,7 @@ def rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
         "fullDescription": {"text": rule.docs.why},
         "help": {
             "text": f"{rule.docs.why}\n\nFix: {rule.docs.fix}",
-            "markdown": help_markdown(rule),
+            "markdown": rule_markdown(rule),
         },
         "helpUri": rule_help_uri(rule.id),
         "defaultConfiguration": {"level": rule.severity.value},
@@ -141,6 +134,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "categoryScores": {c.name: c.score for c in a.categories},
             "missingForNextLevel": [g.rule_id for g in a.missing],
             "suppressed": report.suppressed,
+            "knownFindings": report.known,
             "policy": report.policy.name,
         },
     }

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import click
 
+from mlguard import mltestscore
 from mlguard.model import Severity, Status
 from mlguard.report import VERSION, Report
 
@@ -58,6 +59,7 @@ def render(report: Report, color: bool = False) -> str:
         )
     out.extend(_missing(report, style))
     out.extend(_categories(report))
+    out.extend(mltestscore.text_lines(mltestscore.estimate(report.scan.results)))
     out.extend(_findings(report, style))
     out.extend(_inconclusive(report))
     if report.scan.skipped:
@@ -116,6 +118,11 @@ def _findings(report: Report, style: Style) -> list[str]:
         out.extend(by_cat[cat])
     if report.suppressed:
         out.append(f"  ({report.suppressed} suppressed by inline ignores or baseline)")
+    if report.compared_to:
+        out.append(f"  (only findings new since {report.compared_to}; {report.known} known)")
+    if report.stale:
+        out.append(f"  Stale baseline entries ({len(report.stale)}), fixed or moved:")
+        out.extend(f"    {entry}" for entry in report.stale)
     return out
 
 

@@ -1,0 +1,80 @@
+"""What artifact analysis reports: issues, each tied to a member of the artifact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlguard.model import Severity
+
+MAX_LISTED = 8
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem; ``member`` is the path inside an archive ("" for the file itself)."""
+
+    member: str
+    key: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ArtifactReport:
+    """Everything learnt about one file. ``formats`` lists what the file itself is, general
+    first (zip, then torch-zip); ``executes_code`` is true when loading it runs pickle."""
+
+    formats: tuple[str, ...]
+    issues: tuple[Issue, ...]
+    executes_code: bool
+
+
+class Collector:
+    """Issues of one artifact, deduplicated by (member, key), in discovery order."""
+
+    def __init__(self) -> None:
+        self.issues: dict[tuple[str, str], Issue] = {}
+        self.member = ""
+        self.formats: list[str] = []
+        self.depth = 0
+        self.executes_code = False
+        self.joblib_seen = False
+        self.unknown: dict[str, dict[str, str]] = {}
+
+    def found(self, kind: str) -> None:
+        """Record a format of the artifact itself (nested members' formats are not kept)."""
+        if self.depth == 0 and kind not in self.formats:
+            self.formats.append(kind)
+
+    def add(self, severity: Severity, key: str, message: str) -> None:
+        ident = (self.member, key)
+        old = self.issues.get(ident)
+        if old is None or severity.rank > old.severity.rank:
+            self.issues[ident] = Issue(self.member, key, severity, message)
+
+    def unknown_global(self, full: str, reason: str) -> None:
+        """A global outside the allow-list: gathered per member into one issue."""
+        self.unknown.setdefault(self.member, {})[full] = reason
+
+    def _unknown_issues(self) -> list[Issue]:
+        issues = []
+        for member, names in self.unknown.items():
+            if len(names) == 1:
+                ((full, reason),) = names.items()
+                message = f"imports {full} ({reason})"
+                issues.append(Issue(member, f"global:{full}", Severity.WARNING, message))
+                continue
+            shown = sorted(names)[:MAX_LISTED]
+            more = f", ... (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
+            reason = next(iter(names.values()))
+            message = f"imports {len(names)} globals {reason}: "
+            message += ", ".join(shown) + more
+            issues.append(Issue(member, "globals:unknown", Severity.WARNING, message))
+        return issues
+
+    def unscannable(self, reason: str) -> None:
+        self.add(Severity.WARNING, f"unscannable:{reason}", f"unscannable: {reason}")
+
+    def report(self) -> ArtifactReport:
+        issues = (*self.issues.values(), *self._unknown_issues())
+        return ArtifactReport(tuple(self.formats), issues, self.executes_code)

@@ -1,0 +1,81 @@
+"""PyFacts <-> JSON, for the on-disk facts cache (JSON, never pickle: a cache directory
+restored in CI may come from an untrusted run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlguard.analyzers.python_ast import Assign, Call, Expr, Import, PyFacts, Value
+
+
+def _enc(value: Value) -> Any:
+    if isinstance(value, Expr):
+        return {"e": value.text, "q": value.qualname}
+    if isinstance(value, tuple):
+        return {"t": [_enc(v) for v in value]}
+    return value
+
+
+def _dec(raw: Any) -> Value:
+    if isinstance(raw, dict):
+        if "e" in raw:
+            return Expr(str(raw["e"]), str(raw.get("q", "")))
+        return tuple(_dec(v) for v in raw.get("t", []))
+    if raw is None or isinstance(raw, str | int | float | bool):
+        return raw
+    raise ValueError("bad cached value")
+
+
+def encode(facts: PyFacts) -> dict[str, Any]:
+    return {
+        "i": [[i.module, i.line] for i in facts.imports],
+        "c": [
+            [
+                c.name,
+                c.attr,
+                c.line,
+                c.col,
+                [_enc(a) for a in c.args],
+                [[k, _enc(v)] for k, v in c.kwargs],
+                c.star_kwargs,
+                c.end_line,
+            ]
+            for c in facts.calls
+        ],
+        "d": [list(d) for d in facts.decorators],
+        "b": [list(b) for b in facts.class_bases],
+        "a": [[a.target, _enc(a.value), a.line] for a in facts.assigns],
+        "f": [list(f) for f in facts.functions],
+        "s": [list(s) for s in facts.strings],
+        "x": facts.syntax_error,
+    }
+
+
+def _decs(values: list[Any]) -> tuple[Value, ...]:
+    # scalars (the common case) need no conversion: skip the call for them
+    return tuple(_dec(v) if type(v) is dict else v for v in values)
+
+
+def decode(raw: dict[str, Any]) -> PyFacts:
+    return PyFacts(
+        imports=tuple(Import(m, n) for m, n in raw["i"]),
+        calls=tuple(
+            Call(
+                str(name),
+                str(attr),
+                int(line),
+                int(col),
+                tuple(_dec(a) for a in args),
+                tuple((str(k), _dec(v)) for k, v in kwargs),
+                bool(star),
+                int(end),
+            )
+            for name, attr, line, col, args, kwargs, star, end in raw["c"]
+        ),
+        decorators=tuple((str(n), int(line)) for n, line in raw["d"]),
+        class_bases=tuple((str(n), int(line)) for n, line in raw["b"]),
+        assigns=tuple(Assign(str(t), _dec(v), int(line)) for t, v, line in raw["a"]),
+        functions=tuple((n, line) for n, line in raw["f"]),
+        strings=tuple((s, line) for s, line in raw["s"]),
+        syntax_error=str(raw["x"]),
+    )

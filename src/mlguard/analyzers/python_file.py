@@ -1,0 +1,42 @@
+"""One Python file or notebook -> PyFacts, with notebook lines mapped to the .ipynb file."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
+from mlguard.analyzers.python_ast import PyFacts, analyze_source
+
+
+def notebook_facts(nb: NotebookFacts, rel: str) -> PyFacts:
+    return _remap(analyze_source(nb.source, rel), nb)
+
+
+def analyze_text(rel: str, text: str) -> tuple[PyFacts | None, str]:
+    """Facts of a ``.py`` or ``.ipynb`` file's text, and a skip reason for notebooks."""
+    if rel.endswith(".ipynb"):
+        nb = parse_notebook(text)
+        if nb.error:
+            return None, nb.error
+        return notebook_facts(nb, rel), ""
+    return analyze_source(text, rel), ""
+
+
+def _remap(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
+    def fix(obj: Any) -> Any:
+        return dataclasses.replace(obj, line=nb.file_line(obj.line))
+
+    return dataclasses.replace(
+        facts,
+        imports=tuple(fix(i) for i in facts.imports),
+        calls=tuple(
+            dataclasses.replace(c, line=nb.file_line(c.line), end_line=nb.file_line(c.end_line))
+            for c in facts.calls
+        ),
+        assigns=tuple(fix(a) for a in facts.assigns),
+        decorators=tuple((n, nb.file_line(line)) for n, line in facts.decorators),
+        class_bases=tuple((n, nb.file_line(line)) for n, line in facts.class_bases),
+        functions=tuple((n, nb.file_line(line)) for n, line in facts.functions),
+        strings=tuple((s, nb.file_line(line)) for s, line in facts.strings),
+    )

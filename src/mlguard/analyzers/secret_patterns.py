@@ -1,0 +1,266 @@
+"""Secret patterns and value heuristics (pure). Used by :mod:`mlguard.analyzers.secrets`.
+
+Every regex here is safe on hostile input: quantifiers are bounded, no quantified group
+contains another unbounded quantifier, and the scanner feeds at most ``WINDOW`` characters
+at a time, so scanning is linear in the length of a line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A provider credential format. Group ``s`` is the secret, ``p`` its public prefix.
+
+    ``anchors``: lower-case substrings one of which every match contains, so that a cheap
+    ``in`` test skips the regex on the vast majority of lines.
+    """
+
+    kind: str
+    regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    strict: bool = False  # the format alone is weak evidence: the value must look random
+
+
+def _token(
+    kind: str,
+    body: str,
+    anchors: tuple[str, ...],
+    before: str = "A-Za-z0-9_-",
+    after: str = "A-Za-z0-9_-",
+) -> Pattern:
+    guard = rf"(?<![{before}])" if before else ""
+    return Pattern(kind, re.compile(rf"{guard}(?P<s>{body})(?![{after}])"), anchors)
+
+
+GITHUB = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+PROVIDERS: tuple[Pattern, ...] = (
+    _token("Anthropic API key", r"(?P<p>sk-ant-)[A-Za-z0-9_-]{20,250}", ("sk-ant-",)),
+    _token("OpenAI API key", r"(?P<p>sk-(?:proj|svcacct|admin)-)[A-Za-z0-9_-]{20,250}", ("sk-",)),
+    _token("OpenAI API key", r"(?P<p>sk-)[A-Za-z0-9]{32,200}", ("sk-",)),
+    _token("Hugging Face token", r"(?P<p>hf_)[A-Za-z0-9]{30,200}", ("hf_",), after="A-Za-z0-9_"),
+    _token(
+        "AWS access key id",
+        r"(?P<p>A(?:KIA|SIA))[A-Z0-9]{16}",
+        ("akia", "asia"),
+        "A-Za-z0-9",
+        "A-Za-z0-9",
+    ),
+    _token("GitHub token", r"(?P<p>gh[pousr]_)[A-Za-z0-9]{36,251}", GITHUB, after="A-Za-z0-9_"),
+    _token("GitHub token", r"(?P<p>github_pat_)[A-Za-z0-9_]{50,250}", ("github_pat_",)),
+    _token("GitLab token", r"(?P<p>glpat-)[A-Za-z0-9_-]{20,100}", ("glpat-",)),
+    _token("Slack token", r"(?P<p>xox[baprs]-)[A-Za-z0-9-]{10,250}", ("xox",)),
+    _token(
+        "Slack webhook URL",
+        r"(?P<p>https://hooks\.slack\.com/services/)T[A-Za-z0-9_]{6,20}/B[A-Za-z0-9_]{6,20}"
+        r"/[A-Za-z0-9]{16,64}",
+        ("hooks.slack.com",),
+        before="",
+        after="A-Za-z0-9",
+    ),
+    _token("Google API key", r"(?P<p>AIza)[0-9A-Za-z_-]{35}", ("aiza",)),
+    Pattern(
+        "AWS secret access key",
+        re.compile(
+            r"(?i:aws_?secret_?(?:access_?)?key)[\"']?[ \t]{0,4}[:=][ \t]{0,4}[\"']?"
+            r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        ("aws",),
+    ),
+    Pattern(
+        "Weights & Biases API key",
+        re.compile(
+            r"(?i:wandb_api_key|wandb\.login\([^)\n]{0,80}?\bkey)[\"']?\]?[ \t]{0,4}[:=]"
+            r"[ \t]{0,4}[\"']?(?P<s>[0-9a-f]{40})(?![0-9A-Za-z])"
+        ),
+        ("wandb",),
+    ),
+    Pattern(
+        "Weights & Biases API key",
+        re.compile(
+            r"(?i:wandb)[ \t]{1,4}login(?:[ \t]{1,4}--[\w-]{1,20}){0,3}[ \t]{1,4}"
+            r"(?P<s>[0-9a-f]{40})(?![0-9A-Za-z])"
+        ),
+        ("wandb",),
+    ),
+    Pattern(
+        "Azure storage account key",
+        re.compile(r"(?i:AccountKey)=(?P<s>[A-Za-z0-9+/]{40,200}={0,2})"),
+        ("accountkey",),
+    ),
+    Pattern(
+        "bearer token",
+        re.compile(
+            r"(?<![A-Za-z])(?P<s>(?P<p>[Bb]earer )[A-Za-z0-9._~+/-]{20,500}=*)(?![\w.~+/=-])"
+        ),
+        ("bearer ",),
+        strict=True,
+    ),
+)
+ASSIGNMENT_ANCHORS = ("key", "token", "secret", "pass", "pwd", "credential")
+ANY_ANCHOR = re.compile(
+    "|".join(
+        re.escape(a)
+        for a in sorted({a for p in PROVIDERS for a in p.anchors} | {*ASSIGNMENT_ANCHORS, "://"})
+    )
+)  # searched in the lower-cased line
+
+URL_CREDENTIALS = re.compile(
+    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,19}://(?P<user>[^\s:/@'\"`<>]{1,64}):"
+    r"(?P<s>[^\s/@'\"`<>]{1,128})@(?P<host>[A-Za-z0-9._-]{1,253})"
+)
+PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40}")
+
+ASSIGNMENT = re.compile(
+    r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]{0,63})(?P<nq>[\"']?)\]?"
+    r"(?:[ \t]{0,4}:[ \t]{0,4}[A-Za-z_][\w.]{0,30}(?:\[[\w., |]{0,40}\])?)?"
+    r"[ \t]{0,8}(?::=|=>|=(?!=)|:)[ \t]{0,8}(?P<q>[\"'`]?)(?P<value>[^\s\"'`]{1,256})"
+)
+DOCKER_ENV = re.compile(
+    r"^[ \t]{0,16}(?i:ENV|ARG)[ \t]{1,8}(?P<name>[A-Za-z_]\w{0,63})[ \t]{1,8}"
+    r"(?P<q>[\"']?)(?P<value>[^\s\"'=]{1,256})"
+)
+
+SECRET_WORDS = frozenset(
+    {"token", "secret", "password", "passwd", "pwd", "passphrase", "credential", "credentials"}
+)
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
+KEY_QUALIFIERS = frozenset(
+    {"api", "access", "secret", "private", "auth", "signing", "encryption", "master", "client"}
+)
+COMPOUND_WORDS = ("apikey", "secretkey", "accesskey", "authtoken", "accesstoken", "privatekey")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+NOT_SECRET_LAST = _words(
+    "path file filename files dir folder name names env var vars id ids url uri endpoint host "
+    "type types len length size count num limit limits field fields column col header headers "
+    "prefix suffix pattern regex format template prompt user username usernames email "
+    "hash algorithm algo method mode policy rotation expiry expires ttl timeout scope scopes "
+    "index idx position pos map mapping dict list ids budget rate required enabled "
+    "location source provider label description help"
+)
+ML_TOKEN_ROLES = _words(
+    "pad unk bos eos sep cls mask start end stop special image audio video eot sos sot eod "
+    "additional placeholder vision boi eoi default chat think tool bot"
+)
+PLACEHOLDER_WORDS = (
+    "xxx",
+    "***",
+    "...",
+    "…",
+    "your",
+    "example",
+    "sample",
+    "dummy",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "redacted",
+    "fake",
+    "test",
+    "insert",
+    "replace",
+    "todo",
+    "fixme",
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "apikey",
+    "api_key",
+    "12345",
+    "abcdef",
+    "notreal",
+    "mock",
+)
+PLACEHOLDER_EXACT = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty"})
+NAME_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host", "hostname"})  # noqa: S104 # nosec B104
+
+
+def name_words(name: str) -> list[str]:
+    return [w.lower() for w in NAME_SPLIT.split(name) if w]
+
+
+def secret_name(name: str) -> str:
+    """``"password"``, ``"secret"`` or ``""``: what kind of value a name announces."""
+    words = name_words(name)
+    if not words or words[-1] in NOT_SECRET_LAST:
+        return ""
+    joined = "".join(words)
+    for index, word in enumerate(words):
+        if word in PASSWORD_WORDS:
+            return "password"
+        if word == "token" and index and words[index - 1] in ML_TOKEN_ROLES:
+            return ""
+        if word in SECRET_WORDS:
+            return "secret"
+        if word == "key" and (len(words) == 1 or (index and words[index - 1] in KEY_QUALIFIERS)):
+            return "secret"
+    return "secret" if any(c in joined for c in COMPOUND_WORDS) else ""
+
+
+def entropy(value: str) -> float:
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    low = value.lower()
+    if low in PLACEHOLDER_EXACT or len(set(low)) <= 2:
+        return True
+    if any(mark in value for mark in ("${", "{{", "}}", "$(", "%(", "<", ">")):
+        return True
+    if value.startswith(("$", "{", "[", "%", "!", "env:", "vault:", "ssm:", "arn:", "secret:")):
+        return True
+    return any(word in low for word in PLACEHOLDER_WORDS)
+
+
+SEGMENTS = re.compile(r"[-_.:/]")
+FILE_LIKE = re.compile(r"(?:^[./~]|\.[A-Za-z]{2,5}$|^[a-z][a-z0-9+.-]{1,19}://)")
+
+
+def looks_like_identifier(value: str) -> bool:
+    """Words joined by separators (``bert-base-uncased``, UUIDs) or a path/URL."""
+    if FILE_LIKE.search(value):
+        return True
+    parts = [p for p in SEGMENTS.split(value) if p]
+    return len(parts) >= 2 and all(len(p) <= 12 for p in parts)
+
+
+def _char_classes(value: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+
+
+def strong_value(value: str, role: str) -> bool:
+    """Is ``value`` plausibly a real credential for a name announcing ``role``?"""
+    if is_placeholder(value) or looks_like_identifier(value):
+        return False
+    if role == "password":  # a single character class is a local default (postgres, admin)
+        return len(value) >= 6 and entropy(value) >= 2.0 and _char_classes(value) >= 2
+    if len(value) < 16 or not any(c.isalpha() for c in value):
+        return False
+    if not any(c.isdigit() for c in value) and not any(c in "+/=-_" for c in value):
+        return False
+    if re.fullmatch(r"[0-9a-fA-F]+", value):
+        return len(value) >= 32 and entropy(value) >= 3.0
+    return entropy(value) >= 3.3

@@ -1,0 +1,71 @@
+"""Shell commands that CI runs (GitHub Actions, GitLab, Jenkins, CircleCI, Azure Pipelines,
+Bitbucket), each as an :class:`Evidence` (file, line, command text).
+
+:func:`ci_commands` is the single entry point the checks use; it reads the automation facts
+(:func:`mlguard.facts.automation.command_lines`), so every check sees the same CI parsing.
+:func:`invoked` splits a command line into the programs it starts (``uv run pytest -q &&
+make lint`` -> ``pytest -q``, ``make lint``) so that ``pip install pytest`` is not mistaken
+for running the tests.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from mlguard.facts.automation import command_lines
+from mlguard.model import Evidence
+from mlguard.repo import RepoContext
+
+GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+GITLAB_FILES = ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", ".gitlab/ci/*.yml")
+JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "**/Jenkinsfile")
+CIRCLE_FILES = (".circleci/config.yml", ".circleci/config.yaml")
+AZURE_FILES = ("/azure-pipelines*.yml", "/azure-pipelines*.yaml", ".azure-pipelines/*.yml")
+CI_FILES = (*GHA_FILES, *GITLAB_FILES, *JENKINS_FILES, *CIRCLE_FILES, *AZURE_FILES)
+_SPLIT = re.compile(r"&&|\|\||;|\|")
+_RUNNERS = (
+    ("uv", "run"),
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("rye", "run"),
+    ("pixi", "run"),
+)
+_ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def ci_commands(repo: RepoContext) -> list[Evidence]:
+    """Every command line CI runs, sorted by file and line (computed once per scan)."""
+    cached = repo.cache.get("ci_commands")
+    if isinstance(cached, list):
+        return cached
+    found = sorted(command_lines(repo), key=lambda e: (e.location, e.text))
+    repo.cache["ci_commands"] = found
+    return found
+
+
+def invoked(command: str) -> list[str]:
+    """The programs a command line starts, runners and env assignments stripped."""
+    out = []
+    for part in _SPLIT.split(command):
+        try:
+            words = shlex.split(part, comments=True)
+        except ValueError:
+            words = part.split()
+        while words and _ENV_ASSIGN.match(words[0]):
+            words = words[1:]
+        if len(words) >= 2 and (words[0], words[1]) in _RUNNERS:
+            words = words[2:]
+        if len(words) >= 3 and words[0] in ("python", "python3", "py") and words[1] == "-m":
+            words = words[2:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def ci_runs(repo: RepoContext, pattern: str) -> list[Evidence]:
+    """CI commands that start a program matching ``pattern`` (a regex anchored at the start)."""
+    regex = re.compile(pattern)
+    return [e for e in ci_commands(repo) if any(regex.match(c) for c in invoked(e.text))]

@@ -1,0 +1,244 @@
+"""Experiment checks: params and metrics per run, shared tracking, registry, serving by ref."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard import traits
+from mlguard.analyzers.python_ast import Call, Expr
+from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.facts.automation import automation
+from mlguard.model import Evidence
+
+PARAM_CALLS = re.compile(r"(^|\.)(log_param|log_params|log_hyperparams)$|^wandb\.config\.update$")
+METRIC_TRACKERS = frozenset({"dvclive.Live", "dvclive.live.Live"})  # Live writes metrics files
+METRIC_CALLS = re.compile(
+    r"(^|\.)(log_metric|log_metrics)$|^wandb\.log$|^mlflow\.autolog$|"
+    r"^mlflow\.\w+\.autolog$"
+)
+METRIC_FILES = ("metrics.json", "metrics.yaml", "eval/*.json", "reports/metrics*.json")
+
+
+def _calls(ctx: CheckContext, regex: re.Pattern[str]) -> list[Evidence]:
+    found = []
+    for path, facts in ctx.repo.iter_python():
+        if not traits.is_test_path(path):
+            found += [ev(path, c.line, c.name) for c in facts.calls if regex.search(c.name)]
+    return found
+
+
+@register("experiments.params_metrics_persisted")
+def params_metrics_persisted(ctx: CheckContext) -> Outcome:
+    """EXP002: each run records its parameters and its metrics (tracker calls or DVC)."""
+    stages = automation(ctx.repo).stages
+    with_params = [s for s in stages if s.params]
+    with_metrics = [s for s in stages if s.metrics]
+    if with_params and with_metrics:
+        return Outcome.passed([ev(s.path, s.line, s.name) for s in with_params + with_metrics])
+    params = _calls(ctx, PARAM_CALLS) + [ev(s.path, s.line, s.name) for s in with_params]
+    metrics = _calls(ctx, METRIC_CALLS) + [ev(s.path, s.line, s.name) for s in with_metrics]
+    metrics += _top_level_metrics(ctx) + _calls_named(ctx, METRIC_TRACKERS)
+    autolog = [m for m in metrics if m.text.endswith("autolog")]
+    if (params or autolog) and metrics:
+        return Outcome.passed(params + metrics)
+    tracked = [p for p in ctx.repo.glob(*METRIC_FILES) if ctx.repo.is_tracked(p)]
+    if params or metrics or tracked:
+        missing = "metrics" if params else "parameters"
+        return Outcome.partial(
+            f"Runs record their {'parameters' if params else 'metrics'} but not their {missing}.",
+            params + metrics + [ev(p) for p in tracked],
+        )
+    return Outcome.failed("No run records its parameters or metrics.")
+
+
+def _top_level_metrics(ctx: CheckContext) -> list[Evidence]:
+    """dvc.yaml's top-level ``metrics:``/``plots:`` (DVC 3 layout, e.g. DVCLive output)."""
+    found = []
+    for path in ctx.repo.glob("dvc.yaml"):
+        for doc in ctx.repo.config(path):
+            if isinstance(doc, dict) and (doc.get("metrics") or doc.get("plots")):
+                found.append(ev(path, 1, "metrics"))
+    return found
+
+
+def _calls_named(ctx: CheckContext, names: frozenset[str]) -> list[Evidence]:
+    found = []
+    for path, facts in ctx.repo.iter_python():
+        if not traits.is_test_path(path):
+            found += [ev(path, c.line, c.name) for c in facts.calls if c.name in names]
+    return found
+
+
+TRACKER_CALLS = re.compile(
+    r"^(mlflow\.|wandb\.init$|neptune\.|comet_ml\.|clearml\.|aim\.Run$|dvclive\.)"
+)
+REMOTE_URI = re.compile(r"^(https?://|databricks|postgresql|mysql|mssql|azureml://)", re.I)
+LOCAL_URI = re.compile(r"^(file:|\./|mlruns|sqlite:)", re.I)
+HOSTED = re.compile(r"^(wandb\.init|neptune\.|comet_ml\.|clearml\.|dvclive\.)")  # dvclive: in git
+ENV_URI = re.compile(r"MLFLOW_TRACKING_URI\s*[:=]\s*['\"]?(\S+)")
+
+
+def _tracking_uris(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
+    remote: list[Evidence] = []
+    local: list[Evidence] = []
+    for path, facts in ctx.repo.iter_python():
+        for call in facts.calls:
+            if call.name != "mlflow.set_tracking_uri" and call.attr != "set_tracking_uri":
+                continue
+            value = call.args[0] if call.args else call.kwarg("uri")
+            item = ev(path, call.line, f"set_tracking_uri({_text(value)})")
+            if isinstance(value, str) and LOCAL_URI.search(value):
+                local.append(item)
+            else:  # a remote URL, or a value read from config/env at run time
+                remote.append(item)
+    files = (
+        ".github/workflows/*.y*ml",
+        ".gitlab-ci.yml",
+        ".env.example",
+        "*.env.example",
+        "docker-compose*.y*ml",
+        "Makefile",
+        "*.cfg",
+        "*.toml",
+        "conf/**/*.y*ml",
+    )
+    for path in ctx.repo.glob(*files):
+        for number, line in enumerate(ctx.repo.lines(path), 1):
+            match = ENV_URI.search(line)
+            if match:
+                value = match.group(1).strip("'\"")
+                target = local if LOCAL_URI.search(value) else remote
+                target.append(ev(path, number, "MLFLOW_TRACKING_URI"))
+    return remote, local
+
+
+def _text(value: object) -> str:
+    return value.text if isinstance(value, Expr) else repr(value)
+
+
+@register("experiments.shared_tracking")
+def shared_tracking(ctx: CheckContext) -> Outcome:
+    """EXP003: runs go to a shared tracking server or hosted tracker, not a local mlruns/."""
+    trackers = _calls(ctx, TRACKER_CALLS)
+    hosted = [t for t in trackers if HOSTED.search(t.text)]
+    remote, local = _tracking_uris(ctx)
+    committed = [p for p in ctx.repo.glob("mlruns/**") if ctx.repo.is_tracked(p)]
+    if committed:
+        return Outcome.failed(
+            "Runs are committed under mlruns/ (a local file store).", [ev(committed[0])]
+        )
+    if remote or hosted:
+        return Outcome.passed(remote + hosted)
+    if local:
+        return Outcome.failed("MLflow tracks to a local file store only.", local)
+    if trackers:
+        return Outcome.partial(
+            "The tracker has no visible shared backend (MLflow without a tracking URI logs "
+            "to a local ./mlruns unless MLFLOW_TRACKING_URI is set where training runs).",
+            trackers[:3],
+        )
+    return Outcome.failed("No experiment tracker (see EXP001), so no shared run history.")
+
+
+REGISTER_CALLS = re.compile(
+    r"^mlflow\.register_model$|\.create_model_version$|\.link_model$|\.link_artifact$|"
+    r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$"
+)
+
+
+def _registers(call: Call) -> bool:
+    if REGISTER_CALLS.search(call.name):
+        return True
+    return call.attr == "log_model" and call.kwarg("registered_model_name") is not None
+
+
+def _unsigned(call: Call) -> bool:
+    return (
+        call.name.startswith("mlflow.")
+        and call.attr == "log_model"
+        and not call.star_kwargs
+        and not (call.has_kwarg("signature") or call.has_kwarg("input_example"))
+    )
+
+
+@register("experiments.registry_lineage")
+def registry_lineage(ctx: CheckContext) -> Outcome:
+    """EXP004: models are registered from the run that made them, with an I/O signature."""
+    registered: list[Evidence] = []
+    unsigned: list[Evidence] = []
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        for call in facts.calls:
+            if _registers(call):
+                registered.append(ev(path, call.line, call.name))
+            if _unsigned(call):
+                unsigned.append(ev(path, call.line, call.name))
+    for path in ctx.repo.glob("dvc.yaml"):
+        if any(isinstance(d, dict) and d.get("artifacts") for d in ctx.repo.config(path)):
+            registered.append(ev(path, 1, "artifacts"))
+    if registered and unsigned:
+        return Outcome.partial(
+            "Models are registered, but logged without a signature or input example: the "
+            "registry cannot check the model's input/output contract.",
+            unsigned,
+        )
+    if registered:
+        return Outcome.passed(registered)
+    return Outcome.failed("No model is registered from its training run.")
+
+
+LOAD_ATTRS = frozenset({"load_model", "load", "from_pretrained", "InferenceSession", "get"})
+LOCAL_LOADS = frozenset({"joblib.load", "pickle.load", "torch.load", "dill.load"})
+MODEL_FILE = re.compile(
+    r"\.(pkl|pickle|joblib|pt|pth|ckpt|onnx|h5|keras|bin|safetensors|pb|tflite|gguf|cbm|ubj)$|"
+    r"^(\./|/)?(models?|artifacts|checkpoints|weights|saved_models?)(/|$)"
+)
+MANIFEST_REF = re.compile(r"models:/\S+|storageUri:[ \t]*\S*/(v\d+|\d+)/?[ \t]*$", re.MULTILINE)
+REGISTRY_REF = re.compile(r"^models:/|^runs:/|:(prod|production|champion|staging|latest|v\d+)$")
+
+
+def _model_loads(ctx: CheckContext, path: str) -> tuple[list[Evidence], list[Evidence]]:
+    by_ref: list[Evidence] = []
+    by_file: list[Evidence] = []
+    facts = ctx.repo.python(path)
+    for call in facts.calls if facts is not None else ():
+        if call.attr not in LOAD_ATTRS and call.name not in LOCAL_LOADS:
+            continue
+        values = [*call.args[:1], call.kwarg("model_uri"), call.kwarg("name")]
+        literal = next((v for v in values if isinstance(v, str)), "")
+        if (
+            REGISTRY_REF.search(literal)
+            or call.attr == "use_artifact"
+            or (call.attr == "from_pretrained" and call.has_kwarg("revision"))
+        ):
+            by_ref.append(ev(path, call.line, f"{call.attr}({literal!r})"))
+        elif call.name in LOCAL_LOADS or MODEL_FILE.search(literal):
+            by_file.append(ev(path, call.line, f"{call.attr}({literal or '...'})"))
+    return by_ref, by_file
+
+
+@register("experiments.serving_by_reference")
+def serving_by_reference(ctx: CheckContext) -> Outcome:
+    """EXP005: serving code loads models by registry name and alias, not a bundled file."""
+    by_ref: list[Evidence] = []
+    by_file: list[Evidence] = []
+    for path in traits.serving_files(ctx.repo):
+        ref, local = _model_loads(ctx, path)
+        by_ref += ref
+        by_file += local
+    for path in ctx.repo.glob("*.yaml", "*.yml"):
+        text = ctx.repo.text(path) or ""
+        match = MANIFEST_REF.search(text) if "kind:" in text else None
+        if match:
+            by_ref.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)[:80]))
+    if by_ref:
+        return Outcome.passed(by_ref)
+    if by_file:
+        return Outcome.failed(
+            "Serving loads a model file shipped with the code: rolling back means a redeploy. "
+            "Load by registry reference (models:/name@champion).",
+            by_file,
+        )
+    raise NotApplicable("serving code loads no model")

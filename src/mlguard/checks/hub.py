@@ -1,0 +1,130 @@
+"""Model-hub downloads pinned to a revision (SEC013).
+
+``from_pretrained``, ``hf_hub_download``, ``snapshot_download``, ``load_dataset``,
+``pipeline(model=...)`` and ``SentenceTransformer`` fetch whatever the hub repository holds
+*now* unless ``revision=`` names a commit; ``torch.hub.load('owner/repo')`` runs the
+default branch's ``hubconf.py``. Only literal hub ids count: local paths, folders of the
+scanned repository, ids held in variables and ``local_files_only=True`` are not findings.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from mlguard.analyzers.python_ast import Call, Expr, Value
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.model import Evidence
+from mlguard.repo import RepoContext
+
+SHA = re.compile(r"^[0-9a-f]{40}$")
+HUB_ROOTS = frozenset(
+    {"huggingface_hub", "datasets", "transformers", "diffusers", "sentence_transformers"}
+)
+DATASET_BUILDERS = frozenset(
+    {
+        "csv",
+        "json",
+        "parquet",
+        "text",
+        "arrow",
+        "pandas",
+        "sql",
+        "xml",
+        "generator",
+        "imagefolder",
+        "audiofolder",
+        "videofolder",
+        "webdataset",
+    }
+)
+LOCAL_PREFIXES = ("./", "../", "/", "~", ".\\")
+
+
+def _hub_id(call: Call) -> tuple[str, Value] | None:
+    """(kind, id argument) for a hub download call, else ``None``."""
+    root = call.name.split(".", 1)[0]
+    known = root in HUB_ROOTS or call.name == call.attr
+    if call.attr == "from_pretrained":
+        return "from_pretrained", _arg(call, 0, "pretrained_model_name_or_path")
+    if call.attr in ("hf_hub_download", "snapshot_download") and known:
+        return call.attr, _arg(call, 0, "repo_id")
+    if call.attr == "load_dataset" and known:
+        return "load_dataset", _arg(call, 0, "path")
+    if call.name == "transformers.pipeline":
+        return "pipeline", call.kwarg("model")
+    if call.name == "sentence_transformers.SentenceTransformer":
+        return "SentenceTransformer", _arg(call, 0, "model_name_or_path")
+    return None
+
+
+def _arg(call: Call, index: int, name: str) -> Value:
+    return call.args[index] if len(call.args) > index else call.kwarg(name)
+
+
+def _local_dirs(repo: RepoContext) -> set[str]:
+    cached = repo.cache.get("hub:dirs")
+    if isinstance(cached, set):
+        return cached
+    dirs = {p.rsplit("/", i)[0] for p in repo.files for i in range(1, p.count("/") + 1)}
+    repo.cache["hub:dirs"] = dirs
+    return dirs
+
+
+def _is_local(repo: RepoContext, path: str, ident: str) -> bool:
+    """A path-like id, or a folder/file of the repository (from the root or the file's folder)."""
+    if ident.startswith(LOCAL_PREFIXES):
+        return True
+    clean = ident.rstrip("/")
+    here = posixpath.normpath(posixpath.join(posixpath.dirname(path), clean))
+    dirs = _local_dirs(repo)
+    return any(c in dirs or repo.exists(c) for c in (clean, here))
+
+
+@register("security.hub_downloads_pinned")
+def hub_downloads_pinned(ctx: CheckContext) -> Outcome:
+    """Each literal hub id fetched without a commit revision is a finding."""
+    found: list[Evidence] = []
+    for path, facts in ctx.repo.iter_python():
+        for call in facts.calls:
+            torch_hub = call.name == "torch.hub.load"
+            item = _torch_hub(call) if torch_hub else _hub(ctx.repo, path, call)
+            if item:
+                found.append(ev(path, call.line, *item))
+    return Outcome.violations(found)
+
+
+def _hub(repo: RepoContext, path: str, call: Call) -> tuple[str, str] | None:
+    hit = _hub_id(call)
+    if hit is None:
+        return None
+    kind, ident = hit
+    if not isinstance(ident, str) or not ident or _is_local(repo, path, ident):
+        return None
+    if kind == "load_dataset" and ident in DATASET_BUILDERS:
+        return None
+    if call.star_kwargs or call.kwarg("local_files_only") is True:
+        return None
+    revision = call.kwarg("revision")
+    if isinstance(revision, Expr) or (isinstance(revision, str) and SHA.match(revision)):
+        return None
+    state = f"at revision={revision!r} (a branch or tag)" if revision else "without a revision"
+    return (
+        f"{kind}('{ident}')",
+        f"{kind}('{ident}') downloads from the Hugging Face Hub {state}: the files "
+        "(and any code) can change under you; pin `revision=` to a commit SHA",
+    )
+
+
+def _torch_hub(call: Call) -> tuple[str, str] | None:
+    repo_ref = _arg(call, 0, "repo_or_dir")
+    if not isinstance(repo_ref, str) or call.kwarg("source") == "local":
+        return None
+    if repo_ref.startswith(LOCAL_PREFIXES) or ":" in repo_ref:
+        return None
+    return (
+        f"torch.hub.load('{repo_ref}')",
+        f"torch.hub.load('{repo_ref}') runs hubconf.py from the repository's default branch: "
+        f"pin a tag or commit ('{repo_ref}:<ref>')",
+    )

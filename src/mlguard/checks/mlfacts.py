@@ -1,0 +1,76 @@
+"""Small shared facts for the testing, CI/CD, monitoring, governance and LLM checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlguard import traits
+from mlguard.analyzers.python_ast import PyFacts
+from mlguard.checks.base import ev
+from mlguard.checks.ci_commands import ci_commands, invoked
+from mlguard.model import Evidence
+from mlguard.repo import RepoContext
+
+LOCAL_RUNNERS = (
+    "Makefile",
+    "makefile",
+    "justfile",
+    "Taskfile.y*ml",
+    "tox.ini",
+    "noxfile.py",
+    "dvc.yaml",
+    "scripts/*.sh",
+    "*.sh",
+)
+
+
+def test_files(repo: RepoContext) -> Iterator[tuple[str, PyFacts]]:
+    for path, facts in repo.iter_python():
+        if traits.is_test_path(path):
+            yield path, facts
+
+
+def product_files(repo: RepoContext) -> Iterator[tuple[str, PyFacts]]:
+    for path in traits.product_paths(repo):
+        facts = repo.python(path)
+        if facts is not None:
+            yield path, facts
+
+
+def module_name(path: str) -> str:
+    """``src/pkg/features/build.py`` -> ``pkg.features.build``."""
+    stem = path.removesuffix(".py").removesuffix("/__init__")
+    for root in ("src/", "lib/"):
+        if stem.startswith(root):
+            stem = stem[len(root) :]
+    return stem.replace("/", ".")
+
+
+def local_runs(repo: RepoContext, pattern: str) -> list[Evidence]:
+    """Lines of local task files (Makefile, tox.ini, dvc.yaml, shell scripts) matching."""
+    regex = re.compile(pattern)
+    found = []
+    for path in repo.glob(*LOCAL_RUNNERS):
+        for number, line in enumerate(repo.lines(path), 1):
+            if regex.search(line) and not line.lstrip().startswith("#"):
+                found.append(ev(path, number, line.strip()[:200]))
+                break
+    return found
+
+
+def ci_mentions(repo: RepoContext, words: list[str]) -> list[Evidence]:
+    """CI commands naming one of ``words`` (a script path, module or file stem)."""
+    wanted = [w for w in words if w]
+    found = []
+    for item in ci_commands(repo):
+        programs = " ".join(invoked(item.text))
+        if any(re.search(rf"(^|[\s/.:=]){re.escape(w)}($|[\s./:])", programs) for w in wanted):
+            found.append(item)
+    return found
+
+
+def path_words(path: str) -> list[str]:
+    """Names by which a command may refer to a file: path, module, stem."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".py").removesuffix(".ipynb")
+    return [path, module_name(path), stem]

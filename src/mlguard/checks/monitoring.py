@@ -1,0 +1,192 @@
+"""Monitoring checks: drift detection, its schedule, and prediction logging."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard import traits
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.ci_commands import GHA_FILES, GITLAB_FILES
+from mlguard.checks.declarative import calls_named
+from mlguard.checks.mlfacts import path_words
+from mlguard.checks.registry import register
+from mlguard.model import Evidence
+from mlguard.repo import RepoContext
+
+DRIFT_LIBS = (
+    "nannyml",
+    "alibi_detect.cd",
+    "frouros",
+    "whylogs",
+    "arize",
+    "fiddler",
+    "whylabs_client",
+    "deepchecks.tabular.checks.train_test_validation",
+)
+DRIFT_CALLS = (
+    "evidently.*Drift*",
+    "deepchecks.*Drift*",
+    "alibi_detect.*",
+    "nannyml.*",
+    "*.DefaultModelMonitor",
+    "*.ModelQualityMonitor",
+    "*.ModelBiasMonitor",
+    "*.ModelDeploymentMonitoringJob*",
+    "*.create_monitor",
+    "*.MonitorSchedule",
+    "*.MonitorDefinition",
+)
+MANAGED_SCHEDULE = (
+    "*.create_monitoring_schedule",
+    "*.MonitorSchedule",
+    "*.ModelDeploymentMonitoringJob.create",
+    "*.CronTrigger",
+    "*.RecurrenceTrigger",
+)
+SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
+MANAGED_CAPTURE = (
+    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|"
+    r"predict_request_response_logging_config|enable_capture)"
+)
+
+
+def drift_evidence(repo: RepoContext) -> list[Evidence]:
+    """Where drift is computed (non-test Python code and notebooks), computed once."""
+    cached = repo.cache.get("drift_evidence")
+    if isinstance(cached, list):
+        return cached
+    found: dict[str, Evidence] = {}
+    for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
+        found.setdefault(path, ev(path, call.line, call.name))
+    for path, facts in repo.iter_python():
+        for imp in facts.imports:
+            if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
+                found[path] = ev(path, imp.line, imp.module)
+    result = sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key)
+    repo.cache["drift_evidence"] = result
+    return result
+
+
+def _is_module(module: str, wanted: str) -> bool:
+    return module == wanted or module.startswith(wanted + ".")
+
+
+def _key(item: Evidence) -> tuple[str, int]:
+    return (item.location.path, item.location.line)
+
+
+@register("monitoring.drift")
+def drift(ctx: CheckContext) -> Outcome:
+    """Drift computed in code that can run in production (pass); only in notebooks (partial)."""
+    found = drift_evidence(ctx.repo)
+    code = [e for e in found if not e.location.path.endswith(".ipynb")]
+    if code:
+        return Outcome.passed(code)
+    if found:
+        return Outcome.partial(
+            "Drift is only analysed in notebooks, not in code that runs against production.",
+            found[:1],
+        )
+    return Outcome.failed("No data or prediction drift detection in the code.")
+
+
+@register("monitoring.scheduled")
+def scheduled(ctx: CheckContext) -> Outcome:
+    """Drift code runs on a schedule (CI cron, CronJob, Airflow, managed monitor schedule)."""
+    repo = ctx.repo
+    found = drift_evidence(repo)
+    if not found:
+        return Outcome.failed("No drift monitoring code to schedule (see MON001).")
+    words = sorted({w for e in found for w in path_words(e.location.path)})
+    hits = _managed_schedule(repo) + _schedulers_naming(repo, words)
+    if hits:
+        return Outcome.passed(hits)
+    return Outcome.partial(
+        "Drift monitoring exists but nothing runs it on a schedule.",
+        found[:1],
+    )
+
+
+def _managed_schedule(repo: RepoContext) -> list[Evidence]:
+    return [
+        ev(path, call.line, call.name)
+        for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
+        if not traits.is_test_path(path)
+    ]
+
+
+def _scheduler_files(repo: RepoContext) -> list[str]:
+    files = []
+    for path in repo.glob(*GHA_FILES, *GITLAB_FILES):
+        if re.search(
+            r"^\s*(schedule:|- schedules?\b|.*CI_PIPELINE_SOURCE.*schedule)", _t(repo, path), re.M
+        ):
+            files.append(path)
+    for path in repo.glob("*.yaml", "*.yml"):
+        if re.search(r"^kind:\s*(CronJob|CronWorkflow)\b", _t(repo, path), re.MULTILINE):
+            files.append(path)
+    files += repo.glob("crontab", "*.cron", "**/cron.d/*")
+    for path, facts in repo.iter_python():
+        if any(i.module.split(".")[0] in ("airflow", "prefect", "dagster") for i in facts.imports):
+            files.append(path)
+    return sorted(set(files))
+
+
+def _schedulers_naming(repo: RepoContext, words: list[str]) -> list[Evidence]:
+    found = []
+    for path in _scheduler_files(repo):
+        for number, line in enumerate(repo.lines(path), 1):
+            if any(re.search(rf"(^|[\s/.:'\"=]){re.escape(w)}($|[\s./:'\"])", line) for w in words):
+                found.append(ev(path, number, line.strip()[:200]))
+                break
+    return found
+
+
+def _t(repo: RepoContext, path: str) -> str:
+    return repo.text(path) or ""
+
+
+@register("monitoring.prediction_logging")
+def prediction_logging(ctx: CheckContext) -> Outcome:
+    """Predictions are logged with inputs and the model version (or captured by the platform)."""
+    repo = ctx.repo
+    regex = re.compile(MANAGED_CAPTURE, re.MULTILINE)
+    for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf"):
+        if traits.is_test_path(path):
+            continue
+        text = _t(repo, path)
+        match = regex.search(text) or _serving_logger(text)
+        if match:
+            line = _t(repo, path).count("\n", 0, match.start()) + 1
+            return Outcome.passed([ev(path, line, match.group(0).strip())])
+    logged = _prediction_logs(ctx)
+    versioned = [e for e in logged if re.search(r"version", _t(repo, e.location.path), re.I)]
+    if versioned:
+        return Outcome.passed(versioned)
+    if logged:
+        return Outcome.partial("Predictions are logged without the model version.", logged[:1])
+    return Outcome.failed("The serving code does not log its predictions.")
+
+
+def _serving_logger(text: str) -> re.Match[str] | None:
+    """KServe ``spec.predictor.logger`` / Seldon ``logger:`` in a serving manifest."""
+    if not re.search(r"^kind:\s*(InferenceService|SeldonDeployment)", text, re.MULTILINE):
+        return None
+    return re.search(r"^\s*logger:", text, re.MULTILINE)
+
+
+def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
+    found = []
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path)
+        if facts is None:
+            continue
+        for call in facts.calls:
+            if call.attr not in SERVING_LOG_CALLS:
+                continue
+            text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
+            text += " ".join(str(v) for _, v in call.kwargs)
+            if re.search(r"pred", text, re.IGNORECASE):
+                found.append(ev(path, call.line, f"{call.name}(...)"))
+                break
+    return found

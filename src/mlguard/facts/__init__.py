@@ -1,0 +1,2 @@
+"""Repository-level facts computed once per scan: CI and pipeline automation, declared
+dependencies, import names."""

@@ -1,0 +1,160 @@
+"""What runs automatically: CI steps and pipeline stages, expanded to the files they run.
+
+Roots are CI commands (with the events that trigger their workflow), declared pipeline
+stages (``dvc.yaml``, ``MLproject``, Argo, compiled kfp) and Python pipeline files (Airflow,
+Metaflow, ZenML, Prefect, kfp, Kedro, Dagster). From each root mlguard follows what the
+command runs: ``dvc repro`` runs every dvc.yaml stage, ``make train`` the target's recipe,
+``bash x.sh`` the script's lines, ``python -m pkg.mod`` / ``python x.py`` that file, and a
+Python file runs the project modules it imports. Triggers and systems flow along the way,
+so a module imported by a script that a scheduled workflow runs is itself scheduled.
+
+Computed once per scan and cached in ``repo.cache``. Nothing is executed or imported.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlguard.facts import commands as cmdtext
+from mlguard.facts.ci import ci_facts
+from mlguard.facts.graph import Graph, cmd_key
+from mlguard.facts.model import (
+    CI_SYSTEMS,
+    AutomationFacts,
+    Command,
+    Reach,
+    Schedule,
+    Stage,
+    Trigger,
+)
+from mlguard.facts.modules import ModuleIndex
+from mlguard.facts.pipelines import (
+    base_dir,
+    dvc_stages,
+    mlproject_stages,
+    prefect_deployments,
+    workflow_yaml,
+)
+from mlguard.facts.pyflows import pyflows
+from mlguard.model import Evidence, Location
+from mlguard.repo import RepoContext
+
+CACHE_KEY = "facts:automation"
+MANUAL = frozenset({Trigger.MANUAL})
+
+
+def automation(repo: RepoContext) -> AutomationFacts:
+    """The automation facts of ``repo`` (computed on first use)."""
+    cached = repo.cache.get(CACHE_KEY)
+    if isinstance(cached, AutomationFacts):
+        return cached
+    facts = _build(repo)
+    repo.cache[CACHE_KEY] = facts
+    return facts
+
+
+def is_automated(repo: RepoContext, evidence: str | Evidence | Location) -> Reach | None:
+    """How a file (path, module name or evidence location) is run automatically, if it is.
+
+    A pipeline stage counts as automation even when the pipeline is started by hand: look at
+    :attr:`Reach.event_driven`, :attr:`Reach.ci` or :attr:`Reach.scheduled` to tell more.
+    """
+    if isinstance(evidence, Evidence):
+        evidence = evidence.location
+    target = evidence.path if isinstance(evidence, Location) else evidence
+    facts = automation(repo)
+    found = facts.reach_of(target)
+    if found is None and target not in repo.files:
+        path = ModuleIndex.of(repo).resolve(target)
+        found = facts.reach_of(path) if path else None
+    return found
+
+
+def automated_commands(repo: RepoContext, pattern: str | re.Pattern[str]) -> list[Command]:
+    """Automated commands (CI steps, stages and what they expand to) whose text matches."""
+    regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+    return [c for c in automation(repo).commands if regex.search(c.text)]
+
+
+def command_lines(repo: RepoContext, ci_only: bool = True) -> list[Evidence]:
+    """Each logical line of each automated command as Evidence (file, line, text).
+
+    A multi-line ``run: |`` block starts on the line after its key; a line ending in ``\\``
+    is joined with the next and keeps the first line's number. ``ci_only`` keeps commands
+    written in CI files (not the stage, make or script lines they expand to).
+    """
+    found = []
+    for command in automation(repo).commands:
+        if command.action or (ci_only and command.system not in CI_SYSTEMS):
+            continue
+        first = command.line + (1 if "\n" in command.text.strip() else 0)
+        pending, start = "", first
+        for number, raw in enumerate(command.text.strip("\n").split("\n"), first):
+            text = raw.strip()
+            if not pending:
+                start = number
+            if text.endswith("\\"):
+                pending += text[:-1] + " "
+                continue
+            text, pending = (pending + text).strip(), ""
+            if text and not text.startswith("#"):
+                found.append(Evidence(Location(command.path, start), text))
+    return found
+
+
+def _build(repo: RepoContext) -> AutomationFacts:
+    ci_commands, schedules = ci_facts(repo)
+    dvc = dvc_stages(repo)
+    mlproject = mlproject_stages(repo)
+    workflow_stages, workflow_schedules = workflow_yaml(repo)
+    deployments, deployment_schedules = prefect_deployments(repo)
+    flows = pyflows(repo)
+    stages = [*dvc, *mlproject, *workflow_stages, *deployments]
+    stages += [s for f in flows for s in f.stages]
+    schedules += workflow_schedules + deployment_schedules
+    schedules += [s for f in flows for s in f.schedules]
+    graph = Graph(repo, dvc, mlproject, flows, ci_commands)
+    for command in ci_commands:
+        graph.push(cmd_key(command, ""), command, command.triggers, {command.system}, command)
+    scheduled_files = {s.path for s in workflow_schedules}
+    for stage in [*dvc, *mlproject, *workflow_stages]:
+        when = frozenset({Trigger.SCHEDULE}) if stage.path in scheduled_files else MANUAL
+        graph.push_stage(stage, when)
+    for flow in flows:
+        graph.push_flow(flow)
+    scheduled_names = {s.target for s in deployment_schedules}
+    for stage in deployments:
+        if stage.module in repo.files:
+            when = frozenset({Trigger.SCHEDULE}) if stage.name in scheduled_names else MANUAL
+            via = Command(f"prefect deployment {stage.name}", stage.path, stage.line, "prefect")
+            graph.push(("file", stage.module, 0, ""), None, when, {"prefect"}, via)
+    return graph.result(tuple(stages), tuple(schedules))
+
+
+def stage_files(repo: RepoContext, stage: Stage) -> list[str]:
+    """Files a stage runs directly (its command's scripts and modules)."""
+    targets = cmdtext.analyse(stage.command, stage.module if stage.system == "dvc" else "")
+    index = ModuleIndex.of(repo)
+    found = [p for p in targets.files if p in repo.files]
+    found += [p for m in targets.modules if (p := index.resolve(m))]
+    if not stage.command and stage.module:
+        resolved = (
+            stage.module if stage.module in repo.files else index.resolve(stage.module, stage.path)
+        )
+        found += [resolved] if resolved else []
+    return found
+
+
+__all__ = [
+    "AutomationFacts",
+    "Command",
+    "Reach",
+    "Schedule",
+    "Stage",
+    "Trigger",
+    "automated_commands",
+    "automation",
+    "base_dir",
+    "is_automated",
+    "stage_files",
+]

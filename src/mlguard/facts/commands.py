@@ -1,0 +1,202 @@
+"""What a shell command runs: scripts, modules, make targets, DVC stages, MLproject entries.
+
+Only the command text is read: ``python -m pkg.mod`` names a module, ``python src/x.py`` or
+``bash run.sh`` a file, ``make train`` the recipes of a Makefile target, ``dvc repro`` every
+stage of dvc.yaml, ``mlflow run . -e train`` an MLproject entry point.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass
+
+from mlguard.facts.pipelines import join
+
+SPLIT = re.compile(r"&&|\|\||;|\|(?!\|)|\n")
+ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+WRAPPERS = {
+    "uv": ("run",),
+    "poetry": ("run",),
+    "pipenv": ("run",),
+    "pdm": ("run",),
+    "hatch": ("run",),
+    "conda": ("run",),
+    "mamba": ("run",),
+    "micromamba": ("run",),
+    "accelerate": ("launch",),
+}
+PREFIXES = frozenset(
+    {"time", "nohup", "exec", "env", "sudo", "xvfb-run", "torchrun", "deepspeed", "srun", "nice"}
+)
+PYTHON = re.compile(r"^(python[0-9.]*|py|pypy3?)$")
+SHELLS = frozenset({"bash", "sh", "zsh", "source", "."})
+RUNNABLE = (".py", ".sh", ".bash", ".ipynb")
+TEST_RUNNERS = frozenset({"pytest", "py.test", "unittest", "tox", "nox", "hatch-test"})
+MAX_COMMAND_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What one command line runs (paths are relative to the scan root)."""
+
+    files: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    make: tuple[tuple[str, str], ...] = ()  # (Makefile directory, target or "")
+    dvc: tuple[str, ...] = ()  # stage names; "*" for all
+    mlflow: tuple[str, ...] = ()  # entry point names
+    kedro: bool = False
+    specs: tuple[str, ...] = ()  # YAML job specs the command submits or applies
+
+
+def simple_commands(text: str) -> list[str]:
+    joined = text[:MAX_COMMAND_CHARS].replace("\\\n", " ")
+    return [part.strip() for part in SPLIT.split(joined) if part.strip()]
+
+
+def _tokens(command: str) -> list[str]:
+    try:
+        tokens = shlex.split(command, comments=True)
+    except ValueError:
+        tokens = command.split()
+    while tokens and (ENV_ASSIGN.match(tokens[0]) or tokens[0] in PREFIXES):
+        tokens = tokens[1:]
+        while tokens and tokens[0].startswith("-"):
+            tokens = tokens[1:]
+    return _unwrap(tokens)
+
+
+def _unwrap(tokens: list[str]) -> list[str]:
+    for _ in range(3):
+        if len(tokens) > 1 and tokens[0] in WRAPPERS and tokens[1] in WRAPPERS[tokens[0]]:
+            rest = tokens[2:]
+            while rest and rest[0].startswith("-"):
+                # conda run -n env / uv run --with x: skip an option and its value
+                rest = rest[2:] if rest[0] in ("-n", "--name", "-p", "--with", "-e") else rest[1:]
+            tokens = rest
+    return tokens
+
+
+def _norm(token: str, base: str) -> str:
+    token = token.strip().strip("'\"")
+    if token.startswith("./"):
+        token = token[2:]
+    return join(base, token) if token else ""
+
+
+def analyse(text: str, base: str = "") -> Targets:
+    """The targets of a command text; ``base`` is the directory the command runs in."""
+    files: list[str] = []
+    modules: list[str] = []
+    make: list[tuple[str, str]] = []
+    dvc: list[str] = []
+    mlflow: list[str] = []
+    kedro = False
+    specs: list[str] = []
+    for command in simple_commands(text):
+        tokens = _tokens(command)
+        if not tokens:
+            continue
+        head = posixpath.basename(tokens[0])
+        args = tokens[1:]
+        if head in TEST_RUNNERS or (PYTHON.match(head) and _option(args, ("-m",)) in TEST_RUNNERS):
+            continue  # tests exercise code; they do not run the pipeline
+        if PYTHON.match(head) and "-m" in args:
+            index = args.index("-m")
+            if index + 1 < len(args):
+                modules.append(args[index + 1])
+        elif head in ("make", "gmake", "$(MAKE)", "${MAKE}"):
+            make.extend(_make_targets(args, base))
+        elif head == "dvc" and args[:1] in (["repro"], ["exp"]):
+            named = [a.split(":")[-1] for a in args[1:] if not a.startswith("-") and a != "run"]
+            dvc.extend(named or ["*"])
+        elif head == "mlflow" and args[:1] == ["run"]:
+            entry = _option(args, ("-e", "--entry-point")) or "main"
+            mlflow.append(entry)
+        elif head == "kedro" and args[:1] == ["run"]:
+            kedro = True
+        files.extend(_norm(t, base) for t in tokens if t.endswith(RUNNABLE))
+        specs.extend(_norm(t, base) for t in tokens[1:] if t.endswith((".yaml", ".yml")))
+        if head in SHELLS and args and not args[0].startswith("-"):
+            files.append(_norm(args[0], base))
+    return Targets(
+        tuple(dict.fromkeys(f for f in files if f)),
+        tuple(modules),
+        tuple(make),
+        tuple(dvc),
+        tuple(mlflow),
+        kedro,
+        tuple(dict.fromkeys(s for s in specs if s)),
+    )
+
+
+def _option(args: list[str], names: tuple[str, ...]) -> str:
+    for i, arg in enumerate(args):
+        if arg in names and i + 1 < len(args):
+            return args[i + 1]
+        for name in names:
+            if name.startswith("--") and arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return ""
+
+
+def _make_targets(args: list[str], base: str) -> list[tuple[str, str]]:
+    directory = _option(args, ("-C", "--directory"))
+    where = _norm(directory, base) if directory else base
+    skip = {"-C", "--directory", "-f", "--file", "-j", "--jobs"}
+    targets, previous = [], ""
+    for arg in args:
+        if previous not in skip and not arg.startswith("-") and "=" not in arg:
+            targets.append(arg)
+        previous = arg
+    return [(where, t) for t in targets] or [(where, "")]
+
+
+# --- Makefiles ------------------------------------------------------------------------------
+RULE = re.compile(r"^([A-Za-z0-9_.%/${}()\- ]+?)\s*::?(?!=)\s*(.*)$")
+VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::=|\?=|=|::=)\s*(.*)$")
+REFERENCE = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
+
+
+@dataclass(frozen=True)
+class MakeRule:
+    target: str
+    line: int
+    prereqs: tuple[str, ...]
+    recipe: tuple[tuple[int, str], ...]
+
+
+def parse_makefile(text: str) -> list[MakeRule]:
+    """Rules of a Makefile with simple ``$(VAR)`` references expanded (no functions)."""
+    variables: dict[str, str] = {}
+    open_rules: list[tuple[list[str], int, tuple[str, ...], list[tuple[int, str]]]] = []
+    recipe: list[tuple[int, str]] | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        if raw.startswith("\t"):
+            body = raw.strip().lstrip("@-+").strip()
+            if recipe is not None and body and not body.startswith("#"):
+                recipe.append((number, _expand(body, variables)))
+            continue
+        stripped = raw.split("#", 1)[0].rstrip()
+        var = VARIABLE.match(stripped)
+        rule = RULE.match(stripped)
+        if var and (rule is None or "=" in stripped.split(":", 1)[0]):
+            variables[var.group(1)] = var.group(2).strip()
+        elif rule and not stripped.startswith("."):
+            recipe = []
+            prereqs = tuple(_expand(rule.group(2), variables).split(";")[0].split())
+            open_rules.append((rule.group(1).split(), number, prereqs, recipe))
+        elif stripped:
+            recipe = None
+    return [
+        MakeRule(target, number, prereqs, tuple(body))
+        for targets, number, prereqs, body in open_rules
+        for target in targets
+    ]
+
+
+def _expand(text: str, variables: dict[str, str]) -> str:
+    for _ in range(3):
+        text = REFERENCE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
+    return text

@@ -1,0 +1,93 @@
+"""Python module names <-> repository files, and each file's project-local imports."""
+
+from __future__ import annotations
+
+import posixpath
+
+from mlguard.repo import RepoContext
+
+CACHE_KEY = "facts:modules"
+TEST_PARTS = ("tests/", "test/")
+
+
+def _dotted(path: str) -> list[str]:
+    stem = path[: -len(".py")] if path.endswith(".py") else path[: -len(".ipynb")]
+    parts = stem.split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return parts
+
+
+class ModuleIndex:
+    """Every suffix of every Python file's dotted path, so ``pkg.mod`` finds src/pkg/mod.py."""
+
+    def __init__(self, repo: RepoContext) -> None:
+        self.repo = repo
+        self.by_name: dict[str, list[str]] = {}
+        for path in repo.python_files:
+            if not path.endswith(".py"):
+                continue
+            parts = _dotted(path)
+            for start in range(len(parts)):
+                self.by_name.setdefault(".".join(parts[start:]), []).append(path)
+        self._imports: dict[str, list[str]] = {}
+
+    @classmethod
+    def of(cls, repo: RepoContext) -> ModuleIndex:
+        cached = repo.cache.get(CACHE_KEY)
+        if isinstance(cached, ModuleIndex):
+            return cached
+        index = cls(repo)
+        repo.cache[CACHE_KEY] = index
+        return index
+
+    def resolve(self, name: str, near: str = "") -> str | None:
+        """The file of module ``name`` (or of its parent for ``pkg.mod.func``)."""
+        name = name.split(":", 1)[0].strip()
+        if name.startswith(".") and near:
+            name = self._absolute(name, near)
+        if not name or "/" in name or name.startswith("."):
+            return None
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):
+            found = self._pick(".".join(parts[:end]), near)
+            if found:
+                return found
+        return None
+
+    def _pick(self, dotted: str, near: str) -> str | None:
+        candidates = self.by_name.get(dotted)
+        if not candidates:
+            return None
+        if near:
+            sibling = posixpath.join(posixpath.dirname(near), dotted.replace(".", "/"))
+            for candidate in candidates:
+                if candidate in (f"{sibling}.py", f"{sibling}/__init__.py"):
+                    return candidate
+        return min(candidates, key=lambda p: (p.startswith(TEST_PARTS), p.count("/"), p))
+
+    def local_imports(self, path: str) -> list[str]:
+        """Project files that ``path`` imports (relative imports resolved)."""
+        if path in self._imports:
+            return self._imports[path]
+        facts = self.repo.python(path)
+        found: list[str] = []
+        for imp in facts.imports if facts is not None else ():
+            name = self._absolute(imp.module, path)
+            target = self.resolve(name, path) if name else None
+            if target and target != path and target not in found:
+                found.append(target)
+        self._imports[path] = found
+        return found
+
+    @staticmethod
+    def _absolute(module: str, path: str) -> str:
+        if not module.startswith("."):
+            return module
+        level = len(module) - len(module.lstrip("."))
+        package = _dotted(path)[:-1] if not path.endswith("__init__.py") else _dotted(path)
+        if level - 1 > len(package):
+            return ""
+        base = package[: len(package) - (level - 1)]
+        rest = module.lstrip(".")
+        return ".".join([*base, rest] if rest else base)

@@ -1,0 +1,247 @@
+"""Pipelines defined in Python: Airflow, Metaflow, ZenML, Prefect, Kubeflow (kfp), Kedro, Dagster.
+
+Read from the AST facts only (decorators, class bases, calls with literal arguments); the
+files are never imported. Each pipeline file is a root of automation: it runs on its
+schedule when one is declared, otherwise when someone starts the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlguard.analyzers.python_ast import Call, Expr, PyFacts
+from mlguard.facts.model import Command, Schedule, Stage, Trigger
+from mlguard.repo import RepoContext
+
+SYSTEM_DECORATORS = {
+    "airflow": ("airflow.decorators.dag", "airflow.sdk.dag", "airflow.decorators.task"),
+    "metaflow": ("metaflow.step",),
+    "zenml": ("zenml.pipeline", "zenml.step", "zenml.pipelines.pipeline", "zenml.steps.step"),
+    "prefect": ("prefect.flow", "prefect.task"),
+    "kubeflow": (
+        "kfp.dsl.pipeline",
+        "kfp.dsl.component",
+        "kfp.dsl.container_component",
+        "kfp.v2.dsl.pipeline",
+        "kfp.v2.dsl.component",
+    ),
+    "dagster": ("dagster.asset", "dagster.op", "dagster.job", "dagster.graph"),
+    "kedro": (),
+    "sagemaker": ("sagemaker.workflow.pipeline.Pipeline",),
+    "azureml": ("azure.ai.ml.dsl.pipeline",),
+    "vertex": ("google.cloud.aiplatform.PipelineJob",),
+}
+STEP_DECORATORS = frozenset(
+    {
+        "metaflow.step",
+        "zenml.step",
+        "zenml.steps.step",
+        "prefect.task",
+        "airflow.decorators.task",
+        "kfp.dsl.component",
+        "kfp.dsl.container_component",
+        "kfp.v2.dsl.component",
+        "dagster.asset",
+        "dagster.op",
+    }
+)
+DAG_CALLS = frozenset(
+    {"airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "airflow.sdk.DAG"}
+)
+DAG_DECORATORS = frozenset({"airflow.decorators.dag", "airflow.sdk.dag"})
+SCHEDULE_CALLS = (
+    "zenml.config.schedule.Schedule",
+    "zenml.Schedule",
+    "dagster.ScheduleDefinition",
+    "dagster.schedule",
+    "dagster.build_schedule_from_partitioned_job",
+    "metaflow.schedule",
+)
+SCHEDULE_ATTRS = frozenset({"create_recurring_run", "create_schedule"})
+SERVE_ATTRS = frozenset({"serve", "deploy", "to_deployment", "build_from_flow"})
+SCHEDULE_KWARGS = ("cron", "interval", "rrule", "schedule", "schedules", "cron_expression")
+EVENT_DECORATORS = frozenset({"metaflow.trigger", "metaflow.trigger_on_finish", "dagster.sensor"})
+ONCE = ("@once", "once")  # a DAG that runs a single time is not a schedule
+OPERATOR_COMMANDS = {"BashOperator": "bash_command", "DockerOperator": "command"}
+
+
+@dataclass(frozen=True)
+class PyFlow:
+    """One Python file that defines (or schedules) a pipeline."""
+
+    path: str
+    system: str
+    triggers: frozenset[Trigger]
+    stages: tuple[Stage, ...]
+    schedules: tuple[Schedule, ...]
+
+
+def _system(facts: PyFacts) -> str:
+    names = {n for n, _ in facts.decorators} | {n for n, _ in facts.class_bases}
+    names |= {c.name for c in facts.calls}
+    for system, decorators in SYSTEM_DECORATORS.items():
+        if names & set(decorators):
+            return system
+    if "metaflow.FlowSpec" in names:
+        return "metaflow"
+    if names & DAG_CALLS:
+        return "airflow"
+    if any(n.startswith(("kedro.pipeline.", "kedro.framework.")) for n in names):
+        return "kedro"
+    return ""
+
+
+def _scheduler(calls: list[Call]) -> str:
+    """The system of a file that only schedules a pipeline defined elsewhere."""
+    for call in calls:
+        if call.attr == "create_recurring_run":
+            return "kubeflow"
+        if call.attr == "create_schedule":
+            return "vertex"
+    return "prefect" if any(c.attr in SERVE_ATTRS for c in calls) else "pipeline"
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, Expr):
+        return value.text
+    return "" if value is None else str(value)
+
+
+def _schedule_of(call: Call) -> str | None:
+    """The schedule a pipeline call declares, ``None`` when it declares none."""
+    if call.name in SCHEDULE_CALLS or call.attr in SCHEDULE_ATTRS:
+        args = [*call.args, *(v for _, v in call.kwargs)]
+        return next((_literal(a) for a in args if a is not None), call.name)
+    if call.name in DAG_CALLS or call.name in DAG_DECORATORS or call.attr in SERVE_ATTRS:
+        for key in (*SCHEDULE_KWARGS, "schedule_interval", "timetable"):
+            value = call.kwarg(key)
+            if call.has_kwarg(key) and value is not None and value not in ONCE:
+                return _literal(value)
+    return None
+
+
+def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
+    stages = []
+    functions = sorted(facts.functions, key=lambda f: f[1])
+    for name, at in facts.decorators:
+        if name in STEP_DECORATORS:
+            func = next((f for f, fl in functions if fl >= at), name)
+            stages.append(Stage(func, system, path, at, module=path))
+    for call in facts.calls:
+        short = call.name.rsplit(".", 1)[-1]
+        task = _literal(call.kwarg("task_id")) or short
+        if short in OPERATOR_COMMANDS and isinstance(call.kwarg(OPERATOR_COMMANDS[short]), str):
+            command = str(call.kwarg(OPERATOR_COMMANDS[short]))
+            stages.append(Stage(task, system, path, call.line, command, module=path))
+        elif short == "KubernetesPodOperator":
+            parts = [str(v) for key in ("cmds", "arguments") for v in _seq(call.kwarg(key))]
+            stages.append(Stage(task, system, path, call.line, " ".join(parts), module=path))
+        elif isinstance(call.kwarg("entry_point"), str):  # SageMaker estimators, processors
+            stages.append(_script_stage(call, system, path, "entry_point", "source_dir"))
+        elif call.name in ("azure.ai.ml.command", "azure.ai.ml.dsl.command") and isinstance(
+            call.kwarg("command"), str
+        ):
+            stages.append(_script_stage(call, system, path, "command", "code"))
+        elif short in ("PythonOperator", "PythonVirtualenvOperator", "node", "Node"):
+            target = (
+                call.kwarg("python_callable")
+                or call.kwarg("func")
+                or (call.args[0] if call.args else None)
+            )
+            module = target.qualname if isinstance(target, Expr) else ""
+            name = _literal(call.kwarg("name")) or task
+            stages.append(Stage(name, system, path, call.line, module=module or path))
+    return stages
+
+
+def _script_stage(call: Call, system: str, path: str, script: str, folder: str) -> Stage:
+    """A cloud training job: its script (or command) runs inside its code folder."""
+    text = str(call.kwarg(script))
+    base = call.kwarg(folder)
+    directory = base.strip().removeprefix("./").rstrip("/") if isinstance(base, str) else ""
+    command = text if script == "command" else f"python {text}"
+    name = _literal(call.kwarg("base_job_name")) or call.name.rsplit(".", 1)[-1]
+    return Stage(name, system, path, call.line, command, module=directory or "")
+
+
+def _seq(value: object) -> tuple[object, ...]:
+    return value if isinstance(value, tuple) else ()
+
+
+def pyflow(path: str, facts: PyFacts) -> PyFlow | None:
+    system = _system(facts)
+    scheduling = [(c, s) for c in facts.calls if (s := _schedule_of(c)) is not None]
+    if not system and not scheduling:
+        return None
+    system = system or _scheduler([c for c, _ in scheduling])
+    schedules = [Schedule(system, path, call.line, spec, path) for call, spec in scheduling]
+    decorators = {n for n, _ in facts.decorators}
+    found: set[Trigger] = {Trigger.SCHEDULE} if schedules else set()
+    if decorators & EVENT_DECORATORS:
+        found.add(Trigger.DISPATCH)
+    for name, at in facts.decorators:
+        if name == "metaflow.schedule" and not any(s.line == at for s in schedules):
+            schedules.append(Schedule(system, path, at, "@schedule", path))
+            found.add(Trigger.SCHEDULE)
+    triggers = frozenset(found or {Trigger.MANUAL})
+    return PyFlow(path, system, triggers, tuple(_stages(path, system, facts)), tuple(schedules))
+
+
+def pyflows(repo: RepoContext) -> list[PyFlow]:
+    """Every Python file that defines or schedules a pipeline (tests excluded)."""
+    flows = []
+    for path, facts in repo.iter_python():
+        if path.startswith(("tests/", "test/")) or "/tests/" in path:
+            continue
+        flow = pyflow(path, facts)
+        if flow is not None:
+            flows.append(flow)
+    return flows
+
+
+def kedro_project(repo: RepoContext) -> bool:
+    return any(
+        "kedro" in doc.get("tool", {})
+        for doc in repo.config("pyproject.toml")
+        if isinstance(doc, dict) and isinstance(doc.get("tool"), dict)
+    )
+
+
+SHELL_CALLS = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "os.system",
+    }
+)
+KEDRO_SESSION = (
+    "kedro.framework.session.KedroSession.create",
+    "kedro.framework.session.session.KedroSession.create",
+)
+
+
+def python_commands(repo: RepoContext, path: str) -> list[Command]:
+    """Commands a Python file starts with literal arguments (``subprocess.run(["kedro",
+    "run"])``, ``os.system("python train.py")``); non-literal parts are left out."""
+    facts = repo.python(path) if path.endswith(".py") else None
+    found = []
+    for call in facts.calls if facts is not None else ():
+        if call.name not in SHELL_CALLS or not call.args:
+            continue
+        first = call.args[0]
+        parts = (
+            [first] if isinstance(first, str) else [p for p in _seq(first) if isinstance(p, str)]
+        )
+        text = " ".join(str(p) for p in parts).strip()
+        if text:
+            found.append(Command(text, path, call.line, "python", call.name))
+    return found
+
+
+def kedro_session(repo: RepoContext, path: str) -> bool:
+    """The file runs a Kedro pipeline in-process (``KedroSession.create(...).run()``)."""
+    facts = repo.python(path) if path.endswith(".py") else None
+    return facts is not None and any(c.name in KEDRO_SESSION for c in facts.calls)

@@ -1,0 +1,300 @@
+"""Parallel, cached per-file analysis of Python files and notebooks.
+
+Each file is read once, by a worker process, and parsed once: the worker builds its Python
+facts and, when bandit rules are selected, runs bandit on its batch of files. Results are
+stored in the on-disk cache under the file's content key (its git blob id when the work
+tree matches the index, else the SHA-256 of its text), so an unchanged file is never read
+again. bandit's issues keep their code line and notebook file line, so reporting them
+needs no second read either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlguard import repo as repo_module
+from mlguard.analyzers import python_codec
+from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_identity, run_bandit
+from mlguard.analyzers.notebook import parse_notebook
+from mlguard.analyzers.python_ast import PyFacts, analyze_source
+from mlguard.analyzers.python_file import notebook_facts
+from mlguard.cache import FactsCache, RawJson
+from mlguard.checks.bandit import CACHE_KEY as BANDIT_RUN_KEY
+from mlguard.fileio import read_text
+from mlguard.progress import Progress
+from mlguard.repo import RepoContext
+
+PYTHON, PYTHON_VERSION = "python", "2"
+BANDIT = "bandit"
+INLINE_BELOW = 64  # files: below this a process pool costs more than it saves
+CHUNK = 32
+
+Job = tuple[str, str, int]  # rel, absolute path, max bytes
+
+
+@dataclass(frozen=True)
+class FileResult:
+    rel: str
+    sha: str = ""
+    facts: PyFacts | None = None  # None when the file could not be read or parsed
+    facts_json: str = ""  # the same facts encoded for the cache (encoded in the worker)
+    reason: str = ""
+    bandit: list[dict[str, Any]] | None = None
+    bandit_skip: str = ""
+
+
+@dataclass
+class Batch:
+    results: list[FileResult]
+    bandit_error: str = ""
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _read(job: Job) -> tuple[FileResult, str, Any]:
+    """Read and parse one file: its result so far, the Python source, the notebook (if any)."""
+    rel, path, max_bytes = job
+    text, reason = read_text(Path(path), rel, max_bytes)
+    if text is None:
+        return FileResult(rel, reason=reason), "", None
+    sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    limit = repo_module.MAX_PYTHON_BYTES
+    too_big = f"larger than the {limit >> 20} MiB Python analysis budget"
+    if rel.endswith(".ipynb"):
+        nb = parse_notebook(text)
+        if nb.error:
+            return FileResult(rel, sha, reason=reason or nb.error), "", None
+        if len(nb.source) > limit:
+            return FileResult(rel, sha, reason=too_big), "", None
+        facts = notebook_facts(nb, rel)
+        return FileResult(rel, sha, facts, _json(facts), reason), nb.source, nb
+    if len(text) > limit:
+        return FileResult(rel, sha, reason=too_big), "", None
+    facts = analyze_source(text, rel)
+    return FileResult(rel, sha, facts, _json(facts), reason), text, None
+
+
+def _json(facts: PyFacts) -> str:
+    return json.dumps(python_codec.encode(facts), separators=(",", ":"))
+
+
+def _work_batch(args: tuple[list[Job], bool]) -> Batch:
+    jobs, want_bandit = args
+    read = [_read(job) for job in jobs]
+    if not want_bandit:
+        return Batch([result for result, _, _ in read])
+    sources = [(r.rel, src) for r, src, _ in read if r.facts is not None and src.strip()]
+    run = run_bandit(sources)
+    if run.error:
+        return Batch([result for result, _, _ in read], run.error)
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    lines = {rel: src.splitlines() for rel, src in sources}
+    notebooks = {r.rel: nb for r, _, nb in read if nb is not None}
+    for issue in run.issues:
+        code = lines[issue.label][issue.line - 1] if issue.line <= len(lines[issue.label]) else ""
+        nb = notebooks.get(issue.label)
+        placed = dataclasses.replace(
+            issue, code=code[:2000], file_line=nb.file_line(issue.line) if nb else 0
+        )
+        by_file.setdefault(issue.label, []).append(dataclasses.asdict(placed))
+    skipped = dict(run.skipped)
+    results = [
+        dataclasses.replace(
+            r,
+            bandit=by_file.get(r.rel, []) if r.facts is not None else None,
+            bandit_skip=skipped.get(r.rel, ""),
+        )
+        for r, _, _ in read
+    ]
+    return Batch(results)
+
+
+def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bool]]:
+    for start in range(0, len(jobs), CHUNK):
+        yield jobs[start : start + CHUNK], want_bandit
+
+
+def _run(todo: list[Job], jobs: int, want_bandit: bool, show: bool) -> list[Batch]:
+    progress = Progress("analysing files", len(todo), show)
+    done: list[Batch] = []
+    try:
+        if jobs <= 1 or len(todo) < INLINE_BELOW:
+            batches: Iterable[Batch] = map(_work_batch, _batches(todo, want_bandit))
+            for batch in batches:
+                done.append(batch)
+                progress.update(sum(len(b.results) for b in done))
+            return done
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for batch in pool.map(_work_batch, _batches(todo, want_bandit)):
+                done.append(batch)
+                progress.update(sum(len(b.results) for b in done))
+        return done
+    finally:
+        progress.close()
+
+
+class _Keys:
+    """Cache keys of one scan: content key of each file, analyzer keys built from it."""
+
+    def __init__(self, repo: RepoContext, cache: FactsCache | None, bandit_id: str) -> None:
+        self.repo, self.cache = repo, cache
+        self.settings = str(repo.max_text_bytes)
+        self.bandit_id = bandit_id
+
+    def content(self, rel: str) -> str | None:
+        git = self.repo.git
+        if git is not None and rel in git.blobs:
+            return "git:" + git.blobs[rel]
+        if self.cache is None:
+            return None
+        try:
+            st = self.repo.abspath(rel).lstat()
+        except OSError:
+            return None
+        return self.cache.known_hash(str(self.repo.abspath(rel)), self.cache.signature(st))
+
+    def python(self, content: str) -> str:
+        return FactsCache.key(PYTHON, PYTHON_VERSION, self.settings, content)
+
+    def bandit(self, content: str) -> str:
+        return FactsCache.key(BANDIT, self.bandit_id, self.settings, content)
+
+
+def prefetch_python(
+    repo: RepoContext,
+    jobs: int,
+    cache: FactsCache | None,
+    want_bandit: bool = False,
+    show_progress: bool = False,
+) -> None:
+    """Fill ``repo``'s Python facts (and the scan's bandit run) for every Python file."""
+    identity = bandit_identity() if want_bandit else ("", frozenset(), "")
+    keys = _Keys(repo, cache, identity[0])
+    issues: list[BanditIssue] = []
+    skipped: list[tuple[str, str]] = []
+    todo: list[Job] = []
+    used: list[str] = []
+    from_cache = 0
+    for rel in repo.needs_python():
+        if _from_cache(repo, rel, keys, want_bandit, issues, used):
+            from_cache += 1
+            continue
+        if repo.files[rel].size > repo.max_text_bytes:
+            repo.python(rel)  # records the skip reason without reading
+            continue
+        todo.append((rel, str(repo.abspath(rel)), repo.max_text_bytes))
+    errors: list[str] = []
+    fresh: list[tuple[str, Any]] = []
+    hashes: list[tuple[str, str, str]] = []
+    for batch in _run(todo, jobs, want_bandit, show_progress):
+        if batch.bandit_error:
+            errors.append(batch.bandit_error)
+        for result in batch.results:
+            _record(repo, result, keys, fresh, hashes, issues, skipped)
+    if cache is not None:
+        cache.remember_hashes(hashes)
+        cache.put_many(fresh)
+        cache.touch(used)
+    repo.cache["stats:python"] = {"cached": from_cache, "analysed": len(todo)}
+    if want_bandit:
+        run = BanditRun(
+            issues=tuple(sorted(issues, key=lambda i: (i.label, i.line, i.column, i.test_id))),
+            skipped=tuple(sorted(skipped)),
+            error=errors[0] if errors else identity[2],
+            available=identity[1],
+            version=identity[0],
+        )
+        repo.cache[BANDIT_RUN_KEY] = (run, {})
+
+
+def _from_cache(
+    repo: RepoContext,
+    rel: str,
+    keys: _Keys,
+    want_bandit: bool,
+    issues: list[BanditIssue],
+    used: list[str],
+) -> bool:
+    content = keys.content(rel)
+    if content is None or keys.cache is None:
+        return False
+    facts = _decode(keys.cache.get(keys.python(content)))
+    if facts is None:
+        return False
+    found: list[BanditIssue] = []
+    if want_bandit:
+        raw = keys.cache.get(keys.bandit(content))
+        if not isinstance(raw, list):
+            return False
+        try:
+            found = [BanditIssue(**item) for item in raw]
+        except TypeError:
+            return False
+        used.append(keys.bandit(content))
+    repo.set_python(rel, facts)
+    issues.extend(found)
+    used.append(keys.python(content))
+    return True
+
+
+def _record(
+    repo: RepoContext,
+    result: FileResult,
+    keys: _Keys,
+    fresh: list[tuple[str, Any]],
+    hashes: list[tuple[str, str, str]],
+    issues: list[BanditIssue],
+    skipped: list[tuple[str, str]],
+) -> None:
+    rel = result.rel
+    if result.reason:
+        repo.skipped.setdefault(rel, result.reason)
+    if result.bandit_skip:
+        skipped.append((rel, result.bandit_skip))
+        repo.skipped.setdefault(rel, f"bandit: {result.bandit_skip}")
+    repo.set_python(rel, result.facts)
+    if result.bandit is not None:
+        issues.extend(BanditIssue(**item) for item in result.bandit)
+    if keys.cache is None or result.facts is None:
+        return
+    content = _content_key_after(repo, rel, result.sha, hashes)
+    fresh.append((keys.python(content), RawJson(result.facts_json)))
+    if result.bandit is not None and not result.bandit_skip:
+        fresh.append((keys.bandit(content), result.bandit))
+
+
+def _decode(raw: Any) -> PyFacts | None:
+    """Cached facts, or ``None`` for a miss or a damaged entry (then the file is analysed)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return python_codec.decode(raw)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _content_key_after(
+    repo: RepoContext, rel: str, sha: str, hashes: list[tuple[str, str, str]]
+) -> str:
+    """The cache key of a freshly analysed file; queues its stat -> hash row."""
+    if repo.git is not None and rel in repo.git.blobs:
+        return "git:" + repo.git.blobs[rel]
+    try:
+        st = repo.abspath(rel).lstat()
+        hashes.append((str(repo.abspath(rel)), FactsCache.signature(st), sha))
+    except OSError:
+        pass
+    return sha

@@ -1,0 +1,67 @@
+"""GitHub Actions workflow commands: one annotation per finding, within GitHub's limits.
+
+GitHub keeps at most 10 error, 10 warning and 10 notice annotations per step (and 50 per
+job) and drops the rest silently, so findings are sorted errors first and the output ends
+with a plain log line saying how many were not annotated.
+"""
+
+from __future__ import annotations
+
+from mlguard.model import Finding, Severity
+from mlguard.report import TOOL_NAME, Report
+from mlguard.report.markdown import ordered
+
+PER_LEVEL = 10
+PER_JOB = 50
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding, title: str, prefix: str = "") -> str:
+    path = f"{prefix}/{f.location.path}" if prefix else f.location.path
+    props = [f"file={escape_property(path)}", f"line={f.location.line}"]
+    if f.location.end_line and f.location.end_line > f.location.line:
+        props.append(f"endLine={f.location.end_line}")
+    if f.location.column:
+        props.append(f"col={f.location.column}")
+    props.append(f"title={escape_property(title)}")
+    return f"::{COMMAND[f.severity]} {','.join(props)}::{escape_data(f.message)}"
+
+
+def select(findings: tuple[Finding, ...]) -> list[Finding]:
+    """The findings GitHub will show: per severity at most PER_LEVEL, PER_JOB overall."""
+    taken: dict[Severity, int] = dict.fromkeys(Severity, 0)
+    chosen: list[Finding] = []
+    for f in ordered(findings):
+        if taken[f.severity] < PER_LEVEL and len(chosen) < PER_JOB:
+            taken[f.severity] += 1
+            chosen.append(f)
+    return chosen
+
+
+def render(report: Report) -> str:
+    chosen = select(report.findings)
+    lines = [
+        annotation(f, f"{f.rule_id} {report.rule(f.rule_id).title}", report.scan.uri_prefix)
+        for f in chosen
+    ]
+    a = report.assessment
+    lines.append(
+        f"{TOOL_NAME}: Level {a.level} of 3, {len(report.findings)} finding(s), "
+        f"{'failed' if report.verdict.failed else 'passed'}"
+    )
+    left = len(report.findings) - len(chosen)
+    if left:
+        lines.append(
+            f"{TOOL_NAME}: {left} finding(s) not shown as annotations (GitHub shows at most "
+            f"{PER_LEVEL} errors, {PER_LEVEL} warnings and {PER_LEVEL} notices per step); "
+            "the job summary and the SARIF report list them all."
+        )
+    return "\n".join(lines) + "\n"

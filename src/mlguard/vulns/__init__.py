@@ -1,0 +1,1 @@
+"""Known-vulnerability sources for pinned dependencies: pip-audit, or an offline OSV folder."""

@@ -1,0 +1,139 @@
+"""The facts cache: reused when nothing changed, invalidated by every input that matters."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from conftest import make_repo, write_files
+
+FILES = {
+    "train.py": "import numpy as np\nnp.random.seed(0)\n",
+    "util.py": "x = 1\n",
+    "nb.ipynb": '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n',
+}
+
+
+def stats(cli, repo: Path, *extra: str) -> tuple[int, int, dict]:
+    result = cli(["scan", repo, "--no-config", "--stats", "--format", "json", *extra])
+    match = re.search(r"(\d+) from cache, (\d+) analysed", result.err)
+    assert match, result.err
+    return int(match.group(1)), int(match.group(2)), result.json()
+
+
+def test_warm_scan_reads_from_cache(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    assert stats(cli, repo)[:2] == (0, 3)
+    assert stats(cli, repo)[:2] == (3, 0)
+
+
+def test_changed_file_is_reanalysed(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    stats(cli, repo)
+    write_files(repo, {"util.py": "import pickle\npickle.loads(b'')\n"})
+    cached, analysed, report = stats(cli, repo)
+    assert (cached, analysed) == (2, 1)
+    assert [f["path"] for f in report["findings"] if f["rule_id"] == "SEC001"] == ["util.py"]
+
+
+def test_untracked_files_are_cached_by_content(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {}, commit=False)
+    write_files(repo, FILES)
+    stats(cli, repo)
+    assert stats(cli, repo)[:2] == (3, 0)
+
+
+def test_policy_setting_invalidates(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    stats(cli, repo)
+    policy = tmp_path / "p.yaml"
+    policy.write_text("extends: default\nsettings: {max_text_kb: 64}\n")
+    assert stats(cli, repo, "--policy", str(policy))[:2] == (0, 3)
+
+
+def test_mlguard_version_invalidates(cli, tmp_path: Path, monkeypatch) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    stats(cli, repo)
+    monkeypatch.setattr("mlguard.cache.__version__", "999.0")
+    assert stats(cli, repo)[:2] == (0, 3)
+
+
+def test_changed_rule_file_changes_results(cli, tmp_path: Path) -> None:
+    rule = (
+        "id: USR001\nslug: u\ntitle: User rule on calls\ncategory: data\nlevel: 1\n"
+        "severity: error\nkind: violation\ncheck: {any_call: {names: [%s]}}\n"
+        "docs: {why: 'why it matters', fix: 'how to fix it'}\n"
+    )
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            **FILES,
+            ".mlguard.yaml": "rule_paths: [rules]\n",
+            "rules/u.yaml": rule % "numpy.random.seed",
+        },
+    )
+    result = cli(["scan", repo, "--format", "json", "--select", "USR001"])
+    assert result.json()["rules"][0]["status"] == "fail"
+    write_files(repo, {"rules/u.yaml": rule % "numpy.random.shuffle"})
+    result = cli(["scan", repo, "--format", "json", "--select", "USR001"])
+    assert result.json()["rules"][0]["status"] == "pass"
+
+
+def test_damaged_cache_is_ignored(cli, tmp_path: Path, monkeypatch) -> None:
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("MLGUARD_CACHE_DIR", str(cache_dir))
+    repo = make_repo(tmp_path / "r", {"a.py": "import pickle\npickle.loads(b'')\n"})
+    stats(cli, repo)
+    [db] = cache_dir.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE facts SET value='{\"i\": 5}'")
+    cached, analysed, report = stats(cli, repo)
+    assert (cached, analysed) == (0, 1)
+    assert any(f["rule_id"] == "SEC001" for f in report["findings"])
+    db.write_bytes(b"not a database at all")
+    assert cli(["scan", repo, "--no-config"]).code == 1
+
+
+def test_no_cache_and_parallel_jobs_agree(cli, tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"import pickle\nv{i} = pickle.loads(b'')\n" for i in range(80)}
+    repo = make_repo(tmp_path / "r", files)
+    serial = cli(["scan", repo, "--no-config", "--no-cache", "-j", "1", "--format", "json"])
+    parallel = cli(["scan", repo, "--no-config", "--no-cache", "-j", "2", "--format", "json"])
+    assert serial.out == parallel.out
+    assert len([f for f in serial.json()["findings"] if f["rule_id"] == "SEC001"]) == 80
+
+
+def test_bandit_findings_same_parallel_serial_and_cached(cli, tmp_path: Path) -> None:
+    files = {
+        f"pkg/m{i}.py": f"import subprocess\nsubprocess.call(c{i}, shell=True)\n" for i in range(70)
+    }
+    files["nb.ipynb"] = (
+        '{"cells": [{"cell_type": "code", "execution_count": null, "metadata": {},\n'
+        ' "outputs": [],\n "source": [\n  "import subprocess\\n",\n'
+        '  "subprocess.call(x, shell=True)"\n ]}], "metadata": {}, "nbformat": 4,\n'
+        ' "nbformat_minor": 5}\n'
+    )
+    repo = make_repo(tmp_path / "r", files)
+    args = ["scan", repo, "--no-config", "--select", "BAN602", "--format", "sarif"]
+    serial = cli([*args, "--no-cache", "-j", "1"])
+    parallel = cli([*args, "-j", "2"])
+    cached = cli([*args, "-j", "2"])
+    assert serial.out == parallel.out == cached.out
+    results = serial.json()["runs"][0]["results"]
+    assert len(results) == 71
+    nb = [
+        r
+        for r in results
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb.ipynb"
+    ]
+    assert nb[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+
+
+def test_progress_only_when_asked_or_on_a_terminal(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("mlguard.progress.DELAY", 0.0)
+    repo = make_repo(tmp_path / "r", FILES)
+    shown = cli(["scan", repo, "--no-config", "--no-cache", "--progress"])
+    assert "analysing files 3/3" in shown.err
+    quiet = cli(["scan", repo, "--no-config", "--no-cache"])
+    assert "analysing" not in quiet.err
