@@ -119,7 +119,8 @@ def _known(
         )
         known = baseline.subtract(result, entries)
         return replace(known, stale=()), f"merge-base {commit[:12]} of {opts.diff_base}"
-    assert opts.baseline is not None
+    if opts.baseline is None:  # not an assert: asserts vanish under python -O
+        raise UsageError("--baseline or --diff-base is needed")
     return baseline.subtract(result, baseline.load(opts.baseline)), f"baseline {opts.baseline}"
 
 

@@ -180,7 +180,8 @@ def _stream(repo: git.Repo, *args: str) -> Iterator[str]:
     """Lines of a git command's output, read as they come (memory stays bounded on huge
     histories); a failing command raises ``GitCommandError`` once its output is read."""
     proc = repo.git.execute(["git", *args], as_process=True)
-    assert proc.proc is not None and proc.proc.stdout is not None
+    if proc.proc is None or proc.proc.stdout is None:  # not an assert (python -O)
+        raise OSError(f"git {args[0]} gave no output stream")
     for raw in proc.proc.stdout:
         yield raw.decode("utf-8", "replace").rstrip("\n")
     proc.wait()
@@ -277,7 +278,8 @@ def checkout(root: Path, commit: str) -> Iterator[Path]:
     """A temporary detached work tree of ``commit`` outside the repository; yields the
     directory matching ``root`` in it (which may not exist at that commit)."""
     repo = safe_repo(root, search_parent_directories=True)
-    assert repo.working_tree_dir is not None
+    if repo.working_tree_dir is None:  # not an assert (python -O)
+        raise UsageError("--diff-base needs a work tree (this repository is bare)")
     prefix = root.resolve().relative_to(Path(repo.working_tree_dir).resolve())
     parent = Path(tempfile.mkdtemp(prefix="mlguard-base-"))
     tree = parent / "tree"
