@@ -176,13 +176,22 @@ def long_lines(root: Path, outside: Path) -> Expect:
 
 
 def blank_lines(root: Path, outside: Path) -> Expect:
-    """2 MB of blank lines where a seed: key is searched (was quadratic backtracking)."""
+    """MBs of blank lines and long lines where line-anchored regexes search (``^\\s*`` with
+    MULTILINE backtracked quadratically: hours per file)."""
+    blank = "\n" * (512 * 1024)
     make_repo(
         root,
         {
             "train.py": TRAINING,
             "params.yaml": "\n" * (2 * 1024 * 1024 - 1),
             "config.yaml": " \n" * (1024 * 1024 - 1),
+            "Dockerfile": "FROM python:3.11\n" + blank + "ARG\n",
+            "MLproject": "name: x\n" + blank,
+            "pyproject.toml": "[project]\nname = 'x'\n" + blank,
+            "serve.yaml": "kind: InferenceService\n" + blank,
+            ".gitlab-ci.yml": "CI_PIPELINE_SOURCE" * 20_000 + "\n" + blank,
+            "gate.py": "import mlflow\nif " + "a<" * 200_000 + "\n" + blank,
+            "evaluate.py": "assert " + "acc" * 100_000 + "\n" + blank,
         },
     )
     return {}
