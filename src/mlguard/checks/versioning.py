@@ -217,7 +217,7 @@ ALIAS_REF = re.compile(r"models:/[^/@\s]+@\w+")
 
 @register("versioning.model_releases_tagged")
 def model_releases_tagged(ctx: CheckContext) -> Outcome:
-    """VER005: GTO release tags, MLflow aliases or models:/name@alias references."""
+    """VER005: GTO release tags, MLflow aliases (set or looked up) or models:/name@alias."""
     repo = ctx.repo
     tags = [t for t in (repo.git.tags if repo.git else ()) if GTO_TAG.match(t)]
     where = _anchor(ctx, "artifacts.yaml", "dvc.yaml", "README.md")
@@ -225,7 +225,7 @@ def model_releases_tagged(ctx: CheckContext) -> Outcome:
     stages: list[Evidence] = []
     for path, facts in repo.iter_python():
         for call in facts.calls:
-            if call.attr == "set_registered_model_alias":
+            if call.attr in ("set_registered_model_alias", "get_model_version_by_alias"):
                 found.append(ev(path, call.line, call.name))
             elif call.attr == "transition_model_version_stage":
                 stages.append(ev(path, call.line, call.name))
