@@ -309,14 +309,16 @@ def test_nested_quantifier_in_a_repository_rule_is_refused(cli, tmp_path: Path) 
 
 
 def _child_scan(root: Path, *extra: str, timeout: float = 300) -> tuple[int, dict[str, Any], int]:
-    """Scan in a child process: exit code, JSON report and the child's peak RSS in KiB."""
+    """Scan in a child process: exit code, JSON report and the peak RSS in KiB of the child
+    and of any analysis worker it started."""
     code = (
         "import resource, sys\n"
         "from mlguard.cli import main\n"
         "try:\n"
         "    main()\n"
         "finally:\n"
-        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    peak = max(resource.getrusage(who).ru_maxrss\n"
+        "               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
         "    sys.stderr.write(f'\\nPEAK_RSS_KB={peak}\\n')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(SRC)}
