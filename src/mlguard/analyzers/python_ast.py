@@ -8,12 +8,13 @@ is the call ``numpy.random.seed``.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 
 MAX_EXPR_TEXT = 120
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expr:
     """A non-literal argument: its source text and, for a dotted name, the resolved name."""
 
@@ -24,7 +25,7 @@ class Expr:
 Value = str | int | float | bool | None | Expr | tuple["Value", ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """One call site. ``name`` is resolved where possible (``torch.load``), else the dotted
     source (``model.fit``); ``attr`` is the last component (``fit``)."""
@@ -48,13 +49,13 @@ class Call:
         return any(name == key for name, _ in self.kwargs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Import:
     module: str
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assign:
     """``target = value`` for dotted targets and simple names (value literal or Expr)."""
 
@@ -155,8 +156,8 @@ class _Collector(ast.NodeVisitor):
         if name:
             self.calls.append(
                 Call(
-                    name=name,
-                    attr=attr,
+                    name=sys.intern(name),
+                    attr=sys.intern(attr),
                     line=node.lineno,
                     col=node.col_offset + 1,
                     args=tuple(self.value(a) for a in node.args[:16]),

@@ -3,6 +3,7 @@ restored in CI may come from an untrusted run)."""
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any
 
 from mlguard.analyzers.python_ast import Assign, Call, Expr, Import, PyFacts, Value
@@ -58,15 +59,15 @@ def _decs(values: list[Any]) -> tuple[Value, ...]:
 
 def decode(raw: dict[str, Any]) -> PyFacts:
     return PyFacts(
-        imports=tuple(Import(m, n) for m, n in raw["i"]),
+        imports=tuple(Import(intern(m), int(n)) for m, n in raw["i"]),
         calls=tuple(
             Call(
-                str(name),
-                str(attr),
+                intern(name),
+                intern(attr),
                 int(line),
                 int(col),
-                tuple(_dec(a) for a in args),
-                tuple((str(k), _dec(v)) for k, v in kwargs),
+                _decs(args),
+                tuple((k, _dec(v) if type(v) is dict else v) for k, v in kwargs),
                 bool(star),
                 int(end),
             )

@@ -175,9 +175,13 @@ def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
     conds: list[Mapping[str, Any]] = arg.get("where", [])
     scope = tuple(arg.get("in", ()))
     found: list[Evidence] = []
+    in_scope: dict[str, bool] = {}
     for path, call in calls_named(ctx, arg["names"]):
-        if scope and not globs.match_any(path, scope):
-            continue
+        if scope:
+            if path not in in_scope:
+                in_scope[path] = globs.match_any(path, scope)
+            if not in_scope[path]:
+                continue
         if all(condition_holds(call, c) for c in conds):
             found.append(ev(path, call.line, f"{call.name}(...)"))
     return bool(found), found
