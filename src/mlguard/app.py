@@ -58,7 +58,8 @@ def prepare(opts: ScanOptions) -> Setup:
     catalog = Catalog.load(user.rule_paths if user else ())
     ref = opts.policy or (user.policy if user else None) or "default"
     base_dir = user.layer.base_dir if user and not opts.policy else Path.cwd()
-    layers = resolve_chain(ref, base_dir)
+    confine = user.confine if user and not opts.policy else None
+    layers = resolve_chain(ref, base_dir, confine)
     if user:
         layers.append(user.layer)
     policy = build(layers, catalog)
@@ -118,7 +119,8 @@ def _known(
         )
         known = baseline.subtract(result, entries)
         return replace(known, stale=()), f"merge-base {commit[:12]} of {opts.diff_base}"
-    assert opts.baseline is not None
+    if opts.baseline is None:  # not an assert: asserts vanish under python -O
+        raise UsageError("--baseline or --diff-base is needed")
     return baseline.subtract(result, baseline.load(opts.baseline)), f"baseline {opts.baseline}"
 
 

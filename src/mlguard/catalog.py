@@ -11,6 +11,7 @@ from typing import Any
 from mlguard.checks.families import PYTHON_CHECKS
 from mlguard.errors import ConfigError
 from mlguard.model import Kind, Severity
+from mlguard.regexsafety import backtracking_risk
 from mlguard.resources import data_dir
 from mlguard.validation import read_yaml, validate
 from mlguard.yamlio import YamlDoc
@@ -85,6 +86,14 @@ def _check_regexes(doc: YamlDoc, source: str) -> None:
             raise ConfigError(
                 source, f"{'.'.join(map(str, where))}: invalid regex: {exc}", doc.line_of(where)
             ) from None
+        risk = backtracking_risk(pattern)
+        if risk:
+            raise ConfigError(
+                source,
+                f"{'.'.join(map(str, where))}: regex may backtrack catastrophically on a "
+                f"hostile file ({risk}); rewrite it, e.g. with a character class",
+                doc.line_of(where),
+            )
 
 
 def load_rule_file(path: Path) -> RuleSpec:

@@ -407,7 +407,8 @@ def policy_validate(file: Path) -> None:
         from mlguard.config import discover
 
         user = discover(file.parent, str(file), False)
-        assert user is not None
+        if user is None:  # cannot happen with an explicit file; never an assert (-O)
+            raise ConfigError(str(file), "not a config file")
         catalog = Catalog.load(user.rule_paths)
         layers = [*resolve_chain(user.policy or "default", file.parent), user.layer]
     else:

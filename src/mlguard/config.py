@@ -1,5 +1,10 @@
 """Find and read the user's config: ``--config``, ``MLGUARD_CONFIG``, ``.mlguard.yaml``,
-``.github/mlguard.yaml`` or ``[tool.mlguard]`` in ``pyproject.toml`` (first found wins)."""
+``.github/mlguard.yaml`` or ``[tool.mlguard]`` in ``pyproject.toml`` (first found wins).
+
+A config found inside the scanned repository is the repository's, so as untrusted as the
+rest of it: it is used only when it really lies inside the repository (not through a
+symlink), and every path it names (``rule_paths``, ``policy``, ``extends``) must too.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 
 from mlguard.errors import ConfigError
 from mlguard.policy import Layer, read_layer
-from mlguard.validation import string_keys, validate
+from mlguard.validation import read_config_bytes, string_keys, validate
 from mlguard.yamlio import YamlDoc
 
 CANDIDATES = (".mlguard.yaml", ".mlguard.yml", ".github/mlguard.yaml", ".github/mlguard.yml")
@@ -21,6 +26,7 @@ class UserConfig:
     layer: Layer
     policy: str | None
     rule_paths: tuple[Path, ...]
+    confine: Path | None = None  # paths the config names must resolve inside this directory
 
 
 def discover(root: Path, explicit: str | None, no_config: bool) -> UserConfig | None:
@@ -35,18 +41,28 @@ def discover(root: Path, explicit: str | None, no_config: bool) -> UserConfig | 
         return _from_layer(read_layer(path, str(path)), confine=None)
     for name in CANDIDATES:
         path = root / name
-        if path.is_file() and not path.is_symlink():
+        if _inside(path, root):
             return _from_layer(read_layer(path, name), confine=root)
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and not pyproject.is_symlink():
+    if _inside(pyproject, root):
         return _from_pyproject(pyproject, root)
     return None
 
 
+def inside(path: Path, root: Path) -> bool:
+    """``path`` resolves to a location inside ``root`` (symlinks and ``..`` included)."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """A regular file, not a symlink, really inside ``root``."""
+    return path.is_file() and not path.is_symlink() and inside(path, root)
+
+
 def _from_pyproject(path: Path, root: Path) -> UserConfig | None:
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_config_bytes(path, "pyproject.toml").decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None  # a broken pyproject.toml is a finding for rules, not a config error
     section = data.get("tool", {}).get("mlguard")
     if section is None:
@@ -64,7 +80,8 @@ def _from_layer(layer: Layer, confine: Path | None) -> UserConfig:
     paths = []
     for index, ref in enumerate(data.get("rule_paths", [])):
         path = (layer.base_dir / ref).resolve()
-        if confine is not None and not path.is_relative_to(confine.resolve()):
+        files = sorted(path.glob("*.y*ml")) if path.is_dir() else []
+        if confine is not None and not all(inside(p, confine) for p in [path, *files]):
             raise ConfigError(
                 layer.source,
                 f"rule_paths: {ref!r} points outside the scanned repository",
@@ -75,4 +92,4 @@ def _from_layer(layer: Layer, confine: Path | None) -> UserConfig:
         raise ConfigError(
             layer.source, "extends: use 'policy:' in a config file", layer.doc.line_of(["extends"])
         )
-    return UserConfig(layer, data.get("policy"), tuple(paths))
+    return UserConfig(layer, data.get("policy"), tuple(paths), confine)

@@ -16,6 +16,7 @@ from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
+from mlguard.errors import MlguardError
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
 from mlguard.pool import prefetch_python
@@ -127,9 +128,14 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
 
 
 def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None) -> RuleResult:
-    for trait in rule.applies_when:
-        if not traits.has_trait(repo, trait):
-            return RuleResult(rule.id, Status.NA, reason=traits.reason(repo, trait))
+    try:
+        for trait in rule.applies_when:
+            if not traits.has_trait(repo, trait):
+                return RuleResult(rule.id, Status.NA, reason=traits.reason(repo, trait))
+    except Exception as exc:
+        return RuleResult(
+            rule.id, Status.ERROR, reason=f"trait {trait!r} crashed: {type(exc).__name__}: {exc}"
+        )
     ctx = CheckContext(repo, rule.params, settings or Settings())
     try:
         outcome = _declarative(rule, ctx)
@@ -146,7 +152,10 @@ def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None
 
 
 def open_repo(root: Path, policy: Policy) -> RepoContext:
-    return RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+    try:
+        return RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+    except Exception as exc:  # contained: a clear message, never a traceback
+        raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc
 
 
 def scan(

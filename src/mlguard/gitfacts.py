@@ -1,4 +1,12 @@
-"""Everything mlguard asks git, behind one module (the only one importing gitpython)."""
+"""Everything mlguard asks git, behind one module (the only one importing gitpython).
+
+The scanned repository's ``.git`` is as untrusted as its files: every git command runs
+with the config keys that could start a program switched off (``core.fsmonitor`` runs a
+command on ``ls-files``/``diff-files``), the listings run with an explicit work tree (a
+``core.worktree`` pointing elsewhere would hide the repository's files), each listing has
+a time limit, and any failure of git or gitpython means "no usable git view", with the
+reason, never a crash.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,25 @@ from pathlib import Path
 import git
 
 from mlguard.errors import UsageError
+
+GIT_TIMEOUT_S = 120
+# Config given on the command line (GIT_CONFIG_COUNT) wins over the repository's own.
+SAFE_ENV = {
+    "GIT_CONFIG_COUNT": "3",
+    "GIT_CONFIG_KEY_0": "core.fsmonitor",
+    "GIT_CONFIG_VALUE_0": "false",
+    "GIT_CONFIG_KEY_1": "core.untrackedCache",
+    "GIT_CONFIG_VALUE_1": "false",
+    "GIT_CONFIG_KEY_2": "core.hooksPath",
+    "GIT_CONFIG_VALUE_2": "/dev/null",
+}
+
+
+def safe_repo(path: Path, search_parent_directories: bool = False) -> git.Repo:
+    """A gitpython Repo whose git commands never run the repository's configured programs."""
+    repo = git.Repo(path, search_parent_directories=search_parent_directories)
+    repo.git.update_environment(**SAFE_ENV)
+    return repo
 
 
 @dataclass(frozen=True)
@@ -34,33 +61,62 @@ class GitView:
 
 def open_view(root: Path) -> GitView | None:
     """Describe ``root`` through git, or ``None`` when it is not inside a usable work tree."""
+    return probe(root)[0]
+
+
+def probe(root: Path) -> tuple[GitView | None, str]:
+    """The git view of ``root``, or ``None`` and why git could not be used ("" when
+    ``root`` is simply not inside a git work tree)."""
     try:
-        repo = git.Repo(root, search_parent_directories=True)
+        return _view(root), ""
+    except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
+        return None, "not a valid git repository" if (root / ".git").exists() else ""
+    except git.exc.GitCommandError as exc:
+        lines = [ln.strip(" '") for ln in str(exc.stderr or "").splitlines() if ln.strip(" '")]
+        detail = lines[0].removeprefix("stderr:").strip(" '") if lines else f"exit {exc.status}"
+        return None, f"git failed: {detail}"
+    except Exception as exc:  # hostile .git content: contain whatever gitpython raises
+        return None, f"unreadable git metadata ({type(exc).__name__})"
+
+
+def _view(root: Path) -> GitView | None:
+    repo = safe_repo(root, search_parent_directories=True)
+    try:
         if repo.bare or repo.working_tree_dir is None:
             return None
         worktree = Path(repo.working_tree_dir).resolve()
         prefix = root.resolve().relative_to(worktree).as_posix()
         prefix = "" if prefix == "." else prefix
         scope = ["--", prefix] if prefix else []
+        # explicit work tree: a core.worktree in a hostile .git/config would make git list
+        # (and mlguard miss) the files of another directory
+        repo.git.update_environment(GIT_DIR=str(repo.git_dir), GIT_WORK_TREE=str(worktree))
         tracked = _ls(repo, ["--cached", *scope], prefix)
         untracked = _ls(repo, ["--others", "--exclude-standard", *scope], prefix) - tracked
         blobs = _clean_blobs(repo, scope, prefix)
         return GitView(worktree, prefix, tracked, untracked, _head(repo), _tags(repo), blobs)
-    except (git.exc.GitError, ValueError, OSError):
-        return None
+    finally:
+        repo.close()
 
 
 def _ls(repo: git.Repo, args: list[str], prefix: str) -> frozenset[str]:
-    out: str = repo.git.ls_files("-z", "--full-name", *args)
+    out = repo.git.ls_files("-z", "--full-name", *args, kill_after_timeout=GIT_TIMEOUT_S)
     cut = len(prefix) + 1 if prefix else 0
-    return frozenset(p[cut:] for p in out.split("\0") if p)
+    return frozenset(p[cut:] for p in str(out).split("\0") if p)
 
 
 def _clean_blobs(repo: git.Repo, scope: list[str], prefix: str) -> dict[str, str]:
     cut = len(prefix) + 1 if prefix else 0
-    modified = set(repo.git.diff_files("--name-only", "-z", *scope).split("\0"))
+    modified = set(
+        str(
+            repo.git.diff_files("--name-only", "-z", *scope, kill_after_timeout=GIT_TIMEOUT_S)
+        ).split("\0")
+    )
     blobs: dict[str, str] = {}
-    for entry in repo.git.ls_files("-z", "--stage", "--full-name", *scope).split("\0"):
+    staged = repo.git.ls_files(
+        "-z", "--stage", "--full-name", *scope, kill_after_timeout=GIT_TIMEOUT_S
+    )
+    for entry in str(staged).split("\0"):
         meta, _, path = entry.partition("\t")
         parts = meta.split()
         if len(parts) == 3 and parts[2] == "0" and parts[0] != "120000" and path not in modified:
@@ -71,14 +127,14 @@ def _clean_blobs(repo: git.Repo, scope: list[str], prefix: str) -> dict[str, str
 def _head(repo: git.Repo) -> str | None:
     try:
         return str(repo.head.commit.hexsha)
-    except (ValueError, git.exc.GitError):
+    except Exception:  # missing objects, garbage refs: no HEAD commit
         return None
 
 
 def _tags(repo: git.Repo) -> tuple[str, ...]:
     try:
         return tuple(sorted(t.name for t in repo.tags))
-    except (git.exc.GitError, ValueError, OSError):
+    except Exception:  # unreadable refs: no tags
         return ()
 
 
@@ -104,7 +160,7 @@ def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
     on a shallow clone and ``OSError`` when git cannot answer.
     """
     try:
-        repo = git.Repo(view.worktree)
+        repo = safe_repo(view.worktree)
         if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
             raise ShallowHistory("shallow clone: older commits are not available")
         sizes: dict[str, int] = {}
@@ -124,7 +180,8 @@ def _stream(repo: git.Repo, *args: str) -> Iterator[str]:
     """Lines of a git command's output, read as they come (memory stays bounded on huge
     histories); a failing command raises ``GitCommandError`` once its output is read."""
     proc = repo.git.execute(["git", *args], as_process=True)
-    assert proc.proc is not None and proc.proc.stdout is not None
+    if proc.proc is None or proc.proc.stdout is None:  # not an assert (python -O)
+        raise OSError(f"git {args[0]} gave no output stream")
     for raw in proc.proc.stdout:
         yield raw.decode("utf-8", "replace").rstrip("\n")
     proc.wait()
@@ -160,7 +217,7 @@ def modified_files(
     place, with the newest such commit; bounded to the last ``max_commits`` commits."""
     specs = [f"{view.prefix}/{p}" if view.prefix else p for p in pathspecs]
     try:
-        repo = git.Repo(view.worktree)
+        repo = safe_repo(view.worktree)
         out: str = repo.git.log(
             "--diff-filter=M", "--name-only", "--format=@%H", f"-n{max_commits}", "--", *specs
         )
@@ -190,7 +247,7 @@ def merge_base(root: Path, ref: str) -> str:
     if not ref or ref.startswith("-"):
         raise UsageError(f"--diff-base {ref!r}: not a git revision")
     try:
-        repo = git.Repo(root, search_parent_directories=True)
+        repo = safe_repo(root, search_parent_directories=True)
     except (git.exc.GitError, OSError) as exc:
         raise UsageError(f"--diff-base needs a git repository ({root} is not in one)") from exc
     shallow = _is_shallow(repo)
@@ -220,8 +277,9 @@ def _is_shallow(repo: git.Repo) -> bool:
 def checkout(root: Path, commit: str) -> Iterator[Path]:
     """A temporary detached work tree of ``commit`` outside the repository; yields the
     directory matching ``root`` in it (which may not exist at that commit)."""
-    repo = git.Repo(root, search_parent_directories=True)
-    assert repo.working_tree_dir is not None
+    repo = safe_repo(root, search_parent_directories=True)
+    if repo.working_tree_dir is None:  # not an assert (python -O)
+        raise UsageError("--diff-base needs a work tree (this repository is bare)")
     prefix = root.resolve().relative_to(Path(repo.working_tree_dir).resolve())
     parent = Path(tempfile.mkdtemp(prefix="mlguard-base-"))
     tree = parent / "tree"
@@ -243,7 +301,7 @@ def signed_commits(worktree: Path, limit: int = 50) -> tuple[int, int]:
     """(signed, total) among the last ``limit`` commits of HEAD: commits carrying a
     ``gpgsig`` header (GPG, SSH or X.509). Presence only; nothing is verified."""
     try:
-        raw = str(git.Repo(worktree).git.log("-n", str(limit), "--format=raw", "HEAD"))
+        raw = str(safe_repo(worktree).git.log("-n", str(limit), "--format=raw", "HEAD"))
     except (git.exc.GitError, ValueError, OSError):
         return 0, 0
     total = signed = 0

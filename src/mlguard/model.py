@@ -21,7 +21,7 @@ class Severity(StrEnum):
 class Status(StrEnum):
     """Outcome of one rule on one repository."""
 
-    PASS = "pass"  # noqa: S105 - a status, not a password
+    PASS = "pass"  # noqa: S105 - a rule status, not a password  # nosec B105
     PARTIAL = "partial"
     FAIL = "fail"
     NA = "n/a"
@@ -34,7 +34,7 @@ class Status(StrEnum):
 
     @property
     def value_score(self) -> float:
-        return {"pass": 1.0, "partial": 0.5}.get(self.value, 0.0)
+        return {Status.PASS: 1.0, Status.PARTIAL: 0.5}.get(self, 0.0)
 
 
 class Kind(StrEnum):

@@ -66,7 +66,7 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in data_dir("policies").glob("*.yaml"))
 
 
-def _locate(ref: str, base_dir: Path) -> tuple[Path, str]:
+def _locate(ref: str, base_dir: Path, confine: Path | None = None) -> tuple[Path, str]:
     if "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml")):
         path = data_dir("policies") / f"{ref}.yaml"
         if not path.is_file():
@@ -74,6 +74,8 @@ def _locate(ref: str, base_dir: Path) -> tuple[Path, str]:
             raise ConfigError(ref, f"no built-in policy named {ref!r} (built-ins: {known})")
         return path, f"policy:{ref}"
     path = (base_dir / ref).resolve() if not Path(ref).is_absolute() else Path(ref)
+    if confine is not None and not path.resolve().is_relative_to(confine.resolve()):
+        raise ConfigError(ref, "policy file outside the scanned repository (not read)")
     if not path.is_file():
         raise ConfigError(str(path), "policy file not found")
     return path, str(path)
@@ -90,13 +92,14 @@ def read_layer(path: Path, source: str) -> Layer:
     return Layer(source, doc, path.parent)
 
 
-def resolve_chain(ref: str, base_dir: Path) -> list[Layer]:
-    """The policy ``ref`` and its ancestors, root ancestor first."""
+def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list[Layer]:
+    """The policy ``ref`` and its ancestors, root ancestor first. With ``confine`` (a
+    policy named by the scanned repository's own config), policy files must lie inside it."""
     chain: list[Layer] = []
     seen: list[str] = []
     current: str | None = ref
     while current:
-        path, source = _locate(current, base_dir)
+        path, source = _locate(current, base_dir, confine)
         key = str(path.resolve())
         if key in seen:
             cycle = " -> ".join([*(Path(s).name for s in seen), path.name])

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlguard import repo as repo_module
 from mlguard.analyzers import python_codec
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_identity, run_bandit
 from mlguard.analyzers.notebook import parse_notebook
@@ -70,12 +71,18 @@ def _read(job: Job) -> tuple[FileResult, str, Any]:
     if text is None:
         return FileResult(rel, reason=reason), "", None
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    limit = repo_module.MAX_PYTHON_BYTES
+    too_big = f"larger than the {limit >> 20} MiB Python analysis budget"
     if rel.endswith(".ipynb"):
         nb = parse_notebook(text)
         if nb.error:
             return FileResult(rel, sha, reason=reason or nb.error), "", None
+        if len(nb.source) > limit:
+            return FileResult(rel, sha, reason=too_big), "", None
         facts = notebook_facts(nb, rel)
         return FileResult(rel, sha, facts, _json(facts), reason), nb.source, nb
+    if len(text) > limit:
+        return FileResult(rel, sha, reason=too_big), "", None
     facts = analyze_source(text, rel)
     return FileResult(rel, sha, facts, _json(facts), reason), text, None
 

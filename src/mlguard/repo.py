@@ -2,8 +2,9 @@
 
 Every file is read at most once and parsed at most once, by the analyzer for its kind.
 Checks ask this object for facts; they never open files themselves. Symlinks are never
-followed, files above the size budget are not read, and anything that cannot be read is
-recorded in :attr:`RepoContext.skipped` with a reason.
+followed (nor are directories reached through one), special files (FIFOs, sockets,
+devices) are never opened, files above the size budget are not read, and anything that
+cannot be read is recorded in :attr:`RepoContext.skipped` with a reason.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from mlguard import globs
+from mlguard import globs, safefs
 from mlguard.analyzers import configs
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.analyzers.python_file import notebook_facts
 from mlguard.fileio import read_text
-from mlguard.gitfacts import GitView, open_view
+from mlguard.gitfacts import GitView, probe
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_SCAN_BYTES = 256 * 1024 * 1024  # all text read in one scan (texts are cached)
+MAX_PYTHON_BYTES = 4 * 1024 * 1024  # one source given to ast.parse (~400 MB of AST)
 PRUNED_DIRS = frozenset(
     {
         ".git",
@@ -68,8 +71,14 @@ class RepoContext:
         self.root = root.resolve()
         self.exclude = exclude
         self.max_text_bytes = max_text_bytes
-        self.git: GitView | None = open_view(self.root) if use_git else None
+        self.git: GitView | None = None
         self.skipped: dict[str, str] = {}
+        if use_git:
+            self.git, problem = probe(self.root)
+            if problem:
+                self.skipped[".git"] = f"{problem}: scanned as a plain directory"
+        self._linked_dirs: dict[str, bool] = {}
+        self._read_total = 0
         self._text: dict[str, str | None] = {}
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
@@ -94,23 +103,48 @@ class RepoContext:
         return found
 
     def _walk(self) -> Iterator[str]:
-        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS)
+        for dirpath, dirnames, filenames in os.walk(
+            self.root, followlinks=False, onerror=self._walk_error
+        ):
             base = Path(dirpath).relative_to(self.root).as_posix()
+            kept = []
+            for name in sorted(dirnames):
+                rel = name if base == "." else f"{base}/{name}"
+                if name in PRUNED_DIRS or rel in PRUNED_DIRS:
+                    continue
+                if (Path(dirpath) / name).is_symlink():
+                    yield rel  # reported as a symbolic link by _stat, never entered
+                else:
+                    kept.append(name)
+            dirnames[:] = kept
             for name in filenames:
                 yield name if base == "." else f"{base}/{name}"
 
+    def _walk_error(self, exc: OSError) -> None:
+        where = Path(exc.filename or self.root)
+        rel = where.relative_to(self.root).as_posix() if where != self.root else "."
+        self.skipped[rel] = f"unreadable directory: {exc.strerror or exc}"
+
     def _stat(self, rel: str, tracked: bool) -> FileInfo | None:
+        rel = rel.rstrip("/")
+        escape = safefs.escapes(self.root, rel, self._linked_dirs)
+        if escape:
+            self.skipped[rel] = escape
+            return None
         try:
             st = (self.root / rel).lstat()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             if tracked:
-                self.skipped[rel] = f"cannot stat: {exc.strerror or exc}"
+                self.skipped[rel] = f"cannot stat: {getattr(exc, 'strerror', None) or exc}"
             return None
         if stat.S_ISLNK(st.st_mode):
             self.skipped[rel] = "symbolic link (never followed)"
             return None
+        if stat.S_ISDIR(st.st_mode):
+            self.skipped[rel] = "git submodule or nested repository (its files are not scanned)"
+            return None
         if not stat.S_ISREG(st.st_mode):
+            self.skipped[rel] = f"not a regular file ({safefs.kind(st.st_mode)}): never opened"
             return None
         return FileInfo(rel, st.st_size, tracked)
 
@@ -153,6 +187,10 @@ class RepoContext:
                 rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
             )
             return None
+        if self._read_total + info.size > MAX_SCAN_BYTES:
+            self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
+            return None
+        self._read_total += info.size
         text, reason = read_text(self.root / rel, rel, self.max_text_bytes)
         if reason:
             self.skipped.setdefault(rel, reason)
@@ -202,11 +240,11 @@ class RepoContext:
         facts: PyFacts | None = None
         if rel.endswith(".ipynb"):
             nb = self.notebook(rel)
-            if nb is not None and not nb.error:
+            if nb is not None and not nb.error and self._parsable(rel, nb.source):
                 facts = notebook_facts(nb, rel)
         else:
             text = self.text(rel)
-            if text is not None:
+            if text is not None and self._parsable(rel, text):
                 facts = analyze_source(text, rel)
         self.set_python(rel, facts)
         return facts
@@ -226,6 +264,12 @@ class RepoContext:
         if facts is not None and facts.syntax_error:
             self.skipped.setdefault(rel, f"Python syntax error ({facts.syntax_error})")
         self._py[rel] = facts
+
+    def _parsable(self, rel: str, source: str) -> bool:
+        if len(source) <= MAX_PYTHON_BYTES:
+            return True
+        self.skipped[rel] = f"larger than the {MAX_PYTHON_BYTES >> 20} MiB Python analysis budget"
+        return False
 
     def needs_python(self) -> list[str]:
         return [rel for rel in self.python_files if rel not in self._py]

@@ -8,26 +8,37 @@ from typing import Any
 import jsonschema
 
 from mlguard.errors import ConfigError
+from mlguard.safefs import NotRegular, read_bounded
 from mlguard.schemas import load_schema
 from mlguard.yamlio import YamlDoc, YamlProblem, load_one
 
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_MESSAGE = 300
 
 
 def read_yaml(path: Path, label: str | None = None) -> YamlDoc:
     """Parse one YAML document from ``path`` or raise :class:`ConfigError`."""
     source = label or str(path)
-    try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(source, f"file is larger than {MAX_CONFIG_BYTES // 1024} KiB")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(source, f"cannot read: {exc.strerror or exc}") from None
+    raw = read_config_bytes(path, source)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(source, "not UTF-8 text") from None
     return parse_yaml(text, source)
+
+
+def read_config_bytes(path: Path, source: str) -> bytes:
+    """The bytes of a config file: a regular file (FIFOs and devices are refused, never
+    opened for a blocking read) of at most ``MAX_CONFIG_BYTES``."""
+    try:
+        raw = read_bounded(path, MAX_CONFIG_BYTES, follow=True)
+    except NotRegular as exc:
+        raise ConfigError(source, f"not a regular file ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(source, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(source, f"file is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    return raw
 
 
 def parse_yaml(text: str, source: str) -> YamlDoc:
@@ -88,7 +99,10 @@ def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
         if extra:
             path.append(extra[0])
     where = ".".join(str(p) for p in error.absolute_path) or "top level"
-    raise ConfigError(source, f"{where}: {_describe(error)}", doc.line_of(path))
+    message = _describe(error)
+    if len(message) > MAX_MESSAGE:  # jsonschema quotes the offending value whole
+        message = message[: MAX_MESSAGE - 3] + "..."
+    raise ConfigError(source, f"{where[:MAX_MESSAGE]}: {message}", doc.line_of(path))
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[int, str]:

@@ -287,7 +287,7 @@ def find_line(text: str, needle: str, start: int = 0) -> int:
 
 def find_key_line(text: str, key: str) -> int:
     """Line of a TOML key ``key =`` (bare or quoted), 1 when absent."""
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 

@@ -226,8 +226,10 @@ def analyze_source(source: str, filename: str = "<source>") -> PyFacts:
         tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
         return PyFacts(syntax_error=f"line {exc.lineno}: {exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return PyFacts(syntax_error=type(exc).__name__)
+    except ValueError as exc:  # e.g. NUL bytes
+        return PyFacts(syntax_error=f"cannot parse: {exc}"[:200])
+    except (RecursionError, MemoryError):
+        return PyFacts(syntax_error="nested too deeply to parse")
     collector = _Collector()
     try:
         collector.visit(tree)

@@ -21,7 +21,7 @@ from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
 DOCKERFILES = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile", "*.containerfile")
-SECRET_WORDS = r"TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|CREDENTIALS?"  # noqa: S105 - name patterns, not a secret
+SECRET_WORDS = r"TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|CREDENTIALS?"  # noqa: S105 - name patterns, not a secret  # nosec B105
 KEY_WORDS = r"API|ACCESS|PRIVATE|SECRET|AUTH|MASTER|SIGNING|ENCRYPTION|LICENSE"
 SECRET_NAME = re.compile(
     rf"(?:^|_)(?:{SECRET_WORDS})(?:_|$)|(?:^|_)(?:{KEY_WORDS})_?KEY(?:_|$)|^KEY$|_KEY$"

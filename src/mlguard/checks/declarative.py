@@ -76,7 +76,8 @@ def _key_check(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
 def _value_ok(value: Any, arg: Mapping[str, Any]) -> bool:
     if "equals" in arg and value != arg["equals"]:
         return False
-    return not ("matches" in arg and not re.search(arg["matches"], str(value)))
+    text = str(value)[:MAX_LINE_CHARS]
+    return not ("matches" in arg and not _regex(arg["matches"], False).search(text))
 
 
 def _line_of_key(ctx: CheckContext, path: str, key: str) -> int:
@@ -123,7 +124,7 @@ def _arg_value(call: Call, cond: Mapping[str, Any]) -> tuple[bool, Value]:
 def _text(value: Value) -> str:
     if isinstance(value, Expr):
         return value.qualname or value.text
-    return str(value)
+    return str(value)[:MAX_LINE_CHARS]  # a string literal argument may be megabytes
 
 
 def condition_holds(call: Call, cond: Mapping[str, Any]) -> bool:

@@ -119,7 +119,9 @@ def _scheduler_files(repo: RepoContext) -> list[str]:
     files = []
     for path in repo.glob(*GHA_FILES, *GITLAB_FILES):
         if re.search(
-            r"^\s*(schedule:|- schedules?\b|.*CI_PIPELINE_SOURCE.*schedule)", _t(repo, path), re.M
+            r"^[ \t]*(schedule:|- schedules?\b|(?>.*?CI_PIPELINE_SOURCE).*schedule)",
+            _t(repo, path),
+            re.M,
         ):
             files.append(path)
     for path in repo.glob("*.yaml", "*.yml"):
@@ -172,7 +174,7 @@ def _serving_logger(text: str) -> re.Match[str] | None:
     """KServe ``spec.predictor.logger`` / Seldon ``logger:`` in a serving manifest."""
     if not re.search(r"^kind:\s*(InferenceService|SeldonDeployment)", text, re.MULTILINE):
         return None
-    return re.search(r"^\s*logger:", text, re.MULTILINE)
+    return re.search(r"^[ \t]*logger:", text, re.MULTILINE)
 
 
 def _prediction_logs(ctx: CheckContext) -> list[Evidence]:

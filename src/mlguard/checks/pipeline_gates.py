@@ -33,10 +33,12 @@ GATE_FUNCTIONS = re.compile(
     re.IGNORECASE,
 )
 THRESHOLD_EXIT = re.compile(
-    r"^\s*if\b.*[<>]=?.*:\s*\n(?:\s*#.*\n)*\s*(raise\b|sys\.exit\(|exit\()", re.MULTILINE
+    # linear: [ \t]* (not \s*) at line starts, the earliest comparison taken atomically
+    r"^[ \t]*if\b(?>.*?[<>])=?.*:[ \t]*\n(?:[ \t]*(?:#.*)?\n)*[ \t]*(raise\b|sys\.exit\(|exit\()",
+    re.MULTILINE,
 )
 ASSERT_METRIC = re.compile(
-    r"^\s*assert\b.*(acc|auc|f1|score|loss|rmse|mae|precision|recall)"
+    r"^[ \t]*assert\b(?>.*?(acc|auc|f1|score|loss|rmse|mae|precision|recall))"
     r".*[<>]=?",
     re.MULTILINE | re.IGNORECASE,
 )

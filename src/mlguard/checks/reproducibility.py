@@ -97,7 +97,7 @@ def seeds_set(ctx: CheckContext) -> Outcome:
     if found:
         return Outcome.passed(found)
     for cfg in repo.glob("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml"):
-        if re.search(r"^\s*(random_)?seed\s*:", repo.text(cfg) or "", re.MULTILINE):
+        if re.search(r"^[ \t]*(random_)?seed[ \t]*:", repo.text(cfg) or "", re.MULTILINE):
             return Outcome.passed([ev(cfg)])
     first = files[0] if files else None
     return Outcome.failed(

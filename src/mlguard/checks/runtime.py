@@ -118,14 +118,16 @@ def hyperparams_in_config(ctx: CheckContext) -> Outcome:
     return Outcome.failed("Training reads no configuration (params.yaml, Hydra, CLI options).")
 
 
-FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-MANAGED_ENV = re.compile(r"^\s*(python_env|conda_env|docker_env)\s*:", re.MULTILINE)
+# [ \t]* at line starts, never \s*: with MULTILINE, \s* spans blank lines and a file of
+# them backtracks quadratically (hours for a hostile 2 MB file)
+FROM = re.compile(r"^[ \t]*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
+MANAGED_ENV = re.compile(r"^[ \t]*(python_env|conda_env|docker_env)[ \t]*:", re.MULTILINE)
 ENV_CALLS = frozenset(
     {"metaflow.conda", "metaflow.pypi", "metaflow.conda_base", "metaflow.pypi_base"}
 )
 
 
-ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)", re.MULTILINE)
+ARG = re.compile(r"^[ \t]*ARG[ \t]+([A-Za-z_][A-Za-z0-9_]*)=(\S+)", re.MULTILINE)
 ARG_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 

@@ -12,7 +12,9 @@ from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
 SEED_CONFIGS = ("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml")
-SEED_KEY = re.compile(r"^\s*(random_)?seed\s*:", re.MULTILINE)
+# [ \t]* rather than \s*: \s* also matches newlines, and a file of blank lines then
+# backtracks quadratically (a hostile 2 MB params.yaml took hours)
+SEED_KEY = re.compile(r"^[ \t]*(random_)?seed[ \t]*:", re.MULTILINE)
 MAX_MODULES = 500
 
 

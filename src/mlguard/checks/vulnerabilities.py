@@ -65,7 +65,8 @@ def known_vulnerabilities(ctx: CheckContext) -> Outcome:
 
 
 def _pin(dep: Dependency) -> Pin:
-    assert dep.version is not None
+    if dep.version is None:  # not an assert: asserts vanish under python -O
+        raise ValueError(f"{dep.name} has no pinned version")
     return Pin(dep.name, dep.version)
 
 

@@ -125,7 +125,8 @@ class Graph:
         if key[0] == "file":
             self._expand_file(key[1], triggers, systems, via)
             return
-        assert command is not None
+        if command is None:  # not an assert: asserts vanish under python -O
+            raise ValueError(f"no command for {key!r}")
         base = key[3].split("\0", 1)[0]
         targets = cmdtext.analyse(command.text, base)
         if command.action and command.text.startswith("./"):

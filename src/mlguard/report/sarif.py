@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from mlguard.catalog import RuleSpec
 from mlguard.model import Finding, Severity, Status
@@ -64,7 +65,8 @@ def rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
 
 
 def _result(f: Finding, index: int, prefix: str) -> dict[str, Any]:
-    uri = f"{prefix}/{f.location.path}" if prefix else f.location.path
+    # a URI reference: spaces, non-ASCII and control characters in file names are escaped
+    uri = quote(f"{prefix}/{f.location.path}" if prefix else f.location.path)
     region: dict[str, Any] = {"startLine": f.location.line}
     if f.location.column:
         region["startColumn"] = f.location.column

@@ -11,6 +11,15 @@ from mlguard.model import Severity, Status
 from mlguard.report import VERSION, Report
 
 Style = Callable[..., str]
+# File names and texts from the scanned repository may hold terminal escape sequences or
+# newlines (a fake "Result: passed" line): control characters are shown escaped.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]}
+
+
+def _clean(text: object) -> str:
+    return str(text).translate(_CONTROLS)
+
+
 SEV_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 STATUS_MARK = {
     Status.PASS: "✓",
@@ -35,7 +44,9 @@ def render(report: Report, color: bool = False) -> str:
 
     out: list[str] = []
     a = report.assessment
-    out.append(f"mlguard {VERSION} · policy {report.policy.name} · {report.scan.root}")
+    out.append(
+        f"mlguard {VERSION} · policy {_clean(report.policy.name)} · {_clean(report.scan.root)}"
+    )
     score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
     out.append(style(f"Maturity: Level {a.level} of 3 ({score})", bold=True))
     if a.capped_by and a.uncapped_level > a.level:
@@ -54,7 +65,7 @@ def render(report: Report, color: bool = False) -> str:
     if report.scan.skipped:
         out.append("")
         out.append(f"Skipped files ({len(report.scan.skipped)}):")
-        out.extend(f"  {path}: {why}" for path, why in report.scan.skipped.items())
+        out.extend(f"  {_clean(path)}: {_clean(why)}" for path, why in report.scan.skipped.items())
     out.append("")
     if report.verdict.failed:
         out.append(
@@ -76,7 +87,7 @@ def _missing(report: Report, style: Style) -> list[str]:
         mark = STATUS_MARK[gap.status]
         out.append(f"  {mark} {gap.rule_id}  {gap.title}  [{gap.status.value}]")
         if gap.reason:
-            out.append(f"      why: {gap.reason}")
+            out.append(f"      why: {_clean(gap.reason)}")
         out.append(f"      fix: {gap.fix.splitlines()[0]}")
     return out
 
@@ -97,9 +108,11 @@ def _findings(report: Report, style: Style) -> list[str]:
     by_cat: dict[str, list[str]] = {}
     for f in findings:
         rule = report.rule(f.rule_id)
-        loc = f"{f.location.path}:{f.location.line}"
+        loc = f"{_clean(f.location.path)}:{f.location.line}"
         sev = style(f"{f.severity.value:<7}", fg=SEV_COLOUR[f.severity])
-        by_cat.setdefault(rule.category, []).append(f"  {loc}  {sev} {f.rule_id}  {f.message}")
+        by_cat.setdefault(rule.category, []).append(
+            f"  {loc}  {sev} {f.rule_id}  {_clean(f.message)}"
+        )
     for cat in sorted(by_cat):
         out.append(f" [{cat}]")
         out.extend(by_cat[cat])
@@ -115,7 +128,7 @@ def _findings(report: Report, style: Style) -> list[str]:
 
 def _inconclusive(report: Report) -> list[str]:
     rows = [
-        f"  {res.rule_id}  {res.status.value}: {res.reason}"
+        f"  {res.rule_id}  {res.status.value}: {_clean(res.reason)}"
         for _, res in report.pairs
         if res.status in (Status.NOT_CHECKED, Status.ERROR)
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import subprocess  # runs pip-audit with a fixed argv, never a shell  # nosec B404
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +42,7 @@ def run_tool(
 ) -> ToolOutput:
     """Run ``argv`` (never through a shell) and capture its output as text."""
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # an argv list, never a shell  # nosec B603
             list(argv),
             capture_output=True,
             text=True,

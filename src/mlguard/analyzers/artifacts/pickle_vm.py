@@ -11,7 +11,7 @@ joblib reads it, so a payload placed after an array is still seen.
 from __future__ import annotations
 
 import _compat_pickle
-import pickletools
+import pickletools  # opcode tables only: nothing is ever unpickled  # nosec B403
 import struct
 from collections.abc import Callable
 from typing import Any

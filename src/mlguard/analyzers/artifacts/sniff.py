@@ -5,7 +5,7 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
-import pickletools
+import pickletools  # opcode tables only: nothing is ever unpickled  # nosec B403
 import re
 import struct
 import zlib
