@@ -186,10 +186,18 @@ class Graph:
             return candidate if candidate in self.repo.files else ""
         return ""
 
+    def _shell_shebang(self, path: str) -> bool:
+        """An extensionless script such as ``.ci/run`` whose first line is a shell shebang."""
+        if "." in path.rsplit("/", 1)[-1].lstrip("."):
+            return False
+        lines = self.repo.lines(path)
+        first = lines[0] if lines else ""
+        return first.startswith("#!") and first.rstrip().endswith(("/sh", "/bash", " sh", " bash"))
+
     def _expand_file(
         self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
     ) -> None:
-        if path.endswith((".sh", ".bash")):
+        if path.endswith((".sh", ".bash")) or self._shell_shebang(path):
             for number, text in enumerate(self.repo.lines(path), 1):
                 body = text.strip()
                 if body and not body.startswith("#"):
