@@ -286,3 +286,18 @@ def test_the_result_says_whether_a_secret_scanner_guards_the_repo(cli, planted, 
         "pass",
         "secret scanning in place: gitleaks (.pre-commit-config.yaml)",
     )
+
+
+def test_placeholder_words_count_only_at_word_boundaries(cli, tmp_path) -> None:
+    body = "Bq7Zk2" + "todo" + "Xw9Pm4Lr8Tn3Vc6Hy1Jd5Fs0Ga2Qe7Ku"  # random token, 'todo' inside
+    placeholder = "sk-proj-" + "your_token_here_todo_replace_me_later"
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            "a.py": f'KEY = "sk-proj-{body}"\n',
+            "b.py": f'KEY = "{placeholder}"\n',
+        },
+    )
+    result = cli(["scan", repo, "--no-config", "--offline", "--select", "SEC004", "-f", "json"])
+    assert [(f["path"], f["line"]) for f in result.json()["findings"]] == [("a.py", 1)]
+    assert body not in result.out

@@ -225,7 +225,23 @@ def is_placeholder(value: str) -> bool:
         return True
     if value.startswith(("$", "{", "[", "%", "!", "env:", "vault:", "ssm:", "arn:", "secret:")):
         return True
-    return any(word in low for word in PLACEHOLDER_WORDS)
+    return any(_has_word(low, word) for word in PLACEHOLDER_WORDS)
+
+
+def _has_word(low: str, word: str) -> bool:
+    """``word`` in ``low``; a letter word must start or end at a non-alphanumeric boundary,
+    so a random token that happens to contain ``todo`` or ``test`` is still a secret."""
+    if not word.isalnum():
+        return word in low
+    start = low.find(word)
+    while start != -1:
+        end = start + len(word)
+        before = start == 0 or not low[start - 1].isalnum()
+        after = end == len(low) or not low[end].isalnum()
+        if before or after:
+            return True
+        start = low.find(word, start + 1)
+    return False
 
 
 SEGMENTS = re.compile(r"[-_.:/]")
