@@ -50,3 +50,21 @@ def test_hook_manifest_declares_both_hooks() -> None:
     assert changed["entry"].split()[:2] == ["mlguard", "hook"]
     assert changed.get("pass_filenames", True) is True
     assert all(h["language"] == "python" for h in manifest)
+
+
+def test_hook_analyses_only_the_given_code_files_with_their_context(cli, tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            "broken.py": "def (:\n",  # not passed: never parsed, so never listed as skipped
+            "train.py": "import torch\nstate = torch.load('m.pt')\n",
+            "requirements.txt": "torch>=2.6\n",  # context: torch.load defaults to weights_only
+            "ml/eval.py": BAD,
+        },
+    )
+    result = cli(["hook", "--no-config", "-f", "json", "train.py", "ml/eval.py"], cwd=repo)
+    report = result.json()
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [("SEC001", "ml/eval.py")]
+    assert "broken.py" not in {s["path"] for s in report["skipped"]}
+    full = cli(["scan", repo, "--no-config", "--offline", "-f", "json", "--policy", "security"])
+    assert "broken.py" in {s["path"] for s in full.json()["skipped"]}

@@ -14,7 +14,7 @@ from mlguard.cache import default_dir as default_cache_dir
 from mlguard.catalog import Catalog, RuleSpec
 from mlguard.engine import ScanResult
 from mlguard.errors import UsageError
-from mlguard.model import Finding
+from mlguard.model import Finding, Kind
 from mlguard.policy import RULE_ID, Policy, build, resolve_chain
 from mlguard.pool import default_jobs
 from mlguard.report import Report
@@ -79,11 +79,22 @@ def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
             raise UsageError(f"unknown rule id {selector!r} in --select/--ignore")
 
 
+def _focus(root: Path, setup: Setup, opts: ScanOptions) -> frozenset[str] | None:
+    """Hook mode with violation rules only: per-file rules need only the files passed
+    (and small config files for context), so the rest of the repository is not analysed.
+    Any practice rule needs the whole repository: then no focus."""
+    if opts.only_files is None or root != opts.path:
+        return None
+    if any(rule.kind != Kind.VIOLATION for rule in setup.rules):
+        return None
+    return filters.scan_paths(opts.path, opts.only_files)
+
+
 def evaluate(
     root: Path, setup: Setup, opts: ScanOptions, cache: FactsCache | None
 ) -> suppress.Suppressed:
     """Engine, then inline suppression (which needs the scan's repository facts)."""
-    repo = engine.open_repo(root, setup.policy)
+    repo = engine.open_repo(root, setup.policy, _focus(root, setup, opts))
     jobs = opts.jobs or default_jobs()
     settings = Settings(offline=opts.offline, advisory_db=opts.advisory_db)
     result = engine.scan(

@@ -151,9 +151,11 @@ def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
 
-def open_repo(root: Path, policy: Policy) -> RepoContext:
+def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> RepoContext:
     try:
-        return RepoContext(root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024)
+        return RepoContext(
+            root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, focus=focus
+        )
     except Exception as exc:  # contained: a clear message, never a traceback
         raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc
 

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 from mlguard import globs, safefs
 from mlguard.analyzers import configs
+from mlguard.analyzers.artifacts.sniff import MODEL_SUFFIXES
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.analyzers.python_file import notebook_facts
@@ -48,6 +49,9 @@ PRUNED_DIRS = frozenset(
     }
 )
 YAML_SUFFIXES = (".yaml", ".yml")
+# In a focused scan these are analysed only when focused: each is judged on its own.
+FOCUS_ONLY_SUFFIXES = (".py", ".ipynb", *MODEL_SUFFIXES)
+FOCUS_CONTEXT_MAX_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,11 @@ class RepoContext:
         exclude: tuple[str, ...] = (),
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
         use_git: bool = True,
+        focus: frozenset[str] | None = None,
     ) -> None:
         self.root = root.resolve()
         self.exclude = exclude
+        self.focus = focus
         self.max_text_bytes = max_text_bytes
         self.git: GitView | None = None
         self.skipped: dict[str, str] = {}
@@ -98,9 +104,17 @@ class RepoContext:
             if globs.match_any(rel, self.exclude):
                 continue
             info = self._stat(rel, tracked)
-            if info is not None:
+            if info is not None and self._in_focus(info):
                 found[rel] = info
         return found
+
+    def _in_focus(self, info: FileInfo) -> bool:
+        """With a focus (hook mode, violation rules only): the focused files, plus the small
+        non-code files that give them context (manifests, lock files, configs)."""
+        if self.focus is None or info.path in self.focus:
+            return True
+        code_or_model = info.path.endswith(FOCUS_ONLY_SUFFIXES)
+        return not code_or_model and info.size <= FOCUS_CONTEXT_MAX_BYTES
 
     def _walk(self) -> Iterator[str]:
         for dirpath, dirnames, filenames in os.walk(
