@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
 from conftest import make_repo, write_files
@@ -22,10 +24,15 @@ def stats(cli, repo: Path, *extra: str) -> tuple[int, int, dict]:
     return int(match.group(1)), int(match.group(2)), result.json()
 
 
-def test_warm_scan_reads_from_cache(cli, tmp_path: Path) -> None:
+def test_warm_scan_reuses_the_whole_result_then_per_file_facts(cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", FILES)
-    assert stats(cli, repo)[:2] == (0, 3)
-    assert stats(cli, repo)[:2] == (3, 0)
+    first = cli(["scan", repo, "--no-config", "--stats", "--format", "json"])
+    again = cli(["scan", repo, "--no-config", "--stats", "--format", "json"])
+    assert "0 from cache, 3 analysed" in first.err
+    assert "whole result reused" in again.err and "whole result reused" not in first.err
+    assert again.out == first.out
+    # other rules: the whole result does not fit, the per-file facts still do
+    assert stats(cli, repo, "--ignore", "GOV003")[:2] == (3, 0)
 
 
 def test_changed_file_is_reanalysed(cli, tmp_path: Path) -> None:
@@ -41,7 +48,7 @@ def test_untracked_files_are_cached_by_content(cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {}, commit=False)
     write_files(repo, FILES)
     stats(cli, repo)
-    assert stats(cli, repo)[:2] == (3, 0)
+    assert stats(cli, repo, "--ignore", "GOV003")[:2] == (3, 0)
 
 
 def test_policy_setting_invalidates(cli, tmp_path: Path) -> None:
@@ -137,3 +144,20 @@ def test_progress_only_when_asked_or_on_a_terminal(cli, tmp_path: Path, monkeypa
     assert "analysing files 3/3" in shown.err
     quiet = cli(["scan", repo, "--no-config", "--no-cache"])
     assert "analysing" not in quiet.err
+
+
+def test_online_vulnerability_results_are_never_reused(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("MLGUARD_OFFLINE", raising=False)
+    script = tmp_path / "fake-pip-audit"
+    answer = {"dependencies": [{"name": "flask", "version": "3.0.0", "vulns": []}], "fixes": []}
+    script.write_text(f"#!{sys.executable}\nimport sys\nsys.stdout.write({json.dumps(answer)!r})\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("MLGUARD_PIP_AUDIT", str(script))
+    repo = make_repo(tmp_path / "r", {"requirements.txt": "flask==3.0.0\n", "a.py": "x = 1\n"})
+    args = ["scan", repo, "--no-config", "--stats", "--format", "json"]
+    first, again = cli(args), cli(args)
+    assert next(r for r in first.json()["rules"] if r["id"] == "SEC012")["status"] == "pass"
+    assert "whole result reused" not in again.err
+    offline = [*args, "--offline"]
+    cli(offline)
+    assert "whole result reused" in cli(offline).err

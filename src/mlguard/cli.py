@@ -238,7 +238,8 @@ def scan(
         click.echo(
             f"mlguard: {s.get('files', 0)} files; Python files and notebooks: "
             f"{s.get('cached', 0)} from cache, {s.get('analysed', 0)} analysed; "
-            f"{time.perf_counter() - started:.2f} s",
+            + ("whole result reused (nothing changed); " if s.get("memo") else "")
+            + f"{time.perf_counter() - started:.2f} s",
             err=True,
         )
     _emit(report, targets, color)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlguard import traits
+from mlguard import memo, traits
 from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
@@ -174,16 +174,34 @@ def scan(
     """Evaluate ``rules``; pass ``repo`` to keep its facts for a later stage (suppression)."""
     repo = repo or open_repo(root, policy)
     effective = tuple(effective_rule(r, policy) for r in rules)
+    prefix = repo.git.prefix if repo.git else ""
+    key = memo.digest(repo, effective, policy, settings) if cache is not None else None
+    if key is not None and cache is not None:
+        found = memo.decode(cache.get(memo.cache_key(key)), [r.id for r in effective])
+        if found is not None:
+            results, skipped, seen = found
+            return ScanResult(
+                repo.root,
+                prefix,
+                effective,
+                results,
+                skipped,
+                seen,
+                {"files": len(repo.files), "memo": 1},
+            )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
     repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit, progress))
     results = tuple(run_rule(rule, repo, settings) for rule in effective)
-    prefix = repo.git.prefix if repo.git else ""
+    skipped = dict(sorted(repo.skipped.items()))
+    seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
+    if key is not None and cache is not None:
+        cache.put_many([(memo.cache_key(key), memo.encode(results, skipped, seen))])
     return ScanResult(
         root=repo.root,
         uri_prefix=prefix,
         rules=effective,
         results=results,
-        skipped=dict(sorted(repo.skipped.items())),
-        traits={k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")},
+        skipped=skipped,
+        traits=seen,
         stats={"files": len(repo.files), **repo.cache.get("stats:python", {})},
     )
