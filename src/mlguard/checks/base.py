@@ -58,5 +58,13 @@ class Outcome:
 CheckFn = Callable[[CheckContext], Outcome]
 
 
+def line_of(ctx: CheckContext, path: str, needle: str) -> int:
+    """1-based number of the first line of ``path`` containing ``needle`` (1 when none)."""
+    for number, line in enumerate(ctx.repo.lines(path), 1):
+        if needle in line:
+            return number
+    return 1
+
+
 def ev(path: str, line: int = 1, text: str = "", message: str = "") -> Evidence:
     return Evidence(Location(path, max(line, 1)), text, message)

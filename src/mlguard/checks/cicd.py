@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from mlguard.analyzers.configs import lookup
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.ci_commands import (
     GHA_FILES,
     GITLAB_FILES,
@@ -170,7 +170,7 @@ def _gha_environments(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]
                 name = _env_name(job) if isinstance(job, dict) else ""
                 if not name:
                     continue
-                item = ev(path, _line(ctx, path, "environment:"), f"environment: {name}")
+                item = ev(path, line_of(ctx, path, "environment:"), f"environment: {name}")
                 envs.append(item)
                 if PROD.search(name) and job.get("needs"):
                     gated.append(item)
@@ -189,15 +189,8 @@ def _gitlab_manual_prod(ctx: CheckContext) -> list[Evidence]:
                         for r in (rules if isinstance(rules, list) else [])
                     )
                     if manual:
-                        found.append(ev(path, _line(ctx, path, "when: manual"), "when: manual"))
+                        found.append(ev(path, line_of(ctx, path, "when: manual"), "when: manual"))
     return found
-
-
-def _line(ctx: CheckContext, path: str, needle: str) -> int:
-    for number, line in enumerate(ctx.repo.lines(path), 1):
-        if needle in line:
-            return number
-    return 1
 
 
 @register("cicd.iac_scanned")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.declarative import name_matches
 from mlguard.checks.llm import expr_text, llm_files
 from mlguard.checks.registry import register
@@ -161,7 +161,7 @@ def _servers(doc: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 def _mcp_findings(ctx: CheckContext, path: str, doc: Any) -> list[Evidence]:
     found = []
     for name, spec in _servers(doc):
-        line = _line_of(ctx, path, f'"{name}"')
+        line = line_of(ctx, path, f'"{name}"')
         package = _unpinned_package(spec)
         if package:
             msg = f"MCP server {name!r} runs {package!r} unpinned: pin a version or digest"
@@ -170,7 +170,7 @@ def _mcp_findings(ctx: CheckContext, path: str, doc: Any) -> list[Evidence]:
         for key, value in sorted(env.items()) if isinstance(env, dict) else ():
             if SECRET_NAME.search(key) and isinstance(value, str) and _literal(value):
                 msg = f"MCP server {name!r} has a literal secret in env {key}"
-                found.append(ev(path, _line_of(ctx, path, f'"{key}"'), key, msg))
+                found.append(ev(path, line_of(ctx, path, f'"{key}"'), key, msg))
     return found
 
 
@@ -194,13 +194,6 @@ def _unpinned_package(spec: dict[str, Any]) -> str:
         if images and not re.search(r"@sha256:|:(?!latest$)[\w.-]+$", images[0]):
             return images[0]
     return ""
-
-
-def _line_of(ctx: CheckContext, path: str, needle: str) -> int:
-    for number, line in enumerate(ctx.repo.lines(path), 1):
-        if needle in line:
-            return number
-    return 1
 
 
 @register("llm.prompt_secrets_and_limits")
