@@ -1,10 +1,7 @@
-"""Reproducibility checks: pinned dependencies, seeds."""
+"""Reproducibility checks: dependencies declared and pinned."""
 
 from __future__ import annotations
 
-import re
-
-from mlguard import traits
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
@@ -20,28 +17,6 @@ MANIFESTS = (
     "Pipfile",
     *REQUIREMENT_FILES,
 )
-SEED_CALLS = frozenset(
-    {
-        "random.seed",
-        "numpy.random.seed",
-        "numpy.random.default_rng",
-        "torch.manual_seed",
-        "torch.cuda.manual_seed_all",
-        "torch.cuda.manual_seed",
-        "tensorflow.random.set_seed",
-        "keras.utils.set_random_seed",
-        "tensorflow.keras.utils.set_random_seed",
-        "transformers.set_seed",
-        "accelerate.utils.set_seed",
-        "lightning.seed_everything",
-        "pytorch_lightning.seed_everything",
-        "lightning.pytorch.seed_everything",
-        "lightning.fabric.seed_everything",
-        "jax.random.PRNGKey",
-        "jax.random.key",
-    }
-)
-SEED_KWARGS = ("random_state", "seed")
 
 
 def _requirement_lines(ctx: CheckContext) -> list[tuple[str, int, str, str]]:
@@ -77,31 +52,3 @@ def dependencies_pinned(ctx: CheckContext) -> Outcome:
             [ev(path, line, name)],
         )
     return Outcome.failed("Dependencies are declared but not locked (no lock file).")
-
-
-@register("reproducibility.seeds_set")
-def seeds_set(ctx: CheckContext) -> Outcome:
-    """Training code (or the config it reads) sets random seeds."""
-    repo = ctx.repo
-    files = traits.training_files(repo)
-    training = set(files)
-    found = []
-    for path, facts in repo.iter_python():
-        for call in facts.calls:
-            if call.name in SEED_CALLS and (call.args or call.kwargs):
-                found.append(ev(path, call.line, call.name))
-            elif path in training and any(
-                call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS
-            ):
-                found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
-    if found:
-        return Outcome.passed(found)
-    for cfg in repo.glob("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml"):
-        if re.search(r"^[ \t]*(random_)?seed[ \t]*:", repo.text(cfg) or "", re.MULTILINE):
-            return Outcome.passed([ev(cfg)])
-    first = files[0] if files else None
-    return Outcome.failed(
-        "No random seed is set in training code (random/numpy/torch/tensorflow seeds, "
-        "random_state=, or a seed: key in the config).",
-        [ev(first)] if first else [],
-    )

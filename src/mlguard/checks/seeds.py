@@ -7,7 +7,6 @@ import re
 from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.checks.reproducibility import SEED_CALLS, SEED_KWARGS
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
@@ -16,6 +15,29 @@ SEED_CONFIGS = ("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.y
 # backtracks quadratically (a hostile 2 MB params.yaml took hours)
 SEED_KEY = re.compile(r"^[ \t]*(random_)?seed[ \t]*:", re.MULTILINE)
 MAX_MODULES = 500
+
+SEED_CALLS = frozenset(
+    {
+        "random.seed",
+        "numpy.random.seed",
+        "numpy.random.default_rng",
+        "torch.manual_seed",
+        "torch.cuda.manual_seed_all",
+        "torch.cuda.manual_seed",
+        "tensorflow.random.set_seed",
+        "keras.utils.set_random_seed",
+        "tensorflow.keras.utils.set_random_seed",
+        "transformers.set_seed",
+        "accelerate.utils.set_seed",
+        "lightning.seed_everything",
+        "pytorch_lightning.seed_everything",
+        "lightning.pytorch.seed_everything",
+        "lightning.fabric.seed_everything",
+        "jax.random.PRNGKey",
+        "jax.random.key",
+    }
+)
+SEED_KWARGS = ("random_state", "seed")
 
 
 def _scope(ctx: CheckContext, training: list[str]) -> list[str]:
