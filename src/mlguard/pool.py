@@ -129,21 +129,21 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
 
 def _run(todo: list[Job], jobs: int, want_bandit: bool, show: bool) -> list[Batch]:
     progress = Progress("analysing files", len(todo), show)
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
+    work = _batches(todo, want_bandit)
+    batches: Iterable[Batch] = pool.map(_work_batch, work) if pool else map(_work_batch, work)
     done: list[Batch] = []
+    files = 0
     try:
-        if jobs <= 1 or len(todo) < INLINE_BELOW:
-            batches: Iterable[Batch] = map(_work_batch, _batches(todo, want_bandit))
-            for batch in batches:
-                done.append(batch)
-                progress.update(sum(len(b.results) for b in done))
-            return done
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for batch in pool.map(_work_batch, _batches(todo, want_bandit)):
-                done.append(batch)
-                progress.update(sum(len(b.results) for b in done))
+        for batch in batches:
+            done.append(batch)
+            files += len(batch.results)
+            progress.update(files)
         return done
     finally:
         progress.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 class _Keys:
