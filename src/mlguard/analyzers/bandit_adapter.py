@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,7 @@ def _run(
     return tuple(issues), tuple(skipped)
 
 
+@cache
 def bandit_identity() -> tuple[str, frozenset[str], str]:
     """(version, test ids available, error) of the installed bandit, without running it."""
     try:
