@@ -18,7 +18,6 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +113,6 @@ def _run(
     return tuple(issues), tuple(skipped)
 
 
-@cache
 def bandit_identity() -> tuple[str, frozenset[str], str]:
     """(version, test ids available, error) of the installed bandit, without running it."""
     try:
