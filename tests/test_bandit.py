@@ -215,3 +215,15 @@ def test_bandit_rules_are_reported_but_not_scored(cli, repo: Path) -> None:
     security = next(c for c in both["categories"] if c["name"] == "security")
     assert (security["pass"], security["fail"]) == (1, 0)
     assert {f["rule_id"] for f in both["findings"]} == {"BAN101", "BAN602"}
+
+
+def test_bandit_messages_carry_no_object_addresses(cli, tmp_path: Path) -> None:
+    # bandit's B202 message quotes an AST node's repr ("<ast.List object at 0x7f...>"):
+    # an address would make every run's report differ.
+    source = "import tarfile\n\nwith tarfile.open('a.tar') as tar:\n    tar.extractall(members=[])\n"
+    root = make_repo(tmp_path / "r", {"unpack.py": source})
+    _, report = scan_json(cli, root, "--select", "BAN202")
+    messages = [f["message"] for f in report["findings"] if f["rule_id"] == "BAN202"]
+    assert len(messages) == 1
+    assert "ast.List object" in messages[0]
+    assert "0x" not in messages[0]

@@ -10,11 +10,12 @@ needs no second read either.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,8 @@ from mlguard import repo as repo_module
 from mlguard.analyzers import python_codec
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_identity, run_bandit
 from mlguard.analyzers.notebook import parse_notebook
-from mlguard.analyzers.python_ast import PyFacts, analyze_source
-from mlguard.analyzers.python_file import notebook_facts
+from mlguard.analyzers.python_ast import PyFacts, analyze_tree, parse_source
+from mlguard.analyzers.python_file import remap_to_notebook
 from mlguard.cache import FactsCache, RawJson
 from mlguard.checks.bandit import CACHE_KEY as BANDIT_RUN_KEY
 from mlguard.fileio import read_text
@@ -42,10 +43,12 @@ Job = tuple[str, str, int]  # rel, absolute path, max bytes
 
 @dataclass(frozen=True)
 class FileResult:
+    """One file's analysis as it crosses from a worker: facts as their cache JSON (a string
+    pickles at memcpy speed; the objects would cost more to pickle than JSON to decode)."""
+
     rel: str
     sha: str = ""
-    facts: PyFacts | None = None  # None when the file could not be read or parsed
-    facts_json: str = ""  # the same facts encoded for the cache (encoded in the worker)
+    facts_json: str = ""  # "" when the file could not be read or parsed
     reason: str = ""
     bandit: list[dict[str, Any]] | None = None
     bandit_skip: str = ""
@@ -57,6 +60,14 @@ class Batch:
     bandit_error: str = ""
 
 
+@dataclass(frozen=True)
+class _Read:
+    result: FileResult
+    source: str = ""  # the Python source analysed ("" when none)
+    tree: ast.Module | None = None  # its syntax tree, shared with bandit
+    notebook: Any = None
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -64,27 +75,28 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _read(job: Job) -> tuple[FileResult, str, Any]:
-    """Read and parse one file: its result so far, the Python source, the notebook (if any)."""
+def _read(job: Job) -> _Read:
+    """Read and parse one file (once: bandit walks the same tree)."""
     rel, path, max_bytes = job
     text, reason = read_text(Path(path), rel, max_bytes)
     if text is None:
-        return FileResult(rel, reason=reason), "", None
+        return _Read(FileResult(rel, reason=reason))
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     limit = repo_module.MAX_PYTHON_BYTES
     too_big = f"larger than the {limit >> 20} MiB Python analysis budget"
+    nb = None
     if rel.endswith(".ipynb"):
         nb = parse_notebook(text)
         if nb.error:
-            return FileResult(rel, sha, reason=reason or nb.error), "", None
-        if len(nb.source) > limit:
-            return FileResult(rel, sha, reason=too_big), "", None
-        facts = notebook_facts(nb, rel)
-        return FileResult(rel, sha, facts, _json(facts), reason), nb.source, nb
+            return _Read(FileResult(rel, sha, reason=reason or nb.error))
+        text = nb.source
     if len(text) > limit:
-        return FileResult(rel, sha, reason=too_big), "", None
-    facts = analyze_source(text, rel)
-    return FileResult(rel, sha, facts, _json(facts), reason), text, None
+        return _Read(FileResult(rel, sha, reason=too_big))
+    tree, error = parse_source(text, rel)
+    facts = PyFacts(syntax_error=error) if tree is None else analyze_tree(tree)
+    if nb is not None:
+        facts = remap_to_notebook(facts, nb)
+    return _Read(FileResult(rel, sha, _json(facts), reason), text, tree, nb)
 
 
 def _json(facts: PyFacts) -> str:
@@ -95,14 +107,16 @@ def _work_batch(args: tuple[list[Job], bool]) -> Batch:
     jobs, want_bandit = args
     read = [_read(job) for job in jobs]
     if not want_bandit:
-        return Batch([result for result, _, _ in read])
-    sources = [(r.rel, src) for r, src, _ in read if r.facts is not None and src.strip()]
+        return Batch([r.result for r in read])
+    sources = [
+        (r.result.rel, r.source, r.tree) for r in read if r.result.facts_json and r.source.strip()
+    ]
     run = run_bandit(sources)
     if run.error:
-        return Batch([result for result, _, _ in read], run.error)
+        return Batch([r.result for r in read], run.error)
     by_file: dict[str, list[dict[str, Any]]] = {}
-    lines = {rel: src.splitlines() for rel, src in sources}
-    notebooks = {r.rel: nb for r, _, nb in read if nb is not None}
+    lines = {rel: src.splitlines() for rel, src, _ in sources}
+    notebooks = {r.result.rel: r.notebook for r in read if r.notebook is not None}
     for issue in run.issues:
         code = lines[issue.label][issue.line - 1] if issue.line <= len(lines[issue.label]) else ""
         nb = notebooks.get(issue.label)
@@ -113,11 +127,11 @@ def _work_batch(args: tuple[list[Job], bool]) -> Batch:
     skipped = dict(run.skipped)
     results = [
         dataclasses.replace(
-            r,
-            bandit=by_file.get(r.rel, []) if r.facts is not None else None,
-            bandit_skip=skipped.get(r.rel, ""),
+            r.result,
+            bandit=by_file.get(r.result.rel, []) if r.result.facts_json else None,
+            bandit_skip=skipped.get(r.result.rel, ""),
         )
-        for r, _, _ in read
+        for r in read
     ]
     return Batch(results)
 
@@ -127,19 +141,19 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
         yield jobs[start : start + CHUNK], want_bandit
 
 
-def _run(todo: list[Job], jobs: int, want_bandit: bool, show: bool) -> list[Batch]:
+def _run(todo: list[Job], jobs: int, want_bandit: bool, show: bool) -> Iterator[Batch]:
+    """Each batch's results as soon as it is done, in order (the caller stores and drops
+    them as they come: a large repository's facts are never all in flight at once)."""
     progress = Progress("analysing files", len(todo), show)
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
     work = _batches(todo, want_bandit)
     batches: Iterable[Batch] = pool.map(_work_batch, work) if pool else map(_work_batch, work)
-    done: list[Batch] = []
     files = 0
     try:
         for batch in batches:
-            done.append(batch)
             files += len(batch.results)
             progress.update(files)
-        return done
+            yield batch
     finally:
         progress.close()
         if pool is not None:
@@ -197,16 +211,17 @@ def prefetch_python(
             continue
         todo.append((rel, str(repo.abspath(rel)), repo.max_text_bytes))
     errors: list[str] = []
-    fresh: list[tuple[str, Any]] = []
-    hashes: list[tuple[str, str, str]] = []
     for batch in _run(todo, jobs, want_bandit, show_progress):
         if batch.bandit_error:
             errors.append(batch.bandit_error)
+        fresh: list[tuple[str, Any]] = []
+        hashes: list[tuple[str, str, str]] = []
         for result in batch.results:
             _record(repo, result, keys, fresh, hashes, issues, skipped)
+        if cache is not None:
+            cache.remember_hashes(hashes)
+            cache.put_many(fresh)
     if cache is not None:
-        cache.remember_hashes(hashes)
-        cache.put_many(fresh)
         cache.touch(used)
     repo.cache["stats:python"] = {"cached": from_cache, "analysed": len(todo)}
     if want_bandit:
@@ -265,10 +280,11 @@ def _record(
     if result.bandit_skip:
         skipped.append((rel, result.bandit_skip))
         repo.skipped.setdefault(rel, f"bandit: {result.bandit_skip}")
-    repo.set_python(rel, result.facts)
+    facts = _decode(json.loads(result.facts_json)) if result.facts_json else None
+    repo.set_python(rel, facts)
     if result.bandit is not None:
         issues.extend(BanditIssue(**item) for item in result.bandit)
-    if keys.cache is None or result.facts is None:
+    if keys.cache is None or facts is None:
         return
     content = _content_key_after(repo, rel, result.sha, hashes)
     fresh.append((keys.python(content), RawJson(result.facts_json)))

@@ -3,7 +3,10 @@
 Sources are written to a private temporary directory under generated names (never into the
 scanned repository; bandit never sees the repository's paths), bandit's manager API runs
 every test on them, and issues come back keyed by the caller's label. ``# nosec`` comments
-are honoured. Any failure of bandit itself is returned as ``BanditRun.error``: the caller
+are honoured. A caller that has already parsed a source passes its tree along, and bandit
+walks that tree instead of parsing the text again; sources without a ``nosec`` comment are run
+with bandit's nosec handling off, which skips its tokenizer pass and finds the same issues.
+Any failure of bandit itself is returned as ``BanditRun.error``: the caller
 reports its rules as not checked, never as passed.
 
 bandit's manager API is not a documented stable interface: pyproject.toml pins the version
@@ -12,7 +15,9 @@ range and tests/test_bandit.py fails if its shape changes.
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
@@ -57,10 +62,43 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _manager() -> Any:
-    from bandit.core import config, manager
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # some messages quote a Python object's repr
+NOSEC = "nosec"  # bandit's marker (manager.NOSEC_COMMENT): a source without it has none
 
-    return manager.BanditManager(config.BanditConfig(), "file", quiet=True)
+
+def _manager(trees: dict[str, ast.AST], ignore_nosec: bool) -> Any:
+    """bandit's manager, walking the caller's parsed trees (keyed by file path) when given."""
+    from bandit.core import config, manager, node_visitor
+
+    class Visitor(node_visitor.BanditNodeVisitor):  # type: ignore[misc]
+        def process(self, data: bytes) -> Any:
+            tree = trees.get(str(self.fname))
+            if tree is None:
+                return super().process(data)
+            # bandit's own process(), minus its ast.parse of the same text
+            self.generic_visit(tree)
+            self.context = {
+                "file_data": self.fdata,
+                "filename": self.fname,
+                "lineno": 0,
+                "linerange": [0, 1],
+                "col_offset": 0,
+            }
+            self.update_scores(self.tester.run_tests(self.context, "File"))
+            return self.scores
+
+    class Manager(manager.BanditManager):  # type: ignore[misc]
+        def _execute_ast_visitor(
+            self, fname: str, fdata: Any, data: bytes, nosec_lines: dict[int, Any]
+        ) -> Any:
+            visitor = Visitor(
+                fname, fdata, self.b_ma, self.b_ts, self.debug, nosec_lines, self.metrics
+            )
+            score = visitor.process(data)
+            self.results.extend(visitor.tester.results)
+            return score
+
+    return Manager(config.BanditConfig(), "file", quiet=True, ignore_nosec=ignore_nosec)
 
 
 def _issue(raw: Any, labels: dict[str, str]) -> BanditIssue | None:
@@ -75,7 +113,7 @@ def _issue(raw: Any, labels: dict[str, str]) -> BanditIssue | None:
         column=int(data.get("col_offset") or 0) + 1,
         severity=str(data["issue_severity"]).upper(),
         confidence=str(data["issue_confidence"]).upper(),
-        text=str(data["issue_text"]),
+        text=ADDRESS.sub("", str(data["issue_text"])),
     )
 
 
@@ -89,28 +127,45 @@ def _available() -> tuple[frozenset[str], str]:
     return frozenset(ids), str(bandit.__version__)
 
 
+Source = tuple[str, str] | tuple[str, str, ast.AST | None]  # label, text[, parsed tree]
+
+
 def _run(
-    sources: Sequence[tuple[str, str]],
+    sources: Sequence[Source],
 ) -> tuple[tuple[BanditIssue, ...], tuple[tuple[str, str], ...]]:
+    found: list[BanditIssue] = []
+    skipped: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="mlguard-bandit-") as tmp:
         labels: dict[str, str] = {}
-        for index, (label, text) in enumerate(sources):
+        trees: dict[str, ast.AST] = {}
+        groups: dict[bool, list[str]] = {True: [], False: []}  # ignore_nosec -> paths
+        for index, source in enumerate(sources):
+            label, text = source[0], source[1]
             name = f"src{index:06d}.py"
-            (Path(tmp) / name).write_text(text, encoding="utf-8", errors="replace")
+            path = str(Path(tmp) / name)
+            Path(path).write_text(text, encoding="utf-8", errors="replace")
             labels[name] = label
-        mgr = _manager()
-        mgr.discover_files([str(Path(tmp) / name) for name in labels])
-        mgr.run_tests()
-        found = (_issue(raw, labels) for raw in mgr.get_issue_list("LOW", "LOW"))
-        issues = sorted(
-            (i for i in found if i is not None),
-            key=lambda i: (i.label, i.line, i.column, i.test_id),
-        )
-        skipped = sorted(
-            (labels.get(Path(str(name)).name, str(name)), str(reason))
-            for name, reason in mgr.get_skipped()
-        )
-    return tuple(issues), tuple(skipped)
+            tree = source[2] if len(source) > 2 else None
+            if tree is not None:
+                trees[path] = tree
+            groups[NOSEC not in text].append(path)
+        for ignore_nosec, paths in groups.items():
+            if not paths:
+                continue
+            mgr = _manager(trees, ignore_nosec)
+            mgr.discover_files(paths)
+            mgr.run_tests()
+            found.extend(
+                i
+                for i in (_issue(raw, labels) for raw in mgr.get_issue_list("LOW", "LOW"))
+                if i is not None
+            )
+            skipped.extend(
+                (labels.get(Path(str(name)).name, str(name)), str(reason))
+                for name, reason in mgr.get_skipped()
+            )
+    issues = sorted(found, key=lambda i: (i.label, i.line, i.column, i.test_id))
+    return tuple(issues), tuple(sorted(skipped))
 
 
 def bandit_identity() -> tuple[str, frozenset[str], str]:
@@ -125,8 +180,10 @@ def bandit_identity() -> tuple[str, frozenset[str], str]:
     return version, available, ""
 
 
-def run_bandit(sources: Sequence[tuple[str, str]]) -> BanditRun:
-    """Run every bandit test on ``(label, python source)`` pairs."""
+def run_bandit(sources: Sequence[Source]) -> BanditRun:
+    """Run every bandit test on ``(label, python source[, its parsed tree])`` entries.
+
+    A tree must come from ``ast.parse`` of exactly that source; bandit annotates its nodes."""
     try:
         with _quiet():
             available, version = _available()

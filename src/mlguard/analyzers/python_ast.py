@@ -220,16 +220,26 @@ def _unparse(node: ast.AST) -> str:
     return text if len(text) <= MAX_EXPR_TEXT else text[: MAX_EXPR_TEXT - 3] + "..."
 
 
+def parse_source(source: str, filename: str = "<source>") -> tuple[ast.Module | None, str]:
+    """``source``'s syntax tree (never executing it), or ``None`` and why it cannot be parsed."""
+    try:
+        return ast.parse(source, filename=filename), ""
+    except SyntaxError as exc:
+        return None, f"line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:  # e.g. NUL bytes
+        return None, f"cannot parse: {exc}"[:200]
+    except (RecursionError, MemoryError):
+        return None, "nested too deeply to parse"
+
+
 def analyze_source(source: str, filename: str = "<source>") -> PyFacts:
     """Parse ``source`` (never executing it) into :class:`PyFacts`."""
-    try:
-        tree = ast.parse(source, filename=filename)
-    except SyntaxError as exc:
-        return PyFacts(syntax_error=f"line {exc.lineno}: {exc.msg}")
-    except ValueError as exc:  # e.g. NUL bytes
-        return PyFacts(syntax_error=f"cannot parse: {exc}"[:200])
-    except (RecursionError, MemoryError):
-        return PyFacts(syntax_error="nested too deeply to parse")
+    tree, error = parse_source(source, filename)
+    return PyFacts(syntax_error=error) if tree is None else analyze_tree(tree)
+
+
+def analyze_tree(tree: ast.Module) -> PyFacts:
+    """The facts of a parsed module (the tree is only read)."""
     collector = _Collector()
     try:
         collector.visit(tree)

@@ -10,7 +10,7 @@ from mlguard.analyzers.python_ast import PyFacts, analyze_source
 
 
 def notebook_facts(nb: NotebookFacts, rel: str) -> PyFacts:
-    return _remap(analyze_source(nb.source, rel), nb)
+    return remap_to_notebook(analyze_source(nb.source, rel), nb)
 
 
 def analyze_text(rel: str, text: str) -> tuple[PyFacts | None, str]:
@@ -23,7 +23,9 @@ def analyze_text(rel: str, text: str) -> tuple[PyFacts | None, str]:
     return analyze_source(text, rel), ""
 
 
-def _remap(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
+def remap_to_notebook(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
+    """Facts of a notebook's joined code cells, with lines moved to the ``.ipynb`` file."""
+
     def fix(obj: Any) -> Any:
         return dataclasses.replace(obj, line=nb.file_line(obj.line))
 
