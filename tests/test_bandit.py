@@ -220,7 +220,9 @@ def test_bandit_rules_are_reported_but_not_scored(cli, repo: Path) -> None:
 def test_bandit_messages_carry_no_object_addresses(cli, tmp_path: Path) -> None:
     # bandit's B202 message quotes an AST node's repr ("<ast.List object at 0x7f...>"):
     # an address would make every run's report differ.
-    source = "import tarfile\n\nwith tarfile.open('a.tar') as tar:\n    tar.extractall(members=[])\n"
+    source = (
+        "import tarfile\n\nwith tarfile.open('a.tar') as tar:\n    tar.extractall(members=[])\n"
+    )
     root = make_repo(tmp_path / "r", {"unpack.py": source})
     _, report = scan_json(cli, root, "--select", "BAN202")
     messages = [f["message"] for f in report["findings"] if f["rule_id"] == "BAN202"]

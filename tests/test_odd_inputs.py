@@ -41,3 +41,14 @@ def test_odd_files_give_statuses_not_errors(cli, tmp_path: Path) -> None:
     assert crashed == {}
     assert len(statuses) >= 31
     assert statuses["CICD001"] == "pass"  # GitLab allows nested script lists: [[pytest, 1]]
+
+
+def test_a_long_expression_does_not_hide_the_rest_of_its_file(cli, tmp_path: Path) -> None:
+    # 1,500 chained additions parse into a tree 1,500 levels deep; the facts walk has no
+    # recursion limit, so the unsafe load after it is still seen.
+    chain = "total = " + " + ".join(["x"] * 1500) + "\n"
+    source = f"import pickle\n\nx = 1\n{chain}\nmodel = pickle.load(open('m.pkl', 'rb'))\n"
+    repo = make_repo(tmp_path / "r", {"train.py": source})
+    _, report = scan_json(cli, repo, "--select", "SEC001")
+    found = [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]]
+    assert found == [("SEC001", "train.py", 6)]

@@ -16,6 +16,7 @@ range and tests/test_bandit.py fails if its shape changes.
 from __future__ import annotations
 
 import ast
+import importlib
 import logging
 import re
 import tempfile
@@ -49,16 +50,46 @@ class BanditRun:
     version: str = ""
 
 
+class _Silent:
+    """Stands in for bandit's module loggers while mlguard runs it: its output is never
+    shown, and its per-node debug calls cost about a twentieth of its run time."""
+
+    def _drop(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    debug = info = warning = error = exception = critical = _drop
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging.Logger's name
+        return False
+
+    def getEffectiveLevel(self) -> int:  # noqa: N802 - logging.Logger's name
+        return logging.CRITICAL
+
+
+LOGGING_MODULES = ("manager", "node_visitor", "tester")
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     logger = logging.getLogger("bandit")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
+    saved: list[tuple[Any, Any]] = []
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # bandit's imports warn about their plugins
+            try:
+                for name in LOGGING_MODULES:
+                    module = importlib.import_module(f"bandit.core.{name}")
+                    if hasattr(module, "LOG"):
+                        saved.append((module, module.LOG))
+                        setattr(module, "LOG", _Silent())  # noqa: B010 - bandit's global
+            except ImportError:
+                pass  # reported by the caller, which imports bandit itself
             yield
     finally:
+        for module, log in saved:
+            setattr(module, "LOG", log)  # noqa: B010 - bandit's module global
         logger.setLevel(level)
 
 
@@ -68,9 +99,25 @@ NOSEC = "nosec"  # bandit's marker (manager.NOSEC_COMMENT): a source without it 
 
 def _manager(trees: dict[str, ast.AST], ignore_nosec: bool) -> Any:
     """bandit's manager, walking the caller's parsed trees (keyed by file path) when given."""
-    from bandit.core import config, manager, node_visitor
+    from bandit.core import config, manager, node_visitor, tester
+
+    class Tester(tester.BanditTester):  # type: ignore[misc]
+        def _get_nosecs_from_contexts(self, context: Any, test_result: Any = None) -> Any:
+            if not self.nosec_lines:
+                return None  # what bandit's lookup gives when a file has no comments at all
+            return super()._get_nosecs_from_contexts(context, test_result)
 
     class Visitor(node_visitor.BanditNodeVisitor):  # type: ignore[misc]
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            self.tester = Tester(self.testset, self.debug, self.nosec_lines, self.metrics)
+
+        def visit(self, node: ast.AST) -> None:
+            name = node.__class__.__name__
+            if self.testset.get_tests(name) or hasattr(self, "visit_" + name):
+                super().visit(node)
+            # else bandit would run an empty test list: no issue, a zero score
+
         def process(self, data: bytes) -> Any:
             tree = trees.get(str(self.fname))
             if tree is None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_EXPR_TEXT = 120
 
@@ -77,7 +79,10 @@ class PyFacts:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-class _Collector(ast.NodeVisitor):
+class _Collector:
+    """One pre-order walk over the tree (an explicit stack: no recursion per node), calling
+    ``on_<node>`` handlers; a handler returns True when the node's children are done."""
+
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
         self.imports: list[Import] = []
@@ -122,11 +127,45 @@ class _Collector(ast.NodeVisitor):
             if isinstance(inner, int | float) and not isinstance(inner, bool):
                 return -inner
         dotted = self.dotted(node) if isinstance(node, ast.Name | ast.Attribute) else ""
-        text = _unparse(node)
+        # a plain dotted name unparses to itself: skip ast.unparse, the costly part
+        text = dotted if dotted and "(" not in dotted else _unparse(node)
+        if len(text) > MAX_EXPR_TEXT:
+            text = text[: MAX_EXPR_TEXT - 3] + "..."
         return Expr(text, self.resolve(dotted) if dotted else "")
 
-    # --- visitors ----------------------------------------------------------------------
-    def visit_Import(self, node: ast.Import) -> None:
+    # --- walk ----------------------------------------------------------------------------
+    def walk(self, tree: ast.AST) -> None:
+        handlers: dict[type, Callable[[Any], bool]] = {
+            ast.Import: self.on_import,
+            ast.ImportFrom: self.on_import_from,
+            ast.Call: self.on_call,
+            ast.FunctionDef: self.on_function,
+            ast.AsyncFunctionDef: self.on_function,
+            ast.ClassDef: self.on_class,
+            ast.Assign: self.on_assign,
+            ast.Expr: self.on_expr,
+            ast.Constant: self.on_constant,
+        }
+        node_type = ast.AST
+        stack: list[ast.AST] = [tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            handler = handlers.get(type(node))
+            if handler is not None and handler(node):
+                continue
+            # children in source order: pushed last-first
+            for name in reversed(node._fields):
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in reversed(value):
+                        if isinstance(item, node_type):
+                            push(item)
+                elif isinstance(value, node_type):
+                    push(value)
+
+    # --- handlers (True: the node's children need no walk) ------------------------------
+    def on_import(self, node: ast.Import) -> bool:
         for alias in node.names:
             self.imports.append(Import(alias.name, node.lineno))
             if alias.asname:
@@ -134,16 +173,18 @@ class _Collector(ast.NodeVisitor):
             else:
                 head = alias.name.split(".")[0]
                 self.aliases.setdefault(head, head)
+        return True
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def on_import_from(self, node: ast.ImportFrom) -> bool:
         base = "." * node.level + (node.module or "")
         for alias in node.names:
             full = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
             self.imports.append(Import(full if alias.name != "*" else base, node.lineno))
             if alias.name != "*":
                 self.aliases[alias.asname or alias.name] = full
+        return True
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def on_call(self, node: ast.Call) -> bool:
         dotted = self.dotted(node.func)
         if dotted:
             name = self.resolve(dotted)
@@ -166,7 +207,7 @@ class _Collector(ast.NodeVisitor):
                     end_line=node.end_lineno or node.lineno,
                 )
             )
-        self.generic_visit(node)
+        return False
 
     def _decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         for dec in node.decorator_list:
@@ -175,41 +216,36 @@ class _Collector(ast.NodeVisitor):
             if dotted:
                 self.decorators.append((self.resolve(dotted), dec.lineno))
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+    def on_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         self.functions.append((node.name, node.lineno))
         self._decorated(node)
-        self.generic_visit(node)
+        return False
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self.functions.append((node.name, node.lineno))
-        self._decorated(node)
-        self.generic_visit(node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+    def on_class(self, node: ast.ClassDef) -> bool:
         self._decorated(node)
         for base in node.bases:
             dotted = self.dotted(base)
             if dotted:
                 self.bases.append((self.resolve(dotted), node.lineno))
-        self.generic_visit(node)
+        return False
 
-    def visit_Assign(self, node: ast.Assign) -> None:
+    def on_assign(self, node: ast.Assign) -> bool:
         for target in node.targets:
             dotted = self.dotted(target)
             if dotted:
                 self.assigns.append(
                     Assign(self.resolve(dotted), self.value(node.value), node.lineno)
                 )
-        self.generic_visit(node)
+        return False
 
-    def visit_Expr(self, node: ast.Expr) -> None:
-        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            return  # a docstring or bare string statement: never a prompt or an argument
-        self.generic_visit(node)
+    def on_expr(self, node: ast.Expr) -> bool:
+        # a docstring or bare string statement: never a prompt or an argument
+        return isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
-    def visit_Constant(self, node: ast.Constant) -> None:
+    def on_constant(self, node: ast.Constant) -> bool:
         if isinstance(node.value, str) and 8 <= len(node.value) <= 4096:
             self.strings.append((node.value, node.lineno))
+        return True
 
 
 def _unparse(node: ast.AST) -> str:
@@ -242,7 +278,7 @@ def analyze_tree(tree: ast.Module) -> PyFacts:
     """The facts of a parsed module (the tree is only read)."""
     collector = _Collector()
     try:
-        collector.visit(tree)
+        collector.walk(tree)
     except RecursionError:
         return PyFacts(syntax_error="nested too deeply to analyse")
     return PyFacts(
