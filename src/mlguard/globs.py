@@ -15,7 +15,7 @@ a linear set-of-positions automaton instead of a regex.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 STAR, DSTAR, DIRS = "[^/]*", ".*", "(?:.*/)?"
@@ -111,10 +111,24 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
 def _matcher(pattern: str) -> Callable[[str], bool]:
     parts = tokens(pattern)
     body, free = _linear(parts)
+    need = _required_text(parts)
     if free <= MAX_FREE_WILDCARDS:
         regex = re.compile(f"^{body}$", re.DOTALL)
+        if need:  # a cheap substring test rules out most paths before the regex runs
+            return lambda path: need in path and regex.match(path) is not None
         return lambda path: regex.match(path) is not None
-    return lambda path: _automaton(parts, path)
+    return lambda path: need in path and _automaton(parts, path)
+
+
+def _required_text(parts: list[str]) -> str:
+    """The longest run of literal characters that every matching path contains."""
+    best, run = "", ""
+    for token in parts:
+        if token in LAZY or token == ONE or token.startswith("(?:"):
+            best, run = max(best, run, key=len), ""
+        else:  # one character, escaped by re.escape or not
+            run += token[-1]
+    return max(best, run, key=len)
 
 
 def _automaton(parts: list[str], path: str) -> bool:
@@ -156,3 +170,11 @@ def match(path: str, pattern: str) -> bool:
 
 def match_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return any(_matcher(p)(path) for p in patterns)
+
+
+def select(paths: Iterable[str], patterns: tuple[str, ...] | list[str]) -> list[str]:
+    """The paths matching any of ``patterns``, in their order."""
+    matchers = [_matcher(p) for p in patterns]
+    if len(matchers) == 1:
+        return list(filter(matchers[0], paths))
+    return [path for path in paths if any(m(path) for m in matchers)]
