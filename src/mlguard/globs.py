@@ -174,7 +174,22 @@ def match_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
 
 def select(paths: Iterable[str], patterns: tuple[str, ...] | list[str]) -> list[str]:
     """The paths matching any of ``patterns``, in their order."""
-    matchers = [_matcher(p) for p in patterns]
-    if len(matchers) == 1:
-        return list(filter(matchers[0], paths))
-    return [path for path in paths if any(m(path) for m in matchers)]
+    paths = paths if isinstance(paths, list) else list(paths)
+    hits = [h for p in dict.fromkeys(patterns) if (h := _select_one(paths, p))]
+    if len(hits) <= 1:
+        return hits[0] if hits else []
+    union = set().union(*hits)
+    return [path for path in paths if path in union]
+
+
+def _select_one(paths: list[str], pattern: str) -> list[str]:
+    search = _literal_search(pattern)
+    candidates = filter(search, paths) if search is not None else paths
+    return list(filter(_matcher(pattern), candidates))
+
+
+@lru_cache(maxsize=4096)
+def _literal_search(pattern: str) -> Callable[[str], object] | None:
+    """A C-level test for the pattern's required text (most paths fail it), or ``None``."""
+    need = _required_text(tokens(pattern))
+    return re.compile(re.escape(need)).search if need else None

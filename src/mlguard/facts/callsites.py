@@ -74,6 +74,14 @@ def files(
     return [path for path, _ in _per_file(repo, names, attrs, kwargs)]
 
 
+def by_file(found: list[Site]) -> dict[str, list[Call]]:
+    """Sites grouped by path (each path's calls keep their order)."""
+    grouped: dict[str, list[Call]] = {}
+    for path, call in found:
+        grouped.setdefault(path, []).append(call)
+    return grouped
+
+
 def _per_file(
     repo: RepoContext, names: Iterable[str], attrs: Iterable[str], kwargs: Iterable[str]
 ) -> list[tuple[str, tuple[Call, ...]]]:
