@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from mlguard import globs
+from mlguard import globs, regexliterals
 from mlguard.analyzers.configs import lookup
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, NotCheckable, ev
@@ -47,11 +47,16 @@ def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 
 
 def _file_contains(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
-    regex = _regex(arg["pattern"], bool(arg.get("ignore_case")))
+    ignore_case = bool(arg.get("ignore_case"))
+    regex = _regex(arg["pattern"], ignore_case)
+    needed = regexliterals.required_text(arg["pattern"], ignore_case)
     found: list[Evidence] = []
     for path in ctx.repo.glob(*arg["files"]):
+        text = ctx.repo.text(path)
+        if text is None or not regexliterals.may_match(text, needed, ignore_case):
+            continue  # no line can match: the file lacks the text every match needs
         hits = 0
-        for number, line in enumerate(ctx.repo.lines(path), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             match = regex.search(line[:MAX_LINE_CHARS])
             if match:
                 found.append(ev(path, number, match.group(0)[:200]))
