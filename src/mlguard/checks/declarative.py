@@ -154,8 +154,8 @@ def _wanted(ctx: CheckContext, names: list[str]) -> list[str]:
     wanted: set[str] = set()
     for pattern in names:
         if "*" in pattern or "?" in pattern:
-            wanted.update(n for n in index.groups if fnmatch.fnmatchcase(n, pattern))
-        elif pattern in index.groups:
+            wanted.update(n for n in index.files if fnmatch.fnmatchcase(n, pattern))
+        elif pattern in index.files:
             wanted.add(pattern)
     return sorted(wanted)
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import compress
 from operator import attrgetter
 
 from mlguard.analyzers.python_ast import Call
 from mlguard.repo import RepoContext
 
-# (file number in walk order, path, the file's calls under one key, in file order)
-Group = tuple[int, str, tuple[Call, ...]]
 Site = tuple[str, Call]
 _NAME = attrgetter("name")
 _ATTR = attrgetter("attr")
@@ -26,29 +24,31 @@ _KWARGS = attrgetter("kwargs")
 
 @dataclass(frozen=True)
 class CallIndex:
-    """Call sites grouped per file under one key (resolved name, attribute or kwarg)."""
+    """For each key (resolved name, attribute or keyword argument), the files with such a
+    call; a query then filters only those files' calls."""
 
-    groups: dict[str, list[Group]]
-    calls: dict[str, tuple[Call, ...]]  # every call of every file, for merging groups
+    files: dict[str, list[int]]  # key -> numbers of the files (walk order) with such a call
+    paths: list[str]
+    calls: list[tuple[Call, ...]]
 
     def keys(self, test: Callable[[str], bool]) -> list[str]:
         """The keys (distinct names, attributes, kwargs) for which ``test`` holds."""
-        return [key for key in self.groups if test(key)]
+        return [key for key in self.files if test(key)]
 
 
 def by_name(repo: RepoContext) -> CallIndex:
     """Call sites by resolved name (``torch.load``, ``model.fit``)."""
-    return _cached(repo, "name", lambda calls: _grouped(calls, _NAME))
+    return _cached(repo, "name", lambda calls: set(map(_NAME, calls)))
 
 
 def by_attr(repo: RepoContext) -> CallIndex:
     """Call sites by attribute, the last name component (``fit``)."""
-    return _cached(repo, "attr", lambda calls: _grouped(calls, _ATTR))
+    return _cached(repo, "attr", lambda calls: set(map(_ATTR, calls)))
 
 
 def by_kwarg(repo: RepoContext) -> CallIndex:
     """Call sites by the names of their keyword arguments."""
-    return _cached(repo, "kwarg", _by_kwargs)
+    return _cached(repo, "kwarg", _kwarg_names)
 
 
 def sites(
@@ -59,7 +59,7 @@ def sites(
 ) -> list[Site]:
     """Calls with one of ``names``, one of ``attrs`` or one of ``kwargs``, in walk order."""
     found: list[Site] = []
-    for path, calls in _per_file(repo, names, attrs, kwargs):
+    for path, calls in _per_file(repo, set(names), set(attrs), set(kwargs)):
         found += [(path, call) for call in calls]
     return found
 
@@ -71,7 +71,7 @@ def files(
     kwargs: Iterable[str] = (),
 ) -> list[str]:
     """Paths (in walk order) of the files with at least one such call."""
-    return [path for path, _ in _per_file(repo, names, attrs, kwargs)]
+    return [path for path, _ in _per_file(repo, set(names), set(attrs), set(kwargs))]
 
 
 def by_file(found: list[Site]) -> dict[str, list[Call]]:
@@ -83,65 +83,61 @@ def by_file(found: list[Site]) -> dict[str, list[Call]]:
 
 
 def _per_file(
-    repo: RepoContext, names: Iterable[str], attrs: Iterable[str], kwargs: Iterable[str]
+    repo: RepoContext, names: set[str], attrs: set[str], kwargs: set[str]
 ) -> list[tuple[str, tuple[Call, ...]]]:
-    chosen: dict[int, list[Group]] = {}
-    every: dict[str, tuple[Call, ...]] = {}
-    for index, keys in ((by_name, names), (by_attr, attrs), (by_kwarg, kwargs)):
-        wanted = dict.fromkeys(keys)
-        if not wanted:
-            continue
-        built = index(repo)
-        every = built.calls
-        for key in wanted:
-            for group in built.groups.get(key, ()):
-                chosen.setdefault(group[0], []).append(group)
+    numbers: set[int] = set()
+    index: CallIndex | None = None
+    for build, keys in ((by_name, names), (by_attr, attrs), (by_kwarg, kwargs)):
+        if keys:
+            index = build(repo)
+            for key in keys:
+                numbers.update(index.files.get(key, ()))
+    if index is None:
+        return []
     found = []
-    for number in sorted(chosen):
-        groups = chosen[number]
-        path = groups[0][1]
-        if len(groups) == 1:
-            found.append((path, groups[0][2]))
-        else:  # several keys hit this file: its calls in file order, each once
-            ids = {id(call) for group in groups for call in group[2]}
-            found.append((path, tuple(c for c in every[path] if id(c) in ids)))
+    for number in sorted(numbers):
+        calls = _select(index.calls[number], names, attrs, kwargs)
+        if calls:
+            found.append((index.paths[number], calls))
     return found
 
 
+def _select(
+    calls: tuple[Call, ...], names: set[str], attrs: set[str], kwargs: set[str]
+) -> tuple[Call, ...]:
+    """The calls (in file order) with one of the names, attributes or keyword arguments."""
+    if not attrs and not kwargs:
+        return tuple(compress(calls, map(names.__contains__, map(_NAME, calls))))
+    if not names and not kwargs:
+        return tuple(compress(calls, map(attrs.__contains__, map(_ATTR, calls))))
+    return tuple(
+        c for c in calls if c.name in names or c.attr in attrs or (c.kwargs and _has_any(c, kwargs))
+    )
+
+
+def _has_any(call: Call, kwargs: set[str]) -> bool:
+    return any(key in kwargs for key, _ in call.kwargs)
+
+
+def _kwarg_names(calls: tuple[Call, ...]) -> set[str]:
+    return {key for call in filter(_KWARGS, calls) for key, _ in call.kwargs}
+
+
 def _cached(
-    repo: RepoContext,
-    kind: str,
-    group: Callable[[tuple[Call, ...]], Iterable[tuple[str, tuple[Call, ...]]]],
+    repo: RepoContext, kind: str, keys_of: Callable[[tuple[Call, ...]], set[str]]
 ) -> CallIndex:
     key = f"callsites:{kind}"
     cached = repo.cache.get(key)
     if isinstance(cached, CallIndex):
         return cached
-    groups: dict[str, list[Group]] = {}
-    calls: dict[str, tuple[Call, ...]] = {}
+    index: dict[str, list[int]] = {}
+    paths: list[str] = []
+    calls: list[tuple[Call, ...]] = []
     for number, (path, facts) in enumerate(repo.iter_python()):
-        calls[path] = facts.calls
-        for name, members in group(facts.calls):
-            groups.setdefault(name, []).append((number, path, members))
-    built = CallIndex(groups, calls)
+        paths.append(path)
+        calls.append(facts.calls)
+        for name in keys_of(facts.calls):
+            index.setdefault(name, []).append(number)
+    built = CallIndex(index, paths, calls)
     repo.cache[key] = built
     return built
-
-
-def _grouped(
-    calls: tuple[Call, ...], key: Callable[[Call], str]
-) -> Iterable[tuple[str, tuple[Call, ...]]]:
-    """The calls grouped by ``key``, each group in file order (a stable sort, no per-call
-    Python code: files hold hundreds of thousands of calls in large repositories)."""
-    keys = list(map(key, calls))
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    for name, positions in groupby(order, key=keys.__getitem__):
-        yield name, tuple(map(calls.__getitem__, positions))
-
-
-def _by_kwargs(calls: tuple[Call, ...]) -> Iterable[tuple[str, tuple[Call, ...]]]:
-    found: dict[str, list[Call]] = {}
-    for call in filter(_KWARGS, calls):
-        for name in dict.fromkeys(k for k, _ in call.kwargs):
-            found.setdefault(name, []).append(call)
-    return ((name, tuple(members)) for name, members in found.items())
