@@ -6,6 +6,7 @@ Each property is bounded (at most 150 examples, small inputs) so the suite stays
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlguard import globs
+from mlguard import globs, regexliterals
 from mlguard.analyzers.configs import parse_json, parse_toml, parse_yaml
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
@@ -314,3 +315,47 @@ def test_glob_regex_and_linear_automaton_agree(pattern: str, path: str) -> None:
     path = path.strip("/") or "a"
     assert globs.match(path, pattern) == globs._automaton(globs.tokens(pattern), path)
     assert globs.match(path, pattern) == (globs.compile_glob(pattern).match(path) is not None)
+
+
+@BOUNDED
+@given(
+    st.lists(st.sampled_from(GLOB_ATOMS), min_size=1, max_size=8).map("".join),
+    st.lists(st.sampled_from(GLOB_ATOMS), min_size=1, max_size=8).map("".join),
+    st.lists(
+        st.lists(st.sampled_from(["a", "b", "/", "."]), max_size=10).map("".join), max_size=12
+    ),
+)
+def test_glob_select_keeps_the_paths_a_plain_regex_matches(
+    first: str, second: str, paths: list[str]
+) -> None:
+    paths = sorted({p.strip("/") or "a" for p in paths})
+    plain = [p for p in paths if any(globs.compile_glob(g).match(p) for g in (first, second))]
+    assert globs.select(paths, (first, second)) == plain
+
+
+REGEX_ATOMS = ["a", "b", "ab", "K", "s", r"\b", "^", "$", ".", "[ab]", r"\s*", "(?i:ab)"]
+REGEX_ATOMS += ["(?=a)", "(a|b)", "(ab|c)", "a+", "b?", "(?:ab)*", "(?>ab)", "(a|)", "|"]
+
+
+@BOUNDED
+@given(
+    st.lists(st.sampled_from(REGEX_ATOMS), min_size=1, max_size=6).map("".join),
+    st.booleans(),
+    st.data(),
+)
+def test_required_text_never_hides_a_matching_line(
+    pattern: str, ignore_case: bool, data: st.DataObject
+) -> None:
+    regex = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+    text = data.draw(st.from_regex(regex) | st.text(alphabet="abKsS \n.\u017f\u212a"))
+    matches = any(regex.search(line) for line in text.splitlines())
+    needed = regexliterals.required_text(pattern, ignore_case)
+    assert regexliterals.may_match(text, needed, ignore_case) or not matches
+
+
+def test_required_text_is_no_shortcut_for_non_ascii_case_folding() -> None:
+    # re.IGNORECASE matches 's' to the long s and 'k' to the Kelvin sign
+    for pattern, text in (("s", "x\u017fx"), ("k", "\u212a")):
+        assert re.search(pattern, text, re.IGNORECASE)
+        needed = regexliterals.required_text(pattern, True)
+        assert regexliterals.may_match(text, needed, True)

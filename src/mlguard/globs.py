@@ -15,7 +15,7 @@ a linear set-of-positions automaton instead of a regex.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 STAR, DSTAR, DIRS = "[^/]*", ".*", "(?:.*/)?"
@@ -111,10 +111,24 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
 def _matcher(pattern: str) -> Callable[[str], bool]:
     parts = tokens(pattern)
     body, free = _linear(parts)
+    need = _required_text(parts)
     if free <= MAX_FREE_WILDCARDS:
         regex = re.compile(f"^{body}$", re.DOTALL)
+        if need:  # a cheap substring test rules out most paths before the regex runs
+            return lambda path: need in path and regex.match(path) is not None
         return lambda path: regex.match(path) is not None
-    return lambda path: _automaton(parts, path)
+    return lambda path: need in path and _automaton(parts, path)
+
+
+def _required_text(parts: list[str]) -> str:
+    """The longest run of literal characters that every matching path contains."""
+    best, run = "", ""
+    for token in parts:
+        if token in LAZY or token == ONE or token.startswith("(?:"):
+            best, run = max(best, run, key=len), ""
+        else:  # one character, escaped by re.escape or not
+            run += token[-1]
+    return max(best, run, key=len)
 
 
 def _automaton(parts: list[str], path: str) -> bool:
@@ -156,3 +170,26 @@ def match(path: str, pattern: str) -> bool:
 
 def match_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     return any(_matcher(p)(path) for p in patterns)
+
+
+def select(paths: Iterable[str], patterns: tuple[str, ...] | list[str]) -> list[str]:
+    """The paths matching any of ``patterns``, in their order."""
+    paths = paths if isinstance(paths, list) else list(paths)
+    hits = [h for p in dict.fromkeys(patterns) if (h := _select_one(paths, p))]
+    if len(hits) <= 1:
+        return hits[0] if hits else []
+    union = set().union(*hits)
+    return [path for path in paths if path in union]
+
+
+def _select_one(paths: list[str], pattern: str) -> list[str]:
+    search = _literal_search(pattern)
+    candidates = filter(search, paths) if search is not None else paths
+    return list(filter(_matcher(pattern), candidates))
+
+
+@lru_cache(maxsize=4096)
+def _literal_search(pattern: str) -> Callable[[str], object] | None:
+    """A C-level test for the pattern's required text (most paths fail it), or ``None``."""
+    need = _required_text(tokens(pattern))
+    return re.compile(re.escape(need)).search if need else None

@@ -90,6 +90,8 @@ class RepoContext:
         self._nb: dict[str, NotebookFacts | None] = {}
         self._cfg: dict[str, list[Any]] = {}
         self._prefetch: Callable[[], None] | None = None
+        self._globbed: dict[tuple[str, ...], list[str]] = {}
+        self._glob_stamp: tuple[int, int] = (0, 0)
         self.files: dict[str, FileInfo] = dict(sorted(self._inventory().items()))
 
     # --- inventory ---------------------------------------------------------------------
@@ -168,7 +170,15 @@ class RepoContext:
         return self.git is not None
 
     def glob(self, *patterns: str) -> list[str]:
-        return [p for p in self.files if globs.match_any(p, patterns)]
+        """Inventory paths matching any of ``patterns``, memoised per pattern tuple (the
+        memo is dropped if the inventory is ever replaced or resized)."""
+        stamp = (id(self.files), len(self.files))
+        if self._glob_stamp != stamp:
+            self._glob_stamp, self._globbed = stamp, {}
+        found = self._globbed.get(patterns)
+        if found is None:
+            found = self._globbed[patterns] = globs.select(self.files, patterns)
+        return list(found)
 
     def exists(self, path: str) -> bool:
         return path in self.files

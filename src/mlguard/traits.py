@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from mlguard import globs
-from mlguard.analyzers.python_ast import PyFacts
+from mlguard.analyzers.python_ast import Call, PyFacts
+from mlguard.facts import callsites
 from mlguard.repo import RepoContext
 
 ML_LIBS = frozenset(
@@ -65,13 +67,15 @@ NON_PRODUCT = ("tests/", "test/", "docs/", "examples/", "example/", "benchmarks/
 TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
+TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
 SERVING_FILES = ("bentofile.yaml", "**/config.pbtxt", "**/inference*.yaml", "**/serving*.yaml")
 
 
 def _top_imports(repo: RepoContext, paths: list[str] | None = None) -> set[str]:
     found: set[str] = set()
+    wanted = set(paths) if paths is not None else None
     for rel, facts in repo.iter_python():
-        if paths is not None and rel not in paths:
+        if wanted is not None and rel not in wanted:
             continue
         for imp in facts.imports:
             parts = imp.module.split(".")
@@ -83,13 +87,14 @@ def _top_imports(repo: RepoContext, paths: list[str] | None = None) -> set[str]:
 
 def product_paths(repo: RepoContext) -> list[str]:
     """Python files that are part of the product (not tests, docs or examples)."""
-    return [
-        p
-        for p in repo.python_files
-        if not p.startswith(NON_PRODUCT) and not globs.match_any(p, TEST_GLOBS)
-    ]
+    cached = repo.cache.get("product_paths")
+    if not isinstance(cached, list):
+        cached = [p for p in repo.python_files if not p.startswith(NON_PRODUCT)]
+        cached = repo.cache["product_paths"] = [p for p in cached if not is_test_path(p)]
+    return list(cached)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_test_path(path: str) -> bool:
     return globs.match_any(path, TEST_GLOBS)
 
@@ -102,14 +107,22 @@ LIBRARY_METHODS = frozenset({"fit", "partial_fit"})
 SELF_RECEIVERS = ("self.", "cls.", "super().")
 
 
-def _trains(facts: PyFacts) -> bool:
+def _trains(calls: list[Call]) -> bool:
     """A call that fits a model from a script, not a method delegating to another estimator."""
     return any(
         (c.attr in TRAIN_ATTRS and not c.name.startswith(SELF_RECEIVERS))
         or c.name in TRAIN_CALLS
-        or c.name.endswith(("Trainer.train", "trainer.train", "trainer.fit"))
-        for c in facts.calls
+        or c.name.endswith(TRAINER_CALLS)
+        for c in calls
     )
+
+
+def _train_calls(repo: RepoContext) -> dict[str, list[Call]]:
+    """Per file, the calls that may train (the only ones _trains needs to look at)."""
+    names = callsites.by_name(repo).keys(
+        lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS)
+    )
+    return callsites.by_file(callsites.sites(repo, names=names, attrs=TRAIN_ATTRS))
 
 
 def _defines_estimator(facts: PyFacts) -> bool:
@@ -128,6 +141,7 @@ def training_files(repo: RepoContext) -> list[str]:
     if isinstance(cached, list):
         return cached
     found = []
+    train_calls = _train_calls(repo)
     for rel in product_paths(repo):
         facts = repo.python(rel)
         if facts is None:
@@ -135,7 +149,7 @@ def training_files(repo: RepoContext) -> list[str]:
         ml = {i.module.split(".")[0] for i in facts.imports} & ML_LIBS
         named = "train" in rel.rsplit("/", 1)[-1].lower()
         library = _defines_estimator(facts)
-        calls = _trains(facts) and not library
+        calls = _trains(train_calls.get(rel, [])) and not library
         if (calls and (ml or named)) or (named and ml and not library):
             found.append(rel)
     repo.cache["training_files"] = found

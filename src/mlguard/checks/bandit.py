@@ -20,6 +20,7 @@ from mlguard.repo import RepoContext
 from mlguard.traits import TEST_GLOBS
 
 CACHE_KEY = "bandit.run"
+BY_TEST_KEY = "bandit.issues-by-test"
 PASSWORDS = "SEC004 reports hardcoded passwords, redacted and without placeholders"
 SEC001 = "SEC001 reports these loads with ML-aware conditions"
 OFF_BY_DEFAULT = {
@@ -114,6 +115,17 @@ def bandit_issues(ctx: CheckContext) -> Outcome:
     skip = tuple(ctx.param("exclude_paths", ()) or ())
     return Outcome.violations(
         _evidence(ctx.repo, issue, notebooks.get(issue.label))
-        for issue in run.issues
-        if issue.test_id == test_id and not (skip and globs.match_any(issue.label, skip))
+        for issue in _issues_of(ctx.repo, run, test_id)
+        if not (skip and globs.match_any(issue.label, skip))
     )
+
+
+def _issues_of(repo: RepoContext, run: BanditRun, test_id: str) -> list[BanditIssue]:
+    """The run's issues of one bandit test, in run order (grouped once per run)."""
+    cached = repo.cache.get(BY_TEST_KEY)
+    if not isinstance(cached, tuple) or cached[0] is not run:
+        grouped: dict[str, list[BanditIssue]] = {}
+        for issue in run.issues:
+            grouped.setdefault(issue.test_id, []).append(issue)
+        cached = repo.cache[BY_TEST_KEY] = (run, grouped)
+    return list(cached[1].get(test_id, ()))

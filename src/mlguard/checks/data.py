@@ -8,6 +8,7 @@ from mlguard import gitfacts, traits
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.automation import automated_commands, automation, is_automated
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
@@ -60,10 +61,12 @@ def schema_evidence(ctx: CheckContext) -> list[Evidence]:
         match = SODA_CHECKS.search(text) if "checks for" in text else None
         if match:
             found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+    names = callsites.by_name(repo).keys(_schema_name)
+    calls = callsites.by_file(callsites.sites(repo, names=names))
     for path, facts in repo.iter_python():
         if traits.is_test_path(path) and not DATA_TESTS.search(path):
             continue  # unit tests of code; data tests (tests/data/, test_data*.py) count
-        found += [ev(path, c.line, c.name) for c in facts.calls if _schema_call(c)]
+        found += [ev(path, c.line, c.name) for c in calls.get(path, ())]
         found += [ev(path, line, base) for base, line in facts.class_bases if base in SCHEMA_BASES]
         found += [
             ev(path, i.line, i.module)
@@ -74,8 +77,8 @@ def schema_evidence(ctx: CheckContext) -> list[Evidence]:
     return list(found)
 
 
-def _schema_call(call: Call) -> bool:
-    return call.name in SCHEMA_CALLS or call.name.endswith(SCHEMA_SUFFIXES)
+def _schema_name(name: str) -> bool:
+    return name in SCHEMA_CALLS or name.endswith(SCHEMA_SUFFIXES)
 
 
 @register("data.schema_declared")
@@ -179,26 +182,26 @@ def _raw_target(call: Call) -> str:
 def raw_immutable(ctx: CheckContext) -> Outcome:
     """DATA003: code or pipeline stages that write into data/raw (or Kedro 01_raw)."""
     found = []
-    for path, facts in ctx.repo.iter_python():
+    writes = callsites.sites(ctx.repo, names=[*COPY_CALLS, "open"], attrs=WRITE_ATTRS)
+    for path, call in writes:
         if _is_ingest(path.rsplit("/", 1)[-1]):
             continue  # an ingestion script is how raw data arrives
-        for call in facts.calls:
-            target = ""
-            if call.name in COPY_CALLS:
-                target = _raw_dest(call)
-            elif call.attr in WRITE_ATTRS or (call.name == "open" and _writes(call)):
-                target = _raw_target(call)
-            if target:
-                found.append(
-                    ev(
-                        path,
-                        call.line,
-                        f"{call.attr}({target!r})",
-                        f"Writes into raw data ({target}): raw data should stay as "
-                        "received; write derived data to data/interim or "
-                        "data/processed",
-                    )
+        target = ""
+        if call.name in COPY_CALLS:
+            target = _raw_dest(call)
+        elif call.attr in WRITE_ATTRS or (call.name == "open" and _writes(call)):
+            target = _raw_target(call)
+        if target:
+            found.append(
+                ev(
+                    path,
+                    call.line,
+                    f"{call.attr}({target!r})",
+                    f"Writes into raw data ({target}): raw data should stay as "
+                    "received; write derived data to data/interim or "
+                    "data/processed",
                 )
+            )
     found += _rewritten_in_history(ctx)
     for stage in automation(ctx.repo).stages:
         for out in stage.outs:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from mlguard import globs
+from mlguard import globs, regexliterals
 from mlguard.analyzers.configs import lookup
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, NotCheckable, ev
+from mlguard.facts import callsites
 from mlguard.model import Evidence, Status
 
 Result = tuple[bool, list[Evidence]]
@@ -46,11 +47,16 @@ def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 
 
 def _file_contains(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
-    regex = _regex(arg["pattern"], bool(arg.get("ignore_case")))
+    ignore_case = bool(arg.get("ignore_case"))
+    regex = _regex(arg["pattern"], ignore_case)
+    needed = regexliterals.required_text(arg["pattern"], ignore_case)
     found: list[Evidence] = []
     for path in ctx.repo.glob(*arg["files"]):
+        text = ctx.repo.text(path)
+        if text is None or not regexliterals.may_match(text, needed, ignore_case):
+            continue  # no line can match: the file lacks the text every match needs
         hits = 0
-        for number, line in enumerate(ctx.repo.lines(path), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             match = regex.search(line[:MAX_LINE_CHARS])
             if match:
                 found.append(ev(path, number, match.group(0)[:200]))
@@ -142,33 +148,42 @@ def condition_holds(call: Call, cond: Mapping[str, Any]) -> bool:
     return all(checks)
 
 
-CallIndex = dict[str, list[tuple[str, Call]]]
+def _wanted(ctx: CheckContext, names: list[str]) -> list[str]:
+    """The distinct call names of the repository that ``names`` (globs allowed) select."""
+    index = callsites.by_name(ctx.repo)
+    wanted: set[str] = set()
+    for pattern in names:
+        if "*" in pattern or "?" in pattern:
+            wanted.update(n for n in index.files if fnmatch.fnmatchcase(n, pattern))
+        elif pattern in index.files:
+            wanted.add(pattern)
+    return sorted(wanted)
 
 
-def call_index(ctx: CheckContext) -> CallIndex:
-    """Every call site of the repository by resolved name (built once per scan)."""
-    index = ctx.repo.cache.get("call-index")
-    if isinstance(index, dict):
-        return index
-    built: CallIndex = {}
-    for path, facts in ctx.repo.iter_python():
-        for call in facts.calls:
-            built.setdefault(call.name, []).append((path, call))
-    ctx.repo.cache["call-index"] = built
-    return built
+def _site_key(site: tuple[str, Call]) -> tuple[str, int, int]:
+    return (site[0], site[1].line, site[1].col)
 
 
 def calls_named(ctx: CheckContext, names: list[str]) -> list[tuple[str, Call]]:
     """Call sites whose name is one of ``names`` (globs allowed), in file and line order."""
-    index = call_index(ctx)
-    wanted: set[str] = set()
-    for pattern in names:
-        if "*" in pattern or "?" in pattern:
-            wanted.update(n for n in index if fnmatch.fnmatchcase(n, pattern))
-        elif pattern in index:
-            wanted.add(pattern)
-    sites = [site for name in wanted for site in index[name]]
-    return sorted(sites, key=lambda s: (s[0], s[1].line, s[1].col))
+    return sorted(callsites.sites(ctx.repo, names=_wanted(ctx, names)), key=_site_key)
+
+
+def _required_kwarg(conds: list[Mapping[str, Any]]) -> str | None:
+    """A keyword argument every matching call must have (a condition on its value)."""
+    for cond in conds:
+        if "kwarg" in cond and not {"missing", "not_equals", "not_matches"} & set(cond):
+            return str(cond["kwarg"])
+    return None
+
+
+def _candidates(ctx: CheckContext, arg: Mapping[str, Any]) -> list[tuple[str, Call]]:
+    kwarg = _required_kwarg(arg.get("where", []))
+    if kwarg is None:
+        return calls_named(ctx, arg["names"])
+    wanted = set(_wanted(ctx, arg["names"]))
+    found = [s for s in callsites.sites(ctx.repo, kwargs=[kwarg]) if s[1].name in wanted]
+    return sorted(found, key=_site_key)
 
 
 def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
@@ -176,7 +191,7 @@ def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
     scope = tuple(arg.get("in", ()))
     found: list[Evidence] = []
     in_scope: dict[str, bool] = {}
-    for path, call in calls_named(ctx, arg["names"]):
+    for path, call in _candidates(ctx, arg):
         if scope:
             if path not in in_scope:
                 in_scope[path] = globs.match_any(path, scope)

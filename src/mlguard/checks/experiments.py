@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from mlguard import traits
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
@@ -21,11 +23,8 @@ METRIC_FILES = ("metrics.json", "metrics.yaml", "eval/*.json", "reports/metrics*
 
 
 def _calls(ctx: CheckContext, regex: re.Pattern[str]) -> list[Evidence]:
-    found = []
-    for path, facts in ctx.repo.iter_python():
-        if not traits.is_test_path(path):
-            found += [ev(path, c.line, c.name) for c in facts.calls if regex.search(c.name)]
-    return found
+    names = callsites.by_name(ctx.repo).keys(lambda name: bool(regex.search(name)))
+    return _calls_named(ctx, names)
 
 
 @register("experiments.params_metrics_persisted")
@@ -62,12 +61,12 @@ def _top_level_metrics(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
-def _calls_named(ctx: CheckContext, names: frozenset[str]) -> list[Evidence]:
-    found = []
-    for path, facts in ctx.repo.iter_python():
-        if not traits.is_test_path(path):
-            found += [ev(path, c.line, c.name) for c in facts.calls if c.name in names]
-    return found
+def _calls_named(ctx: CheckContext, names: Iterable[str]) -> list[Evidence]:
+    return [
+        ev(path, c.line, c.name)
+        for path, c in callsites.sites(ctx.repo, names=names)
+        if not traits.is_test_path(path)
+    ]
 
 
 TRACKER_CALLS = re.compile(
@@ -82,16 +81,16 @@ ENV_URI = re.compile(r"MLFLOW_TRACKING_URI\s*[:=]\s*['\"]?(\S+)")
 def _tracking_uris(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     remote: list[Evidence] = []
     local: list[Evidence] = []
-    for path, facts in ctx.repo.iter_python():
-        for call in facts.calls:
-            if call.name != "mlflow.set_tracking_uri" and call.attr != "set_tracking_uri":
-                continue
-            value = call.args[0] if call.args else call.kwarg("uri")
-            item = ev(path, call.line, f"set_tracking_uri({_text(value)})")
-            if isinstance(value, str) and LOCAL_URI.search(value):
-                local.append(item)
-            else:  # a remote URL, or a value read from config/env at run time
-                remote.append(item)
+    tracking = callsites.sites(
+        ctx.repo, names=["mlflow.set_tracking_uri"], attrs=["set_tracking_uri"]
+    )
+    for path, call in tracking:
+        value = call.args[0] if call.args else call.kwarg("uri")
+        item = ev(path, call.line, f"set_tracking_uri({_text(value)})")
+        if isinstance(value, str) and LOCAL_URI.search(value):
+            local.append(item)
+        else:  # a remote URL, or a value read from config/env at run time
+            remote.append(item)
     files = (
         ".github/workflows/*.y*ml",
         ".gitlab-ci.yml",
@@ -167,14 +166,14 @@ def registry_lineage(ctx: CheckContext) -> Outcome:
     """EXP004: models are registered from the run that made them, with an I/O signature."""
     registered: list[Evidence] = []
     unsigned: list[Evidence] = []
-    for path, facts in ctx.repo.iter_python():
+    names = callsites.by_name(ctx.repo).keys(lambda name: bool(REGISTER_CALLS.search(name)))
+    for path, call in callsites.sites(ctx.repo, names=names, attrs=["log_model"]):
         if traits.is_test_path(path):
             continue
-        for call in facts.calls:
-            if _registers(call):
-                registered.append(ev(path, call.line, call.name))
-            if _unsigned(call):
-                unsigned.append(ev(path, call.line, call.name))
+        if _registers(call):
+            registered.append(ev(path, call.line, call.name))
+        if _unsigned(call):
+            unsigned.append(ev(path, call.line, call.name))
     for path in ctx.repo.glob("dvc.yaml"):
         if any(isinstance(d, dict) and d.get("artifacts") for d in ctx.repo.config(path)):
             registered.append(ev(path, 1, "artifacts"))

@@ -15,6 +15,7 @@ import re
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
@@ -40,6 +41,9 @@ DATASET_BUILDERS = frozenset(
     }
 )
 LOCAL_PREFIXES = ("./", "../", "/", "~", ".\\")
+# every call _hub_id or _torch_hub may report has one of these names or attributes
+HUB_NAMES = ("torch.hub.load", "transformers.pipeline", "sentence_transformers.SentenceTransformer")
+HUB_ATTRS = ("from_pretrained", "hf_hub_download", "snapshot_download", "load_dataset")
 
 
 def _hub_id(call: Call) -> tuple[str, Value] | None:
@@ -86,12 +90,11 @@ def _is_local(repo: RepoContext, path: str, ident: str) -> bool:
 def hub_downloads_pinned(ctx: CheckContext) -> Outcome:
     """Each literal hub id fetched without a commit revision is a finding."""
     found: list[Evidence] = []
-    for path, facts in ctx.repo.iter_python():
-        for call in facts.calls:
-            torch_hub = call.name == "torch.hub.load"
-            item = _torch_hub(call) if torch_hub else _hub(ctx.repo, path, call)
-            if item:
-                found.append(ev(path, call.line, *item))
+    for path, call in callsites.sites(ctx.repo, names=HUB_NAMES, attrs=HUB_ATTRS):
+        torch_hub = call.name == "torch.hub.load"
+        item = _torch_hub(call) if torch_hub else _hub(ctx.repo, path, call)
+        if item:
+            found.append(ev(path, call.line, *item))
     return Outcome.violations(found)
 
 

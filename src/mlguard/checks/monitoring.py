@@ -10,6 +10,7 @@ from mlguard.checks.ci_commands import GHA_FILES, GITLAB_FILES
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import path_words
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
@@ -179,13 +180,9 @@ def _serving_logger(text: str) -> re.Match[str] | None:
 
 def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
     found = []
+    logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
     for path in traits.product_paths(ctx.repo):
-        facts = ctx.repo.python(path)
-        if facts is None:
-            continue
-        for call in facts.calls:
-            if call.attr not in SERVING_LOG_CALLS:
-                continue
+        for call in logs.get(path, ()):
             text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
             text += " ".join(str(v) for _, v in call.kwargs)
             if re.search(r"pred", text, re.IGNORECASE):

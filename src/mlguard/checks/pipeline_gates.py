@@ -8,6 +8,7 @@ from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.pipeline import EVAL_WORDS
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence
@@ -46,10 +47,14 @@ ASSERT_METRIC = re.compile(
 
 def _gates(ctx: CheckContext) -> list[Evidence]:
     found = []
+    names = callsites.by_name(ctx.repo).keys(
+        lambda name: name in GATE_CALLS or name.rsplit(".", 1)[-1] in GATE_SHORT
+    )
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate"]))
     for path, facts in ctx.repo.iter_python():
         if traits.is_test_path(path):
             continue
-        for call in facts.calls:
+        for call in calls.get(path, ()):
             short = call.name.rsplit(".", 1)[-1]
             if (
                 call.name in GATE_CALLS
@@ -104,12 +109,9 @@ def lineage_recorded(ctx: CheckContext) -> Outcome:
     """PIPE005: dvc.lock covers every stage, or runs log their inputs (MLflow, W&B, OpenLineage)."""
     repo = ctx.repo
     found = []
+    calls = callsites.by_file(callsites.sites(repo, names=LINEAGE_CALLS, attrs=["use_artifact"]))
     for path, facts in repo.iter_python():
-        found += [
-            ev(path, c.line, c.name)
-            for c in facts.calls
-            if c.name in LINEAGE_CALLS or c.attr == "use_artifact"
-        ]
+        found += [ev(path, c.line, c.name) for c in calls.get(path, ())]
         found += [
             ev(path, i.line, i.module)
             for i in facts.imports

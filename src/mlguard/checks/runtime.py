@@ -8,6 +8,7 @@ import re
 from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
@@ -158,13 +159,11 @@ def _managed(ctx: CheckContext) -> list[Evidence]:
         match = MANAGED_ENV.search(repo.text(path) or "")
         if match:
             found.append(ev(path, 1, match.group(1)))
+    docker = callsites.by_name(repo).keys(lambda name: name.endswith("DockerSettings"))
+    calls = callsites.by_file(callsites.sites(repo, names=docker, kwargs=["image_uri"]))
     for path, facts in repo.iter_python():
         found += [ev(path, line, n) for n, line in facts.decorators if n in ENV_CALLS]
-        found += [
-            ev(path, c.line, c.name)
-            for c in facts.calls
-            if c.name.endswith("DockerSettings") or c.has_kwarg("image_uri")
-        ]
+        found += [ev(path, c.line, c.name) for c in calls.get(path, ())]
     return found
 
 
@@ -222,6 +221,7 @@ def no_local_paths(ctx: CheckContext) -> Outcome:
     """REP007: string literals and configs pointing into one person's machine or Drive."""
     repo = ctx.repo
     found = []
+    mounts = callsites.by_file(callsites.sites(repo, names=["google.colab.drive.mount"]))
     for path, facts in repo.iter_python():
         for text, line in facts.strings:
             match = LOCAL_PATH.search(text)
@@ -236,8 +236,7 @@ def no_local_paths(ctx: CheckContext) -> Outcome:
                 )
         found += [
             ev(path, c.line, c.name, "Google Drive is mounted: a Colab-only data path")
-            for c in facts.calls
-            if c.name == "google.colab.drive.mount"
+            for c in mounts.get(path, ())
         ]
     for path in repo.glob(*LOCAL_TEXT_FILES):
         for number, raw in enumerate(repo.lines(path)[:5000], 1):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from mlguard import traits
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
@@ -54,13 +56,21 @@ def _scope(ctx: CheckContext, training: list[str]) -> list[str]:
 
 
 def _seeds(ctx: CheckContext, path: str) -> list[Evidence]:
-    facts = ctx.repo.python(path)
     found = []
-    for call in facts.calls if facts is not None else ():
+    for call in _seed_candidates(ctx).get(path, ()):
         if call.name in SEED_CALLS and (call.args or call.kwargs):
             found.append(ev(path, call.line, call.name))
         elif any(call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS):
             found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
+    return found
+
+
+def _seed_candidates(ctx: CheckContext) -> dict[str, list[Call]]:
+    """Per file, the calls _seeds may report: a seed call or a seed keyword argument."""
+    found = ctx.repo.cache.get("seeds:candidates")
+    if not isinstance(found, dict):
+        sites = callsites.sites(ctx.repo, names=SEED_CALLS, kwargs=SEED_KWARGS)
+        found = ctx.repo.cache["seeds:candidates"] = callsites.by_file(sites)
     return found
 
 

@@ -8,6 +8,7 @@ from mlguard import traits
 from mlguard.analyzers.python_ast import Assign, Call, Expr
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.model import Evidence
 
 SPLITTERS = {
@@ -46,8 +47,9 @@ def _unseeded(call: Call) -> bool:
 def splits_reproducible(ctx: CheckContext) -> Outcome:
     """DATA004: shuffled splits without random_state; preprocessing fitted before the split."""
     found = []
-    for path, facts in ctx.repo.iter_python():
-        if traits.is_test_path(path):
+    for path in callsites.files(ctx.repo, names=_split_names(ctx)):
+        facts = ctx.repo.python(path)
+        if facts is None or traits.is_test_path(path):
             continue
         splits = [c for c in facts.calls if _unseeded(c)]
         found += [
@@ -62,6 +64,13 @@ def splits_reproducible(ctx: CheckContext) -> Outcome:
         ]
         found += _leaks(path, facts.calls, facts.assigns)
     return Outcome.violations(found)
+
+
+def _split_names(ctx: CheckContext) -> list[str]:
+    """Names of the calls a file needs for a finding: a splitter or a train_test_split."""
+    return callsites.by_name(ctx.repo).keys(
+        lambda name: name.rsplit(".", 1)[-1] in SPLITTERS or name.endswith("train_test_split")
+    )
 
 
 def _leaks(path: str, calls: tuple[Call, ...], assigns: tuple[Assign, ...]) -> list[Evidence]:

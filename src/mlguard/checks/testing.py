@@ -9,6 +9,7 @@ from mlguard.checks.ci_commands import ci_runs
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import local_runs, module_name, product_files, test_files
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.model import Evidence
 
 MODEL_METHODS = frozenset(
@@ -67,9 +68,10 @@ def ml_tests(ctx: CheckContext) -> Outcome:
     found: list[Evidence] = []
     any_test = False
     train_modules = _product_ml_modules(ctx)
+    fits = callsites.by_file(callsites.sites(ctx.repo, attrs=MODEL_METHODS))
     for path, facts in test_files(ctx.repo):
         any_test = any_test or bool(facts.functions)
-        calls = [c for c in facts.calls if c.attr in MODEL_METHODS]
+        calls = fits.get(path, [])
         if calls:
             found.append(ev(path, calls[0].line, f"{calls[0].name}(...)"))
             continue

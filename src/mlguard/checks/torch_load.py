@@ -13,6 +13,7 @@ from packaging.version import Version
 
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.dependencies import dependency_facts
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
@@ -46,16 +47,13 @@ def torch_load_unsafe(ctx: CheckContext) -> Outcome:
     """Each ``torch.load`` that may unpickle arbitrary objects is a finding."""
     safe_default: bool | None = None
     found: list[Evidence] = []
-    for path, facts in ctx.repo.iter_python():
-        for call in facts.calls:
-            if call.name not in TORCH_LOADS:
-                continue
-            if call.has_kwarg("weights_only"):
-                if call.kwarg("weights_only") is not True:
-                    found.append(ev(path, call.line, f"{call.name}(...)"))
-                continue
-            if safe_default is None:
-                safe_default = default_is_safe(ctx.repo)
-            if not safe_default:
+    for path, call in callsites.sites(ctx.repo, names=TORCH_LOADS):
+        if call.has_kwarg("weights_only"):
+            if call.kwarg("weights_only") is not True:
                 found.append(ev(path, call.line, f"{call.name}(...)"))
+            continue
+        if safe_default is None:
+            safe_default = default_is_safe(ctx.repo)
+        if not safe_default:
+            found.append(ev(path, call.line, f"{call.name}(...)"))
     return Outcome.violations(found)

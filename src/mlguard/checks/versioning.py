@@ -7,6 +7,7 @@ import re
 from mlguard import gitfacts, traits
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import callsites
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
@@ -38,10 +39,14 @@ TIME_TRAVEL = re.compile(r"versionAsOf|timestampAsOf|snapshot-id|as_of_version|l
 def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     pinned: list[Evidence] = []
     reads: list[Evidence] = []
+    names = callsites.by_name(ctx.repo).keys(
+        lambda n: n in PINNED_READS or bool(DATA_READS.match(n))
+    )
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names))
     for path, facts in ctx.repo.iter_python():
         if traits.is_test_path(path):
             continue
-        for call in facts.calls:
+        for call in calls.get(path, ()):
             if call.name in PINNED_READS and (call.has_kwarg("revision") or call.has_kwarg("rev")):
                 pinned.append(ev(path, call.line, f"{call.name}(rev=...)"))
             elif DATA_READS.match(call.name):
@@ -223,9 +228,13 @@ def model_releases_tagged(ctx: CheckContext) -> Outcome:
     where = _anchor(ctx, "artifacts.yaml", "dvc.yaml", "README.md")
     found = [ev(where, 1, f"git tag {t}") for t in tags[:5]]
     stages: list[Evidence] = []
+    aliases = ("set_registered_model_alias", "get_model_version_by_alias")
+    calls = callsites.by_file(
+        callsites.sites(repo, attrs=[*aliases, "transition_model_version_stage"])
+    )
     for path, facts in repo.iter_python():
-        for call in facts.calls:
-            if call.attr in ("set_registered_model_alias", "get_model_version_by_alias"):
+        for call in calls.get(path, ()):
+            if call.attr in aliases:
                 found.append(ev(path, call.line, call.name))
             elif call.attr == "transition_model_version_stage":
                 stages.append(ev(path, call.line, call.name))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
+from mlguard.facts import callsites
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
 from mlguard.repo import RepoContext
 
@@ -63,6 +64,13 @@ SCHEDULE_KWARGS = ("cron", "interval", "rrule", "schedule", "schedules", "cron_e
 EVENT_DECORATORS = frozenset({"metaflow.trigger", "metaflow.trigger_on_finish", "dagster.sensor"})
 ONCE = ("@once", "once")  # a DAG that runs a single time is not a schedule
 OPERATOR_COMMANDS = {"BashOperator": "bash_command", "DockerOperator": "command"}
+FLOW_NAMES = frozenset(
+    {n for names in SYSTEM_DECORATORS.values() for n in names}
+    | {"metaflow.FlowSpec", *SCHEDULE_CALLS}
+    | DAG_CALLS
+    | DAG_DECORATORS
+)
+FLOW_ATTRS = SCHEDULE_ATTRS | SERVE_ATTRS
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,14 @@ class PyFlow:
 
 
 def _system(facts: PyFacts) -> str:
-    names = {n for n, _ in facts.decorators} | {n for n, _ in facts.class_bases}
-    names |= {c.name for c in facts.calls}
+    return _system_of(_declared(facts) | {c.name for c in facts.calls})
+
+
+def _declared(facts: PyFacts) -> set[str]:
+    return {n for n, _ in facts.decorators} | {n for n, _ in facts.class_bases}
+
+
+def _system_of(names: set[str]) -> str:
     for system, decorators in SYSTEM_DECORATORS.items():
         if names & set(decorators):
             return system
@@ -190,13 +204,23 @@ def pyflow(path: str, facts: PyFacts) -> PyFlow | None:
 def pyflows(repo: RepoContext) -> list[PyFlow]:
     """Every Python file that defines or schedules a pipeline (tests excluded)."""
     flows = []
+    calling = set(callsites.files(repo, names=_flow_names(repo), attrs=FLOW_ATTRS))
     for path, facts in repo.iter_python():
         if path.startswith(("tests/", "test/")) or "/tests/" in path:
             continue
+        if path not in calling and not _system_of(_declared(facts)):
+            continue  # no call, decorator or base class of any pipeline system
         flow = pyflow(path, facts)
         if flow is not None:
             flows.append(flow)
     return flows
+
+
+def _flow_names(repo: RepoContext) -> list[str]:
+    """Call names that make a file a pipeline (_system) or a scheduler (_schedule_of)."""
+    return callsites.by_name(repo).keys(
+        lambda name: name in FLOW_NAMES or name.startswith(("kedro.pipeline.", "kedro.framework."))
+    )
 
 
 def kedro_project(repo: RepoContext) -> bool:
