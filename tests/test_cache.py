@@ -161,3 +161,25 @@ def test_online_vulnerability_results_are_never_reused(cli, tmp_path: Path, monk
     offline = [*args, "--offline"]
     cli(offline)
     assert "whole result reused" in cli(offline).err
+
+
+def test_texts_beyond_the_memory_budget_are_read_again_with_the_same_results(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    # Secrets, inline ignores and regex rules read file texts; with no text kept in memory
+    # every reader reads the file again and must see what a cached text would show.
+    files = {
+        "train.py": "import pickle\nm = pickle.load(f)  # mlguard: ignore[SEC001] trusted\n",
+        "cfg.py": 'API_KEY = "AKIA' + "Q7ZP4LM2XW9RTB3K" + '"\n',
+        "README.md": "# Model\n",
+        "notes.ipynb": '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n',
+    }
+    repo = make_repo(tmp_path / "r", files)
+    args = ["scan", repo, "--no-config", "--no-cache", "--format", "json"]
+    kept = cli(args)
+    monkeypatch.setattr("mlguard.repo.TEXT_CACHE_BYTES", 0)
+    reread = cli(args)
+    assert reread.out == kept.out
+    report = kept.json()
+    assert {f["rule_id"] for f in report["findings"]} >= {"SEC004"}
+    assert report["suppressed"] == 1

@@ -27,7 +27,8 @@ from mlguard.fileio import read_text
 from mlguard.gitfacts import GitView, probe
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
-MAX_SCAN_BYTES = 256 * 1024 * 1024  # all text read in one scan (texts are cached)
+MAX_SCAN_BYTES = 256 * 1024 * 1024  # all text read in one scan (each file counted once)
+TEXT_CACHE_BYTES = 48 * 1024 * 1024  # texts kept in memory; beyond, a file is read again
 MAX_PYTHON_BYTES = 4 * 1024 * 1024  # one source given to ast.parse (~400 MB of AST)
 PRUNED_DIRS = frozenset(
     {
@@ -85,6 +86,8 @@ class RepoContext:
                 self.skipped[".git"] = f"{problem}: scanned as a plain directory"
         self._linked_dirs: dict[str, bool] = {}
         self._read_total = 0
+        self._cached_bytes = 0
+        self._counted: set[str] = set()  # files whose size is in _read_total
         self._text: dict[str, str | None] = {}
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
@@ -199,7 +202,10 @@ class RepoContext:
         if rel in self._text:
             return self._text[rel]
         value = self._read_text(rel)
-        self._text[rel] = value
+        size = len(value) if value is not None else 0
+        if self._cached_bytes + size <= TEXT_CACHE_BYTES:
+            self._text[rel] = value
+            self._cached_bytes += size
         return value
 
     def _read_text(self, rel: str) -> str | None:
@@ -211,10 +217,12 @@ class RepoContext:
                 rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
             )
             return None
-        if self._read_total + info.size > MAX_SCAN_BYTES:
-            self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
-            return None
-        self._read_total += info.size
+        if rel not in self._counted:
+            if self._read_total + info.size > MAX_SCAN_BYTES:
+                self.skipped[rel] = f"over the {MAX_SCAN_BYTES >> 20} MiB of text read per scan"
+                return None
+            self._read_total += info.size
+            self._counted.add(rel)
         text, reason = read_text(self.root / rel, rel, self.max_text_bytes)
         if reason:
             self.skipped.setdefault(rel, reason)

@@ -17,12 +17,34 @@ def _enc(value: Value) -> Any:
     return value
 
 
+SHARED_MAX = 200_000  # distinct expressions kept for sharing (then the table starts over)
+_exprs: dict[tuple[str, str], Expr] = {}
+
+
+def _expr(text: str, qualname: str) -> Expr:
+    """One shared instance per distinct expression: source code repeats the same argument
+    expressions (``x``, ``self.model``, ``df``) across thousands of call sites."""
+    key = (text, qualname)
+    found = _exprs.get(key)
+    if found is None:
+        if len(_exprs) >= SHARED_MAX:
+            _exprs.clear()
+        found = _exprs[key] = Expr(intern(text), intern(qualname) if qualname else "")
+    return found
+
+
+def _str(raw: str) -> str:
+    return intern(raw) if len(raw) <= 64 else raw
+
+
 def _dec(raw: Any) -> Value:
     if isinstance(raw, dict):
         if "e" in raw:
-            return Expr(str(raw["e"]), str(raw.get("q", "")))
+            return _expr(str(raw["e"]), str(raw.get("q", "")))
         return tuple(_dec(v) for v in raw.get("t", []))
-    if raw is None or isinstance(raw, str | int | float | bool):
+    if isinstance(raw, str):
+        return _str(raw)
+    if raw is None or isinstance(raw, int | float | bool):
         return raw
     raise ValueError("bad cached value")
 
@@ -53,8 +75,8 @@ def encode(facts: PyFacts) -> dict[str, Any]:
 
 
 def _decs(values: list[Any]) -> tuple[Value, ...]:
-    # scalars (the common case) need no conversion: skip the call for them
-    return tuple(_dec(v) if type(v) is dict else v for v in values)
+    # numbers (common) need no conversion: skip the call for them
+    return tuple(_dec(v) if type(v) in (dict, str) else v for v in values)
 
 
 def decode(raw: dict[str, Any]) -> PyFacts:
@@ -67,7 +89,7 @@ def decode(raw: dict[str, Any]) -> PyFacts:
                 int(line),
                 int(col),
                 _decs(args),
-                tuple((k, _dec(v) if type(v) is dict else v) for k, v in kwargs),
+                tuple((intern(k), _dec(v) if type(v) in (dict, str) else v) for k, v in kwargs),
                 bool(star),
                 int(end),
             )
@@ -75,7 +97,7 @@ def decode(raw: dict[str, Any]) -> PyFacts:
         ),
         decorators=tuple((str(n), int(line)) for n, line in raw["d"]),
         class_bases=tuple((str(n), int(line)) for n, line in raw["b"]),
-        assigns=tuple(Assign(str(t), _dec(v), int(line)) for t, v, line in raw["a"]),
+        assigns=tuple(Assign(_str(str(t)), _dec(v), int(line)) for t, v, line in raw["a"]),
         functions=tuple((n, line) for n, line in raw["f"]),
         strings=tuple((s, line) for s, line in raw["s"]),
         syntax_error=str(raw["x"]),
