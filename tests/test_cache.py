@@ -183,3 +183,28 @@ def test_texts_beyond_the_memory_budget_are_read_again_with_the_same_results(
     report = kept.json()
     assert {f["rule_id"] for f in report["findings"]} >= {"SEC004"}
     assert report["suppressed"] == 1
+
+
+def test_a_reused_result_keeps_its_inline_ignores_without_reading_files(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    files = {
+        "train.py": "import pickle\n\n"
+        "m = pickle.load(f)  # mlguard: ignore[SEC001] produced by our own pipeline\n"
+        "x = 1  # mlguard: ignore[SEC003] left over\n"
+    }
+    repo = make_repo(tmp_path / "r", files)
+    args = ["scan", repo, "--no-config", "--stats", "--format", "json"]
+    first = cli(args)
+
+    def no_reads(*_: object) -> None:
+        raise AssertionError("a reused result must not read files for inline ignores")
+
+    monkeypatch.setattr("mlguard.ignores._file_ignores", no_reads)
+    again = cli(args)
+    assert "whole result reused" in again.err
+    assert again.out == first.out
+    report = again.json()
+    assert report["suppressed"] == 1
+    unused = [f for f in report["findings"] if f["rule_id"] == "MLG002"]
+    assert [(f["path"], f["line"]) for f in unused] == [("train.py", 4)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlguard import memo, traits
+from mlguard import ignores, memo, traits
 from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
@@ -179,14 +179,14 @@ def scan(
     if key is not None and cache is not None:
         found = memo.decode(cache.get(memo.cache_key(key)), [r.id for r in effective])
         if found is not None:
-            results, skipped, seen = found
+            repo.cache[ignores.CACHE_KEY] = found.inline  # the suppression stage reads none
             return ScanResult(
                 repo.root,
                 prefix,
                 effective,
-                results,
-                skipped,
-                seen,
+                found.results,
+                found.skipped,
+                found.traits,
                 {"files": len(repo.files), "memo": 1},
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
@@ -195,7 +195,8 @@ def scan(
     skipped = dict(sorted(repo.skipped.items()))
     seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
     if key is not None and cache is not None:
-        cache.put_many([(memo.cache_key(key), memo.encode(results, skipped, seen))])
+        inline = ignores.collect(repo)  # read now: a memo hit then needs no file read at all
+        cache.put_many([(memo.cache_key(key), memo.encode(results, skipped, seen, inline))])
     return ScanResult(
         root=repo.root,
         uri_prefix=prefix,

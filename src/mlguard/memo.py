@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ from mlguard import __version__
 from mlguard.analyzers.bandit_adapter import bandit_identity
 from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
+from mlguard.ignores import InlineIgnore
 from mlguard.model import Evidence, Finding, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
 from mlguard.repo import RepoContext
 from mlguard.settings import Settings
 
-VERSION = "1"
+VERSION = "2"  # 2: inline ignores stored with the result
 NETWORK_RULES = frozenset({"SEC012"})  # online lookups: the answer changes without the repo
 
 
@@ -90,9 +92,15 @@ def _unloc(raw: list[Any]) -> Location:
 
 
 def encode(
-    results: Iterable[RuleResult], skipped: dict[str, str], traits: dict[str, bool]
+    results: Iterable[RuleResult],
+    skipped: dict[str, str],
+    traits: dict[str, bool],
+    inline: Iterable[InlineIgnore] = (),
 ) -> dict[str, Any]:
     return {
+        "ignores": [
+            [i.path, i.line, list(i.rule_ids), i.reason, i.own_line, i.text] for i in inline
+        ],
         "results": [
             [
                 r.rule_id,
@@ -121,9 +129,15 @@ def encode(
     }
 
 
-def decode(
-    raw: Any, rule_ids: list[str]
-) -> tuple[tuple[RuleResult, ...], dict[str, str], dict[str, bool]] | None:
+@dataclass(frozen=True)
+class Memoised:
+    results: tuple[RuleResult, ...]
+    skipped: dict[str, str]
+    traits: dict[str, bool]
+    inline: tuple[InlineIgnore, ...]  # the repository's inline ignores (same content key)
+
+
+def decode(raw: Any, rule_ids: list[str]) -> Memoised | None:
     """The memoised result, or ``None`` when the entry is damaged or does not fit the rules."""
     try:
         results = tuple(
@@ -144,8 +158,12 @@ def decode(
         )
         skipped = {str(k): str(v) for k, v in raw["skipped"].items()}
         traits = {str(k): bool(v) for k, v in raw["traits"].items()}
+        inline = tuple(
+            InlineIgnore(str(p), int(n), tuple(map(str, ids)), str(why), bool(alone), str(t))
+            for p, n, ids, why, alone, t in raw["ignores"]
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     if [r.rule_id for r in results] != rule_ids:
         return None
-    return results, skipped, traits
+    return Memoised(results, skipped, traits, inline)
