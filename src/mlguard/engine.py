@@ -19,8 +19,8 @@ from mlguard.checks.declarative import evaluate
 from mlguard.errors import MlguardError
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
-from mlguard.pool import prefetch_python
-from mlguard.repo import RepoContext
+from mlguard.pool import start_python
+from mlguard.repo import FactsPending, RepoContext
 from mlguard.settings import Settings
 
 DEFAULT_ANCHORS = (
@@ -151,6 +151,25 @@ def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
 
+def _evaluate(
+    rules: tuple[RuleSpec, ...], repo: RepoContext, settings: Settings | None
+) -> tuple[RuleResult, ...]:
+    """Every rule's result, in rule order. The first rule that needs Python facts starts
+    their analysis in worker processes; while the workers run, the rules that need no
+    Python facts (history, configs, secrets, CI files) are evaluated, and the ones that do
+    wait for the analysis and run after it."""
+    done: dict[int, RuleResult] = {}
+    with repo.facts_deferred():
+        for number, rule in enumerate(rules):
+            try:
+                done[number] = run_rule(rule, repo, settings)
+            except FactsPending:
+                continue  # run again below, once the facts are in
+    return tuple(
+        done[n] if n in done else run_rule(rule, repo, settings) for n, rule in enumerate(rules)
+    )
+
+
 def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> RepoContext:
     try:
         return RepoContext(
@@ -190,8 +209,8 @@ def scan(
                 {"files": len(repo.files), "memo": 1},
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
-    repo.defer_python(lambda: prefetch_python(repo, jobs, cache, want_bandit, progress))
-    results = tuple(run_rule(rule, repo, settings) for rule in effective)
+    repo.defer_python(lambda: start_python(repo, jobs, cache, want_bandit, progress))
+    results = _evaluate(effective, repo, settings)
     skipped = dict(sorted(repo.skipped.items()))
     seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
     if key is not None and cache is not None:

@@ -165,7 +165,7 @@ def large_blobs(view: GitView, min_bytes: int) -> tuple[HistoryBlob, ...]:
             raise ShallowHistory("shallow clone: older commits are not available")
         sizes: dict[str, int] = {}
         check = "--batch-check=%(objecttype) %(objectname) %(objectsize)"
-        for row in _stream(repo, "cat-file", "--batch-all-objects", check):
+        for row in _stream(repo, "cat-file", "--batch-all-objects", "--unordered", check):
             kind, oid, size = [*row.split(" "), "", "", ""][:3]
             if kind == "blob" and size.isdigit() and int(size) >= min_bytes:
                 sizes[oid] = int(size)

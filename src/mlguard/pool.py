@@ -15,7 +15,7 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,13 +141,19 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
         yield jobs[start : start + CHUNK], want_bandit
 
 
-def _run(todo: list[Job], jobs: int, want_bandit: bool, show: bool) -> Iterator[Batch]:
-    """Each batch's results as soon as it is done, in order (the caller stores and drops
-    them as they come: a large repository's facts are never all in flight at once)."""
-    progress = Progress("analysing files", len(todo), show)
+def _start(todo: list[Job], jobs: int, want_bandit: bool) -> tuple[Iterator[Batch], Any]:
+    """Hand every batch to the workers now (they start at once); batches come back in
+    order from the returned iterator. Inline (no pool) for small scans or one job."""
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
     work = _batches(todo, want_bandit)
-    batches: Iterable[Batch] = pool.map(_work_batch, work) if pool else map(_work_batch, work)
+    batches = pool.map(_work_batch, work) if pool else map(_work_batch, work)
+    return iter(batches), pool
+
+
+def _collect(batches: Iterator[Batch], pool: Any, total: int, show: bool) -> Iterator[Batch]:
+    """Each batch as soon as it is done, in order (the caller stores and drops them as
+    they come: a large repository's facts are never all in flight at once)."""
+    progress = Progress("analysing files", total, show)
     files = 0
     try:
         for batch in batches:
@@ -187,20 +193,21 @@ class _Keys:
         return FactsCache.key(BANDIT, self.bandit_id, self.settings, content)
 
 
-def prefetch_python(
+def start_python(
     repo: RepoContext,
     jobs: int,
     cache: FactsCache | None,
     want_bandit: bool = False,
     show_progress: bool = False,
-) -> None:
-    """Fill ``repo``'s Python facts (and the scan's bandit run) for every Python file."""
+) -> Callable[[], None]:
+    """Start filling ``repo``'s Python facts (and the scan's bandit run) for every Python
+    file: cached files at once, the others in worker processes that begin immediately.
+    Returns the function that waits for the workers and records what they found."""
     identity = bandit_identity() if want_bandit else ("", frozenset(), "")
     keys = _Keys(repo, cache, identity[0])
     issues: list[BanditIssue] = []
-    skipped: list[tuple[str, str]] = []
-    todo: list[Job] = []
     used: list[str] = []
+    todo: list[Job] = []
     from_cache = 0
     for rel in repo.needs_python():
         if _from_cache(repo, rel, keys, want_bandit, issues, used):
@@ -210,29 +217,35 @@ def prefetch_python(
             repo.python(rel)  # records the skip reason without reading
             continue
         todo.append((rel, str(repo.abspath(rel)), repo.max_text_bytes))
-    errors: list[str] = []
-    for batch in _run(todo, jobs, want_bandit, show_progress):
-        if batch.bandit_error:
-            errors.append(batch.bandit_error)
-        fresh: list[tuple[str, Any]] = []
-        hashes: list[tuple[str, str, str]] = []
-        for result in batch.results:
-            _record(repo, result, keys, fresh, hashes, issues, skipped)
+    batches, pool = _start(todo, jobs, want_bandit)
+
+    def finish() -> None:
+        skipped: list[tuple[str, str]] = []
+        errors: list[str] = []
+        for batch in _collect(batches, pool, len(todo), show_progress):
+            if batch.bandit_error:
+                errors.append(batch.bandit_error)
+            fresh: list[tuple[str, Any]] = []
+            hashes: list[tuple[str, str, str]] = []
+            for result in batch.results:
+                _record(repo, result, keys, fresh, hashes, issues, skipped)
+            if cache is not None:
+                cache.remember_hashes(hashes)
+                cache.put_many(fresh)
         if cache is not None:
-            cache.remember_hashes(hashes)
-            cache.put_many(fresh)
-    if cache is not None:
-        cache.touch(used)
-    repo.cache["stats:python"] = {"cached": from_cache, "analysed": len(todo)}
-    if want_bandit:
-        run = BanditRun(
-            issues=tuple(sorted(issues, key=lambda i: (i.label, i.line, i.column, i.test_id))),
-            skipped=tuple(sorted(skipped)),
-            error=errors[0] if errors else identity[2],
-            available=identity[1],
-            version=identity[0],
-        )
-        repo.cache[BANDIT_RUN_KEY] = (run, {})
+            cache.touch(used)
+        repo.cache["stats:python"] = {"cached": from_cache, "analysed": len(todo)}
+        if want_bandit:
+            run = BanditRun(
+                issues=tuple(sorted(issues, key=lambda i: (i.label, i.line, i.column, i.test_id))),
+                skipped=tuple(sorted(skipped)),
+                error=errors[0] if errors else identity[2],
+                available=identity[1],
+                version=identity[0],
+            )
+            repo.cache[BANDIT_RUN_KEY] = (run, {})
+
+    return finish
 
 
 def _from_cache(

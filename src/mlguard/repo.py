@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,11 @@ FOCUS_ONLY_SUFFIXES = (".py", ".ipynb", *MODEL_SUFFIXES)
 FOCUS_CONTEXT_MAX_BYTES = 1024 * 1024
 
 
+class FactsPending(BaseException):
+    """Python facts are being analysed in the background (see ``facts_deferred``). A
+    BaseException so that no check's ``except Exception`` can mistake it for a failure."""
+
+
 @dataclass(frozen=True)
 class FileInfo:
     path: str
@@ -92,7 +98,9 @@ class RepoContext:
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
         self._cfg: dict[str, list[Any]] = {}
-        self._prefetch: Callable[[], None] | None = None
+        self._prefetch: Callable[[], Callable[[], None]] | None = None
+        self._finish: Callable[[], None] | None = None
+        self._defer = False
         self._globbed: dict[tuple[str, ...], list[str]] = {}
         self._glob_stamp: tuple[int, int] = (0, 0)
         self.files: dict[str, FileInfo] = dict(sorted(self._inventory().items()))
@@ -265,7 +273,7 @@ class RepoContext:
         """Facts of a ``.py`` file or of a notebook's code cells (lines in notebook terms)."""
         if rel in self._py:
             return self._py[rel]
-        if self._prefetch is not None:
+        if self._prefetch is not None or self._finish is not None:
             self.ensure_prefetched()
             if rel in self._py:
                 return self._py[rel]
@@ -281,15 +289,31 @@ class RepoContext:
         self.set_python(rel, facts)
         return facts
 
-    def defer_python(self, prefetch: Callable[[], None]) -> None:
-        """Run ``prefetch`` (the parallel, cached analysis of every Python file) the first
-        time any Python facts are asked for: a scan whose rules need none never parses."""
-        self._prefetch = prefetch
+    def defer_python(self, start: Callable[[], Callable[[], None]]) -> None:
+        """Start the parallel, cached analysis of every Python file (``start`` returns the
+        function that waits for it and records its results) the first time any Python
+        facts are asked for: a scan whose rules need none never parses."""
+        self._prefetch = start
+
+    @contextmanager
+    def facts_deferred(self) -> Iterator[None]:
+        """While inside, asking for Python facts that are still being analysed raises
+        :class:`FactsPending` instead of waiting: the caller runs other rules meanwhile."""
+        self._defer = True
+        try:
+            yield
+        finally:
+            self._defer = False
 
     def ensure_prefetched(self) -> None:
-        hook, self._prefetch = self._prefetch, None
-        if hook is not None:
-            hook()
+        start, self._prefetch = self._prefetch, None
+        if start is not None:
+            self._finish = start()
+        if self._finish is not None:
+            if self._defer:
+                raise FactsPending
+            finish, self._finish = self._finish, None
+            finish()
 
     def set_python(self, rel: str, facts: PyFacts | None) -> None:
         """Record the facts of a Python file or notebook (computed here or by a worker)."""
