@@ -112,11 +112,38 @@ def _manager(trees: dict[str, ast.AST], ignore_nosec: bool) -> Any:
             super().__init__(*args)
             self.tester = Tester(self.testset, self.debug, self.nosec_lines, self.metrics)
 
-        def visit(self, node: ast.AST) -> None:
-            name = node.__class__.__name__
-            if self.testset.get_tests(name) or hasattr(self, "visit_" + name):
-                super().visit(node)
-            # else bandit would run an empty test list: no issue, a zero score
+        def _tested(self, kind: type) -> bool:
+            """Whether bandit does anything at a node of this type (a test or a visitor)."""
+            known = self.__dict__.setdefault("_kinds", {})
+            if kind not in known:
+                name = kind.__name__
+                known[kind] = bool(self.testset.get_tests(name)) or hasattr(self, "visit_" + name)
+            return bool(known[kind])
+
+        def generic_visit(self, node: ast.AST) -> None:
+            # bandit's own walk (parent and sibling links on every node), except that a
+            # node bandit has no test for skips pre_visit/visit/post_visit: bandit would
+            # only build a context for it and run an empty test list (no issue, no score)
+            for _, value in ast.iter_fields(node):
+                if isinstance(value, list):
+                    last = len(value) - 1
+                    for index, item in enumerate(value):
+                        if isinstance(item, ast.AST):
+                            item._bandit_sibling = value[index + 1] if index < last else None  # type: ignore[attr-defined]
+                            item._bandit_parent = node  # type: ignore[attr-defined]
+                            self._step(item)
+                elif isinstance(value, ast.AST):
+                    value._bandit_sibling = None  # type: ignore[attr-defined]
+                    value._bandit_parent = node  # type: ignore[attr-defined]
+                    self._step(value)
+
+        def _step(self, node: ast.AST) -> None:
+            if not self._tested(type(node)):
+                self.generic_visit(node)
+            elif self.pre_visit(node):
+                self.visit(node)
+                self.generic_visit(node)
+                self.post_visit(node)
 
         def process(self, data: bytes) -> Any:
             tree = trees.get(str(self.fname))
