@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,8 +105,30 @@ def _json(facts: PyFacts) -> str:
     return json.dumps(python_codec.encode(facts), separators=(",", ":"))
 
 
+@contextmanager
+def _collect_after() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is analysed, one pass after it.
+
+    Parsing builds hundreds of thousands of AST nodes per batch, and each automatic
+    collection walks them again: parsing alone was 4.5 times slower with the collector on
+    (8.9 vs 1.9 ms per file on diffusers). The trees are freed by one young-generation
+    collection at the end (bandit links children to parents: the trees are cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect(0)
+
+
 def _work_batch(args: tuple[list[Job], bool]) -> Batch:
-    jobs, want_bandit = args
+    with _collect_after():
+        return _analyse_batch(*args)
+
+
+def _analyse_batch(jobs: list[Job], want_bandit: bool) -> Batch:
     read = [_read(job) for job in jobs]
     if not want_bandit:
         return Batch([r.result for r in read])
@@ -193,6 +217,19 @@ class _Keys:
         return FactsCache.key(BANDIT, self.bandit_id, self.settings, content)
 
 
+def _decoding(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches, with the cyclic collector paused while their facts are decoded: the
+    facts are acyclic tuples (freed by reference counting), and a collector pass per few
+    hundred allocations over a million objects is most of the decoding time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from batches
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def start_python(
     repo: RepoContext,
     jobs: int,
@@ -222,7 +259,7 @@ def start_python(
     def finish() -> None:
         skipped: list[tuple[str, str]] = []
         errors: list[str] = []
-        for batch in _collect(batches, pool, len(todo), show_progress):
+        for batch in _decoding(_collect(batches, pool, len(todo), show_progress)):
             if batch.bandit_error:
                 errors.append(batch.bandit_error)
             fresh: list[tuple[str, Any]] = []
