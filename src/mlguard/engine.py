@@ -6,6 +6,7 @@ scan goes on. A rule that cannot decide is ``not-checked``, never ``pass``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -165,9 +166,16 @@ def _evaluate(
                 done[number] = run_rule(rule, repo, settings)
             except FactsPending:
                 continue  # run again below, once the facts are in
-    return tuple(
-        done[n] if n in done else run_rule(rule, repo, settings) for n, rule in enumerate(rules)
-    )
+    repo.finish_started()
+    # The facts (a million objects on a large repository) live until the end of the scan
+    # and hold no cycles: frozen, the collector stops re-walking them for every pass.
+    gc.freeze()
+    try:
+        return tuple(
+            done[n] if n in done else run_rule(rule, repo, settings) for n, rule in enumerate(rules)
+        )
+    finally:
+        gc.unfreeze()
 
 
 def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> RepoContext:

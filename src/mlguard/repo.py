@@ -305,6 +305,12 @@ class RepoContext:
         finally:
             self._defer = False
 
+    def finish_started(self) -> None:
+        """Wait for a Python analysis already under way; never start one."""
+        if self._finish is not None and not self._defer:
+            finish, self._finish = self._finish, None
+            finish()
+
     def ensure_prefetched(self) -> None:
         start, self._prefetch = self._prefetch, None
         if start is not None:
