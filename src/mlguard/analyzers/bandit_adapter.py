@@ -70,7 +70,8 @@ LOGGING_MODULES = ("manager", "node_visitor", "tester")
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def _quiet(running: bool = True) -> Iterator[None]:
+    """bandit silenced; ``running``: its per-node module loggers replaced too."""
     logger = logging.getLogger("bandit")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
@@ -79,7 +80,7 @@ def _quiet() -> Iterator[None]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # bandit's imports warn about their plugins
             try:
-                for name in LOGGING_MODULES:
+                for name in LOGGING_MODULES if running else ():
                     module = importlib.import_module(f"bandit.core.{name}")
                     if hasattr(module, "LOG"):
                         saved.append((module, module.LOG))
@@ -245,7 +246,7 @@ def _run(
 def bandit_identity() -> tuple[str, frozenset[str], str]:
     """(version, test ids available, error) of the installed bandit, without running it."""
     try:
-        with _quiet():
+        with _quiet(running=False):
             available, version = _available()
     except ImportError:
         return "", frozenset(), "bandit is not installed (pip install 'bandit>=1.7.7,<1.10')"
