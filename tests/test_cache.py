@@ -208,3 +208,11 @@ def test_a_reused_result_keeps_its_inline_ignores_without_reading_files(
     assert report["suppressed"] == 1
     unused = [f for f in report["findings"] if f["rule_id"] == "MLG002"]
     assert [(f["path"], f["line"]) for f in unused] == [("train.py", 4)]
+
+
+def test_stats_say_where_the_time_went(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    cold = cli(["scan", repo, "--no-config", "--stats", "--no-cache", "--format", "json"])
+    assert re.search(r"3 analysed in \d+\.\d\d s by 1 worker; rules \d+\.\d\d s", cold.err)
+    secrets = cli(["scan", repo, "--no-config", "--stats", "--no-cache", "--select", "SEC004"])
+    assert "0 analysed; rules" in secrets.err  # no Python rule: nothing parsed

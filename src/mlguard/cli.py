@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -153,7 +153,12 @@ def cli() -> None:
     "~/.cache/mlguard; env MLGUARD_CACHE_DIR).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
-@click.option("--stats", is_flag=True, help="Print file counts, cache use and time on stderr.")
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="Print file counts, cache use and the time taken by the Python analysis and the "
+    "rules, on stderr.",
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -234,15 +239,24 @@ def scan(
     started = time.perf_counter()
     report = app.run(opts)
     if stats:
-        s = report.scan.stats
-        click.echo(
-            f"mlguard: {s.get('files', 0)} files; Python files and notebooks: "
-            f"{s.get('cached', 0)} from cache, {s.get('analysed', 0)} analysed; "
-            + ("whole result reused (nothing changed); " if s.get("memo") else "")
-            + f"{time.perf_counter() - started:.2f} s",
-            err=True,
-        )
+        click.echo(_stats_line(report.scan.stats, time.perf_counter() - started), err=True)
     _emit(report, targets, color)
+
+
+def _stats_line(s: Mapping[str, float], total: float) -> str:
+    analysed = f"{s.get('analysed', 0)} analysed"
+    if s.get("analysed"):
+        workers = int(s.get("workers", 1))
+        analysed += f" in {s.get('seconds', 0):.2f} s by {workers} worker" + "s" * (workers > 1)
+    parts = [
+        f"mlguard: {s.get('files', 0)} files",
+        f"Python files and notebooks: {s.get('cached', 0)} from cache, {analysed}",
+    ]
+    if s.get("memo"):
+        parts.append("whole result reused (nothing changed)")
+    elif "rules_seconds" in s:
+        parts.append(f"rules {s['rules_seconds']:.2f} s (analysis included)")
+    return "; ".join([*parts, f"{total:.2f} s"])
 
 
 def _emit(report: Report, targets: list[tuple[str, str | None]], color: bool | None) -> None:

@@ -7,6 +7,7 @@ scan goes on. A rule that cannot decide is ``not-checked``, never ``pass``.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,7 +44,7 @@ class ScanResult:
     results: tuple[RuleResult, ...]
     skipped: Mapping[str, str]
     traits: Mapping[str, bool]
-    stats: Mapping[str, int]
+    stats: Mapping[str, float]  # counts and seconds, for --stats
 
 
 def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
@@ -218,7 +219,9 @@ def scan(
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
     repo.defer_python(lambda: start_python(repo, jobs, cache, want_bandit, progress))
+    started = time.perf_counter()
     results = _evaluate(effective, repo, settings)
+    evaluated = round(time.perf_counter() - started, 2)
     skipped = dict(sorted(repo.skipped.items()))
     seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
     if key is not None and cache is not None:
@@ -231,5 +234,9 @@ def scan(
         results=results,
         skipped=skipped,
         traits=seen,
-        stats={"files": len(repo.files), **repo.cache.get("stats:python", {})},
+        stats={
+            "files": len(repo.files),
+            **repo.cache.get("stats:python", {}),
+            "rules_seconds": evaluated,
+        },
     )

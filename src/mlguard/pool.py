@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -247,6 +248,7 @@ def start_python(
                 repo.python(rel)  # records the skip reason without reading
                 continue
             todo.append((rel, str(repo.abspath(rel)), repo.max_text_bytes))
+    started = time.perf_counter()
     batches, pool = _start(todo, jobs, want_bandit)
 
     def finish() -> None:
@@ -264,7 +266,12 @@ def start_python(
                 cache.put_many(fresh)
         if cache is not None:
             cache.touch(used)
-        repo.cache["stats:python"] = {"cached": from_cache, "analysed": len(todo)}
+        repo.cache["stats:python"] = {
+            "cached": from_cache,
+            "analysed": len(todo),
+            "seconds": round(time.perf_counter() - started, 2),
+            "workers": jobs if pool is not None else 1,
+        }
         if want_bandit:
             run = BanditRun(
                 issues=tuple(sorted(issues, key=lambda i: (i.label, i.line, i.column, i.test_id))),
