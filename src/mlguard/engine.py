@@ -161,13 +161,17 @@ def _evaluate(
     Python facts (history, configs, secrets, CI files) are evaluated, and the ones that do
     wait for the analysis and run after it."""
     done: dict[int, RuleResult] = {}
-    with repo.facts_deferred():
-        for number, rule in enumerate(rules):
-            try:
-                done[number] = run_rule(rule, repo, settings)
-            except FactsPending:
-                continue  # run again below, once the facts are in
-    repo.finish_started()
+    try:
+        with repo.facts_deferred():
+            for number, rule in enumerate(rules):
+                try:
+                    done[number] = run_rule(rule, repo, settings)
+                except FactsPending:
+                    continue  # run again below, once the facts are in
+        repo.finish_started()
+    except BaseException:  # interrupted: the workers must not run on to the end
+        repo.cancel_started()
+        raise
     # The facts (a million objects on a large repository) live until the end of the scan
     # and hold no cycles: frozen, the collector stops re-walking them for every pass.
     gc.freeze()

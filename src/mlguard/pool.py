@@ -64,6 +64,14 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class Started:
+    """An analysis under way (see :class:`mlguard.repo.Analysis`)."""
+
+    finish: Callable[[], None]
+    cancel: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class _Read:
     result: FileResult
     source: str = ""  # the Python source analysed ("" when none)
@@ -229,10 +237,11 @@ def start_python(
     cache: FactsCache | None,
     want_bandit: bool = False,
     show_progress: bool = False,
-) -> Callable[[], None]:
+) -> Started:
     """Start filling ``repo``'s Python facts (and the scan's bandit run) for every Python
     file: cached files at once, the others in worker processes that begin immediately.
-    Returns the function that waits for the workers and records what they found."""
+    Returns the analysis under way: ``finish`` waits for the workers and records what
+    they found, ``cancel`` stops them."""
     identity = bandit_identity() if want_bandit else ("", frozenset(), "")
     keys = _Keys(repo, cache, identity[0])
     issues: list[BanditIssue] = []
@@ -282,7 +291,14 @@ def start_python(
             )
             repo.cache[BANDIT_RUN_KEY] = (run, {})
 
-    return finish
+    def cancel() -> None:
+        # waits for the batches already running (a fraction of a second): without the wait
+        # the executor can be collected before its manager thread reads the cancel flag,
+        # and the workers then run through every queued batch
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return Started(finish, cancel)
 
 
 def _from_cache(

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from mlguard import globs, safefs
 from mlguard.analyzers import configs
@@ -54,6 +54,16 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # In a focused scan these are analysed only when focused: each is judged on its own.
 FOCUS_ONLY_SUFFIXES = (".py", ".ipynb", *MODEL_SUFFIXES)
 FOCUS_CONTEXT_MAX_BYTES = 1024 * 1024
+
+
+class Analysis(Protocol):
+    """A Python analysis under way in worker processes."""
+
+    def finish(self) -> None:
+        """Wait for it and record its results."""
+
+    def cancel(self) -> None:
+        """Stop it: queued work is dropped."""
 
 
 class FactsPending(BaseException):
@@ -98,8 +108,8 @@ class RepoContext:
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}
         self._cfg: dict[str, list[Any]] = {}
-        self._prefetch: Callable[[], Callable[[], None]] | None = None
-        self._finish: Callable[[], None] | None = None
+        self._prefetch: Callable[[], Analysis] | None = None
+        self._started: Analysis | None = None
         self._defer = False
         self._globbed: dict[tuple[str, ...], list[str]] = {}
         self._glob_stamp: tuple[int, int] = (0, 0)
@@ -273,7 +283,7 @@ class RepoContext:
         """Facts of a ``.py`` file or of a notebook's code cells (lines in notebook terms)."""
         if rel in self._py:
             return self._py[rel]
-        if self._prefetch is not None or self._finish is not None:
+        if self._prefetch is not None or self._started is not None:
             self.ensure_prefetched()
             if rel in self._py:
                 return self._py[rel]
@@ -289,10 +299,9 @@ class RepoContext:
         self.set_python(rel, facts)
         return facts
 
-    def defer_python(self, start: Callable[[], Callable[[], None]]) -> None:
-        """Start the parallel, cached analysis of every Python file (``start`` returns the
-        function that waits for it and records its results) the first time any Python
-        facts are asked for: a scan whose rules need none never parses."""
+    def defer_python(self, start: Callable[[], Analysis]) -> None:
+        """Start the parallel, cached analysis of every Python file the first time any
+        Python facts are asked for: a scan whose rules need none never parses."""
         self._prefetch = start
 
     @contextmanager
@@ -307,19 +316,25 @@ class RepoContext:
 
     def finish_started(self) -> None:
         """Wait for a Python analysis already under way; never start one."""
-        if self._finish is not None and not self._defer:
-            finish, self._finish = self._finish, None
-            finish()
+        if self._started is not None and not self._defer:
+            started, self._started = self._started, None
+            started.finish()
+
+    def cancel_started(self) -> None:
+        """Stop a Python analysis under way (the scan is being abandoned)."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.cancel()
 
     def ensure_prefetched(self) -> None:
         start, self._prefetch = self._prefetch, None
         if start is not None:
-            self._finish = start()
-        if self._finish is not None:
+            self._started = start()
+        if self._started is not None:
             if self._defer:
                 raise FactsPending
-            finish, self._finish = self._finish, None
-            finish()
+            started, self._started = self._started, None
+            started.finish()
 
     def set_python(self, rel: str, facts: PyFacts | None) -> None:
         """Record the facts of a Python file or notebook (computed here or by a worker)."""
