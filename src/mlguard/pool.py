@@ -177,8 +177,13 @@ def _start(todo: list[Job], jobs: int, want_bandit: bool) -> tuple[Iterator[Batc
     order from the returned iterator. Inline (no pool) for small scans or one job."""
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
     work = _batches(todo, want_bandit)
-    batches = pool.map(_work_batch, work) if pool else map(_work_batch, work)
-    return iter(batches), pool
+    if pool is None:
+        return map(_work_batch, work), None
+    try:
+        return iter(pool.map(_work_batch, work)), pool
+    except BaseException:  # interrupted while handing out work: no one else owns the pool
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
 
 
 def _collect(batches: Iterator[Batch], pool: Any, total: int, show: bool) -> Iterator[Batch]:
