@@ -229,13 +229,6 @@ class _Keys:
         return FactsCache.key(BANDIT, self.bandit_id, self.settings, content)
 
 
-def _paused(batches: Iterator[Batch]) -> Iterator[Batch]:
-    """The batches, decoded by the caller with the collector paused (the facts are
-    acyclic: reference counting frees them)."""
-    with _collector_paused():
-        yield from batches
-
-
 def start_python(
     repo: RepoContext,
     jobs: int,
@@ -268,16 +261,19 @@ def start_python(
     def finish() -> None:
         skipped: list[tuple[str, str]] = []
         errors: list[str] = []
-        for batch in _paused(_collect(batches, pool, len(todo), show_progress)):
-            if batch.bandit_error:
-                errors.append(batch.bandit_error)
-            fresh: list[tuple[str, Any]] = []
-            hashes: list[tuple[str, str, str]] = []
-            for result in batch.results:
-                _record(repo, result, keys, fresh, hashes, issues, skipped)
-            if cache is not None:
-                cache.remember_hashes(hashes)
-                cache.put_many(fresh)
+        # decoded with the collector paused: the facts are acyclic (reference counting
+        # frees them), and a collector pass re-walks every object decoded so far
+        with _collector_paused():
+            for batch in _collect(batches, pool, len(todo), show_progress):
+                if batch.bandit_error:
+                    errors.append(batch.bandit_error)
+                fresh: list[tuple[str, Any]] = []
+                hashes: list[tuple[str, str, str]] = []
+                for result in batch.results:
+                    _record(repo, result, keys, fresh, hashes, issues, skipped)
+                if cache is not None:
+                    cache.remember_hashes(hashes)
+                    cache.put_many(fresh)
         if cache is not None:
             cache.touch(used)
         repo.cache["stats:python"] = {

@@ -316,8 +316,8 @@ class RepoContext:
 
     def finish_started(self) -> None:
         """Wait for a Python analysis already under way; never start one."""
-        if self._started is not None and not self._defer:
-            started, self._started = self._started, None
+        started, self._started = self._started, None
+        if started is not None:
             started.finish()
 
     def cancel_started(self) -> None:
@@ -330,11 +330,9 @@ class RepoContext:
         start, self._prefetch = self._prefetch, None
         if start is not None:
             self._started = start()
-        if self._started is not None:
-            if self._defer:
-                raise FactsPending
-            started, self._started = self._started, None
-            started.finish()
+        if self._started is not None and self._defer:
+            raise FactsPending
+        self.finish_started()
 
     def set_python(self, rel: str, facts: PyFacts | None) -> None:
         """Record the facts of a Python file or notebook (computed here or by a worker)."""

@@ -112,14 +112,16 @@ def _manager(trees: dict[str, ast.AST], ignore_nosec: bool) -> Any:
         def __init__(self, *args: Any) -> None:
             super().__init__(*args)
             self.tester = Tester(self.testset, self.debug, self.nosec_lines, self.metrics)
+            self.kinds: dict[type, bool] = {}  # node type -> bandit has a test or visitor
 
         def _tested(self, kind: type) -> bool:
             """Whether bandit does anything at a node of this type (a test or a visitor)."""
-            known = self.__dict__.setdefault("_kinds", {})
-            if kind not in known:
+            if kind not in self.kinds:
                 name = kind.__name__
-                known[kind] = bool(self.testset.get_tests(name)) or hasattr(self, "visit_" + name)
-            return bool(known[kind])
+                self.kinds[kind] = bool(self.testset.get_tests(name)) or hasattr(
+                    self, "visit_" + name
+                )
+            return self.kinds[kind]
 
         def generic_visit(self, node: ast.AST) -> None:
             # bandit's own walk (parent and sibling links on every node), except that a
