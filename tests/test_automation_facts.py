@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import make_repo
 from mlguard.facts.automation import automation, command_lines, is_automated
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 TRAIN = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
 

@@ -178,8 +178,8 @@ def test_generated_bandit_metadata_matches_the_installed_bandit() -> None:
 def test_every_synthesised_bandit_rule_is_a_valid_rule() -> None:
     import jsonschema
 
-    from mlguard.bandit_rules import rule_specs
-    from mlguard.schemas import load_schema
+    from mlguard.rules.bandit_rules import rule_specs
+    from mlguard.rules.schemas import load_schema
 
     validator = jsonschema.Draft202012Validator(load_schema("rule"))
     specs = rule_specs()

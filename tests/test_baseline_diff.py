@@ -134,7 +134,7 @@ def test_filtered_json_reports_validate_against_the_schema(cli, tmp_path: Path) 
     import jsonschema
 
     schema = json.loads(
-        resources.files("mlguard.schemas").joinpath("report.schema.json").read_text("utf-8")
+        resources.files("mlguard.rules.schemas").joinpath("report.schema.json").read_text("utf-8")
     )
     repo = _pr_repo(tmp_path)
     out = tmp_path / "b.json"

@@ -62,7 +62,7 @@ def test_policy_setting_invalidates(cli, tmp_path: Path) -> None:
 def test_mlguard_version_invalidates(cli, tmp_path: Path, monkeypatch) -> None:
     repo = make_repo(tmp_path / "r", FILES)
     stats(cli, repo)
-    monkeypatch.setattr("mlguard.cache.__version__", "999.0")
+    monkeypatch.setattr("mlguard.engine.cache.__version__", "999.0")
     assert stats(cli, repo)[:2] == (0, 3)
 
 
@@ -138,7 +138,7 @@ def test_bandit_findings_same_parallel_serial_and_cached(cli, tmp_path: Path) ->
 
 
 def test_progress_only_when_asked_or_on_a_terminal(cli, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("mlguard.progress.DELAY", 0.0)
+    monkeypatch.setattr("mlguard.engine.progress.DELAY", 0.0)
     repo = make_repo(tmp_path / "r", FILES)
     shown = cli(["scan", repo, "--no-config", "--no-cache", "--progress"])
     assert "analysing files 3/3" in shown.err
@@ -177,7 +177,7 @@ def test_texts_beyond_the_memory_budget_are_read_again_with_the_same_results(
     repo = make_repo(tmp_path / "r", files)
     args = ["scan", repo, "--no-config", "--no-cache", "--format", "json"]
     kept = cli(args)
-    monkeypatch.setattr("mlguard.repo.TEXT_CACHE_BYTES", 0)
+    monkeypatch.setattr("mlguard.repo.context.TEXT_CACHE_BYTES", 0)
     reread = cli(args)
     assert reread.out == kept.out
     report = kept.json()
@@ -200,7 +200,7 @@ def test_a_reused_result_keeps_its_inline_ignores_without_reading_files(
     def no_reads(*_: object) -> None:
         raise AssertionError("a reused result must not read files for inline ignores")
 
-    monkeypatch.setattr("mlguard.ignores._file_ignores", no_reads)
+    monkeypatch.setattr("mlguard.facts.ignores._file_ignores", no_reads)
     again = cli(args)
     assert "whole result reused" in again.err
     assert again.out == first.out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlguard.checks.ci_commands import invoked
+from mlguard.facts.ci_commands import invoked
 
 
 @pytest.mark.parametrize(

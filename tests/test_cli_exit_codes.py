@@ -44,7 +44,7 @@ def test_exit_3_on_internal_error_without_traceback(cli, tmp_path: Path, monkeyp
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr("mlguard.engine.scan", boom)
+    monkeypatch.setattr("mlguard.engine.scan.scan", boom)
     repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
     result = cli(["scan", repo, "--no-config"])
     assert result.code == 3

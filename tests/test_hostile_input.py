@@ -361,7 +361,7 @@ def test_pathological_text_finishes(tmp_path: Path, case: str) -> None:
 
 
 def test_crashing_trait_is_an_error_status_not_a_crash(cli, tmp_path: Path, monkeypatch) -> None:
-    from mlguard import traits
+    from mlguard.facts import traits
 
     def boom(repo):
         raise RuntimeError("trait exploded")
@@ -381,7 +381,7 @@ def test_crashing_inventory_is_a_clear_error(cli, tmp_path: Path, monkeypatch) -
     def boom(self):
         raise RuntimeError("inventory exploded")
 
-    monkeypatch.setattr("mlguard.repo.RepoContext._inventory", boom)
+    monkeypatch.setattr("mlguard.repo.context.RepoContext._inventory", boom)
     repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
     result = cli(["scan", repo])
     assert result.code == 3
@@ -397,8 +397,8 @@ def test_per_scan_text_and_python_budgets(cli, tmp_path: Path, monkeypatch) -> N
     repo = make_repo(
         tmp_path / "r", {"a.py": big, "b.py": big, "c.py": "import pickle\npickle.load(f)\n"}
     )
-    monkeypatch.setattr("mlguard.repo.MAX_PYTHON_BYTES", 10_000)
-    monkeypatch.setattr("mlguard.repo.MAX_SCAN_BYTES", 20_000)
+    monkeypatch.setattr("mlguard.repo.context.MAX_PYTHON_BYTES", 10_000)
+    monkeypatch.setattr("mlguard.repo.context.MAX_SCAN_BYTES", 20_000)
     report = cli(["scan", repo, "--format", "json"]).json()
     skipped = {s["path"]: s["reason"] for s in report["skipped"]}
     assert skipped["a.py"] == "larger than the 0 MiB Python analysis budget"

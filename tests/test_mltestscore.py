@@ -54,7 +54,9 @@ def test_passing_rules_score_their_tests_and_the_lowest_section_wins(cli, tmp_pa
     assert mts["score"] == 0.0
     assert mts["rules_counted"] == 2
     assert tests["Infra4"]["rules"] == [{"id": "TST004", "status": "pass"}]
-    schema = resources.files("mlguard.schemas").joinpath("report.schema.json").read_text("utf-8")
+    schema = (
+        resources.files("mlguard.rules.schemas").joinpath("report.schema.json").read_text("utf-8")
+    )
     jsonschema.Draft202012Validator(json.loads(schema)).validate(report)
 
 

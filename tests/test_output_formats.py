@@ -95,7 +95,7 @@ def test_fingerprints_do_not_depend_on_line_numbers(cli, tmp_path) -> None:
 
 def test_json_report_validates_against_shipped_schema(cli, tmp_path) -> None:
     schema = json.loads(
-        resources.files("mlguard.schemas").joinpath("report.schema.json").read_text("utf-8")
+        resources.files("mlguard.rules.schemas").joinpath("report.schema.json").read_text("utf-8")
     )
     result = cli(["scan", make_repo(tmp_path / "r", FILES), "--no-config", "--format", "json"])
     report = result.json()

@@ -64,7 +64,7 @@ def test_wheel_installs_and_scans_outside_checkout(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "Maturity: Level 0" in result.stdout
     module = subprocess.run(
-        [sys.executable, "-c", "import mlguard.resources as r; print(r.data_dir('rules'))"],
+        [sys.executable, "-c", "import mlguard.rules.resources as r; print(r.data_dir('rules'))"],
         cwd=outside,
         capture_output=True,
         text=True,

@@ -16,17 +16,18 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlguard import globs, regexliterals
 from mlguard.analyzers.configs import parse_json, parse_toml, parse_yaml
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
-from mlguard.catalog import Catalog, RuleSpec, load_rule_file
 from mlguard.checks.base import CheckContext, Outcome
 from mlguard.checks.reproducibility import dependencies_pinned
-from mlguard.config import discover
 from mlguard.errors import ConfigError
-from mlguard.policy import build, read_layer
-from mlguard.repo import RepoContext
+from mlguard.repo import globs
+from mlguard.repo.context import RepoContext
+from mlguard.rules import regexliterals
+from mlguard.rules.catalog import Catalog, RuleSpec, load_rule_file
+from mlguard.rules.config import discover
+from mlguard.rules.policy import build, read_layer
 
 BOUNDED = settings(
     max_examples=150,

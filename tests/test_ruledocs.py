@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_repo
-from mlguard import docsgen
+from mlguard.rules import docsgen
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 RULE_FILES = Path(__file__).resolve().parent.parent / "rules"

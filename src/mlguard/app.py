@@ -7,18 +7,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlguard import baseline, engine, filters, scoring, suppress, verdict
-from mlguard import config as config_mod
-from mlguard.cache import FactsCache
-from mlguard.cache import default_dir as default_cache_dir
-from mlguard.catalog import Catalog, RuleSpec
-from mlguard.engine import ScanResult
+from mlguard.engine import scan as engine
+from mlguard.engine.cache import FactsCache
+from mlguard.engine.cache import default_dir as default_cache_dir
+from mlguard.engine.pool import default_jobs
+from mlguard.engine.scan import ScanResult
 from mlguard.errors import UsageError
 from mlguard.model import Finding, Kind
-from mlguard.policy import RULE_ID, Policy, build, resolve_chain
-from mlguard.pool import default_jobs
-from mlguard.report import Report
-from mlguard.selection import select_rules
+from mlguard.report.document import Report
+from mlguard.results import baseline, filters, scoring, suppress, verdict
+from mlguard.rules import config as config_mod
+from mlguard.rules.catalog import Catalog, RuleSpec
+from mlguard.rules.policy import RULE_ID, Policy, build, resolve_chain
+from mlguard.rules.selection import select_rules
 from mlguard.settings import Settings
 
 

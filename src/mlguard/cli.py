@@ -14,23 +14,26 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from mlguard import __version__, app, docsgen
-from mlguard import progress as progress_mod
-from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
-from mlguard.catalog import Catalog
+from mlguard import __version__
+from mlguard.engine import progress as progress_mod
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import CATEGORIES
-from mlguard.policy import builtin_names, resolve_chain
-from mlguard.report import Report, github, json_report, junit, markdown, sarif, text
-from mlguard.ruledocs import rule_markdown
-from mlguard.validation import read_yaml
+from mlguard.report.formats import FORMATS, renderer
+from mlguard.settings import DEFAULT_BASELINE
+
+if TYPE_CHECKING:
+    from mlguard.report.document import Report
+from mlguard.rules import docsgen
+from mlguard.rules.catalog import Catalog
+from mlguard.rules.policy import builtin_names, resolve_chain
+from mlguard.rules.ruledocs import rule_markdown
+from mlguard.rules.validation import read_yaml
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-FORMATS = ("text", "json", "sarif", "markdown", "github", "junit")
 EXIT_HELP = """\b
 Exit codes:
   0  the policy passed
@@ -41,15 +44,7 @@ Exit codes:
 
 
 def _render(fmt: str, report: Report, color: bool) -> str:
-    renderers: dict[str, Callable[[Report], str]] = {
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "text": lambda r: text.render(r, color=color),
-        "markdown": markdown.render,
-        "github": github.render,
-        "junit": junit.render,
-    }
-    return renderers[fmt](report)
+    return renderer(fmt, color=color)(report)
 
 
 def _parse_format(value: str) -> tuple[str, str | None]:
@@ -217,6 +212,8 @@ def scan(
         if len(targets) > 1 or targets[0][1]:
             raise UsageError("--output takes one format without :FILE")
         targets = [(targets[0][0], str(output))]
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+
     opts = app.ScanOptions(
         path,
         policy,
@@ -287,6 +284,8 @@ def hook(
     level, only on findings in FILES.
     """
     targets = [_parse_format(f) for f in formats] or [("text", None)]
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+
     opts = app.ScanOptions(
         Path(),
         policy,
@@ -329,7 +328,8 @@ def baseline_cmd(
     Entries are keyed by rule, path and normalised content (never line numbers), sorted,
     so the file diffs well and survives code moving around.
     """
-    from mlguard.baseline import dumps
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+    from mlguard.results.baseline import dumps
 
     opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore)
     opts = dataclasses.replace(opts, offline=offline, advisory_db=advisory_db)
@@ -414,12 +414,12 @@ def policy() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def policy_validate(file: Path) -> None:
     """Check a policy or config file: YAML, schema, extends chain, rule ids."""
-    from mlguard.policy import build, read_layer
+    from mlguard.rules.policy import build, read_layer
 
     catalog = Catalog.load()
     doc = read_yaml(file)
     if isinstance(doc.data, dict) and ("policy" in doc.data or "rule_paths" in doc.data):
-        from mlguard.config import discover
+        from mlguard.rules.config import discover
 
         user = discover(file.parent, str(file), False)
         if user is None:  # cannot happen with an explicit file; never an assert (-O)
@@ -437,7 +437,7 @@ def policy_validate(file: Path) -> None:
 @click.argument("name", required=False)
 def policy_show(name: str | None) -> None:
     """Print a built-in policy (or list them without NAME)."""
-    from mlguard.resources import data_dir
+    from mlguard.rules.resources import data_dir
 
     if name is None:
         for known in builtin_names():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -106,3 +107,16 @@ class RuleResult:
     findings: tuple[Finding, ...] = ()
     reason: str = ""
     evidence: tuple[Evidence, ...] = field(default=())
+
+
+def ev(path: str, line: int = 1, text: str = "", message: str = "") -> Evidence:
+    """Evidence at ``path:line`` (lines below 1 are clamped to 1)."""
+    return Evidence(Location(path, max(line, 1)), text, message)
+
+
+def fingerprint(f: Finding, uri: str) -> str:
+    """A finding's stable identity: rule, file and whitespace-normalised code (never the
+    line number, so it survives edits above it). SARIF's ``partialFingerprints`` and
+    baselines use it."""
+    snippet = " ".join(f.snippet.split()) or f.message
+    return hashlib.sha256(f"{f.rule_id}\0{uri}\0{snippet}".encode()).hexdigest()[:32]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_BASELINE = ".mlguard-baseline.json"  # `mlguard baseline` writes it, scans read it
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Iterator
 from typing import Any
 
-from mlguard.yamlio import YamlProblem, load_docs
+from mlguard.safeio.yamlio import YamlProblem, load_docs
 
 MAX_JSON_DEPTH = 128
 _YAML11_BOOLS = {"on": True, "yes": True, "off": False, "no": False}

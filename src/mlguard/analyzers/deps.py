@@ -1,7 +1,7 @@
 """Dependency declarations -> typed facts (pure functions of a file's text or parsed data).
 
 Requirement strings are read with :class:`packaging.requirements.Requirement`, TOML with
-:mod:`tomllib` (by the caller), YAML by :mod:`mlguard.yamlio`. Nothing is installed, built
+:mod:`tomllib` (by the caller), YAML by :mod:`mlguard.safeio.yamlio`. Nothing is installed, built
 or executed. Each fact carries the file and the 1-based line where it is declared.
 """
 

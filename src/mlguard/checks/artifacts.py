@@ -19,7 +19,7 @@ from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER, s
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome
 from mlguard.checks.registry import register
 from mlguard.model import Evidence, Location, Severity
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 LABELS = {
     "pickle": "pickle",

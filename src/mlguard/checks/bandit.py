@@ -3,39 +3,24 @@
 Python files and notebooks' code cells are analysed (notebook lines map back to the
 ``.ipynb`` file). Findings carry bandit's message and its per-issue severity/confidence;
 their fingerprint uses the code line with string literals blanked, so no literal (and no
-secret) reaches a report. Defaults for ML code: see :mod:`mlguard.bandit_rules`.
+secret) reaches a report. Defaults for ML code: see :mod:`mlguard.rules.bandit_rules`.
 """
 
 from __future__ import annotations
 
 import re
 
-from mlguard import globs
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, run_bandit
 from mlguard.analyzers.notebook import NotebookFacts
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.registry import register
 from mlguard.model import Evidence, Location
-from mlguard.repo import RepoContext
-from mlguard.traits import TEST_GLOBS
+from mlguard.repo import globs
+from mlguard.repo.context import RepoContext
+from mlguard.rules.bandit_rules import OFF_BY_DEFAULT
 
 CACHE_KEY = "bandit.run"
 BY_TEST_KEY = "bandit.issues-by-test"
-PASSWORDS = "SEC004 reports hardcoded passwords, redacted and without placeholders"
-SEC001 = "SEC001 reports these loads with ML-aware conditions"
-OFF_BY_DEFAULT = {
-    "B105": PASSWORDS,
-    "B106": PASSWORDS,
-    "B107": PASSWORDS,
-    "B301": SEC001,
-    "B302": SEC001,
-    "B506": SEC001,
-    "B614": SEC001,
-    "B311": "ML code uses random for sampling, shuffling and seeds, not for secrets",
-    "B403": "importing pickle is not the risk: SEC001 checks the loads",
-    "B404": "importing subprocess is not the risk: BAN602-BAN607 check the calls",
-}
-EXCLUDED_BY_DEFAULT = {"B101": list(TEST_GLOBS)}
 REDACTED_MESSAGES = {
     "B105": "Possible hardcoded password (value not shown)",
     "B106": "Possible hardcoded password in a function argument (value not shown)",

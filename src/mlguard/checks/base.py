@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlguard.model import Evidence, Location, Status
-from mlguard.repo import RepoContext
+from mlguard.model import Evidence, Status, ev
+from mlguard.repo.context import RepoContext
 from mlguard.settings import Settings
 
 
@@ -66,5 +66,4 @@ def line_of(ctx: CheckContext, path: str, needle: str) -> int:
     return 1
 
 
-def ev(path: str, line: int = 1, text: str = "", message: str = "") -> Evidence:
-    return Evidence(Location(path, max(line, 1)), text, message)
+__all__ = ["CheckContext", "CheckFn", "NotApplicable", "NotCheckable", "Outcome", "ev", "line_of"]

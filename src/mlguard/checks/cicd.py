@@ -7,15 +7,15 @@ from typing import Any
 
 from mlguard.analyzers.configs import lookup
 from mlguard.checks.base import CheckContext, Outcome, ev, line_of
-from mlguard.checks.ci_commands import (
+from mlguard.checks.registry import register
+from mlguard.facts.ci_commands import (
     GHA_FILES,
     GITLAB_FILES,
     JENKINS_FILES,
     ci_commands,
     ci_runs,
 )
-from mlguard.checks.mlfacts import local_runs, test_files
-from mlguard.checks.registry import register
+from mlguard.facts.ml import local_runs, test_files
 from mlguard.model import Evidence
 
 TEST_RUNNER = r"(pytest|py\.test|tox|nox|hatch test|make (test|check)|unittest|coverage run)\b"

@@ -18,7 +18,7 @@ from mlguard.checks import kubernetes
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 DOCKERFILES = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile", "*.containerfile")
 SECRET_WORDS = r"TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|CREDENTIALS?"  # noqa: S105 - name patterns, not a secret  # nosec B105

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from mlguard import gitfacts, traits
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automated_commands, automation, is_automated
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
+from mlguard.repo import git as gitfacts
 
 SCHEMA_CALLS = frozenset(
     {

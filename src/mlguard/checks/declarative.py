@@ -12,12 +12,13 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from mlguard import globs, regexliterals
 from mlguard.analyzers.configs import lookup
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, NotCheckable, ev
 from mlguard.facts import callsites
 from mlguard.model import Evidence, Status
+from mlguard.repo import globs
+from mlguard.rules import regexliterals
 
 Result = tuple[bool, list[Evidence]]
 MAX_HITS_PER_FILE = 20

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sys
 
-from mlguard import traits
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import traits
 from mlguard.facts.dependencies import dependency_facts
 from mlguard.facts.import_names import IMPLICIT, candidates
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 MAX_GUARD_LOOKBACK = 200  # lines searched upwards for the enclosing block
 GUARDS = ("try:", "if TYPE_CHECKING", "if typing.TYPE_CHECKING", "except ImportError")

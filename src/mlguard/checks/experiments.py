@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from mlguard import traits
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 

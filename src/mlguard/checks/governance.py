@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-from mlguard import gitfacts, globs, traits
 from mlguard.checks.base import CheckContext, Outcome, ev
-from mlguard.checks.ci_commands import CI_FILES
 from mlguard.checks.registry import register
+from mlguard.facts import traits
+from mlguard.facts.ci_commands import CI_FILES
 from mlguard.model import Evidence
+from mlguard.repo import git as gitfacts
+from mlguard.repo import globs
 
 CARD_FILES = (
     "MODEL_CARD.md",

@@ -17,7 +17,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 HUB_ROOTS = frozenset(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlguard import traits
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev
-from mlguard.checks.ci_commands import ci_runs
 from mlguard.checks.declarative import calls_named
-from mlguard.checks.mlfacts import ci_mentions, path_words
 from mlguard.checks.registry import register
+from mlguard.facts import traits
+from mlguard.facts.ci_commands import ci_runs
+from mlguard.facts.ml import ci_mentions, path_words
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 PROMPT_FILES = (
     "prompts/**/*.txt",

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 
-from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
-from mlguard.checks.ci_commands import GHA_FILES, GITLAB_FILES
 from mlguard.checks.declarative import calls_named
-from mlguard.checks.mlfacts import path_words
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
+from mlguard.facts.ci_commands import GHA_FILES, GITLAB_FILES
+from mlguard.facts.ml import path_words
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 DRIFT_LIBS = (
     "nannyml",

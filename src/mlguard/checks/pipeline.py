@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import traits
 from mlguard.facts.automation import automation, is_automated, stage_files
 from mlguard.facts.commands import analyse
 from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.pipeline import EVAL_WORDS
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence

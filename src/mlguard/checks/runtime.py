@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
-from mlguard import traits
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 

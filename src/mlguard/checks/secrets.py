@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from mlguard import globs
 from mlguard.checks.base import CheckContext, Outcome
 from mlguard.checks.registry import register
+from mlguard.facts.secrets import repo_secrets
 from mlguard.model import Evidence, Location, Status
-from mlguard.repo import RepoContext
-from mlguard.secretfacts import repo_secrets
+from mlguard.repo import globs
+from mlguard.repo.context import RepoContext
 
 SCANNERS = ("gitleaks", "detect-secrets", "trufflehog", "ggshield")
 SCANNER_FILES = {".gitleaks.toml": "gitleaks", ".secrets.baseline": "detect-secrets"}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from mlguard import traits
 from mlguard.analyzers.python_ast import Assign, Call, Expr
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.model import Evidence
 
 SPLITTERS = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlguard import ignores
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import ignores
 
 
 @register("suppression.missing_reason")
@@ -24,7 +24,7 @@ def missing_reason(ctx: CheckContext) -> Outcome:
 
 @register("suppression.unused")
 def unused(ctx: CheckContext) -> Outcome:
-    """Decided after the scan, when findings meet ignores (see ``mlguard.suppress``).
+    """Decided after the scan, when findings meet ignores (see ``mlguard.results.suppress``).
 
     Here the rule passes; the suppression stage turns it into a failure with one finding
     per ignored rule id that matched nothing.

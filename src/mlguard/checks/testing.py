@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from mlguard import globs, traits
 from mlguard.analyzers.python_ast import PyFacts
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
-from mlguard.checks.ci_commands import ci_runs
 from mlguard.checks.declarative import calls_named
-from mlguard.checks.mlfacts import local_runs, module_name, product_files, test_files
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
+from mlguard.facts.ci_commands import ci_runs
+from mlguard.facts.ml import local_runs, module_name, product_files, test_files
 from mlguard.model import Evidence
+from mlguard.repo import globs
 
 MODEL_METHODS = frozenset(
     {

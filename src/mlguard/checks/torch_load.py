@@ -16,7 +16,7 @@ from mlguard.checks.registry import register
 from mlguard.facts import callsites
 from mlguard.facts.dependencies import dependency_facts
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 TORCH_LOADS = frozenset({"torch.load", "torch.serialization.load"})
 SAFE_SINCE = Version("2.6")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from mlguard import gitfacts, traits
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
+from mlguard.repo import git as gitfacts
 
 ARTIFACT_DIRS = (
     "mlruns/",

@@ -20,12 +20,12 @@ from typing import Any
 
 from mlguard import __version__
 from mlguard.analyzers.bandit_adapter import bandit_identity
-from mlguard.cache import FactsCache
-from mlguard.catalog import RuleSpec
-from mlguard.ignores import InlineIgnore
+from mlguard.engine.cache import FactsCache
+from mlguard.facts.ignores import InlineIgnore
 from mlguard.model import Evidence, Finding, Location, RuleResult, Severity, Status
-from mlguard.policy import Policy
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
+from mlguard.rules.catalog import RuleSpec
+from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
 
 VERSION = "2"  # 2: inline ignores stored with the result

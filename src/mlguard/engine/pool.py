@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlguard import repo as repo_module
 from mlguard.analyzers import python_codec
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_identity, run_bandit
 from mlguard.analyzers.notebook import parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_tree, parse_source
 from mlguard.analyzers.python_file import remap_to_notebook
-from mlguard.cache import FactsCache, RawJson
 from mlguard.checks.bandit import CACHE_KEY as BANDIT_RUN_KEY
-from mlguard.fileio import read_text
-from mlguard.progress import Progress
-from mlguard.repo import RepoContext
+from mlguard.engine.cache import FactsCache, RawJson
+from mlguard.engine.progress import Progress
+from mlguard.repo import context as repo_module
+from mlguard.repo.context import RepoContext
+from mlguard.safeio.fileio import read_text
 
 PYTHON, PYTHON_VERSION = "python", "2"
 BANDIT = "bandit"
@@ -65,7 +65,7 @@ class Batch:
 
 @dataclass(frozen=True)
 class Started:
-    """An analysis under way (see :class:`mlguard.repo.Analysis`)."""
+    """An analysis under way (see :class:`mlguard.repo.context.Analysis`)."""
 
     finish: Callable[[], None]
     cancel: Callable[[], None]

@@ -13,16 +13,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlguard import ignores, memo, traits
-from mlguard.cache import FactsCache
-from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
+from mlguard.engine import memo
+from mlguard.engine.cache import FactsCache
+from mlguard.engine.pool import start_python
 from mlguard.errors import MlguardError
+from mlguard.facts import ignores, traits
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
-from mlguard.policy import Policy
-from mlguard.pool import start_python
-from mlguard.repo import FactsPending, RepoContext
+from mlguard.repo.context import FactsPending, RepoContext
+from mlguard.rules.catalog import RuleSpec
+from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
 
 DEFAULT_ANCHORS = (

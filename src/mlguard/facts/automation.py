@@ -37,7 +37,7 @@ from mlguard.facts.pipelines import (
 )
 from mlguard.facts.pyflows import pyflows
 from mlguard.model import Evidence, Location
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 CACHE_KEY = "facts:automation"
 MANUAL = frozenset({Trigger.MANUAL})

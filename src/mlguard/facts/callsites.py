@@ -14,7 +14,7 @@ from itertools import compress
 from operator import attrgetter
 
 from mlguard.analyzers.python_ast import Call
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 Site = tuple[str, Call]
 _NAME = attrgetter("name")

@@ -13,8 +13,8 @@ from typing import Any
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
-from mlguard.repo import RepoContext
-from mlguard.yamlio import YamlDoc
+from mlguard.repo.context import RepoContext
+from mlguard.safeio.yamlio import YamlDoc
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = (

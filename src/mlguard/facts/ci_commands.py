@@ -15,7 +15,7 @@ import shlex
 
 from mlguard.facts.automation import command_lines
 from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", ".gitlab/ci/*.yml")

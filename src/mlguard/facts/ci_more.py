@@ -13,8 +13,8 @@ from typing import Any
 
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import line, mapping, strings, yaml_docs
-from mlguard.repo import RepoContext
-from mlguard.yamlio import YamlDoc
+from mlguard.repo.context import RepoContext
+from mlguard.safeio.yamlio import YamlDoc
 
 BITBUCKET_FILES = ("/bitbucket-pipelines.yml",)
 JENKINS_FILES = ("Jenkinsfile", "Jenkinsfile.*", "*.jenkinsfile")

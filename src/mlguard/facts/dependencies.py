@@ -15,7 +15,7 @@ from mlguard.analyzers import deps as parse
 from mlguard.analyzers.configs import parse_json, parse_toml
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS, parse_lock
 from mlguard.analyzers.setuptools_deps import parse_setup_cfg, setup_py_requirements
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
 PYPROJECT = ("pyproject.toml",)

@@ -22,7 +22,7 @@ from mlguard.facts.model import (
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.pipelines import job_spec_commands
 from mlguard.facts.pyflows import PyFlow, kedro_project, kedro_session, python_commands
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 MAX_NODES = 20_000
 MAKEFILES = ("Makefile", "makefile", "GNUmakefile")

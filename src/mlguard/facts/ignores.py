@@ -14,7 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 CACHE_KEY = "inline_ignores"
 PATTERN = re.compile(r"#\s*mlguard:\s*ignore\b(?:\[([^\]]*)\])?(.*)$", re.IGNORECASE)

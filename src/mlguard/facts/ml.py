@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mlguard import traits
 from mlguard.analyzers.python_ast import PyFacts
-from mlguard.checks.base import ev
-from mlguard.checks.ci_commands import ci_commands, invoked
-from mlguard.model import Evidence
-from mlguard.repo import RepoContext
+from mlguard.facts import traits
+from mlguard.facts.ci_commands import ci_commands, invoked
+from mlguard.model import Evidence, ev
+from mlguard.repo.context import RepoContext
 
 LOCAL_RUNNERS = (
     "Makefile",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 CACHE_KEY = "facts:modules"
 TEST_PARTS = ("tests/", "test/")

@@ -12,8 +12,8 @@ from typing import Any
 
 from mlguard.facts.model import Schedule, Stage
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
-from mlguard.repo import RepoContext
-from mlguard.yamlio import YamlDoc
+from mlguard.repo.context import RepoContext
+from mlguard.safeio.yamlio import YamlDoc
 
 DVC_FILES = ("dvc.yaml",)
 MLPROJECT_FILES = ("MLproject", "MLproject.yaml", "MLproject.yml")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
 
 SYSTEM_DECORATORS = {
     "airflow": ("airflow.decorators.dag", "airflow.sdk.dag", "airflow.decorators.task"),

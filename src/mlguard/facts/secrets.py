@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from mlguard import globs
 from mlguard.analyzers.secrets import Mode, SecretHit, scan_line, scan_text
-from mlguard.repo import RepoContext
+from mlguard.repo import globs
+from mlguard.repo.context import RepoContext
 
 CACHE_KEY = "secrets.hits"
 CODE_SUFFIXES = (".py", ".pyi", ".pyw")

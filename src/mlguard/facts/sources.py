@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mlguard.repo import RepoContext
-from mlguard.yamlio import YamlDoc, YamlProblem, load_docs
+from mlguard.repo.context import RepoContext
+from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
 
 
 def yaml_docs(repo: RepoContext, path: str) -> list[YamlDoc]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from mlguard import globs
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
-from mlguard.repo import RepoContext
+from mlguard.known import TEST_GLOBS
+from mlguard.repo import globs
+from mlguard.repo.context import RepoContext
 
 ML_LIBS = frozenset(
     [
@@ -64,7 +65,6 @@ SERVING_LIBS = frozenset(
     ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
 )
 NON_PRODUCT = ("tests/", "test/", "docs/", "examples/", "example/", "benchmarks/")
-TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
 TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")

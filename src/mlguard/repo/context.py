@@ -18,14 +18,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from mlguard import globs, safefs
 from mlguard.analyzers import configs
 from mlguard.analyzers.artifacts.sniff import MODEL_SUFFIXES
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.analyzers.python_file import notebook_facts
-from mlguard.fileio import read_text
-from mlguard.gitfacts import GitView, probe
+from mlguard.repo import globs
+from mlguard.repo.git import GitView, probe
+from mlguard.safeio import safefs
+from mlguard.safeio.fileio import read_text
 
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_SCAN_BYTES = 256 * 1024 * 1024  # all text read in one scan (each file counted once)

@@ -1,16 +1,16 @@
-"""Reporters: one module per output format, all reading one :class:`Report`."""
+"""The one document every reporter reads: the scan, its assessment, verdict and findings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from mlguard import __version__
-from mlguard.catalog import RuleSpec
-from mlguard.engine import ScanResult
+from mlguard.engine.scan import ScanResult
 from mlguard.model import Finding, RuleResult
-from mlguard.policy import Policy
-from mlguard.scoring import Assessment
-from mlguard.verdict import Verdict
+from mlguard.results.scoring import Assessment
+from mlguard.results.verdict import Verdict
+from mlguard.rules.catalog import RuleSpec
+from mlguard.rules.policy import Policy
 
 TOOL_NAME = "mlguard"
 INFO_URI = "https://github.com/mlguard/mlguard"

@@ -8,7 +8,7 @@ with a plain log line saying how many were not annotated.
 from __future__ import annotations
 
 from mlguard.model import Finding, Severity
-from mlguard.report import TOOL_NAME, Report
+from mlguard.report.document import TOOL_NAME, Report
 from mlguard.report.markdown import ordered
 
 PER_LEVEL = 10

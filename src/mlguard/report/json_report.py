@@ -1,13 +1,13 @@
-"""Versioned JSON report (schema: ``mlguard/schemas/report.schema.json``)."""
+"""Versioned JSON report (schema: ``mlguard/rules/schemas/report.schema.json``)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from mlguard import mltestscore
 from mlguard.model import Finding
-from mlguard.report import TOOL_NAME, VERSION, Report
+from mlguard.report.document import TOOL_NAME, VERSION, Report
+from mlguard.results import mltestscore
 
 SCHEMA_VERSION = "1.0"
 

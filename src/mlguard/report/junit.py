@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET  # writes XML, never parses any  # nosec B405
 
-from mlguard.catalog import RuleSpec
 from mlguard.model import RuleResult, Status
-from mlguard.report import TOOL_NAME, Report
+from mlguard.report.document import TOOL_NAME, Report
+from mlguard.rules.catalog import RuleSpec
 
 MAX_LINES = 200
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

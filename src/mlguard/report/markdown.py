@@ -9,7 +9,7 @@ if it still does not fit.
 from __future__ import annotations
 
 from mlguard.model import Finding, Status
-from mlguard.report import TOOL_NAME, VERSION, Report
+from mlguard.report.document import TOOL_NAME, VERSION, Report
 
 LIMIT_BYTES = 1024 * 1024
 BUDGET_BYTES = LIMIT_BYTES - 4096

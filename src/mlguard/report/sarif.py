@@ -7,15 +7,14 @@ as a string, and each result has a line-independent fingerprint ``mlguard/v1``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
 
-from mlguard.catalog import RuleSpec
-from mlguard.model import Finding, Severity, Status
-from mlguard.report import INFO_URI, TOOL_NAME, VERSION, Report, rule_help_uri
-from mlguard.ruledocs import rule_markdown
+from mlguard.model import Finding, Severity, Status, fingerprint
+from mlguard.report.document import INFO_URI, TOOL_NAME, VERSION, Report, rule_help_uri
+from mlguard.rules.catalog import RuleSpec
+from mlguard.rules.ruledocs import rule_markdown
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 PROBLEM_SEVERITY = {
@@ -24,11 +23,6 @@ PROBLEM_SEVERITY = {
     Severity.NOTE: "recommendation",
 }
 DEFAULT_SECURITY_SEVERITY = {Severity.ERROR: 8.0, Severity.WARNING: 5.5, Severity.NOTE: 3.0}
-
-
-def fingerprint(f: Finding, uri: str) -> str:
-    snippet = " ".join(f.snippet.split()) or f.message
-    return hashlib.sha256(f"{f.rule_id}\0{uri}\0{snippet}".encode()).hexdigest()[:32]
 
 
 help_markdown = rule_markdown  # the one text shared with `mlguard explain` and docs/rules

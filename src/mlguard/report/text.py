@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import click
 
-from mlguard import mltestscore
 from mlguard.model import Severity, Status
-from mlguard.report import VERSION, Report
+from mlguard.report.document import VERSION, Report
+from mlguard.results import mltestscore
 
 Style = Callable[..., str]
 # File names and texts from the scanned repository may hold terminal escape sequences or

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from mlguard import __version__
-from mlguard.engine import ScanResult
+from mlguard.engine.scan import ScanResult
 from mlguard.errors import ConfigError
-from mlguard.model import Finding
-from mlguard.report.sarif import fingerprint
+from mlguard.model import Finding, fingerprint
+from mlguard.settings import DEFAULT_BASELINE
 
 FORMAT_VERSION = 1
-DEFAULT_NAME = ".mlguard-baseline.json"
+DEFAULT_NAME = DEFAULT_BASELINE
 
 
 def key(f: Finding) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from mlguard import baseline, gitfacts
-from mlguard.engine import ScanResult
+from mlguard.engine.scan import ScanResult
+from mlguard.repo import git as gitfacts
+from mlguard.results import baseline
 
 
 def against_merge_base(

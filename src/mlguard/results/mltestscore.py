@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from mlguard.model import RuleResult, Status
-from mlguard.validation import parse_yaml
+from mlguard.rules.validation import parse_yaml
 
 DATA_FILE = "mltestscore.yaml"
 NOTE = (

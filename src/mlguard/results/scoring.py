@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mlguard.catalog import RuleSpec
 from mlguard.model import CATEGORIES, RuleResult, Severity, Status
-from mlguard.policy import Policy
+from mlguard.rules.catalog import RuleSpec
+from mlguard.rules.policy import Policy
 
 WEIGHTS = {Severity.ERROR: 10.0, Severity.WARNING: 5.0, Severity.NOTE: 2.5}
 MAX_LEVEL = 3

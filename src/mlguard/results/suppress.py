@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from mlguard import ignores
-from mlguard.catalog import RuleSpec
-from mlguard.engine import ScanResult
-from mlguard.ignores import InlineIgnore
+from mlguard.engine.scan import ScanResult
+from mlguard.facts import ignores
+from mlguard.facts.ignores import InlineIgnore
 from mlguard.model import Finding, Kind, Location, RuleResult, Status
-from mlguard.repo import RepoContext
+from mlguard.repo.context import RepoContext
+from mlguard.rules.catalog import RuleSpec
 
 MISSING_REASON, UNUSED = "MLG001", "MLG002"
 UNSUPPRESSIBLE = frozenset({MISSING_REASON, UNUSED})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlguard.catalog import RuleSpec
 from mlguard.model import Finding, Kind, RuleResult, Severity
-from mlguard.policy import Policy
-from mlguard.scoring import Assessment
+from mlguard.results.scoring import Assessment
+from mlguard.rules.catalog import RuleSpec
+from mlguard.rules.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,25 @@ Defaults for ML repositories (each can be changed in a policy with
 from __future__ import annotations
 
 from mlguard.analyzers.bandit_meta import BANDIT_VERSION, TESTS, BanditTest
-from mlguard.catalog import RuleDocs, RuleSpec
-from mlguard.checks.bandit import EXCLUDED_BY_DEFAULT, OFF_BY_DEFAULT
+from mlguard.known import TEST_GLOBS
 from mlguard.model import Kind, Severity
-from mlguard.traits import TEST_GLOBS
+from mlguard.rules.spec import RuleDocs, RuleSpec
 
+PASSWORDS = "SEC004 reports hardcoded passwords, redacted and without placeholders"
+SEC001 = "SEC001 reports these loads with ML-aware conditions"
+OFF_BY_DEFAULT = {
+    "B105": PASSWORDS,
+    "B106": PASSWORDS,
+    "B107": PASSWORDS,
+    "B301": SEC001,
+    "B302": SEC001,
+    "B506": SEC001,
+    "B614": SEC001,
+    "B311": "ML code uses random for sampling, shuffling and seeds, not for secrets",
+    "B403": "importing pickle is not the risk: SEC001 checks the loads",
+    "B404": "importing subprocess is not the risk: BAN602-BAN607 check the calls",
+}
+EXCLUDED_BY_DEFAULT = {"B101": list(TEST_GLOBS)}
 BASE_SCORE = {"HIGH": 8.0, "MEDIUM": 5.5, "LOW": 3.0}
 CONFIDENCE_FACTOR = {"HIGH": 1.0, "MEDIUM": 0.85, "LOW": 0.7}
 PRECISION = {"HIGH": "high", "MEDIUM": "medium", "LOW": "low"}

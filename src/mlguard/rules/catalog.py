@@ -4,54 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlguard.checks.families import PYTHON_CHECKS
 from mlguard.errors import ConfigError
 from mlguard.model import Kind, Severity
-from mlguard.regexsafety import backtracking_risk
-from mlguard.resources import data_dir
-from mlguard.validation import read_yaml, validate
-from mlguard.yamlio import YamlDoc
+from mlguard.rules.bandit_rules import rule_specs  # one rule per bandit test (BAN101...)
+from mlguard.rules.check_names import CHECK_NAMES
+from mlguard.rules.regexsafety import backtracking_risk
+from mlguard.rules.resources import data_dir
+from mlguard.rules.spec import RuleDocs, RuleSpec
+from mlguard.rules.validation import read_yaml, validate
+from mlguard.safeio.yamlio import YamlDoc
 
 REGEX_KEYS = frozenset({"pattern", "matches", "not_matches"})
-
-
-@dataclass(frozen=True)
-class RuleDocs:
-    why: str
-    fix: str
-    bad: str = ""
-    good: str = ""
-    references: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    id: str
-    slug: str
-    title: str
-    category: str
-    level: int
-    severity: Severity
-    kind: Kind
-    check: Mapping[str, Any]
-    docs: RuleDocs
-    applies_when: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    message: str = ""
-    anchor: tuple[str, ...] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
-    precision: str = "high"
-    security_severity: float | None = None
-    source: str = ""
-    scored: bool = True  # False: reported, but left out of the maturity scores (bandit)
-
-    @property
-    def is_security(self) -> bool:
-        return self.category == "security" or "security" in self.tags
 
 
 def _python_refs(check: Any) -> Iterable[str]:
@@ -103,7 +69,7 @@ def load_rule_file(path: Path) -> RuleSpec:
     _check_regexes(doc, source)
     data: dict[str, Any] = doc.data
     for ref in _python_refs(data["check"]):
-        if ref not in PYTHON_CHECKS:
+        if ref not in CHECK_NAMES:
             raise ConfigError(
                 source,
                 f"check.python: unknown Python check {ref!r} (known: see `mlguard rules`)",
@@ -159,8 +125,6 @@ class Catalog:
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
-        from mlguard.bandit_rules import rule_specs  # one rule per bandit test (BAN101...)
-
         rules: dict[str, RuleSpec] = {spec.id: spec for spec in rule_specs()}
         for location in [data_dir("rules"), *extra_paths]:
             for path in _rule_files(location):
@@ -174,3 +138,6 @@ class Catalog:
                     raise ConfigError(str(path), f"built-in rule file must be named {spec.id}.yaml")
                 rules[spec.id] = spec
         return cls(rules)
+
+
+__all__ = ["Catalog", "RuleDocs", "RuleSpec", "load_rule_file"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlguard.errors import ConfigError
-from mlguard.policy import Layer, read_layer
-from mlguard.validation import read_config_bytes, string_keys, validate
-from mlguard.yamlio import YamlDoc
+from mlguard.rules.policy import Layer, read_layer
+from mlguard.rules.validation import read_config_bytes, string_keys, validate
+from mlguard.safeio.yamlio import YamlDoc
 
 CANDIDATES = (".mlguard.yaml", ".mlguard.yml", ".github/mlguard.yaml", ".github/mlguard.yml")
 

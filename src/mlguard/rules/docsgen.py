@@ -1,6 +1,6 @@
 """Generate ``docs/rules/<ID>.md`` and ``docs/rules/README.md`` from the built-in rules.
 
-``python -m mlguard.docsgen [--check] [--out DIR]`` (or ``mlguard docs``) writes the pages;
+``python -m mlguard.rules.docsgen [--check] [--out DIR]`` (or ``mlguard docs``) writes the pages;
 with ``--check`` it writes nothing and exits 1 when the committed pages are stale, so CI can
 insist that the docs match the rule files.
 """
@@ -12,9 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-from mlguard.catalog import Catalog
 from mlguard.model import CATEGORIES
-from mlguard.ruledocs import index_markdown, rule_markdown
+from mlguard.rules.catalog import Catalog
+from mlguard.rules.ruledocs import index_markdown, rule_markdown
 
 DEFAULT_OUT = Path("docs/rules")
 INDEX = "README.md"
@@ -60,7 +60,7 @@ def write(out: Path, catalog: Catalog) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlguard.docsgen", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mlguard.rules.docsgen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail when the docs are stale")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlguard.catalog import Catalog
 from mlguard.errors import ConfigError
 from mlguard.model import CATEGORIES
-from mlguard.resources import data_dir
-from mlguard.validation import read_yaml, string_keys, validate
-from mlguard.yamlio import YamlDoc
+from mlguard.rules.catalog import Catalog
+from mlguard.rules.resources import data_dir
+from mlguard.rules.validation import read_yaml, string_keys, validate
+from mlguard.safeio.yamlio import YamlDoc
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,5}[0-9]{3}$")
 MAX_EXTENDS_DEPTH = 16

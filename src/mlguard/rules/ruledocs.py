@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mlguard.catalog import RuleSpec
+from mlguard.rules.catalog import RuleSpec
 
 KIND_TEXT = {
     "practice": "practice: the repository should show evidence (pass / partial / fail)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from mlguard.catalog import Catalog, RuleSpec
+from mlguard.rules.catalog import Catalog, RuleSpec
 
 
 def _matches(rule: RuleSpec, selector: str) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 import jsonschema
 
 from mlguard.errors import ConfigError
-from mlguard.safefs import NotRegular, read_bounded
-from mlguard.schemas import load_schema
-from mlguard.yamlio import YamlDoc, YamlProblem, load_one
+from mlguard.rules.schemas import load_schema
+from mlguard.safeio.safefs import NotRegular, read_bounded
+from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_one
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_MESSAGE = 300

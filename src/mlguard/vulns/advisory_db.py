@@ -2,7 +2,7 @@
 
 The directory is indexed lazily. With the PyPA layout (``vulns/<package>/*.yaml``) only the
 folders of the packages being audited are read; any other layout is read file by file once.
-Files are size-bounded and parsed safely (YAML through :mod:`mlguard.yamlio`, never
+Files are size-bounded and parsed safely (YAML through :mod:`mlguard.safeio.yamlio`, never
 ``yaml.load``); unreadable advisories are counted and reported, never silently dropped.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from mlguard.safeio.yamlio import YamlProblem, load_one
 from mlguard.vulns import osv
 from mlguard.vulns.model import Advisory, AuditReport, Pin, SourceError
-from mlguard.yamlio import YamlProblem, load_one
 
 MAX_ADVISORY_BYTES = 1024 * 1024
 SUFFIXES = (".yaml", ".yml", ".json")

@@ -1,0 +1,11 @@
+"""Facts of the world that every layer agrees on, one list each.
+
+Which paths are test code, which file suffixes hold models: rules, facts and the scan
+engine read these lists instead of keeping their own copies that drift apart. A rule that
+needs more adds to them locally and says why.
+"""
+
+from __future__ import annotations
+
+# Test code: pytest's and unittest's conventions (files and folders).
+TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")

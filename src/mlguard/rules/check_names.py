@@ -1,0 +1,73 @@
+"""The names of mlguard's Python checks, which rule files may name (``check: {python: ...}``).
+
+Rule metadata is validated against this list without importing any check module:
+`mlguard rules`, `explain` and `policy validate` load no check code. A test keeps it equal
+to the registry the check modules fill (``mlguard.checks.registry``).
+"""
+
+from __future__ import annotations
+
+CHECK_NAMES: frozenset[str] = frozenset(
+    {
+        "artifacts.model_files",
+        "bandit.issues",
+        "cicd.automated_deploy",
+        "cicd.ci_runs_tests",
+        "cicd.iac_scanned",
+        "cicd.ml_checks",
+        "cicd.serving_manifest",
+        "cicd.staged_promotion",
+        "cicd.workflow_hardening",
+        "data.features_shared",
+        "data.raw_immutable",
+        "data.schema_declared",
+        "data.splits_reproducible",
+        "data.validation_automated",
+        "experiments.params_metrics_persisted",
+        "experiments.registry_lineage",
+        "experiments.serving_by_reference",
+        "experiments.shared_tracking",
+        "governance.ml_owners",
+        "governance.model_card",
+        "governance.provenance",
+        "llm.agent_bounds",
+        "llm.eval_in_ci",
+        "llm.model_pinned",
+        "llm.output_sinks",
+        "llm.prompt_secrets_and_limits",
+        "llm.prompts_versioned",
+        "monitoring.drift",
+        "monitoring.prediction_logging",
+        "monitoring.scheduled",
+        "notebooks.executed_in_order",
+        "pipeline.continuous_training",
+        "pipeline.lineage_recorded",
+        "pipeline.modular",
+        "pipeline.notebooks_off_path",
+        "pipeline.stage_deps_complete",
+        "pipeline.training_pipeline_declared",
+        "pipeline.validation_gate",
+        "privacy.pii_committed",
+        "reproducibility.dependencies_pinned",
+        "reproducibility.imports_declared",
+        "runtime.environment_pinned",
+        "runtime.hyperparams_in_config",
+        "runtime.no_local_paths",
+        "secrets.hardcoded",
+        "security.container_hardening",
+        "security.hub_downloads_pinned",
+        "security.known_vulnerabilities",
+        "security.torch_load_unsafe",
+        "seeds.training_seeded",
+        "suppression.missing_reason",
+        "suppression.unused",
+        "testing.feature_tests",
+        "testing.ml_tests",
+        "testing.pipeline_integration",
+        "versioning.artifacts_ignored",
+        "versioning.data_versioned",
+        "versioning.model_binaries_not_in_git",
+        "versioning.model_releases_tagged",
+        "versioning.no_large_blobs",
+    }
+)
