@@ -6,16 +6,16 @@ from pathlib import Path
 
 from conftest import make_repo
 from mlguard.facts.automation import automation, command_lines, is_automated
-from mlguard.repo.context import RepoContext
+from mlguard.facts.files import Facts
 
 TRAIN = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
 
 
-def _facts(tmp_path: Path, files: dict[str, str | bytes]) -> RepoContext:
-    return RepoContext(make_repo(tmp_path / "r", files))
+def _facts(tmp_path: Path, files: dict[str, str | bytes]) -> Facts:
+    return Facts(make_repo(tmp_path / "r", files))
 
 
-def _triggers(repo: RepoContext, target: str) -> list[str]:
+def _triggers(repo: Facts, target: str) -> list[str]:
     reach = is_automated(repo, target)
     return sorted(t.value for t in reach.triggers) if reach else []
 

@@ -397,7 +397,7 @@ def test_per_scan_text_and_python_budgets(cli, tmp_path: Path, monkeypatch) -> N
     repo = make_repo(
         tmp_path / "r", {"a.py": big, "b.py": big, "c.py": "import pickle\npickle.load(f)\n"}
     )
-    monkeypatch.setattr("mlguard.repo.context.MAX_PYTHON_BYTES", 10_000)
+    monkeypatch.setattr("mlguard.facts.files.MAX_PYTHON_BYTES", 10_000)
     monkeypatch.setattr("mlguard.repo.context.MAX_SCAN_BYTES", 20_000)
     report = cli(["scan", repo, "--format", "json"]).json()
     skipped = {s["path"]: s["reason"] for s in report["skipped"]}

@@ -22,8 +22,8 @@ from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.checks.base import CheckContext, Outcome
 from mlguard.checks.reproducibility import dependencies_pinned
 from mlguard.errors import ConfigError
+from mlguard.facts.files import Facts
 from mlguard.repo import globs
-from mlguard.repo.context import RepoContext
 from mlguard.rules import regexliterals
 from mlguard.rules.catalog import Catalog, RuleSpec, load_rule_file
 from mlguard.rules.config import discover
@@ -299,7 +299,7 @@ def test_requirements_check_gives_an_outcome_for_any_text(text: str) -> None:
     root = SCRATCH / "req"
     root.mkdir(exist_ok=True)
     (root / "requirements.txt").write_text(text, encoding="utf-8", errors="surrogatepass")
-    repo = RepoContext(root, use_git=False)
+    repo = Facts(root, use_git=False)
     outcome = dependencies_pinned(CheckContext(repo))
     assert isinstance(outcome, Outcome)
 

@@ -9,3 +9,23 @@ from __future__ import annotations
 
 # Test code: pytest's and unittest's conventions (files and folders).
 TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")
+
+# Files that hold models (weights or whole serialised models): the model-file scanner
+# sniffs them, hook mode judges each on its own. Rules that count model files in git
+# (VER006) extend this list with their own additions.
+MODEL_SUFFIXES = (
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".bin",
+    ".npy",
+    ".npz",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".safetensors",
+    ".model",
+)

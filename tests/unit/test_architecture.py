@@ -158,3 +158,10 @@ def test_rule_metadata_commands_import_no_check() -> None:
             m for m in loaded if m.startswith(("mlguard.checks", "mlguard.engine.scan", "git"))
         ]
         assert offending == [], (args, offending)
+
+
+def test_declared_check_names_match_the_registry() -> None:
+    from mlguard.checks.families import PYTHON_CHECKS
+    from mlguard.rules.check_names import CHECK_NAMES
+
+    assert set(PYTHON_CHECKS) == CHECK_NAMES

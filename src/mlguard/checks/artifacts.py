@@ -18,8 +18,8 @@ from mlguard.analyzers.artifacts import (
 from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER, sniff_name
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome
 from mlguard.checks.registry import register
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence, Location, Severity
-from mlguard.repo.context import RepoContext
 
 LABELS = {
     "pickle": "pickle",
@@ -68,7 +68,7 @@ def _parse_settings(params: Mapping[str, Any]) -> tuple[AllowList, Limits]:
     return AllowList.build(tuple(profiles), tuple(allow)), Limits(max_bytes, max_depth)
 
 
-def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
+def _candidates(repo: Facts) -> Iterator[tuple[str, str | None]]:
     """Inventory files that look like (or are named like) model files, with their format."""
     for rel, info in repo.files.items():
         handle = repo.open_binary(rel)
@@ -86,7 +86,7 @@ def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
             yield rel, kind
 
 
-def _not_a_model(rel: str, repo: RepoContext) -> bool:
+def _not_a_model(rel: str, repo: Facts) -> bool:
     """Unrecognised content under a name other formats use too: .bin/.model, and .pth
     path files of Python's site machinery (plain text)."""
     if rel.lower().endswith(AMBIGUOUS_SUFFIXES):
@@ -123,7 +123,7 @@ def _evidence(rel: str, report: ArtifactReport) -> Iterator[Evidence]:
         )
 
 
-@register("artifacts.model_files")
+@register("artifacts.model_files", needs_python=False)
 def model_files(ctx: CheckContext) -> Outcome:
     allow, limits = _settings(ctx.params)
     repo = ctx.repo

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import re
 
-from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, run_bandit
+from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun
 from mlguard.analyzers.notebook import NotebookFacts
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.registry import register
+from mlguard.facts.bandit import Notebooks, issues_by_test, the_run
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence, Location
 from mlguard.repo import globs
-from mlguard.repo.context import RepoContext
 from mlguard.rules.bandit_rules import OFF_BY_DEFAULT
 
-CACHE_KEY = "bandit.run"
-BY_TEST_KEY = "bandit.issues-by-test"
 REDACTED_MESSAGES = {
     "B105": "Possible hardcoded password (value not shown)",
     "B106": "Possible hardcoded password in a function argument (value not shown)",
@@ -30,40 +29,17 @@ MAX_SHAPE = 2000  # characters of the code line that feed the fingerprint
 STRING_LITERAL = re.compile(r"(?P<q>['\"])(?:\\.|(?!(?P=q)).){0,400}(?P=q)")
 
 
-Notebooks = dict[str, NotebookFacts]
-
-
-def bandit_run(repo: RepoContext) -> tuple[BanditRun, Notebooks]:
-    """The scan's one bandit run, and the notebooks it read (cached)."""
-    repo.ensure_prefetched()  # the analysis workers run bandit along with parsing
-    cached = repo.cache.get(CACHE_KEY)
-    if cached is None:
-        sources: list[tuple[str, str]] = []
-        notebooks: Notebooks = {}
-        for rel in repo.python_files:
-            if rel.endswith(".ipynb"):
-                nb = repo.notebook(rel)
-                if nb is not None and not nb.error and nb.source.strip():
-                    sources.append((rel, nb.source))
-                    notebooks[rel] = nb
-            else:
-                text = repo.text(rel)
-                if text is not None:
-                    sources.append((rel, text))
-        run = run_bandit(sources)
-        for rel, reason in run.skipped:
-            repo.skipped.setdefault(rel, f"bandit: {reason}")
-        cached = (run, notebooks)
-        repo.cache[CACHE_KEY] = cached
-    result: tuple[BanditRun, Notebooks] = cached
-    return result
+def bandit_run(repo: Facts) -> tuple[BanditRun, Notebooks]:
+    """The scan's one bandit run (made by the analysis workers, which run bandit along with
+    parsing), and the notebooks it read."""
+    return the_run(repo)
 
 
 def _line(lines: list[str], number: int) -> str:
     return lines[number - 1] if 1 <= number <= len(lines) else ""
 
 
-def _evidence(repo: RepoContext, issue: BanditIssue, nb: NotebookFacts | None) -> Evidence:
+def _evidence(repo: Facts, issue: BanditIssue, nb: NotebookFacts | None) -> Evidence:
     if issue.code or issue.file_line:  # placed by the analysis workers: no re-read
         location = Location(
             issue.label, issue.file_line or issue.line, None if issue.file_line else issue.column
@@ -105,12 +81,6 @@ def bandit_issues(ctx: CheckContext) -> Outcome:
     )
 
 
-def _issues_of(repo: RepoContext, run: BanditRun, test_id: str) -> list[BanditIssue]:
+def _issues_of(repo: Facts, run: BanditRun, test_id: str) -> list[BanditIssue]:
     """The run's issues of one bandit test, in run order (grouped once per run)."""
-    cached = repo.cache.get(BY_TEST_KEY)
-    if not isinstance(cached, tuple) or cached[0] is not run:
-        grouped: dict[str, list[BanditIssue]] = {}
-        for issue in run.issues:
-            grouped.setdefault(issue.test_id, []).append(issue)
-        cached = repo.cache[BY_TEST_KEY] = (run, grouped)
-    return list(cached[1].get(test_id, ()))
+    return list(issues_by_test(repo).get(test_id, ()))

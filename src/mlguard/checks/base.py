@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence, Status, ev
-from mlguard.repo.context import RepoContext
 from mlguard.settings import Settings
 
 
@@ -21,7 +21,7 @@ class NotApplicable(Exception):
 
 @dataclass(frozen=True)
 class CheckContext:
-    repo: RepoContext
+    repo: Facts
     params: Mapping[str, Any] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
 

@@ -17,8 +17,8 @@ from mlguard.analyzers.dockerfile import Instruction, parse_dockerfile
 from mlguard.checks import kubernetes
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 DOCKERFILES = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile", "*.containerfile")
 SECRET_WORDS = r"TOKEN|SECRET|PASSWORD|PASSWD|APIKEY|CREDENTIALS?"  # noqa: S105 - name patterns, not a secret  # nosec B105
@@ -39,7 +39,7 @@ MUST_IGNORE = {
 }
 
 
-@register("security.container_hardening")
+@register("security.container_hardening", needs_python=False)
 def container_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each Dockerfile is a finding."""
     dockerfiles = ctx.repo.glob(*DOCKERFILES)
@@ -57,7 +57,7 @@ def container_hardening(ctx: CheckContext) -> Outcome:
     return Outcome.violations(found)
 
 
-def _audit(repo: RepoContext, path: str, instructions: list[Instruction]) -> Iterator[Evidence]:
+def _audit(repo: Facts, path: str, instructions: list[Instruction]) -> Iterator[Evidence]:
     yield from _base_images(path, instructions)
     yield from _root_user(path, instructions)
     yield from _context_copy(repo, path, instructions)
@@ -223,7 +223,7 @@ def _sources(item: Instruction) -> list[str]:
     return tokens[:-1]
 
 
-def _context_copy(repo: RepoContext, path: str, instructions: list[Instruction]) -> list[Evidence]:
+def _context_copy(repo: Facts, path: str, instructions: list[Instruction]) -> list[Evidence]:
     """``COPY . dest`` with no .dockerignore keeping .git and .env files out of the image."""
     copy = next(
         (

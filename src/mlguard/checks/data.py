@@ -9,6 +9,8 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automated_commands, automation, is_automated
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
@@ -51,10 +53,11 @@ VALIDATION_COMMANDS = re.compile(
 
 def schema_evidence(ctx: CheckContext) -> list[Evidence]:
     """DATA001 evidence: pandera schemas/models, GX, TFDV, deepchecks, Soda, whylogs."""
-    repo = ctx.repo
-    cached = repo.cache.get("data:schema_evidence")
-    if isinstance(cached, list):
-        return list(cached)
+    return list(_schema_evidence(ctx.repo))
+
+
+@fact
+def _schema_evidence(repo: Facts) -> tuple[Evidence, ...]:
     found = [ev(p) for p in repo.glob(*SCHEMA_FILES)]
     for path in repo.glob("*.yml", "*.yaml"):
         text = repo.text(path) or ""
@@ -73,8 +76,7 @@ def schema_evidence(ctx: CheckContext) -> list[Evidence]:
             for i in facts.imports
             if i.module.split(".")[0] in SCHEMA_IMPORTS
         ]
-    repo.cache["data:schema_evidence"] = found
-    return list(found)
+    return tuple(found)
 
 
 def _schema_name(name: str) -> bool:

@@ -234,6 +234,9 @@ def _python(ref: str, ctx: CheckContext) -> Result:
     return outcome.status == Status.PASS, list(outcome.evidence)
 
 
+# The kinds that read Python facts (the engine runs their rules after the analysis).
+PYTHON_KINDS = frozenset({"any_import", "any_call"})
+
 _HANDLERS: dict[str, Callable[[Any, CheckContext], Result]] = {
     "any_file": _any_file,
     "tracked": _tracked,

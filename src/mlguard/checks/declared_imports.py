@@ -14,15 +14,15 @@ from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.dependencies import dependency_facts
+from mlguard.facts.files import Facts
 from mlguard.facts.import_names import IMPLICIT, candidates
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 MAX_GUARD_LOOKBACK = 200  # lines searched upwards for the enclosing block
 GUARDS = ("try:", "if TYPE_CHECKING", "if typing.TYPE_CHECKING", "except ImportError")
 
 
-def _local_modules(repo: RepoContext) -> set[str]:
+def _local_modules(repo: Facts) -> set[str]:
     names: set[str] = set()
     for path in repo.files:
         parts = path.split("/")

@@ -31,6 +31,6 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     vulnerabilities,
     workflows,
 )
-from mlguard.checks.registry import PYTHON_CHECKS
+from mlguard.checks.registry import NO_PYTHON_CHECKS, PYTHON_CHECKS
 
-__all__ = ["PYTHON_CHECKS"]
+__all__ = ["NO_PYTHON_CHECKS", "PYTHON_CHECKS"]

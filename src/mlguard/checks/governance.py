@@ -8,6 +8,8 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.ci_commands import CI_FILES
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
 from mlguard.repo import globs
@@ -119,7 +121,7 @@ def ml_owners(ctx: CheckContext) -> Outcome:
     )
 
 
-@register("governance.provenance")
+@register("governance.provenance", needs_python=False)
 def provenance(ctx: CheckContext) -> Outcome:
     """CI attests build provenance (pass); artefacts are only signed (partial)."""
     repo = ctx.repo
@@ -142,12 +144,12 @@ def provenance(ctx: CheckContext) -> Outcome:
 
 
 def _signed_commits(ctx: CheckContext) -> tuple[int, int]:
-    cached = ctx.repo.cache.get("signed_commits")
-    if not isinstance(cached, tuple):
-        git_view = ctx.repo.git
-        cached = gitfacts.signed_commits(git_view.worktree) if git_view else (0, 0)
-        ctx.repo.cache["signed_commits"] = cached
-    return cached
+    return _signed(ctx.repo)
+
+
+@fact
+def _signed(repo: Facts) -> tuple[int, int]:
+    return gitfacts.signed_commits(repo.git.worktree) if repo.git else (0, 0)
 
 
 def _lines(ctx: CheckContext, files: list[str], pattern: str) -> list[Evidence]:

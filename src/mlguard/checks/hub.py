@@ -16,8 +16,9 @@ from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 HUB_ROOTS = frozenset(
@@ -67,16 +68,12 @@ def _arg(call: Call, index: int, name: str) -> Value:
     return call.args[index] if len(call.args) > index else call.kwarg(name)
 
 
-def _local_dirs(repo: RepoContext) -> set[str]:
-    cached = repo.cache.get("hub:dirs")
-    if isinstance(cached, set):
-        return cached
-    dirs = {p.rsplit("/", i)[0] for p in repo.files for i in range(1, p.count("/") + 1)}
-    repo.cache["hub:dirs"] = dirs
-    return dirs
+@fact
+def _local_dirs(repo: Facts) -> set[str]:
+    return {p.rsplit("/", i)[0] for p in repo.files for i in range(1, p.count("/") + 1)}
 
 
-def _is_local(repo: RepoContext, path: str, ident: str) -> bool:
+def _is_local(repo: Facts, path: str, ident: str) -> bool:
     """A path-like id, or a folder/file of the repository (from the root or the file's folder)."""
     if ident.startswith(LOCAL_PREFIXES):
         return True
@@ -98,7 +95,7 @@ def hub_downloads_pinned(ctx: CheckContext) -> Outcome:
     return Outcome.violations(found)
 
 
-def _hub(repo: RepoContext, path: str, call: Call) -> tuple[str, str] | None:
+def _hub(repo: Facts, path: str, call: Call) -> tuple[str, str] | None:
     hit = _hub_id(call)
     if hit is None:
         return None

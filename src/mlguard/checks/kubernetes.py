@@ -12,13 +12,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mlguard.checks.base import ev
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 WORKLOADS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
 
 
-def manifests(repo: RepoContext) -> list[str]:
+def manifests(repo: Facts) -> list[str]:
     """YAML files that may hold workload manifests (cheap text test, no parsing)."""
     found = []
     for path in repo.glob("*.yaml", "*.yml"):
@@ -30,11 +30,11 @@ def manifests(repo: RepoContext) -> list[str]:
     return found
 
 
-def _templated(repo: RepoContext, path: str) -> bool:
+def _templated(repo: Facts, path: str) -> bool:
     return "{{" in (repo.text(path) or "")
 
 
-def workload_findings(repo: RepoContext, path: str) -> Iterator[Evidence]:
+def workload_findings(repo: Facts, path: str) -> Iterator[Evidence]:
     lines = repo.lines(path)
     for doc in repo.config(path):
         if not isinstance(doc, dict) or doc.get("kind") not in (*WORKLOADS, "CronJob"):

@@ -11,9 +11,9 @@ from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.ci_commands import ci_runs
+from mlguard.facts.files import Facts
 from mlguard.facts.ml import ci_mentions, path_words
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 PROMPT_FILES = (
     "prompts/**/*.txt",
@@ -72,7 +72,7 @@ EVAL_FILES = ("promptfooconfig.y*ml", "**/promptfooconfig.y*ml", "promptfoo/**",
 EVAL_CI = r"(promptfoo|npx promptfoo|deepeval|lm_eval|lm-eval|inspect eval|garak|pyrit|ragas)\b"
 
 
-def llm_files(repo: RepoContext) -> Iterator[tuple[str, PyFacts]]:
+def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
     """Product Python files that import an LLM SDK."""
     for path in traits.product_paths(repo):
         facts = repo.python(path)
@@ -142,7 +142,7 @@ def model_pinned(ctx: CheckContext) -> Outcome:
     return Outcome.violations(found)
 
 
-def _eval_evidence(repo: RepoContext) -> list[Evidence]:
+def _eval_evidence(repo: Facts) -> list[Evidence]:
     found = [ev(p) for p in repo.glob(*EVAL_FILES)]
     for path, facts in repo.iter_python():
         for imp in facts.imports:

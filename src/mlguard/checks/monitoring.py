@@ -9,9 +9,10 @@ from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.ci_commands import GHA_FILES, GITLAB_FILES
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.facts.ml import path_words
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 DRIFT_LIBS = (
     "nannyml",
@@ -50,11 +51,13 @@ MANAGED_CAPTURE = (
 )
 
 
-def drift_evidence(repo: RepoContext) -> list[Evidence]:
+def drift_evidence(repo: Facts) -> list[Evidence]:
     """Where drift is computed (non-test Python code and notebooks), computed once."""
-    cached = repo.cache.get("drift_evidence")
-    if isinstance(cached, list):
-        return cached
+    return list(_drift_evidence(repo))
+
+
+@fact
+def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
     found: dict[str, Evidence] = {}
     for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
         found.setdefault(path, ev(path, call.line, call.name))
@@ -62,9 +65,7 @@ def drift_evidence(repo: RepoContext) -> list[Evidence]:
         for imp in facts.imports:
             if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
                 found[path] = ev(path, imp.line, imp.module)
-    result = sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key)
-    repo.cache["drift_evidence"] = result
-    return result
+    return tuple(sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key))
 
 
 def _is_module(module: str, wanted: str) -> bool:
@@ -107,7 +108,7 @@ def scheduled(ctx: CheckContext) -> Outcome:
     )
 
 
-def _managed_schedule(repo: RepoContext) -> list[Evidence]:
+def _managed_schedule(repo: Facts) -> list[Evidence]:
     return [
         ev(path, call.line, call.name)
         for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
@@ -115,7 +116,7 @@ def _managed_schedule(repo: RepoContext) -> list[Evidence]:
     ]
 
 
-def _scheduler_files(repo: RepoContext) -> list[str]:
+def _scheduler_files(repo: Facts) -> list[str]:
     files = []
     for path in repo.glob(*GHA_FILES, *GITLAB_FILES):
         if re.search(
@@ -134,7 +135,7 @@ def _scheduler_files(repo: RepoContext) -> list[str]:
     return sorted(set(files))
 
 
-def _schedulers_naming(repo: RepoContext, words: list[str]) -> list[Evidence]:
+def _schedulers_naming(repo: Facts, words: list[str]) -> list[Evidence]:
     found = []
     for path in _scheduler_files(repo):
         for number, line in enumerate(repo.lines(path), 1):
@@ -144,7 +145,7 @@ def _schedulers_naming(repo: RepoContext, words: list[str]) -> list[Evidence]:
     return found
 
 
-def _t(repo: RepoContext, path: str) -> str:
+def _t(repo: Facts, path: str) -> str:
     return repo.text(path) or ""
 
 

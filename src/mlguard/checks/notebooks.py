@@ -39,7 +39,7 @@ def _out_of_order(path: str, text: str, counts: list[tuple[int, int]]) -> Eviden
     return None
 
 
-@register("notebooks.executed_in_order")
+@register("notebooks.executed_in_order", needs_python=False)
 def executed_in_order(ctx: CheckContext) -> Outcome:
     """Code cells whose saved execution counts go backwards."""
     found = []

@@ -24,7 +24,7 @@ def _requirement_lines(ctx: CheckContext) -> list[tuple[str, int, str, str]]:
     return [(d.path, d.line, d.name, d.specifier) for d in rows]
 
 
-@register("reproducibility.dependencies_pinned")
+@register("reproducibility.dependencies_pinned", needs_python=False)
 def dependencies_pinned(ctx: CheckContext) -> Outcome:
     """A lock file, or hashed requirements, pass; fully ``==``-pinned requirements are partial."""
     repo = ctx.repo

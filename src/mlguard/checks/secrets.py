@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mlguard.checks.base import CheckContext, Outcome
 from mlguard.checks.registry import register
+from mlguard.facts.files import Facts
 from mlguard.facts.secrets import repo_secrets
 from mlguard.model import Evidence, Location, Status
 from mlguard.repo import globs
-from mlguard.repo.context import RepoContext
 
 SCANNERS = ("gitleaks", "detect-secrets", "trufflehog", "ggshield")
 SCANNER_FILES = {".gitleaks.toml": "gitleaks", ".secrets.baseline": "detect-secrets"}
@@ -19,7 +19,7 @@ CONTROL_FILES = (
 )
 
 
-def _control(repo: RepoContext) -> str:
+def _control(repo: Facts) -> str:
     """Which secret scanner guards the repository (pre-commit or CI), for the result's reason."""
     for path, scanner in SCANNER_FILES.items():
         if repo.exists(path):
@@ -32,7 +32,7 @@ def _control(repo: RepoContext) -> str:
     return "no secret scanner (gitleaks, detect-secrets, trufflehog) in pre-commit or CI"
 
 
-@register("secrets.hardcoded")
+@register("secrets.hardcoded", needs_python=False)
 def hardcoded_secrets(ctx: CheckContext) -> Outcome:
     """Each provider token, private key, URL password or high-entropy literal is a finding."""
     skip = tuple(ctx.param("exclude_paths", ()) or ())

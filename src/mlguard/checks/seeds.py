@@ -8,6 +8,8 @@ from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
@@ -66,11 +68,12 @@ def _seeds(ctx: CheckContext, path: str) -> list[Evidence]:
 
 def _seed_candidates(ctx: CheckContext) -> dict[str, list[Call]]:
     """Per file, the calls _seeds may report: a seed call or a seed keyword argument."""
-    found = ctx.repo.cache.get("seeds:candidates")
-    if not isinstance(found, dict):
-        sites = callsites.sites(ctx.repo, names=SEED_CALLS, kwargs=SEED_KWARGS)
-        found = ctx.repo.cache["seeds:candidates"] = callsites.by_file(sites)
-    return found
+    return _seed_sites(ctx.repo)
+
+
+@fact
+def _seed_sites(repo: Facts) -> dict[str, list[Call]]:
+    return callsites.by_file(callsites.sites(repo, names=SEED_CALLS, kwargs=SEED_KWARGS))
 
 
 @register("seeds.training_seeded")

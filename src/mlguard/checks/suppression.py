@@ -1,4 +1,5 @@
-"""Checks on inline ignore comments themselves (rules MLG001, MLG002)."""
+"""Checks on inline ignore comments themselves (MLG001; MLG002 is decided after the scan,
+when the findings meet the ignores: :mod:`mlguard.results.suppress`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from mlguard.checks.registry import register
 from mlguard.facts import ignores
 
 
-@register("suppression.missing_reason")
+@register("suppression.missing_reason", needs_python=False)
 def missing_reason(ctx: CheckContext) -> Outcome:
     """Every ``# mlguard: ignore[...]`` names at least one rule and says why."""
     found = []
@@ -20,15 +21,3 @@ def missing_reason(ctx: CheckContext) -> Outcome:
             continue
         found.append(ev(item.path, item.line, item.text, f"Inline ignore {problem}: {item.text}"))
     return Outcome.violations(found)
-
-
-@register("suppression.unused")
-def unused(ctx: CheckContext) -> Outcome:
-    """Decided after the scan, when findings meet ignores (see ``mlguard.results.suppress``).
-
-    Here the rule passes; the suppression stage turns it into a failure with one finding
-    per ignored rule id that matched nothing.
-    """
-    return Outcome.passed(
-        ev(i.path, i.line, i.text) for i in ignores.collect(ctx.repo) if i.rule_ids
-    )

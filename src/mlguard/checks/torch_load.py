@@ -15,15 +15,15 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites
 from mlguard.facts.dependencies import dependency_facts
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 TORCH_LOADS = frozenset({"torch.load", "torch.serialization.load"})
 SAFE_SINCE = Version("2.6")
 OLDER_PROBES = ("2.5.1", "2.5.0", "2.4.1", "2.3.1", "2.0.1", "1.13.1", "1.0.0")
 
 
-def default_is_safe(repo: RepoContext) -> bool:
+def default_is_safe(repo: Facts) -> bool:
     """Every torch requirement of the repository excludes versions before 2.6."""
     torch = [d for d in dependency_facts(repo).all if d.name == "torch"]
     return bool(torch) and all(_only_new(d.version, d.specifier) for d in torch)

@@ -181,7 +181,7 @@ DATA_EXTENSIONS = (
 MB = 1024 * 1024
 
 
-@register("versioning.no_large_blobs")
+@register("versioning.no_large_blobs", needs_python=False)
 def no_large_blobs(ctx: CheckContext) -> Outcome:
     """VER002: blobs over max_blob_mb (any file) or max_data_blob_mb (data/model files)."""
     repo = ctx.repo
@@ -275,7 +275,7 @@ MODEL_EXTENSIONS = (
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
 
 
-@register("versioning.model_binaries_not_in_git")
+@register("versioning.model_binaries_not_in_git", needs_python=False)
 def model_binaries_not_in_git(ctx: CheckContext) -> Outcome:
     """VER006: model files committed as plain git blobs (not LFS pointers), outside tests."""
     repo = ctx.repo

@@ -34,7 +34,7 @@ def _source(ctx: CheckContext) -> VulnSource:
     return PipAudit(timeout=float(timeout), service=service)
 
 
-@register("security.known_vulnerabilities")
+@register("security.known_vulnerabilities", needs_python=False)
 def known_vulnerabilities(ctx: CheckContext) -> Outcome:
     """Each exactly pinned or locked PyPI dependency with a known advisory is a finding."""
     facts = dependency_facts(ctx.repo)

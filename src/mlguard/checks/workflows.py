@@ -1,7 +1,7 @@
 """GitHub Actions workflow hardening (CICD008): pinned actions, token permissions,
 ``pull_request_target`` with a PR checkout, and untrusted ``${{ }}`` expansions in scripts.
 
-Workflows are read as parsed YAML through :class:`RepoContext` (``on:`` stays the string key
+Workflows are read as parsed YAML through :class:`Facts` (``on:`` stays the string key
 ``"on"``); findings are placed by locating the offending text in the file.
 """
 
@@ -61,7 +61,7 @@ class _Locator:
         return self.find(f"key:{name}", pattern, start)
 
 
-@register("cicd.workflow_hardening")
+@register("cicd.workflow_hardening", needs_python=False)
 def workflow_hardening(ctx: CheckContext) -> Outcome:
     """Each hardening problem in each GitHub workflow or composite action is a finding."""
     allowed = ctx.param("tag_pins_allowed", ()) or ()

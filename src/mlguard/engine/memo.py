@@ -21,9 +21,9 @@ from typing import Any
 from mlguard import __version__
 from mlguard.analyzers.bandit_adapter import bandit_identity
 from mlguard.engine.cache import FactsCache
+from mlguard.facts.files import Facts
 from mlguard.facts.ignores import InlineIgnore
 from mlguard.model import Evidence, Finding, Location, RuleResult, Severity, Status
-from mlguard.repo.context import RepoContext
 from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
@@ -33,7 +33,7 @@ NETWORK_RULES = frozenset({"SEC012"})  # online lookups: the answer changes with
 
 
 def digest(
-    repo: RepoContext, rules: Iterable[RuleSpec], policy: Policy, settings: Settings | None
+    repo: Facts, rules: Iterable[RuleSpec], policy: Policy, settings: Settings | None
 ) -> str | None:
     """The memo key of this scan, or ``None`` when its result must not be memoised."""
     rules = tuple(rules)

@@ -29,11 +29,12 @@ from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_iden
 from mlguard.analyzers.notebook import parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_tree, parse_source
 from mlguard.analyzers.python_file import remap_to_notebook
-from mlguard.checks.bandit import CACHE_KEY as BANDIT_RUN_KEY
 from mlguard.engine.cache import FactsCache, RawJson
 from mlguard.engine.progress import Progress
-from mlguard.repo import context as repo_module
-from mlguard.repo.context import RepoContext
+from mlguard.facts import files as facts_files
+from mlguard.facts.bandit import the_run as bandit_run
+from mlguard.facts.files import Facts
+from mlguard.facts.stats import python_stats
 from mlguard.safeio.fileio import read_text
 
 PYTHON, PYTHON_VERSION = "python", "2"
@@ -93,7 +94,7 @@ def _read(job: Job) -> _Read:
     if text is None:
         return _Read(FileResult(rel, reason=reason))
     sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    limit = repo_module.MAX_PYTHON_BYTES
+    limit = facts_files.MAX_PYTHON_BYTES
     too_big = f"larger than the {limit >> 20} MiB Python analysis budget"
     nb = None
     if rel.endswith(".ipynb"):
@@ -205,7 +206,7 @@ def _collect(batches: Iterator[Batch], pool: Any, total: int, show: bool) -> Ite
 class _Keys:
     """Cache keys of one scan: content key of each file, analyzer keys built from it."""
 
-    def __init__(self, repo: RepoContext, cache: FactsCache | None, bandit_id: str) -> None:
+    def __init__(self, repo: Facts, cache: FactsCache | None, bandit_id: str) -> None:
         self.repo, self.cache = repo, cache
         self.settings = str(repo.max_text_bytes)
         self.bandit_id = bandit_id
@@ -230,7 +231,7 @@ class _Keys:
 
 
 def start_python(
-    repo: RepoContext,
+    repo: Facts,
     jobs: int,
     cache: FactsCache | None,
     want_bandit: bool = False,
@@ -276,12 +277,15 @@ def start_python(
                     cache.put_many(fresh)
         if cache is not None:
             cache.touch(used)
-        repo.cache["stats:python"] = {
-            "cached": from_cache,
-            "analysed": len(todo),
-            "seconds": round(time.perf_counter() - started, 2),
-            "workers": jobs if pool is not None else 1,
-        }
+        python_stats.prime(
+            repo,
+            {
+                "cached": from_cache,
+                "analysed": len(todo),
+                "seconds": round(time.perf_counter() - started, 2),
+                "workers": jobs if pool is not None else 1,
+            },
+        )
         if want_bandit:
             run = BanditRun(
                 issues=tuple(sorted(issues, key=lambda i: (i.label, i.line, i.column, i.test_id))),
@@ -290,7 +294,7 @@ def start_python(
                 available=identity[1],
                 version=identity[0],
             )
-            repo.cache[BANDIT_RUN_KEY] = (run, {})
+            bandit_run.prime(repo, (run, {}))
 
     def cancel() -> None:
         # waits for the batches already running (a fraction of a second): without the wait
@@ -303,7 +307,7 @@ def start_python(
 
 
 def _from_cache(
-    repo: RepoContext,
+    repo: Facts,
     rel: str,
     keys: _Keys,
     want_bandit: bool,
@@ -333,7 +337,7 @@ def _from_cache(
 
 
 def _record(
-    repo: RepoContext,
+    repo: Facts,
     result: FileResult,
     keys: _Keys,
     fresh: list[tuple[str, Any]],
@@ -369,9 +373,7 @@ def _decode(raw: Any) -> PyFacts | None:
         return None
 
 
-def _content_key_after(
-    repo: RepoContext, rel: str, sha: str, hashes: list[tuple[str, str, str]]
-) -> str:
+def _content_key_after(repo: Facts, rel: str, sha: str, hashes: list[tuple[str, str, str]]) -> str:
     """The cache key of a freshly analysed file; queues its stat -> hash row."""
     if repo.git is not None and rel in repo.git.blobs:
         return "git:" + repo.git.blobs[rel]

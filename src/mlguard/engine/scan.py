@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
-from mlguard.engine import memo
+from mlguard.engine import memo, plan
 from mlguard.engine.cache import FactsCache
 from mlguard.engine.pool import start_python
 from mlguard.errors import MlguardError
 from mlguard.facts import ignores, traits
+from mlguard.facts.files import Analysis, Facts
+from mlguard.facts.stats import python_stats
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
-from mlguard.repo.context import FactsPending, RepoContext
 from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
@@ -56,6 +57,8 @@ def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
 
 def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
     check: Mapping[str, Any] = rule.check
+    if "after_scan" in check:  # a results stage decides it (suppression: MLG002)
+        raise NotCheckable(f"decided after the scan ({check['after_scan']} stage)")
     if "pass_if" in check:
         ok, evidence = evaluate(check["pass_if"], ctx)
         if ok:
@@ -75,7 +78,7 @@ def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
     return Outcome.passed(evidence) if ok else Outcome.failed()
 
 
-def _anchor(rule: RuleSpec, repo: RepoContext) -> Location:
+def _anchor(rule: RuleSpec, repo: Facts) -> Location:
     for candidate in (*rule.anchor, *DEFAULT_ANCHORS):
         matches = (
             repo.glob(candidate)
@@ -96,7 +99,7 @@ def _message(rule: RuleSpec, item: Evidence) -> str:
     return f"{rule.title}: {item.text}" if item.text else rule.title
 
 
-def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Finding, ...]:
+def _findings(rule: RuleSpec, outcome: Outcome, repo: Facts) -> tuple[Finding, ...]:
     if rule.kind == Kind.VIOLATION:
         if outcome.status != Status.FAIL:
             return ()
@@ -130,7 +133,7 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: RepoContext) -> tuple[Find
     return (Finding(rule.id, text, location, rule.severity, snippet=rule.id, rule_name=rule.slug),)
 
 
-def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None) -> RuleResult:
+def run_rule(rule: RuleSpec, repo: Facts, settings: Settings | None = None) -> RuleResult:
     try:
         for trait in rule.applies_when:
             if not traits.has_trait(repo, trait):
@@ -155,23 +158,27 @@ def run_rule(rule: RuleSpec, repo: RepoContext, settings: Settings | None = None
 
 
 def _evaluate(
-    rules: tuple[RuleSpec, ...], repo: RepoContext, settings: Settings | None
+    rules: tuple[RuleSpec, ...],
+    repo: Facts,
+    settings: Settings | None,
+    start_analysis: Callable[[], Analysis],
 ) -> tuple[RuleResult, ...]:
-    """Every rule's result, in rule order. The first rule that needs Python facts starts
-    their analysis in worker processes; while the workers run, the rules that need no
-    Python facts (history, configs, secrets, CI files) are evaluated, and the ones that do
-    wait for the analysis and run after it."""
+    """Every rule's result, in rule order, planned from what each rule declares it needs.
+
+    When any rule needs Python facts, their analysis starts in worker processes; the rules
+    that need none (history, configs, secrets, CI) are evaluated meanwhile, and the others
+    after the analysis has finished."""
+    needs = [plan.needs_python(rule) for rule in rules]
     done: dict[int, RuleResult] = {}
     try:
-        with repo.facts_deferred():
-            for number, rule in enumerate(rules):
-                try:
-                    done[number] = run_rule(rule, repo, settings)
-                except FactsPending:
-                    continue  # run again below, once the facts are in
-        repo.finish_started()
+        if any(needs):
+            repo.attach_analysis(start_analysis())
+        for number, rule in enumerate(rules):
+            if not needs[number]:
+                done[number] = run_rule(rule, repo, settings)
+        repo.finish_analysis()
     except BaseException:  # interrupted: the workers must not run on to the end
-        repo.cancel_started()
+        repo.cancel_analysis()
         raise
     # The facts (a million objects on a large repository) live until the end of the scan
     # and hold no cycles: frozen, the collector stops re-walking them for every pass.
@@ -184,9 +191,9 @@ def _evaluate(
         gc.unfreeze()
 
 
-def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> RepoContext:
+def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> Facts:
     try:
-        return RepoContext(
+        return Facts(
             root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, focus=focus
         )
     except Exception as exc:  # contained: a clear message, never a traceback
@@ -200,7 +207,7 @@ def scan(
     *,
     jobs: int = 1,
     cache: FactsCache | None = None,
-    repo: RepoContext | None = None,
+    repo: Facts | None = None,
     progress: bool = False,
     settings: Settings | None = None,
 ) -> ScanResult:
@@ -212,7 +219,7 @@ def scan(
     if key is not None and cache is not None:
         found = memo.decode(cache.get(memo.cache_key(key)), [r.id for r in effective])
         if found is not None:
-            repo.cache[ignores.CACHE_KEY] = found.inline  # the suppression stage reads none
+            ignores.collect.prime(repo, found.inline)  # the suppression stage reads none
             return ScanResult(
                 repo.root,
                 prefix,
@@ -223,12 +230,16 @@ def scan(
                 {"files": len(repo.files), "memo": 1},
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
-    repo.defer_python(lambda: start_python(repo, jobs, cache, want_bandit, progress))
     started = time.perf_counter()
-    results = _evaluate(effective, repo, settings)
+    results = _evaluate(
+        effective,
+        repo,
+        settings,
+        lambda: start_python(repo, jobs, cache, want_bandit, progress),
+    )
     evaluated = round(time.perf_counter() - started, 2)
     skipped = dict(sorted(repo.skipped.items()))
-    seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
+    seen = traits.seen(repo)
     if key is not None and cache is not None:
         inline = ignores.collect(repo)  # read now: a memo hit then needs no file read at all
         cache.put_many([(memo.cache_key(key), memo.encode(results, skipped, seen, inline))])
@@ -241,7 +252,7 @@ def scan(
         traits=seen,
         stats={
             "files": len(repo.files),
-            **repo.cache.get("stats:python", {}),
+            **python_stats(repo),
             "rules_seconds": evaluated,
         },
     )

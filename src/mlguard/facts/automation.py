@@ -8,7 +8,7 @@ command runs: ``dvc repro`` runs every dvc.yaml stage, ``make train`` the target
 Python file runs the project modules it imports. Triggers and systems flow along the way,
 so a module imported by a script that a scheduled workflow runs is itself scheduled.
 
-Computed once per scan and cached in ``repo.cache``. Nothing is executed or imported.
+Computed once per scan and memoised as a fact. Nothing is executed or imported.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import re
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts.ci import ci_facts
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.facts.graph import Graph, cmd_key
 from mlguard.facts.model import (
     CI_SYSTEMS,
@@ -37,23 +39,17 @@ from mlguard.facts.pipelines import (
 )
 from mlguard.facts.pyflows import pyflows
 from mlguard.model import Evidence, Location
-from mlguard.repo.context import RepoContext
 
-CACHE_KEY = "facts:automation"
 MANUAL = frozenset({Trigger.MANUAL})
 
 
-def automation(repo: RepoContext) -> AutomationFacts:
+@fact
+def automation(repo: Facts) -> AutomationFacts:
     """The automation facts of ``repo`` (computed on first use)."""
-    cached = repo.cache.get(CACHE_KEY)
-    if isinstance(cached, AutomationFacts):
-        return cached
-    facts = _build(repo)
-    repo.cache[CACHE_KEY] = facts
-    return facts
+    return _build(repo)
 
 
-def is_automated(repo: RepoContext, evidence: str | Evidence | Location) -> Reach | None:
+def is_automated(repo: Facts, evidence: str | Evidence | Location) -> Reach | None:
     """How a file (path, module name or evidence location) is run automatically, if it is.
 
     A pipeline stage counts as automation even when the pipeline is started by hand: look at
@@ -70,13 +66,13 @@ def is_automated(repo: RepoContext, evidence: str | Evidence | Location) -> Reac
     return found
 
 
-def automated_commands(repo: RepoContext, pattern: str | re.Pattern[str]) -> list[Command]:
+def automated_commands(repo: Facts, pattern: str | re.Pattern[str]) -> list[Command]:
     """Automated commands (CI steps, stages and what they expand to) whose text matches."""
     regex = re.compile(pattern) if isinstance(pattern, str) else pattern
     return [c for c in automation(repo).commands if regex.search(c.text)]
 
 
-def command_lines(repo: RepoContext, ci_only: bool = True) -> list[Evidence]:
+def command_lines(repo: Facts, ci_only: bool = True) -> list[Evidence]:
     """Each logical line of each automated command as Evidence (file, line, text).
 
     A multi-line ``run: |`` block starts on the line after its key; a line ending in ``\\``
@@ -102,7 +98,7 @@ def command_lines(repo: RepoContext, ci_only: bool = True) -> list[Evidence]:
     return found
 
 
-def _build(repo: RepoContext) -> AutomationFacts:
+def _build(repo: Facts) -> AutomationFacts:
     ci_commands, schedules = ci_facts(repo)
     dvc = dvc_stages(repo)
     mlproject = mlproject_stages(repo)
@@ -131,7 +127,7 @@ def _build(repo: RepoContext) -> AutomationFacts:
     return graph.result(tuple(stages), tuple(schedules))
 
 
-def stage_files(repo: RepoContext, stage: Stage) -> list[str]:
+def stage_files(repo: Facts, stage: Stage) -> list[str]:
     """Files a stage runs directly (its command's scripts and modules)."""
     targets = cmdtext.analyse(stage.command, stage.module if stage.system == "dvc" else "")
     index = ModuleIndex.of(repo)

@@ -14,7 +14,8 @@ from itertools import compress
 from operator import attrgetter
 
 from mlguard.analyzers.python_ast import Call
-from mlguard.repo.context import RepoContext
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 
 Site = tuple[str, Call]
 _NAME = attrgetter("name")
@@ -36,23 +37,23 @@ class CallIndex:
         return [key for key in self.files if test(key)]
 
 
-def by_name(repo: RepoContext) -> CallIndex:
+def by_name(repo: Facts) -> CallIndex:
     """Call sites by resolved name (``torch.load``, ``model.fit``)."""
-    return _cached(repo, "name", lambda calls: set(map(_NAME, calls)))
+    return _index(repo, "name")
 
 
-def by_attr(repo: RepoContext) -> CallIndex:
+def by_attr(repo: Facts) -> CallIndex:
     """Call sites by attribute, the last name component (``fit``)."""
-    return _cached(repo, "attr", lambda calls: set(map(_ATTR, calls)))
+    return _index(repo, "attr")
 
 
-def by_kwarg(repo: RepoContext) -> CallIndex:
+def by_kwarg(repo: Facts) -> CallIndex:
     """Call sites by the names of their keyword arguments."""
-    return _cached(repo, "kwarg", _kwarg_names)
+    return _index(repo, "kwarg")
 
 
 def sites(
-    repo: RepoContext,
+    repo: Facts,
     names: Iterable[str] = (),
     attrs: Iterable[str] = (),
     kwargs: Iterable[str] = (),
@@ -65,7 +66,7 @@ def sites(
 
 
 def files(
-    repo: RepoContext,
+    repo: Facts,
     names: Iterable[str] = (),
     attrs: Iterable[str] = (),
     kwargs: Iterable[str] = (),
@@ -83,7 +84,7 @@ def by_file(found: list[Site]) -> dict[str, list[Call]]:
 
 
 def _per_file(
-    repo: RepoContext, names: set[str], attrs: set[str], kwargs: set[str]
+    repo: Facts, names: set[str], attrs: set[str], kwargs: set[str]
 ) -> list[tuple[str, tuple[Call, ...]]]:
     numbers: set[int] = set()
     index: CallIndex | None = None
@@ -123,13 +124,16 @@ def _kwarg_names(calls: tuple[Call, ...]) -> set[str]:
     return {key for call in filter(_KWARGS, calls) for key, _ in call.kwargs}
 
 
-def _cached(
-    repo: RepoContext, kind: str, keys_of: Callable[[tuple[Call, ...]], set[str]]
-) -> CallIndex:
-    key = f"callsites:{kind}"
-    cached = repo.cache.get(key)
-    if isinstance(cached, CallIndex):
-        return cached
+KEYS_OF: dict[str, Callable[[tuple[Call, ...]], set[str]]] = {
+    "name": lambda calls: set(map(_NAME, calls)),
+    "attr": lambda calls: set(map(_ATTR, calls)),
+    "kwarg": _kwarg_names,
+}
+
+
+@fact
+def _index(repo: Facts, kind: str) -> CallIndex:
+    keys_of = KEYS_OF[kind]
     index: dict[str, list[int]] = {}
     paths: list[str] = []
     calls: list[tuple[Call, ...]] = []
@@ -138,6 +142,4 @@ def _cached(
         calls.append(facts.calls)
         for name in keys_of(facts.calls):
             index.setdefault(name, []).append(number)
-    built = CallIndex(index, paths, calls)
-    repo.cache[key] = built
-    return built
+    return CallIndex(index, paths, calls)

@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
+from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
-from mlguard.repo.context import RepoContext
 from mlguard.safeio.yamlio import YamlDoc
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -73,7 +73,7 @@ def _gha_triggers(on: Any) -> frozenset[Trigger]:
     return frozenset(found)
 
 
-def github_actions(repo: RepoContext, path: str) -> Found:
+def github_actions(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
     schedules: list[Schedule] = []
     for doc in yaml_docs(repo, path):
@@ -166,7 +166,7 @@ def _gitlab_triggers(spec: dict[str, Any]) -> frozenset[Trigger]:
     return frozenset(found)
 
 
-def gitlab_ci(repo: RepoContext, path: str) -> Found:
+def gitlab_ci(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
     schedules: list[Schedule] = []
     for doc in yaml_docs(repo, path):
@@ -199,7 +199,7 @@ def _extended(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
 CIRCLE_SCHEDULED = re.compile(r"scheduled_pipeline")
 
 
-def circleci(repo: RepoContext, path: str) -> Found:
+def circleci(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
     schedules: list[Schedule] = []
     for doc in yaml_docs(repo, path):
@@ -260,7 +260,7 @@ def _azure_steps(node: Any, trail: list[str | int]) -> list[tuple[list[str | int
     return out
 
 
-def azure_pipelines(repo: RepoContext, path: str) -> Found:
+def azure_pipelines(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
     schedules: list[Schedule] = []
     for doc in yaml_docs(repo, path):
@@ -295,7 +295,7 @@ PARSERS = (
 )
 
 
-def ci_facts(repo: RepoContext) -> Found:
+def ci_facts(repo: Facts) -> Found:
     """Commands and schedules of every CI configuration in the repository."""
     commands: list[Command] = []
     schedules: list[Schedule] = []

@@ -14,8 +14,9 @@ import re
 import shlex
 
 from mlguard.facts.automation import command_lines
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
-from mlguard.repo.context import RepoContext
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", ".gitlab/ci/*.yml")
@@ -36,14 +37,14 @@ _RUNNERS = (
 _ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
-def ci_commands(repo: RepoContext) -> list[Evidence]:
+def ci_commands(repo: Facts) -> list[Evidence]:
     """Every command line CI runs, sorted by file and line (computed once per scan)."""
-    cached = repo.cache.get("ci_commands")
-    if isinstance(cached, list):
-        return cached
-    found = sorted(command_lines(repo), key=lambda e: (e.location, e.text))
-    repo.cache["ci_commands"] = found
-    return found
+    return list(_ci_commands(repo))
+
+
+@fact
+def _ci_commands(repo: Facts) -> tuple[Evidence, ...]:
+    return tuple(sorted(command_lines(repo), key=lambda e: (e.location, e.text)))
 
 
 def invoked(command: str) -> list[str]:
@@ -65,7 +66,7 @@ def invoked(command: str) -> list[str]:
     return out
 
 
-def ci_runs(repo: RepoContext, pattern: str) -> list[Evidence]:
+def ci_runs(repo: Facts, pattern: str) -> list[Evidence]:
     """CI commands that start a program matching ``pattern`` (a regex anchored at the start)."""
     regex = re.compile(pattern)
     return [e for e in ci_commands(repo) if any(regex.match(c) for c in invoked(e.text))]

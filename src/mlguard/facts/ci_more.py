@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import line, mapping, strings, yaml_docs
-from mlguard.repo.context import RepoContext
 from mlguard.safeio.yamlio import YamlDoc
 
 BITBUCKET_FILES = ("/bitbucket-pipelines.yml",)
@@ -56,7 +56,7 @@ def _commands(doc: YamlDoc, path: str, trail: Trail, node: Any, event: Trigger) 
     return commands
 
 
-def bitbucket(repo: RepoContext, path: str) -> Found:
+def bitbucket(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
     for doc in yaml_docs(repo, path):
         pipelines = mapping(mapping(doc.data).get("pipelines"))
@@ -75,7 +75,7 @@ JENKINS_SH = re.compile(r"\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?(\"\"\"|'''|\"|
 JENKINS_CRON = re.compile(r"\b(cron|pollSCM)\s*\(\s*(?:spec\s*:\s*)?['\"]([^'\"]*)['\"]")
 
 
-def jenkins(repo: RepoContext, path: str) -> Found:
+def jenkins(repo: Facts, path: str) -> Found:
     text = repo.text(path) or ""
     schedules = []
     position, line = 0, 1

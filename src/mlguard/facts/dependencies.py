@@ -3,7 +3,7 @@
 Requirements files are found by name and followed through their ``-r``/``-c`` includes
 (only to files inside the scanned repository); pyproject.toml, setup.cfg, setup.py (its
 parsed facts, never run), Pipfile, conda environment files and lock files are read through
-:class:`RepoContext`, never opened directly.
+:class:`Facts`, never opened directly.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from mlguard.analyzers import deps as parse
 from mlguard.analyzers.configs import parse_json, parse_toml
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS, parse_lock
 from mlguard.analyzers.setuptools_deps import parse_setup_cfg, setup_py_requirements
-from mlguard.repo.context import RepoContext
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
 PYPROJECT = ("pyproject.toml",)
 PIPFILE = ("Pipfile",)
 CONDA_ENVS = ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml")
-CACHE_KEY = "facts:dependencies"
 
 
 @dataclass(frozen=True)
@@ -42,16 +42,12 @@ class DependencyFacts:
         return [d for d in self.declared if d.source == "requirements"]
 
 
-def dependency_facts(repo: RepoContext) -> DependencyFacts:
-    cached = repo.cache.get(CACHE_KEY)
-    if isinstance(cached, DependencyFacts):
-        return cached
-    facts = _collect(repo)
-    repo.cache[CACHE_KEY] = facts
-    return facts
+@fact
+def dependency_facts(repo: Facts) -> DependencyFacts:
+    return _collect(repo)
 
 
-def _collect(repo: RepoContext) -> DependencyFacts:
+def _collect(repo: Facts) -> DependencyFacts:
     notes: list[str] = []
     declared, files = _requirements(repo, notes)
     for path in repo.glob(*PYPROJECT):
@@ -94,7 +90,7 @@ def _collect(repo: RepoContext) -> DependencyFacts:
     )
 
 
-def _requirements(repo: RepoContext, notes: list[str]) -> tuple[list[parse.Dependency], list[str]]:
+def _requirements(repo: Facts, notes: list[str]) -> tuple[list[parse.Dependency], list[str]]:
     queue = list(repo.glob(*REQUIREMENT_FILES))
     seen: set[str] = set()
     found: list[parse.Dependency] = []
@@ -126,7 +122,7 @@ def _toml(text: str) -> tuple[dict[str, object], str]:
     return (docs[0] if docs and isinstance(docs[0], dict) else {}), error
 
 
-def _lock(repo: RepoContext, path: str) -> list[parse.Dependency]:
+def _lock(repo: Facts, path: str) -> list[parse.Dependency]:
     name = posixpath.basename(path)
     text = repo.text(path) or ""
     if name.endswith(".lock") and name != "Pipfile.lock":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mlguard.facts import commands as cmdtext
+from mlguard.facts.files import Facts
 from mlguard.facts.model import (
     CI_SYSTEMS,
     AutomationFacts,
@@ -22,7 +23,6 @@ from mlguard.facts.model import (
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.pipelines import job_spec_commands
 from mlguard.facts.pyflows import PyFlow, kedro_project, kedro_session, python_commands
-from mlguard.repo.context import RepoContext
 
 MAX_NODES = 20_000
 MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
@@ -40,7 +40,7 @@ class Graph:
 
     def __init__(
         self,
-        repo: RepoContext,
+        repo: Facts,
         dvc: list[Stage],
         mlproject: list[Stage],
         flows: list[PyFlow],

@@ -1,6 +1,6 @@
 """Inline ignore comments: ``# mlguard: ignore[ID, ...] reason``.
 
-A repo-level fact, computed once per scan and cached in ``repo.cache``. Comments are found
+A repo-level fact, computed once per scan (``@fact``). Comments are found
 in Python (real comment tokens only, not strings), notebooks (code cells, lines mapped to the
 ``.ipynb`` file), YAML, TOML, shell, Dockerfiles, requirement files, ``.cfg``/``.ini`` and
 Makefiles. A comment applies to findings on its own line; a comment alone on its line also
@@ -14,9 +14,9 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from mlguard.repo.context import RepoContext
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 
-CACHE_KEY = "inline_ignores"
 PATTERN = re.compile(r"#\s*mlguard:\s*ignore\b(?:\[([^\]]*)\])?(.*)$", re.IGNORECASE)
 HASH_SUFFIXES = (".yaml", ".yml", ".toml", ".sh", ".bash", ".cfg", ".ini", ".dockerfile")
 HASH_NAMES = ("Dockerfile", "Containerfile", "Makefile")
@@ -109,7 +109,7 @@ def _hash_comments(text: str, yaml: bool = False) -> list[tuple[int, str, bool]]
     return found
 
 
-def _file_ignores(repo: RepoContext, path: str) -> list[InlineIgnore]:
+def _file_ignores(repo: Facts, path: str) -> list[InlineIgnore]:
     text = repo.text(path)
     if text is None or "mlguard" not in text.lower():
         return []
@@ -126,15 +126,11 @@ def _file_ignores(repo: RepoContext, path: str) -> list[InlineIgnore]:
     return [i for i in ignores if i is not None]
 
 
-def collect(repo: RepoContext) -> tuple[InlineIgnore, ...]:
-    """Every inline ignore of the repository, sorted by path and line (cached)."""
-    cached = repo.cache.get(CACHE_KEY)
-    if cached is None:
-        found: list[InlineIgnore] = []
-        for path in repo.files:
-            if _is_candidate(path):
-                found.extend(_file_ignores(repo, path))
-        cached = tuple(sorted(found, key=lambda i: (i.path, i.line)))
-        repo.cache[CACHE_KEY] = cached
-    result: tuple[InlineIgnore, ...] = cached
-    return result
+@fact
+def collect(repo: Facts) -> tuple[InlineIgnore, ...]:
+    """Every inline ignore of the repository, sorted by path and line (once per scan)."""
+    found: list[InlineIgnore] = []
+    for path in repo.files:
+        if _is_candidate(path):
+            found.extend(_file_ignores(repo, path))
+    return tuple(sorted(found, key=lambda i: (i.path, i.line)))

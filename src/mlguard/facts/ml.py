@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from mlguard.analyzers.python_ast import PyFacts
 from mlguard.facts import traits
 from mlguard.facts.ci_commands import ci_commands, invoked
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence, ev
-from mlguard.repo.context import RepoContext
 
 LOCAL_RUNNERS = (
     "Makefile",
@@ -24,13 +24,13 @@ LOCAL_RUNNERS = (
 )
 
 
-def test_files(repo: RepoContext) -> Iterator[tuple[str, PyFacts]]:
+def test_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
     for path, facts in repo.iter_python():
         if traits.is_test_path(path):
             yield path, facts
 
 
-def product_files(repo: RepoContext) -> Iterator[tuple[str, PyFacts]]:
+def product_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
     for path in traits.product_paths(repo):
         facts = repo.python(path)
         if facts is not None:
@@ -46,7 +46,7 @@ def module_name(path: str) -> str:
     return stem.replace("/", ".")
 
 
-def local_runs(repo: RepoContext, pattern: str) -> list[Evidence]:
+def local_runs(repo: Facts, pattern: str) -> list[Evidence]:
     """Lines of local task files (Makefile, tox.ini, dvc.yaml, shell scripts) matching."""
     regex = re.compile(pattern)
     found = []
@@ -58,7 +58,7 @@ def local_runs(repo: RepoContext, pattern: str) -> list[Evidence]:
     return found
 
 
-def ci_mentions(repo: RepoContext, words: list[str]) -> list[Evidence]:
+def ci_mentions(repo: Facts, words: list[str]) -> list[Evidence]:
     """CI commands naming one of ``words`` (a script path, module or file stem)."""
     wanted = [w for w in words if w]
     found = []

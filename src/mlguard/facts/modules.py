@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import posixpath
 
-from mlguard.repo.context import RepoContext
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 
-CACHE_KEY = "facts:modules"
 TEST_PARTS = ("tests/", "test/")
 
 
@@ -21,7 +21,7 @@ def _dotted(path: str) -> list[str]:
 class ModuleIndex:
     """Every suffix of every Python file's dotted path, so ``pkg.mod`` finds src/pkg/mod.py."""
 
-    def __init__(self, repo: RepoContext) -> None:
+    def __init__(self, repo: Facts) -> None:
         self.repo = repo
         self.by_name: dict[str, list[str]] = {}
         for path in repo.python_files:
@@ -33,13 +33,8 @@ class ModuleIndex:
         self._imports: dict[str, list[str]] = {}
 
     @classmethod
-    def of(cls, repo: RepoContext) -> ModuleIndex:
-        cached = repo.cache.get(CACHE_KEY)
-        if isinstance(cached, ModuleIndex):
-            return cached
-        index = cls(repo)
-        repo.cache[CACHE_KEY] = index
-        return index
+    def of(cls, repo: Facts) -> ModuleIndex:
+        return _module_index(repo)
 
     def resolve(self, name: str, near: str = "") -> str | None:
         """The file of module ``name`` (or of its parent for ``pkg.mod.func``)."""
@@ -91,3 +86,8 @@ class ModuleIndex:
         base = package[: len(package) - (level - 1)]
         rest = module.lstrip(".")
         return ".".join([*base, rest] if rest else base)
+
+
+@fact
+def _module_index(repo: Facts) -> ModuleIndex:
+    return ModuleIndex(repo)

@@ -10,9 +10,9 @@ import posixpath
 import shlex
 from typing import Any
 
+from mlguard.facts.files import Facts
 from mlguard.facts.model import Schedule, Stage
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
-from mlguard.repo.context import RepoContext
 from mlguard.safeio.yamlio import YamlDoc
 
 DVC_FILES = ("dvc.yaml",)
@@ -55,7 +55,7 @@ def _params(value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def dvc_stages(repo: RepoContext) -> list[Stage]:
+def dvc_stages(repo: Facts) -> list[Stage]:
     stages: list[Stage] = []
     for path in repo.glob(*DVC_FILES):
         for doc in yaml_docs(repo, path):
@@ -85,7 +85,7 @@ def _dvc_stage(doc: YamlDoc, path: str, name: str, spec: dict[str, Any]) -> Stag
     )
 
 
-def mlproject_stages(repo: RepoContext) -> list[Stage]:
+def mlproject_stages(repo: Facts) -> list[Stage]:
     stages: list[Stage] = []
     for path in repo.glob(*MLPROJECT_FILES):
         for doc in yaml_docs(repo, path):
@@ -150,7 +150,7 @@ def _kfp_doc(doc: YamlDoc, path: str) -> list[Stage]:
     return stages
 
 
-def workflow_yaml(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]:
+def workflow_yaml(repo: Facts) -> tuple[list[Stage], list[Schedule]]:
     """Argo Workflow/CronWorkflow/WorkflowTemplate and compiled kfp pipeline specs."""
     stages: list[Stage] = []
     schedules: list[Schedule] = []
@@ -171,7 +171,7 @@ def workflow_yaml(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]:
     return stages, schedules
 
 
-def prefect_deployments(repo: RepoContext) -> tuple[list[Stage], list[Schedule]]:
+def prefect_deployments(repo: Facts) -> tuple[list[Stage], list[Schedule]]:
     """prefect.yaml deployments: entrypoint ``path/flow.py:func`` and cron/interval schedules."""
     stages: list[Stage] = []
     schedules: list[Schedule] = []
@@ -201,7 +201,7 @@ NOT_SPECS = ("dvc.yaml", "dvc.lock", "params.yaml", "MLproject")
 MAX_SPEC_DEPTH = 8
 
 
-def job_spec_commands(repo: RepoContext, path: str) -> list[tuple[int, str, str]]:
+def job_spec_commands(repo: Facts, path: str) -> list[tuple[int, str, str]]:
     """(line, key, command) of a job spec a command submits: ``anyscale jobs submit x.yaml``,
     ``sky launch task.yaml``, ``az ml job create -f job.yml``, ``kubectl apply -f job.yaml``.
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
+from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
-from mlguard.repo.context import RepoContext
 
 SYSTEM_DECORATORS = {
     "airflow": ("airflow.decorators.dag", "airflow.sdk.dag", "airflow.decorators.task"),
@@ -201,7 +201,7 @@ def pyflow(path: str, facts: PyFacts) -> PyFlow | None:
     return PyFlow(path, system, triggers, tuple(_stages(path, system, facts)), tuple(schedules))
 
 
-def pyflows(repo: RepoContext) -> list[PyFlow]:
+def pyflows(repo: Facts) -> list[PyFlow]:
     """Every Python file that defines or schedules a pipeline (tests excluded)."""
     flows = []
     calling = set(callsites.files(repo, names=_flow_names(repo), attrs=FLOW_ATTRS))
@@ -216,14 +216,14 @@ def pyflows(repo: RepoContext) -> list[PyFlow]:
     return flows
 
 
-def _flow_names(repo: RepoContext) -> list[str]:
+def _flow_names(repo: Facts) -> list[str]:
     """Call names that make a file a pipeline (_system) or a scheduler (_schedule_of)."""
     return callsites.by_name(repo).keys(
         lambda name: name in FLOW_NAMES or name.startswith(("kedro.pipeline.", "kedro.framework."))
     )
 
 
-def kedro_project(repo: RepoContext) -> bool:
+def kedro_project(repo: Facts) -> bool:
     return any(
         "kedro" in doc.get("tool", {})
         for doc in repo.config("pyproject.toml")
@@ -247,7 +247,7 @@ KEDRO_SESSION = (
 )
 
 
-def python_commands(repo: RepoContext, path: str) -> list[Command]:
+def python_commands(repo: Facts, path: str) -> list[Command]:
     """Commands a Python file starts with literal arguments (``subprocess.run(["kedro",
     "run"])``, ``os.system("python train.py")``); non-literal parts are left out."""
     facts = repo.python(path) if path.endswith(".py") else None
@@ -265,7 +265,7 @@ def python_commands(repo: RepoContext, path: str) -> list[Command]:
     return found
 
 
-def kedro_session(repo: RepoContext, path: str) -> bool:
+def kedro_session(repo: Facts, path: str) -> bool:
     """The file runs a Kedro pipeline in-process (``KedroSession.create(...).run()``)."""
     facts = repo.python(path) if path.endswith(".py") else None
     return facts is not None and any(c.name in KEDRO_SESSION for c in facts.calls)

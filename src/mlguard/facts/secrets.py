@@ -1,4 +1,4 @@
-"""Hardcoded secrets of the scanned repository, computed once per scan (``repo.cache``).
+"""Hardcoded secrets of the scanned repository, computed once per scan (``@fact``).
 
 Which files are read, and how: Python code, notebooks (code cells, outputs and the raw
 file, so a token printed into an output cell is found on its own line), configuration
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from mlguard.analyzers.secrets import Mode, SecretHit, scan_line, scan_text
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.repo import globs
-from mlguard.repo.context import RepoContext
 
-CACHE_KEY = "secrets.hits"
 CODE_SUFFIXES = (".py", ".pyi", ".pyw")
 CONFIG_SUFFIXES = (
     ".yaml",
@@ -68,7 +68,7 @@ def mode_for(path: str) -> Mode | None:
     return None
 
 
-def _notebook(repo: RepoContext, rel: str, raw: str) -> list[SecretHit]:
+def _notebook(repo: Facts, rel: str, raw: str) -> list[SecretHit]:
     hits = set(scan_text(raw, Mode.PROSE))
     nb = repo.notebook(rel)
     if nb is None or nb.error:
@@ -92,7 +92,7 @@ def _notebook(repo: RepoContext, rel: str, raw: str) -> list[SecretHit]:
     return sorted(hits)
 
 
-def file_secrets(repo: RepoContext, rel: str) -> list[SecretHit]:
+def file_secrets(repo: Facts, rel: str) -> list[SecretHit]:
     if rel.endswith(".ipynb"):
         raw = repo.text(rel)
         return _notebook(repo, rel, raw) if raw is not None else []
@@ -103,7 +103,7 @@ def file_secrets(repo: RepoContext, rel: str) -> list[SecretHit]:
     return scan_text(text, mode) if text is not None else []
 
 
-def _guarded(repo: RepoContext, rel: str) -> list[SecretHit]:
+def _guarded(repo: Facts, rel: str) -> list[SecretHit]:
     """A file that breaks the scanner is skipped, with the exception's type only: its
     message could quote the text being scanned."""
     try:
@@ -113,11 +113,7 @@ def _guarded(repo: RepoContext, rel: str) -> list[SecretHit]:
         return []
 
 
-def repo_secrets(repo: RepoContext) -> tuple[FileSecret, ...]:
+@fact
+def repo_secrets(repo: Facts) -> tuple[FileSecret, ...]:
     """Every hit of every file in scope, sorted by path, line and column."""
-    cached = repo.cache.get(CACHE_KEY)
-    if cached is None:
-        cached = tuple(FileSecret(rel, hit) for rel in repo.files for hit in _guarded(repo, rel))
-        repo.cache[CACHE_KEY] = cached
-    result: tuple[FileSecret, ...] = cached
-    return result
+    return tuple(FileSecret(rel, hit) for rel in repo.files for hit in _guarded(repo, rel))

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mlguard.repo.context import RepoContext
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
 
 
-def yaml_docs(repo: RepoContext, path: str) -> list[YamlDoc]:
+def yaml_docs(repo: Facts, path: str) -> list[YamlDoc]:
     """The documents of a YAML file (empty and recorded as skipped when unparseable)."""
-    key = f"yamldocs:{path}"
-    cached = repo.cache.get(key)
-    if isinstance(cached, list):
-        return cached
+    return list(_yaml_docs(repo, path))
+
+
+@fact
+def _yaml_docs(repo: Facts, path: str) -> tuple[YamlDoc, ...]:
     docs: list[YamlDoc] = []
     text = repo.text(path)
     if text is not None:
@@ -23,8 +25,7 @@ def yaml_docs(repo: RepoContext, path: str) -> list[YamlDoc]:
         except YamlProblem as exc:
             where = f"line {exc.line}: " if exc.line else ""
             repo.skipped.setdefault(path, f"unparseable config ({where}{exc.message})")
-    repo.cache[key] = docs
-    return docs
+    return tuple(docs)
 
 
 def mapping(value: Any) -> dict[str, Any]:

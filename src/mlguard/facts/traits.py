@@ -7,9 +7,10 @@ from functools import lru_cache
 
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.known import TEST_GLOBS
 from mlguard.repo import globs
-from mlguard.repo.context import RepoContext
 
 ML_LIBS = frozenset(
     [
@@ -71,7 +72,7 @@ TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
 SERVING_FILES = ("bentofile.yaml", "**/config.pbtxt", "**/inference*.yaml", "**/serving*.yaml")
 
 
-def _top_imports(repo: RepoContext, paths: list[str] | None = None) -> set[str]:
+def _top_imports(repo: Facts, paths: list[str] | None = None) -> set[str]:
     found: set[str] = set()
     wanted = set(paths) if paths is not None else None
     for rel, facts in repo.iter_python():
@@ -85,13 +86,16 @@ def _top_imports(repo: RepoContext, paths: list[str] | None = None) -> set[str]:
     return found
 
 
-def product_paths(repo: RepoContext) -> list[str]:
+def product_paths(repo: Facts) -> list[str]:
     """Python files that are part of the product (not tests, docs or examples)."""
-    cached = repo.cache.get("product_paths")
-    if not isinstance(cached, list):
-        cached = [p for p in repo.python_files if not p.startswith(NON_PRODUCT)]
-        cached = repo.cache["product_paths"] = [p for p in cached if not is_test_path(p)]
-    return list(cached)
+    return list(_product_paths(repo))
+
+
+@fact
+def _product_paths(repo: Facts) -> tuple[str, ...]:
+    return tuple(
+        p for p in repo.python_files if not p.startswith(NON_PRODUCT) and not is_test_path(p)
+    )
 
 
 @lru_cache(maxsize=1 << 16)
@@ -99,7 +103,7 @@ def is_test_path(path: str) -> bool:
     return globs.match_any(path, TEST_GLOBS)
 
 
-def _ml(repo: RepoContext) -> bool:
+def _ml(repo: Facts) -> bool:
     return bool(_top_imports(repo) & ML_LIBS)
 
 
@@ -117,7 +121,7 @@ def _trains(calls: list[Call]) -> bool:
     )
 
 
-def _train_calls(repo: RepoContext) -> dict[str, list[Call]]:
+def _train_calls(repo: Facts) -> dict[str, list[Call]]:
     """Per file, the calls that may train (the only ones _trains needs to look at)."""
     names = callsites.by_name(repo).keys(
         lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS)
@@ -130,16 +134,18 @@ def _defines_estimator(facts: PyFacts) -> bool:
     return bool(facts.class_bases) and any(name in LIBRARY_METHODS for name, _ in facts.functions)
 
 
-def training_files(repo: RepoContext) -> list[str]:
+def training_files(repo: Facts) -> list[str]:
     """Product files that train a model: a fit/train call, or a *train* script with ML imports.
 
     A file that defines an estimator class (``fit``/``partial_fit`` methods) is library code,
     not a training script, even when it calls ``fit`` on other objects; so is a ``fit`` call
     on ``self.``/``super()`` (a method delegating to a wrapped estimator).
     """
-    cached = repo.cache.get("training_files")
-    if isinstance(cached, list):
-        return cached
+    return list(_training_files(repo))
+
+
+@fact
+def _training_files(repo: Facts) -> tuple[str, ...]:
     found = []
     train_calls = _train_calls(repo)
     for rel in product_paths(repo):
@@ -152,11 +158,10 @@ def training_files(repo: RepoContext) -> list[str]:
         calls = _trains(train_calls.get(rel, [])) and not library
         if (calls and (ml or named)) or (named and ml and not library):
             found.append(rel)
-    repo.cache["training_files"] = found
-    return found
+    return tuple(found)
 
 
-def _library(repo: RepoContext) -> bool:
+def _library(repo: Facts) -> bool:
     """An ML library: product code defines estimators/trainers and no script trains a model.
 
     Such a repository (scikit-learn extensions, model zoos, trainer frameworks) ships
@@ -176,15 +181,15 @@ def _ml_imports(facts: PyFacts) -> bool:
     return bool({i.module.split(".")[0] for i in facts.imports} & ML_LIBS)
 
 
-def _training(repo: RepoContext) -> bool:
+def _training(repo: Facts) -> bool:
     return bool(training_files(repo))
 
 
-def _llm(repo: RepoContext) -> bool:
+def _llm(repo: Facts) -> bool:
     return bool(_top_imports(repo) & LLM_LIBS)
 
 
-def serving_files(repo: RepoContext) -> list[str]:
+def serving_files(repo: Facts) -> list[str]:
     """Product files that import a model-serving framework (FastAPI, Flask, BentoML, ...)."""
     found = []
     for rel in product_paths(repo):
@@ -198,13 +203,16 @@ def serving_files(repo: RepoContext) -> list[str]:
     return found
 
 
-def _serving(repo: RepoContext) -> bool:
+def _serving(repo: Facts) -> bool:
     return bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS) or bool(
         repo.glob(*SERVING_FILES)
     )
 
 
-TRAITS: dict[str, Callable[[RepoContext], bool]] = {
+# Traits decided from Python facts (imports, calls): their rules run after the analysis.
+PYTHON_TRAITS = frozenset({"ml", "training", "library", "serving", "llm"})
+
+TRAITS: dict[str, Callable[[Facts], bool]] = {
     "python": lambda r: bool(r.python_files),
     "ml": _ml,
     "training": _training,
@@ -246,15 +254,18 @@ REASONS: dict[str, str] = {
 }
 
 
-def reason(repo: RepoContext, name: str) -> str:
+def reason(repo: Facts, name: str) -> str:
     """Why a rule needing trait ``name`` does not apply (more precise for ML libraries)."""
     if name == "training" and has_trait(repo, "library"):
         return "an ML library: it defines estimators but no script trains a model"
     return REASONS[name]
 
 
-def has_trait(repo: RepoContext, name: str) -> bool:
-    key = f"trait:{name}"
-    if key not in repo.cache:
-        repo.cache[key] = TRAITS[name](repo)
-    return bool(repo.cache[key])
+@fact
+def has_trait(repo: Facts, name: str) -> bool:
+    return bool(TRAITS[name](repo))
+
+
+def seen(repo: Facts) -> dict[str, bool]:
+    """The traits asked for in this scan and their values, by name."""
+    return {args[0]: value for args, value in sorted(has_trait.known(repo).items())}

@@ -1,7 +1,7 @@
-"""The scanned repository: an inventory of files and lazily computed, cached facts.
+"""The scanned repository: its inventory of files, safe reads and git.
 
-Every file is read at most once and parsed at most once, by the analyzer for its kind.
-Checks ask this object for facts; they never open files themselves. Symlinks are never
+Every file is read at most once (parsing is the facts layer's: :mod:`mlguard.facts.files`).
+Checks never open files themselves. Symlinks are never
 followed (nor are directories reached through one), special files (FIFOs, sockets,
 devices) are never opened, files above the size budget are not read, and anything that
 cannot be read is recorded in :attr:`RepoContext.skipped` with a reason.
@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO
 
-from mlguard.analyzers import configs
-from mlguard.analyzers.artifacts.sniff import MODEL_SUFFIXES
-from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
-from mlguard.analyzers.python_ast import PyFacts, analyze_source
-from mlguard.analyzers.python_file import notebook_facts
+from mlguard.known import MODEL_SUFFIXES
 from mlguard.repo import globs
 from mlguard.repo.git import GitView, probe
 from mlguard.safeio import safefs
@@ -31,7 +26,6 @@ from mlguard.safeio.fileio import read_text
 DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_SCAN_BYTES = 256 * 1024 * 1024  # all text read in one scan (each file counted once)
 TEXT_CACHE_BYTES = 48 * 1024 * 1024  # texts kept in memory; beyond, a file is read again
-MAX_PYTHON_BYTES = 4 * 1024 * 1024  # one source given to ast.parse (~400 MB of AST)
 PRUNED_DIRS = frozenset(
     {
         ".git",
@@ -51,25 +45,9 @@ PRUNED_DIRS = frozenset(
         ".dvc/cache",
     }
 )
-YAML_SUFFIXES = (".yaml", ".yml")
 # In a focused scan these are analysed only when focused: each is judged on its own.
 FOCUS_ONLY_SUFFIXES = (".py", ".ipynb", *MODEL_SUFFIXES)
 FOCUS_CONTEXT_MAX_BYTES = 1024 * 1024
-
-
-class Analysis(Protocol):
-    """A Python analysis under way in worker processes."""
-
-    def finish(self) -> None:
-        """Wait for it and record its results."""
-
-    def cancel(self) -> None:
-        """Stop it: queued work is dropped."""
-
-
-class FactsPending(BaseException):
-    """Python facts are being analysed in the background (see ``facts_deferred``). A
-    BaseException so that no check's ``except Exception`` can mistake it for a failure."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +58,7 @@ class FileInfo:
 
 
 class RepoContext:
-    """Inventory plus lazy facts of one scan root."""
+    """The inventory of one scan root, with safe reads."""
 
     def __init__(
         self,
@@ -106,12 +84,6 @@ class RepoContext:
         self._cached_bytes = 0
         self._counted: set[str] = set()  # files whose size is in _read_total
         self._text: dict[str, str | None] = {}
-        self._py: dict[str, PyFacts | None] = {}
-        self._nb: dict[str, NotebookFacts | None] = {}
-        self._cfg: dict[str, list[Any]] = {}
-        self._prefetch: Callable[[], Analysis] | None = None
-        self._started: Analysis | None = None
-        self._defer = False
         self._globbed: dict[tuple[str, ...], list[str]] = {}
         self._glob_stamp: tuple[int, int] = (0, 0)
         self.files: dict[str, FileInfo] = dict(sorted(self._inventory().items()))
@@ -270,115 +242,3 @@ class RepoContext:
     def lines(self, rel: str) -> list[str]:
         text = self.text(rel)
         return text.splitlines() if text is not None else []
-
-    def notebook(self, rel: str) -> NotebookFacts | None:
-        if rel not in self._nb:
-            text = self.text(rel)
-            facts = parse_notebook(text) if text is not None else None
-            if facts is not None and facts.error:
-                self.skipped.setdefault(rel, facts.error)
-            self._nb[rel] = facts
-        return self._nb[rel]
-
-    def python(self, rel: str) -> PyFacts | None:
-        """Facts of a ``.py`` file or of a notebook's code cells (lines in notebook terms)."""
-        if rel in self._py:
-            return self._py[rel]
-        if self._prefetch is not None or self._started is not None:
-            self.ensure_prefetched()
-            if rel in self._py:
-                return self._py[rel]
-        facts: PyFacts | None = None
-        if rel.endswith(".ipynb"):
-            nb = self.notebook(rel)
-            if nb is not None and not nb.error and self._parsable(rel, nb.source):
-                facts = notebook_facts(nb, rel)
-        else:
-            text = self.text(rel)
-            if text is not None and self._parsable(rel, text):
-                facts = analyze_source(text, rel)
-        self.set_python(rel, facts)
-        return facts
-
-    def defer_python(self, start: Callable[[], Analysis]) -> None:
-        """Start the parallel, cached analysis of every Python file the first time any
-        Python facts are asked for: a scan whose rules need none never parses."""
-        self._prefetch = start
-
-    @contextmanager
-    def facts_deferred(self) -> Iterator[None]:
-        """While inside, asking for Python facts that are still being analysed raises
-        :class:`FactsPending` instead of waiting: the caller runs other rules meanwhile."""
-        self._defer = True
-        try:
-            yield
-        finally:
-            self._defer = False
-
-    def finish_started(self) -> None:
-        """Wait for a Python analysis already under way; never start one."""
-        started, self._started = self._started, None
-        if started is not None:
-            started.finish()
-
-    def cancel_started(self) -> None:
-        """Stop a Python analysis under way (the scan is being abandoned)."""
-        started, self._started = self._started, None
-        if started is not None:
-            started.cancel()
-
-    def ensure_prefetched(self) -> None:
-        start, self._prefetch = self._prefetch, None
-        if start is not None:
-            self._started = start()
-        if self._started is not None and self._defer:
-            raise FactsPending
-        self.finish_started()
-
-    def set_python(self, rel: str, facts: PyFacts | None) -> None:
-        """Record the facts of a Python file or notebook (computed here or by a worker)."""
-        if facts is not None and facts.syntax_error:
-            self.skipped.setdefault(rel, f"Python syntax error ({facts.syntax_error})")
-        self._py[rel] = facts
-
-    def _parsable(self, rel: str, source: str) -> bool:
-        if len(source) <= MAX_PYTHON_BYTES:
-            return True
-        self.skipped[rel] = f"larger than the {MAX_PYTHON_BYTES >> 20} MiB Python analysis budget"
-        return False
-
-    def needs_python(self) -> list[str]:
-        return [rel for rel in self.python_files if rel not in self._py]
-
-    def iter_python(self, patterns: tuple[str, ...] = ()) -> Iterator[tuple[str, PyFacts]]:
-        for rel in self.python_files:
-            if patterns and not globs.match_any(rel, patterns):
-                continue
-            facts = self.python(rel)
-            if facts is not None:
-                yield rel, facts
-
-    def config(self, rel: str) -> list[Any]:
-        """Parsed documents of a YAML / TOML / JSON file (empty when unparseable)."""
-        if rel in self._cfg:
-            return self._cfg[rel]
-        text = self.text(rel)
-        docs: list[Any] = []
-        if text is not None:
-            if rel.endswith(YAML_SUFFIXES):
-                docs, error = configs.parse_yaml(text)
-            elif rel.endswith(".toml"):
-                docs, error = configs.parse_toml(text)
-            elif rel.endswith(".json"):
-                docs, error = configs.parse_json(text)
-            else:
-                error = ""
-            if error:
-                self.skipped.setdefault(rel, f"unparseable config ({error})")
-        self._cfg[rel] = docs
-        return docs
-
-    @cached_property
-    def cache(self) -> dict[str, Any]:
-        """Scratch space for repo-level facts computed once per scan (traits, CI facts)."""
-        return {}

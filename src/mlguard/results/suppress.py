@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 
 from mlguard.engine.scan import ScanResult
 from mlguard.facts import ignores
+from mlguard.facts.files import Facts
 from mlguard.facts.ignores import InlineIgnore
 from mlguard.model import Finding, Kind, Location, RuleResult, Status
-from mlguard.repo.context import RepoContext
 from mlguard.rules.catalog import RuleSpec
 
 MISSING_REASON, UNUSED = "MLG001", "MLG002"
@@ -42,7 +42,7 @@ def _covering(f: Finding, by_path: dict[str, list[InlineIgnore]]) -> list[Inline
 
 
 def apply(
-    result: ScanResult, repo: RepoContext, known_ids: Collection[str], enabled: bool = True
+    result: ScanResult, repo: Facts, known_ids: Collection[str], enabled: bool = True
 ) -> Suppressed:
     """Filter ``result`` through the inline ignores of ``repo``."""
     found = ignores.collect(repo)
@@ -64,7 +64,9 @@ def apply(
         results.append(_filtered(rule, res, tuple(kept)))
     decided = {r.rule_id for r in results if r.status.conclusive}
     results = [
-        _unused(rule, res, found, used, decided, known_ids, enabled) if rule.id == UNUSED else res
+        _unused(rule, res, found, used, decided, known_ids, enabled)
+        if rule.check.get("after_scan") == "suppression"
+        else res
         for rule, res in zip(result.rules, results, strict=True)
     ]
     return Suppressed(replace(result, results=tuple(results)), count)
@@ -91,7 +93,7 @@ def _unused(
     known_ids: Collection[str],
     enabled: bool,
 ) -> RuleResult:
-    if res.status != Status.PASS:
+    if res.status == Status.ERROR:
         return res
     if not enabled:
         return replace(res, status=Status.NOT_CHECKED, reason="inline ignores off (--no-ignores)")
@@ -119,5 +121,6 @@ def _unused(
                 )
             )
     if not findings:
-        return res
-    return replace(res, status=Status.FAIL, findings=tuple(sorted(findings, key=Finding.sort_key)))
+        return replace(res, status=Status.PASS, reason="")
+    ordered = tuple(sorted(findings, key=Finding.sort_key))
+    return replace(res, status=Status.FAIL, findings=ordered, reason="")

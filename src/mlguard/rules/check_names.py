@@ -60,7 +60,6 @@ CHECK_NAMES: frozenset[str] = frozenset(
         "security.torch_load_unsafe",
         "seeds.training_seeded",
         "suppression.missing_reason",
-        "suppression.unused",
         "testing.feature_tests",
         "testing.ml_tests",
         "testing.pipeline_integration",

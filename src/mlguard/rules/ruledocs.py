@@ -18,6 +18,8 @@ def _check_text(rule: RuleSpec) -> str:
     check = rule.check
     if set(check) == {"python"}:
         return f"Python check `{check['python']}`"
+    if "after_scan" in check:
+        return f"decided after the scan, by the {check['after_scan']} stage"
     if "partial_if" in check:
         return "declarative, with a partial condition"
     return "declarative"

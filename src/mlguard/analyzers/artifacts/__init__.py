@@ -8,8 +8,9 @@ Keras/HDF5 and safetensors readers sit on bounded streams (:mod:`.streams`).
 from mlguard.analyzers.artifacts.issues import ArtifactReport, Issue
 from mlguard.analyzers.artifacts.profiles import DEFAULT_PROFILES, PROFILES, AllowList
 from mlguard.analyzers.artifacts.scanner import scan_artifact
-from mlguard.analyzers.artifacts.sniff import HEAD_BYTES, MODEL_SUFFIXES, sniff
+from mlguard.analyzers.artifacts.sniff import HEAD_BYTES, sniff
 from mlguard.analyzers.artifacts.streams import Limits
+from mlguard.known import MODEL_SUFFIXES
 
 __all__ = [
     "DEFAULT_PROFILES",

@@ -33,6 +33,7 @@ from mlguard.analyzers.artifacts.streams import (
     SeekableFile,
     Unscannable,
 )
+from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Severity
 
 MAX_PICKLES = 16
@@ -154,7 +155,7 @@ class _Run:
                 self.member(f, m, self._keras_config)
             elif m.name.endswith(".npy") and npz:
                 self.member(f, m, self.npy)
-            elif i < MAX_SNIFFED_MEMBERS or m.name.endswith(sniff.MODEL_SUFFIXES):
+            elif i < MAX_SNIFFED_MEMBERS or m.name.endswith(MODEL_SUFFIXES):
                 self.member(f, m, partial(self.nested, size=m.usize, depth=depth))
 
     def tar_archive(self, f: SeekableFile, depth: int) -> None:

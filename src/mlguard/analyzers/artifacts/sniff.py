@@ -11,22 +11,6 @@ import struct
 import zlib
 
 HEAD_BYTES = 4096
-MODEL_SUFFIXES = (
-    ".pkl",
-    ".pickle",
-    ".joblib",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".bin",
-    ".npy",
-    ".npz",
-    ".h5",
-    ".hdf5",
-    ".keras",
-    ".safetensors",
-    ".model",
-)
 # Names used for other formats too (sentencepiece .model, raw .bin weights): an
 # unrecognised file with these suffixes is not reported as unscannable.
 AMBIGUOUS_SUFFIXES = (".bin", ".model")
