@@ -15,7 +15,7 @@ from mlguard.engine.scan import ScanResult
 from mlguard.errors import UsageError
 from mlguard.model import Finding, Kind
 from mlguard.report.document import Report
-from mlguard.results import baseline, filters, scoring, suppress, verdict
+from mlguard.results import baseline, filters, mltestscore, scoring, suppress, verdict
 from mlguard.rules import config as config_mod
 from mlguard.rules.catalog import Catalog, RuleSpec
 from mlguard.rules.policy import RULE_ID, Policy, build, resolve_chain
@@ -161,6 +161,7 @@ def run(opts: ScanOptions) -> Report:
         setup.policy,
         decision,
         findings,
+        mltestscore.estimate(result.results),
         suppressed=suppressed.count,
         known=known.removed if known else 0,
         stale=tuple(e.describe() for e in known.stale) if known else (),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mlguard import __version__
 from mlguard.engine.scan import ScanResult
 from mlguard.model import Finding, RuleResult
+from mlguard.results.mltestscore import Estimate
 from mlguard.results.scoring import Assessment
 from mlguard.results.verdict import Verdict
 from mlguard.rules.catalog import RuleSpec
@@ -28,6 +29,7 @@ class Report:
     policy: Policy
     verdict: Verdict
     findings: tuple[Finding, ...]
+    ml_test_score: Estimate
     suppressed: int = 0
     known: int = 0  # findings left out as already in the baseline or the diff base
     stale: tuple[str, ...] = ()  # baseline entries that matched no finding

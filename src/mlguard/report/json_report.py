@@ -70,7 +70,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             }
             for rule, res in report.pairs
         ],
-        "ml_test_score": mltestscore.as_dict(mltestscore.estimate(report.scan.results)),
+        "ml_test_score": mltestscore.as_dict(report.ml_test_score),
         "findings": [finding_dict(f) for f in report.findings],
         "suppressed": report.suppressed,
         "known": report.known,

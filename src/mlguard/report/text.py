@@ -59,7 +59,7 @@ def render(report: Report, color: bool = False) -> str:
         )
     out.extend(_missing(report, style))
     out.extend(_categories(report))
-    out.extend(mltestscore.text_lines(mltestscore.estimate(report.scan.results)))
+    out.extend(mltestscore.text_lines(report.ml_test_score))
     out.extend(_findings(report, style))
     out.extend(_inconclusive(report))
     if report.scan.skipped:

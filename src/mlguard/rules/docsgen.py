@@ -1,15 +1,13 @@
 """Generate ``docs/rules/<ID>.md`` and ``docs/rules/README.md`` from the built-in rules.
 
-``python -m mlguard.rules.docsgen [--check] [--out DIR]`` (or ``mlguard docs``) writes the pages;
-with ``--check`` it writes nothing and exits 1 when the committed pages are stale, so CI can
-insist that the docs match the rule files.
+``mlguard docs [--check] [--out DIR]`` writes the pages; with ``--check`` it writes nothing
+and exits 1 when the committed pages are stale, so CI can insist that the docs match the
+rule files.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from pathlib import Path
 
 from mlguard.model import CATEGORIES
@@ -57,25 +55,3 @@ def write(out: Path, catalog: Catalog) -> list[str]:
         if name in pages:
             (out / name).write_text(pages[name], encoding="utf-8")
     return changed
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlguard.rules.docsgen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail when the docs are stale")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
-    args = parser.parse_args(argv)
-    catalog = Catalog.load()
-    if args.check:
-        outdated = stale(args.out, catalog)
-        for name in outdated:
-            print(f"stale: {args.out / name}", file=sys.stderr)
-        if outdated:
-            print("run `mlguard docs` to regenerate the rule docs", file=sys.stderr)
-        return 1 if outdated else 0
-    for name in write(args.out, catalog):
-        print(f"wrote {args.out / name}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
