@@ -19,7 +19,7 @@ BAD = "import pickle\n\nm = pickle.load(open('m.pkl', 'rb'))\n"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "r", {"train.py": BAD, "ok.py": "x = 1\n"})
+    return make_repo(tmp_path / "r", {"train.py": BAD, "ok.py": "import sklearn\n"})
 
 
 def synthetic(report, count: int, message: str = "problem"):

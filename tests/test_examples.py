@@ -12,9 +12,10 @@ def test_level0_example(cli) -> None:
     report = result.json()
     assert report["maturity"]["level"] == 0
     missing = {m["rule_id"] for m in report["maturity"]["missing"]}
-    assert {"VER001", "REP001", "REP006"} <= missing
+    assert {"REP006", "VER003"} <= missing
+    assert {"VER001", "REP001"} <= {m["rule_id"] for m in report["maturity"]["to_improve"]}
     text = cli(["scan", EXAMPLES / "level0-notebook", "--no-config"]).out
-    assert "Maturity: Level 0" in text and "Missing for Level 1:" in text and "VER001" in text
+    assert "Maturity: Level 0" in text and "Missing for Level 1:" in text and "REP006" in text
 
 
 def test_level1_example(cli) -> None:

@@ -23,37 +23,37 @@ from conftest import make_repo
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 GATES = yaml.safe_load(POLICY.read_text(encoding="utf-8"))["maturity"]["gates"]
 
-# (files, level, missing for the next level)
-CASES: dict[str, tuple[projects.Files, int, set[str]]] = {
-    # Everything Level 1 asks for is absent: data read from an unversioned CSV, the model
-    # pickled by hand, unpinned requirements, no seed, training only in the notebook, no
-    # tracking, nothing scheduled and no evaluation gate.
+# (files, level, defining practices missing for the next level, supporting ones to improve)
+CASES: dict[str, tuple[projects.Files, int, set[str], set[str]]] = {
+    # Level 1 is defined by an end-to-end training pipeline and versioned models: both are
+    # absent (training only in the notebook, the model pickled by hand). What else Level 1
+    # counts on is absent too and listed as supporting: unversioned CSV data, unpinned
+    # requirements, no seed, no tracking, no evaluation gate.
     "level0": (
         projects.LEVEL0,
         0,
-        {"VER001", "VER003", "REP001", "REP003", "REP006", "EXP001", "PIPE003", "PIPE004"},
+        {"REP006", "VER003"},
+        {"VER001", "EXP001", "REP001", "REP003", "PIPE004", "PIPE001", "DATA001", "REP004"}
+        | {"REP005"},
     ),
-    # Pipeline automation is in place; CI/CD for ML is not: no tests at all (so neither
-    # ML tests, feature tests nor a CI test job), the scheduled `dvc repro` is continuous
-    # training but no check of each change, the API is deployed by hand, data is never
-    # validated, and models are registered without a signature. The evaluate stage's AUC
-    # gate already asserts quality against a threshold (TST004).
+    # Pipeline automation is in place, and the scheduled `dvc repro` is continuous training;
+    # CI/CD for ML is not: no tests at all (so no ML tests and no CI test job) and the API
+    # is deployed by hand. Data is never validated and models are registered without a
+    # signature (supporting practices of Level 2).
     "level1": (
         projects.LEVEL1,
         1,
-        {"TST001", "TST002", "CICD001", "CICD002", "CICD003", "DATA002", "EXP004"},
+        {"TST001", "CICD001", "CICD003"},
+        {"TST002", "DATA002", "EXP004", "CICD004"},
     ),
     # CI/CD for ML is in place; monitoring and governance are not.
-    "level2": (projects.LEVEL2, 2, {"MON001", "MON002", "MON003", "GOV001", "GOV003"}),
-    "level3": (projects.LEVEL3, 3, set()),
-    # A library trains, tracks, deploys and monitors no model: those rules are n/a. What
-    # applies is generic engineering: dependencies (REP001), ML tests and CI (Level 2),
-    # owners (Level 3). Like most scikit-learn extensions it declares version ranges and
-    # commits no lock file, so Level 1 fails on REP001 alone and it stays at Level 0, which
-    # matches a practitioner's view that a library is not an MLOps system with levels
-    # (with a lock file and CODEOWNERS the same library would reach Level 3 on generic
-    # rules alone; the policy semantics, not this test, would have to change that).
-    "library": (projects.LIBRARY, 0, {"REP001"}),
+    "level2": (
+        projects.LEVEL2,
+        2,
+        {"MON001", "MON002", "GOV001"},
+        {"MON003", "MON004", "MON005", "GOV002", "GOV003", "GOV004", "GOV005", "TST005"},
+    ),
+    "level3": (projects.LEVEL3, 3, set(), set()),
 }
 
 TRAINING_RULES = (
@@ -97,14 +97,18 @@ def _scan(cli: Any, root: Path) -> tuple[dict[str, Any], str]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_project_is_assessed_at_its_level(cli, tmp_path: Path, name: str) -> None:
-    files, level, missing = CASES[name]
+    files, level, missing, to_improve = CASES[name]
     report, text = _scan(cli, make_repo(tmp_path / name, files))
     maturity = report["maturity"]
     statuses = {r["id"]: r["status"] for r in report["rules"]}
 
     assert [r for r, s in statuses.items() if s == "error"] == []
+    assert maturity["assessed"] and maturity["kind"]["name"] == "ml-project"
     assert maturity["level"] == level, maturity
     assert {g["rule_id"] for g in maturity["missing"]} == missing, maturity["missing"]
+    assert {g["rule_id"] for g in maturity["to_improve"]} == to_improve, maturity["to_improve"]
+    for progress in maturity["progress"]:
+        assert progress["reached"] == (progress["level"] <= level)
     assert f"Maturity: Level {level} of 3" in text
     if level < 3:
         assert maturity["next_level"] == level + 1
@@ -129,7 +133,38 @@ def test_library_training_rules_are_not_applicable(cli, tmp_path: Path) -> None:
     report, _ = _scan(cli, make_repo(tmp_path / "library", projects.LIBRARY))
     statuses = {r["id"]: r["status"] for r in report["rules"]}
     assert {r: statuses[r] for r in TRAINING_RULES} == dict.fromkeys(TRAINING_RULES, "n/a")
-    assert report["traits"]["training"] is False
+    assert report["maturity"]["kind"]["name"] == "library"
     assert {r: statuses[r] for r in ("TST001", "TST002", "CICD001")} == dict.fromkeys(
         ("TST001", "TST002", "CICD001"), "pass"
     )
+
+
+def test_a_library_is_not_assessed_and_says_why(cli, tmp_path: Path) -> None:
+    report, text = _scan(cli, make_repo(tmp_path / "library", projects.LIBRARY))
+    maturity = report["maturity"]
+    assert maturity["assessed"] is False and maturity["level"] is None
+    assert maturity["kind"]["name"] == "library"
+    assert any("estimator" in e for e in maturity["kind"]["evidence"])
+    assert maturity["missing"] == [] and maturity["next_level"] is None
+    assert maturity["score"] is not None  # tests, CI and dependencies still count
+    assert "Maturity: not assessed" in text and "Repository: library" in text
+    reasons = {r["id"]: r["reason"] for r in report["rules"]}
+    assert reasons["VER001"].startswith("not for an ML library")
+
+
+def test_kind_set_in_the_config_overrides_detection(cli, tmp_path: Path) -> None:
+    files = {**projects.LIBRARY, ".mlguard.yaml": "kind: ml-project\n"}
+    result = cli(["scan", make_repo(tmp_path / "lib", files), "--offline", "--format", "json"])
+    maturity = result.json()["maturity"]
+    assert maturity["kind"]["name"] == "ml-project" and maturity["kind"]["source"] != "detected"
+    assert maturity["assessed"] is True and maturity["level"] == 0
+
+
+def test_n_a_practices_do_not_raise_the_practice_score(cli, tmp_path: Path) -> None:
+    """The practice score is the share of applicable practices in place: a repository
+    whose training code is not recognised does not score higher for it."""
+    level0, _ = _scan(cli, make_repo(tmp_path / "l0", projects.LEVEL0))
+    level3, _ = _scan(cli, make_repo(tmp_path / "l3", projects.LEVEL3))
+    assert level0["maturity"]["score"] < 30 < 80 < level3["maturity"]["score"]
+    judged = level0["maturity"]["coverage"]
+    assert 0 < judged["judged"] <= judged["practices"]

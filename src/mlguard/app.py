@@ -149,7 +149,7 @@ def run(opts: ScanOptions) -> Report:
             result = known.result
     if opts.only_files is not None:
         result = filters.only_paths(result, filters.scan_paths(opts.path, opts.only_files))
-    assessment = scoring.assess(result.rules, result.results, setup.policy)
+    assessment = scoring.assess(result.rules, result.results, setup.policy, result.kind)
     findings: tuple[Finding, ...] = tuple(
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)
     )

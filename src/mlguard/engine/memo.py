@@ -23,12 +23,13 @@ from mlguard.analyzers.bandit_adapter import bandit_identity
 from mlguard.engine.cache import FactsCache
 from mlguard.facts.files import Facts
 from mlguard.facts.ignores import InlineIgnore
+from mlguard.facts.kind import RepoKind
 from mlguard.model import Evidence, Finding, Location, RuleResult, Severity, Status
 from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
 
-VERSION = "2"  # 2: inline ignores stored with the result
+VERSION = "3"  # 2: inline ignores stored with the result; 3: the repository kind
 NETWORK_RULES = frozenset({"SEC012"})  # online lookups: the answer changes without the repo
 
 
@@ -96,8 +97,10 @@ def encode(
     skipped: dict[str, str],
     traits: dict[str, bool],
     inline: Iterable[InlineIgnore] = (),
+    kind: RepoKind | None = None,
 ) -> dict[str, Any]:
     return {
+        "kind": [kind.name, list(kind.evidence), kind.source] if kind else None,
         "ignores": [
             [i.path, i.line, list(i.rule_ids), i.reason, i.own_line, i.text] for i in inline
         ],
@@ -135,6 +138,7 @@ class Memoised:
     skipped: dict[str, str]
     traits: dict[str, bool]
     inline: tuple[InlineIgnore, ...]  # the repository's inline ignores (same content key)
+    kind: RepoKind | None = None
 
 
 def decode(raw: Any, rule_ids: list[str]) -> Memoised | None:
@@ -162,8 +166,14 @@ def decode(raw: Any, rule_ids: list[str]) -> Memoised | None:
             InlineIgnore(str(p), int(n), tuple(map(str, ids)), str(why), bool(alone), str(t))
             for p, n, ids, why, alone, t in raw["ignores"]
         )
+        kind_raw = raw.get("kind")
+        kind = (
+            RepoKind(str(kind_raw[0]), tuple(map(str, kind_raw[1])), str(kind_raw[2]))
+            if kind_raw
+            else None
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     if [r.rule_id for r in results] != rule_ids:
         return None
-    return Memoised(results, skipped, traits, inline)
+    return Memoised(results, skipped, traits, inline, kind)

@@ -21,6 +21,7 @@ from mlguard.engine.pool import start_python
 from mlguard.errors import MlguardError
 from mlguard.facts import ignores, traits
 from mlguard.facts.files import Analysis, Facts
+from mlguard.facts.kind import RepoKind, repo_kind
 from mlguard.facts.stats import python_stats
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.rules.catalog import RuleSpec
@@ -47,6 +48,7 @@ class ScanResult:
     skipped: Mapping[str, str]
     traits: Mapping[str, bool]
     stats: Mapping[str, float]  # counts and seconds, for --stats
+    kind: RepoKind | None = None  # None when no rule of the scan is a practice
 
 
 def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
@@ -133,7 +135,29 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: Facts) -> tuple[Finding, .
     return (Finding(rule.id, text, location, rule.severity, snippet=rule.id, rule_name=rule.slug),)
 
 
-def run_rule(rule: RuleSpec, repo: Facts, settings: Settings | None = None) -> RuleResult:
+KIND_LABEL = {
+    "library": "an ML library",
+    "llm-app": "an LLM application",
+    "research": "research code",
+    "template": "a project template",
+    "ml-project": "an ML project",
+    "other": "a repository without ML code",
+}
+
+
+def run_rule(
+    rule: RuleSpec,
+    repo: Facts,
+    settings: Settings | None = None,
+    kind: Callable[[], RepoKind] | None = None,
+) -> RuleResult:
+    if rule.not_for and kind is not None:
+        found = kind()
+        if found.name in rule.not_for:
+            why = "; ".join(found.evidence)
+            return RuleResult(
+                rule.id, Status.NA, reason=f"not for {KIND_LABEL[found.name]} ({why})"
+            )
     try:
         for trait in rule.applies_when:
             if not traits.has_trait(repo, trait):
@@ -162,20 +186,21 @@ def _evaluate(
     repo: Facts,
     settings: Settings | None,
     start_analysis: Callable[[], Analysis],
+    kind: Callable[[], RepoKind],
 ) -> tuple[RuleResult, ...]:
     """Every rule's result, in rule order, planned from what each rule declares it needs.
 
     When any rule needs Python facts, their analysis starts in worker processes; the rules
     that need none (history, configs, secrets, CI) are evaluated meanwhile, and the others
     after the analysis has finished."""
-    needs = [plan.needs_python(rule) for rule in rules]
+    needs = [plan.needs_python(rule) or bool(rule.not_for) for rule in rules]
     done: dict[int, RuleResult] = {}
     try:
         if any(needs):
             repo.attach_analysis(start_analysis())
         for number, rule in enumerate(rules):
             if not needs[number]:
-                done[number] = run_rule(rule, repo, settings)
+                done[number] = run_rule(rule, repo, settings, kind)
         repo.finish_analysis()
     except BaseException:  # interrupted: the workers must not run on to the end
         repo.cancel_analysis()
@@ -185,7 +210,8 @@ def _evaluate(
     gc.freeze()
     try:
         return tuple(
-            done[n] if n in done else run_rule(rule, repo, settings) for n, rule in enumerate(rules)
+            done[n] if n in done else run_rule(rule, repo, settings, kind)
+            for n, rule in enumerate(rules)
         )
     finally:
         gc.unfreeze()
@@ -228,21 +254,29 @@ def scan(
                 found.skipped,
                 found.traits,
                 {"files": len(repo.files), "memo": 1},
+                found.kind,
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
+
+    def kind_of() -> RepoKind:
+        return repo_kind(repo, policy.kind, policy.sources[-1] if policy.sources else "")
+
     started = time.perf_counter()
     results = _evaluate(
         effective,
         repo,
         settings,
         lambda: start_python(repo, jobs, cache, want_bandit, progress),
+        kind_of,
     )
+    found_kind = kind_of() if any(r.kind == Kind.PRACTICE for r in effective) else None
     evaluated = round(time.perf_counter() - started, 2)
     skipped = dict(sorted(repo.skipped.items()))
     seen = traits.seen(repo)
     if key is not None and cache is not None:
         inline = ignores.collect(repo)  # read now: a memo hit then needs no file read at all
-        cache.put_many([(memo.cache_key(key), memo.encode(results, skipped, seen, inline))])
+        record = memo.encode(results, skipped, seen, inline, found_kind)
+        cache.put_many([(memo.cache_key(key), record)])
     return ScanResult(
         root=repo.root,
         uri_prefix=prefix,
@@ -255,4 +289,5 @@ def scan(
             **python_stats(repo),
             "rules_seconds": evaluated,
         },
+        kind=found_kind,
     )

@@ -65,7 +65,7 @@ LLM_LIBS = frozenset(
 SERVING_LIBS = frozenset(
     ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
 )
-NON_PRODUCT = ("tests/", "test/", "docs/", "examples/", "example/", "benchmarks/")
+NON_PRODUCT = ("tests/", "test/", "docs/", "doc/", "examples/", "example/", "benchmarks/")
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
 TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
@@ -129,7 +129,7 @@ def _train_calls(repo: Facts) -> dict[str, list[Call]]:
     return callsites.by_file(callsites.sites(repo, names=names, attrs=TRAIN_ATTRS))
 
 
-def _defines_estimator(facts: PyFacts) -> bool:
+def defines_estimator(facts: PyFacts) -> bool:
     """The file defines an estimator class (a class with bases and a ``fit`` method)."""
     return bool(facts.class_bases) and any(name in LIBRARY_METHODS for name, _ in facts.functions)
 
@@ -154,7 +154,7 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
             continue
         ml = {i.module.split(".")[0] for i in facts.imports} & ML_LIBS
         named = "train" in rel.rsplit("/", 1)[-1].lower()
-        library = _defines_estimator(facts)
+        library = defines_estimator(facts)
         calls = _trains(train_calls.get(rel, [])) and not library
         if (calls and (ml or named)) or (named and ml and not library):
             found.append(rel)
@@ -172,7 +172,7 @@ def _library(repo: Facts) -> bool:
         return False
     for rel in product_paths(repo):
         facts = repo.python(rel)
-        if facts is not None and _defines_estimator(facts) and _ml_imports(facts):
+        if facts is not None and defines_estimator(facts) and _ml_imports(facts):
             return True
     return False
 

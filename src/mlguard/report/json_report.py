@@ -8,6 +8,7 @@ from typing import Any
 from mlguard.model import Finding
 from mlguard.report.document import TOOL_NAME, VERSION, Report
 from mlguard.results import mltestscore
+from mlguard.results.scoring import Assessment, Gap
 
 SCHEMA_VERSION = "1.0"
 
@@ -22,6 +23,27 @@ def finding_dict(f: Finding, prefix: str = "") -> dict[str, Any]:
     }
 
 
+def _gap(g: Gap) -> dict[str, Any]:
+    return {
+        "rule_id": g.rule_id,
+        "title": g.title,
+        "status": g.status.value,
+        "reason": g.reason,
+        "fix": g.fix,
+    }
+
+
+def _counted(in_place: float, applicable: int) -> dict[str, Any]:
+    whole = in_place == int(in_place)
+    return {"in_place": int(in_place) if whole else in_place, "applicable": applicable}
+
+
+def _kind(a: Assessment) -> dict[str, Any] | None:
+    if a.kind is None:
+        return None
+    return {"name": a.kind.name, "evidence": list(a.kind.evidence), "source": a.kind.source}
+
+
 def as_dict(report: Report) -> dict[str, Any]:
     a = report.assessment
     return {
@@ -29,21 +51,26 @@ def as_dict(report: Report) -> dict[str, Any]:
         "tool": {"name": TOOL_NAME, "version": VERSION},
         "policy": {"name": report.policy.name, "sources": list(report.policy.sources)},
         "maturity": {
-            "level": a.level,
+            "assessed": a.assessed,
+            "level": a.level if a.assessed else None,
             "next_level": a.next_level,
             "score": a.score,
+            "coverage": {"judged": a.coverage.judged, "practices": a.coverage.total},
+            "kind": _kind(a),
             "capped_by": list(a.capped_by),
-            "uncapped_level": a.uncapped_level,
-            "missing": [
+            "uncapped_level": a.uncapped_level if a.assessed else None,
+            "progress": [
                 {
-                    "rule_id": g.rule_id,
-                    "title": g.title,
-                    "status": g.status.value,
-                    "reason": g.reason,
-                    "fix": g.fix,
+                    "level": p.level,
+                    "reached": p.reached and a.assessed,
+                    "defining": _counted(p.defining_in_place, p.defining_total),
+                    "supporting": _counted(p.supporting_in_place, p.supporting_total),
+                    "summary": p.describe(),
                 }
-                for g in a.missing
+                for p in a.progress
             ],
+            "missing": [_gap(g) for g in a.missing],
+            "to_improve": [_gap(g) for g in a.supporting_missing],
         },
         "categories": [
             {

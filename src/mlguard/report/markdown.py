@@ -50,14 +50,26 @@ def fit(text: str, budget: int = BUDGET_BYTES) -> str:
 
 def _headline(report: Report) -> list[str]:
     a = report.assessment
-    score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
+    score = f"practice score {a.score}/100" if a.score is not None else "no practice judged"
     result = "❌ failed" if report.verdict.failed else "✅ passed"
+    level = f"Level {a.level} of 3" if a.assessed else "maturity not assessed"
     out = [
-        f"## {TOOL_NAME}: Level {a.level} of 3 ({score}) — {result}",
+        f"## {TOOL_NAME}: {level} ({score}) — {result}",
         "",
         f"Policy `{cell(report.policy.name)}` · {len(report.findings)} finding(s) · "
-        f"{TOOL_NAME} {VERSION}",
+        f"{a.coverage.judged} of {a.coverage.total} practices judged · {TOOL_NAME} {VERSION}",
     ]
+    if a.kind is not None:
+        out += [
+            "",
+            f"Repository kind: **{a.kind.name}** ({cell('; '.join(a.kind.evidence), 500)}).",
+        ]
+    if a.assessed and a.progress:
+        out += [""] + [
+            f"- {'✅' if p.reached and p.level <= a.level else '⬜'} Level {p.level}: "
+            f"{p.describe()}"
+            for p in a.progress
+        ]
     if report.verdict.failed:
         out += ["", "**Why it failed:** " + cell("; ".join(report.verdict.reasons), 1000)]
     if a.capped_by:
@@ -76,6 +88,8 @@ def _headline(report: Report) -> list[str]:
 
 def _missing(report: Report) -> list[str]:
     a = report.assessment
+    if not a.assessed:
+        return []
     if a.next_level is None:
         return ["", "### Level 3 reached", "", "Nothing missing."]
     out = ["", f"### Missing for Level {a.next_level}", ""]

@@ -122,9 +122,10 @@ def as_dict(report: Report) -> dict[str, Any]:
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "results": [_result(f, index[f.rule_id], report.scan.uri_prefix) for f in report.findings],
         "properties": {
-            "maturityLevel": a.level,
+            "maturityLevel": a.level if a.assessed else None,
             "nextLevel": a.next_level,
             "score": a.score,
+            "repositoryKind": a.kind.name if a.kind else None,
             "categoryScores": {c.name: c.score for c in a.categories},
             "missingForNextLevel": [g.rule_id for g in a.missing],
             "suppressed": report.suppressed,

@@ -9,6 +9,7 @@ import click
 from mlguard.model import Severity, Status
 from mlguard.report.document import VERSION, Report
 from mlguard.results import mltestscore
+from mlguard.results.scoring import Assessment
 
 Style = Callable[..., str]
 # File names and texts from the scanned repository may hold terminal escape sequences or
@@ -47,8 +48,7 @@ def render(report: Report, color: bool = False) -> str:
     out.append(
         f"mlguard {VERSION} · policy {_clean(report.policy.name)} · {_clean(report.scan.root)}"
     )
-    score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
-    out.append(style(f"Maturity: Level {a.level} of 3 ({score})", bold=True))
+    out.extend(_maturity(a, style))
     if a.capped_by and a.uncapped_level > a.level:
         out.append(
             style(
@@ -76,8 +76,34 @@ def render(report: Report, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def _maturity(a: Assessment, style: Style) -> list[str]:
+    score = f"practice score {a.score}/100" if a.score is not None else "no practice judged"
+    judged = f"{a.coverage.judged} of {a.coverage.total} practices judged"
+    if a.assessed:
+        head = f"Maturity: Level {a.level} of 3 ({score}; {judged})"
+    else:
+        head = f"Maturity: not assessed ({score}; {judged})"
+    out = [style(head, bold=True)]
+    if a.kind is not None:
+        why = "; ".join(_clean(e) for e in a.kind.evidence)
+        source = "" if a.kind.source == "detected" else f", set in {_clean(a.kind.source)}"
+        out.append(f"Repository: {a.kind.name} ({why}{source})")
+        if not a.assessed:
+            out.append(
+                "  The maturity scale is for repositories that train or serve their own "
+                "models; set `kind:` in .mlguard.yaml if this is one."
+            )
+    if a.assessed:
+        for p in a.progress:
+            mark = "✓" if p.reached and p.level <= a.level else " "
+            out.append(f"  {mark} Level {p.level}: {p.describe()}")
+    return out
+
+
 def _missing(report: Report, style: Style) -> list[str]:
     a = report.assessment
+    if not a.assessed:
+        return []
     if a.next_level is None:
         return ["", "Level 3 reached: nothing missing."]
     out = ["", style(f"Missing for Level {a.next_level}:", bold=True)]

@@ -36,7 +36,7 @@ def decide(findings: list[Finding], assessment: Assessment, policy: Policy) -> V
         hits = [f for f in findings if f.severity.rank >= threshold]
         if hits:
             reasons.append(f"{len(hits)} finding(s) at or above '{policy.fail_on}'")
-    if assessment.level < policy.fail_below_level:
+    if assessment.assessed and assessment.level < policy.fail_below_level:
         reasons.append(
             f"maturity level {assessment.level} is below the required {policy.fail_below_level}"
         )

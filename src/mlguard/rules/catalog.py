@@ -93,6 +93,7 @@ def load_rule_file(path: Path) -> RuleSpec:
             references=tuple(docs.get("references", ())),
         ),
         applies_when=tuple(data.get("applies_when", ())),
+        not_for=tuple(data.get("not_for", ())),
         tags=tuple(data.get("tags", ())),
         message=data.get("message", ""),
         anchor=tuple(data.get("anchor", ())),

@@ -37,6 +37,14 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class KindLevels:
+    """Defining (``required``) and supporting practices per level for one repository kind."""
+
+    required: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    supporting: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     select: tuple[str, ...] = ("*",)
@@ -46,12 +54,20 @@ class Policy:
     gates: tuple[str, ...] = ()
     gate_cap: int = 1
     accept_partial: tuple[int, ...] = ()
+    supporting: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    partial_ok: tuple[str, ...] = ()
+    kind_levels: Mapping[str, KindLevels] = field(default_factory=dict)
+    kind: str = "auto"
     fail_on: str = "error"
     fail_below_level: int = 0
     fail_practices: bool = False
     exclude: tuple[str, ...] = ()
     max_text_kb: int = 2048
     sources: tuple[str, ...] = ()
+
+    def levels_for(self, kind: str) -> KindLevels:
+        """The defining and supporting practices per level for a repository ``kind``."""
+        return self.kind_levels.get(kind) or KindLevels(self.required, self.supporting)
 
     def severity_override(self, rule_id: str) -> str | None:
         value = self.configure.get(rule_id, {}).get("severity")
@@ -138,9 +154,18 @@ def _check_ids(layer: Layer, catalog: Catalog) -> None:
         for index, selector in enumerate(rules.get(section, [])):
             _selector_ok(layer, catalog, selector, ["rules", section, index])
     maturity = data.get("maturity", {})
-    for level, ids in maturity.get("required", {}).items():
-        for index, rule_id in enumerate(ids):
-            _known(layer, catalog, rule_id, ["maturity", "required", level, index])
+    for section in ("required", "supporting"):
+        for level, ids in maturity.get(section, {}).items():
+            for index, rule_id in enumerate(ids):
+                _known(layer, catalog, rule_id, ["maturity", section, level, index])
+    for kind, spec in maturity.get("kinds", {}).items():
+        for section in ("required", "supporting"):
+            for level, ids in spec.get(section, {}).items():
+                for index, rule_id in enumerate(ids):
+                    path = ["maturity", "kinds", kind, section, level, index]
+                    _known(layer, catalog, rule_id, path)
+    for index, rule_id in enumerate(maturity.get("partial_ok", [])):
+        _known(layer, catalog, rule_id, ["maturity", "partial_ok", index])
     for index, rule_id in enumerate(maturity.get("gates", [])):
         _known(layer, catalog, rule_id, ["maturity", "gates", index])
 
@@ -163,6 +188,10 @@ def _selector_ok(layer: Layer, catalog: Catalog, selector: str, path: list[str |
         )
 
 
+def _levels(data: Mapping[Any, Sequence[str]]) -> dict[int, tuple[str, ...]]:
+    return {int(level): tuple(ids) for level, ids in data.items()}
+
+
 def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
     merged: dict[str, Any] = {}
     for layer in layers:
@@ -180,6 +209,13 @@ def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
         gates=tuple(maturity.get("gates", [])),
         gate_cap=maturity.get("gate_cap", 1),
         accept_partial=tuple(maturity.get("accept_partial", [])),
+        supporting=_levels(maturity.get("supporting", {})),
+        partial_ok=tuple(maturity.get("partial_ok", [])),
+        kind_levels={
+            name: KindLevels(_levels(spec.get("required", {})), _levels(spec.get("supporting", {})))
+            for name, spec in maturity.get("kinds", {}).items()
+        },
+        kind=merged.get("kind", "auto"),
         fail_on=fail.get("on", "error"),
         fail_below_level=fail.get("below_level", 0),
         fail_practices=fail.get("practices", False),

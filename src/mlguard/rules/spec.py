@@ -30,6 +30,7 @@ class RuleSpec:
     check: Mapping[str, Any]
     docs: RuleDocs
     applies_when: tuple[str, ...] = ()
+    not_for: tuple[str, ...] = ()  # repository kinds the rule does not apply to
     tags: tuple[str, ...] = ()
     message: str = ""
     anchor: tuple[str, ...] = ()

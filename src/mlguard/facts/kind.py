@@ -1,0 +1,155 @@
+"""What kind of repository this is, with the evidence: the maturity scale means different
+things for an ML project, an ML library, research code, an LLM application or a template.
+
+- ``ml-project``: trains or serves its own models (the default for ML code).
+- ``library``: ships ML code for others (estimators, trainers, model code), packaged, and
+  trains nothing itself: lifecycle rules (data versioning, registry, retraining) do not
+  apply and its maturity level is *not assessed*.
+- ``research``: paper code (cites a paper) that trains by hand, with no declared pipeline and
+  no CI: assessed as a project.
+- ``llm-app``: calls LLM APIs and trains nothing: assessed on the LLM practices.
+- ``template``: a project template (cookiecutter, copier): assessed as the project it makes.
+- ``other``: no ML code at all: not assessed.
+
+Detected from facts only (imports, calls, file names, packaging metadata); a config's
+``kind:`` overrides it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlguard.facts import traits
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
+
+KINDS = ("ml-project", "library", "research", "llm-app", "template", "other")
+NOT_ASSESSED = frozenset({"library", "other"})
+TEMPLATE_FILES = ("cookiecutter.json", "copier.yml", "copier.yaml")
+PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
+PROJECT_TABLE = re.compile(r"(?m)^\[(?:project|tool\.poetry)\]")
+PAPER = re.compile(
+    r"arxiv\.org/(?:abs|pdf)/|@(?:inproceedings|article|misc)\s*\{|\bour paper\b|"
+    r"\bofficial (?:pytorch |tensorflow |jax )?(?:implementation|code)\b",
+    re.IGNORECASE,
+)
+READMES = ("README.md", "README.rst", "README.txt", "README")
+
+
+@dataclass(frozen=True)
+class RepoKind:
+    name: str
+    evidence: tuple[str, ...]
+    source: str = "detected"  # or the config file that set it
+
+    @property
+    def assessed(self) -> bool:
+        return self.name not in NOT_ASSESSED
+
+
+def _first(paths: list[str], limit: int = 2) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _packaged(repo: Facts) -> str:
+    for path in PACKAGING:
+        text = repo.text(path) if repo.exists(path) else None
+        if text is None:
+            continue
+        if path == "pyproject.toml" and not PROJECT_TABLE.search(text):
+            continue
+        if path != "pyproject.toml" and "name" not in text:
+            continue
+        return path
+    return ""
+
+
+def _estimator_files(repo: Facts) -> list[str]:
+    found = []
+    for rel in traits.product_paths(repo):
+        facts = repo.python(rel)
+        if facts is not None and traits.defines_estimator(facts):
+            found.append(rel)
+    return found
+
+
+def _entry_point(repo: Facts, rel: str) -> bool:
+    """A training file someone runs: a notebook, a ``__main__`` script, a module outside
+    any package, or a file named for training. Library modules that call ``fit`` on what
+    their users pass in are not."""
+    if rel.endswith(".ipynb") or "train" in rel.rsplit("/", 1)[-1].lower():
+        return True
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    if not folder or not repo.exists(f"{folder}/__init__.py"):
+        return True
+    facts = repo.python(rel)
+    return facts is not None and any(text == "__main__" for text, _ in facts.strings)
+
+
+def _paper(repo: Facts) -> str:
+    for path in READMES:
+        text = repo.text(path) if repo.exists(path) else None
+        if text and PAPER.search(text):
+            return path
+    return ""
+
+
+def _template(repo: Facts) -> list[str]:
+    found = [p for p in TEMPLATE_FILES if repo.exists(p)]
+    found += sorted({p.split("/")[0] for p in repo.files if p.startswith("{{cookiecutter.")})
+    return found
+
+
+@fact
+def detected(repo: Facts) -> RepoKind:
+    """The kind read from the repository's facts."""
+    template = _template(repo)
+    if template:
+        return RepoKind("template", (f"project template: {_first(template)}",))
+    training = traits.training_files(repo)
+    ml = traits.has_trait(repo, "ml")
+    llm = traits.has_trait(repo, "llm")
+    if llm and not training:
+        return RepoKind("llm-app", ("calls an LLM SDK", "trains no model"))
+    if not ml and not training:
+        return RepoKind("other", ("no ML library is imported",))
+    packaged = _packaged(repo)
+    serving = traits.serving_files(repo)
+    pipeline = traits.has_trait(repo, "pipeline")
+    entry_points = [rel for rel in training if _entry_point(repo, rel)]
+    if not entry_points and not serving and not pipeline:
+        estimators = _estimator_files(repo)
+        evidence = ["no script trains or serves a model"]
+        if estimators:
+            evidence.insert(0, f"defines estimator or model classes ({_first(estimators)})")
+        if packaged:
+            evidence.insert(0, f"packaged for distribution ({packaged})")
+        if estimators or packaged:
+            return RepoKind("library", tuple(evidence))
+    paper = _paper(repo)
+    if paper and training and not pipeline and not traits.has_trait(repo, "ci"):
+        return RepoKind(
+            "research",
+            (
+                f"{paper} cites a paper",
+                f"trains by hand ({_first(training)})",
+                "no declared pipeline, no CI",
+            ),
+        )
+    evidence = []
+    if training:
+        evidence.append(f"trains models ({_first(training)})")
+    if serving:
+        evidence.append(f"serves models ({_first(serving)})")
+    if pipeline:
+        evidence.append("declares a pipeline")
+    return RepoKind("ml-project", tuple(evidence) or ("imports ML libraries",))
+
+
+def repo_kind(repo: Facts, override: str | None = None, source: str = "") -> RepoKind:
+    """The configured kind when set (``kind:`` in the config), else the detected one."""
+    if override and override != "auto":
+        return RepoKind(override, (f"set by `kind: {override}`",), source or "config")
+    return detected(repo)
