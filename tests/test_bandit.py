@@ -22,8 +22,10 @@ import subprocess
 def run(cmd):
     subprocess.call(cmd, shell=True)
     subprocess.call(cmd, shell=True)  # nosec B602 - cmd is a constant
-    assert cmd
-    return cmd
+    try:
+        return cmd
+    except Exception:
+        pass
 """
 TEST = """\
 from app import run
@@ -69,7 +71,7 @@ def test_bandit_findings_with_nosec_and_test_asserts(cli, repo: Path) -> None:
     got = sorted((f["rule_id"], f["path"], f["line"]) for f in report["findings"])
     nb_line = _nb_line(repo, "shell=True")
     assert got == [
-        ("BAN101", "app.py", 7),
+        ("BAN110", "app.py", 9),
         ("BAN602", "app.py", 5),
         ("BAN602", "explore.ipynb", nb_line),
     ]
@@ -88,8 +90,8 @@ def test_sarif_lists_bandit_rules_with_security_severity(cli, repo: Path) -> Non
     assert "security" in shell["properties"]["tags"]
     assert "cwe-78" in shell["properties"]["tags"]
     assert shell["defaultConfiguration"]["level"] == "warning"
-    assert rules["BAN101"]["properties"]["security-severity"] == "3.0"
-    assert {r["ruleId"] for r in run["results"]} == {"BAN101", "BAN602"}
+    assert rules["BAN110"]["properties"]["security-severity"] == "3.0"
+    assert {r["ruleId"] for r in run["results"]} == {"BAN110", "BAN602"}
     assert len(rules) > 60
 
 
@@ -100,11 +102,11 @@ def test_a_bandit_crash_makes_its_rules_not_checked(cli, repo: Path, monkeypatch
         raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(manager.BanditManager, "run_tests", boom)
-    _, report = scan_json(cli, repo, "--select", "BAN602", "--select", "BAN101")
+    _, report = scan_json(cli, repo, "--select", "BAN602", "--select", "BAN110")
     rows = {r["id"]: r for r in report["rules"]}
     assert rows["BAN602"]["status"] == "not-checked"
     assert "bandit failed" in rows["BAN602"]["reason"]
-    assert rows["BAN101"]["status"] == "not-checked"
+    assert rows["BAN110"]["status"] == "not-checked"
     assert report["findings"] == []
 
 
@@ -112,11 +114,11 @@ def test_a_test_the_installed_bandit_lacks_is_not_checked(cli, repo: Path, monke
     from bandit.core import extension_loader
 
     monkeypatch.delitem(extension_loader.MANAGER.plugins_by_id, "B602")
-    _, report = scan_json(cli, repo, "--select", "BAN602", "--select", "BAN101")
+    _, report = scan_json(cli, repo, "--select", "BAN602", "--select", "BAN110")
     rows = {r["id"]: r for r in report["rules"]}
     assert rows["BAN602"]["status"] == "not-checked"
     assert "has no test B602" in rows["BAN602"]["reason"]
-    assert rows["BAN101"]["status"] == "fail"
+    assert rows["BAN110"]["status"] == "fail"
 
 
 def test_a_rule_that_is_off_by_default_can_be_enabled(cli, tmp_path: Path) -> None:
@@ -211,10 +213,11 @@ def test_every_synthesised_bandit_rule_is_a_valid_rule() -> None:
 def test_bandit_rules_are_reported_but_not_scored(cli, repo: Path) -> None:
     _, alone = scan_json(cli, repo, "--select", "SEC001")
     _, both = scan_json(cli, repo, "--select", "SEC001", "--select", "tag:bandit")
-    assert alone["maturity"]["score"] == both["maturity"]["score"] == 100
+    # the practice score counts practices only: neither selection has one
+    assert alone["maturity"]["score"] is None and both["maturity"]["score"] is None
     security = next(c for c in both["categories"] if c["name"] == "security")
     assert (security["pass"], security["fail"]) == (1, 0)
-    assert {f["rule_id"] for f in both["findings"]} == {"BAN101", "BAN602"}
+    assert {f["rule_id"] for f in both["findings"]} == {"BAN110", "BAN602"}
 
 
 def test_bandit_messages_carry_no_object_addresses(cli, tmp_path: Path) -> None:
@@ -229,3 +232,19 @@ def test_bandit_messages_carry_no_object_addresses(cli, tmp_path: Path) -> None:
     assert len(messages) == 1
     assert "ast.List object" in messages[0]
     assert "0x" not in messages[0]
+
+
+def test_asserts_and_duplicates_of_ml_rules_are_off_by_default(cli, tmp_path: Path) -> None:
+    """bandit's assert test (B101) and its torch.load / hub download tests (B614, B615),
+    which SEC001 and SEC013 report with ML-aware conditions, stay quiet by default."""
+    code = (
+        "import torch\nfrom transformers import AutoModel\n\n"
+        "def load(path):\n    assert path\n    m = AutoModel.from_pretrained('org/m')\n"
+        "    return torch.load(path), m\n"
+    )
+    root = make_repo(tmp_path / "r", {"serve.py": code})
+    _, report = scan_json(cli, root)
+    by_rule = {f["rule_id"] for f in report["findings"]}
+    assert {"SEC001", "SEC013"} <= by_rule
+    assert not by_rule & {"BAN101", "BAN614", "BAN615"}
+    assert {status_of(report, r) for r in ("BAN101", "BAN614", "BAN615")} == {"n/a"}

@@ -24,6 +24,7 @@ from mlguard.facts.files import Analysis, Facts
 from mlguard.facts.kind import RepoKind, repo_kind
 from mlguard.facts.stats import python_stats
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
+from mlguard.repo import globs
 from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
@@ -80,6 +81,19 @@ def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
     return Outcome.passed(evidence) if ok else Outcome.failed()
 
 
+EXAMPLE_DIRS = ("examples/", "example/", "docs/", "doc/", "tutorials/", "notebooks/examples/")
+
+
+def _excluded(rule: RuleSpec, outcome: Outcome) -> Outcome:
+    """Drop a violation rule's evidence in the paths of its ``exclude_paths`` parameter
+    (e.g. hub downloads in tests): a policy can widen or clear the list."""
+    patterns = rule.params.get("exclude_paths")
+    if rule.kind != Kind.VIOLATION or not patterns or outcome.status != Status.FAIL:
+        return outcome
+    kept = tuple(e for e in outcome.evidence if not globs.match_any(e.location.path, patterns))
+    return Outcome.violations(kept) if len(kept) != len(outcome.evidence) else outcome
+
+
 def _anchor(rule: RuleSpec, repo: Facts) -> Location:
     for candidate in (*rule.anchor, *DEFAULT_ANCHORS):
         matches = (
@@ -101,6 +115,15 @@ def _message(rule: RuleSpec, item: Evidence) -> str:
     return f"{rule.title}: {item.text}" if item.text else rule.title
 
 
+def _where(path: str) -> str:
+    """' (in test code)' / ' (in an example)' for findings outside the product code."""
+    if traits.is_test_path(path):
+        return " (in test code)"
+    if path.startswith(EXAMPLE_DIRS):
+        return " (in an example)"
+    return ""
+
+
 def _findings(rule: RuleSpec, outcome: Outcome, repo: Facts) -> tuple[Finding, ...]:
     if rule.kind == Kind.VIOLATION:
         if outcome.status != Status.FAIL:
@@ -108,7 +131,7 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: Facts) -> tuple[Finding, .
         return tuple(
             Finding(
                 rule.id,
-                _message(rule, item),
+                _message(rule, item) + _where(item.location.path),
                 item.location,
                 item.severity or rule.severity,
                 snippet=item.text,
@@ -177,6 +200,7 @@ def run_rule(
         return RuleResult(
             rule.id, Status.ERROR, reason=f"check crashed: {type(exc).__name__}: {exc}"
         )
+    outcome = _excluded(rule, outcome)
     findings = tuple(sorted(_findings(rule, outcome, repo), key=Finding.sort_key))
     return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
 
