@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
 from mlguard.errors import MlguardError
+from mlguard.facts.ci import ci_files
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
 from mlguard.pool import start_python
@@ -45,6 +46,7 @@ class ScanResult:
     skipped: Mapping[str, str]
     traits: Mapping[str, bool]
     stats: Mapping[str, float]  # counts and seconds, for --stats
+    ci: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # CI system -> its files
 
 
 def effective_rule(rule: RuleSpec, policy: Policy) -> RuleSpec:
@@ -220,6 +222,7 @@ def scan(
                 found.skipped,
                 found.traits,
                 {"files": len(repo.files), "memo": 1},
+                found.ci,
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
     repo.defer_python(lambda: start_python(repo, jobs, cache, want_bandit, progress))
@@ -228,9 +231,11 @@ def scan(
     evaluated = round(time.perf_counter() - started, 2)
     skipped = dict(sorted(repo.skipped.items()))
     seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
+    systems = {name: tuple(files) for name, files in ci_files(repo).items()}
     if key is not None and cache is not None:
         inline = ignores.collect(repo)  # read now: a memo hit then needs no file read at all
-        cache.put_many([(memo.cache_key(key), memo.encode(results, skipped, seen, inline))])
+        entry = memo.encode(results, skipped, seen, inline, systems)
+        cache.put_many([(memo.cache_key(key), entry)])
     return ScanResult(
         root=repo.root,
         uri_prefix=prefix,
@@ -243,4 +248,5 @@ def scan(
             **repo.cache.get("stats:python", {}),
             "rules_seconds": evaluated,
         },
+        ci=systems,
     )

@@ -8,6 +8,7 @@ from functools import lru_cache
 from mlguard import globs
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
+from mlguard.facts.ci import ci_files
 from mlguard.repo import RepoContext
 
 ML_LIBS = frozenset(
@@ -214,16 +215,7 @@ TRAITS: dict[str, Callable[[RepoContext], bool]] = {
     "notebooks": lambda r: bool(r.glob("*.ipynb")),
     "docker": lambda r: bool(r.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
     "github-actions": lambda r: bool(r.glob(".github/workflows/*.yml", ".github/workflows/*.yaml")),
-    "ci": lambda r: bool(
-        r.glob(
-            ".github/workflows/*.y*ml",
-            ".gitlab-ci.yml",
-            "Jenkinsfile",
-            ".circleci/config.yml",
-            "azure-pipelines*.yml",
-            "bitbucket-pipelines.yml",
-        )
-    ),
+    "ci": lambda r: bool(ci_files(r)),
     "git": lambda r: r.has_git,
     "data-files": lambda r: bool(r.glob("data/**", "*.csv", "*.parquet")),
     "pipeline": lambda r: bool(r.glob("dvc.yaml", "MLproject")),

@@ -53,3 +53,39 @@ def strings(value: Any) -> list[str]:
 
 def line(doc: YamlDoc, path: Sequence[str | int]) -> int:
     return max(doc.line_of(path), 1)
+
+
+def quiet_docs(repo: RepoContext, path: str) -> list[YamlDoc]:
+    """The documents of a YAML file that may not be a configuration at all (a candidate CI
+    file found by its content): an unparseable one is not recorded as skipped."""
+    cached = repo.cache.get(f"yamldocs:{path}")
+    if isinstance(cached, list):
+        return cached
+    text = repo.text(path)
+    if text is None:
+        return []
+    try:
+        docs = load_docs(text)
+    except YamlProblem:
+        return []
+    repo.cache[f"yamldocs:{path}"] = docs
+    return docs
+
+
+UNREAD_KEY = "facts:ci-unread"
+
+
+def note_unread(repo: RepoContext, path: str, at: int, what: str) -> None:
+    """Remember CI configuration that lives outside the repository (remote includes,
+    templates from other repositories): checks that find nothing say *not-checked*."""
+    found = repo.cache.setdefault(UNREAD_KEY, {})
+    if isinstance(found, dict):
+        found.setdefault((path, at), what)
+
+
+def unread(repo: RepoContext) -> list[tuple[str, int, str]]:
+    """(file, line, what) of each CI configuration reference that could not be read."""
+    found = repo.cache.get(UNREAD_KEY)
+    if not isinstance(found, dict):
+        return []
+    return sorted((p, n, w) for (p, n), w in found.items())
