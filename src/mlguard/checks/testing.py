@@ -9,6 +9,7 @@ from mlguard.checks.ci_commands import ci_runs
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import local_runs, module_name, product_files, test_files
 from mlguard.checks.registry import register
+from mlguard.checks.test_runs import ci_test_runs
 from mlguard.facts import callsites
 from mlguard.model import Evidence
 
@@ -41,7 +42,6 @@ FEATURE_GLOBS = (
     "**/transforms/**/*.py",
     "**/nodes.py",
 )
-TEST_RUNNER = r"(pytest|tox|nox|hatch test|make (test|check)|unittest)\b"
 PIPELINE_RUN = (
     r"(dvc (repro|exp run)|kedro run|mlflow run|airflow dags test|zenml pipeline run"
     r"|python3? \S*(flow|pipeline)\S*\.py run|metaflow|pytest\b.*(integration|e2e|pipeline)"
@@ -134,7 +134,7 @@ def pipeline_integration(ctx: CheckContext) -> Outcome:
     local = _integration_tests(ctx)
     if automated:
         return Outcome.passed(automated)
-    if local and ci_runs(repo, TEST_RUNNER):
+    if local and ci_test_runs(repo):
         return Outcome.passed(local)
     manual = local + local_runs(repo, PIPELINE_RUN)
     if manual:
