@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
-from mlguard import globs
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.ci import ci_files
 from mlguard.repo import RepoContext
+from mlguard.testpaths import TEST_GLOBS as TEST_GLOBS  # re-exported: one definition
+from mlguard.testpaths import is_test_path as is_test_path
 
 ML_LIBS = frozenset(
     [
@@ -65,7 +65,6 @@ SERVING_LIBS = frozenset(
     ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
 )
 NON_PRODUCT = ("tests/", "test/", "docs/", "examples/", "example/", "benchmarks/")
-TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
 TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
@@ -93,11 +92,6 @@ def product_paths(repo: RepoContext) -> list[str]:
         cached = [p for p in repo.python_files if not p.startswith(NON_PRODUCT)]
         cached = repo.cache["product_paths"] = [p for p in cached if not is_test_path(p)]
     return list(cached)
-
-
-@lru_cache(maxsize=1 << 16)
-def is_test_path(path: str) -> bool:
-    return globs.match_any(path, TEST_GLOBS)
 
 
 def _ml(repo: RepoContext) -> bool:

@@ -48,8 +48,8 @@ PIPELINE_RUN = (
     r"|make (e2e|integration|pipeline|smoke))"
 )
 INTEGRATION_TEST_GLOBS = (
-    "tests/integration/**/*.py",
-    "tests/e2e/**/*.py",
+    "**/tests/integration/**/*.py",
+    "**/tests/e2e/**/*.py",
     "**/test_*pipeline*.py",
     "**/test_*e2e*.py",
     "**/test_*integration*.py",
@@ -86,7 +86,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
         return Outcome.partial(
             "Tests exist but none fits or predicts with a model or imports the training code."
         )
-    return Outcome.failed("No test files (tests/, test_*.py, *_test.py).")
+    return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
 
 
 @register("testing.feature_tests")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import posixpath
 
 from mlguard.repo import RepoContext
+from mlguard.testpaths import is_test_path
 
 CACHE_KEY = "facts:modules"
-TEST_PARTS = ("tests/", "test/")
 
 
 def _dotted(path: str) -> list[str]:
@@ -64,7 +64,7 @@ class ModuleIndex:
             for candidate in candidates:
                 if candidate in (f"{sibling}.py", f"{sibling}/__init__.py"):
                     return candidate
-        return min(candidates, key=lambda p: (p.startswith(TEST_PARTS), p.count("/"), p))
+        return min(candidates, key=lambda p: (is_test_path(p), p.count("/"), p))
 
     def local_imports(self, path: str) -> list[str]:
         """Project files that ``path`` imports (relative imports resolved)."""

@@ -58,15 +58,18 @@ def words(command: str) -> list[str]:
     return tokens
 
 
-def expand(repo: RepoContext, text: str, base: str = "", scripts: bool = True) -> list[Command]:
-    """The commands that the task runners (and shell scripts) in ``text`` start."""
+def expand(
+    repo: RepoContext, text: str, base: str = "", scripts: bool = True, make: bool = True
+) -> list[Command]:
+    """The commands that the task runners (and shell scripts) in ``text`` start; the
+    automation graph follows make targets and scripts itself (``make``/``scripts`` False)."""
     found: list[Command] = []
     for command in simple_commands(text):
         tokens = words(command)
         if not tokens:
             continue
         head, args = posixpath.basename(tokens[0]), tokens[1:]
-        if head in RUNNERS:
+        if head in RUNNERS and (make or head not in ("make", "gmake")):
             found += _runner(repo, head, args, base)
         elif scripts:
             found += _script(repo, tokens, base)
@@ -83,7 +86,7 @@ def _first(repo: RepoContext, base: str, names: tuple[str, ...]) -> str:
 
 def _runner(repo: RepoContext, head: str, args: list[str], base: str) -> list[Command]:
     if head in ("make", "gmake"):
-        return [c for d, t in make_targets(args, base) for c in make(repo, d, t)]
+        return [c for d, t in make_targets(args, base) for c in make_recipe(repo, d, t)]
     if head == "tox":
         return tox(repo, args, base)
     if head == "nox":
@@ -128,7 +131,7 @@ def _named(
 
 
 # --- make -----------------------------------------------------------------------------------
-def make(repo: RepoContext, directory: str, target: str) -> list[Command]:
+def make_recipe(repo: RepoContext, directory: str, target: str) -> list[Command]:
     """The recipe lines of a make target; prerequisites come back as ``make`` commands."""
     makefile = _first(repo, directory, MAKEFILES)
     if not makefile:
