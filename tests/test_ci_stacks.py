@@ -13,6 +13,8 @@ import jsonschema
 import pytest
 
 from conftest import make_repo, scan_json, status_of
+from mlguard.facts.automation import is_automated
+from mlguard.repo import RepoContext
 from mlguard.schemas import load_schema
 
 TEST = {"app.py": "x = 1\n", "tests/test_app.py": "def test_app():\n    assert 1\n"}
@@ -342,3 +344,42 @@ def test_json_report_lists_ci_systems_and_files(cli, tmp_path: Path) -> None:
     }
     _, report = scan_json(cli, make_repo(tmp_path / "none", TEST), "--select", "CICD001")
     assert report["ci"] == {"systems": []}
+
+
+SCHEDULED_ONLY = (
+    "trigger: none\npr: none\nschedules:\n- cron: '0 3 * * *'\n  branches:\n    include: [main]\n"
+)
+
+
+def test_tests_run_only_on_a_schedule_are_partial(cli, tmp_path: Path) -> None:
+    steps = "steps:\n- script: python -m pytest\n"
+    files = {**TEST, "ops/nightly.yml": SCHEDULED_ONLY + steps}
+    _, report = scan_json(cli, make_repo(tmp_path / "nightly", files), "--select", "CICD001")
+    rule = next(r for r in report["rules"] if r["id"] == "CICD001")
+    assert rule["status"] == "partial" and "schedule" in rule["reason"]
+    files = {**TEST, "ops/ci.yml": "trigger: [main]\n" + steps}
+    _, report = scan_json(cli, make_repo(tmp_path / "ci", files), "--select", "CICD001")
+    assert status_of(report, "CICD001") == "pass"
+
+
+def test_task_runners_carry_ci_triggers_to_the_code_they_run(tmp_path: Path) -> None:
+    train = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
+    files = {
+        ".travis.yml": "script:\n  - just retrain\n",
+        "justfile": "retrain: prepare\n    python src/train.py\n\nprepare:\n    echo ok\n",
+        "pyproject.toml": '[tool.poe.tasks]\nnightly = "python -m src.report"\n',
+        "Taskfile.yml": "version: '3'\ntasks:\n  default:\n    cmds:\n      - poe nightly\n",
+        ".drone.yml": (
+            "kind: pipeline\ntrigger:\n  event: [cron]\nsteps:\n- name: n\n  commands:\n  - task\n"
+        ),
+        "src/train.py": train,
+        "src/report.py": "print('report')\n",
+        "src/unused.py": train,
+    }
+    repo = RepoContext(make_repo(tmp_path / "r", files))
+    train_reach = is_automated(repo, "src/train.py")
+    assert train_reach is not None and train_reach.ci
+    assert sorted(t.value for t in train_reach.triggers) == ["pull_request", "push"]
+    report_reach = is_automated(repo, "src/report.py")
+    assert report_reach is not None and [t.value for t in report_reach.triggers] == ["schedule"]
+    assert is_automated(repo, "src/unused.py") is None

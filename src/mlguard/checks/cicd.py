@@ -17,7 +17,9 @@ from mlguard.checks.ci_commands import (
 from mlguard.checks.mlfacts import local_runs, test_files
 from mlguard.checks.registry import register
 from mlguard.checks.test_runs import ci_test_runs
+from mlguard.facts.automation import automation
 from mlguard.facts.ci import ci_unread
+from mlguard.facts.model import Trigger
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
@@ -92,8 +94,9 @@ def _unread_ci(repo: RepoContext) -> None:
 
 
 def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
-    if not path.startswith(".github/"):
-        return True  # GitLab and Jenkins pipelines run on every push by default
+    if not path.startswith(".github/"):  # the triggers of the pipeline the file belongs to
+        events = {t for c in automation(ctx.repo).ci_commands if c.path == path for t in c.triggers}
+        return not events or bool(events & {Trigger.PUSH, Trigger.PULL_REQUEST})
     for doc in ctx.repo.config(path):
         for on in lookup(doc, "on"):
             if CHANGE_EVENTS & _events(on):
