@@ -107,6 +107,22 @@ CI_SYSTEMS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         },
         {"cloudbuild.json": '{"steps": [{"name": "python", "entrypoint": "bash"}]}'},
     ),
+    "cloud-build-by-shape": (
+        {
+            "build/pipeline-deployment.yaml": (
+                "steps:\n- name: gcr.io/cloud-builders/git\n  args: [clone, $_REPO_URL]\n"
+                "- name: $_CICD_IMAGE_URI\n  entrypoint: pytest\n"
+                "  args: [src/tests/model_tests.py, -s]\n  dir: repo\n  waitFor: [clone]\n"
+                "timeout: 3600s\n"
+            )
+        },
+        {  # an experiment config with a steps list is not a build
+            "configs/experiment.yaml": (
+                "model: xgb\nsteps:\n- name: evaluate\n  args: [pytest, tests]\n"
+            ),
+            "configs/steps.yaml": "steps:\n- name: prepare\n  args: [pytest, tests]\n",
+        },
+    ),
     "buildkite": (
         {".buildkite/pipeline.yml": "steps:\n  - label: tests\n    command: pytest -q\n"},
         {".buildkite/pipeline.yml": "steps:\n  - label: docs\n    command: make -v\n"},
@@ -332,11 +348,20 @@ def test_json_report_lists_ci_systems_and_files(cli, tmp_path: Path) -> None:
         "Jenkinsfile": "node { sh 'pytest' }\n",
         "config/steps.yml": "steps:\n- name: prepare\n  params: {}\n",
     }
+    files[".pipelines/ci.yml"] += "variables:\n- template: variables.yml\n"
+    files[".pipelines/variables.yml"] = "variables:\n  PYTHON: '3.11'\n"
     _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
     jsonschema.validate(report, load_schema("report"))
     assert report["ci"] == {
         "systems": [
-            {"name": "azure-pipelines", "files": [".pipelines/ci.yml", ".pipelines/quality.yml"]},
+            {
+                "name": "azure-pipelines",
+                "files": [
+                    ".pipelines/ci.yml",
+                    ".pipelines/quality.yml",
+                    ".pipelines/variables.yml",
+                ],
+            },
             {"name": "gitlab-ci", "files": [".gitlab-ci.yml", "ci/test.yml"]},
             {"name": "jenkins", "files": ["Jenkinsfile"]},
             {"name": "travis", "files": [".travis.yml"]},

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlguard.facts.model import Command, Schedule, Trigger
-from mlguard.facts.sources import items, line, mapping, note_unread, quiet_docs
+from mlguard.facts.sources import items, line, mapping, note_read, note_unread, quiet_docs
 from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
@@ -221,6 +221,7 @@ def _commands(
                 continue
             if target in chain or depth >= MAX_DEPTH:
                 continue
+            note_read(repo, "azure-pipelines", target)
             for inner in quiet_docs(repo, target):
                 commands += _commands(repo, target, inner, events, [*chain, target], depth + 1)
             continue

@@ -12,7 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from mlguard.facts.azure import AZURE_NAMED, azure_files, azure_pipelines
-from mlguard.facts.ci_cloud import CLOUD_BUILD_FILES, cloud_build, tekton_docs
+from mlguard.facts.ci_cloud import (
+    CLOUD_BUILD_FILES,
+    cloud_build,
+    cloud_build_shape,
+    tekton_docs,
+)
 from mlguard.facts.ci_cloud import tekton as tekton_pipeline
 from mlguard.facts.ci_hosted import (
     APPVEYOR_FILES,
@@ -26,7 +31,18 @@ from mlguard.facts.ci_hosted import (
 )
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
-from mlguard.facts.sources import items, line, mapping, note_unread, strings, unread, yaml_docs
+from mlguard.facts.sources import (
+    items,
+    line,
+    mapping,
+    note_read,
+    note_unread,
+    quiet_docs,
+    read_files,
+    strings,
+    unread,
+    yaml_docs,
+)
 from mlguard.repo import RepoContext
 from mlguard.yamlio import YamlDoc
 
@@ -253,6 +269,8 @@ def gitlab_ci(repo: RepoContext, path: str) -> Found:
     commands: list[Command] = []
     schedules: list[Schedule] = []
     chain = [*gitlab_includes(repo, path), path]  # included first: the file's own keys win
+    for included in chain[:-1]:
+        note_read(repo, "gitlab-ci", included)
     docs = [(p, doc) for p in chain for doc in yaml_docs(repo, p)]
     merged: dict[str, Any] = {}
     for _, doc in docs:
@@ -339,13 +357,17 @@ SIMPLE: tuple[tuple[str, tuple[str, ...], Parser], ...] = (
     ("cloud-build", CLOUD_BUILD_FILES, cloud_build),
 )
 CACHE_KEY = "facts:ci"
+BUILD_TOP = re.compile(r"^steps\s*:", re.MULTILINE)
 
 
 def ci_files(repo: RepoContext) -> dict[str, list[str]]:
     """The CI systems of the repository and the files each one reads (pipelines, and the
     templates and includes they pull in), by system name."""
     commands, _ = ci_facts(repo)
-    systems: dict[str, set[str]] = dict(repo.cache.get(CACHE_KEY + ":roots", {}))
+    systems: dict[str, set[str]] = {}
+    for source in (repo.cache.get(CACHE_KEY + ":roots", {}), read_files(repo)):
+        for name, paths in source.items():
+            systems.setdefault(name, set()).update(paths)
     for command in commands:
         systems.setdefault(command.system, set()).add(command.path)
     return {name: sorted(paths) for name, paths in sorted(systems.items()) if paths}
@@ -366,8 +388,18 @@ def _roots(repo: RepoContext) -> list[tuple[str, str, Parser]]:
     tekton = [p for p in repo.glob("*.yml", "*.yaml") if p not in claimed and _tekton_text(repo, p)]
     roots += [("tekton", path, tekton_pipeline) for path in tekton if tekton_docs(repo, path)]
     claimed |= set(tekton)
+    builds = [p for p in repo.glob("*.yml", "*.yaml") if p not in claimed and _cloud_build(repo, p)]
+    roots += [("cloud-build", path, cloud_build) for path in builds]
+    claimed |= set(builds)
     roots += [("azure-pipelines", path, azure_pipelines) for path in azure_files(repo, claimed)]
     return roots
+
+
+def _cloud_build(repo: RepoContext, path: str) -> bool:
+    if path.startswith(".github/") or not BUILD_TOP.search(repo.text(path) or ""):
+        return False
+    docs = quiet_docs(repo, path)
+    return len(docs) == 1 and cloud_build_shape(mapping(docs[0].data))
 
 
 def _tekton_text(repo: RepoContext, path: str) -> bool:

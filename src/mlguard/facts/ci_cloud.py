@@ -1,6 +1,7 @@
 """Google Cloud Build and Tekton: the commands their steps run.
 
-Cloud Build (``cloudbuild*.yaml|yml|json`` anywhere): each step runs ``script``, or its
+Cloud Build (``cloudbuild*.yaml|yml|json`` anywhere, or a YAML file of its shape, see
+:func:`cloud_build_shape`): each step runs ``script``, or its
 ``entrypoint`` (else the image's own program, ``gcr.io/cloud-builders/gcloud`` -> ``gcloud``)
 with ``args``; ``bash -c '...'`` is read as the quoted command. Tekton (YAML documents of
 ``apiVersion: tekton.dev/*``): Task, ClusterTask, TaskRun, Pipeline and PipelineRun steps with
@@ -41,6 +42,30 @@ def _step_text(entrypoint: str, image: str, args: list[str]) -> str:
             return shlex.join(["bash", *args])
     head = entrypoint or _image_program(image)
     return shlex.join([head, *args]) if head else ""
+
+
+BUILD_KEYS = frozenset(
+    {"steps", "timeout", "substitutions", "options", "images", "artifacts", "logsBucket"}
+    | {"serviceAccount", "availableSecrets", "secrets", "tags", "queueTtl"}
+)
+STEP_KEYS = frozenset(
+    {"name", "args", "entrypoint", "id", "waitFor", "env", "dir", "secretEnv", "volumes"}
+    | {"timeout", "script", "allowFailure", "allowExitCodes", "automapSubstitutions"}
+)
+IMAGE = re.compile(r"^(\$|[\w.-]+(\.\w+)+/|[\w.-]+/[\w.-]+|[\w.-]+:[\w.-]+$)")
+
+
+def cloud_build_shape(data: dict[str, Any]) -> bool:
+    """A Cloud Build configuration not named cloudbuild*: only Cloud Build keys, steps that
+    name container images (``gcr.io/...``, ``python:3.11``, ``$_IMAGE``) and run something."""
+    steps = items(data.get("steps"))
+    if not steps or not set(data) <= BUILD_KEYS:
+        return False
+    specs = [mapping(step) for step in steps]
+    if not all(isinstance(s.get("name"), str) and set(s) <= STEP_KEYS for s in specs):
+        return False
+    runs = any({"args", "entrypoint", "script"} & set(s) for s in specs)
+    return runs and any(IMAGE.match(str(s["name"])) for s in specs)
 
 
 def cloud_build(repo: RepoContext, path: str) -> Found:

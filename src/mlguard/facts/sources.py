@@ -89,3 +89,18 @@ def unread(repo: RepoContext) -> list[tuple[str, int, str]]:
     if not isinstance(found, dict):
         return []
     return sorted((p, n, w) for (p, n), w in found.items())
+
+
+READ_KEY = "facts:ci-read"
+
+
+def note_read(repo: RepoContext, system: str, path: str) -> None:
+    """Remember a file a CI system reads through another (a template, an include)."""
+    found = repo.cache.setdefault(READ_KEY, {})
+    if isinstance(found, dict):
+        found.setdefault(system, set()).add(path)
+
+
+def read_files(repo: RepoContext) -> dict[str, set[str]]:
+    found = repo.cache.get(READ_KEY)
+    return found if isinstance(found, dict) else {}
