@@ -7,8 +7,10 @@ needs more adds to them locally and says why.
 
 from __future__ import annotations
 
-# Test code: pytest's and unittest's conventions (files and folders).
-TEST_GLOBS = ("tests/**", "test/**", "test_*.py", "*_test.py", "conftest.py")
+# Test code: a tests/ or test/ folder at any depth, or pytest's and unittest's file names.
+# Rule files name these patterns @tests (any file there) and @python-tests (Python only).
+TEST_GLOBS = ("**/tests/**", "**/test/**", "test_*.py", "*_test.py", "*_tests.py", "conftest.py")
+PYTHON_TEST_GLOBS = tuple(g if g.endswith(".py") else f"{g}/*.py" for g in TEST_GLOBS)
 
 # Files that hold models (weights or whole serialised models): the model-file scanner
 # sniffs them, hook mode judges each on its own. Rules that count model files in git

@@ -1,16 +1,21 @@
 """Jupyter notebooks -> code cells as one Python source with a line map, plus outputs.
 
-Magics (``%``/``!`` lines and ``%%`` cell magics) are replaced by blank lines so the
-remaining code parses and line numbers stay aligned. Lines map back to the line of the
+IPython syntax (``%``/``!`` lines, ``x = !cmd``, ``%%`` cell magics, ``obj?``) is neutralised
+line for line (see :func:`python_lines`) so the remaining code parses and line numbers stay
+aligned. Lines map back to the line of the
 notebook file where the cell's source appears (nbformat writes one source line per line).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 MAX_DEPTH = 64
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug"})
+MAGIC_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.,\s\[\]()*]*=\s*[!%]")  # files = !ls
+HELP = re.compile(r"^\s*\??[A-Za-z_][\w.]*\?{1,2}\s*$")  # model.fit?
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,32 @@ def _source_lines(raw: str) -> list[int]:
     return found
 
 
+def python_lines(lines: list[str]) -> list[str]:
+    """A code cell's lines with IPython syntax neutralised, one output line per input line.
+
+    ``!cmd``, ``%magic``, ``x = !cmd``, ``x = %magic`` and ``obj?`` become ``pass`` at their
+    indentation (so an indented block stays valid), with their ``\\`` continuation lines
+    blanked; a ``%%bash``/``%%writefile``-style cell is blanked whole, while the body of a
+    cell magic that runs Python (``%%time``, ``%%capture`` ...) is kept.
+    """
+    first = lines[0].lstrip() if lines else ""
+    cell_magic = first.startswith("%%")
+    python_body = cell_magic and first[2:].split(" ", 1)[0].strip() in PYTHON_CELL_MAGICS
+    out: list[str] = []
+    continued = False
+    for offset, line in enumerate(lines):
+        stripped = line.lstrip()
+        if (cell_magic and not python_body) or (offset == 0 and cell_magic) or continued:
+            out.append("")
+            continued = continued and line.rstrip().endswith("\\")
+        elif stripped.startswith(("%", "!", "?")) or MAGIC_ASSIGN.match(line) or HELP.match(line):
+            out.append(line[: len(line) - len(stripped)] + "pass")
+            continued = line.rstrip().endswith("\\")
+        else:
+            out.append(line)
+    return out
+
+
 def parse_notebook(raw: str) -> NotebookFacts:
     if not _depth_ok(raw):
         return NotebookFacts("", (), (), False, f"JSON nested deeper than {MAX_DEPTH} levels")
@@ -83,12 +114,8 @@ def parse_notebook(raw: str) -> NotebookFacts:
         base = key_lines[index] if index < len(key_lines) else 1
         lines = _cell_text(cell.get("source"))
         if cell.get("cell_type") == "code":
-            magic_cell = bool(lines) and lines[0].lstrip().startswith("%%")
-            for offset, line in enumerate(lines):
-                stripped = line.lstrip()
-                blank = magic_cell or stripped.startswith(("%", "!", "?"))
-                code.append("" if blank else line)
-                line_map.append(base + offset)
+            code.extend(python_lines(lines))
+            line_map.extend(base + offset for offset in range(len(lines)))
             cell_outputs = cell.get("outputs")
             if isinstance(cell_outputs, list) and cell_outputs:
                 has_outputs = True

@@ -6,8 +6,10 @@ import re
 from typing import Any
 
 from mlguard.analyzers.configs import lookup
-from mlguard.checks.base import CheckContext, Outcome, ev, line_of
+from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.registry import register
+from mlguard.facts.automation import automation
+from mlguard.facts.ci import ci_unread
 from mlguard.facts.ci_commands import (
     GHA_FILES,
     GITLAB_FILES,
@@ -15,10 +17,13 @@ from mlguard.facts.ci_commands import (
     ci_commands,
     ci_runs,
 )
+from mlguard.facts.files import Facts
 from mlguard.facts.ml import local_runs, test_files
+from mlguard.facts.model import Trigger
+from mlguard.facts.test_runs import ci_test_runs
 from mlguard.model import Evidence
 
-TEST_RUNNER = r"(pytest|py\.test|tox|nox|hatch test|make (test|check)|unittest|coverage run)\b"
+TEST_RUNNER = r"(pytest|py\.test|tox|nox|hatch test|make (test|check)|unittest|coverage run|nose)"
 CHANGE_EVENTS = frozenset({"push", "pull_request", "merge_group", "pull_request_target"})
 ML_CHECK = (
     r"(dvc (repro|exp run|metrics diff|plots diff|metrics show)|cml\b|mlflow run"
@@ -53,7 +58,7 @@ PROD = re.compile(r"prod", re.IGNORECASE)
 def ci_runs_tests(ctx: CheckContext) -> Outcome:
     """CI runs a test command on push/PR (pass); tests exist but only run by hand (partial)."""
     repo = ctx.repo
-    runs = ci_runs(repo, TEST_RUNNER)
+    runs = ci_test_runs(repo)
     on_change = [e for e in runs if _triggered_by_change(ctx, e.location.path)]
     if on_change:
         return Outcome.passed(on_change)
@@ -65,18 +70,33 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
     local = local_runs(repo, TEST_RUNNER)
     tests = [ev(p) for p, f in test_files(repo) if f.functions]
     if local or tests:
+        _unread_ci(repo)
         return Outcome.partial(
             "Tests exist but no CI job runs them (no pytest/tox/nox step in CI).",
             (local or tests)[:1],
         )
+    _unread_ci(repo)
     if ci_commands(repo):
         return Outcome.failed("CI runs no test command, and there are no tests to run.")
     return Outcome.failed("No tests and no CI job running them.")
 
 
+def _unread_ci(repo: Facts) -> None:
+    """Give up (not-checked) when CI pulls configuration from outside the repository."""
+    outside = ci_unread(repo)
+    if outside:
+        path, line, what = outside[0]
+        more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
+        raise NotCheckable(
+            f"CI configuration comes partly from outside the repository ({path}:{line}: "
+            f"{what}{more}); mlguard cannot read it"
+        )
+
+
 def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
-    if not path.startswith(".github/"):
-        return True  # GitLab and Jenkins pipelines run on every push by default
+    if not path.startswith(".github/"):  # the triggers of the pipeline the file belongs to
+        events = {t for c in automation(ctx.repo).ci_commands if c.path == path for t in c.triggers}
+        return not events or bool(events & {Trigger.PUSH, Trigger.PULL_REQUEST})
     for doc in ctx.repo.config(path):
         for on in lookup(doc, "on"):
             if CHANGE_EVENTS & _events(on):
@@ -104,6 +124,7 @@ def ml_checks(ctx: CheckContext) -> Outcome:
             automated[:1],
         )
     local = local_runs(ctx.repo, ML_CHECK)
+    _unread_ci(ctx.repo)
     if local:
         return Outcome.partial("ML checks exist but CI does not run them.", local[:1])
     return Outcome.failed(
@@ -119,6 +140,7 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     if automated:
         return Outcome.passed(automated)
     local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]
+    _unread_ci(repo)
     if local:
         return Outcome.partial("Deployment is scripted but CI does not run it.", local[:1])
     return Outcome.failed("No automated model deployment (no deploy step in CI, no GitOps).")

@@ -18,6 +18,7 @@ from mlguard.checks.base import CheckContext, NotCheckable, ev
 from mlguard.facts import callsites
 from mlguard.model import Evidence, Status
 from mlguard.repo import globs
+from mlguard.repo.testpaths import expand
 from mlguard.rules import regexliterals
 
 Result = tuple[bool, list[Evidence]]
@@ -31,14 +32,14 @@ def evaluate(node: Mapping[str, Any], ctx: CheckContext) -> Result:
 
 
 def _any_file(patterns: list[str], ctx: CheckContext) -> Result:
-    found = [ev(p) for p in ctx.repo.glob(*patterns)]
+    found = [ev(p) for p in ctx.repo.glob(*expand(patterns))]
     return bool(found), found
 
 
 def _tracked(patterns: list[str], ctx: CheckContext) -> Result:
     if not ctx.repo.has_git:
         raise NotCheckable("not a git repository: tracked files are unknown")
-    found = [ev(p) for p in ctx.repo.glob(*patterns) if ctx.repo.is_tracked(p)]
+    found = [ev(p) for p in ctx.repo.glob(*expand(patterns)) if ctx.repo.is_tracked(p)]
     return bool(found), found
 
 
@@ -52,7 +53,7 @@ def _file_contains(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
     regex = _regex(arg["pattern"], ignore_case)
     needed = regexliterals.required_text(arg["pattern"], ignore_case)
     found: list[Evidence] = []
-    for path in ctx.repo.glob(*arg["files"]):
+    for path in ctx.repo.glob(*expand(arg["files"])):
         text = ctx.repo.text(path)
         if text is None or not regexliterals.may_match(text, needed, ignore_case):
             continue  # no line can match: the file lacks the text every match needs
@@ -71,7 +72,7 @@ def _key_check(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
     key: str = arg["key"]
     last = key.rsplit(".", 1)[-1]
     found: list[Evidence] = []
-    for path in ctx.repo.glob(*arg["files"]):
+    for path in ctx.repo.glob(*expand(arg["files"])):
         for doc in ctx.repo.config(path):
             for value in lookup(doc, key):
                 if _value_ok(value, arg):
@@ -103,7 +104,7 @@ def _module_matches(module: str, wanted: str) -> bool:
 
 def _any_import(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
     wanted: list[str] = arg["modules"]
-    scope = tuple(arg.get("in", ()))
+    scope = expand(arg.get("in", ()))
     found: list[Evidence] = []
     for path, facts in ctx.repo.iter_python(scope):
         for imp in facts.imports:
@@ -189,7 +190,7 @@ def _candidates(ctx: CheckContext, arg: Mapping[str, Any]) -> list[tuple[str, Ca
 
 def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
     conds: list[Mapping[str, Any]] = arg.get("where", [])
-    scope = tuple(arg.get("in", ()))
+    scope = expand(arg.get("in", ()))
     found: list[Evidence] = []
     in_scope: dict[str, bool] = {}
     for path, call in _candidates(ctx, arg):

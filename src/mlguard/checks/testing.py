@@ -9,6 +9,7 @@ from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.ml import local_runs, module_name, product_files, test_files
+from mlguard.facts.test_runs import ci_test_runs
 from mlguard.model import Evidence
 from mlguard.repo import globs
 
@@ -41,15 +42,14 @@ FEATURE_GLOBS = (
     "**/transforms/**/*.py",
     "**/nodes.py",
 )
-TEST_RUNNER = r"(pytest|tox|nox|hatch test|make (test|check)|unittest)\b"
 PIPELINE_RUN = (
     r"(dvc (repro|exp run)|kedro run|mlflow run|airflow dags test|zenml pipeline run"
     r"|python3? \S*(flow|pipeline)\S*\.py run|metaflow|pytest\b.*(integration|e2e|pipeline)"
     r"|make (e2e|integration|pipeline|smoke))"
 )
 INTEGRATION_TEST_GLOBS = (
-    "tests/integration/**/*.py",
-    "tests/e2e/**/*.py",
+    "**/tests/integration/**/*.py",
+    "**/tests/e2e/**/*.py",
     "**/test_*pipeline*.py",
     "**/test_*e2e*.py",
     "**/test_*integration*.py",
@@ -86,7 +86,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
         return Outcome.partial(
             "Tests exist but none fits or predicts with a model or imports the training code."
         )
-    return Outcome.failed("No test files (tests/, test_*.py, *_test.py).")
+    return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
 
 
 @register("testing.feature_tests")
@@ -134,7 +134,7 @@ def pipeline_integration(ctx: CheckContext) -> Outcome:
     local = _integration_tests(ctx)
     if automated:
         return Outcome.passed(automated)
-    if local and ci_runs(repo, TEST_RUNNER):
+    if local and ci_test_runs(repo):
         return Outcome.passed(local)
     manual = local + local_runs(repo, PIPELINE_RUN)
     if manual:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
 
-VERSION = "3"  # 2: inline ignores stored with the result; 3: the repository kind
+VERSION = "4"  # 2: inline ignores stored with the result; 3: the repository kind; 4: CI systems
 NETWORK_RULES = frozenset({"SEC012"})  # online lookups: the answer changes without the repo
 
 
@@ -97,6 +97,7 @@ def encode(
     skipped: dict[str, str],
     traits: dict[str, bool],
     inline: Iterable[InlineIgnore] = (),
+    ci: Mapping[str, tuple[str, ...]] | None = None,
     kind: RepoKind | None = None,
 ) -> dict[str, Any]:
     return {
@@ -129,6 +130,7 @@ def encode(
         ],
         "skipped": skipped,
         "traits": traits,
+        "ci": {name: list(files) for name, files in (ci or {}).items()},
     }
 
 
@@ -138,6 +140,7 @@ class Memoised:
     skipped: dict[str, str]
     traits: dict[str, bool]
     inline: tuple[InlineIgnore, ...]  # the repository's inline ignores (same content key)
+    ci: dict[str, tuple[str, ...]]
     kind: RepoKind | None = None
 
 
@@ -162,6 +165,7 @@ def decode(raw: Any, rule_ids: list[str]) -> Memoised | None:
         )
         skipped = {str(k): str(v) for k, v in raw["skipped"].items()}
         traits = {str(k): bool(v) for k, v in raw["traits"].items()}
+        ci = {str(k): tuple(str(p) for p in v) for k, v in raw["ci"].items()}
         inline = tuple(
             InlineIgnore(str(p), int(n), tuple(map(str, ids)), str(why), bool(alone), str(t))
             for p, n, ids, why, alone, t in raw["ignores"]
@@ -176,4 +180,4 @@ def decode(raw: Any, rule_ids: list[str]) -> Memoised | None:
         return None
     if [r.rule_id for r in results] != rule_ids:
         return None
-    return Memoised(results, skipped, traits, inline, kind)
+    return Memoised(results, skipped, traits, inline, ci, kind)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from mlguard.engine.cache import FactsCache
 from mlguard.engine.pool import start_python
 from mlguard.errors import MlguardError
 from mlguard.facts import ignores, traits
+from mlguard.facts.ci import ci_files
 from mlguard.facts.files import Analysis, Facts
 from mlguard.facts.kind import RepoKind, repo_kind
 from mlguard.facts.stats import python_stats
@@ -49,6 +50,7 @@ class ScanResult:
     skipped: Mapping[str, str]
     traits: Mapping[str, bool]
     stats: Mapping[str, float]  # counts and seconds, for --stats
+    ci: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # CI system -> its files
     kind: RepoKind | None = None  # None when no rule of the scan is a practice
 
 
@@ -278,6 +280,7 @@ def scan(
                 found.skipped,
                 found.traits,
                 {"files": len(repo.files), "memo": 1},
+                found.ci,
                 found.kind,
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
@@ -297,9 +300,10 @@ def scan(
     evaluated = round(time.perf_counter() - started, 2)
     skipped = dict(sorted(repo.skipped.items()))
     seen = traits.seen(repo)
+    systems = {name: tuple(files) for name, files in ci_files(repo).items()}
     if key is not None and cache is not None:
         inline = ignores.collect(repo)  # read now: a memo hit then needs no file read at all
-        record = memo.encode(results, skipped, seen, inline, found_kind)
+        record = memo.encode(results, skipped, seen, inline, systems, found_kind)
         cache.put_many([(memo.cache_key(key), record)])
     return ScanResult(
         root=repo.root,
@@ -313,5 +317,6 @@ def scan(
             **python_stats(repo),
             "rules_seconds": evaluated,
         },
+        ci=systems,
         kind=found_kind,
     )

@@ -8,12 +8,43 @@ by regular expressions (``sh '...'``, ``sh \"\"\"...\"\"\"``, ``triggers { cron(
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from mlguard.facts.azure import AZURE_NAMED, azure_files, azure_pipelines
+from mlguard.facts.ci_cloud import (
+    CLOUD_BUILD_FILES,
+    cloud_build,
+    cloud_build_shape,
+    tekton_docs,
+)
+from mlguard.facts.ci_cloud import tekton as tekton_pipeline
+from mlguard.facts.ci_hosted import (
+    APPVEYOR_FILES,
+    BUILDKITE_FILES,
+    DRONE_FILES,
+    TRAVIS_FILES,
+    appveyor,
+    buildkite,
+    drone,
+    travis,
+)
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
+from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
-from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
+from mlguard.facts.sources import (
+    items,
+    line,
+    mapping,
+    note_read,
+    note_unread,
+    quiet_docs,
+    read_files,
+    strings,
+    unread,
+    yaml_docs,
+)
 from mlguard.safeio.yamlio import YamlDoc
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -24,7 +55,7 @@ GITLAB_FILES = (
     ".gitlab/*.gitlab-ci.yml",
 )
 CIRCLE_FILES = (".circleci/config.yml", ".circleci/config.yaml")
-AZURE_FILES = ("azure-pipelines*.yml", "azure-pipelines*.yaml", ".azure-pipelines/*.yml")
+AZURE_FILES = AZURE_NAMED
 CI_FILES = (
     *GHA_FILES,
     *GITLAB_FILES,
@@ -32,6 +63,11 @@ CI_FILES = (
     *AZURE_FILES,
     *JENKINS_FILES,
     *BITBUCKET_FILES,
+    *TRAVIS_FILES,
+    *APPVEYOR_FILES,
+    *BUILDKITE_FILES,
+    *DRONE_FILES,
+    *CLOUD_BUILD_FILES,
 )
 
 Found = tuple[list[Command], list[Schedule]]
@@ -166,23 +202,98 @@ def _gitlab_triggers(spec: dict[str, Any]) -> frozenset[Trigger]:
     return frozenset(found)
 
 
+MAX_INCLUDES = 50
+
+
+def _include_entries(data: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """(index, kind, target) of a GitLab ``include:`` (a string, a list, or mappings)."""
+    value = data.get("include")
+    entries = value if isinstance(value, list) else [value] if value else []
+    found = []
+    for i, entry in enumerate(entries):
+        if isinstance(entry, str):
+            found.append((i, "remote" if "://" in entry else "local", entry))
+            continue
+        spec = mapping(entry)
+        kind = next(
+            (k for k in ("local", "project", "remote", "template", "component") if k in spec), ""
+        )
+        if kind == "local":
+            found.append((i, kind, str(spec[kind])))
+        elif kind == "project":
+            found.append((i, kind, f"{spec[kind]}:{','.join(strings(spec.get('file')))}"))
+        elif kind:
+            found.append((i, kind, str(spec[kind])))
+    return found
+
+
+def gitlab_includes(repo: Facts, path: str) -> list[str]:
+    """Files a GitLab configuration includes from this repository, transitively, in order;
+    includes from elsewhere (remote, project, template, component) are noted as unread."""
+    order: list[str] = []
+    queue = [path]
+    while queue and len(order) < MAX_INCLUDES:
+        current = queue.pop(0)
+        for doc in yaml_docs(repo, current):
+            data = mapping(doc.data)
+            for i, kind, target in _include_entries(data):
+                value = data.get("include")
+                at = line(doc, ["include", i] if isinstance(value, list) else ["include"])
+                if kind != "local":
+                    note_unread(repo, current, at, f"GitLab include ({kind}) {target}")
+                    continue
+                wanted = target.strip().lstrip("/")
+                matches = repo.glob("/" + wanted) if "*" in wanted else [wanted]
+                matches = [m for m in matches if m in repo.files]
+                if not matches:
+                    note_unread(
+                        repo, current, at, f"GitLab include {target} (not in the repository)"
+                    )
+                for found in matches:
+                    if found != path and found not in order:
+                        order.append(found)
+                        queue.append(found)
+    return order
+
+
+def gitlab_roots(repo: Facts) -> list[str]:
+    """GitLab configurations not included by another one (those are read through it)."""
+    files = repo.glob(*GITLAB_FILES)
+    included: set[str] = set()
+    for path in files:
+        if path.startswith(".gitlab-ci."):
+            included |= set(gitlab_includes(repo, path))
+    return [p for p in files if p not in included]
+
+
 def gitlab_ci(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
     schedules: list[Schedule] = []
-    for doc in yaml_docs(repo, path):
+    chain = [*gitlab_includes(repo, path), path]  # included first: the file's own keys win
+    for included in chain[:-1]:
+        note_read(repo, "gitlab-ci", included)
+    docs = [(p, doc) for p in chain for doc in yaml_docs(repo, p)]
+    merged: dict[str, Any] = {}
+    for _, doc in docs:
+        merged.update(mapping(doc.data))
+    for where, doc in docs:
         data = mapping(doc.data)
         for job, spec in data.items():
             if job in GITLAB_RESERVED or job.startswith(".") or not isinstance(spec, dict):
                 continue  # hidden jobs are templates: they run only through extends
-            spec = _extended(data, mapping(spec))
+            spec = _extended(merged, mapping(spec))
             events = _gitlab_triggers(spec)
             if Trigger.SCHEDULE in events:
                 at = line(doc, [job])
-                schedules.append(Schedule("gitlab-ci", path, at, "pipeline schedule", job))
+                schedules.append(Schedule("gitlab-ci", where, at, "pipeline schedule", job))
             for key in ("before_script", "script", "after_script"):
                 for i, text in enumerate(strings(spec.get(key))):
-                    at = line(doc, [job, key, i] if isinstance(spec.get(key), list) else [job, key])
-                    commands.append(Command(text, path, at, "gitlab-ci", job, events))
+                    own = key in mapping(data.get(job))
+                    trail: list[str | int] = (
+                        [job, key, i] if isinstance(spec.get(key), list) else [job, key]
+                    )
+                    at = line(doc, trail if own else [job])
+                    commands.append(Command(text, where, at, "gitlab-ci", job, events))
     return commands, schedules
 
 
@@ -233,75 +344,82 @@ def circleci(repo: Facts, path: str) -> Found:
     return commands, schedules
 
 
-# --- Azure Pipelines ------------------------------------------------------------------------
-AZURE_STEP_KEYS = ("script", "bash", "pwsh", "powershell")
-
-
-def _azure_triggers(data: dict[str, Any]) -> frozenset[Trigger]:
-    found: set[Trigger] = set()
-    if data.get("trigger") not in ("none", [], False):
-        found.add(Trigger.PUSH)
-    if data.get("pr") not in ("none", [], False):
-        found.add(Trigger.PULL_REQUEST)
-    if data.get("schedules"):
-        found.add(Trigger.SCHEDULE)
-    return frozenset(found)
-
-
-def _azure_steps(node: Any, trail: list[str | int]) -> list[tuple[list[str | int], Any]]:
-    """Every ``steps:`` list under the pipeline, stages and jobs, with its path."""
-    out: list[tuple[list[str | int], Any]] = []
-    data = mapping(node)
-    if isinstance(data.get("steps"), list):
-        out.append(([*trail, "steps"], data["steps"]))
-    for key in ("stages", "jobs"):
-        for i, child in enumerate(items(data.get(key))):
-            out.extend(_azure_steps(child, [*trail, key, i]))
-    return out
-
-
-def azure_pipelines(repo: Facts, path: str) -> Found:
-    commands: list[Command] = []
-    schedules: list[Schedule] = []
-    for doc in yaml_docs(repo, path):
-        data = mapping(doc.data)
-        events = _azure_triggers(data)
-        for i, item in enumerate(items(data.get("schedules"))):
-            cron = mapping(item).get("cron")
-            if cron:
-                at = line(doc, ["schedules", i])
-                schedules.append(Schedule("azure-pipelines", path, at, str(cron), path))
-        for trail, steps in _azure_steps(data, []):
-            for i, step in enumerate(steps):
-                step = mapping(step)
-                for key in (*AZURE_STEP_KEYS, "task"):
-                    if isinstance(step.get(key), str):
-                        at = line(doc, [*trail, i, key])
-                        job = str(trail[-2]) if len(trail) > 1 else ""
-                        cmd = Command(
-                            step[key], path, at, "azure-pipelines", job, events, key == "task"
-                        )
-                        commands.append(cmd)
-    return commands, schedules
-
-
-PARSERS = (
-    (GHA_FILES, github_actions),
-    (GITLAB_FILES, gitlab_ci),
-    (CIRCLE_FILES, circleci),
-    (AZURE_FILES, azure_pipelines),
-    (JENKINS_FILES, jenkins),
-    (BITBUCKET_FILES, bitbucket),
+# --- every system ---------------------------------------------------------------------------
+Parser = Callable[[Facts, str], Found]
+SIMPLE: tuple[tuple[str, tuple[str, ...], Parser], ...] = (
+    ("github-actions", GHA_FILES, github_actions),
+    ("circleci", CIRCLE_FILES, circleci),
+    ("jenkins", JENKINS_FILES, jenkins),
+    ("bitbucket", BITBUCKET_FILES, bitbucket),
+    ("travis", TRAVIS_FILES, travis),
+    ("appveyor", APPVEYOR_FILES, appveyor),
+    ("buildkite", BUILDKITE_FILES, buildkite),
+    ("drone", DRONE_FILES, drone),
+    ("cloud-build", CLOUD_BUILD_FILES, cloud_build),
 )
+BUILD_TOP = re.compile(r"^steps\s*:", re.MULTILINE)
+
+
+def ci_files(repo: Facts) -> dict[str, list[str]]:
+    """The CI systems of the repository and the files each one reads (pipelines, and the
+    templates and includes they pull in), by system name."""
+    commands, _ = ci_facts(repo)
+    systems: dict[str, set[str]] = {}
+    for source in (_ci_scan(repo)[1], read_files(repo)):
+        for name, paths in source.items():
+            systems.setdefault(name, set()).update(paths)
+    for command in commands:
+        systems.setdefault(command.system, set()).add(command.path)
+    return {name: sorted(paths) for name, paths in sorted(systems.items()) if paths}
+
+
+def ci_unread(repo: Facts) -> list[tuple[str, int, str]]:
+    """CI configuration referenced but not in the repository: (file, line, what)."""
+    ci_facts(repo)
+    return unread(repo)
+
+
+def _roots(repo: Facts) -> list[tuple[str, str, Parser]]:
+    """(system, file, parser) of every CI configuration file that is a pipeline root."""
+    roots = [(name, path, parser) for name, globs, parser in SIMPLE for path in repo.glob(*globs)]
+    gitlab = gitlab_roots(repo)
+    roots += [("gitlab-ci", path, gitlab_ci) for path in gitlab]
+    claimed = {path for _, path, _ in roots} | set(repo.glob(*GITLAB_FILES))
+    tekton = [p for p in repo.glob("*.yml", "*.yaml") if p not in claimed and _tekton_text(repo, p)]
+    roots += [("tekton", path, tekton_pipeline) for path in tekton if tekton_docs(repo, path)]
+    claimed |= set(tekton)
+    builds = [p for p in repo.glob("*.yml", "*.yaml") if p not in claimed and _cloud_build(repo, p)]
+    roots += [("cloud-build", path, cloud_build) for path in builds]
+    claimed |= set(builds)
+    roots += [("azure-pipelines", path, azure_pipelines) for path in azure_files(repo, claimed)]
+    return roots
+
+
+def _cloud_build(repo: Facts, path: str) -> bool:
+    if path.startswith(".github/") or not BUILD_TOP.search(repo.text(path) or ""):
+        return False
+    docs = quiet_docs(repo, path)
+    return len(docs) == 1 and cloud_build_shape(mapping(docs[0].data))
+
+
+def _tekton_text(repo: Facts, path: str) -> bool:
+    return "tekton.dev/" in (repo.text(path) or "")
 
 
 def ci_facts(repo: Facts) -> Found:
     """Commands and schedules of every CI configuration in the repository."""
+    return _ci_scan(repo)[0]
+
+
+@fact
+def _ci_scan(repo: Facts) -> tuple[Found, dict[str, set[str]]]:
+    """Every CI configuration's commands and schedules, and the root files per system."""
     commands: list[Command] = []
     schedules: list[Schedule] = []
-    for patterns, parser in PARSERS:
-        for path in repo.glob(*patterns):
-            found_commands, found_schedules = parser(repo, path)
-            commands.extend(found_commands)
-            schedules.extend(found_schedules)
-    return commands, schedules
+    roots: dict[str, set[str]] = {}
+    for system, path, parser in _roots(repo):
+        roots.setdefault(system, set()).add(path)
+        found_commands, found_schedules = parser(repo, path)
+        commands.extend(found_commands)
+        schedules.extend(found_schedules)
+    return (commands, schedules), roots

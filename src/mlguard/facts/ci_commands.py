@@ -1,10 +1,11 @@
 """Shell commands that CI runs (GitHub Actions, GitLab, Jenkins, CircleCI, Azure Pipelines,
-Bitbucket), each as an :class:`Evidence` (file, line, command text).
+Bitbucket, Travis, AppVeyor, Buildkite, Drone, Cloud Build, Tekton), each as an
+:class:`Evidence` (file, line, command text).
 
 :func:`ci_commands` is the single entry point the checks use; it reads the automation facts
 (:func:`mlguard.facts.automation.command_lines`), so every check sees the same CI parsing.
 :func:`invoked` splits a command line into the programs it starts (``uv run pytest -q &&
-make lint`` -> ``pytest -q``, ``make lint``) so that ``pip install pytest`` is not mistaken
+env CI=1 make lint`` -> ``pytest -q``, ``make lint``) so that ``pip install pytest`` is not mistaken
 for running the tests.
 """
 
@@ -35,6 +36,7 @@ _RUNNERS = (
     ("pixi", "run"),
 )
 _ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_PREFIXES = frozenset({"env", "time", "nohup", "xvfb-run", "sudo", "exec"})
 
 
 def ci_commands(repo: Facts) -> list[Evidence]:
@@ -55,8 +57,10 @@ def invoked(command: str) -> list[str]:
             words = shlex.split(part, comments=True)
         except ValueError:
             words = part.split()
-        while words and _ENV_ASSIGN.match(words[0]):
+        while words and (_ENV_ASSIGN.match(words[0]) or words[0] in _PREFIXES):
             words = words[1:]
+            while words and words[0].startswith("-"):  # env -i, time -p
+                words = words[1:]
         if len(words) >= 2 and (words[0], words[1]) in _RUNNERS:
             words = words[2:]
         if len(words) >= 3 and words[0] in ("python", "python3", "py") and words[1] == "-m":

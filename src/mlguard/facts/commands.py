@@ -200,3 +200,7 @@ def _expand(text: str, variables: dict[str, str]) -> str:
     for _ in range(3):
         text = REFERENCE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
     return text
+
+
+unwrap = _unwrap  # public names for the task-runner reader (mlguard.facts.tasks)
+make_targets = _make_targets

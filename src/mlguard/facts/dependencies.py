@@ -2,8 +2,9 @@
 
 Requirements files are found by name and followed through their ``-r``/``-c`` includes
 (only to files inside the scanned repository); pyproject.toml, setup.cfg, setup.py (its
-parsed facts, never run), Pipfile, conda environment files and lock files are read through
-:class:`Facts`, never opened directly.
+parsed facts, never run) and the requirement files it opens, Pipfile, conda environment
+files of any name, Kubeflow components' ``packages_to_install`` and lock files are read
+through :class:`Facts`, never opened directly.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from dataclasses import dataclass
 from mlguard.analyzers import deps as parse
 from mlguard.analyzers.configs import parse_json, parse_toml
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS, parse_lock
-from mlguard.analyzers.setuptools_deps import parse_setup_cfg, setup_py_requirements
+from mlguard.analyzers.setuptools_deps import (
+    parse_setup_cfg,
+    setup_py_files,
+    setup_py_requirements,
+)
+from mlguard.facts.envfiles import conda_envs, kfp_packages
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
 PYPROJECT = ("pyproject.toml",)
 PIPFILE = ("Pipfile",)
-CONDA_ENVS = ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ def _collect(repo: Facts) -> DependencyFacts:
         found = setup_py_requirements(py, repo.text(path) or "", path) if py else []
         declared += found
         files += [path] if found else []
+        for name in setup_py_files(py) if py else []:
+            target = _resolve(path, name)
+            if target and target in repo.files and target not in files:
+                declared += parse.parse_requirements(repo.text(target) or "", target)[0]
+                files.append(target)
     for path in repo.glob(*PIPFILE):
         text = repo.text(path) or ""
         toml_docs, error = _toml(text)
@@ -73,10 +83,12 @@ def _collect(repo: Facts) -> DependencyFacts:
             notes.append(f"{path}: unparseable ({error})")
         declared += parse.parse_pipfile(toml_docs, text, path)
         files.append(path)
-    for path in repo.glob(*CONDA_ENVS):
-        docs = repo.config(path)
-        declared += parse.parse_conda_env(docs[0] if docs else None, repo.text(path) or "", path)
+    for path, doc in conda_envs(repo):
+        declared += parse.parse_conda_env(doc, repo.text(path) or "", path)
         files.append(path)
+    kfp = kfp_packages(repo)
+    declared += kfp
+    files += sorted({d.path for d in kfp})
     locked: list[parse.Dependency] = []
     lock_files = repo.glob(*LOCK_PATTERNS)
     for path in lock_files:

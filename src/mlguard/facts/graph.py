@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mlguard.facts import commands as cmdtext
+from mlguard.facts import tasks
 from mlguard.facts.files import Facts
 from mlguard.facts.model import (
     CI_SYSTEMS,
@@ -143,6 +144,8 @@ class Graph:
                 self.push(("file", found, 0, ""), None, triggers, systems, via)
         for directory, target in targets.make:
             self._expand_make(directory, target, triggers, systems, via, set())
+        for child in tasks.expand(self.repo, command.text, base, scripts=False, make=False):
+            self.push(cmd_key(child, base), child, triggers, systems | {child.system}, via)
         for stage in self._dvc(targets.dvc) + self._mlflow(targets.mlflow):
             child = self._stage_command(stage)
             self.push(cmd_key(child, stage.module), child, triggers, systems | {"dvc"}, via)

@@ -19,7 +19,20 @@ class Trigger(StrEnum):
 
 
 CI_SYSTEMS = frozenset(
-    {"github-actions", "gitlab-ci", "circleci", "azure-pipelines", "jenkins", "bitbucket"}
+    {
+        "github-actions",
+        "gitlab-ci",
+        "circleci",
+        "azure-pipelines",
+        "jenkins",
+        "bitbucket",
+        "travis",
+        "appveyor",
+        "buildkite",
+        "drone",
+        "cloud-build",
+        "tekton",
+    }
 )
 PIPELINE_SYSTEMS = frozenset(
     {

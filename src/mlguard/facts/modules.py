@@ -6,8 +6,7 @@ import posixpath
 
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-
-TEST_PARTS = ("tests/", "test/")
+from mlguard.repo.testpaths import is_test_path
 
 
 def _dotted(path: str) -> list[str]:
@@ -59,7 +58,7 @@ class ModuleIndex:
             for candidate in candidates:
                 if candidate in (f"{sibling}.py", f"{sibling}/__init__.py"):
                     return candidate
-        return min(candidates, key=lambda p: (p.startswith(TEST_PARTS), p.count("/"), p))
+        return min(candidates, key=lambda p: (is_test_path(p), p.count("/"), p))
 
     def local_imports(self, path: str) -> list[str]:
         """Project files that ``path`` imports (relative imports resolved)."""

@@ -13,6 +13,7 @@ from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
+from mlguard.repo.testpaths import is_test_path
 
 SYSTEM_DECORATORS = {
     "airflow": ("airflow.decorators.dag", "airflow.sdk.dag", "airflow.decorators.task"),
@@ -206,7 +207,7 @@ def pyflows(repo: Facts) -> list[PyFlow]:
     flows = []
     calling = set(callsites.files(repo, names=_flow_names(repo), attrs=FLOW_ATTRS))
     for path, facts in repo.iter_python():
-        if path.startswith(("tests/", "test/")) or "/tests/" in path:
+        if is_test_path(path):
             continue
         if path not in calling and not _system_of(_declared(facts)):
             continue  # no call, decorator or base class of any pipeline system

@@ -54,3 +54,50 @@ def strings(value: Any) -> list[str]:
 
 def line(doc: YamlDoc, path: Sequence[str | int]) -> int:
     return max(doc.line_of(path), 1)
+
+
+def quiet_docs(repo: Facts, path: str) -> list[YamlDoc]:
+    """The documents of a YAML file that may not be a configuration at all (a candidate CI
+    file found by its content): an unparseable one is not recorded as skipped."""
+    return list(_quiet_docs(repo, path))
+
+
+@fact
+def _quiet_docs(repo: Facts, path: str) -> tuple[YamlDoc, ...]:
+    text = repo.text(path)
+    if text is None:
+        return ()
+    try:
+        return tuple(load_docs(text))
+    except YamlProblem:
+        return ()
+
+
+@fact
+def _unread(repo: Facts) -> dict[tuple[str, int], str]:
+    return {}
+
+
+def note_unread(repo: Facts, path: str, at: int, what: str) -> None:
+    """Remember CI configuration that lives outside the repository (remote includes,
+    templates from other repositories): checks that find nothing say *not-checked*."""
+    _unread(repo).setdefault((path, at), what)
+
+
+def unread(repo: Facts) -> list[tuple[str, int, str]]:
+    """(file, line, what) of each CI configuration reference that could not be read."""
+    return sorted((p, n, w) for (p, n), w in _unread(repo).items())
+
+
+@fact
+def _read(repo: Facts) -> dict[str, set[str]]:
+    return {}
+
+
+def note_read(repo: Facts, system: str, path: str) -> None:
+    """Remember a file a CI system reads through another (a template, an include)."""
+    _read(repo).setdefault(system, set()).add(path)
+
+
+def read_files(repo: Facts) -> dict[str, set[str]]:
+    return _read(repo)

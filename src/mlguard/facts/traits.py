@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
+from mlguard.facts.ci import ci_files
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.known import TEST_GLOBS
-from mlguard.repo import globs
+from mlguard.repo.testpaths import TEST_GLOBS as TEST_GLOBS  # re-exported: one definition
+from mlguard.repo.testpaths import is_test_path as is_test_path
 
 ML_LIBS = frozenset(
     [
@@ -96,11 +96,6 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
     return tuple(
         p for p in repo.python_files if not p.startswith(NON_PRODUCT) and not is_test_path(p)
     )
-
-
-@lru_cache(maxsize=1 << 16)
-def is_test_path(path: str) -> bool:
-    return globs.match_any(path, TEST_GLOBS)
 
 
 def _ml(repo: Facts) -> bool:
@@ -222,16 +217,7 @@ TRAITS: dict[str, Callable[[Facts], bool]] = {
     "notebooks": lambda r: bool(r.glob("*.ipynb")),
     "docker": lambda r: bool(r.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
     "github-actions": lambda r: bool(r.glob(".github/workflows/*.yml", ".github/workflows/*.yaml")),
-    "ci": lambda r: bool(
-        r.glob(
-            ".github/workflows/*.y*ml",
-            ".gitlab-ci.yml",
-            "Jenkinsfile",
-            ".circleci/config.yml",
-            "azure-pipelines*.yml",
-            "bitbucket-pipelines.yml",
-        )
-    ),
+    "ci": lambda r: bool(ci_files(r)),
     "git": lambda r: r.has_git,
     "data-files": lambda r: bool(r.glob("data/**", "*.csv", "*.parquet")),
     "pipeline": lambda r: bool(r.glob("dvc.yaml", "MLproject")),

@@ -105,6 +105,12 @@ def as_dict(report: Report) -> dict[str, Any]:
         "compared_to": report.compared_to,
         "skipped": [{"path": p, "reason": r} for p, r in report.scan.skipped.items()],
         "traits": dict(report.scan.traits),
+        "ci": {
+            "systems": [
+                {"name": name, "files": list(files)}
+                for name, files in sorted(report.scan.ci.items())
+            ]
+        },
         "result": {"failed": report.verdict.failed, "reasons": list(report.verdict.reasons)},
     }
 

@@ -27,9 +27,13 @@ TEXT_LIKE = (
 )
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, str]:
     """``(text, "")``, or ``(None, reason)`` when the file is skipped (reason may be empty
-    for binary files that nobody expects to be text). Text has ``\\n`` line endings."""
+    for binary files that nobody expects to be text). Text has ``\\n`` line endings and no
+    UTF-8 byte order mark (Windows editors write one; Python and JSON readers reject it)."""
     try:
         fd = os.open(
             path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -45,7 +49,7 @@ def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, str]:
         return None, f"larger than the {max_bytes // 1024} KiB text budget"
     if b"\0" in data[:8192]:
         return None, "binary content in a text file (NUL bytes)" if rel.endswith(TEXT_LIKE) else ""
-    text = data.decode("utf-8", errors="replace")
+    text = data.removeprefix(UTF8_BOM).decode("utf-8", errors="replace")  # editors' marker
     reason = ""
     if "\ufffd" in text and rel.endswith(TEXT_LIKE) and b"\xef\xbf\xbd" not in data:
         reason = "invalid UTF-8 (undecodable bytes replaced)"

@@ -1,0 +1,410 @@
+"""CI systems, task runners and test commands as practitioners write them.
+
+Each signal has a positive case and a near-miss that must not count, judged through the CLI
+JSON output: CICD001 (CI runs the tests) is ``pass`` when CI runs them and ``partial`` when
+tests exist but CI does not run them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import make_repo, scan_json, status_of
+from mlguard.facts.automation import is_automated
+from mlguard.facts.files import Facts
+from mlguard.rules.schemas import load_schema
+
+TEST = {"app.py": "x = 1\n", "tests/test_app.py": "def test_app():\n    assert 1\n"}
+
+
+def gha(run: str) -> dict[str, str]:
+    return {
+        ".github/workflows/ci.yml": (
+            "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+            f"    steps:\n      - run: {run}\n"
+        )
+    }
+
+
+CI_SYSTEMS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "travis": (
+        {".travis.yml": 'language: python\nscript:\n  - env CUDA_VISIBLE_DEVICES="" pytest\n'},
+        {".travis.yml": "language: python\ninstall:\n  - pip install pytest\n"},
+    ),
+    "travis-jobs": (
+        {".travis.yml": "jobs:\n  include:\n    - name: unit\n      script: python -m pytest\n"},
+        {".travis.yml": "jobs:\n  include:\n    - name: docs\n      script: mkdocs build\n"},
+    ),
+    "appveyor": (
+        {"appveyor.yml": "build: off\ntest_script:\n  - cmd: python -m unittest discover\n"},
+        {".appveyor.yml": "install:\n  - cmd: pip install nose\n"},
+    ),
+    "jenkins": (
+        {"Jenkinsfile": "pipeline { stages { stage('t') { steps { sh '''nosetests''' } } } }\n"},
+        {"Jenkinsfile": "pipeline { stages { stage('t') { steps { sh 'pip install -e .' } } } }\n"},
+    ),
+    "gitlab-local-include": (
+        {
+            ".gitlab-ci.yml": "include:\n  - local: /ci/test.yml\n",
+            "ci/test.yml": "unit:\n  script:\n    - coverage run -m pytest\n",
+        },
+        {
+            ".gitlab-ci.yml": "include:\n  - local: /ci/test.yml\n",
+            "ci/test.yml": "lint:\n  script:\n    - flake8\n",
+        },
+    ),
+    "azure-any-path-template": (
+        {
+            ".pipelines/ci.yml": (
+                "trigger: [master]\npool:\n  vmImage: ubuntu-latest\nstages:\n- stage: CI\n"
+                "  jobs:\n  - job: quality\n    steps:\n    - template: quality.yml\n"
+            ),
+            ".pipelines/quality.yml": "steps:\n- script: |\n    flake8\n    pytest -q\n",
+        },
+        {  # a YAML with a top-level ``steps:`` list that no pipeline uses is not CI
+            "config/steps.yml": "steps:\n- script: pytest -q\n  displayName: tests\n",
+        },
+    ),
+    "azure-nested-template": (
+        {
+            "environment_setup/build.yml": (
+                "pr: none\ntrigger: [main]\njobs:\n- template: templates/jobs.yml\n"
+            ),
+            "environment_setup/templates/jobs.yml": (
+                "parameters:\n  x: 1\njobs:\n- job: t\n  steps:\n  - template: ../steps.yml\n"
+            ),
+            "environment_setup/steps.yml": (
+                "steps:\n- task: Bash@3\n  inputs:\n    targetType: inline\n"
+                "    script: python -m pytest tests\n"
+            ),
+        },
+        {
+            "environment_setup/build.yml": "trigger: [main]\njobs:\n- template: missing.yml\n",
+        },
+    ),
+    "cloud-build": (
+        {
+            "build/cloudbuild-ci.yaml": (
+                "steps:\n- name: python:3.10\n  entrypoint: python\n"
+                "  args: ['-m', 'pytest', 'tests']\n"
+            )
+        },
+        {
+            "cloudbuild.yaml": (
+                "steps:\n- name: gcr.io/cloud-builders/docker\n  args: ['build', '-t', 'x', '.']\n"
+            )
+        },
+    ),
+    "cloud-build-bash": (
+        {
+            "cloudbuild.json": (
+                '{"steps": [{"name": "python", "entrypoint": "bash",'
+                ' "args": ["-c", "pip install -r requirements.txt && pytest"]}]}'
+            )
+        },
+        {"cloudbuild.json": '{"steps": [{"name": "python", "entrypoint": "bash"}]}'},
+    ),
+    "cloud-build-by-shape": (
+        {
+            "build/pipeline-deployment.yaml": (
+                "steps:\n- name: gcr.io/cloud-builders/git\n  args: [clone, $_REPO_URL]\n"
+                "- name: $_CICD_IMAGE_URI\n  entrypoint: pytest\n"
+                "  args: [src/tests/model_tests.py, -s]\n  dir: repo\n  waitFor: [clone]\n"
+                "timeout: 3600s\n"
+            )
+        },
+        {  # an experiment config with a steps list is not a build
+            "configs/experiment.yaml": (
+                "model: xgb\nsteps:\n- name: evaluate\n  args: [pytest, tests]\n"
+            ),
+            "configs/steps.yaml": "steps:\n- name: prepare\n  args: [pytest, tests]\n",
+        },
+    ),
+    "buildkite": (
+        {".buildkite/pipeline.yml": "steps:\n  - label: tests\n    command: pytest -q\n"},
+        {".buildkite/pipeline.yml": "steps:\n  - label: docs\n    command: make -v\n"},
+    ),
+    "buildkite-group": (
+        {
+            ".buildkite/pipeline.yml": (
+                "steps:\n  - group: checks\n    steps:\n      - commands:\n"
+                "          - pip install .\n          - pytest\n"
+            )
+        },
+        {".buildkite/pipeline.yml": "steps:\n  - group: checks\n    steps:\n      - wait\n"},
+    ),
+    "drone": (
+        {
+            ".drone.yml": (
+                "kind: pipeline\nname: default\nsteps:\n- name: test\n  image: python\n"
+                "  commands:\n  - pip install -e .\n  - pytest\n"
+            )
+        },
+        {".drone.yml": "kind: secret\nname: token\nget:\n  path: x\n  name: pytest\n"},
+    ),
+    "tekton": (
+        {
+            ".tekton/unit.yaml": (
+                "apiVersion: tekton.dev/v1beta1\nkind: Task\nmetadata:\n  name: unit\nspec:\n"
+                "  steps:\n  - name: test\n    image: python\n    script: |\n"
+                "      #!/bin/sh\n      python -m pytest\n"
+            )
+        },
+        {  # a Kubernetes Job running pytest is not CI
+            "k8s/job.yaml": (
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: unit\nspec:\n"
+                "  template:\n    spec:\n      containers:\n      - name: t\n"
+                "        image: python\n        command: [pytest]\n"
+            )
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CI_SYSTEMS))
+def test_ci_systems_running_tests(cli, tmp_path: Path, name: str) -> None:
+    good, near_miss = CI_SYSTEMS[name]
+    _, report = scan_json(
+        cli, make_repo(tmp_path / "good", {**TEST, **good}), "--select", "CICD001"
+    )
+    assert status_of(report, "CICD001") == "pass", report["rules"]
+    _, report = scan_json(
+        cli, make_repo(tmp_path / "near", {**TEST, **near_miss}), "--select", "CICD001"
+    )
+    assert status_of(report, "CICD001") == "partial", report["rules"]
+
+
+PYPROJECT_TOX = '''[tool.tox]
+legacy_tox_ini = """
+[tox]
+envlist = py311
+
+[testenv]
+deps = pytest
+commands =
+    {cmd}
+"""
+'''
+NOX = """import nox
+
+
+@nox.session(python=["3.11"])
+def tests(session):
+    session.install("-e", ".")
+    session.run("{cmd}", "-q")
+
+
+@nox.session
+def lint(session):
+    session.run("flake8")
+"""
+INVOKE = """from invoke import task
+
+
+@task
+def test(c):
+    c.run("{cmd} -q")
+"""
+
+RUNNERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "make-tests": (
+        {**gha("make tests"), "Makefile": "tests:\n\tpython -m pytest tests\n"},
+        {**gha("make test"), "Makefile": "test:\n\t@echo 'no tests yet'\n"},
+    ),
+    "make-check-prerequisite": (
+        {**gha("make check"), "Makefile": "check: lint unit\nlint:\n\tflake8\nunit:\n\tpytest\n"},
+        {**gha("make check"), "Makefile": "check: lint\nlint:\n\tflake8\nunit:\n\tpytest\n"},
+    ),
+    "make-variable-and-directory": (
+        {**gha("make -C src test"), "src/Makefile": "PYTEST = pytest -x\ntest:\n\t$(PYTEST)\n"},
+        {**gha("make -C src test"), "src/Makefile": "test:\n\tpython train.py\n"},
+    ),
+    "tox-ini": (
+        {**gha("tox -e py311"), "tox.ini": "[testenv]\ncommands =\n    pytest {posargs}\n"},
+        {
+            **gha("tox -e lint"),
+            "tox.ini": "[testenv]\ncommands = pytest\n[testenv:lint]\ncommands = flake8\n",
+        },
+    ),
+    "tox-pyproject": (
+        {**gha("python -m tox"), "pyproject.toml": PYPROJECT_TOX.format(cmd="pytest tests")},
+        {**gha("python -m tox"), "pyproject.toml": PYPROJECT_TOX.format(cmd="mypy src")},
+    ),
+    "nox": (
+        {**gha("nox -s tests"), "noxfile.py": NOX.format(cmd="pytest")},
+        {**gha("nox -s lint"), "noxfile.py": NOX.format(cmd="pytest")},
+    ),
+    "just": (
+        {
+            **gha("just test"),
+            "justfile": "set shell := ['bash', '-c']\n\ntest: build\n    pytest\n\n"
+            "build:\n    pip install -e .\n",
+        },
+        {**gha("just docs"), "justfile": "test:\n    pytest\n\ndocs:\n    mkdocs build\n"},
+    ),
+    "mise": (
+        {**gha("mise run test"), "mise.toml": '[tasks.test]\nrun = "uv run pytest"\n'},
+        {**gha("mise run test"), "mise.toml": '[tasks.test]\nrun = "echo later"\n'},
+    ),
+    "taskfile": (
+        {
+            **gha("task ci"),
+            "Taskfile.yml": "version: '3'\ntasks:\n  ci:\n    cmds:\n      - task: unit\n"
+            "  unit:\n    cmds:\n      - pytest\n",
+        },
+        {
+            **gha("task ci"),
+            "Taskfile.yml": "version: '3'\ntasks:\n  ci:\n    cmds:\n      - ruff check\n",
+        },
+    ),
+    "poe": (
+        {
+            **gha("poetry run poe check"),
+            "pyproject.toml": '[tool.poe.tasks]\ntest = "pytest"\ncheck = ["lint", "test"]\n'
+            'lint = "ruff check"\n',
+        },
+        {**gha("poe test"), "pyproject.toml": '[tool.poe.tasks]\ntest = "echo pytest"\n'},
+    ),
+    "hatch": (
+        {
+            **gha("hatch run test:cov"),
+            "pyproject.toml": '[tool.hatch.envs.test.scripts]\ncov = "coverage run -m pytest"\n',
+        },
+        {
+            **gha("hatch run test:cov"),
+            "pyproject.toml": '[tool.hatch.envs.test.scripts]\ncov = "coverage html"\n',
+        },
+    ),
+    "invoke": (
+        {**gha("invoke test"), "tasks.py": INVOKE.format(cmd="pytest")},
+        {**gha("invoke test"), "tasks.py": INVOKE.format(cmd="black --check .")},
+    ),
+    "shell-script": (
+        {
+            **gha("bash ci/run_tests.sh"),
+            "ci/run_tests.sh": "#!/bin/bash\nset -e\npython -m pytest\n",
+        },
+        {**gha("bash ci/run_tests.sh"), "ci/run_tests.sh": "#!/bin/bash\npip install pytest\n"},
+    ),
+    "no-makefile-trusted-by-name": (
+        gha("make test"),
+        gha("make docs"),
+    ),
+    "env-prefix-and-unittest": (
+        gha("env PYTHONPATH=src python -m unittest discover -s tests"),
+        gha("env PYTHONPATH=src python -m pip install unittest-xml-reporting"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUNNERS))
+def test_task_runners_followed_from_ci(cli, tmp_path: Path, name: str) -> None:
+    good, near_miss = RUNNERS[name]
+    _, report = scan_json(
+        cli, make_repo(tmp_path / "good", {**TEST, **good}), "--select", "CICD001"
+    )
+    assert status_of(report, "CICD001") == "pass", report["rules"]
+    _, report = scan_json(
+        cli, make_repo(tmp_path / "near", {**TEST, **near_miss}), "--select", "CICD001"
+    )
+    assert status_of(report, "CICD001") == "partial", report["rules"]
+
+
+def test_remote_gitlab_include_is_not_checked(cli, tmp_path: Path) -> None:
+    files = {
+        **TEST,
+        ".gitlab-ci.yml": (
+            "include:\n  - remote: https://example.com/ci.yml\n  - template: Python.gitlab-ci.yml\n"
+            "build:\n  script:\n    - pip install .\n"
+        ),
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
+    rule = next(r for r in report["rules"] if r["id"] == "CICD001")
+    assert rule["status"] == "not-checked"
+    assert ".gitlab-ci.yml:2" in rule["reason"] and "remote" in rule["reason"]
+    files[".gitlab-ci.yml"] += "test:\n  script:\n    - pytest\n"
+    _, report = scan_json(cli, make_repo(tmp_path / "r2", files), "--select", "CICD001")
+    assert status_of(report, "CICD001") == "pass"  # what is read already answers
+
+
+def test_azure_template_from_another_repository_is_not_checked(cli, tmp_path: Path) -> None:
+    files = {
+        **TEST,
+        "azure-pipelines.yml": "trigger: [main]\nsteps:\n- template: steps/test.yml@templates\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
+    assert status_of(report, "CICD001") == "not-checked"
+
+
+def test_json_report_lists_ci_systems_and_files(cli, tmp_path: Path) -> None:
+    files = {
+        **TEST,
+        **CI_SYSTEMS["azure-any-path-template"][0],
+        **CI_SYSTEMS["gitlab-local-include"][0],
+        ".travis.yml": "script: pytest\n",
+        "Jenkinsfile": "node { sh 'pytest' }\n",
+        "config/steps.yml": "steps:\n- name: prepare\n  params: {}\n",
+    }
+    files[".pipelines/ci.yml"] += "variables:\n- template: variables.yml\n"
+    files[".pipelines/variables.yml"] = "variables:\n  PYTHON: '3.11'\n"
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
+    jsonschema.validate(report, load_schema("report"))
+    assert report["ci"] == {
+        "systems": [
+            {
+                "name": "azure-pipelines",
+                "files": [
+                    ".pipelines/ci.yml",
+                    ".pipelines/quality.yml",
+                    ".pipelines/variables.yml",
+                ],
+            },
+            {"name": "gitlab-ci", "files": [".gitlab-ci.yml", "ci/test.yml"]},
+            {"name": "jenkins", "files": ["Jenkinsfile"]},
+            {"name": "travis", "files": [".travis.yml"]},
+        ]
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "none", TEST), "--select", "CICD001")
+    assert report["ci"] == {"systems": []}
+
+
+SCHEDULED_ONLY = (
+    "trigger: none\npr: none\nschedules:\n- cron: '0 3 * * *'\n  branches:\n    include: [main]\n"
+)
+
+
+def test_tests_run_only_on_a_schedule_are_partial(cli, tmp_path: Path) -> None:
+    steps = "steps:\n- script: python -m pytest\n"
+    files = {**TEST, "ops/nightly.yml": SCHEDULED_ONLY + steps}
+    _, report = scan_json(cli, make_repo(tmp_path / "nightly", files), "--select", "CICD001")
+    rule = next(r for r in report["rules"] if r["id"] == "CICD001")
+    assert rule["status"] == "partial" and "schedule" in rule["reason"]
+    files = {**TEST, "ops/ci.yml": "trigger: [main]\n" + steps}
+    _, report = scan_json(cli, make_repo(tmp_path / "ci", files), "--select", "CICD001")
+    assert status_of(report, "CICD001") == "pass"
+
+
+def test_task_runners_carry_ci_triggers_to_the_code_they_run(tmp_path: Path) -> None:
+    train = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
+    files = {
+        ".travis.yml": "script:\n  - just retrain\n",
+        "justfile": "retrain: prepare\n    python src/train.py\n\nprepare:\n    echo ok\n",
+        "pyproject.toml": '[tool.poe.tasks]\nnightly = "python -m src.report"\n',
+        "Taskfile.yml": "version: '3'\ntasks:\n  default:\n    cmds:\n      - poe nightly\n",
+        ".drone.yml": (
+            "kind: pipeline\ntrigger:\n  event: [cron]\nsteps:\n- name: n\n  commands:\n  - task\n"
+        ),
+        "src/train.py": train,
+        "src/report.py": "print('report')\n",
+        "src/unused.py": train,
+    }
+    repo = Facts(make_repo(tmp_path / "r", files))
+    train_reach = is_automated(repo, "src/train.py")
+    assert train_reach is not None and train_reach.ci
+    assert sorted(t.value for t in train_reach.triggers) == ["pull_request", "push"]
+    report_reach = is_automated(repo, "src/report.py")
+    assert report_reach is not None and [t.value for t in report_reach.triggers] == ["schedule"]
+    assert is_automated(repo, "src/unused.py") is None

@@ -1,0 +1,137 @@
+"""Code as practitioners write it: BOMs, IPython syntax in notebooks, conda environments of
+any name, dependency lists in setup.py variables, import names that differ from their
+distributions and Kubeflow ``packages_to_install``. Each form has a near-miss that must not
+count, judged through the CLI JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import make_repo, scan_json, status_of
+
+LOAD = 'm = pickle.load(open("m.pkl", "rb"))'
+
+
+def notebook(*cells: list[str]) -> str:
+    body = [
+        {
+            "cell_type": "code",
+            "source": lines,
+            "outputs": [],
+            "execution_count": None,
+            "metadata": {},
+        }
+        for lines in cells
+    ]
+    doc = {"cells": body, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(doc, indent=1)
+
+
+def sec001(cli, repo: Path) -> tuple[list[tuple[str, int]], dict[str, str]]:
+    _, report = scan_json(cli, repo, "--select", "SEC001")
+    found = [(f["path"], f["line"]) for f in report["findings"] if f["rule_id"] == "SEC001"]
+    return sorted(found), {s["path"]: s["reason"] for s in report["skipped"]}
+
+
+def test_utf8_bom_is_not_a_syntax_error(cli, tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    files: dict[str, str | bytes] = {
+        "train.py": bom + f"import pickle\n{LOAD}\n".encode(),
+        "nb.ipynb": bom + notebook(["import pickle\n", LOAD]).encode(),
+        "broken.py": bom + b"def f(:\n    pass\n",  # a real syntax error is still reported
+    }
+    found, skipped = sec001(cli, make_repo(tmp_path / "r", files))
+    nb_line = next(i for i, t in enumerate(notebook([LOAD]).splitlines(), 1) if "m = " in t)
+    assert found == [("nb.ipynb", nb_line + 1), ("train.py", 2)]  # after the import line
+    assert list(skipped) == ["broken.py"] and "syntax error" in skipped["broken.py"]
+
+
+def test_ipython_syntax_never_drops_a_notebook(cli, tmp_path: Path) -> None:
+    nb = notebook(
+        ["files = !ls data\n", "for f in files:\n", "    !echo {f} \\\n", "      --flag\n"],
+        ["%matplotlib inline\n", "import pickle\n", "pickle.load?\n", f"{LOAD}\n"],
+        ["%%time\n", f"{LOAD}\n"],  # a cell magic that runs Python keeps its body
+        ["%%bash\n", 'python -c \'import pickle; pickle.load(open("x", "rb"))\'\n'],
+        ["ok = 1 != 2\n", f"{LOAD}  # 100% sure\n", "x = 7 % 3\n"],  # not magics
+    )
+    found, skipped = sec001(cli, make_repo(tmp_path / "r", {"explore.ipynb": nb}))
+    assert skipped == {}
+    lines = nb.splitlines()
+    expected = [i for i, text in enumerate(lines, 1) if "m = pickle.load" in text]
+    assert len(expected) == 3
+    assert found == [("explore.ipynb", n) for n in expected]
+
+
+REQUIRE_SKLEARN = {"src/train.py": "import sklearn\n\nprint(sklearn.__version__)\n"}
+
+
+def rep002(cli, repo: Path) -> str:
+    _, report = scan_json(cli, repo, "--select", "REP002")
+    return status_of(report, "REP002")
+
+
+def test_conda_environment_of_any_name(cli, tmp_path: Path) -> None:
+    env = "name: train\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - scikit-learn\n"
+    repo = make_repo(tmp_path / "good", {**REQUIRE_SKLEARN, "envs/train-gpu.yml": env})
+    assert rep002(cli, repo) == "pass"
+    chart = (
+        "apiVersion: v2\nname: serving\ndependencies:\n  - name: scikit-learn\n"
+        "    version: 1.0.0\n    repository: https://charts.example.com\n"
+    )
+    files = {**REQUIRE_SKLEARN, "deploy/Chart.yaml": chart, "requirements.txt": "numpy\n"}
+    assert rep002(cli, make_repo(tmp_path / "near", files)) == "fail"
+
+
+SETUP = """from setuptools import setup
+
+REQUIRED = ["scikit-learn>=1.0"]
+TORCH = ["torch"]
+EXTRAS = {"gpu": TORCH}
+
+setup(name="x", install_requires=REQUIRED + ["pyyaml"], extras_require=EXTRAS)
+"""
+USES = {"src/train.py": "import sklearn\nimport torch\nimport yaml\n"}
+
+
+def test_setup_py_variables_and_requirement_files(cli, tmp_path: Path) -> None:
+    assert rep002(cli, make_repo(tmp_path / "vars", {**USES, "setup.py": SETUP})) == "pass"
+    opened = (
+        "from setuptools import setup\n\nwith open('deps/base.txt') as fh:\n"
+        "    REQUIRED = fh.read().splitlines()\n\nsetup(install_requires=REQUIRED)\n"
+    )
+    files = {**USES, "setup.py": opened, "deps/base.txt": "scikit-learn\ntorch\npyyaml\n"}
+    assert rep002(cli, make_repo(tmp_path / "open", files)) == "pass"
+    near = SETUP.replace('REQUIRED + ["pyyaml"]', "REQUIRED")  # yaml no longer declared
+    _, report = scan_json(
+        cli, make_repo(tmp_path / "near", {**USES, "setup.py": near}), "--select", "REP002"
+    )
+    assert [f["path"] for f in report["findings"]] == ["src/train.py"]
+    assert "`yaml`" in report["findings"][0]["message"]
+
+
+def test_import_names_that_differ_from_distributions(cli, tmp_path: Path) -> None:
+    code = "import hypertune\nfrom azureml.core import Run\nfrom google.cloud import aiplatform\n"
+    reqs = "cloudml-hypertune\nazureml-sdk\ngoogle-cloud-aiplatform\n"
+    files = {"trainer/task.py": code, "requirements.txt": reqs}
+    assert rep002(cli, make_repo(tmp_path / "good", files)) == "pass"
+    files["requirements.txt"] = "hypertune-tools\nazureml-sdk\ngoogle-cloud-aiplatform\n"
+    assert rep002(cli, make_repo(tmp_path / "near", files)) == "fail"
+
+
+KFP = """from kfp import dsl
+
+
+@dsl.component(base_image="python:3.11", packages_to_install={packages})
+def prepare(path: str) -> None:
+    import pandas
+
+    pandas.read_csv(path)
+"""
+
+
+def test_kfp_packages_to_install_are_declared(cli, tmp_path: Path) -> None:
+    files = {"pipeline.py": KFP.format(packages='["pandas==2.2.0"]'), "requirements.txt": "kfp\n"}
+    assert rep002(cli, make_repo(tmp_path / "good", files)) == "pass"
+    files["pipeline.py"] = KFP.format(packages='["pyarrow"]')
+    assert rep002(cli, make_repo(tmp_path / "near", files)) == "fail"
