@@ -68,6 +68,17 @@ def _parse_settings(params: Mapping[str, Any]) -> tuple[AllowList, Limits]:
     return AllowList.build(tuple(profiles), tuple(allow)), Limits(max_bytes, max_depth)
 
 
+def candidates(repo: RepoContext) -> list[tuple[str, str | None]]:
+    """Inventory files that look like (or are named like) model files, with their sniffed
+    format; read once per scan (VER006 asks too)."""
+    cached = repo.cache.get("artifacts:candidates")
+    if isinstance(cached, list):
+        return cached
+    found = list(_candidates(repo))
+    repo.cache["artifacts:candidates"] = found
+    return found
+
+
 def _candidates(repo: RepoContext) -> Iterator[tuple[str, str | None]]:
     """Inventory files that look like (or are named like) model files, with their format."""
     for rel, info in repo.files.items():
@@ -128,7 +139,7 @@ def model_files(ctx: CheckContext) -> Outcome:
     allow, limits = _settings(ctx.params)
     repo = ctx.repo
     found: list[Evidence] = []
-    for rel, kind in _candidates(repo):
+    for rel, kind in candidates(repo):
         handle = repo.open_binary(rel)
         if handle is None:
             continue

@@ -9,17 +9,39 @@ from mlguard import traits
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.checks.trackers import tensorboard, trackers
 from mlguard.facts import callsites
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
-PARAM_CALLS = re.compile(r"(^|\.)(log_param|log_params|log_hyperparams)$|^wandb\.config\.update$")
+PARAM_CALLS = re.compile(
+    r"(^|\.)(log_param|log_params|log_hyperparams|log_parameter|log_parameters)$|"
+    r"^wandb\.config\.update$"
+)
 METRIC_TRACKERS = frozenset({"dvclive.Live", "dvclive.live.Live"})  # Live writes metrics files
 METRIC_CALLS = re.compile(
     r"(^|\.)(log_metric|log_metrics)$|^wandb\.log$|^mlflow\.autolog$|"
     r"^mlflow\.\w+\.autolog$"
 )
 METRIC_FILES = ("metrics.json", "metrics.yaml", "eval/*.json", "reports/metrics*.json")
+
+
+@register("experiments.runs_tracked")
+def runs_tracked(ctx: CheckContext) -> Outcome:
+    """EXP001: an experiment tracker records the runs (TensorBoard event files: partial)."""
+    found = trackers(ctx.repo).all
+    if found:
+        return Outcome.passed(found)
+    events = tensorboard(ctx.repo)
+    if events:
+        return Outcome.partial(
+            "Runs write TensorBoard event files only: no parameters, no shared run history.",
+            events[:3],
+        )
+    return Outcome.failed(
+        "No experiment tracker: no MLflow, W&B, Neptune, Comet, ClearML, Aim or DVCLive "
+        "calls, no tracker integration, no Azure ML / Vertex AI / SageMaker run logging."
+    )
 
 
 def _calls(ctx: CheckContext, regex: re.Pattern[str]) -> list[Evidence]:
@@ -41,12 +63,22 @@ def params_metrics_persisted(ctx: CheckContext) -> Outcome:
     autolog = [m for m in metrics if m.text.endswith("autolog")]
     if (params or autolog) and metrics:
         return Outcome.passed(params + metrics)
+    # frameworks and platforms that record a run's arguments and its metrics themselves
+    found = trackers(ctx.repo)
+    automatic = list(found.integrations + found.platform)
+    if automatic:
+        return Outcome.passed(automatic + params + metrics)
     tracked = [p for p in ctx.repo.glob(*METRIC_FILES) if ctx.repo.is_tracked(p)]
     if params or metrics or tracked:
         missing = "metrics" if params else "parameters"
         return Outcome.partial(
             f"Runs record their {'parameters' if params else 'metrics'} but not their {missing}.",
             params + metrics + [ev(p) for p in tracked],
+        )
+    if found.api:
+        return Outcome.partial(
+            "An experiment tracker is started but no run logs parameters or metrics to it.",
+            found.api[:3],
         )
     return Outcome.failed("No run records its parameters or metrics.")
 
@@ -119,30 +151,53 @@ def _text(value: object) -> str:
 @register("experiments.shared_tracking")
 def shared_tracking(ctx: CheckContext) -> Outcome:
     """EXP003: runs go to a shared tracking server or hosted tracker, not a local mlruns/."""
-    trackers = _calls(ctx, TRACKER_CALLS)
-    hosted = [t for t in trackers if HOSTED.search(t.text)]
+    calls = _calls(ctx, TRACKER_CALLS)
+    hosted = [t for t in calls if HOSTED.search(t.text)]
     remote, local = _tracking_uris(ctx)
     committed = [p for p in ctx.repo.glob("mlruns/**") if ctx.repo.is_tracked(p)]
     if committed:
         return Outcome.failed(
             "Runs are committed under mlruns/ (a local file store).", [ev(committed[0])]
         )
+    found = trackers(ctx.repo)
+    hosted += list(found.hosted) + _workspace_mlflow(ctx, calls)
     if remote or hosted:
         return Outcome.passed(remote + hosted)
     if local:
         return Outcome.failed("MLflow tracks to a local file store only.", local)
-    if trackers:
+    if calls or found.all:
         return Outcome.partial(
             "The tracker has no visible shared backend (MLflow without a tracking URI logs "
             "to a local ./mlruns unless MLFLOW_TRACKING_URI is set where training runs).",
-            trackers[:3],
+            (calls or list(found.all))[:3],
         )
     return Outcome.failed("No experiment tracker (see EXP001), so no shared run history.")
 
 
+WORKSPACE_IMPORTS = ("azure.ai.ml", "azureml")
+WORKSPACE_FILES = ("databricks.yml", "databricks.yaml", "**/databricks.yml")
+
+
+def _workspace_mlflow(ctx: CheckContext, calls: list[Evidence]) -> list[Evidence]:
+    """MLflow inside Azure ML jobs or Databricks bundles logs to the workspace's server."""
+    mlflow = [c for c in calls if c.text.startswith("mlflow.")]
+    if not mlflow:
+        return []
+    if ctx.repo.glob(*WORKSPACE_FILES):
+        return mlflow[:1]
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        if any(i.module.startswith(WORKSPACE_IMPORTS) for i in facts.imports):
+            return mlflow[:1]
+    return []
+
+
 REGISTER_CALLS = re.compile(
     r"^mlflow\.register_model$|\.create_model_version$|\.link_model$|\.link_artifact$|"
-    r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$"
+    r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$|"
+    r"^azureml\.core\.(model\.)?Model\.register$|(^|\.)\w*[Rr]un\.register_model$|"
+    r"\.models\.create_or_update$"
 )
 
 

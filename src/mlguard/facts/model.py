@@ -36,6 +36,8 @@ PIPELINE_SYSTEMS = frozenset(
         "vertex",
         "sagemaker",
         "azureml",
+        "tfx",
+        "databricks",
         "pipeline",
     }
 )
