@@ -296,3 +296,90 @@ def serving_by_reference(ctx: CheckContext) -> Outcome:
             by_file,
         )
     raise NotApplicable("serving code loads no model")
+
+
+SEARCH_NODE = {
+    "any": [
+        {
+            "any_call": {
+                "names": [
+                    "optuna.create_study",
+                    "ray.tune.Tuner",
+                    "ray.tune.run",
+                    "*.GridSearchCV",
+                    "*.RandomizedSearchCV",
+                    "*.HalvingGridSearchCV",
+                    "*.HalvingRandomSearchCV",
+                    "hyperopt.fmin",
+                    "wandb.sweep",
+                    "*.BayesSearchCV",
+                    "keras_tuner.RandomSearch",
+                    "keras_tuner.BayesianOptimization",
+                    "keras_tuner.Hyperband",
+                ]
+            }
+        },
+        {"any_file": ["sweep.yaml", "sweep.yml", "**/sweep*.yaml", "conf/hydra/sweeper/*.yaml"]},
+        {
+            "file_contains": {
+                "files": ["**/*.yaml", "**/*.yml"],
+                "pattern": "^kind:\\s*Experiment\\s*$|^\\s*sweeper:",
+            }
+        },
+        {
+            "file_contains": {
+                "files": [".github/workflows/*.y*ml", ".gitlab-ci.yml", "Makefile", "*.sh"],
+                "pattern": "dvc exp run\\b.*(--queue|-S\\b|--set-param)",
+            }
+        },
+    ]
+}
+# searches run by a cloud ML platform, which records every trial itself
+PLATFORM_SEARCH_NODE = {
+    "any_call": {
+        "names": [
+            "google.cloud.aiplatform.HyperparameterTuningJob",
+            "azureml.train.hyperdrive.HyperDriveConfig",
+            "azureml.train.hyperdrive.runconfig.HyperDriveConfig",
+            "azureml.pipeline.steps.HyperDriveStep",
+            "sagemaker.tuner.HyperparameterTuner",
+            "sagemaker.tuner.HyperparameterTuner.fit",
+            "tfx.*components.Tuner",
+        ]
+    }
+}
+SEARCH_TRACKING_NODE = {
+    "any": [
+        {"any_call": {"names": ["wandb.sweep", "*.MLflowCallback", "*.WeightsAndBiasesCallback"]}},
+        {"any_import": {"modules": ["dvclive", "optuna_integration", "ray.air.integrations"]}},
+    ]
+}
+
+
+@register("experiments.search_tracked")
+def search_tracked(ctx: CheckContext) -> Outcome:
+    """EXP006: an automated hyperparameter search whose trials a tracker records."""
+    from mlguard.checks.declarative import evaluate
+
+    _, platform = evaluate(PLATFORM_SEARCH_NODE, ctx)
+    platform += [  # Azure ML v2: command_job.sweep(sampling_algorithm=..., primary_metric=...)
+        ev(path, call.line, f"{call.name}(...)")
+        for path, call in callsites.sites(ctx.repo, kwargs=["sampling_algorithm"])
+        if call.attr == "sweep" and not traits.is_test_path(path)
+    ]
+    if platform:
+        return Outcome.passed(platform)
+    found, search = evaluate(SEARCH_NODE, ctx)
+    if not found:
+        return Outcome.failed(
+            "No automated hyperparameter search (Optuna, Ray Tune, scikit-learn search CV, "
+            "hyperopt, KerasTuner, W&B sweeps, Katib, a Hydra sweeper, a platform tuning job)."
+        )
+    tracked, callbacks = evaluate(SEARCH_TRACKING_NODE, ctx)
+    logged = list(trackers(ctx.repo).all) + callbacks
+    if tracked or logged:
+        return Outcome.passed(search + logged[:3])
+    return Outcome.partial(
+        "A hyperparameter search runs, but no experiment tracker records its trials.",
+        search[:3],
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from mlguard import traits
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.ci_commands import GHA_FILES, GITLAB_FILES
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.mlfacts import path_words
 from mlguard.checks.registry import register
 from mlguard.facts import callsites
+from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 from mlguard.repo import RepoContext
 
@@ -23,6 +25,8 @@ DRIFT_LIBS = (
     "fiddler",
     "whylabs_client",
     "deepchecks.tabular.checks.train_test_validation",
+    "azureml.datadrift",
+    "azureml.monitoring",
 )
 DRIFT_CALLS = (
     "evidently.*Drift*",
@@ -36,13 +40,19 @@ DRIFT_CALLS = (
     "*.create_monitor",
     "*.MonitorSchedule",
     "*.MonitorDefinition",
+    "*.DataDriftDetector*",
+    "google.cloud.aiplatform.model_monitoring.*",
 )
+# batch prediction that checks skew/drift against the training data (Vertex AI)
+MONITORED_BATCH = ("model_monitoring_objective_config", "model_monitoring_alert_config")
 MANAGED_SCHEDULE = (
     "*.create_monitoring_schedule",
     "*.MonitorSchedule",
     "*.ModelDeploymentMonitoringJob.create",
     "*.CronTrigger",
     "*.RecurrenceTrigger",
+    "*.enable_schedule",
+    "*.DataDriftDetector.create_from_datasets",
 )
 SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
 MANAGED_CAPTURE = (
@@ -59,6 +69,9 @@ def drift_evidence(repo: RepoContext) -> list[Evidence]:
     found: dict[str, Evidence] = {}
     for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
         found.setdefault(path, ev(path, call.line, call.name))
+    for path, call in callsites.sites(repo, kwargs=MONITORED_BATCH):
+        if call.attr == "batch_predict":
+            found.setdefault(path, ev(path, call.line, f"{call.name}(model_monitoring_...)"))
     for path, facts in repo.iter_python():
         for imp in facts.imports:
             if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
@@ -112,8 +125,15 @@ def _managed_schedule(repo: RepoContext) -> list[Evidence]:
     return [
         ev(path, call.line, call.name)
         for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
-        if not traits.is_test_path(path)
+        if not traits.is_test_path(path) and _schedules(call)
     ]
+
+
+def _schedules(call: Call) -> bool:
+    """Azure ML's ``create_from_datasets`` schedules the detector only with a frequency."""
+    if call.attr == "create_from_datasets":
+        return call.kwarg("frequency") is not None
+    return True
 
 
 def _scheduler_files(repo: RepoContext) -> list[str]:
@@ -129,6 +149,7 @@ def _scheduler_files(repo: RepoContext) -> list[str]:
         if re.search(r"^kind:\s*(CronJob|CronWorkflow)\b", _t(repo, path), re.MULTILINE):
             files.append(path)
     files += repo.glob("crontab", "*.cron", "**/cron.d/*")
+    files += [s.path for s in automation(repo).schedules]  # Terraform, bundles, pipelines
     for path, facts in repo.iter_python():
         if any(i.module.split(".")[0] in ("airflow", "prefect", "dagster") for i in facts.imports):
             files.append(path)

@@ -21,9 +21,14 @@ GATE_CALLS = frozenset(
         "sagemaker.workflow.condition_step.ConditionStep",
         "kfp.dsl.Condition",
         "kfp.dsl.If",
+        "kfp.dsl.Elif",
+        "kfp.v2.dsl.Condition",
+        "kfp.v2.dsl.If",
         "tfx.components.Evaluator",
     }
 )
+# Azure ML SDK v1: an evaluation step cancels the pipeline run when the new model is worse
+CANCEL_RUN = re.compile(r"(^|\.)(run|parent)\.cancel$", re.IGNORECASE)
 GATE_SHORT = frozenset(
     {"MetricThreshold", "ConditionStep", "GenericValueThreshold", "GenericChangeThreshold"}
 )
@@ -50,7 +55,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
     names = callsites.by_name(ctx.repo).keys(
         lambda name: name in GATE_CALLS or name.rsplit(".", 1)[-1] in GATE_SHORT
     )
-    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate"]))
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate", "cancel"]))
     for path, facts in ctx.repo.iter_python():
         if traits.is_test_path(path):
             continue
@@ -60,6 +65,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
                 call.name in GATE_CALLS
                 or short in GATE_SHORT
                 or (call.attr == "evaluate" and call.has_kwarg("validation_thresholds"))
+                or (CANCEL_RUN.search(call.name) and _compares(ctx, path))
             ):
                 found.append(ev(path, call.line, call.name))
         found += [
@@ -73,6 +79,19 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
                     line = text.count("\n", 0, match.start()) + 1
                     found.append(ev(path, line, match.group(0).strip()[:120]))
     return found
+
+
+COMPARISON = re.compile(r"^[ \t]*(el)?if\b(?>.*?[<>])", re.MULTILINE)
+
+
+def _compares(ctx: CheckContext, path: str) -> bool:
+    """An evaluation file (by name) of Azure ML code that compares a metric."""
+    facts = ctx.repo.python(path)
+    if facts is None or not EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
+        return False
+    if not any(i.module.split(".")[0] == "azureml" for i in facts.imports):
+        return False
+    return COMPARISON.search(ctx.repo.text(path) or "") is not None
 
 
 @register("pipeline.validation_gate")
