@@ -258,6 +258,10 @@ def _model_loads(ctx: CheckContext, path: str) -> tuple[list[Evidence], list[Evi
     by_file: list[Evidence] = []
     facts = ctx.repo.python(path)
     for call in facts.calls if facts is not None else ():
+        if call.attr == "get_model_path" and call.name.startswith("azureml."):
+            # an Azure ML deployment mounts a registered model version and resolves it here
+            by_ref.append(ev(path, call.line, call.name))
+            continue
         if call.attr not in LOAD_ATTRS and call.name not in LOCAL_LOADS:
             continue
         values = [*call.args[:1], call.kwarg("model_uri"), call.kwarg("name")]

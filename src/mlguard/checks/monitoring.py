@@ -56,7 +56,8 @@ MANAGED_SCHEDULE = (
 )
 SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
 MANAGED_CAPTURE = (
-    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|"
+    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
+    r"collect_model_data\s*=\s*True|app_insights_enabled\s*=\s*True|enable_app_insights|"
     r"predict_request_response_logging_config|enable_capture)"
 )
 

@@ -94,10 +94,20 @@ def _compares(ctx: CheckContext, path: str) -> bool:
     return COMPARISON.search(ctx.repo.text(path) or "") is not None
 
 
+def gate_evidence(ctx: CheckContext) -> list[Evidence]:
+    """The quality gates of the repository (computed once per scan; TST004 asks too)."""
+    cached = ctx.repo.cache.get("pipeline:gates")
+    if isinstance(cached, list):
+        return list(cached)
+    found = _gates(ctx)
+    ctx.repo.cache["pipeline:gates"] = found
+    return list(found)
+
+
 @register("pipeline.validation_gate")
 def validation_gate(ctx: CheckContext) -> Outcome:
     """PIPE004: a step compares the new model with thresholds (or the current model) and stops."""
-    gates = _gates(ctx)
+    gates = gate_evidence(ctx)
     automated = [g for g in gates if is_automated(ctx.repo, g) is not None]
     if automated:
         return Outcome.passed(automated)
