@@ -729,6 +729,62 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         },
         "n/a",
     ),
+    (
+        "sagemaker-estimator-fit",
+        "REP003",
+        {
+            "launch.py": "from sagemaker.estimator import Estimator\n"
+            + "Estimator(image_uri='i').fit(s3)\n"
+        },
+        "fail",
+    ),
+    (
+        "fit-without-ml-or-platform-import",
+        "REP003",
+        {"launch.py": "from curves import Curve\nCurve().fit(points)\n"},
+        "n/a",
+    ),
+    (
+        "vertex-version-alias",
+        "VER005",
+        {
+            "train.py": TRAIN,
+            "upload.py": "from google.cloud import aiplatform\n"
+            + "aiplatform.Model.upload(display_name='m', parent_model=p,"
+            + " version_aliases=['champion'])\n",
+        },
+        "pass",
+    ),
+    (
+        "vertex-upload-without-alias",
+        "VER005",
+        {
+            "train.py": TRAIN,
+            "upload.py": "from google.cloud import aiplatform\n"
+            + "aiplatform.Model.upload(display_name='m', parent_model=p)\n",
+        },
+        "fail",
+    ),
+    (
+        "sagemaker-data-quality-check",
+        "DATA001",
+        {
+            "train.py": TRAIN,
+            "pipeline.py": "from sagemaker.workflow.quality_check_step import "
+            + "DataQualityCheckConfig\nDataQualityCheckConfig(baseline_dataset=d)\n",
+        },
+        "pass",
+    ),
+    (
+        "sagemaker-model-quality-is-not-a-data-schema",
+        "DATA001",
+        {
+            "train.py": TRAIN,
+            "pipeline.py": "from sagemaker.workflow.quality_check_step import "
+            + "ModelQualityCheckConfig\nModelQualityCheckConfig(baseline_dataset=d)\n",
+        },
+        "fail",
+    ),
     # --- LLM model construction (LLM002) ----------------------------------------------------
     (
         "init-chat-model-floating",

@@ -261,13 +261,15 @@ def model_releases_tagged(ctx: CheckContext) -> Outcome:
     where = _anchor(ctx, "artifacts.yaml", "dvc.yaml", "README.md")
     found = [ev(where, 1, f"git tag {t}") for t in tags[:5]]
     stages: list[Evidence] = []
-    aliases = ("set_registered_model_alias", "get_model_version_by_alias")
+    aliases = ("set_registered_model_alias", "get_model_version_by_alias", "add_version_aliases")
     calls = callsites.by_file(
-        callsites.sites(repo, attrs=[*aliases, "transition_model_version_stage"])
+        callsites.sites(
+            repo, attrs=[*aliases, "transition_model_version_stage"], kwargs=["version_aliases"]
+        )
     )
     for path, facts in repo.iter_python():
         for call in calls.get(path, ()):
-            if call.attr in aliases:
+            if call.attr in aliases or call.kwarg("version_aliases") is not None:
                 found.append(ev(path, call.line, call.name))
             elif call.attr == "transition_model_version_stage":
                 stages.append(ev(path, call.line, call.name))

@@ -44,6 +44,7 @@ CLI = re.compile(
     r"\baws\s+events\s+put-rule\b.*--schedule-expression|\baz\s+ml\s+schedule\s+create\b"
 )
 CLI_SPEC = re.compile(r"--schedule(?:-expression)?[= ]+(['\"]?)(.+?)\1(?:\s+--|\s*$)")
+CFN_FILES = ("*.yaml", "*.yml", "*.template", "*template*.json", "*.cfn.json")
 CLI_FILES = ("*.sh", "*.bash", "Makefile", "*.mk", "cloudbuild*.y*ml")
 BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "resources/**/*.yml", "resources/**/*.yaml")
 
@@ -103,7 +104,7 @@ def _block(lines: list[str], start: int) -> list[str]:
 
 def _cloudformation(repo: RepoContext, facts: ScheduleFacts) -> None:
     """Line-based: CloudFormation's ``!Ref``-style tags are not plain YAML."""
-    for path in repo.glob("*.yaml", "*.yml", "*.template", "*.json")[:MAX_FILES]:
+    for path in repo.glob(*CFN_FILES)[:MAX_FILES]:
         text = repo.text(path) or ""
         if "AWS::" not in text or ("ScheduleExpression" not in text and "Schedule:" not in text):
             continue
