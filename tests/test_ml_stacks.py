@@ -50,6 +50,13 @@ def create_pipeline(root):
 """
 TFX_TRAINER = "import tensorflow as tf\n\ndef run_fn(args):\n    model.fit(ds)\n"
 HANDLER = "from model import retrain\n\ndef main(event, context):\n    retrain()\n"
+FUNCTION_DEPLOY = "gcloud functions deploy run-pipeline --source=../trigger {trigger}\n"
+LAUNCHER = """\
+from kfp.v2.google.client import AIPlatformClient
+
+def trigger_pipeline(event, context):
+    AIPlatformClient(project_id="p", region="r").create_run_from_job_spec(job_spec_path="gs://x")
+"""
 SCHEDULER_CLI = (
     'gcloud scheduler jobs create pubsub retrain-model --schedule="0 3 * * 1" --topic=t\n'
 )
@@ -354,6 +361,28 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "azureml-published-without-schedule",
         "PIPE003",
         {"pipelines/build.py": AZURE_PIPELINE, "src/train.py": TRAIN},
+        "fail",
+    ),
+    (
+        "pubsub-function-launches-training-pipeline",
+        "PIPE003",
+        {
+            "pipeline.py": TFX_PIPELINE,
+            "src/trainer.py": TFX_TRAINER,
+            "build/deploy.sh": FUNCTION_DEPLOY.format(trigger="--trigger-topic=retrain"),
+            "trigger/main.py": LAUNCHER,
+        },
+        "pass",
+    ),
+    (
+        "http-function-launches-training-pipeline",
+        "PIPE003",
+        {
+            "pipeline.py": TFX_PIPELINE,
+            "src/trainer.py": TFX_TRAINER,
+            "build/deploy.sh": FUNCTION_DEPLOY.format(trigger="--trigger-http"),
+            "trigger/main.py": LAUNCHER,
+        },
         "fail",
     ),
     # --- experiment tracking (EXP001-EXP003) ------------------------------------------------

@@ -9,7 +9,9 @@
 - Databricks asset bundles: ``resources.jobs.<job>.schedule`` / ``trigger`` (the job's
   ``spark_python_task.python_file`` runs).
 - Scheduler CLIs in scripts: ``gcloud scheduler jobs create``, ``aws events put-rule
-  --schedule-expression``, ``az ml schedule create``.
+  --schedule-expression``, ``az ml schedule create``; ``gcloud functions deploy
+  --trigger-topic/--trigger-bucket`` (a message or new data starts the function's
+  ``main.py``).
 
 Each schedule becomes a :class:`Schedule` and a scheduled command whose text is the
 declaration (resource name, target, URI), so a schedule whose target says it trains
@@ -43,6 +45,10 @@ CLI = re.compile(
     r"\bgcloud\s+scheduler\s+jobs\s+create\b.*--schedule|"
     r"\baws\s+events\s+put-rule\b.*--schedule-expression|\baz\s+ml\s+schedule\s+create\b"
 )
+FUNCTION_DEPLOY = re.compile(
+    r"\bgcloud\s+(beta\s+)?functions\s+deploy\b.*--trigger-(topic|bucket|event|resource)\b"
+)
+SOURCE = re.compile(r"--source[= ](\S+)")
 CLI_SPEC = re.compile(r"--schedule(?:-expression)?[= ]+(['\"]?)(.+?)\1(?:\s+--|\s*$)")
 CFN_FILES = ("*.yaml", "*.yml", "*.template", "*template*.json", "*.cfn.json")
 CLI_FILES = ("*.sh", "*.bash", "Makefile", "*.mk", "cloudbuild*.y*ml")
@@ -205,8 +211,24 @@ def _cli(repo: RepoContext, facts: ScheduleFacts) -> None:
     for path in repo.glob(*CLI_FILES)[:MAX_FILES]:
         for number, raw in enumerate(repo.lines(path), 1):
             text = raw.strip()
-            if text.startswith("#") or not CLI.search(text):
+            if text.startswith("#"):
+                continue
+            if FUNCTION_DEPLOY.search(text):
+                _event_function(facts, path, number, text)
+            if not CLI.search(text):
                 continue
             match = CLI_SPEC.search(text)
             spec = match.group(2) if match else text
             _add(facts, "scheduler-cli", path, number, spec, text)
+
+
+def _event_function(facts: ScheduleFacts, path: str, number: int, text: str) -> None:
+    """``gcloud functions deploy NAME --trigger-topic=T --source=DIR``: a message or a new
+    object starts DIR/main.py."""
+    source = SOURCE.search(text)
+    folder = source.group(1).strip("'\"") if source else "."
+    base = posixpath.dirname(path)
+    entry = posixpath.normpath(posixpath.join(base, folder, "main.py"))
+    via = Command(text, path, number, "cloud-functions", "", frozenset({Trigger.DISPATCH}), True)
+    facts.commands.append(via)
+    facts.files.append((entry, via))
