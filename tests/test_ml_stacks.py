@@ -49,6 +49,7 @@ def create_pipeline(root):
                             components=[gen, stats, schema, validator, trainer, evaluator, pusher])
 """
 TFX_TRAINER = "import tensorflow as tf\n\ndef run_fn(args):\n    model.fit(ds)\n"
+PICKLE = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."  # {"a": 1}
 HANDLER = "from model import retrain\n\ndef main(event, context):\n    retrain()\n"
 FUNCTION_DEPLOY = "gcloud functions deploy run-pipeline --source=../trigger {trigger}\n"
 LAUNCHER = """\
@@ -527,8 +528,14 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
     (
         "sniffed-pickle-without-extension",
         "VER006",
-        {"models/churn": b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."},
+        {"models/churn": PICKLE},
         "fail",
+    ),
+    (
+        "pickled-dataset-is-data",
+        "VER006",
+        {"data/ind.cora.x": PICKLE},
+        "pass",
     ),
     (
         "text-file-named-model",

@@ -308,6 +308,8 @@ MODEL_EXTENSIONS = (
     ".pmml",
 )
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+# pickled datasets (data/ind.cora.x) are data: SEC002 still reports them as unsafe to load
+DATA_DIR = re.compile(r"(^|/)(data|datasets?|raw|processed|interim|fixtures?)/", re.IGNORECASE)
 # formats SEC002 recognises by content that hold a serialised model whatever the file's name
 SERIALISED_MODELS = frozenset(
     {"pickle", "torch-legacy", "safetensors", "gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile"}
@@ -321,7 +323,11 @@ def model_binaries_not_in_git(ctx: CheckContext) -> Outcome:
     if not repo.has_git:
         raise NotCheckable("not a git repository: cannot tell which files are committed")
     found = []
-    sniffed = {path for path, kind in candidates(repo) if kind in SERIALISED_MODELS}
+    sniffed = {
+        path
+        for path, kind in candidates(repo)
+        if kind in SERIALISED_MODELS and not DATA_DIR.search(path)
+    }
     for path in repo.files:
         named = path.lower().endswith(MODEL_EXTENSIONS)
         if not (named or path in sniffed) or not repo.is_tracked(path):
