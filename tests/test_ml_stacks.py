@@ -649,6 +649,37 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "partial",
     ),
     (
+        "cdk-sagemaker-monitoring-schedule",
+        "MON002",
+        {
+            "train.py": TRAIN,
+            "infra/stack.py": "from aws_cdk import aws_sagemaker as sagemaker\n"
+            + "sagemaker.CfnMonitoringSchedule(self, 'M', monitoring_schedule_name='m',"
+            + " monitoring_schedule_config=c)\n",
+        },
+        "pass",
+    ),
+    (
+        "cloudformation-monitoring-schedule",
+        "MON001",
+        {
+            "train.py": TRAIN,
+            "template.yaml": "Resources:\n  Monitor:\n"
+            + "    Type: AWS::SageMaker::MonitoringSchedule\n",
+        },
+        "pass",
+    ),
+    (
+        "cdk-sagemaker-endpoint-only",
+        "MON001",
+        {
+            "train.py": TRAIN,
+            "infra/stack.py": "from aws_cdk import aws_sagemaker as sagemaker\n"
+            + "sagemaker.CfnEndpoint(self, 'E', endpoint_config_name='c')\n",
+        },
+        "fail",
+    ),
+    (
         "vertex-batch-prediction-skew-detection",
         "MON001",
         {

@@ -42,7 +42,11 @@ DRIFT_CALLS = (
     "*.MonitorDefinition",
     "*.DataDriftDetector*",
     "google.cloud.aiplatform.model_monitoring.*",
+    "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
+    "aws_cdk.aws_sagemaker.CfnDataQualityJobDefinition",
+    "aws_cdk.aws_sagemaker.CfnModelQualityJobDefinition",
 )
+MONITOR_TEMPLATES = re.compile(r"AWS::SageMaker::MonitoringSchedule\b")
 # batch prediction that checks skew/drift against the training data (Vertex AI)
 MONITORED_BATCH = ("model_monitoring_objective_config", "model_monitoring_alert_config")
 MANAGED_SCHEDULE = (
@@ -53,6 +57,7 @@ MANAGED_SCHEDULE = (
     "*.RecurrenceTrigger",
     "*.enable_schedule",
     "*.DataDriftDetector.create_from_datasets",
+    "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
 )
 SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
 MANAGED_CAPTURE = (
@@ -73,6 +78,8 @@ def drift_evidence(repo: RepoContext) -> list[Evidence]:
     for path, call in callsites.sites(repo, kwargs=MONITORED_BATCH):
         if call.attr == "batch_predict":
             found.setdefault(path, ev(path, call.line, f"{call.name}(model_monitoring_...)"))
+    for path in _monitor_templates(repo):
+        found.setdefault(path, ev(path, 1, "AWS::SageMaker::MonitoringSchedule"))
     for path, facts in repo.iter_python():
         for imp in facts.imports:
             if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
@@ -80,6 +87,15 @@ def drift_evidence(repo: RepoContext) -> list[Evidence]:
     result = sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key)
     repo.cache["drift_evidence"] = result
     return result
+
+
+def _monitor_templates(repo: RepoContext) -> list[str]:
+    """CloudFormation/SAM templates that declare a SageMaker monitoring schedule."""
+    return [
+        path
+        for path in repo.glob("*.yaml", "*.yml", "*.template", "*template*.json")
+        if MONITOR_TEMPLATES.search(_t(repo, path))
+    ]
 
 
 def _is_module(module: str, wanted: str) -> bool:
@@ -123,10 +139,13 @@ def scheduled(ctx: CheckContext) -> Outcome:
 
 
 def _managed_schedule(repo: RepoContext) -> list[Evidence]:
-    return [
+    found = [
         ev(path, call.line, call.name)
         for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
         if not traits.is_test_path(path) and _schedules(call)
+    ]
+    return found + [
+        ev(p, 1, "AWS::SageMaker::MonitoringSchedule") for p in _monitor_templates(repo)
     ]
 
 
