@@ -63,6 +63,10 @@ SCHEDULER_CLI = (
 )
 
 
+def _select(*rules: str) -> list[str]:
+    return [arg for rule in rules for arg in ("--select", rule)]
+
+
 def _status(cli: Any, tmp_path: Path, rule: str, files: dict[str, str | bytes]) -> str:
     _, report = scan_json(cli, make_repo(tmp_path / "repo", files), "--select", rule)
     return status_of(report, rule)
@@ -998,3 +1002,57 @@ def test_verdicts_say_why(
     result = next(r for r in report["rules"] if r["id"] == rule)
     assert result["status"] == expected
     assert result["reason"].strip(), result
+
+
+KFP_FORMS = {  # the import, and the prefix of the decorators
+    "import-kfp": ("import kfp", "kfp.dsl."),
+    "from-kfp-import-dsl": ("from kfp import dsl", "dsl."),
+    "from-kfp-v2-import-dsl": ("from kfp.v2 import dsl", "dsl."),
+    "import-kfp-dsl-as": ("import kfp.dsl as dsl", "dsl."),
+    "from-kfp-dsl-import": ("from kfp.dsl import component, pipeline", ""),
+}
+
+
+@pytest.mark.parametrize("form", sorted(KFP_FORMS))
+def test_kfp_import_forms_declare_a_pipeline(cli: Any, tmp_path: Path, form: str) -> None:
+    imported, prefix = KFP_FORMS[form]
+    source = (
+        f"{imported}\n\n@{prefix}component\ndef train_model():\n    pass\n\n"
+        f"@{prefix}pipeline(name='p')\ndef p():\n    train_model()\n"
+    )
+    files: dict[str, str | bytes] = {"pipeline.py": source, "train.py": TRAIN}
+    assert _status(cli, tmp_path, "REP006", files) == "pass"
+
+
+TRACKED = {
+    "azureml": TRAIN + "from azureml.core import Run\nrun = Run.get_context()\nrun.log('a', 1)\n",
+    "vertex": TRAIN + "from google.cloud import aiplatform\naiplatform.log_metrics({'a': 1})\n",
+    "lightning-logger": TRAIN + "from lightning.pytorch.loggers import MLFlowLogger\n",
+    "hf-report-to": "from transformers import TrainingArguments, Trainer\n"
+    + "Trainer(args=TrainingArguments(output_dir='o', report_to='wandb')).train()\n",
+    "zenml-tracker": TRAIN
+    + "from zenml import step\n\n@step(experiment_tracker='mlflow')\n"
+    + "def train():\n    pass\n",
+    "mlflow-started-only": TRAIN + "import mlflow\nmlflow.start_run()\n",
+    "sagemaker-experiments": TRAIN
+    + "from sagemaker.experiments import Run\n"
+    + "with Run(experiment_name='e') as run:\n    run.log_metric(name='a', value=1)\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRACKED))
+def test_tracker_rules_agree(cli: Any, tmp_path: Path, case: str) -> None:
+    """Where EXP001 finds a tracker, EXP002 never fails and EXP003 never says there is none."""
+    root = make_repo(tmp_path / "repo", {"train.py": TRACKED[case]})
+    _, report = scan_json(cli, root, *_select("EXP001", "EXP002", "EXP003"))
+    results = {r["id"]: r for r in report["rules"]}
+    assert results["EXP001"]["status"] == "pass"
+    assert results["EXP002"]["status"] != "fail", results["EXP002"]
+    assert "No experiment tracker" not in results["EXP003"]["reason"], results["EXP003"]
+
+
+def test_pickle_sec002_sniffs_is_a_committed_model_for_ver006(cli: Any, tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {"models/churn.sav": PICKLE, "train.py": TRAIN})
+    _, report = scan_json(cli, root, *_select("SEC002", "VER006"))
+    flagged = {f["rule_id"] for f in report["findings"] if f["path"] == "models/churn.sav"}
+    assert flagged == {"SEC002", "VER006"}
