@@ -48,7 +48,7 @@ SAGEMAKER = frozenset(
 )
 AZURE_IMPORT = "azureml.core"
 AZURE_LOG_ATTRS = frozenset(
-    {"log", "log_list", "log_row", "log_table", "log_image", "log_confusion_matrix"}
+    {"log", "log_metric", "log_list", "log_row", "log_table", "log_image", "log_confusion_matrix"}
 )
 AZURE_RUN = re.compile(r"(^|\.)(run|parent)$", re.IGNORECASE)
 INTEGRATION_IMPORTS = ("dvclive", "lightning.pytorch.loggers", "pytorch_lightning.loggers")
