@@ -51,6 +51,20 @@ def create_pipeline(root):
 TFX_TRAINER = "import tensorflow as tf\n\ndef run_fn(args):\n    model.fit(ds)\n"
 PICKLE = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."  # {"a": 1}
 HANDLER = "from model import retrain\n\ndef main(event, context):\n    retrain()\n"
+GHA = """\
+on: {on}
+jobs:
+  run:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: {run}
+"""
+VERTEX_SUBMIT = (
+    "from google.cloud import aiplatform\n"
+    "job = aiplatform.PipelineJob(display_name='p', template_path='p.json')\n"
+    "job.submit()\n"
+)
 FUNCTION_DEPLOY = "gcloud functions deploy run-pipeline --source=../trigger {trigger}\n"
 LAUNCHER = """\
 from kfp.v2.google.client import AIPlatformClient
@@ -387,6 +401,54 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "src/trainer.py": TFX_TRAINER,
             "build/deploy.sh": FUNCTION_DEPLOY.format(trigger="--trigger-http"),
             "trigger/main.py": LAUNCHER,
+        },
+        "fail",
+    ),
+    (
+        "push-triggered-ci-builds-and-runs-pipeline",
+        "PIPE003",
+        {
+            ".github/workflows/train.yml": GHA.format(on="push", run="python pipelines/build.py"),
+            "pipelines/build.py": AZURE_PIPELINE,
+            "src/train.py": TRAIN,
+        },
+        "partial",
+    ),
+    (
+        "push-triggered-ci-only-tests",
+        "PIPE003",
+        {
+            ".github/workflows/train.yml": GHA.format(on="push", run="python -m pytest"),
+            "pipelines/build.py": AZURE_PIPELINE,
+            "src/train.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
+        "scheduled-ci-submits-vertex-pipeline-run",
+        "PIPE003",
+        {
+            ".github/workflows/retrain.yml": GHA.format(
+                on="{schedule: [{cron: '0 3 * * 1'}]}", run="python submit.py"
+            ),
+            "submit.py": VERTEX_SUBMIT,
+            "pipeline.py": "from kfp import dsl\n\n@dsl.component\ndef train_model():\n"
+            + "    pass\n",
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "scheduled-ci-submits-pipeline-that-does-not-train",
+        "PIPE003",
+        {
+            ".github/workflows/retrain.yml": GHA.format(
+                on="{schedule: [{cron: '0 3 * * 1'}]}", run="python submit.py"
+            ),
+            "submit.py": VERTEX_SUBMIT,
+            "pipeline.py": "from kfp import dsl\n\n@dsl.component\ndef export_report():\n"
+            + "    pass\n",
+            "train.py": TRAIN,
         },
         "fail",
     ),

@@ -117,15 +117,16 @@ def continuous_training(ctx: CheckContext) -> Outcome:
     ]
     if opaque:
         return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in opaque])
-    launched = _launched_pipelines(ctx)
+    launched = _launched_pipelines(ctx, {Trigger.SCHEDULE, Trigger.DISPATCH})
     if launched:
         return Outcome.passed(launched)
-    on_change = [r for r in reaches if r.event_driven]
+    on_change = [_where(r) for r in reaches if r.event_driven]
+    on_change += _launched_pipelines(ctx, {Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
     if on_change:
         return Outcome.partial(
             "Training runs automatically, but only on code changes (push / pull request), "
             "not on a schedule or when new data arrives.",
-            [_where(r) for r in on_change],
+            on_change,
         )
     if facts.schedules:
         first = facts.schedules[0]
@@ -160,8 +161,8 @@ def _launches(ctx: CheckContext, path: str) -> bool:
     return built and any(c.attr in ("submit", "run") for c in facts.calls)
 
 
-def _launched_pipelines(ctx: CheckContext) -> list[Evidence]:
-    """A schedule or event starts a file that launches a run of the repository's own
+def _launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
+    """A file started on one of ``when`` that launches a run of the repository's own
     training pipeline (one of its declared pipelines has a training step)."""
     facts = automation(ctx.repo)
     if not any(_stage_trains(ctx, s) for s in facts.stages):
@@ -169,7 +170,7 @@ def _launched_pipelines(ctx: CheckContext) -> list[Evidence]:
     return [
         ev(r.target, 1, r.target, f"Started via {r.describe()}; launches a pipeline run")
         for r in facts.reached
-        if r.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH} and _launches(ctx, r.target)
+        if r.triggers & when and _launches(ctx, r.target)
     ]
 
 
