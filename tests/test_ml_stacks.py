@@ -646,6 +646,23 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "partial",
     ),
     (
+        "azureml-evaluate-step-runs-gate",
+        "PIPE004",
+        {
+            "pipelines/build.py": AZURE_PIPELINE.replace(
+                'script_name="evaluate.py"', "script_name=env.evaluate_script"
+            ),
+            "src/train.py": TRAIN,
+            "evaluate/evaluate_model.py": """\
+                from azureml.core import Run
+                run = Run.get_context()
+                if new_mse >= production_mse:
+                    run.parent.cancel()
+                """,
+        },
+        "pass",
+    ),
+    (
         "azureml-cancel-without-comparison",
         "PIPE004",
         {
