@@ -164,4 +164,4 @@ def test_declared_check_names_match_the_registry() -> None:
     from mlguard.checks.families import PYTHON_CHECKS
     from mlguard.rules.check_names import CHECK_NAMES
 
-    assert set(PYTHON_CHECKS) == CHECK_NAMES
+    assert set(PYTHON_CHECKS) == CHECK_NAMES, "run scripts/gen_check_names.py"

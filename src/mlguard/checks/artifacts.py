@@ -18,6 +18,7 @@ from mlguard.analyzers.artifacts import (
 from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER, sniff_name
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome
 from mlguard.checks.registry import register
+from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.model import Evidence, Location, Severity
 
@@ -66,6 +67,17 @@ def _parse_settings(params: Mapping[str, Any]) -> tuple[AllowList, Limits]:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
     return AllowList.build(tuple(profiles), tuple(allow)), Limits(max_bytes, max_depth)
+
+
+def candidates(repo: Facts) -> list[tuple[str, str | None]]:
+    """Inventory files that look like (or are named like) model files, with their sniffed
+    format; read once per scan (VER006 asks too)."""
+    return list(_candidate_list(repo))
+
+
+@fact
+def _candidate_list(repo: Facts) -> tuple[tuple[str, str | None], ...]:
+    return tuple(_candidates(repo))
 
 
 def _candidates(repo: Facts) -> Iterator[tuple[str, str | None]]:
@@ -128,7 +140,7 @@ def model_files(ctx: CheckContext) -> Outcome:
     allow, limits = _settings(ctx.params)
     repo = ctx.repo
     found: list[Evidence] = []
-    for rel, kind in _candidates(repo):
+    for rel, kind in candidates(repo):
         handle = repo.open_binary(rel)
         if handle is None:
             continue

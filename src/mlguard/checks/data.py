@@ -30,6 +30,8 @@ SCHEMA_CALLS = frozenset(
         "deepchecks.tabular.suites.train_test_validation",
         "great_expectations.get_context",
         "great_expectations.from_pandas",
+        "sagemaker.workflow.quality_check_step.DataQualityCheckConfig",
+        "sagemaker.model_monitor.DefaultModelMonitor.suggest_baseline",
     }
 )
 SCHEMA_SUFFIXES = (".DataFrameSchema", ".check_types", "ExampleValidator", "SchemaGen")

@@ -8,17 +8,39 @@ from collections.abc import Iterable
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.checks.trackers import tensorboard, trackers
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
-PARAM_CALLS = re.compile(r"(^|\.)(log_param|log_params|log_hyperparams)$|^wandb\.config\.update$")
+PARAM_CALLS = re.compile(
+    r"(^|\.)(log_param|log_params|log_hyperparams|log_parameter|log_parameters)$|"
+    r"^wandb\.config\.update$"
+)
 METRIC_TRACKERS = frozenset({"dvclive.Live", "dvclive.live.Live"})  # Live writes metrics files
 METRIC_CALLS = re.compile(
     r"(^|\.)(log_metric|log_metrics)$|^wandb\.log$|^mlflow\.autolog$|"
     r"^mlflow\.\w+\.autolog$"
 )
 METRIC_FILES = ("metrics.json", "metrics.yaml", "eval/*.json", "reports/metrics*.json")
+
+
+@register("experiments.runs_tracked")
+def runs_tracked(ctx: CheckContext) -> Outcome:
+    """EXP001: an experiment tracker records the runs (TensorBoard event files: partial)."""
+    found = trackers(ctx.repo).all
+    if found:
+        return Outcome.passed(found)
+    events = tensorboard(ctx.repo)
+    if events:
+        return Outcome.partial(
+            "Runs write TensorBoard event files only: no parameters, no shared run history.",
+            events[:3],
+        )
+    return Outcome.failed(
+        "No experiment tracker: no MLflow, W&B, Neptune, Comet, ClearML, Aim or DVCLive "
+        "calls, no tracker integration, no Azure ML / Vertex AI / SageMaker run logging."
+    )
 
 
 def _calls(ctx: CheckContext, regex: re.Pattern[str]) -> list[Evidence]:
@@ -40,12 +62,22 @@ def params_metrics_persisted(ctx: CheckContext) -> Outcome:
     autolog = [m for m in metrics if m.text.endswith("autolog")]
     if (params or autolog) and metrics:
         return Outcome.passed(params + metrics)
+    # frameworks and platforms that record a run's arguments and its metrics themselves
+    found = trackers(ctx.repo)
+    automatic = list(found.integrations + found.platform)
+    if automatic:
+        return Outcome.passed(automatic + params + metrics)
     tracked = [p for p in ctx.repo.glob(*METRIC_FILES) if ctx.repo.is_tracked(p)]
     if params or metrics or tracked:
         missing = "metrics" if params else "parameters"
         return Outcome.partial(
             f"Runs record their {'parameters' if params else 'metrics'} but not their {missing}.",
             params + metrics + [ev(p) for p in tracked],
+        )
+    if found.api:
+        return Outcome.partial(
+            "An experiment tracker is started but no run logs parameters or metrics to it.",
+            found.api[:3],
         )
     return Outcome.failed("No run records its parameters or metrics.")
 
@@ -118,30 +150,53 @@ def _text(value: object) -> str:
 @register("experiments.shared_tracking")
 def shared_tracking(ctx: CheckContext) -> Outcome:
     """EXP003: runs go to a shared tracking server or hosted tracker, not a local mlruns/."""
-    trackers = _calls(ctx, TRACKER_CALLS)
-    hosted = [t for t in trackers if HOSTED.search(t.text)]
+    calls = _calls(ctx, TRACKER_CALLS)
+    hosted = [t for t in calls if HOSTED.search(t.text)]
     remote, local = _tracking_uris(ctx)
     committed = [p for p in ctx.repo.glob("mlruns/**") if ctx.repo.is_tracked(p)]
     if committed:
         return Outcome.failed(
             "Runs are committed under mlruns/ (a local file store).", [ev(committed[0])]
         )
+    found = trackers(ctx.repo)
+    hosted += list(found.hosted) + _workspace_mlflow(ctx, calls)
     if remote or hosted:
         return Outcome.passed(remote + hosted)
     if local:
         return Outcome.failed("MLflow tracks to a local file store only.", local)
-    if trackers:
+    if calls or found.all:
         return Outcome.partial(
             "The tracker has no visible shared backend (MLflow without a tracking URI logs "
             "to a local ./mlruns unless MLFLOW_TRACKING_URI is set where training runs).",
-            trackers[:3],
+            (calls or list(found.all))[:3],
         )
     return Outcome.failed("No experiment tracker (see EXP001), so no shared run history.")
 
 
+WORKSPACE_IMPORTS = ("azure.ai.ml", "azureml")
+WORKSPACE_FILES = ("databricks.yml", "databricks.yaml", "**/databricks.yml")
+
+
+def _workspace_mlflow(ctx: CheckContext, calls: list[Evidence]) -> list[Evidence]:
+    """MLflow inside Azure ML jobs or Databricks bundles logs to the workspace's server."""
+    mlflow = [c for c in calls if c.text.startswith("mlflow.")]
+    if not mlflow:
+        return []
+    if ctx.repo.glob(*WORKSPACE_FILES):
+        return mlflow[:1]
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        if any(i.module.startswith(WORKSPACE_IMPORTS) for i in facts.imports):
+            return mlflow[:1]
+    return []
+
+
 REGISTER_CALLS = re.compile(
     r"^mlflow\.register_model$|\.create_model_version$|\.link_model$|\.link_artifact$|"
-    r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$"
+    r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$|"
+    r"^azureml\.core\.(model\.)?Model\.register$|(^|\.)\w*[Rr]un\.register_model$|"
+    r"\.models\.create_or_update$"
 )
 
 
@@ -202,6 +257,10 @@ def _model_loads(ctx: CheckContext, path: str) -> tuple[list[Evidence], list[Evi
     by_file: list[Evidence] = []
     facts = ctx.repo.python(path)
     for call in facts.calls if facts is not None else ():
+        if call.attr == "get_model_path" and call.name.startswith("azureml."):
+            # an Azure ML deployment mounts a registered model version and resolves it here
+            by_ref.append(ev(path, call.line, call.name))
+            continue
         if call.attr not in LOAD_ATTRS and call.name not in LOCAL_LOADS:
             continue
         values = [*call.args[:1], call.kwarg("model_uri"), call.kwarg("name")]
@@ -240,3 +299,90 @@ def serving_by_reference(ctx: CheckContext) -> Outcome:
             by_file,
         )
     raise NotApplicable("serving code loads no model")
+
+
+SEARCH_NODE = {
+    "any": [
+        {
+            "any_call": {
+                "names": [
+                    "optuna.create_study",
+                    "ray.tune.Tuner",
+                    "ray.tune.run",
+                    "*.GridSearchCV",
+                    "*.RandomizedSearchCV",
+                    "*.HalvingGridSearchCV",
+                    "*.HalvingRandomSearchCV",
+                    "hyperopt.fmin",
+                    "wandb.sweep",
+                    "*.BayesSearchCV",
+                    "keras_tuner.RandomSearch",
+                    "keras_tuner.BayesianOptimization",
+                    "keras_tuner.Hyperband",
+                ]
+            }
+        },
+        {"any_file": ["sweep.yaml", "sweep.yml", "**/sweep*.yaml", "conf/hydra/sweeper/*.yaml"]},
+        {
+            "file_contains": {
+                "files": ["**/*.yaml", "**/*.yml"],
+                "pattern": "^kind:\\s*Experiment\\s*$|^\\s*sweeper:",
+            }
+        },
+        {
+            "file_contains": {
+                "files": [".github/workflows/*.y*ml", ".gitlab-ci.yml", "Makefile", "*.sh"],
+                "pattern": "dvc exp run\\b.*(--queue|-S\\b|--set-param)",
+            }
+        },
+    ]
+}
+# searches run by a cloud ML platform, which records every trial itself
+PLATFORM_SEARCH_NODE = {
+    "any_call": {
+        "names": [
+            "google.cloud.aiplatform.HyperparameterTuningJob",
+            "azureml.train.hyperdrive.HyperDriveConfig",
+            "azureml.train.hyperdrive.runconfig.HyperDriveConfig",
+            "azureml.pipeline.steps.HyperDriveStep",
+            "sagemaker.tuner.HyperparameterTuner",
+            "sagemaker.tuner.HyperparameterTuner.fit",
+            "tfx.*components.Tuner",
+        ]
+    }
+}
+SEARCH_TRACKING_NODE = {
+    "any": [
+        {"any_call": {"names": ["wandb.sweep", "*.MLflowCallback", "*.WeightsAndBiasesCallback"]}},
+        {"any_import": {"modules": ["dvclive", "optuna_integration", "ray.air.integrations"]}},
+    ]
+}
+
+
+@register("experiments.search_tracked")
+def search_tracked(ctx: CheckContext) -> Outcome:
+    """EXP006: an automated hyperparameter search whose trials a tracker records."""
+    from mlguard.checks.declarative import evaluate
+
+    _, platform = evaluate(PLATFORM_SEARCH_NODE, ctx)
+    platform += [  # Azure ML v2: command_job.sweep(sampling_algorithm=..., primary_metric=...)
+        ev(path, call.line, f"{call.name}(...)")
+        for path, call in callsites.sites(ctx.repo, kwargs=["sampling_algorithm"])
+        if call.attr == "sweep" and not traits.is_test_path(path)
+    ]
+    if platform:
+        return Outcome.passed(platform)
+    found, search = evaluate(SEARCH_NODE, ctx)
+    if not found:
+        return Outcome.failed(
+            "No automated hyperparameter search (Optuna, Ray Tune, scikit-learn search CV, "
+            "hyperopt, KerasTuner, W&B sweeps, Katib, a Hydra sweeper, a platform tuning job)."
+        )
+    tracked, callbacks = evaluate(SEARCH_TRACKING_NODE, ctx)
+    logged = list(trackers(ctx.repo).all) + callbacks
+    if tracked or logged:
+        return Outcome.passed(search + logged[:3])
+    return Outcome.partial(
+        "A hyperparameter search runs, but no experiment tracker records its trials.",
+        search[:3],
+    )

@@ -17,6 +17,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     pipeline,
     pipeline_gates,
     privacy,
+    quality,
     reproducibility,
     runtime,
     secrets,

@@ -117,14 +117,59 @@ def _hub(repo: Facts, path: str, call: Call) -> tuple[str, str] | None:
     )
 
 
-def _torch_hub(call: Call) -> tuple[str, str] | None:
+COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+def torch_hub_ref(call: Call) -> tuple[str, str] | None:
+    """(``owner/repo``, ref) of a GitHub ``torch.hub.load``; ref ``""`` for the default
+    branch. ``None`` for local directories and ids held in variables."""
     repo_ref = _arg(call, 0, "repo_or_dir")
     if not isinstance(repo_ref, str) or call.kwarg("source") == "local":
         return None
-    if repo_ref.startswith(LOCAL_PREFIXES) or ":" in repo_ref:
+    if repo_ref.startswith(LOCAL_PREFIXES):
         return None
+    name, _, ref = repo_ref.partition(":")
+    return name, ref
+
+
+def _torch_hub(call: Call) -> tuple[str, str] | None:
+    found = torch_hub_ref(call)
+    if found is None or COMMIT.match(found[1]):
+        return None
+    name, ref = found
+    if ref:
+        return (
+            f"torch.hub.load('{name}:{ref}')",
+            f"torch.hub.load('{name}:{ref}') runs hubconf.py from '{ref}', a branch or tag that "
+            f"can move: pin a commit ('{name}:<sha>')",
+        )
     return (
-        f"torch.hub.load('{repo_ref}')",
-        f"torch.hub.load('{repo_ref}') runs hubconf.py from the repository's default branch: "
-        f"pin a tag or commit ('{repo_ref}:<ref>')",
+        f"torch.hub.load('{name}')",
+        f"torch.hub.load('{name}') runs hubconf.py from the repository's default branch: "
+        f"pin a commit ('{name}:<sha>')",
     )
+
+
+@register("security.torch_hub_trusted")
+def torch_hub_trusted(ctx: CheckContext) -> Outcome:
+    """SEC003: ``torch.hub.load(..., trust_repo=True)`` from a branch or tag (a commit sha is
+    a pin: the code that runs is the code that was reviewed)."""
+    found = []
+    for path, call in callsites.sites(ctx.repo, names=TRUST_NAMES):
+        if call.kwarg("trust_repo") is not True:
+            continue
+        ref = torch_hub_ref(call)
+        if ref is not None and COMMIT.match(ref[1]):
+            continue
+        where = f"{ref[0]}:{ref[1]}" if ref and ref[1] else (ref[0] if ref else "...")
+        found.append(
+            ev(
+                path,
+                call.line,
+                f"{call.name}('{where}', trust_repo=True)",
+            )
+        )
+    return Outcome.violations(found)
+
+
+TRUST_NAMES = ("torch.hub.load", "torch.hub.list", "torch.hub.help")

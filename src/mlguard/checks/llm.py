@@ -82,7 +82,11 @@ def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
 
 def _llm_import(module: str) -> bool:
     parts = module.split(".")
-    return parts[0] in traits.LLM_LIBS or ".".join(parts[:2]) in traits.LLM_LIBS
+    return (
+        parts[0] in traits.LLM_LIBS
+        or ".".join(parts[:2]) in traits.LLM_LIBS
+        or parts[0].startswith("langchain_")  # every provider package: langchain_groq, ...
+    )
 
 
 @register("llm.prompts_versioned")
@@ -118,11 +122,21 @@ def _model_literal(call: Call, constants: dict[str, str]) -> str:
     return ""
 
 
+PROVIDER_PREFIX = re.compile(r"^[a-z][a-z0-9_-]*:(?!//)")  # init_chat_model("openai:gpt-4o")
+
+
 def floating_model(name: str) -> bool:
-    """``gpt-4o`` or ``claude-3-5-sonnet-latest`` float; ``gpt-4o-2024-08-06`` is pinned."""
+    """``gpt-4o`` or ``claude-3-5-sonnet-latest`` float; ``gpt-4o-2024-08-06`` is pinned.
+
+    A LangChain ``provider:model`` string (``anthropic:claude-3-5-sonnet-latest``,
+    ``google_genai:gemini-1.5-pro``) is judged by its model part.
+    """
     if "latest" in name.lower():
         return True
-    return bool(VENDOR_MODEL.match(name)) and not DATED.search(name)
+    if VENDOR_MODEL.match(name) and not DATED.search(name):
+        return True
+    model = PROVIDER_PREFIX.sub("", name, count=1)
+    return model != name and bool(VENDOR_MODEL.match(model)) and not DATED.search(model)
 
 
 @register("llm.model_pinned")

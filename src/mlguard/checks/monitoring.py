@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
+from mlguard.facts.automation import automation
 from mlguard.facts.ci_commands import GHA_FILES, GITLAB_FILES
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
@@ -23,6 +25,8 @@ DRIFT_LIBS = (
     "fiddler",
     "whylabs_client",
     "deepchecks.tabular.checks.train_test_validation",
+    "azureml.datadrift",
+    "azureml.monitoring",
 )
 DRIFT_CALLS = (
     "evidently.*Drift*",
@@ -36,17 +40,29 @@ DRIFT_CALLS = (
     "*.create_monitor",
     "*.MonitorSchedule",
     "*.MonitorDefinition",
+    "*.DataDriftDetector*",
+    "google.cloud.aiplatform.model_monitoring.*",
+    "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
+    "aws_cdk.aws_sagemaker.CfnDataQualityJobDefinition",
+    "aws_cdk.aws_sagemaker.CfnModelQualityJobDefinition",
 )
+MONITOR_TEMPLATES = re.compile(r"AWS::SageMaker::MonitoringSchedule\b")
+# batch prediction that checks skew/drift against the training data (Vertex AI)
+MONITORED_BATCH = ("model_monitoring_objective_config", "model_monitoring_alert_config")
 MANAGED_SCHEDULE = (
     "*.create_monitoring_schedule",
     "*.MonitorSchedule",
     "*.ModelDeploymentMonitoringJob.create",
     "*.CronTrigger",
     "*.RecurrenceTrigger",
+    "*.enable_schedule",
+    "*.DataDriftDetector.create_from_datasets",
+    "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
 )
 SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
 MANAGED_CAPTURE = (
-    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|"
+    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
+    r"collect_model_data\s*=\s*True|app_insights_enabled\s*=\s*True|enable_app_insights|"
     r"predict_request_response_logging_config|enable_capture)"
 )
 
@@ -61,11 +77,25 @@ def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
     found: dict[str, Evidence] = {}
     for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
         found.setdefault(path, ev(path, call.line, call.name))
+    for path, call in callsites.sites(repo, kwargs=MONITORED_BATCH):
+        if call.attr == "batch_predict":
+            found.setdefault(path, ev(path, call.line, f"{call.name}(model_monitoring_...)"))
+    for path in _monitor_templates(repo):
+        found.setdefault(path, ev(path, 1, "AWS::SageMaker::MonitoringSchedule"))
     for path, facts in repo.iter_python():
         for imp in facts.imports:
             if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
                 found[path] = ev(path, imp.line, imp.module)
     return tuple(sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key))
+
+
+def _monitor_templates(repo: Facts) -> list[str]:
+    """CloudFormation/SAM templates that declare a SageMaker monitoring schedule."""
+    return [
+        path
+        for path in repo.glob("*.yaml", "*.yml", "*.template", "*template*.json")
+        if MONITOR_TEMPLATES.search(_t(repo, path))
+    ]
 
 
 def _is_module(module: str, wanted: str) -> bool:
@@ -109,11 +139,21 @@ def scheduled(ctx: CheckContext) -> Outcome:
 
 
 def _managed_schedule(repo: Facts) -> list[Evidence]:
-    return [
+    found = [
         ev(path, call.line, call.name)
         for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
-        if not traits.is_test_path(path)
+        if not traits.is_test_path(path) and _schedules(call)
     ]
+    return found + [
+        ev(p, 1, "AWS::SageMaker::MonitoringSchedule") for p in _monitor_templates(repo)
+    ]
+
+
+def _schedules(call: Call) -> bool:
+    """Azure ML's ``create_from_datasets`` schedules the detector only with a frequency."""
+    if call.attr == "create_from_datasets":
+        return call.kwarg("frequency") is not None
+    return True
 
 
 def _scheduler_files(repo: Facts) -> list[str]:
@@ -129,6 +169,7 @@ def _scheduler_files(repo: Facts) -> list[str]:
         if re.search(r"^kind:\s*(CronJob|CronWorkflow)\b", _t(repo, path), re.MULTILINE):
             files.append(path)
     files += repo.glob("crontab", "*.cron", "**/cron.d/*")
+    files += [s.path for s in automation(repo).schedules]  # Terraform, bundles, pipelines
     for path, facts in repo.iter_python():
         if any(i.module.split(".")[0] in ("airflow", "prefect", "dagster") for i in facts.imports):
             files.append(path)

@@ -117,12 +117,16 @@ def continuous_training(ctx: CheckContext) -> Outcome:
     ]
     if opaque:
         return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in opaque])
-    on_change = [r for r in reaches if r.event_driven]
+    launched = _launched_pipelines(ctx, {Trigger.SCHEDULE, Trigger.DISPATCH})
+    if launched:
+        return Outcome.passed(launched)
+    on_change = [_where(r) for r in reaches if r.event_driven]
+    on_change += _launched_pipelines(ctx, {Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
     if on_change:
         return Outcome.partial(
             "Training runs automatically, but only on code changes (push / pull request), "
             "not on a schedule or when new data arrives.",
-            [_where(r) for r in on_change],
+            on_change,
         )
     if facts.schedules:
         first = facts.schedules[0]
@@ -132,6 +136,42 @@ def continuous_training(ctx: CheckContext) -> Outcome:
             [ev(first.path, first.line, first.spec)],
         )
     return Outcome.failed("Nothing starts training on a schedule or a new-data event.")
+
+
+LAUNCH_ATTRS = frozenset(
+    {
+        "create_run_from_job_spec",
+        "create_run_from_pipeline_func",
+        "create_run_from_pipeline_package",
+        "start_pipeline_execution",
+    }
+)
+SUBMITTED = ("PipelineJob", "PublishedPipeline", "PipelineEndpoint")
+
+
+def _launches(ctx: CheckContext, path: str) -> bool:
+    """The file starts a run of a compiled or published pipeline (kfp, Vertex AI, Azure ML,
+    SageMaker)."""
+    facts = ctx.repo.python(path) if path.endswith(".py") else None
+    if facts is None:
+        return False
+    if any(c.attr in LAUNCH_ATTRS for c in facts.calls):
+        return True
+    built = any(c.name.split("(")[0].rsplit(".", 1)[-1] in SUBMITTED for c in facts.calls)
+    return built and any(c.attr in ("submit", "run") for c in facts.calls)
+
+
+def _launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
+    """A file started on one of ``when`` that launches a run of the repository's own
+    training pipeline (one of its declared pipelines has a training step)."""
+    facts = automation(ctx.repo)
+    if not any(_stage_trains(ctx, s) for s in facts.stages):
+        return []
+    return [
+        ev(r.target, 1, r.target, f"Started via {r.describe()}; launches a pipeline run")
+        for r in facts.reached
+        if r.triggers & when and _launches(ctx, r.target)
+    ]
 
 
 def _names_training(ctx: CheckContext, text: str) -> bool:

@@ -9,6 +9,8 @@ from mlguard.checks.pipeline import EVAL_WORDS
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation, is_automated
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence
 
@@ -20,9 +22,14 @@ GATE_CALLS = frozenset(
         "sagemaker.workflow.condition_step.ConditionStep",
         "kfp.dsl.Condition",
         "kfp.dsl.If",
+        "kfp.dsl.Elif",
+        "kfp.v2.dsl.Condition",
+        "kfp.v2.dsl.If",
         "tfx.components.Evaluator",
     }
 )
+# Azure ML SDK v1: an evaluation step cancels the pipeline run when the new model is worse
+CANCEL_RUN = re.compile(r"(^|\.)(run|parent)\.cancel$", re.IGNORECASE)
 GATE_SHORT = frozenset(
     {"MetricThreshold", "ConditionStep", "GenericValueThreshold", "GenericChangeThreshold"}
 )
@@ -49,7 +56,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
     names = callsites.by_name(ctx.repo).keys(
         lambda name: name in GATE_CALLS or name.rsplit(".", 1)[-1] in GATE_SHORT
     )
-    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate"]))
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate", "cancel"]))
     for path, facts in ctx.repo.iter_python():
         if traits.is_test_path(path):
             continue
@@ -59,6 +66,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
                 call.name in GATE_CALLS
                 or short in GATE_SHORT
                 or (call.attr == "evaluate" and call.has_kwarg("validation_thresholds"))
+                or (CANCEL_RUN.search(call.name) and _compares(ctx, path))
             ):
                 found.append(ev(path, call.line, call.name))
         found += [
@@ -74,11 +82,62 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
+COMPARISON = re.compile(r"^[ \t]*(el)?if\b(?>.*?[<>])", re.MULTILINE)
+
+
+def _compares(ctx: CheckContext, path: str) -> bool:
+    """An evaluation file (by name) of Azure ML code that compares a metric."""
+    facts = ctx.repo.python(path)
+    if facts is None or not EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
+        return False
+    if not any(i.module.split(".")[0] == "azureml" for i in facts.imports):
+        return False
+    return COMPARISON.search(ctx.repo.text(path) or "") is not None
+
+
+PLATFORM_STEPS = frozenset({"azureml", "sagemaker", "vertex", "kubeflow", "tfx"})
+
+
+def _run_by_eval_step(ctx: CheckContext, gates: list[Evidence]) -> list[Evidence]:
+    """Gates in evaluation files when a cloud pipeline declares an evaluation step whose
+    script is set at run time (``script_name=env.evaluate_script``): that step runs them."""
+    steps = [
+        s
+        for s in automation(ctx.repo).stages
+        if s.system in PLATFORM_STEPS and not s.command and EVAL_WORDS.search(s.name)
+    ]
+    if not steps:
+        return []
+    step = steps[0]
+    return [
+        ev(
+            g.location.path,
+            g.location.line,
+            g.text,
+            f"Run by pipeline step '{step.name.strip()}' ({step.path}:{step.line}), whose "
+            "script is set at run time",
+        )
+        for g in gates
+        if EVAL_WORDS.search(g.location.path.rsplit("/", 1)[-1])
+    ]
+
+
+def gate_evidence(ctx: CheckContext) -> list[Evidence]:
+    """The quality gates of the repository (computed once per scan; TST004 asks too)."""
+    return list(_gate_list(ctx.repo))
+
+
+@fact
+def _gate_list(repo: Facts) -> tuple[Evidence, ...]:
+    return tuple(_gates(CheckContext(repo)))
+
+
 @register("pipeline.validation_gate")
 def validation_gate(ctx: CheckContext) -> Outcome:
     """PIPE004: a step compares the new model with thresholds (or the current model) and stops."""
-    gates = _gates(ctx)
+    gates = gate_evidence(ctx)
     automated = [g for g in gates if is_automated(ctx.repo, g) is not None]
+    automated += _run_by_eval_step(ctx, [g for g in gates if g not in automated])
     if automated:
         return Outcome.passed(automated)
     evals = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mlguard.checks.artifacts import candidates
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
@@ -33,14 +34,37 @@ LFS_DATA = re.compile(
 )
 PINNED_READS = frozenset({"datasets.load_dataset", "dvc.api.open", "dvc.api.read"})
 VERSIONED_IMPORTS = ("lakefs", "lakefs_sdk", "lakefs_client", "deltalake", "pyiceberg")
-TIME_TRAVEL = re.compile(r"versionAsOf|timestampAsOf|snapshot-id|as_of_version|lakefs://")
+TIME_TRAVEL = re.compile(
+    r"versionAsOf|timestampAsOf|snapshot-id|as_of_version|lakefs://|^azureml:[\w.-]+:\d+$"
+)
+# Azure ML data assets: SDK v1 reads (Dataset.Tabular.from_*, Dataset.get_by_name) and
+# versioned registrations (register(create_new_version=True), v2 Data(version=...))
+AZURE_READS = re.compile(
+    r"^azureml\.(core|data)\.(dataset\.)?Dataset\.(Tabular|File)\.from_\w+$|"
+    r"^azureml\.(core|data)\.(dataset\.)?Dataset\.get_by_name$"
+)
+AZURE_DATA_ASSETS = frozenset({"azure.ai.ml.entities.Data"})
+
+
+def _azure_versions(ctx: CheckContext) -> list[Evidence]:
+    """Datasets registered as new versions (Azure ML v1) or versioned data assets (v2)."""
+    found = []
+    sites = callsites.sites(ctx.repo, names=AZURE_DATA_ASSETS, kwargs=["create_new_version"])
+    for path, call in sites:
+        if traits.is_test_path(path):
+            continue
+        if call.attr == "register" and call.kwarg("create_new_version") is True:
+            found.append(ev(path, call.line, f"{call.name}(create_new_version=True)"))
+        elif call.name in AZURE_DATA_ASSETS and call.kwarg("version") is not None:
+            found.append(ev(path, call.line, f"{call.name}(version=...)"))
+    return found
 
 
 def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     pinned: list[Evidence] = []
     reads: list[Evidence] = []
     names = callsites.by_name(ctx.repo).keys(
-        lambda n: n in PINNED_READS or bool(DATA_READS.match(n))
+        lambda n: n in PINNED_READS or bool(DATA_READS.match(n) or AZURE_READS.match(n))
     )
     calls = callsites.by_file(callsites.sites(ctx.repo, names=names))
     for path, facts in ctx.repo.iter_python():
@@ -49,7 +73,9 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
         for call in calls.get(path, ()):
             if call.name in PINNED_READS and (call.has_kwarg("revision") or call.has_kwarg("rev")):
                 pinned.append(ev(path, call.line, f"{call.name}(rev=...)"))
-            elif DATA_READS.match(call.name):
+            elif call.name.endswith(".get_by_name") and _pinned_version(call.kwarg("version")):
+                pinned.append(ev(path, call.line, f"{call.name}(version=...)"))
+            elif DATA_READS.match(call.name) or AZURE_READS.match(call.name):
                 reads.append(ev(path, call.line, call.name))
         pinned += [
             ev(path, i.line, i.module)
@@ -59,7 +85,14 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
         pinned += [
             ev(path, line, text[:60]) for text, line in facts.strings if TIME_TRAVEL.search(text)
         ]
-    return pinned, reads
+    return pinned + _azure_versions(ctx), reads
+
+
+def _pinned_version(value: object) -> bool:
+    """A dataset version that names one version (not ``"latest"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()
 
 
 @register("versioning.data_versioned")
@@ -228,13 +261,15 @@ def model_releases_tagged(ctx: CheckContext) -> Outcome:
     where = _anchor(ctx, "artifacts.yaml", "dvc.yaml", "README.md")
     found = [ev(where, 1, f"git tag {t}") for t in tags[:5]]
     stages: list[Evidence] = []
-    aliases = ("set_registered_model_alias", "get_model_version_by_alias")
+    aliases = ("set_registered_model_alias", "get_model_version_by_alias", "add_version_aliases")
     calls = callsites.by_file(
-        callsites.sites(repo, attrs=[*aliases, "transition_model_version_stage"])
+        callsites.sites(
+            repo, attrs=[*aliases, "transition_model_version_stage"], kwargs=["version_aliases"]
+        )
     )
     for path, facts in repo.iter_python():
         for call in calls.get(path, ()):
-            if call.attr in aliases:
+            if call.attr in aliases or call.kwarg("version_aliases") is not None:
                 found.append(ev(path, call.line, call.name))
             elif call.attr == "transition_model_version_stage":
                 stages.append(ev(path, call.line, call.name))
@@ -273,6 +308,12 @@ MODEL_EXTENSIONS = (
     ".pmml",
 )
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+# pickled datasets (data/ind.cora.x) are data: SEC002 still reports them as unsafe to load
+DATA_DIR = re.compile(r"(^|/)(data|datasets?|raw|processed|interim|fixtures?)/", re.IGNORECASE)
+# formats SEC002 recognises by content that hold a serialised model whatever the file's name
+SERIALISED_MODELS = frozenset(
+    {"pickle", "torch-legacy", "safetensors", "gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile"}
+)
 
 
 @register("versioning.model_binaries_not_in_git", needs_python=False)
@@ -282,8 +323,14 @@ def model_binaries_not_in_git(ctx: CheckContext) -> Outcome:
     if not repo.has_git:
         raise NotCheckable("not a git repository: cannot tell which files are committed")
     found = []
+    sniffed = {
+        path
+        for path, kind in candidates(repo)
+        if kind in SERIALISED_MODELS and not DATA_DIR.search(path)
+    }
     for path in repo.files:
-        if not path.lower().endswith(MODEL_EXTENSIONS) or not repo.is_tracked(path):
+        named = path.lower().endswith(MODEL_EXTENSIONS)
+        if not (named or path in sniffed) or not repo.is_tracked(path):
             continue
         if traits.is_test_path(path) or path.startswith(traits.NON_PRODUCT):
             continue

@@ -1,8 +1,10 @@
 """What runs automatically: CI steps and pipeline stages, expanded to the files they run.
 
 Roots are CI commands (with the events that trigger their workflow), declared pipeline
-stages (``dvc.yaml``, ``MLproject``, Argo, compiled kfp) and Python pipeline files (Airflow,
-Metaflow, ZenML, Prefect, kfp, Kedro, Dagster). From each root mlguard follows what the
+stages (``dvc.yaml``, ``MLproject``, Argo, compiled kfp), Python pipeline files (Airflow,
+Metaflow, ZenML, Prefect, kfp, Kedro, Dagster, Azure ML, TFX, Vertex AI, SageMaker) and
+schedules declared outside CI (Terraform, CloudFormation/SAM, serverless, Databricks
+bundles, scheduler CLIs: :mod:`mlguard.facts.schedules`). From each root mlguard follows what the
 command runs: ``dvc repro`` runs every dvc.yaml stage, ``make train`` the target's recipe,
 ``bash x.sh`` the script's lines, ``python -m pkg.mod`` / ``python x.py`` that file, and a
 Python file runs the project modules it imports. Triggers and systems flow along the way,
@@ -38,6 +40,7 @@ from mlguard.facts.pipelines import (
     workflow_yaml,
 )
 from mlguard.facts.pyflows import pyflows
+from mlguard.facts.schedules import schedule_facts
 from mlguard.model import Evidence, Location
 
 MANUAL = frozenset({Trigger.MANUAL})
@@ -118,6 +121,13 @@ def _build(repo: Facts) -> AutomationFacts:
         graph.push_stage(stage, when)
     for flow in flows:
         graph.push_flow(flow)
+    clocks = schedule_facts(repo)  # Terraform, CloudFormation, serverless, bundles, CLIs
+    schedules += clocks.schedules
+    for command in clocks.commands:
+        graph.push(cmd_key(command, ""), command, command.triggers, {command.system}, command)
+    for path, via in clocks.files:
+        if path in repo.files:
+            graph.push(("file", path, 0, ""), None, via.triggers, {via.system}, via)
     scheduled_names = {s.target for s in deployment_schedules}
     for stage in deployments:
         if stage.module in repo.files:

@@ -55,6 +55,7 @@ class Graph:
         self.dvc = dvc
         self.mlproject = mlproject
         self.kedro = [f.path for f in flows if f.system == "kedro"] if kedro_project(repo) else []
+        self.flows = {f.path: f for f in flows if f.system != "kedro"}
         self.state: dict[NodeKey, State] = {}
         self.nodes: dict[NodeKey, Command] = {}
         self.queue: list[NodeKey] = []
@@ -68,13 +69,20 @@ class Graph:
         at = flow.schedules[0].line if flow.schedules else 1  # the schedule, when there is one
         via = Command(f"{flow.system} pipeline", flow.path, at, flow.system, "", flow.triggers)
         self.push(("file", flow.path, 0, ""), None, flow.triggers, {flow.system}, via)
+        self._push_stages(flow, flow.triggers, frozenset({flow.system}), via)
+
+    def _push_stages(
+        self, flow: PyFlow, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
+    ) -> None:
+        """A pipeline's steps run whenever the pipeline file runs (a CI step that builds and
+        submits the pipeline starts its steps on the CI's triggers)."""
         for stage in flow.stages:
             if stage.command:
                 command = Command(
                     stage.command, stage.path, stage.line, flow.system, stage.name, flow.triggers
                 )
                 base = "" if stage.module.endswith(".py") else stage.module
-                self.push(cmd_key(command, base), command, flow.triggers, {flow.system}, via)
+                self.push(cmd_key(command, base), command, triggers, systems, via)
                 continue
             target = (
                 self.modules.resolve(stage.module, stage.path)
@@ -82,7 +90,7 @@ class Graph:
                 else None
             )
             if target:
-                self.push(("file", target, 0, ""), None, flow.triggers, {flow.system}, via)
+                self.push(("file", target, 0, ""), None, triggers, systems, via)
 
     def push(
         self,
@@ -207,6 +215,9 @@ class Graph:
                     child = Command(body, path, number, "script", path)
                     self.push(cmd_key(child, ""), child, triggers, systems, via)
             return
+        defined = self.flows.get(path)
+        if defined is not None:
+            self._push_stages(defined, triggers, systems | {defined.system}, via)
         for imported in self.modules.local_imports(path):
             self.push(("file", imported, 0, ""), None, triggers, systems, via)
         for child in python_commands(self.repo, path):

@@ -49,6 +49,8 @@ PIPELINE_SYSTEMS = frozenset(
         "vertex",
         "sagemaker",
         "azureml",
+        "tfx",
+        "databricks",
         "pipeline",
     }
 )

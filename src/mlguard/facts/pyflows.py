@@ -1,4 +1,6 @@
-"""Pipelines defined in Python: Airflow, Metaflow, ZenML, Prefect, Kubeflow (kfp), Kedro, Dagster.
+"""Pipelines defined in Python: Airflow, Metaflow, ZenML, Prefect, Kubeflow (kfp), Kedro, Dagster,
+and the cloud ML platforms of :mod:`mlguard.facts.platforms` (Azure ML, TFX, Vertex AI,
+SageMaker Pipelines).
 
 Read from the AST facts only (decorators, class bases, calls with literal arguments); the
 files are never imported. Each pipeline file is a root of automation: it runs on its
@@ -13,6 +15,13 @@ from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
+from mlguard.facts.platforms import (
+    SCHEDULE_NAMES,
+    platform_of,
+    platform_stage,
+    schedule_spec,
+    schedule_system,
+)
 from mlguard.repo.testpaths import is_test_path
 
 SYSTEM_DECORATORS = {
@@ -103,12 +112,14 @@ def _system_of(names: set[str]) -> str:
         return "airflow"
     if any(n.startswith(("kedro.pipeline.", "kedro.framework.")) for n in names):
         return "kedro"
-    return ""
+    return next((s for n in sorted(names) if (s := platform_of(n))), "")
 
 
 def _scheduler(calls: list[Call]) -> str:
     """The system of a file that only schedules a pipeline defined elsewhere."""
     for call in calls:
+        if schedule_system(call.name):
+            return schedule_system(call.name)
         if call.attr == "create_recurring_run":
             return "kubeflow"
         if call.attr == "create_schedule":
@@ -124,6 +135,8 @@ def _literal(value: object) -> str:
 
 def _schedule_of(call: Call) -> str | None:
     """The schedule a pipeline call declares, ``None`` when it declares none."""
+    if call.name in SCHEDULE_NAMES:
+        return schedule_spec(call)
     if call.name in SCHEDULE_CALLS or call.attr in SCHEDULE_ATTRS:
         args = [*call.args, *(v for _, v in call.kwargs)]
         return next((_literal(a) for a in args if a is not None), call.name)
@@ -137,6 +150,7 @@ def _schedule_of(call: Call) -> str | None:
 
 def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
     stages = []
+    constants = {a.target: a.value for a in facts.assigns if isinstance(a.value, str)}
     functions = sorted(facts.functions, key=lambda f: f[1])
     for name, at in facts.decorators:
         if name in STEP_DECORATORS:
@@ -166,6 +180,8 @@ def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
             module = target.qualname if isinstance(target, Expr) else ""
             name = _literal(call.kwarg("name")) or task
             stages.append(Stage(name, system, path, call.line, module=module or path))
+        elif (stage := platform_stage(call, system, path, constants)) is not None:
+            stages.append(stage)
     return stages
 
 
@@ -220,7 +236,12 @@ def pyflows(repo: Facts) -> list[PyFlow]:
 def _flow_names(repo: Facts) -> list[str]:
     """Call names that make a file a pipeline (_system) or a scheduler (_schedule_of)."""
     return callsites.by_name(repo).keys(
-        lambda name: name in FLOW_NAMES or name.startswith(("kedro.pipeline.", "kedro.framework."))
+        lambda name: (
+            name in FLOW_NAMES
+            or name in SCHEDULE_NAMES
+            or name.startswith(("kedro.pipeline.", "kedro.framework."))
+            or bool(platform_of(name))
+        )
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from mlguard.analyzers.python_ast import Call, PyFacts
@@ -69,6 +70,23 @@ NON_PRODUCT = ("tests/", "test/", "docs/", "doc/", "examples/", "example/", "ben
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
 TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
+# a hand-written loop: gradients from a loss, then an optimiser step (PyTorch, TF/Keras)
+LOOP_BACKWARD = frozenset({"backward", "gradient"})
+LOOP_STEP = frozenset({"step", "apply_gradients"})
+OPTIMIZER = re.compile(r"(^|[._])(opt|optim|optimi[sz]er)\w*$", re.IGNORECASE)
+# cloud ML platform SDKs: importing one makes a repository an ML one
+PLATFORM_MODULES = (
+    "azureml",
+    "azure.ai.ml",
+    "sagemaker",
+    "tfx",
+    "kfp",
+    "google.cloud.aiplatform",
+    "vertexai",
+    "tensorflow_transform",
+    "tensorflow_data_validation",
+    "tensorflow_model_analysis",
+)
 SERVING_FILES = ("bentofile.yaml", "**/config.pbtxt", "**/inference*.yaml", "**/serving*.yaml")
 
 
@@ -99,7 +117,13 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
 
 
 def _ml(repo: Facts) -> bool:
-    return bool(_top_imports(repo) & ML_LIBS)
+    if _top_imports(repo) & ML_LIBS:
+        return True
+    return any(_platform(i.module) for rel, facts in repo.iter_python() for i in facts.imports)
+
+
+def _platform(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in PLATFORM_MODULES)
 
 
 LIBRARY_METHODS = frozenset({"fit", "partial_fit"})
@@ -107,13 +131,23 @@ SELF_RECEIVERS = ("self.", "cls.", "super().")
 
 
 def _trains(calls: list[Call]) -> bool:
-    """A call that fits a model from a script, not a method delegating to another estimator."""
-    return any(
+    """A call that fits a model from a script, not a method delegating to another estimator;
+    or a training loop: ``loss.backward()`` (``tape.gradient``) with ``optimizer.step()``
+    (``optimizer.apply_gradients``)."""
+    if any(
         (c.attr in TRAIN_ATTRS and not c.name.startswith(SELF_RECEIVERS))
         or c.name in TRAIN_CALLS
         or c.name.endswith(TRAINER_CALLS)
         for c in calls
-    )
+    ):
+        return True
+    backward = any(c.attr in LOOP_BACKWARD for c in calls)
+    return backward and any(c.attr in LOOP_STEP and _on_optimizer(c) for c in calls)
+
+
+def _on_optimizer(call: Call) -> bool:
+    receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
+    return bool(OPTIMIZER.search(receiver))
 
 
 def _train_calls(repo: Facts) -> dict[str, list[Call]]:
@@ -121,7 +155,8 @@ def _train_calls(repo: Facts) -> dict[str, list[Call]]:
     names = callsites.by_name(repo).keys(
         lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS)
     )
-    return callsites.by_file(callsites.sites(repo, names=names, attrs=TRAIN_ATTRS))
+    attrs = TRAIN_ATTRS | LOOP_BACKWARD | LOOP_STEP
+    return callsites.by_file(callsites.sites(repo, names=names, attrs=attrs))
 
 
 def defines_estimator(facts: PyFacts) -> bool:
@@ -147,11 +182,12 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
         facts = repo.python(rel)
         if facts is None:
             continue
-        ml = {i.module.split(".")[0] for i in facts.imports} & ML_LIBS
+        ml = bool({i.module.split(".")[0] for i in facts.imports} & ML_LIBS)
+        platform = any(_platform(i.module) for i in facts.imports)  # Estimator.fit, ...
         named = "train" in rel.rsplit("/", 1)[-1].lower()
         library = defines_estimator(facts)
         calls = _trains(train_calls.get(rel, [])) and not library
-        if (calls and (ml or named)) or (named and ml and not library):
+        if (calls and (ml or platform or named)) or (named and ml and not library):
             found.append(rel)
     return tuple(found)
 
@@ -181,7 +217,8 @@ def _training(repo: Facts) -> bool:
 
 
 def _llm(repo: Facts) -> bool:
-    return bool(_top_imports(repo) & LLM_LIBS)
+    found = _top_imports(repo)
+    return bool(found & LLM_LIBS) or any(n.startswith("langchain_") for n in found)
 
 
 def serving_files(repo: Facts) -> list[str]:
@@ -193,14 +230,29 @@ def serving_files(repo: Facts) -> list[str]:
             continue
         names = {i.module.split(".")[0] for i in facts.imports}
         names |= {".".join(i.module.split(".")[:2]) for i in facts.imports}
-        if names & SERVING_LIBS:
+        if names & SERVING_LIBS or scoring_script(rel, facts):
             found.append(rel)
     return found
 
 
+def scoring_script(path: str, facts: PyFacts) -> bool:
+    """An Azure ML entry script: ``init()`` loads the model, ``run()`` answers requests
+    (a file named ``score*`` or one that imports ``azureml``)."""
+    if not {"init", "run"} <= {name for name, _ in facts.functions}:
+        return False
+    named = "score" in path.rsplit("/", 1)[-1].lower()
+    return named or any(i.module.split(".")[0] == "azureml" for i in facts.imports)
+
+
 def _serving(repo: Facts) -> bool:
-    return bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS) or bool(
-        repo.glob(*SERVING_FILES)
+    return (
+        bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS)
+        or bool(repo.glob(*SERVING_FILES))
+        or any(
+            (facts := repo.python(rel)) is not None and scoring_script(rel, facts)
+            for rel in product_paths(repo)
+            if rel.endswith(".py")
+        )
     )
 
 

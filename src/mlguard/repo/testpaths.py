@@ -29,4 +29,5 @@ def expand(patterns: Iterable[str]) -> tuple[str, ...]:
         out.extend(ALIASES.get(pattern, (pattern,)))
     return tuple(out)
 
+
 __all__ = ["PYTHON_TEST_GLOBS", "TEST_GLOBS", "expand", "is_test_path"]
