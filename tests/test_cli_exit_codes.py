@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import make_repo, scan_json, status_of
 
-UNSAFE = {"train.py": "import pickle\npickle.load(open('m.pkl', 'rb'))\n"}
+UNSAFE = {"train.py": "import pickle\npickle.load(open('m.pkl', 'rb'))\nimport sklearn\n"}
 
 
 def test_exit_0_when_clean(cli, tmp_path: Path) -> None:
@@ -29,6 +29,13 @@ def test_fail_on_never_and_min_level(cli, tmp_path: Path) -> None:
     result = cli(["scan", repo, "--no-config", "--fail-on", "never", "--min-level", "1"])
     assert result.code == 1
     assert "below the required 1" in result.out
+
+
+def test_min_level_does_not_apply_where_maturity_is_not_assessed(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"tool.py": "import pickle\npickle.load(open('m', 'rb'))\n"})
+    result = cli(["scan", repo, "--no-config", "--fail-on", "never", "--min-level", "1"])
+    assert result.code == 0, result.out
+    assert "Maturity: not assessed" in result.out and "Repository: other" in result.out
 
 
 def test_exit_2_on_usage_errors(cli, tmp_path: Path) -> None:
