@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.dependencies import dependency_facts
@@ -52,8 +52,6 @@ def imports_declared(ctx: CheckContext) -> Outcome:
     """Each undeclared third-party top-level module is one finding, at its first import."""
     repo = ctx.repo
     facts = dependency_facts(repo)
-    if not facts.all:
-        raise NotApplicable("no dependency is declared anywhere (REP002 needs a manifest)")
     declared = {d.name for d in facts.all}
     skip = set(sys.stdlib_module_names) | IMPLICIT | _local_modules(repo)
     seen: dict[str, list[tuple[str, int]]] = {}
@@ -70,8 +68,29 @@ def imports_declared(ctx: CheckContext) -> Outcome:
             if not _guarded(lines, imp.line):
                 here.add(top)
                 seen.setdefault(top, []).append((path, imp.line))
+    if not facts.all:
+        return Outcome.violations(_no_manifest(seen))
     manifests = ", ".join(facts.files) or "the lock files"
     return Outcome.violations(_finding(top, places, manifests) for top, places in seen.items())
+
+
+def _no_manifest(seen: dict[str, list[tuple[str, int]]]) -> list[Evidence]:
+    """Without any manifest, one finding (not one per module) at the first import."""
+    if not seen:
+        return []
+    path, line = min(places[0] for places in seen.values())
+    names = sorted(seen)
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    return [
+        ev(
+            path,
+            line,
+            "no dependency manifest",
+            f"No dependency is declared anywhere, but the code imports {len(names)} "
+            f"third-party module(s) ({shown}): declare them (requirements.txt, pyproject.toml "
+            "or environment.yml) so a fresh environment can run this code",
+        )
+    ]
 
 
 def _finding(top: str, places: list[tuple[str, int]], manifests: str) -> Evidence:

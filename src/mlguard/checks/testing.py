@@ -41,6 +41,11 @@ FEATURE_GLOBS = (
     "**/transformation*.py",
     "**/transforms/**/*.py",
     "**/nodes.py",
+    "**/prepare*.py",
+    "**/*preprocess*.py",
+    "**/*data_prep*.py",
+    "**/*transformation*.py",
+    "**/etl*.py",
 )
 PIPELINE_RUN = (
     r"(dvc (repro|exp run)|kedro run|mlflow run|airflow dags test|zenml pipeline run"
@@ -97,6 +102,9 @@ def feature_tests(ctx: CheckContext) -> Outcome:
         for p, _ in product_files(ctx.repo)
         if globs.match_any(p, FEATURE_GLOBS) and not p.endswith("__init__.py")
     ]
+    if not modules:
+        # No module of its own: the data is prepared where the model is trained.
+        modules = traits.training_files(ctx.repo)
     if not modules:
         raise NotApplicable("no feature or preprocessing modules (features/, preprocess*.py, ...)")
     tests = list(test_files(ctx.repo))
