@@ -14,6 +14,7 @@ from mlguard.cache import default_dir as default_cache_dir
 from mlguard.catalog import Catalog, RuleSpec
 from mlguard.engine import ScanResult
 from mlguard.errors import UsageError
+from mlguard.gitfacts import GitView
 from mlguard.model import Finding, Kind
 from mlguard.policy import RULE_ID, Policy, build, resolve_chain
 from mlguard.pool import default_jobs
@@ -91,10 +92,14 @@ def _focus(root: Path, setup: Setup, opts: ScanOptions) -> frozenset[str] | None
 
 
 def evaluate(
-    root: Path, setup: Setup, opts: ScanOptions, cache: FactsCache | None
+    root: Path,
+    setup: Setup,
+    opts: ScanOptions,
+    cache: FactsCache | None,
+    git_view: GitView | None = None,
 ) -> suppress.Suppressed:
     """Engine, then inline suppression (which needs the scan's repository facts)."""
-    repo = engine.open_repo(root, setup.policy, _focus(root, setup, opts))
+    repo = engine.open_repo(root, setup.policy, _focus(root, setup, opts), git_view)
     jobs = opts.jobs or default_jobs()
     settings = Settings(offline=opts.offline, advisory_db=opts.advisory_db)
     result = engine.scan(
@@ -126,7 +131,9 @@ def _known(
 ) -> tuple[baseline.Known, str]:
     if opts.diff_base:
         commit, entries = filters.against_merge_base(
-            opts.path, opts.diff_base, lambda root: evaluate(root, setup, opts, cache).result
+            opts.path,
+            opts.diff_base,
+            lambda root, view: evaluate(root, setup, opts, cache, view).result,
         )
         known = baseline.subtract(result, entries)
         return replace(known, stale=()), f"merge-base {commit[:12]} of {opts.diff_base}"

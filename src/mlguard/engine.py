@@ -19,6 +19,7 @@ from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
 from mlguard.errors import MlguardError
+from mlguard.gitfacts import GitView
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.policy import Policy
 from mlguard.pool import start_python
@@ -183,10 +184,19 @@ def _evaluate(
         gc.unfreeze()
 
 
-def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> RepoContext:
+def open_repo(
+    root: Path,
+    policy: Policy,
+    focus: frozenset[str] | None = None,
+    git_view: GitView | None = None,
+) -> RepoContext:
     try:
         return RepoContext(
-            root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, focus=focus
+            root,
+            exclude=policy.exclude,
+            max_text_bytes=policy.max_text_kb * 1024,
+            focus=focus,
+            git_view=git_view,
         )
     except Exception as exc:  # contained: a clear message, never a traceback
         raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc

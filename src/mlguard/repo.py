@@ -89,6 +89,7 @@ class RepoContext:
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
         use_git: bool = True,
         focus: frozenset[str] | None = None,
+        git_view: GitView | None = None,
     ) -> None:
         self.root = root.resolve()
         self.exclude = exclude
@@ -96,7 +97,9 @@ class RepoContext:
         self.max_text_bytes = max_text_bytes
         self.git: GitView | None = None
         self.skipped: dict[str, str] = {}
-        if use_git:
+        if git_view is not None:
+            self.git = git_view  # e.g. a commit's tree written out for diff mode
+        elif use_git:
             self.git, problem = probe(self.root)
             if problem:
                 self.skipped[".git"] = f"{problem}: scanned as a plain directory"

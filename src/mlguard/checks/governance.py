@@ -143,7 +143,7 @@ def _signed_commits(ctx: CheckContext) -> tuple[int, int]:
     cached = ctx.repo.cache.get("signed_commits")
     if not isinstance(cached, tuple):
         git_view = ctx.repo.git
-        cached = gitfacts.signed_commits(git_view.worktree) if git_view else (0, 0)
+        cached = gitfacts.signed_commits(git_view) if git_view else (0, 0)
         ctx.repo.cache["signed_commits"] = cached
     return cached
 
