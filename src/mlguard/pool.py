@@ -18,13 +18,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlguard import repo as repo_module
+from mlguard import workers
 from mlguard.analyzers import python_codec
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_identity, run_bandit
 from mlguard.analyzers.notebook import parse_notebook
@@ -175,12 +175,13 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
 def _start(todo: list[Job], jobs: int, want_bandit: bool) -> tuple[Iterator[Batch], Any]:
     """Hand every batch to the workers now (they start at once); batches come back in
     order from the returned iterator. Inline (no pool) for small scans or one job."""
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
+    pool = workers.executor(jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
     work = _batches(todo, want_bandit)
     if pool is None:
         return map(_work_batch, work), None
     try:
-        return iter(pool.map(_work_batch, work)), pool
+        with workers.clean_import_path():  # the workers start here
+            return iter(pool.map(_work_batch, work)), pool
     except BaseException:  # interrupted while handing out work: no one else owns the pool
         pool.shutdown(wait=True, cancel_futures=True)
         raise
