@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlguard import baseline, engine, filters, scoring, suppress, verdict
+from mlguard import baseline, engine, filters, redaction, scoring, suppress, verdict
 from mlguard import config as config_mod
 from mlguard.cache import FactsCache
 from mlguard.cache import default_dir as default_cache_dir
@@ -155,6 +155,8 @@ def run(opts: ScanOptions) -> Report:
             result = known.result
     if opts.only_files is not None:
         result = filters.only_paths(result, filters.scan_paths(opts.path, opts.only_files))
+    # findings added after the engine (unused inline ignores ...) are redacted too
+    result = replace(result, results=redaction.results(result.results))
     assessment = scoring.assess(result.rules, result.results, setup.policy)
     findings: tuple[Finding, ...] = tuple(
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import click
 
-from mlguard import __version__, app, docsgen
+from mlguard import __version__, app, docsgen, redaction
 from mlguard import progress as progress_mod
 from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from mlguard.catalog import Catalog
@@ -449,7 +449,7 @@ def policy_show(name: str | None) -> None:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"mlguard: error: {message}", err=True)
+    click.echo(f"mlguard: error: {redaction.text(message)}", err=True)
     sys.exit(code)
 
 

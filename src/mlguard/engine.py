@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlguard import ignores, memo, traits
+from mlguard import ignores, memo, redaction, traits
 from mlguard.cache import FactsCache
 from mlguard.catalog import RuleSpec
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
@@ -226,17 +226,17 @@ def scan(
                 repo.root,
                 prefix,
                 effective,
-                found.results,
-                found.skipped,
+                redaction.results(found.results),
+                redaction.skipped(found.skipped),
                 found.traits,
                 {"files": len(repo.files), "memo": 1},
             )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
     repo.defer_python(lambda: start_python(repo, jobs, cache, want_bandit, progress))
     started = time.perf_counter()
-    results = _evaluate(effective, repo, settings)
+    results = redaction.results(_evaluate(effective, repo, settings))
     evaluated = round(time.perf_counter() - started, 2)
-    skipped = dict(sorted(repo.skipped.items()))
+    skipped = redaction.skipped(dict(sorted(repo.skipped.items())))
     seen = {k[6:]: bool(v) for k, v in sorted(repo.cache.items()) if k.startswith("trait:")}
     if key is not None and cache is not None:
         inline = ignores.collect(repo)  # read now: a memo hit then needs no file read at all

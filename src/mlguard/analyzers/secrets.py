@@ -151,6 +151,24 @@ def scan_line(line: str, number: int, mode: Mode) -> list[SecretHit]:
     return sorted(hits.values())
 
 
+def secret_spans(line: str, mode: Mode) -> list[tuple[int, int, str]]:
+    """(start, end, redacted form) of each secret in one line (for redacting messages)."""
+    found: dict[int, tuple[int, int, str]] = {}
+    for offset, chunk in _windows(line):
+        taken: list[Span] = []
+        for span, _kind, secret, shown, _name in _candidates(chunk, mode):
+            if _overlaps(span, taken):
+                continue
+            taken.append(span)
+            start = offset + span[0]
+            found.setdefault(start, (start, offset + span[1], redact(secret, shown)))
+    spans: list[tuple[int, int, str]] = []
+    for item in sorted(found.values()):
+        if not spans or item[0] >= spans[-1][1]:
+            spans.append(item)
+    return spans
+
+
 def _key_material(chunk: str, following: Sequence[str]) -> list[tuple[int, str]]:
     """(start, text) of base64 runs in the chunk, then in the next lines (start: len(chunk))."""
     found = [(m.start(), m.group(0)) for m in sp.KEY_BODY.finditer(chunk)]
