@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlguard import baseline, engine, filters, redaction, scoring, suppress, verdict
+from mlguard import baseline, engine, filters, outputs, redaction, scoring, suppress, verdict
 from mlguard import config as config_mod
 from mlguard.cache import FactsCache
 from mlguard.cache import default_dir as default_cache_dir
@@ -117,7 +117,11 @@ def evaluate(
 
 @contextmanager
 def _facts_cache(opts: ScanOptions) -> Iterator[FactsCache | None]:
-    cache = None if opts.no_cache else FactsCache(opts.cache_dir or default_cache_dir())
+    cache = None
+    if not opts.no_cache:
+        directory = opts.cache_dir or default_cache_dir()
+        outputs.check_existing(FactsCache.files(directory))
+        cache = FactsCache(directory)
     try:
         yield cache
     finally:

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import click
 
-from mlguard import __version__, app, docsgen, redaction
+from mlguard import __version__, app, docsgen, outputs, redaction
 from mlguard import progress as progress_mod
 from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from mlguard.catalog import Catalog
@@ -117,7 +117,7 @@ def cli() -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Write the (single) report to FILE instead of standard output.",
 )
 @click.option(
@@ -217,6 +217,9 @@ def scan(
         if len(targets) > 1 or targets[0][1]:
             raise UsageError("--output takes one format without :FILE")
         targets = [(targets[0][0], str(output))]
+    for _, dest in targets:
+        if dest:
+            outputs.check(Path(dest))  # before the scan: a bad destination fails fast
     opts = app.ScanOptions(
         path,
         policy,
@@ -262,7 +265,7 @@ def _stats_line(s: Mapping[str, float], total: float) -> str:
 def _emit(report: Report, targets: list[tuple[str, str | None]], color: bool | None) -> None:
     for fmt, dest in targets:
         if dest:
-            Path(dest).write_text(_render(fmt, report, False), encoding="utf-8")
+            outputs.write_text(Path(dest), _render(fmt, report, False))
         else:
             use_color = sys.stdout.isatty() if color is None else color
             click.echo(_render(fmt, report, use_color), nl=False, color=use_color)
@@ -304,7 +307,7 @@ def hook(
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help=f"Baseline file to write (default: PATH/{DEFAULT_BASELINE}).",
 )
 @click.option("--policy", "-p", help="Built-in policy name or a policy file.")
@@ -333,9 +336,10 @@ def baseline_cmd(
 
     opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore)
     opts = dataclasses.replace(opts, offline=offline, advisory_db=advisory_db)
-    rows = app.baseline_entries(opts)
     dest = output or path / DEFAULT_BASELINE
-    dest.write_text(dumps(rows), encoding="utf-8")
+    outputs.check(dest)
+    rows = app.baseline_entries(opts)
+    outputs.write_text(dest, dumps(rows))
     total = sum(r.count for r in rows)
     click.echo(f"wrote {dest}: {total} finding(s) as {len(rows)} entr(ies)")
 
