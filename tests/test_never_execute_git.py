@@ -8,7 +8,7 @@ them), ``gpg.program`` with ``log.showSignature`` and a signed commit at HEAD,
 ``core.pager``, hooks (``core.hooksPath`` and ``.git/hooks``), ``core.sshCommand``, a
 credential helper and askpass, and a promisor remote reached over ssh. Every mlguard
 entry point that uses git runs against it: ``scan``, ``scan --diff-base``, ``hook``,
-``baseline``. No marker may appear.
+``baseline``, ``scan --config-ref``. No marker may appear.
 
 The canary is shown to be live: the ordinary git commands mlguard used to run (status,
 log, diff, worktree add) do fire its scripts.
@@ -179,6 +179,7 @@ COMMANDS = {
     "diff-base": (["scan", ".", "--diff-base", "HEAD~2", "--format", "json"], (0, 1)),
     "hook": (["hook", "train.py", "serve.py"], (0, 1)),
     "baseline": (["baseline", ".", "-o", "../baseline.json"], (0,)),
+    "config-ref": (["scan", ".", "--config-ref", "HEAD~1", "--format", "json"], (0, 1)),
 }
 
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlguard import baseline, engine, filters, outputs, redaction, scoring, suppress, verdict
+from mlguard import (
+    baseline,
+    config_ref,
+    engine,
+    filters,
+    floor,
+    outputs,
+    redaction,
+    scoring,
+    suppress,
+    verdict,
+)
 from mlguard import config as config_mod
 from mlguard.cache import FactsCache
 from mlguard.cache import default_dir as default_cache_dir
 from mlguard.catalog import Catalog, RuleSpec
 from mlguard.engine import ScanResult
-from mlguard.errors import UsageError
+from mlguard.errors import MlguardError, UsageError
 from mlguard.gitfacts import GitView
 from mlguard.model import Finding, Kind
 from mlguard.policy import RULE_ID, Policy, build, resolve_chain
@@ -43,6 +55,8 @@ class ScanOptions:
     progress: bool = False
     offline: bool = False
     advisory_db: Path | None = None
+    config_ref: str | None = None
+    enforce_floor: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,12 +64,47 @@ class Setup:
     catalog: Catalog
     policy: Policy
     rules: list[RuleSpec]
+    notes: tuple[str, ...] = ()  # what the report should say about the config
 
 
 def prepare(opts: ScanOptions) -> Setup:
     if not opts.path.is_dir():
         raise UsageError(f"{opts.path}: not a directory")
-    user = config_mod.discover(opts.path, opts.config, opts.no_config)
+    if opts.config_ref and not opts.no_config:
+        explicit = opts.config or os.environ.get("MLGUARD_CONFIG") or None
+        with config_ref.config_at(opts.path, opts.config_ref, explicit) as tree:
+            user = config_mod.discover(
+                tree.directory,
+                str(tree.explicit) if tree.explicit else None,
+                False,
+                use_env=False,
+                label=f"{opts.config_ref}:",
+                confine_all=True,
+            )
+            setup = _setup(opts, user)  # reads every policy and rule file it names now
+            changed = config_ref.changed_files(opts.path, tree, _named(tree.directory))
+        note = _change_note(changed, f"{opts.config_ref}", "the config from there is used")
+        return replace(setup, notes=(*note, *setup.notes))
+    return _setup(opts, config_mod.discover(opts.path, opts.config, opts.no_config))
+
+
+def _named(base: Path) -> tuple[str, ...]:
+    """The files (relative to ``base``) read from a revision: the config, its policy chain
+    and its rule files."""
+    found = [p for p in base.rglob("*") if p.is_file()]
+    return tuple(p.relative_to(base).as_posix() for p in found if p.name != "pyproject.toml")
+
+
+def _change_note(changed: list[str], where: str, effect: str) -> tuple[str, ...]:
+    if not changed:
+        return ()
+    return (
+        f"config changed: this revision changes mlguard's config compared with {where} "
+        f"({', '.join(changed)}); {effect}",
+    )
+
+
+def _setup(opts: ScanOptions, user: config_mod.UserConfig | None) -> Setup:
     catalog = Catalog.load(user.rule_paths if user else ())
     ref = opts.policy or (user.policy if user else None) or "default"
     base_dir = user.layer.base_dir if user and not opts.policy else Path.cwd()
@@ -64,6 +113,11 @@ def prepare(opts: ScanOptions) -> Setup:
     if user:
         layers.append(user.layer)
     policy = build(layers, catalog)
+    floor_policy = build(resolve_chain(opts.policy or "default", Path.cwd()), catalog)
+    notes: tuple[str, ...] = ()
+    enforce = user is not None and (opts.enforce_floor or floor_policy.floor)
+    if enforce and user is not None:
+        policy, notes = floor.apply(floor_policy, policy, user.layer.source)
     if opts.fail_on:
         policy = replace(policy, fail_on=opts.fail_on)
     if opts.min_level is not None:
@@ -71,7 +125,12 @@ def prepare(opts: ScanOptions) -> Setup:
     _check_selectors(catalog, opts)
     select = opts.select or policy.select
     rules = select_rules(catalog, select, (*policy.ignore, *opts.ignore))
-    return Setup(catalog, policy, rules)
+    if enforce and user is not None:
+        rules, back = floor.restore_rules(
+            floor_policy, rules, catalog, opts.select, opts.ignore, user.layer.source
+        )
+        notes = (*notes, *back)
+    return Setup(catalog, policy, rules, notes)
 
 
 def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
@@ -177,7 +236,26 @@ def run(opts: ScanOptions) -> Report:
         known=known.removed if known else 0,
         stale=tuple(e.describe() for e in known.stale) if known else (),
         compared_to=compared_to,
+        notes=tuple(redaction.text(n) for n in (*setup.notes, *_diff_note(opts))),
     )
+
+
+def _diff_note(opts: ScanOptions) -> tuple[str, ...]:
+    """In diff mode (without --config-ref): does the work tree change mlguard's config
+    compared with the merge-base? The changed config is the one applied."""
+    if not opts.diff_base or opts.config_ref or opts.no_config:
+        return ()
+    from mlguard import gitfacts
+
+    commit = gitfacts.merge_base(opts.path, opts.diff_base)
+    explicit = opts.config or os.environ.get("MLGUARD_CONFIG") or None
+    try:
+        with config_ref.config_at(opts.path, commit, explicit) as tree:
+            changed = config_ref.changed_files(opts.path, tree, _named(tree.directory))
+    except MlguardError:  # e.g. no such config at the merge-base
+        changed = [explicit] if explicit else []
+    effect = "the changed config applies to this scan (use --config-ref to take the base's)"
+    return _change_note(changed, f"the merge-base of {opts.diff_base}", effect)
 
 
 def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:

@@ -179,6 +179,19 @@ def cli() -> None:
     help="Report only findings new since the merge-base of REF and HEAD (pull-request mode; "
     "needs the history: fetch-depth: 0).",
 )
+@click.option(
+    "--config-ref",
+    metavar="REF",
+    help="Read the config (and the policy and rule files it names) from this git revision "
+    "instead of the work tree, e.g. the pull request's base branch. Never checked out.",
+)
+@click.option(
+    "--enforce-floor",
+    is_flag=True,
+    help="The repository's config cannot loosen the policy (--policy, else default): gate "
+    "rules and SEC002 stay on at their severity, model files cannot be excluded, fail "
+    "thresholds cannot be lowered. Attempts are undone and reported.",
+)
 @_network_options
 def scan(
     path: Path,
@@ -200,6 +213,8 @@ def scan(
     no_ignores: bool,
     baseline_file: Path | None,
     diff_base: str | None,
+    config_ref: str | None,
+    enforce_floor: bool,
     offline: bool,
     advisory_db: Path | None,
 ) -> None:
@@ -238,6 +253,8 @@ def scan(
         progress=progress_mod.wanted(progress),
         offline=offline,
         advisory_db=advisory_db,
+        config_ref=config_ref,
+        enforce_floor=enforce_floor,
     )
     started = time.perf_counter()
     report = app.run(opts)

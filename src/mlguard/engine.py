@@ -197,6 +197,7 @@ def open_repo(
             max_text_bytes=policy.max_text_kb * 1024,
             focus=focus,
             git_view=git_view,
+            model_exclude=policy.model_exclude,
         )
     except Exception as exc:  # contained: a clear message, never a traceback
         raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc

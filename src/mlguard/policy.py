@@ -52,6 +52,8 @@ class Policy:
     exclude: tuple[str, ...] = ()
     max_text_kb: int = 2048
     sources: tuple[str, ...] = ()
+    floor: bool = False  # repository configs cannot loosen this policy (see mlguard.floor)
+    model_exclude: tuple[str, ...] | None = None  # excludes applied to model files (None: all)
 
     def severity_override(self, rule_id: str) -> str | None:
         value = self.configure.get(rule_id, {}).get("severity")
@@ -186,4 +188,5 @@ def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
         exclude=tuple(merged.get("paths", {}).get("exclude", [])),
         max_text_kb=merged.get("settings", {}).get("max_text_kb", 2048),
         sources=tuple(layer.source for layer in layers),
+        floor=bool(merged.get("floor", False)),
     )

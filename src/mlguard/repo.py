@@ -90,9 +90,11 @@ class RepoContext:
         use_git: bool = True,
         focus: frozenset[str] | None = None,
         git_view: GitView | None = None,
+        model_exclude: tuple[str, ...] | None = None,
     ) -> None:
         self.root = root.resolve()
         self.exclude = exclude
+        self.model_exclude = exclude if model_exclude is None else model_exclude
         self.focus = focus
         self.max_text_bytes = max_text_bytes
         self.git: GitView | None = None
@@ -127,7 +129,8 @@ class RepoContext:
             candidates = [(p, False) for p in self._walk()]
         found: dict[str, FileInfo] = {}
         for rel, tracked in candidates:
-            if globs.match_any(rel, self.exclude):
+            model = rel.lower().endswith(MODEL_SUFFIXES)
+            if globs.match_any(rel, self.model_exclude if model else self.exclude):
                 continue
             info = self._stat(rel, tracked)
             if info is not None and self._in_focus(info):

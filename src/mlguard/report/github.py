@@ -52,6 +52,7 @@ def render(report: Report) -> str:
         annotation(f, f"{f.rule_id} {report.rule(f.rule_id).title}", report.scan.uri_prefix)
         for f in chosen
     ]
+    lines += [f"::notice title={TOOL_NAME} config::{escape_data(n)}" for n in report.notes]
     a = report.assessment
     lines.append(
         f"{TOOL_NAME}: Level {a.level} of 3, {len(report.findings)} finding(s), "

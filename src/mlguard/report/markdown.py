@@ -71,6 +71,8 @@ def _headline(report: Report) -> list[str]:
         notes.append(f"{report.suppressed} finding(s) ignored inline")
     if notes:
         out += ["", "_" + "; ".join(notes) + "._"]
+    for note in report.notes:
+        out += ["", f"> **Note:** {cell(note, 1000)}"]
     return out
 
 

@@ -125,7 +125,15 @@ def as_dict(report: Report) -> dict[str, Any]:
         },
         "automationDetails": {"id": "mlguard/"},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot(report)}},
-        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": notifications,
+                "toolConfigurationNotifications": [
+                    {"level": "warning", "message": {"text": note}} for note in report.notes
+                ],
+            }
+        ],
         "results": [_result(f, index[f.rule_id], report.scan.uri_prefix) for f in report.findings],
         "properties": {
             "maturityLevel": a.level,

@@ -66,6 +66,9 @@ def render(report: Report, color: bool = False) -> str:
         out.append("")
         out.append(f"Skipped files ({len(report.scan.skipped)}):")
         out.extend(f"  {_clean(path)}: {_clean(why)}" for path, why in report.scan.skipped.items())
+    if report.notes:
+        out.append("")
+        out.extend(style(f"Note: {_clean(note)}", fg="yellow") for note in report.notes)
     out.append("")
     if report.verdict.failed:
         out.append(
