@@ -128,7 +128,7 @@ def test_pull_request_takes_the_config_from_the_base_branch(tmp_path: Path) -> N
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "disarm")
     env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
-    code, out, log = _run_scan_script(tmp_path, repo, path=".", sarif_file="out.sarif", **env)
+    code, _, log = _run_scan_script(tmp_path, repo, path=".", sarif_file="out.sarif", **env)
     assert code == 1
     assert "::error file=new.py,line=3," in log
     assert "changes mlguard's config compared with origin/main (.mlguard.yaml)" in log
