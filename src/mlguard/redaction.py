@@ -5,7 +5,8 @@ skip reason quotes a file's content, a finding names what it found. Any of these
 secret. Every rule result (reason, finding messages), skip reason and error message goes
 through :func:`text` before it reaches a report or the terminal, so every output format
 gets the same redacted text; the redacted form is the secrets rule's (public prefix and
-length: ``ghp_…(40 chars)``).
+length: ``ghp_…(40 chars)``). Bidirectional controls come out escaped (``\\u202e``), so
+no format shows a message reordered.
 
 What is redacted: provider tokens, credentials in URLs, values assigned to secret-like
 names (``password=…``), private key blocks, and any long random-looking token (quoted or
@@ -19,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from mlguard import escapes
 from mlguard.analyzers import secret_patterns as sp
 from mlguard.analyzers.secrets import Mode, secret_spans
 from mlguard.model import Finding, RuleResult
@@ -53,7 +55,7 @@ def text(message: str) -> str:
         for start, end, shown in sorted(spans, reverse=True):
             line = line[:start] + shown + line[end:]
         lines.append(TOKEN.sub(_token, line))
-    return "\n".join(lines)
+    return escapes.bidi("\n".join(lines))
 
 
 def _redact(secret: str, shown: str = "") -> str:

@@ -7,6 +7,7 @@ with a plain log line saying how many were not annotated.
 
 from __future__ import annotations
 
+from mlguard import escapes
 from mlguard.model import Finding, Severity
 from mlguard.report import TOOL_NAME, Report
 from mlguard.report.markdown import ordered
@@ -16,17 +17,25 @@ PER_JOB = 50
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
-def escape_data(text: str) -> str:
+def _percent(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_data(text: str) -> str:
+    """A workflow command's message: ``%``, line breaks and bidirectional controls
+    escaped (annotations are plain text, never rendered as Markdown)."""
+    return _percent(escapes.bidi(text))
+
+
+def escape_property(text: str, shown: bool = True) -> str:
+    """A property value; ``shown=False`` for a file path GitHub must find as it is."""
+    value = _percent(escapes.bidi(text) if shown else text)
+    return value.replace(":", "%3A").replace(",", "%2C")
 
 
 def annotation(f: Finding, title: str, prefix: str = "") -> str:
     path = f"{prefix}/{f.location.path}" if prefix else f.location.path
-    props = [f"file={escape_property(path)}", f"line={f.location.line}"]
+    props = [f"file={escape_property(path, shown=False)}", f"line={f.location.line}"]
     if f.location.end_line and f.location.end_line > f.location.line:
         props.append(f"endLine={f.location.end_line}")
     if f.location.column:

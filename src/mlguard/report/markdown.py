@@ -8,6 +8,7 @@ if it still does not fit.
 
 from __future__ import annotations
 
+from mlguard import escapes
 from mlguard.model import Finding, Status
 from mlguard.report import TOOL_NAME, VERSION, Report
 
@@ -18,15 +19,17 @@ CELL_CHARS = 200
 
 
 def cell(text: str, limit: int = CELL_CHARS) -> str:
-    """One table cell: single line, pipes escaped, at most ``limit`` characters."""
+    """Text from the scan in a table cell or a line: single line, at most ``limit``
+    characters, every Markdown/HTML character escaped (no link, image or markup)."""
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+    return escapes.markdown(flat)
 
 
 def _code(text: str) -> str:
-    return "`" + cell(text, 120).replace("`", "'") + "`"
+    flat = " ".join(text.split())
+    return escapes.code_span(flat if len(flat) <= 120 else flat[:119] + "…")
 
 
 def ordered(findings: tuple[Finding, ...]) -> list[Finding]:
@@ -55,7 +58,7 @@ def _headline(report: Report) -> list[str]:
     out = [
         f"## {TOOL_NAME}: Level {a.level} of 3 ({score}) — {result}",
         "",
-        f"Policy `{cell(report.policy.name)}` · {len(report.findings)} finding(s) · "
+        f"Policy {_code(report.policy.name)} · {len(report.findings)} finding(s) · "
         f"{TOOL_NAME} {VERSION}",
     ]
     if report.verdict.failed:

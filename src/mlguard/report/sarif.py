@@ -12,6 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from mlguard import escapes
 from mlguard.catalog import RuleSpec
 from mlguard.model import Finding, Severity, Status
 from mlguard.report import INFO_URI, TOOL_NAME, VERSION, Report, rule_help_uri
@@ -110,7 +111,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         for _, res in report.pairs
         if res.status in (Status.NOT_CHECKED, Status.ERROR)
     ] + [
-        {"level": "note", "message": {"text": f"skipped {path}: {why}"}}
+        {"level": "note", "message": {"text": escapes.bidi(f"skipped {path}: {why}")}}
         for path, why in report.scan.skipped.items()
     ]
     run: dict[str, Any] = {

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import click
 
-from mlguard import mltestscore
+from mlguard import escapes, mltestscore
 from mlguard.model import Severity, Status
 from mlguard.report import VERSION, Report
 
@@ -17,7 +17,8 @@ _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]}
 
 
 def _clean(text: object) -> str:
-    return str(text).translate(_CONTROLS)
+    """Control characters as ``\\xNN``, bidirectional controls as ``\\uXXXX``."""
+    return escapes.bidi(str(text).translate(_CONTROLS))
 
 
 SEV_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
