@@ -175,16 +175,16 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
 def _start(todo: list[Job], jobs: int, want_bandit: bool) -> tuple[Iterator[Batch], Any]:
     """Hand every batch to the workers now (they start at once); batches come back in
     order from the returned iterator. Inline (no pool) for small scans or one job."""
-    pool = workers.executor(jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
     work = _batches(todo, want_bandit)
-    if pool is None:
+    if jobs <= 1 or len(todo) < INLINE_BELOW:
         return map(_work_batch, work), None
-    try:
-        with workers.clean_import_path():  # the workers start here
+    with workers.clean_import_path():  # the pool, its helper processes and workers start here
+        pool = workers.executor(jobs)
+        try:
             return iter(pool.map(_work_batch, work)), pool
-    except BaseException:  # interrupted while handing out work: no one else owns the pool
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
+        except BaseException:  # interrupted while handing out work: no one else owns it
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def _collect(batches: Iterator[Batch], pool: Any, total: int, show: bool) -> Iterator[Batch]:

@@ -50,8 +50,10 @@ def strip_unsafe_path() -> None:
 
 @contextmanager
 def clean_import_path() -> Iterator[None]:
-    """While workers start: the ``sys.path`` they inherit holds no working directory, and
-    interpreters they start put none there either."""
+    """While a pool and its workers start: the ``sys.path`` they inherit holds no working
+    directory, and the interpreters they start put none there either. Both are restored
+    for the parent afterwards."""
+    saved_env = os.environ.get("PYTHONSAFEPATH")
     os.environ["PYTHONSAFEPATH"] = "1"
     saved = list(sys.path)
     strip_unsafe_path()
@@ -59,12 +61,16 @@ def clean_import_path() -> Iterator[None]:
         yield
     finally:
         sys.path[:] = saved
+        if saved_env is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = saved_env
 
 
 def executor(jobs: int) -> ProcessPoolExecutor:
-    """A process pool of ``jobs`` workers with the default start method; workers are
-    started lazily, by work submitted inside :func:`clean_import_path`."""
-    os.environ["PYTHONSAFEPATH"] = "1"
+    """A process pool of ``jobs`` workers with the default start method. Create it and
+    submit its work inside :func:`clean_import_path`: with spawn and forkserver its helper
+    processes start on creation and its workers on submission."""
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(),
