@@ -171,3 +171,15 @@ def test_a_policy_can_declare_itself_a_floor(cli: Any, tmp_path: Path) -> None:
     assert code == 1
     assert "SEC002" in _rules_hit(report)
     assert [n for n in report["notes"] if "fail.on: never" in n]
+
+
+def test_floor_does_not_honour_inline_ignores_of_gate_rules(cli: Any, tmp_path: Path) -> None:
+    code = "import pickle\nmodel = pickle.load(open('m.pkl', 'rb'))  # mlguard: ignore[SEC001] ok\n"
+    repo = make_repo(tmp_path / "repo", {"train.py": code})
+    plain, report = _scan(cli, repo, "--no-config")
+    assert plain == 0 and "SEC001" not in _rules_hit(report)  # honoured without the floor
+    floored, report = _scan(cli, repo, "--no-config", "--enforce-floor")
+    assert floored == 1
+    assert "SEC001" in _rules_hit(report)
+    unused = [f["message"] for f in report["findings"] if f["rule_id"] == "MLG002"]
+    assert any("enforced floor" in m for m in unused)

@@ -115,9 +115,11 @@ def _setup(opts: ScanOptions, user: config_mod.UserConfig | None) -> Setup:
     policy = build(layers, catalog)
     floor_policy = build(resolve_chain(opts.policy or "default", Path.cwd()), catalog)
     notes: tuple[str, ...] = ()
-    enforce = user is not None and (opts.enforce_floor or floor_policy.floor)
+    enforce = opts.enforce_floor or floor_policy.floor
     if enforce and user is not None:
         policy, notes = floor.apply(floor_policy, policy, user.layer.source)
+    elif enforce:  # no config to correct; inline ignores of gate rules still do not apply
+        policy = replace(policy, floor=True)
     if opts.fail_on:
         policy = replace(policy, fail_on=opts.fail_on)
     if opts.min_level is not None:
@@ -171,7 +173,10 @@ def evaluate(
         progress=opts.progress,
         settings=settings,
     )
-    return suppress.apply(result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores)
+    locked = floor.protected(setup.policy) if setup.policy.floor else frozenset()
+    return suppress.apply(
+        result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores, locked=locked
+    )
 
 
 @contextmanager

@@ -7,6 +7,7 @@ The config may tighten it and tune practice rules, but it cannot
 * deselect, ignore, down-grade or re-parameterise a gate rule or SEC002,
 * drop gates or raise the gate cap,
 * exclude model files from the scan (its other excludes still apply),
+* ignore a gate rule's or SEC002's finding inline (``# mlguard: ignore[SEC001]``),
 * raise ``fail.on`` (``never`` included), lower ``fail.below_level``, turn
   ``fail.practices`` off, or lower ``settings.max_text_kb``.
 
