@@ -25,6 +25,17 @@ if [[ -n "$base" && "$base" != "none" ]]; then
   args+=(--diff-base "$base")
 fi
 
+# On pull requests the config comes from the base branch: the pull request's own
+# .mlguard.yaml could otherwise ignore the rule that would stop it.
+config_ref="${INPUT_CONFIG_REF:-}"
+if [[ -z "$config_ref" && "${GITHUB_EVENT_NAME:-}" == pull_request* && -n "${GITHUB_BASE_REF:-}" ]]; then
+  config_ref="origin/$GITHUB_BASE_REF"
+fi
+if [[ -n "$config_ref" && "$config_ref" != "none" ]]; then
+  args+=(--config-ref "$config_ref")
+fi
+[[ "${INPUT_ENFORCE_FLOOR:-false}" == "true" ]] && args+=(--enforce-floor)
+
 "${MLGUARD_BIN:-mlguard}" "${args[@]}"
 code=$?
 

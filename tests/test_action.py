@@ -26,8 +26,8 @@ def steps() -> list[dict]:
 def test_action_is_composite_with_the_documented_interface() -> None:
     assert ACTION["runs"]["using"] == "composite"
     assert set(ACTION["inputs"]) == {
-        "path", "policy", "config", "fail-on", "min-level", "diff-base",
-        "upload-sarif", "sarif-file", "summary", "annotations",
+        "path", "policy", "config", "fail-on", "min-level", "diff-base", "config-ref",
+        "enforce-floor", "upload-sarif", "sarif-file", "summary", "annotations",
     }  # fmt: skip
     assert set(ACTION["outputs"]) == {"sarif-file", "level", "score", "findings"}
 
@@ -65,7 +65,7 @@ def test_workflows_pin_actions_to_commits(path: Path) -> None:
 
 def _run_scan_script(tmp_path: Path, repo: Path, **inputs: str) -> tuple[int, dict, str]:
     wrapper = tmp_path / "bin" / "mlguard"
-    wrapper.parent.mkdir()
+    wrapper.parent.mkdir(parents=True)
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m mlguard "$@"\n')
     wrapper.chmod(0o755)
     outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
@@ -77,7 +77,7 @@ def _run_scan_script(tmp_path: Path, repo: Path, **inputs: str) -> tuple[int, di
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_OUTPUT": str(outputs),
         "GITHUB_STEP_SUMMARY": str(summary),
-        **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
+        **{k if k.startswith("GITHUB_") else f"INPUT_{k.upper()}": v for k, v in inputs.items()},
     }
     env.pop("MLGUARD_CONFIG", None)
     done = subprocess.run(
@@ -112,6 +112,28 @@ def test_scan_script_pull_request_run(tmp_path: Path) -> None:
     assert log.startswith("earlier step\n## mlguard:")  # appended, not overwritten
     assert "::error file=new.py,line=3," in log
     assert "file=train.py" not in log
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_pull_request_takes_the_config_from_the_base_branch(tmp_path: Path) -> None:
+    """A pull request whose .mlguard.yaml ignores SEC001 and never fails still fails: on
+    pull_request events the config comes from origin/<base>, and the summary says the
+    pull request changes it."""
+    bad = "import pickle\n\nm = pickle.load(open('m.pkl', 'rb'))\n"
+    repo = make_repo(tmp_path / "r", {"train.py": "x = 1\n", ".mlguard.yaml": "name: ours\n"})
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "new.py").write_text(bad)
+    (repo / ".mlguard.yaml").write_text("rules:\n  ignore: [SEC001]\nfail:\n  on: never\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "disarm")
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
+    code, _, log = _run_scan_script(tmp_path, repo, path=".", sarif_file="out.sarif", **env)
+    assert code == 1
+    assert "::error file=new.py,line=3," in log
+    assert "changes mlguard's config compared with origin/main (.mlguard.yaml)" in log
+    code, _, _ = _run_scan_script(tmp_path / "again", repo, config_ref="none", **env)
+    assert code == 0  # the checkout's config, for comparison: the pull request disarmed it
 
 
 def test_scan_script_config_error_gives_exit_2_and_no_sarif(tmp_path: Path) -> None:

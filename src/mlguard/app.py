@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mlguard.analyzers import redaction
 from mlguard.engine import scan as engine
 from mlguard.engine.cache import FactsCache
 from mlguard.engine.cache import default_dir as default_cache_dir
 from mlguard.engine.pool import default_jobs
 from mlguard.engine.scan import ScanResult
-from mlguard.errors import UsageError
+from mlguard.errors import MlguardError, UsageError
 from mlguard.model import Finding, Kind
+from mlguard.repo.git import GitView
 from mlguard.report.document import Report
 from mlguard.results import baseline, filters, mltestscore, scoring, suppress, verdict
 from mlguard.rules import config as config_mod
+from mlguard.rules import config_ref, floor
 from mlguard.rules.catalog import Catalog, RuleSpec
 from mlguard.rules.policy import RULE_ID, Policy, build, resolve_chain
 from mlguard.rules.selection import select_rules
+from mlguard.safeio import outputs
 from mlguard.settings import Settings
 
 
@@ -43,6 +48,8 @@ class ScanOptions:
     progress: bool = False
     offline: bool = False
     advisory_db: Path | None = None
+    config_ref: str | None = None
+    enforce_floor: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,47 @@ class Setup:
     catalog: Catalog
     policy: Policy
     rules: list[RuleSpec]
+    notes: tuple[str, ...] = ()  # what the report should say about the config
 
 
 def prepare(opts: ScanOptions) -> Setup:
     if not opts.path.is_dir():
         raise UsageError(f"{opts.path}: not a directory")
-    user = config_mod.discover(opts.path, opts.config, opts.no_config)
+    if opts.config_ref and not opts.no_config:
+        explicit = opts.config or os.environ.get("MLGUARD_CONFIG") or None
+        with config_ref.config_at(opts.path, opts.config_ref, explicit) as tree:
+            user = config_mod.discover(
+                tree.directory,
+                str(tree.explicit) if tree.explicit else None,
+                False,
+                use_env=False,
+                label=f"{opts.config_ref}:",
+                confine_all=True,
+            )
+            setup = _setup(opts, user)  # reads every policy and rule file it names now
+            changed = config_ref.changed_files(opts.path, tree, _named(tree.directory))
+        note = _change_note(changed, f"{opts.config_ref}", "the config from there is used")
+        return replace(setup, notes=(*note, *setup.notes))
+    return _setup(opts, config_mod.discover(opts.path, opts.config, opts.no_config))
+
+
+def _named(base: Path) -> tuple[str, ...]:
+    """The files (relative to ``base``) read from a revision: the config, its policy chain
+    and its rule files."""
+    found = [p for p in base.rglob("*") if p.is_file()]
+    return tuple(p.relative_to(base).as_posix() for p in found if p.name != "pyproject.toml")
+
+
+def _change_note(changed: list[str], where: str, effect: str) -> tuple[str, ...]:
+    if not changed:
+        return ()
+    return (
+        f"config changed: this revision changes mlguard's config compared with {where} "
+        f"({', '.join(changed)}); {effect}",
+    )
+
+
+def _setup(opts: ScanOptions, user: config_mod.UserConfig | None) -> Setup:
     catalog = Catalog.load(user.rule_paths if user else ())
     ref = opts.policy or (user.policy if user else None) or "default"
     base_dir = user.layer.base_dir if user and not opts.policy else Path.cwd()
@@ -64,6 +106,13 @@ def prepare(opts: ScanOptions) -> Setup:
     if user:
         layers.append(user.layer)
     policy = build(layers, catalog)
+    floor_policy = build(resolve_chain(opts.policy or "default", Path.cwd()), catalog)
+    notes: tuple[str, ...] = ()
+    enforce = opts.enforce_floor or floor_policy.floor
+    if enforce and user is not None:
+        policy, notes = floor.apply(floor_policy, policy, user.layer.source)
+    elif enforce:  # no config to correct; inline ignores of gate rules still do not apply
+        policy = replace(policy, floor=True)
     if opts.fail_on:
         policy = replace(policy, fail_on=opts.fail_on)
     if opts.min_level is not None:
@@ -71,7 +120,12 @@ def prepare(opts: ScanOptions) -> Setup:
     _check_selectors(catalog, opts)
     select = opts.select or policy.select
     rules = select_rules(catalog, select, (*policy.ignore, *opts.ignore))
-    return Setup(catalog, policy, rules)
+    if enforce and user is not None:
+        rules, back = floor.restore_rules(
+            floor_policy, rules, catalog, opts.select, opts.ignore, user.layer.source
+        )
+        notes = (*notes, *back)
+    return Setup(catalog, policy, rules, notes)
 
 
 def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
@@ -92,10 +146,14 @@ def _focus(root: Path, setup: Setup, opts: ScanOptions) -> frozenset[str] | None
 
 
 def evaluate(
-    root: Path, setup: Setup, opts: ScanOptions, cache: FactsCache | None
+    root: Path,
+    setup: Setup,
+    opts: ScanOptions,
+    cache: FactsCache | None,
+    git_view: GitView | None = None,
 ) -> suppress.Suppressed:
     """Engine, then inline suppression (which needs the scan's repository facts)."""
-    repo = engine.open_repo(root, setup.policy, _focus(root, setup, opts))
+    repo = engine.open_repo(root, setup.policy, _focus(root, setup, opts), git_view)
     jobs = opts.jobs or default_jobs()
     settings = Settings(offline=opts.offline, advisory_db=opts.advisory_db)
     result = engine.scan(
@@ -108,12 +166,19 @@ def evaluate(
         progress=opts.progress,
         settings=settings,
     )
-    return suppress.apply(result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores)
+    locked = floor.protected(setup.policy) if setup.policy.floor else frozenset()
+    return suppress.apply(
+        result, repo, set(setup.catalog.rules), enabled=not opts.no_ignores, locked=locked
+    )
 
 
 @contextmanager
 def _facts_cache(opts: ScanOptions) -> Iterator[FactsCache | None]:
-    cache = None if opts.no_cache else FactsCache(opts.cache_dir or default_cache_dir())
+    cache = None
+    if not opts.no_cache:
+        directory = opts.cache_dir or default_cache_dir()
+        outputs.check_existing(FactsCache.files(directory))
+        cache = FactsCache(directory)
     try:
         yield cache
     finally:
@@ -127,7 +192,9 @@ def _known(
 ) -> tuple[baseline.Known, str]:
     if opts.diff_base:
         commit, entries = filters.against_merge_base(
-            opts.path, opts.diff_base, lambda root: evaluate(root, setup, opts, cache).result
+            opts.path,
+            opts.diff_base,
+            lambda root, view: evaluate(root, setup, opts, cache, view).result,
         )
         known = baseline.subtract(result, entries)
         return replace(known, stale=()), f"merge-base {commit[:12]} of {opts.diff_base}"
@@ -149,6 +216,8 @@ def run(opts: ScanOptions) -> Report:
             result = known.result
     if opts.only_files is not None:
         result = filters.only_paths(result, filters.scan_paths(opts.path, opts.only_files))
+    # findings added after the engine (unused inline ignores ...) are redacted too
+    result = replace(result, results=redaction.results(result.results))
     assessment = scoring.assess(result.rules, result.results, setup.policy, result.kind)
     findings: tuple[Finding, ...] = tuple(
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)
@@ -166,7 +235,26 @@ def run(opts: ScanOptions) -> Report:
         known=known.removed if known else 0,
         stale=tuple(e.describe() for e in known.stale) if known else (),
         compared_to=compared_to,
+        notes=tuple(redaction.text(n) for n in (*setup.notes, *_diff_note(opts))),
     )
+
+
+def _diff_note(opts: ScanOptions) -> tuple[str, ...]:
+    """In diff mode (without --config-ref): does the work tree change mlguard's config
+    compared with the merge-base? The changed config is the one applied."""
+    if not opts.diff_base or opts.config_ref or opts.no_config:
+        return ()
+    from mlguard.repo import git as gitfacts
+
+    commit = gitfacts.merge_base(opts.path, opts.diff_base)
+    explicit = opts.config or os.environ.get("MLGUARD_CONFIG") or None
+    try:
+        with config_ref.config_at(opts.path, commit, explicit) as tree:
+            changed = config_ref.changed_files(opts.path, tree, _named(tree.directory))
+    except MlguardError:  # e.g. no such config at the merge-base
+        changed = [explicit] if explicit else []
+    effect = "the changed config applies to this scan (use --config-ref to take the base's)"
+    return _change_note(changed, f"the merge-base of {opts.diff_base}", effect)
 
 
 def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from mlguard import __version__
+from mlguard.analyzers import redaction
 from mlguard.engine import progress as progress_mod
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import CATEGORIES
 from mlguard.report.formats import FORMATS, renderer
+from mlguard.safeio import outputs
 from mlguard.settings import DEFAULT_BASELINE
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ def cli() -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Write the (single) report to FILE instead of standard output.",
 )
 @click.option(
@@ -174,6 +176,19 @@ def cli() -> None:
     help="Report only findings new since the merge-base of REF and HEAD (pull-request mode; "
     "needs the history: fetch-depth: 0).",
 )
+@click.option(
+    "--config-ref",
+    metavar="REF",
+    help="Read the config (and the policy and rule files it names) from this git revision "
+    "instead of the work tree, e.g. the pull request's base branch. Never checked out.",
+)
+@click.option(
+    "--enforce-floor",
+    is_flag=True,
+    help="The repository's config cannot loosen the policy (--policy, else default): gate "
+    "rules and SEC002 stay on at their severity, model files cannot be excluded, fail "
+    "thresholds cannot be lowered. Attempts are undone and reported.",
+)
 @_network_options
 def scan(
     path: Path,
@@ -195,6 +210,8 @@ def scan(
     no_ignores: bool,
     baseline_file: Path | None,
     diff_base: str | None,
+    config_ref: str | None,
+    enforce_floor: bool,
     offline: bool,
     advisory_db: Path | None,
 ) -> None:
@@ -212,6 +229,9 @@ def scan(
         if len(targets) > 1 or targets[0][1]:
             raise UsageError("--output takes one format without :FILE")
         targets = [(targets[0][0], str(output))]
+    for _, dest in targets:
+        if dest:
+            outputs.check(Path(dest))  # before the scan: a bad destination fails fast
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
 
     opts = app.ScanOptions(
@@ -232,6 +252,8 @@ def scan(
         progress=progress_mod.wanted(progress),
         offline=offline,
         advisory_db=advisory_db,
+        config_ref=config_ref,
+        enforce_floor=enforce_floor,
     )
     started = time.perf_counter()
     report = app.run(opts)
@@ -259,7 +281,7 @@ def _stats_line(s: Mapping[str, float], total: float) -> str:
 def _emit(report: Report, targets: list[tuple[str, str | None]], color: bool | None) -> None:
     for fmt, dest in targets:
         if dest:
-            Path(dest).write_text(_render(fmt, report, False), encoding="utf-8")
+            outputs.write_text(Path(dest), _render(fmt, report, False))
         else:
             use_color = sys.stdout.isatty() if color is None else color
             click.echo(_render(fmt, report, use_color), nl=False, color=use_color)
@@ -303,7 +325,7 @@ def hook(
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help=f"Baseline file to write (default: PATH/{DEFAULT_BASELINE}).",
 )
 @click.option("--policy", "-p", help="Built-in policy name or a policy file.")
@@ -333,9 +355,10 @@ def baseline_cmd(
 
     opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore)
     opts = dataclasses.replace(opts, offline=offline, advisory_db=advisory_db)
-    rows = app.baseline_entries(opts)
     dest = output or path / DEFAULT_BASELINE
-    dest.write_text(dumps(rows), encoding="utf-8")
+    outputs.check(dest)
+    rows = app.baseline_entries(opts)
+    outputs.write_text(dest, dumps(rows))
     total = sum(r.count for r in rows)
     click.echo(f"wrote {dest}: {total} finding(s) as {len(rows)} entr(ies)")
 
@@ -449,7 +472,7 @@ def policy_show(name: str | None) -> None:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"mlguard: error: {message}", err=True)
+    click.echo(f"mlguard: error: {redaction.text(message)}", err=True)
     sys.exit(code)
 
 

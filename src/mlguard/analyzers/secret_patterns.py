@@ -64,6 +64,7 @@ PROVIDERS: tuple[Pattern, ...] = (
         after="A-Za-z0-9",
     ),
     _token("Google API key", r"(?P<p>AIza)[0-9A-Za-z_-]{35}", ("aiza",)),
+    _token("PyPI token", r"(?P<p>pypi-)AgE[A-Za-z0-9_-]{50,400}", ("pypi-",)),
     Pattern(
         "AWS secret access key",
         re.compile(
@@ -120,7 +121,7 @@ KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40}")
 ASSIGNMENT = re.compile(
     r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]{0,63})(?P<nq>[\"']?)\]?"
     r"(?:[ \t]{0,4}:[ \t]{0,4}[A-Za-z_][\w.]{0,30}(?:\[[\w., |]{0,40}\])?)?"
-    r"[ \t]{0,8}(?::=|=>|=(?!=)|:)[ \t]{0,8}(?P<q>[\"'`]?)(?P<value>[^\s\"'`]{1,256})"
+    r"[ \t]{0,8}(?::=|=>|<-|=(?!=)|:)[ \t]{0,8}(?P<q>[\"'`]?)(?P<value>[^\s\"'`]{1,256})"
 )
 DOCKER_ENV = re.compile(
     r"^[ \t]{0,16}(?i:ENV|ARG)[ \t]{1,8}(?P<name>[A-Za-z_]\w{0,63})[ \t]{1,8}"
@@ -215,6 +216,47 @@ def entropy(value: str) -> float:
     counts = Counter(value)
     total = len(value)
     return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def placeholder_user(user: str) -> bool:
+    """A URL's user name that stands for one (``<user>``, ``${DB_USER}``, ``your_user``);
+    a short real name (``app``, ``u``, ``ml``) is not."""
+    low = user.lower()
+    if low in PLACEHOLDER_EXACT or any(m in user for m in ("${", "{{", "}}", "$(", "%(", "<")):
+        return True
+    return any(_has_word(low, word) for word in PLACEHOLDER_WORDS)
+
+
+# Text that hides a secret from a plain pattern match, undone before matching:
+# ANSI colour codes around a token printed into a notebook output (ESC itself, or as a
+# JSON/Python escape), and a literal split into adjacent or ``+``-joined string literals.
+ANSI = re.compile(r"(?:\x1b|\\u001[bB]|\\x1[bB]|\\033|\\e)\[[0-9;]{0,20}[A-Za-z]")
+CONCAT = re.compile(r"(?<=[A-Za-z0-9_-])([\"'])[ \t]{0,8}\+?[ \t]{0,8}\1(?=[A-Za-z0-9_-])")
+BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{24,400}={0,2}(?![A-Za-z0-9+/=_-])")
+
+
+def _base64_anchors(prefix: bytes) -> list[str]:
+    """Substrings every base64 encoding of a text containing ``prefix`` has, one per
+    alignment of the prefix (the characters whose six bits all come from it)."""
+    import base64
+
+    found = []
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + prefix).decode()
+        start, end = 8 * pad, 8 * (pad + len(prefix))
+        chars = [encoded[i] for i in range(len(encoded)) if 6 * i >= start and 6 * i + 6 <= end]
+        if len(chars) >= 4:
+            found.append("".join(chars))
+    return found
+
+
+BASE64_PREFIXES = (
+    b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"glpat-", b"sk-ant-",
+    b"sk-proj-", b"hf_", b"AKIA", b"ASIA", b"xoxb-", b"xoxp-", b"AIza", b"pypi-AgE",
+)  # fmt: skip
+BASE64_ANCHOR = re.compile(
+    "|".join(sorted({re.escape(a) for p in BASE64_PREFIXES for a in _base64_anchors(p)}))
+)
 
 
 def is_placeholder(value: str) -> bool:

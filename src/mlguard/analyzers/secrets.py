@@ -9,6 +9,7 @@ cost stays linear even on a pathological multi-megabyte line.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def _url_credentials(chunk: str) -> Iterator[tuple[Span, str, str, str]]:
         user, password, host = m.group("user"), m.group("s"), m.group("host").lower()
         if host in sp.LOCAL_HOSTS or host.endswith((".example", ".local", "example.com")):
             continue
-        if password == user or sp.is_placeholder(password) or sp.is_placeholder(user):
+        if password == user or sp.is_placeholder(password) or sp.placeholder_user(user):
             continue
         if password.lower() in {"pass", "pw", "pwd", "user", "username", "x", "oauth"}:
             continue
@@ -136,8 +137,45 @@ def _candidates(chunk: str, mode: Mode) -> Iterator[tuple[Span, str, str, str, s
             yield span, kind, secret, "", name
 
 
-def scan_line(line: str, number: int, mode: Mode) -> list[SecretHit]:
-    """Hits of one line (private keys excepted: they need the following lines)."""
+def scan_line(line: str, number: int, mode: Mode, encoded: bool = True) -> list[SecretHit]:
+    """Hits of one line (private keys excepted: they need the following lines), including
+    secrets split into adjacent string literals (``"ghp_" "…"``, ``'hf_' + '…'``) and
+    provider tokens inside base64 text."""
+    hits = _scan_plain(line, number, mode)
+    seen = {h.fingerprint for h in hits}
+    split = mode != Mode.PROSE and line.count('"') + line.count("'") >= 4
+    joined = sp.CONCAT.sub("", line) if split else line
+    if joined != line:
+        hits += [h for h in _scan_plain(joined, number, mode) if h.fingerprint not in seen]
+        seen = {h.fingerprint for h in hits}
+    if encoded and sp.BASE64_ANCHOR.search(line):
+        hits += [h for h in _base64_hits(line, number) if h.fingerprint not in seen]
+    return sorted(hits)
+
+
+def _decodes(text: str) -> bool:
+    return "b64" in text or "base64" in text or "atob(" in text
+
+
+def _base64_hits(line: str, number: int) -> list[SecretHit]:
+    """Provider tokens in base64-encoded runs of the line (``dG9rZW46IGdocF8…``)."""
+    found = []
+    for m in sp.BASE64_RUN.finditer(line[: WINDOW * 4]):
+        if not sp.BASE64_ANCHOR.search(m.group(0)):
+            continue
+        try:
+            decoded = base64.b64decode(m.group(0) + "=" * (-len(m.group(0)) % 4), validate=True)
+            text = decoded.decode("ascii")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if not text.isprintable():
+            continue
+        for _span, kind, secret, shown in _providers(text, text.lower()):
+            found.append(_hit(number, m.start() + 1, f"{kind} (base64-encoded)", secret, shown))
+    return found
+
+
+def _scan_plain(line: str, number: int, mode: Mode) -> list[SecretHit]:
     hits: dict[tuple[int, str], SecretHit] = {}
     for offset, chunk in _windows(line):
         cut = offset + len(chunk) < len(line)
@@ -148,7 +186,25 @@ def scan_line(line: str, number: int, mode: Mode) -> list[SecretHit]:
             taken.append(span)
             start = offset + span[0]
             hits[(start, kind)] = _hit(number, start + 1, kind, secret, shown, name)
-    return sorted(hits.values())
+    return list(hits.values())
+
+
+def secret_spans(line: str, mode: Mode) -> list[tuple[int, int, str]]:
+    """(start, end, redacted form) of each secret in one line (for redacting messages)."""
+    found: dict[int, tuple[int, int, str]] = {}
+    for offset, chunk in _windows(line):
+        taken: list[Span] = []
+        for span, _kind, secret, shown, _name in _candidates(chunk, mode):
+            if _overlaps(span, taken):
+                continue
+            taken.append(span)
+            start = offset + span[0]
+            found.setdefault(start, (start, offset + span[1], redact(secret, shown)))
+    spans: list[tuple[int, int, str]] = []
+    for item in sorted(found.values()):
+        if not spans or item[0] >= spans[-1][1]:
+            spans.append(item)
+    return spans
 
 
 def _key_material(chunk: str, following: Sequence[str]) -> list[tuple[int, str]]:
@@ -187,7 +243,13 @@ def scan_text(text: str, mode: Mode) -> list[SecretHit]:
     """Every hit in ``text``, sorted by line and column."""
     lines = text.splitlines()
     hits: set[SecretHit] = set(_private_keys(lines))
+    # base64 text is looked into in config files (Kubernetes Secret data, .env) and in
+    # code that decodes base64; elsewhere only on lines that pass the anchors anyway
+    encoded = (mode in (Mode.CONFIG, Mode.DOCKER) or (mode == Mode.CODE and _decodes(text))) and (
+        sp.BASE64_ANCHOR.search(text) is not None
+    )
     for number, line in enumerate(lines, 1):
-        if sp.ANY_ANCHOR.search(line.lower()):  # one C-level pass rules out most lines
-            hits.update(scan_line(line, number, mode))
+        # one C-level pass rules out most lines
+        if sp.ANY_ANCHOR.search(line.lower()) or (encoded and sp.BASE64_ANCHOR.search(line)):
+            hits.update(scan_line(line, number, mode, encoded))
     return sorted(hits)

@@ -149,7 +149,7 @@ def _signed_commits(ctx: CheckContext) -> tuple[int, int]:
 
 @fact
 def _signed(repo: Facts) -> tuple[int, int]:
-    return gitfacts.signed_commits(repo.git.worktree) if repo.git else (0, 0)
+    return gitfacts.signed_commits(repo.git) if repo.git else (0, 0)
 
 
 def _lines(ctx: CheckContext, files: list[str], pattern: str) -> list[Evidence]:

@@ -57,6 +57,12 @@ class FactsCache:
         except (sqlite3.Error, OSError):
             self._db = None
 
+    @staticmethod
+    def files(directory: Path) -> list[Path]:
+        """The files the database consists of (SQLite adds the -wal and -shm journals)."""
+        db = directory / f"facts-v{SCHEMA}.sqlite"
+        return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+
     @property
     def enabled(self) -> bool:
         return self._db is not None

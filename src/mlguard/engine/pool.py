@@ -18,7 +18,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_iden
 from mlguard.analyzers.notebook import parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_tree, parse_source
 from mlguard.analyzers.python_file import remap_to_notebook
+from mlguard.engine import workers
 from mlguard.engine.cache import FactsCache, RawJson
 from mlguard.engine.progress import Progress
 from mlguard.facts import files as facts_files
@@ -176,15 +176,16 @@ def _batches(jobs: list[Job], want_bandit: bool) -> Iterable[tuple[list[Job], bo
 def _start(todo: list[Job], jobs: int, want_bandit: bool) -> tuple[Iterator[Batch], Any]:
     """Hand every batch to the workers now (they start at once); batches come back in
     order from the returned iterator. Inline (no pool) for small scans or one job."""
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(todo) >= INLINE_BELOW else None
     work = _batches(todo, want_bandit)
-    if pool is None:
+    if jobs <= 1 or len(todo) < INLINE_BELOW:
         return map(_work_batch, work), None
-    try:
-        return iter(pool.map(_work_batch, work)), pool
-    except BaseException:  # interrupted while handing out work: no one else owns the pool
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
+    with workers.clean_import_path():  # the pool, its helper processes and workers start here
+        pool = workers.executor(jobs)
+        try:
+            return iter(pool.map(_work_batch, work)), pool
+        except BaseException:  # interrupted while handing out work: no one else owns it
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def _collect(batches: Iterator[Batch], pool: Any, total: int, show: bool) -> Iterator[Batch]:

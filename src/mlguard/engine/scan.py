@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlguard.analyzers import redaction
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
 from mlguard.engine import memo, plan
@@ -26,6 +27,7 @@ from mlguard.facts.kind import RepoKind, repo_kind
 from mlguard.facts.stats import python_stats
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.repo import globs
+from mlguard.repo.git import GitView
 from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
@@ -243,10 +245,20 @@ def _evaluate(
         gc.unfreeze()
 
 
-def open_repo(root: Path, policy: Policy, focus: frozenset[str] | None = None) -> Facts:
+def open_repo(
+    root: Path,
+    policy: Policy,
+    focus: frozenset[str] | None = None,
+    git_view: GitView | None = None,
+) -> Facts:
     try:
         return Facts(
-            root, exclude=policy.exclude, max_text_bytes=policy.max_text_kb * 1024, focus=focus
+            root,
+            exclude=policy.exclude,
+            max_text_bytes=policy.max_text_kb * 1024,
+            focus=focus,
+            git_view=git_view,
+            model_exclude=policy.model_exclude,
         )
     except Exception as exc:  # contained: a clear message, never a traceback
         raise MlguardError(f"cannot list the files of {root}: {type(exc).__name__}: {exc}") from exc
@@ -276,8 +288,8 @@ def scan(
                 repo.root,
                 prefix,
                 effective,
-                found.results,
-                found.skipped,
+                redaction.results(found.results),
+                redaction.skipped(found.skipped),
                 found.traits,
                 {"files": len(repo.files), "memo": 1},
                 found.ci,
@@ -289,16 +301,18 @@ def scan(
         return repo_kind(repo, policy.kind, policy.sources[-1] if policy.sources else "")
 
     started = time.perf_counter()
-    results = _evaluate(
-        effective,
-        repo,
-        settings,
-        lambda: start_python(repo, jobs, cache, want_bandit, progress),
-        kind_of,
+    results = redaction.results(
+        _evaluate(
+            effective,
+            repo,
+            settings,
+            lambda: start_python(repo, jobs, cache, want_bandit, progress),
+            kind_of,
+        )
     )
     found_kind = kind_of() if any(r.kind == Kind.PRACTICE for r in effective) else None
     evaluated = round(time.perf_counter() - started, 2)
-    skipped = dict(sorted(repo.skipped.items()))
+    skipped = redaction.skipped(dict(sorted(repo.skipped.items())))
     seen = traits.seen(repo)
     systems = {name: tuple(files) for name, files in ci_files(repo).items()}
     if key is not None and cache is not None:

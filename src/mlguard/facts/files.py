@@ -19,6 +19,7 @@ from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.analyzers.python_file import notebook_facts
 from mlguard.repo import globs
 from mlguard.repo.context import DEFAULT_MAX_TEXT_BYTES, RepoContext
+from mlguard.repo.git import GitView
 
 MAX_PYTHON_BYTES = 4 * 1024 * 1024  # one source given to ast.parse (~400 MB of AST)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -45,9 +46,17 @@ class Facts(RepoContext):
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
         use_git: bool = True,
         focus: frozenset[str] | None = None,
+        git_view: GitView | None = None,
+        model_exclude: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__(
-            root, exclude=exclude, max_text_bytes=max_text_bytes, use_git=use_git, focus=focus
+            root,
+            exclude=exclude,
+            max_text_bytes=max_text_bytes,
+            use_git=use_git,
+            focus=focus,
+            git_view=git_view,
+            model_exclude=model_exclude,
         )
         self._py: dict[str, PyFacts | None] = {}
         self._nb: dict[str, NotebookFacts | None] = {}

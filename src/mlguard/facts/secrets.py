@@ -1,8 +1,10 @@
 """Hardcoded secrets of the scanned repository, computed once per scan (``@fact``).
 
-Which files are read, and how: Python code, notebooks (code cells, outputs and the raw
-file, so a token printed into an output cell is found on its own line), configuration
-files, ``.env*`` files, Dockerfiles and shell scripts. Markdown and text files are read for
+Which files are read, and how: Python, JavaScript/TypeScript, R, Julia, Scala, Java,
+Kotlin, Go and Ruby code, notebooks (code cells, outputs and the raw file, so a token
+printed into an output cell is found on its own line, ANSI colour codes removed),
+configuration files (also ``.dvc/config``, ``.s3cfg``, ``.boto``, ``pip.conf``, Terraform
+state), ``.env*`` files, Dockerfiles and shell scripts. Markdown and text files are read for
 provider formats, private keys and URL credentials only (documentation is full of
 ``api_key = "..."`` examples). Lock files are never read.
 """
@@ -12,12 +14,32 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from mlguard.analyzers import secret_patterns as sp
 from mlguard.analyzers.secrets import Mode, SecretHit, scan_line, scan_text
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.repo import globs
 
-CODE_SUFFIXES = (".py", ".pyi", ".pyw")
+CODE_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".pyw",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".r",
+    ".R",
+    ".Rmd",
+    ".jl",
+    ".scala",
+    ".java",
+    ".kt",
+    ".go",
+    ".rb",
+)
 CONFIG_SUFFIXES = (
     ".yaml",
     ".yml",
@@ -35,10 +57,25 @@ CONFIG_SUFFIXES = (
     ".sh",
     ".bash",
     ".zsh",
+    ".tfstate",
+    ".tfstate.backup",
 )
 CONFIG_NAMES = frozenset(
-    {".netrc", ".pypirc", ".npmrc", ".git-credentials", "credentials", ".envrc", "Makefile"}
+    {
+        ".netrc",
+        ".pypirc",
+        ".npmrc",
+        ".git-credentials",
+        "credentials",
+        ".envrc",
+        "Makefile",
+        ".s3cfg",
+        ".boto",
+        "pip.conf",
+        "pip.ini",
+    }
 )
+CONFIG_PATHS = (".dvc/config", ".dvc/config.local", "**/.dvc/config", "**/.dvc/config.local")
 PROSE_SUFFIXES = (".md", ".txt", ".rst", ".in", ".pem", ".key", ".p8", ".ppk", ".asc")
 KEY_FILES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
 NEVER = ("*.lock", "*-lock.json", "*-lock.yaml", "*.lock.json", "*.min.js", "*.map")
@@ -63,6 +100,8 @@ def mode_for(path: str) -> Mode | None:
         return Mode.CODE
     if name.startswith(".env") or name in CONFIG_NAMES or name.endswith(CONFIG_SUFFIXES):
         return Mode.CONFIG
+    if globs.match_any(path, CONFIG_PATHS):
+        return Mode.CONFIG
     if name.endswith(PROSE_SUFFIXES) or name in KEY_FILES:
         return Mode.PROSE
     return None
@@ -70,6 +109,11 @@ def mode_for(path: str) -> Mode | None:
 
 def _notebook(repo: Facts, rel: str, raw: str) -> list[SecretHit]:
     hits = set(scan_text(raw, Mode.PROSE))
+    if sp.ANSI.search(raw):  # a token coloured by the program that printed it
+        coloured = {h.fingerprint for h in hits}
+        hits.update(
+            h for h in scan_text(sp.ANSI.sub("", raw), Mode.PROSE) if h.fingerprint not in coloured
+        )
     nb = repo.notebook(rel)
     if nb is None or nb.error:
         return sorted(hits)
@@ -81,7 +125,7 @@ def _notebook(repo: Facts, rel: str, raw: str) -> list[SecretHit]:
     printed = [
         replace(h, column=0)
         for text, line in nb.outputs
-        for h in scan_line(text, line, Mode.CONFIG)
+        for h in scan_line(sp.ANSI.sub("", text), line, Mode.CONFIG)
         if h.kind in ASSIGNMENT_KINDS
     ]
     seen = {(h.line, h.fingerprint) for h in hits}

@@ -68,14 +68,19 @@ class RepoContext:
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
         use_git: bool = True,
         focus: frozenset[str] | None = None,
+        git_view: GitView | None = None,
+        model_exclude: tuple[str, ...] | None = None,
     ) -> None:
         self.root = root.resolve()
         self.exclude = exclude
+        self.model_exclude = exclude if model_exclude is None else model_exclude
         self.focus = focus
         self.max_text_bytes = max_text_bytes
         self.git: GitView | None = None
         self.skipped: dict[str, str] = {}
-        if use_git:
+        if git_view is not None:
+            self.git = git_view  # e.g. a commit's tree written out for diff mode
+        elif use_git:
             self.git, problem = probe(self.root)
             if problem:
                 self.skipped[".git"] = f"{problem}: scanned as a plain directory"
@@ -97,7 +102,8 @@ class RepoContext:
             candidates = [(p, False) for p in self._walk()]
         found: dict[str, FileInfo] = {}
         for rel, tracked in candidates:
-            if globs.match_any(rel, self.exclude):
+            model = rel.lower().endswith(MODEL_SUFFIXES)
+            if globs.match_any(rel, self.model_exclude if model else self.exclude):
                 continue
             info = self._stat(rel, tracked)
             if info is not None and self._in_focus(info):

@@ -34,6 +34,7 @@ class Report:
     known: int = 0  # findings left out as already in the baseline or the diff base
     stale: tuple[str, ...] = ()  # baseline entries that matched no finding
     compared_to: str = ""  # "baseline FILE" or "merge-base SHA of REF"
+    notes: tuple[str, ...] = ()  # about the config: changed by this revision, floor applied
 
     @property
     def pairs(self) -> list[tuple[RuleSpec, RuleResult]]:

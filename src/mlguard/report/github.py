@@ -10,23 +10,32 @@ from __future__ import annotations
 from mlguard.model import Finding, Severity
 from mlguard.report.document import TOOL_NAME, Report
 from mlguard.report.markdown import ordered
+from mlguard.safeio import escapes
 
 PER_LEVEL = 10
 PER_JOB = 50
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
-def escape_data(text: str) -> str:
+def _percent(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_data(text: str) -> str:
+    """A workflow command's message: ``%``, line breaks and bidirectional controls
+    escaped (annotations are plain text, never rendered as Markdown)."""
+    return _percent(escapes.bidi(text))
+
+
+def escape_property(text: str, shown: bool = True) -> str:
+    """A property value; ``shown=False`` for a file path GitHub must find as it is."""
+    value = _percent(escapes.bidi(text) if shown else text)
+    return value.replace(":", "%3A").replace(",", "%2C")
 
 
 def annotation(f: Finding, title: str, prefix: str = "") -> str:
     path = f"{prefix}/{f.location.path}" if prefix else f.location.path
-    props = [f"file={escape_property(path)}", f"line={f.location.line}"]
+    props = [f"file={escape_property(path, shown=False)}", f"line={f.location.line}"]
     if f.location.end_line and f.location.end_line > f.location.line:
         props.append(f"endLine={f.location.end_line}")
     if f.location.column:
@@ -52,6 +61,7 @@ def render(report: Report) -> str:
         annotation(f, f"{f.rule_id} {report.rule(f.rule_id).title}", report.scan.uri_prefix)
         for f in chosen
     ]
+    lines += [f"::notice title={TOOL_NAME} config::{escape_data(n)}" for n in report.notes]
     a = report.assessment
     lines.append(
         f"{TOOL_NAME}: Level {a.level} of 3, {len(report.findings)} finding(s), "

@@ -103,6 +103,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "known": report.known,
         "stale_baseline": list(report.stale),
         "compared_to": report.compared_to,
+        "notes": list(report.notes),
         "skipped": [{"path": p, "reason": r} for p, r in report.scan.skipped.items()],
         "traits": dict(report.scan.traits),
         "ci": {

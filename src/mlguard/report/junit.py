@@ -12,14 +12,16 @@ import xml.etree.ElementTree as ET  # writes XML, never parses any  # nosec B405
 from mlguard.model import RuleResult, Status
 from mlguard.report.document import TOOL_NAME, Report
 from mlguard.rules.catalog import RuleSpec
+from mlguard.safeio import escapes
 
 MAX_LINES = 200
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def clean(text: str) -> str:
-    """Text XML 1.0 can carry (control characters replaced)."""
-    return NOT_XML.sub("?", text)
+    """Text XML 1.0 can carry (control characters replaced, bidirectional controls shown
+    escaped)."""
+    return NOT_XML.sub("?", escapes.bidi(text))
 
 
 def _case(rule: RuleSpec, res: RuleResult) -> tuple[ET.Element, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from mlguard.model import Finding, Status
 from mlguard.report.document import TOOL_NAME, VERSION, Report
+from mlguard.safeio import escapes
 
 LIMIT_BYTES = 1024 * 1024
 BUDGET_BYTES = LIMIT_BYTES - 4096
@@ -18,15 +19,17 @@ CELL_CHARS = 200
 
 
 def cell(text: str, limit: int = CELL_CHARS) -> str:
-    """One table cell: single line, pipes escaped, at most ``limit`` characters."""
+    """Text from the scan in a table cell or a line: single line, at most ``limit``
+    characters, every Markdown/HTML character escaped (no link, image or markup)."""
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+    return escapes.markdown(flat)
 
 
 def _code(text: str) -> str:
-    return "`" + cell(text, 120).replace("`", "'") + "`"
+    flat = " ".join(text.split())
+    return escapes.code_span(flat if len(flat) <= 120 else flat[:119] + "…")
 
 
 def ordered(findings: tuple[Finding, ...]) -> list[Finding]:
@@ -56,7 +59,7 @@ def _headline(report: Report) -> list[str]:
     out = [
         f"## {TOOL_NAME}: {level} ({score}) — {result}",
         "",
-        f"Policy `{cell(report.policy.name)}` · {len(report.findings)} finding(s) · "
+        f"Policy {_code(report.policy.name)} · {len(report.findings)} finding(s) · "
         f"{a.coverage.judged} of {a.coverage.total} practices judged · {TOOL_NAME} {VERSION}",
     ]
     if a.kind is not None:
@@ -83,6 +86,8 @@ def _headline(report: Report) -> list[str]:
         notes.append(f"{report.suppressed} finding(s) ignored inline")
     if notes:
         out += ["", "_" + "; ".join(notes) + "._"]
+    for note in report.notes:
+        out += ["", f"> **Note:** {cell(note, 1000)}"]
     return out
 
 

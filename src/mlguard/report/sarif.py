@@ -15,6 +15,7 @@ from mlguard.model import Finding, Severity, Status, fingerprint
 from mlguard.report.document import INFO_URI, TOOL_NAME, VERSION, Report, rule_help_uri
 from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.ruledocs import rule_markdown
+from mlguard.safeio import escapes
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 PROBLEM_SEVERITY = {
@@ -104,7 +105,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         for _, res in report.pairs
         if res.status in (Status.NOT_CHECKED, Status.ERROR)
     ] + [
-        {"level": "note", "message": {"text": f"skipped {path}: {why}"}}
+        {"level": "note", "message": {"text": escapes.bidi(f"skipped {path}: {why}")}}
         for path, why in report.scan.skipped.items()
     ]
     run: dict[str, Any] = {
@@ -119,7 +120,15 @@ def as_dict(report: Report) -> dict[str, Any]:
         },
         "automationDetails": {"id": "mlguard/"},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot(report)}},
-        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": notifications,
+                "toolConfigurationNotifications": [
+                    {"level": "warning", "message": {"text": note}} for note in report.notes
+                ],
+            }
+        ],
         "results": [_result(f, index[f.rule_id], report.scan.uri_prefix) for f in report.findings],
         "properties": {
             "maturityLevel": a.level if a.assessed else None,

@@ -10,6 +10,7 @@ from mlguard.model import Severity, Status
 from mlguard.report.document import VERSION, Report
 from mlguard.results import mltestscore
 from mlguard.results.scoring import Assessment
+from mlguard.safeio import escapes
 
 Style = Callable[..., str]
 # File names and texts from the scanned repository may hold terminal escape sequences or
@@ -18,7 +19,8 @@ _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]}
 
 
 def _clean(text: object) -> str:
-    return str(text).translate(_CONTROLS)
+    """Control characters as ``\\xNN``, bidirectional controls as ``\\uXXXX``."""
+    return escapes.bidi(str(text).translate(_CONTROLS))
 
 
 SEV_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
@@ -66,6 +68,9 @@ def render(report: Report, color: bool = False) -> str:
         out.append("")
         out.append(f"Skipped files ({len(report.scan.skipped)}):")
         out.extend(f"  {_clean(path)}: {_clean(why)}" for path, why in report.scan.skipped.items())
+    if report.notes:
+        out.append("")
+        out.extend(style(f"Note: {_clean(note)}", fg="yellow") for note in report.notes)
     out.append("")
     if report.verdict.failed:
         out.append(

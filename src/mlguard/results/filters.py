@@ -9,19 +9,21 @@ from pathlib import Path
 
 from mlguard.engine.scan import ScanResult
 from mlguard.repo import git as gitfacts
+from mlguard.repo.git import GitView
 from mlguard.results import baseline
 
 
 def against_merge_base(
-    root: Path, ref: str, evaluate: Callable[[Path], ScanResult]
+    root: Path, ref: str, evaluate: Callable[[Path, GitView | None], ScanResult]
 ) -> tuple[str, tuple[baseline.Entry, ...]]:
-    """Scan the merge-base of ``ref`` and HEAD in a temporary work tree; its findings'
-    keys are what a pull request did not introduce."""
+    """Scan the merge-base of ``ref`` and HEAD, its files written from git's objects into
+    a temporary directory (never checked out); its findings' keys are what a pull
+    request did not introduce."""
     commit = gitfacts.merge_base(root, ref)
-    with gitfacts.checkout(root, commit) as base_root:
+    with gitfacts.materialize(root, commit) as (base_root, view):
         if not base_root.is_dir():
             return commit, ()
-        base = evaluate(base_root)
+        base = evaluate(base_root, view)
     return commit, baseline.entries(f for res in base.results for f in res.findings)
 
 

@@ -29,8 +29,10 @@ class Suppressed:
     count: int
 
 
-def _covering(f: Finding, by_path: dict[str, list[InlineIgnore]]) -> list[InlineIgnore]:
-    if f.rule_id in UNSUPPRESSIBLE:
+def _covering(
+    f: Finding, by_path: dict[str, list[InlineIgnore]], locked: Collection[str]
+) -> list[InlineIgnore]:
+    if f.rule_id in UNSUPPRESSIBLE or f.rule_id in locked:
         return []
     start = f.location.line
     end = max(f.location.end_line or start, start)
@@ -42,9 +44,14 @@ def _covering(f: Finding, by_path: dict[str, list[InlineIgnore]]) -> list[Inline
 
 
 def apply(
-    result: ScanResult, repo: Facts, known_ids: Collection[str], enabled: bool = True
+    result: ScanResult,
+    repo: Facts,
+    known_ids: Collection[str],
+    enabled: bool = True,
+    locked: Collection[str] = (),
 ) -> Suppressed:
-    """Filter ``result`` through the inline ignores of ``repo``."""
+    """Filter ``result`` through the inline ignores of ``repo``; findings of ``locked``
+    rules (gate rules under the enforced floor) cannot be ignored inline."""
     found = ignores.collect(repo)
     by_path: dict[str, list[InlineIgnore]] = {}
     for item in found:
@@ -55,7 +62,7 @@ def apply(
     for rule, res in zip(result.rules, result.results, strict=True):
         kept = []
         for f in res.findings:
-            covering = _covering(f, by_path) if enabled else []
+            covering = _covering(f, by_path, locked) if enabled else []
             used.update((i, f.rule_id) for i in covering)
             if covering:
                 count += 1
@@ -64,7 +71,7 @@ def apply(
         results.append(_filtered(rule, res, tuple(kept)))
     decided = {r.rule_id for r in results if r.status.conclusive}
     results = [
-        _unused(rule, res, found, used, decided, known_ids, enabled)
+        _unused(rule, res, found, used, decided, known_ids, enabled, locked)
         if rule.check.get("after_scan") == "suppression"
         else res
         for rule, res in zip(result.rules, results, strict=True)
@@ -92,6 +99,7 @@ def _unused(
     decided: set[str],
     known_ids: Collection[str],
     enabled: bool,
+    locked: Collection[str] = (),
 ) -> RuleResult:
     if res.status == Status.ERROR:
         return res
@@ -106,6 +114,8 @@ def _unused(
                 why = f"no rule {rule_id} exists"
             elif rule_id in UNSUPPRESSIBLE:
                 why = f"{rule_id} cannot be ignored inline"
+            elif rule_id in locked:
+                why = f"{rule_id} cannot be ignored inline under the enforced floor"
             elif rule_id in decided:
                 why = f"no {rule_id} finding on this line or the next"
             else:

@@ -29,23 +29,36 @@ class UserConfig:
     confine: Path | None = None  # paths the config names must resolve inside this directory
 
 
-def discover(root: Path, explicit: str | None, no_config: bool) -> UserConfig | None:
-    """The config that applies to a scan of ``root``, or ``None``."""
+def discover(
+    root: Path,
+    explicit: str | None,
+    no_config: bool,
+    *,
+    use_env: bool = True,
+    label: str = "",
+    confine_all: bool = False,
+) -> UserConfig | None:
+    """The config that applies to a scan of ``root``, or ``None``.
+
+    ``label`` prefixes the file names in messages (``origin/main:.mlguard.yaml``);
+    ``confine_all`` confines even an explicit config's paths to ``root`` (a config read
+    from a git revision into a temporary directory)."""
     if no_config:
         return None
-    chosen = explicit or os.environ.get("MLGUARD_CONFIG") or None
+    chosen = explicit or (os.environ.get("MLGUARD_CONFIG") if use_env else None) or None
     if chosen:
         path = Path(chosen)
+        source = label + (path.relative_to(root).as_posix() if confine_all else str(path))
         if not path.is_file():
-            raise ConfigError(chosen, "config file not found")
-        return _from_layer(read_layer(path, str(path)), confine=None)
+            raise ConfigError(source, "config file not found")
+        return _from_layer(read_layer(path, source), confine=root if confine_all else None)
     for name in CANDIDATES:
         path = root / name
         if _inside(path, root):
-            return _from_layer(read_layer(path, name), confine=root)
+            return _from_layer(read_layer(path, label + name), confine=root)
     pyproject = root / "pyproject.toml"
     if _inside(pyproject, root):
-        return _from_pyproject(pyproject, root)
+        return _from_pyproject(pyproject, root, label)
     return None
 
 
@@ -59,7 +72,7 @@ def _inside(path: Path, root: Path) -> bool:
     return path.is_file() and not path.is_symlink() and inside(path, root)
 
 
-def _from_pyproject(path: Path, root: Path) -> UserConfig | None:
+def _from_pyproject(path: Path, root: Path, label: str = "") -> UserConfig | None:
     try:
         data = tomllib.loads(read_config_bytes(path, "pyproject.toml").decode("utf-8"))
     except (ConfigError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
@@ -67,7 +80,7 @@ def _from_pyproject(path: Path, root: Path) -> UserConfig | None:
     section = data.get("tool", {}).get("mlguard")
     if section is None:
         return None
-    source = "pyproject.toml [tool.mlguard]"
+    source = f"{label}pyproject.toml [tool.mlguard]"
     if not isinstance(section, dict):
         raise ConfigError(source, "must be a table")
     doc = YamlDoc(string_keys(section), None)

@@ -64,6 +64,8 @@ class Policy:
     exclude: tuple[str, ...] = ()
     max_text_kb: int = 2048
     sources: tuple[str, ...] = ()
+    floor: bool = False  # repository configs cannot loosen this policy (see mlguard.rules.floor)
+    model_exclude: tuple[str, ...] | None = None  # excludes applied to model files (None: all)
 
     def levels_for(self, kind: str) -> KindLevels:
         """The defining and supporting practices per level for a repository ``kind``."""
@@ -222,4 +224,5 @@ def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
         exclude=tuple(merged.get("paths", {}).get("exclude", [])),
         max_text_kb=merged.get("settings", {}).get("max_text_kb", 2048),
         sources=tuple(layer.source for layer in layers),
+        floor=bool(merged.get("floor", False)),
     )
