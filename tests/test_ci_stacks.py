@@ -293,6 +293,14 @@ RUNNERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         gha("make test"),
         gha("make docs"),
     ),
+    "included-makefile-trusted-by-name": (
+        {**gha("make check"), "Makefile": "include ci.mk\nbuild:\n\tpip install .\n"},
+        {**gha("make build"), "Makefile": "include ci.mk\nbuild:\n\tpip install .\n"},
+    ),
+    "no-justfile-trusted-by-name": (
+        gha("just test"),
+        {**gha("just test"), "justfile": "test:\n    echo 'tests disabled'\n"},
+    ),
     "env-prefix-and-unittest": (
         gha("env PYTHONPATH=src python -m unittest discover -s tests"),
         gha("env PYTHONPATH=src python -m pip install unittest-xml-reporting"),

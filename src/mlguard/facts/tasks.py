@@ -313,12 +313,26 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def has_makefile(repo: Facts, directory: str) -> bool:
-    return bool(_first(repo, directory, MAKEFILES))
+def defines_make_target(repo: Facts, directory: str, target: str) -> bool:
+    """The Makefile in ``directory`` has a rule for ``target`` (a missing Makefile, or a
+    target from an included makefile, cannot be read: False)."""
+    makefile = _first(repo, directory, MAKEFILES)
+    rules = parse_makefile(repo.text(makefile) or "") if makefile else []
+    return any(rule.target == target for rule in rules)
 
 
 def has_config(repo: Facts, runner: str) -> bool:
-    """tox or nox configuration at the repository root."""
+    """The runner's configuration is at the repository root (for tox and nox)."""
     if runner == "nox":
         return "noxfile.py" in repo.files
     return bool(_tox_config(repo, "")[0])
+
+
+def defines_task(repo: Facts, runner: str, name: str) -> bool:
+    """just, Taskfile, mise, poe and invoke: the named task is in a readable configuration."""
+    tables = {"just": _just, "task": _taskfile, "mise": _mise, "poe": _poe, "invoke": _invoke}
+    reader = tables.get("invoke" if runner == "inv" else runner)
+    if reader is None:
+        return False
+    _, found = reader(repo, "")
+    return name in found or name.replace("-", "_") in found

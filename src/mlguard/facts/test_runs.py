@@ -28,6 +28,7 @@ TEST_PROGRAM = re.compile(
 )
 TEST_TARGET = re.compile(r"^(test|tests|check|unittest|unit|unit-tests?|test-\S+|tests-\S+)$")
 MAX_DEPTH = 8
+NAMED_TASKS = frozenset({"just", "task", "mise", "poe", "invoke", "inv"})
 
 
 def runs_tests(text: str) -> bool:
@@ -75,16 +76,29 @@ def _route(repo: Facts, text: str, depth: int, seen: set[tuple[str, int, str]]) 
 
 
 def _trusted(repo: Facts, text: str) -> bool:
-    """``make test`` without a Makefile, ``tox``/``nox`` without their configuration."""
+    """A test-named task whose definition mlguard cannot read (``make test`` without a
+    Makefile or from an included makefile, ``just test`` without a justfile), or
+    ``tox``/``nox`` without their configuration."""
     for command in simple_commands(text):
         words = tasks.words(command)
         if not words:
             continue
         head, args = posixpath.basename(words[0]), words[1:]
+        names = [a for a in args if not a.startswith("-") and "=" not in a]
         if head in ("make", "gmake"):
             for directory, target in make_targets(args, ""):
-                if TEST_TARGET.match(target) and not tasks.has_makefile(repo, directory):
+                if TEST_TARGET.match(target) and not tasks.defines_make_target(
+                    repo, directory, target
+                ):
                     return True
         elif head in ("tox", "nox") and not tasks.has_config(repo, head):
             return True
+        elif head == "mise" and names[:1] in (["run"], ["r"]):
+            names = names[1:]
+        if head in NAMED_TASKS and names and _unreadable(repo, head, names[0]):
+            return True
     return False
+
+
+def _unreadable(repo: Facts, runner: str, name: str) -> bool:
+    return bool(TEST_TARGET.match(name)) and not tasks.defines_task(repo, runner, name)
