@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mlguard import baseline, engine, filters, scoring, suppress, verdict
+from mlguard import baseline, engine, filters, scoring, selection, suppress, verdict
 from mlguard import config as config_mod
 from mlguard.cache import FactsCache
 from mlguard.cache import default_dir as default_cache_dir
@@ -15,10 +15,9 @@ from mlguard.catalog import Catalog, RuleSpec
 from mlguard.engine import ScanResult
 from mlguard.errors import UsageError
 from mlguard.model import Finding, Kind
-from mlguard.policy import RULE_ID, Policy, build, resolve_chain
+from mlguard.policy import Policy, build, resolve_chain
 from mlguard.pool import default_jobs
 from mlguard.report import Report
-from mlguard.selection import select_rules
 from mlguard.settings import Settings
 
 
@@ -69,14 +68,19 @@ def prepare(opts: ScanOptions) -> Setup:
         policy = replace(policy, fail_below_level=opts.min_level)
     _check_selectors(catalog, opts)
     select = opts.select or policy.select
-    rules = select_rules(catalog, select, (*policy.ignore, *opts.ignore))
+    rules = selection.select_rules(catalog, select, (*policy.ignore, *opts.ignore))
     return Setup(catalog, policy, rules)
 
 
 def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
-    for selector in (*opts.select, *opts.ignore):
-        if RULE_ID.match(selector) and selector not in catalog:
-            raise UsageError(f"unknown rule id {selector!r} in --select/--ignore")
+    problems = [
+        f"{option}: {selection.no_match_message(catalog, selector)}"
+        for option, values in (("--select", opts.select), ("--ignore", opts.ignore))
+        for selector in selection.split(values)
+        if selection.matches_nothing(catalog, selector)
+    ]
+    if problems:
+        raise UsageError("\n".join(problems))
 
 
 def _focus(root: Path, setup: Setup, opts: ScanOptions) -> frozenset[str] | None:
@@ -153,7 +157,12 @@ def run(opts: ScanOptions) -> Report:
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)
     )
     counted = verdict.counted_findings(result.rules, result.results, setup.policy)
-    decision = verdict.decide(counted, assessment, setup.policy)
+    practice_ids = frozenset(r.id for r in result.rules if r.kind != Kind.VIOLATION)
+    empty = not result.stats.get("files", 1)
+    if empty:
+        decision = verdict.Verdict(False, ())
+    else:
+        decision = verdict.decide(counted, assessment, setup.policy, practice_ids)
     return Report(
         result,
         assessment,
@@ -164,6 +173,7 @@ def run(opts: ScanOptions) -> Report:
         known=known.removed if known else 0,
         stale=tuple(e.describe() for e in known.stale) if known else (),
         compared_to=compared_to,
+        nothing_to_scan=empty,
     )
 
 

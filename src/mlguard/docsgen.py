@@ -59,6 +59,17 @@ def write(out: Path, catalog: Catalog) -> list[str]:
     return changed
 
 
+def in_own_checkout(cwd: Path) -> bool:
+    """``cwd`` is the root of mlguard's own source checkout (its built-in ``rules/`` folder
+    is ``cwd/rules``), the only place ``mlguard docs`` writes without ``--out``."""
+    from mlguard.resources import data_dir
+
+    try:
+        return data_dir("rules").resolve() == (cwd / "rules").resolve()
+    except FileNotFoundError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mlguard.docsgen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail when the docs are stale")

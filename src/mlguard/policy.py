@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlguard import selection
 from mlguard.catalog import Catalog
 from mlguard.errors import ConfigError
-from mlguard.model import CATEGORIES
 from mlguard.resources import data_dir
 from mlguard.validation import read_yaml, string_keys, validate
 from mlguard.yamlio import YamlDoc
@@ -98,8 +98,16 @@ def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list
     chain: list[Layer] = []
     seen: list[str] = []
     current: str | None = ref
+    child: Layer | None = None  # the layer whose extends: names ``current``
     while current:
-        path, source = _locate(current, base_dir, confine)
+        try:
+            path, source = _locate(current, base_dir, confine)
+        except ConfigError as exc:
+            if child is None:
+                raise
+            raise ConfigError(
+                child.source, f"extends: {exc.problem}", child.doc.line_of(["extends"])
+            ) from None
         key = str(path.resolve())
         if key in seen:
             cycle = " -> ".join([*(Path(s).name for s in seen), path.name])
@@ -115,6 +123,7 @@ def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list
             )
         chain.insert(0, layer)
         current = layer.data.get("extends")
+        child = layer
         base_dir = layer.base_dir
     return chain
 
@@ -129,44 +138,47 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_ids(layer: Layer, catalog: Catalog) -> None:
+def _check_ids(layer: Layer, catalog: Catalog) -> list[ConfigError]:
+    """Every unknown rule id and every selector that matches no rule, each with its line."""
     data = layer.data
     rules = data.get("rules", {})
+    problems: list[ConfigError] = []
     for rule_id in rules.get("configure", {}):
-        _known(layer, catalog, rule_id, ["rules", "configure", rule_id])
+        problems += _known(layer, catalog, rule_id, ["rules", "configure", rule_id])
     for section in ("select", "ignore"):
-        for index, selector in enumerate(rules.get(section, [])):
-            _selector_ok(layer, catalog, selector, ["rules", section, index])
+        for index, value in enumerate(rules.get(section, [])):
+            for selector in selection.split([value]):
+                if selection.matches_nothing(catalog, selector):
+                    message = selection.no_match_message(catalog, selector)
+                    line = layer.doc.line_of(["rules", section, index])
+                    problems.append(ConfigError(layer.source, f"rules.{section}: {message}", line))
     maturity = data.get("maturity", {})
     for level, ids in maturity.get("required", {}).items():
         for index, rule_id in enumerate(ids):
-            _known(layer, catalog, rule_id, ["maturity", "required", level, index])
+            problems += _known(layer, catalog, rule_id, ["maturity", "required", level, index])
     for index, rule_id in enumerate(maturity.get("gates", [])):
-        _known(layer, catalog, rule_id, ["maturity", "gates", index])
+        problems += _known(layer, catalog, rule_id, ["maturity", "gates", index])
+    return problems
 
 
-def _known(layer: Layer, catalog: Catalog, rule_id: str, path: Sequence[str | int]) -> None:
-    if rule_id not in catalog:
-        raise ConfigError(layer.source, f"unknown rule id {rule_id!r}", layer.doc.line_of(path))
-
-
-def _selector_ok(layer: Layer, catalog: Catalog, selector: str, path: list[str | int]) -> None:
-    if RULE_ID.match(selector):
-        _known(layer, catalog, selector, path)
-    elif not (
-        selector in CATEGORIES or selector.startswith("tag:") or any(c in selector for c in "*?[")
-    ):
-        raise ConfigError(
-            layer.source,
-            f"selector {selector!r} is not a rule id, category, tag:NAME or glob",
-            layer.doc.line_of(path),
-        )
+def _known(
+    layer: Layer, catalog: Catalog, rule_id: str, path: Sequence[str | int]
+) -> list[ConfigError]:
+    if rule_id in catalog:
+        return []
+    message = f"unknown rule id {rule_id!r}"
+    close = [c for c in selection.suggestions(catalog, rule_id) if c in catalog]
+    if close:
+        message += f"; did you mean {', '.join(close)}?"
+    return [ConfigError(layer.source, message, layer.doc.line_of(path))]
 
 
 def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
     merged: dict[str, Any] = {}
     for layer in layers:
-        _check_ids(layer, catalog)
+        problems = _check_ids(layer, catalog)
+        if problems:
+            raise ConfigError.collect(problems)
         merged = merge(merged, layer.data)
     rules = merged.get("rules", {})
     maturity = merged.get("maturity", {})

@@ -16,8 +16,12 @@ Style = Callable[..., str]
 _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]}
 
 
-def _clean(text: object) -> str:
+def clean(text: object) -> str:
+    """``text`` with control characters shown escaped (``\\x1b``), safe for a terminal."""
     return str(text).translate(_CONTROLS)
+
+
+_clean = clean
 
 
 SEV_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
@@ -47,6 +51,9 @@ def render(report: Report, color: bool = False) -> str:
     out.append(
         f"mlguard {VERSION} · policy {_clean(report.policy.name)} · {_clean(report.scan.root)}"
     )
+    if report.nothing_to_scan:
+        out += ["", nothing_line(report), "", style("Result: passed", fg="green", bold=True)]
+        return "\n".join(out) + "\n"
     score = f"score {a.score}/100" if a.score is not None else "no conclusive rules"
     out.append(style(f"Maturity: Level {a.level} of 3 ({score})", bold=True))
     if a.capped_by and a.uncapped_level > a.level:
@@ -61,6 +68,7 @@ def render(report: Report, color: bool = False) -> str:
     out.extend(_categories(report))
     out.extend(mltestscore.text_lines(mltestscore.estimate(report.scan.results)))
     out.extend(_findings(report, style))
+    out.extend(_gaps(report))
     out.extend(_inconclusive(report))
     if report.scan.skipped:
         out.append("")
@@ -102,9 +110,17 @@ def _categories(report: Report) -> list[str]:
     return out
 
 
+def nothing_line(report: Report) -> str:
+    return (
+        f"Nothing found to scan in {_clean(report.scan.root)}: no files (after .gitignore and "
+        "paths.exclude), so no level and no score."
+    )
+
+
 def _findings(report: Report, style: Style) -> list[str]:
-    findings = report.findings
-    out = ["", f"Findings ({len(findings)}):" if findings else "Findings: none"]
+    findings = report.violations
+    head = "Violations (findings in the code)"
+    out = ["", f"{head}, {len(findings)}:" if findings else f"{head}: none"]
     by_cat: dict[str, list[str]] = {}
     for f in findings:
         rule = report.rule(f.rule_id)
@@ -123,6 +139,24 @@ def _findings(report: Report, style: Style) -> list[str]:
     if report.stale:
         out.append(f"  Stale baseline entries ({len(report.stale)}), fixed or moved:")
         out.extend(f"    {entry}" for entry in report.stale)
+    return out
+
+
+def _gaps(report: Report) -> list[str]:
+    """Practice rules not in place: repository-level, shown with their status, never with
+    a severity or a line of some unrelated file."""
+    gaps = report.gaps
+    if not gaps:
+        return []
+    out = [
+        "",
+        f"Practice gaps ({len(gaps)}): practices not (fully) in place; they set the level and "
+        "the scores" + ("" if report.policy.fail_practices else ", not the result") + ":",
+    ]
+    for f in sorted(gaps, key=lambda g: g.rule_id):
+        rule, res = report.rule(f.rule_id), report.result_of(f.rule_id)
+        where = f"  ({_clean(f.location.path)}:{f.location.line})" if res.evidence else ""
+        out.append(f"  {STATUS_MARK[res.status]} {rule.id:<8} {_clean(rule.title)}{where}")
     return out
 
 
