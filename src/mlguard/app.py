@@ -13,7 +13,7 @@ from mlguard.cache import FactsCache
 from mlguard.cache import default_dir as default_cache_dir
 from mlguard.catalog import Catalog, RuleSpec
 from mlguard.engine import ScanResult
-from mlguard.errors import UsageError
+from mlguard.errors import ConfigError, UsageError
 from mlguard.model import Finding, Kind
 from mlguard.policy import Policy, build, resolve_chain
 from mlguard.pool import default_jobs
@@ -58,7 +58,14 @@ def prepare(opts: ScanOptions) -> Setup:
     ref = opts.policy or (user.policy if user else None) or "default"
     base_dir = user.layer.base_dir if user and not opts.policy else Path.cwd()
     confine = user.confine if user and not opts.policy else None
-    layers = resolve_chain(ref, base_dir, confine)
+    try:
+        layers = resolve_chain(ref, base_dir, confine)
+    except ConfigError as exc:
+        if not user or opts.policy or exc.source != ref:
+            raise
+        # the config's own policy: key names what could not be found
+        line = user.layer.doc.line_of(["policy"])
+        raise ConfigError(user.layer.source, f"policy: {exc.problem}", line) from None
     if user:
         layers.append(user.layer)
     policy = build(layers, catalog)
@@ -159,8 +166,8 @@ def run(opts: ScanOptions) -> Report:
     counted = verdict.counted_findings(result.rules, result.results, setup.policy)
     practice_ids = frozenset(r.id for r in result.rules if r.kind != Kind.VIOLATION)
     empty = not result.stats.get("files", 1)
-    if empty:
-        decision = verdict.Verdict(False, ())
+    if empty:  # nothing to judge: no finding, no verdict against the repository
+        decision, findings = verdict.Verdict(False, ()), ()
     else:
         decision = verdict.decide(counted, assessment, setup.policy, practice_ids)
     return Report(

@@ -118,7 +118,7 @@ def cli() -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Write the (single) report to FILE instead of standard output.",
 )
 @click.option(

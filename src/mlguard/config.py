@@ -15,8 +15,8 @@ from pathlib import Path
 
 from mlguard.errors import ConfigError
 from mlguard.policy import Layer, read_layer
+from mlguard.tomllines import toml_doc
 from mlguard.validation import read_config_bytes, string_keys, validate
-from mlguard.yamlio import YamlDoc
 
 CANDIDATES = (".mlguard.yaml", ".mlguard.yml", ".github/mlguard.yaml", ".github/mlguard.yml")
 
@@ -61,17 +61,22 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _from_pyproject(path: Path, root: Path) -> UserConfig | None:
     try:
-        data = tomllib.loads(read_config_bytes(path, "pyproject.toml").decode("utf-8"))
+        text = read_config_bytes(path, "pyproject.toml").decode("utf-8")
+        data = tomllib.loads(text)
     except (ConfigError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None  # a broken pyproject.toml is a finding for rules, not a config error
     section = data.get("tool", {}).get("mlguard")
     if section is None:
         return None
-    source = "pyproject.toml [tool.mlguard]"
+    source = "pyproject.toml"
+    doc = toml_doc(string_keys(section), text)
     if not isinstance(section, dict):
-        raise ConfigError(source, "must be a table")
-    doc = YamlDoc(string_keys(section), None)
-    validate(doc, "policy", source)
+        raise ConfigError(source, "[tool.mlguard] must be a table", doc.line_of([]))
+    try:
+        validate(doc, "policy", source)
+    except ConfigError as exc:
+        more = tuple((line, f"[tool.mlguard] {text}") for line, text in exc.more)
+        raise ConfigError(source, f"[tool.mlguard] {exc.problem}", exc.line, more) from None
     return _from_layer(Layer(source, doc, root), confine=root)
 
 

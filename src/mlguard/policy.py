@@ -6,6 +6,7 @@ Every rule id a policy names must exist in the catalogue (an error says file and
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,7 +72,9 @@ def _locate(ref: str, base_dir: Path, confine: Path | None = None) -> tuple[Path
         path = data_dir("policies") / f"{ref}.yaml"
         if not path.is_file():
             known = ", ".join(builtin_names())
-            raise ConfigError(ref, f"no built-in policy named {ref!r} (built-ins: {known})")
+            close = difflib.get_close_matches(ref, builtin_names(), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(ref, f"no built-in policy named {ref!r} (built-ins: {known}){hint}")
         return path, f"policy:{ref}"
     path = (base_dir / ref).resolve() if not Path(ref).is_absolute() else Path(ref)
     if confine is not None and not path.resolve().is_relative_to(confine.resolve()):
@@ -105,8 +108,9 @@ def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list
         except ConfigError as exc:
             if child is None:
                 raise
+            problem = exc.problem if exc.source == current else f"{exc.problem}: {exc.source}"
             raise ConfigError(
-                child.source, f"extends: {exc.problem}", child.doc.line_of(["extends"])
+                child.source, f"extends: {problem}", child.doc.line_of(["extends"])
             ) from None
         key = str(path.resolve())
         if key in seen:

@@ -113,4 +113,8 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    data = as_dict(report)
+    if report.nothing_to_scan:  # no rule judged anything
+        data.update(categories=[], rules=[])
+        del data["ml_test_score"]
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -94,8 +94,8 @@ def _missing(report: Report, style: Style) -> list[str]:
     for gap in a.missing:
         mark = STATUS_MARK[gap.status]
         out.append(f"  {mark} {gap.rule_id}  {gap.title}  [{gap.status.value}]")
-        if gap.reason:
-            out.append(f"      why: {_clean(gap.reason)}")
+        reason = gap.reason or f"nothing in the repository shows it (mlguard explain {gap.rule_id})"
+        out.append(f"      why: {_clean(reason)}")
         out.append(f"      fix: {gap.fix.splitlines()[0]}")
     return out
 
