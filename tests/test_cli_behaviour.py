@@ -141,7 +141,7 @@ def test_ctrl_c_exits_130(cli, repo: Path, monkeypatch) -> None:
 def test_each_command_lists_its_own_exit_codes(cli) -> None:
     helps = {
         name: cli([*name.split(), "--help"]).out
-        for name in ["scan", "hook", "baseline", "rules", "explain", "policy validate"]
+        for name in ["scan", "hook", "baseline", "rules", "explain", "init", "policy validate"]
     }
     for name, text in helps.items():
         assert "Exit codes:" in text, name

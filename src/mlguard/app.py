@@ -48,6 +48,7 @@ class Setup:
     catalog: Catalog
     policy: Policy
     rules: list[RuleSpec]
+    baseline: Path | None = None  # the config's ``baseline:``, used without --baseline
 
 
 def prepare(opts: ScanOptions) -> Setup:
@@ -76,7 +77,7 @@ def prepare(opts: ScanOptions) -> Setup:
     _check_selectors(catalog, opts)
     select = opts.select or policy.select
     rules = selection.select_rules(catalog, select, (*policy.ignore, *opts.ignore))
-    return Setup(catalog, policy, rules)
+    return Setup(catalog, policy, rules, user.baseline if user else None)
 
 
 def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
@@ -150,6 +151,8 @@ def run(opts: ScanOptions) -> Report:
     setup = prepare(opts)
     if opts.baseline and opts.diff_base:
         raise UsageError("use --baseline or --diff-base, not both")
+    if setup.baseline and not (opts.baseline or opts.diff_base):
+        opts = replace(opts, baseline=setup.baseline)
     with _facts_cache(opts) as cache:
         suppressed = evaluate(opts.path, setup, opts, cache)
         result = suppressed.result

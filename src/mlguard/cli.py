@@ -19,7 +19,7 @@ from typing import NoReturn
 
 import click
 
-from mlguard import __version__, app, docsgen, outputs, rules_view, selection
+from mlguard import __version__, app, docsgen, outputs, rules_view, selection, starter
 from mlguard import progress as progress_mod
 from mlguard.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from mlguard.catalog import Catalog
@@ -467,6 +467,48 @@ def docs_cmd(check: bool, out: Path | None) -> None:
     for name in changed:
         click.echo(f"wrote {out / name}")
     click.echo(f"{out}: {_count(len(changed), 'page')} updated")
+
+
+INIT_EXIT = exit_help("0  the config was written")
+
+
+@cli.command("init", epilog=INIT_EXIT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Replace an existing config.")
+def init_cmd(path: Path, force: bool) -> None:
+    """Write a starter .mlguard.yaml for the repository at PATH: the built-in policy that
+    fits, today's maturity level as fail.below_level (the gate starts green), the rules
+    that do not apply and why; then print the pre-commit and GitHub Actions snippets.
+    Never overwrites a config without --force."""
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a directory")
+    dest = path / starter.FILE_NAME
+    existing = starter.existing_config(path)
+    if existing is not None and not force:
+        raise UsageError(
+            f"{existing} exists already; mlguard init never overwrites a config "
+            "(--force replaces it)"
+        )
+    outputs.check_writable(dest)
+    opts = app.ScanOptions(path, "default", no_config=True, offline=True, fail_on="never")
+    report = app.run(opts)
+    chosen = starter.fitting_policy(report.scan.traits)
+    if chosen != "default":
+        report = app.run(dataclasses.replace(opts, policy=chosen))
+    outputs.write(dest, starter.render(report))
+    level = "" if chosen == "security" else f", fail.below_level {report.assessment.level}"
+    click.echo(f"wrote {dest}: policy {chosen}{level}")
+    if existing is not None and existing != dest:
+        click.echo(f"note: {dest} takes precedence over {existing}")
+    blocking = starter.blocking(report)
+    if blocking:
+        click.echo(
+            f"note: the gate fails today on {_count(blocking, 'violation')} at or above "
+            f"'error': fix them, or record them with `mlguard baseline` and uncomment "
+            f"`baseline:` in {dest}."
+        )
+    click.echo("")
+    click.echo(starter.snippets(path), nl=False)
 
 
 @cli.group()

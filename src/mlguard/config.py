@@ -27,6 +27,7 @@ class UserConfig:
     policy: str | None
     rule_paths: tuple[Path, ...]
     confine: Path | None = None  # paths the config names must resolve inside this directory
+    baseline: Path | None = None  # ``baseline:``, resolved against the config's folder
 
 
 def discover(root: Path, explicit: str | None, no_config: bool) -> UserConfig | None:
@@ -97,4 +98,13 @@ def _from_layer(layer: Layer, confine: Path | None) -> UserConfig:
         raise ConfigError(
             layer.source, "extends: use 'policy:' in a config file", layer.doc.line_of(["extends"])
         )
-    return UserConfig(layer, data.get("policy"), tuple(paths), confine)
+    baseline = None
+    if "baseline" in data:
+        baseline = layer.base_dir / data["baseline"]
+        if confine is not None and not inside(baseline, confine):
+            raise ConfigError(
+                layer.source,
+                f"baseline: {data['baseline']!r} points outside the scanned repository",
+                layer.doc.line_of(["baseline"]),
+            )
+    return UserConfig(layer, data.get("policy"), tuple(paths), confine, baseline)

@@ -22,6 +22,7 @@ from mlguard.yamlio import YamlDoc
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,5}[0-9]{3}$")
 MAX_EXTENDS_DEPTH = 16
+CONFIG_ONLY = ("policy", "rule_paths", "baseline")  # keys of a config file, not of a policy
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list
             raise ConfigError(source, f"extends chain deeper than {MAX_EXTENDS_DEPTH}")
         seen.append(key)
         layer = read_layer(path, source)
-        if "policy" in layer.data or "rule_paths" in layer.data:
-            key_name = "policy" if "policy" in layer.data else "rule_paths"
+        config_keys = [k for k in CONFIG_ONLY if k in layer.data]
+        if config_keys:
+            key_name = config_keys[0]
             raise ConfigError(
                 source, f"{key_name}: only allowed in a config file", layer.doc.line_of([key_name])
             )
