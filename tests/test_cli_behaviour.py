@@ -219,7 +219,7 @@ def test_rules_shows_gates_off_rules_and_custom_rules(cli, tmp_path: Path) -> No
     line = {ln.split()[0]: ln for ln in text.splitlines() if ln.strip()}
     assert " gate " in line["SEC001"] and " off " in line["BAN311"]
     assert "(custom)" in line["ACME001"]
-    assert "gate(s)" in text and "off" in text.splitlines()[-2]
+    assert " gates (failing one caps" in text and " off (not run" in text.splitlines()[-2]
     explained = cli(["explain", "acme001"], cwd=repo)
     assert explained.code == 0 and explained.out.startswith("# ACME001")
     assert cli(["explain", "ACME001", "--no-config"], cwd=repo).code == 2

@@ -130,7 +130,7 @@ def test_markdown_mentions_a_cap_only_when_it_lowered_the_level(repo: Path, repo
         real, assessment=dataclasses.replace(real.assessment, level=1, uncapped_level=2)
     )
     text = markdown.render(lowered)
-    assert "Capped at Level 1 (Level 2 otherwise) by failing gate rule(s): SEC001." in text
+    assert "Capped at Level 1 (Level 2 otherwise) by failing gate rule: SEC001." in text
 
 
 def test_junit_counts_match_each_kind(cli, repo: Path, report) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from mlguard import config as config_mod
 from mlguard.catalog import Catalog, RuleSpec
 from mlguard.policy import Policy, build, resolve_chain
+from mlguard.report import plural
 from mlguard.resources import data_dir
 from mlguard.selection import select_rules
 
@@ -96,8 +97,9 @@ def text_lines(rows: list[Row], policy_name: str) -> list[str]:
     off = sum(not r.enabled for r in rows)
     lines += [
         "",
-        f"{len(rows)} rule(s) under policy {policy_name!r}: {gates} gate(s) (failing one caps "
-        f"the maturity level), {off} off (not run unless a policy enables them).",
+        f"{plural(len(rows), 'rule')} under policy {policy_name!r}: {plural(gates, 'gate')} "
+        f"(failing one caps the maturity level), {off} off (not run unless a policy enables "
+        "them).",
         "Details: mlguard explain ID",
     ]
     return lines

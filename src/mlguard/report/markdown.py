@@ -70,15 +70,15 @@ def _headline(report: Report) -> list[str]:
         out += [
             "",
             f"Capped at Level {a.level} (Level {a.uncapped_level} otherwise) by failing gate "
-            f"rule(s): {', '.join(a.capped_by)}.",
+            f"{'rule' if len(a.capped_by) == 1 else 'rules'}: {', '.join(a.capped_by)}.",
         ]
     notes = []
     if report.compared_to:
         notes.append(f"only findings new since {cell(report.compared_to)}")
     if report.known:
-        notes.append(f"{report.known} already known finding(s) left out")
+        notes.append(f"{plural(report.known, 'already known finding')} left out")
     if report.suppressed:
-        notes.append(f"{report.suppressed} finding(s) ignored inline")
+        notes.append(f"{plural(report.suppressed, 'finding')} ignored inline")
     if notes:
         out += ["", "_" + "; ".join(notes) + "._"]
     return out

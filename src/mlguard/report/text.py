@@ -59,7 +59,8 @@ def render(report: Report, color: bool = False) -> str:
     if a.capped_by and a.uncapped_level > a.level:
         out.append(
             style(
-                f"  Capped at Level {a.level} by failing gate rule(s): {', '.join(a.capped_by)}"
+                f"  Capped at Level {a.level} by failing gate "
+                f"{'rule' if len(a.capped_by) == 1 else 'rules'}: {', '.join(a.capped_by)}"
                 f" (Level {a.uncapped_level} otherwise)",
                 fg="red",
             )
