@@ -69,25 +69,29 @@ def test_several_formats_from_one_scan(cli, repo: Path, tmp_path: Path) -> None:
 def test_junit_one_testcase_per_rule(cli, repo: Path) -> None:
     result = cli(["scan", repo, "--no-config", "--format", "junit"])
     root = ET.fromstring(result.out)
-    suite = root.find("testsuite")
-    assert suite is not None
-    cases = suite.findall("testcase")
+    suites = root.findall("testsuite")
+    assert [s.get("name", "").split()[1] for s in suites] == ["practices", "violations"]
+    cases = [c for s in suites for c in s.findall("testcase")]
     report = cli(["scan", repo, "--no-config", "--format", "json"]).json()
-    assert len(cases) == len(report["rules"]) == int(suite.get("tests", "0"))
+    assert len(cases) == len(report["rules"]) == int(root.get("tests", "0"))
+    for suite, kind in zip(suites, ("practice", "violation"), strict=True):
+        ids = {c.get("name", "").split()[0] for c in suite.findall("testcase")}
+        assert ids == {r["id"] for r in report["rules"] if r["kind"] == kind}
+        assert int(suite.get("tests", "0")) == len(ids)
     by_id = {c.get("name", "").split()[0]: c for c in cases}
     failure = by_id["SEC001"].find("failure")
     assert failure is not None
     assert "train.py:3" in (failure.text or "")
     assert by_id["SEC003"].find("failure") is None
     failed = [r for r in report["rules"] if r["status"] == "fail" or r["findings"]]
-    assert int(suite.get("failures", "0")) == len(failed)
+    assert int(root.get("failures", "0")) == len(failed)
 
 
 def test_markdown_stays_under_one_mib_with_20000_findings(repo: Path) -> None:
     report = synthetic(base_report(repo), 20_000, message="x" * 3000)
     text = markdown.render(report)
     assert len(text.encode("utf-8")) < markdown.LIMIT_BYTES
-    assert "19950 more finding(s) not shown" in text
+    assert "19950 more violations not shown" in text
     top = [line for line in text.splitlines() if line.startswith("| error | SEC001")]
     assert len(top) == markdown.TOP_FINDINGS  # the most severe first
 
@@ -113,7 +117,7 @@ def test_annotations_respect_github_limits(repo: Path) -> None:
     levels = [line.split(" ", 1)[0] for line in commands]
     assert levels == ["::error"] * 10 + ["::warning"] * 10 + ["::notice"] * 10
     assert len(commands) <= github.PER_JOB
-    assert any("45 finding(s) not shown as annotations" in line for line in lines)
+    assert any("45 violations not shown as annotations" in line for line in lines)
 
 
 def test_annotation_escaping() -> None:

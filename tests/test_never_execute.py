@@ -86,8 +86,11 @@ def _commands(root: Path) -> list[tuple[list[str], tuple[int, ...]]]:
         (["scan", ".", "--no-config", "--format", "json"], (0, 1)),
         (["scan", ".", "--no-config", "--format", "sarif"], (0, 1)),
         (["scan", str(root), "--no-config", "--policy", "strict"], (0, 1)),
-        (["rules"], (0,)),
-        (["explain", "SEC001"], (0,)),
+        (["rules"], (2,)),  # rules and explain read the config here too (for rule_paths)
+        (["rules", "--no-config"], (0,)),
+        (["explain", "SEC001"], (2,)),
+        (["explain", "SEC001", "--no-config"], (0,)),
+        (["init", "."], (2,)),  # a config exists: never overwritten
         (["policy", "validate", ".mlguard.yaml"], (2,)),
         (["policy", "show", "default"], (0,)),
     ]

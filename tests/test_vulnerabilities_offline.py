@@ -269,7 +269,7 @@ def test_baseline_records_known_vulnerabilities_with_the_same_source(cli, tmp_pa
         ["baseline", repo, "--no-config", "--select", "SEC012", "-o", base, "--advisory-db", db]
     )
     assert made.code == 0, made.err
-    assert "1 finding(s)" in made.out
+    assert "1 finding as 1 entry" in made.out
     _, report = scan_json(
         cli, repo, "--select", "SEC012", "--advisory-db", str(db), "--baseline", str(base)
     )

@@ -14,16 +14,15 @@ from mlguard.engine.cache import FactsCache
 from mlguard.engine.cache import default_dir as default_cache_dir
 from mlguard.engine.pool import default_jobs
 from mlguard.engine.scan import ScanResult
-from mlguard.errors import MlguardError, UsageError
+from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import Finding, Kind
 from mlguard.repo.git import GitView
 from mlguard.report.document import Report
 from mlguard.results import baseline, filters, mltestscore, scoring, suppress, verdict
 from mlguard.rules import config as config_mod
-from mlguard.rules import config_ref, floor
+from mlguard.rules import config_ref, floor, selection
 from mlguard.rules.catalog import Catalog, RuleSpec
-from mlguard.rules.policy import RULE_ID, Policy, build, resolve_chain
-from mlguard.rules.selection import select_rules
+from mlguard.rules.policy import Policy, build, resolve_chain
 from mlguard.safeio import outputs
 from mlguard.settings import Settings
 
@@ -58,6 +57,7 @@ class Setup:
     policy: Policy
     rules: list[RuleSpec]
     notes: tuple[str, ...] = ()  # what the report should say about the config
+    baseline: Path | None = None  # the config's ``baseline:``, used without --baseline
 
 
 def prepare(opts: ScanOptions) -> Setup:
@@ -102,7 +102,14 @@ def _setup(opts: ScanOptions, user: config_mod.UserConfig | None) -> Setup:
     ref = opts.policy or (user.policy if user else None) or "default"
     base_dir = user.layer.base_dir if user and not opts.policy else Path.cwd()
     confine = user.confine if user and not opts.policy else None
-    layers = resolve_chain(ref, base_dir, confine)
+    try:
+        layers = resolve_chain(ref, base_dir, confine)
+    except ConfigError as exc:
+        if not user or opts.policy or exc.source != ref:
+            raise
+        # the config's own policy: key names what could not be found
+        line = user.layer.doc.line_of(["policy"])
+        raise ConfigError(user.layer.source, f"policy: {exc.problem}", line) from None
     if user:
         layers.append(user.layer)
     policy = build(layers, catalog)
@@ -119,19 +126,24 @@ def _setup(opts: ScanOptions, user: config_mod.UserConfig | None) -> Setup:
         policy = replace(policy, fail_below_level=opts.min_level)
     _check_selectors(catalog, opts)
     select = opts.select or policy.select
-    rules = select_rules(catalog, select, (*policy.ignore, *opts.ignore))
+    rules = selection.select_rules(catalog, select, (*policy.ignore, *opts.ignore))
     if enforce and user is not None:
         rules, back = floor.restore_rules(
             floor_policy, rules, catalog, opts.select, opts.ignore, user.layer.source
         )
         notes = (*notes, *back)
-    return Setup(catalog, policy, rules, notes)
+    return Setup(catalog, policy, rules, notes, user.baseline if user else None)
 
 
 def _check_selectors(catalog: Catalog, opts: ScanOptions) -> None:
-    for selector in (*opts.select, *opts.ignore):
-        if RULE_ID.match(selector) and selector not in catalog:
-            raise UsageError(f"unknown rule id {selector!r} in --select/--ignore")
+    problems = [
+        f"{option}: {selection.no_match_message(catalog, selector)}"
+        for option, values in (("--select", opts.select), ("--ignore", opts.ignore))
+        for selector in selection.split(values)
+        if selection.matches_nothing(catalog, selector)
+    ]
+    if problems:
+        raise UsageError("\n".join(problems))
 
 
 def _focus(root: Path, setup: Setup, opts: ScanOptions) -> frozenset[str] | None:
@@ -207,6 +219,8 @@ def run(opts: ScanOptions) -> Report:
     setup = prepare(opts)
     if opts.baseline and opts.diff_base:
         raise UsageError("use --baseline or --diff-base, not both")
+    if setup.baseline and not (opts.baseline or opts.diff_base):
+        opts = replace(opts, baseline=setup.baseline)
     with _facts_cache(opts) as cache:
         suppressed = evaluate(opts.path, setup, opts, cache)
         result = suppressed.result
@@ -223,7 +237,12 @@ def run(opts: ScanOptions) -> Report:
         sorted((f for r in result.results for f in r.findings), key=Finding.sort_key)
     )
     counted = verdict.counted_findings(result.rules, result.results, setup.policy)
-    decision = verdict.decide(counted, assessment, setup.policy)
+    practice_ids = frozenset(r.id for r in result.rules if r.kind != Kind.VIOLATION)
+    empty = not result.stats.get("files", 1)
+    if empty:  # nothing to judge: no finding, no verdict against the repository
+        decision, findings = verdict.Verdict(False, ()), ()
+    else:
+        decision = verdict.decide(counted, assessment, setup.policy, practice_ids)
     return Report(
         result,
         assessment,
@@ -236,6 +255,7 @@ def run(opts: ScanOptions) -> Report:
         stale=tuple(e.describe() for e in known.stale) if known else (),
         compared_to=compared_to,
         notes=tuple(redaction.text(n) for n in (*setup.notes, *_diff_note(opts))),
+        nothing_to_scan=empty,
     )
 
 

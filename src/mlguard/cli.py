@@ -2,7 +2,8 @@
 
 Exit codes: 0 the policy passed; 1 the policy failed (findings at or above ``fail.on``, or
 the maturity level below ``fail.below_level``); 2 usage or configuration error; 3 internal
-error (a bug in mlguard: please report it).
+error (a bug in mlguard: please report it); 130 interrupted (Ctrl-C). Each command's help
+lists the codes it uses.
 """
 
 from __future__ import annotations
@@ -23,37 +24,37 @@ from mlguard.analyzers import redaction
 from mlguard.engine import progress as progress_mod
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import CATEGORIES
-from mlguard.report.formats import FORMATS, renderer
-from mlguard.safeio import outputs
-from mlguard.settings import DEFAULT_BASELINE
-
-if TYPE_CHECKING:
-    from mlguard.report.document import Report
-from mlguard.rules import docsgen
+from mlguard.report import rules_view, starter
+from mlguard.report import targets as outputs
+from mlguard.report.formats import renderer
+from mlguard.rules import docsgen, selection
 from mlguard.rules.catalog import Catalog
 from mlguard.rules.policy import builtin_names, resolve_chain
 from mlguard.rules.ruledocs import rule_markdown
 from mlguard.rules.validation import read_yaml
+from mlguard.settings import DEFAULT_BASELINE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_HELP = """\b
-Exit codes:
-  0  the policy passed
-  1  the policy failed (findings at or above fail.on, or level below fail.below_level)
-  2  usage or configuration error (bad option, malformed policy/rule/config)
-  3  internal error in mlguard
-"""
+if TYPE_CHECKING:
+    from mlguard.report.document import Report
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def exit_help(*rows: str) -> str:
+    """A command's ``Exit codes:`` epilog: its own meanings of 0/1, then the shared codes."""
+    lines = [*rows, "2  usage or configuration error (bad option, malformed policy/rule/config)"]
+    lines += ["3  internal error in mlguard (please report it)", "130  interrupted (Ctrl-C)"]
+    return "\b\nExit codes:\n" + "\n".join(f"  {line}" for line in lines) + "\n"
+
+
+SCAN_EXIT = exit_help(
+    "0  the policy passed (or nothing was found to scan)",
+    "1  the policy failed (violations at or above fail.on, or level below fail.below_level)",
+)
 
 
 def _render(fmt: str, report: Report, color: bool) -> str:
     return renderer(fmt, color=color)(report)
-
-
-def _parse_format(value: str) -> tuple[str, str | None]:
-    fmt, _, dest = value.partition(":")
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    return fmt, dest or None
 
 
 def _network_options(fn: Callable[..., None]) -> Callable[..., None]:
@@ -88,7 +89,7 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog=EXIT_HELP)
+@cli.command(epilog=SCAN_EXIT)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
     "--policy", "-p", help="Built-in policy name (default, strict, security) or a policy file."
@@ -108,8 +109,9 @@ def cli() -> None:
     multiple=True,
     metavar="FORMAT[:FILE]",
     help="text (default), json, sarif, markdown (job summary / PR comment), github "
-    "(workflow annotations) or junit; add :FILE to write that format to a file. "
-    "Repeat to write several formats from one scan.",
+    "(workflow annotations), junit or concise (one line per violation); add :FILE to "
+    "write that format to a file. "
+    "Repeat to write several formats from one scan (at most one to standard output).",
 )
 @click.option(
     "--output",
@@ -128,13 +130,16 @@ def cli() -> None:
     help="Fail when the maturity level is below this (overrides the policy).",
 )
 @click.option(
-    "--select", multiple=True, help="Only these rules: id, category, tag:NAME or glob. Repeatable."
+    "--select",
+    multiple=True,
+    help="Only these rules: id, category, tag:NAME or glob; case-insensitive, comma-separated "
+    "or repeated (--select SEC001,data). A selector that matches no rule is an error.",
 )
+@click.option("--ignore", multiple=True, help="Skip these rules (same forms as --select).")
 @click.option(
-    "--ignore", multiple=True, help="Skip these rules (same forms as --select). Repeatable."
-)
-@click.option(
-    "--color/--no-color", default=None, help="Colour the text report (default: on a terminal)."
+    "--color/--no-color",
+    default=None,
+    help="Colour the text report (default: on a terminal; NO_COLOR turns it off, FORCE_COLOR on).",
 )
 @click.option(
     "--jobs",
@@ -224,14 +229,7 @@ def scan(
       mlguard scan . --select security --fail-on warning
       mlguard scan . --diff-base origin/main --format github --format markdown:summary.md
     """
-    targets = [_parse_format(f) for f in formats] or [("text", None)]
-    if output is not None:
-        if len(targets) > 1 or targets[0][1]:
-            raise UsageError("--output takes one format without :FILE")
-        targets = [(targets[0][0], str(output))]
-    for _, dest in targets:
-        if dest:
-            outputs.check(Path(dest))  # before the scan: a bad destination fails fast
+    targets = outputs.targets(formats, output)
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
 
     opts = app.ScanOptions(
@@ -278,34 +276,62 @@ def _stats_line(s: Mapping[str, float], total: float) -> str:
     return "; ".join([*parts, f"{total:.2f} s"])
 
 
-def _emit(report: Report, targets: list[tuple[str, str | None]], color: bool | None) -> None:
-    for fmt, dest in targets:
-        if dest:
-            outputs.write_text(Path(dest), _render(fmt, report, False))
+def _emit(report: Report, targets: list[outputs.Target], color: bool | None) -> None:
+    for target in targets:
+        if target.dest is not None:
+            outputs.write(target.dest, _render(target.fmt, report, False))
         else:
-            use_color = sys.stdout.isatty() if color is None else color
-            click.echo(_render(fmt, report, use_color), nl=False, color=use_color)
+            use_color = outputs.use_color(color, sys.stdout.isatty())
+            click.echo(_render(target.fmt, report, use_color), nl=False, color=use_color)
     sys.exit(EXIT_FAILED if report.verdict.failed else EXIT_OK)
 
 
-@cli.command(epilog=EXIT_HELP)
+HOOK_EXIT = exit_help(
+    "0  no violation at or above fail.on in FILES (or no FILES given)",
+    "1  violations at or above fail.on in FILES",
+)
+
+
+@cli.command(epilog=HOOK_EXIT)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--policy", "-p", default="security", show_default=True, help="Policy to apply.")
 @click.option("--config", "-c", "config_path", help="Config file (else discovered).")
 @click.option("--no-config", is_flag=True, help="Ignore every config file.")
-@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]")
+@click.option("--select", multiple=True, help="Only these rules (as for scan).")
+@click.option("--ignore", multiple=True, help="Skip these rules (as for scan).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only violations not in this baseline file.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="concise (default: one line per violation and a summary line) or any scan format.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the output.")
 def hook(
     files: tuple[Path, ...],
     policy: str,
     config_path: str | None,
     no_config: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline_file: Path | None,
     formats: tuple[str, ...],
+    color: bool | None,
 ) -> None:
     """pre-commit mode: evaluate the repository in the current directory but report only
-    findings located in FILES (none given: report nothing). Never fails on the maturity
-    level, only on findings in FILES.
+    violations located in FILES, one line each, and a summary line. No FILES: prints
+    nothing. Never fails on the maturity level, never uses the network.
     """
-    targets = [_parse_format(f) for f in formats] or [("text", None)]
+    targets = outputs.targets(formats or ("concise",), None)
+    if not files:
+        sys.exit(EXIT_OK)
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
 
     opts = app.ScanOptions(
@@ -313,14 +339,20 @@ def hook(
         policy,
         config_path,
         no_config,
+        select,
+        ignore,
         min_level=0,
+        baseline=baseline_file,
         only_files=tuple(str(f) for f in files),
         offline=True,  # hook mode never uses the network
     )
-    _emit(app.run(opts), targets, None)
+    _emit(app.run(opts), targets, color)
 
 
-@cli.command("baseline", epilog=EXIT_HELP)
+BASELINE_EXIT = exit_help("0  the baseline file was written")
+
+
+@cli.command("baseline", epilog=BASELINE_EXIT)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option(
     "--output",
@@ -331,8 +363,8 @@ def hook(
 @click.option("--policy", "-p", help="Built-in policy name or a policy file.")
 @click.option("--config", "-c", "config_path", help="Config file (else discovered).")
 @click.option("--no-config", is_flag=True, help="Ignore every config file.")
-@click.option("--select", multiple=True, help="Only these rules (as for scan). Repeatable.")
-@click.option("--ignore", multiple=True, help="Skip these rules (as for scan). Repeatable.")
+@click.option("--select", multiple=True, help="Only these rules (as for scan).")
+@click.option("--ignore", multiple=True, help="Skip these rules (as for scan).")
 @_network_options
 def baseline_cmd(
     path: Path,
@@ -353,66 +385,95 @@ def baseline_cmd(
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
     from mlguard.results.baseline import dumps
 
+    dest = output or path / DEFAULT_BASELINE
+    outputs.check_writable(dest)
     opts = app.ScanOptions(path, policy, config_path, no_config, select, ignore)
     opts = dataclasses.replace(opts, offline=offline, advisory_db=advisory_db)
-    dest = output or path / DEFAULT_BASELINE
-    outputs.check(dest)
     rows = app.baseline_entries(opts)
-    outputs.write_text(dest, dumps(rows))
+    outputs.write(dest, dumps(rows))
     total = sum(r.count for r in rows)
-    click.echo(f"wrote {dest}: {total} finding(s) as {len(rows)} entr(ies)")
+    entries = "entry" if len(rows) == 1 else "entries"
+    click.echo(f"wrote {dest}: {_count(total, 'finding')} as {len(rows)} {entries}")
 
 
-@cli.command("rules")
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _config_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """--config / --no-config for commands that show the rules a config adds or selects."""
+    fn = click.option("--no-config", is_flag=True, help="Ignore every config file.")(fn)
+    return click.option(
+        "--config",
+        "-c",
+        "config_path",
+        help="Config file (else discovered in the current directory); its rule_paths and "
+        "policy are shown too.",
+    )(fn)
+
+
+RULES_EXIT = exit_help("0  the rules were listed")
+
+
+@cli.command("rules", epilog=RULES_EXIT)
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only rules of this category.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules_cmd(category: str | None, fmt: str) -> None:
-    """List the rules mlguard knows."""
-    catalog = Catalog.load()
-    rules = [r for r in catalog.rules.values() if category in (None, r.category)]
+@_config_options
+def rules_cmd(category: str | None, fmt: str, config_path: str | None, no_config: bool) -> None:
+    """List the rules mlguard knows (with custom rules from the config's rule_paths), and
+    which are gates or off under the policy in effect here."""
+    view = rules_view.load(Path(), config_path, no_config)
+    rows = [row for row in view.rows if category in (None, row.rule.category)]
     if fmt == "json":
         import json
 
-        rows = [
-            {
-                "id": r.id,
-                "slug": r.slug,
-                "title": r.title,
-                "category": r.category,
-                "level": r.level,
-                "severity": r.severity.value,
-                "kind": r.kind.value,
-            }
-            for r in rules
-        ]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
         return
-    for r in rules:
-        click.echo(f"{r.id:<8} {r.category:<16} L{r.level} {r.severity.value:<8} {r.title}")
-    click.echo(f"\n{len(rules)} rule(s). Details: mlguard explain ID")
+    for line in rules_view.text_lines(rows, view.policy_name):
+        click.echo(line)
 
 
-@cli.command()
+EXPLAIN_EXIT = exit_help("0  the rule was shown")
+
+
+@cli.command(epilog=EXPLAIN_EXIT)
 @click.argument("rule_id")
-def explain(rule_id: str) -> None:
+@_config_options
+def explain(rule_id: str, config_path: str | None, no_config: bool) -> None:
     """Show a rule's documentation: why it matters and how to fix it."""
-    catalog = Catalog.load()
-    if rule_id.upper() not in catalog:
-        raise UsageError(f"unknown rule id {rule_id!r}; see `mlguard rules`")
-    click.echo(rule_markdown(catalog.get(rule_id.upper())), nl=False)
+    catalog = rules_view.catalog(Path(), config_path, no_config)
+    wanted = rule_id.upper()
+    if wanted not in catalog:
+        slugs = {rule.slug: rule.id for rule in catalog.rules.values()}
+        if rule_id.lower() not in slugs:
+            close = [c for c in selection.suggestions(catalog, rule_id) if c in catalog]
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see `mlguard rules`"
+            raise UsageError(f"unknown rule id {rule_id!r}{hint}")
+        wanted = slugs[rule_id.lower()]
+    click.echo(rule_markdown(catalog.get(wanted)), nl=False)
 
 
-@cli.command("docs")
+DOCS_EXIT = exit_help("0  the rule docs were written (or are up to date)", "1  stale (--check)")
+
+
+@cli.command("docs", hidden=True, epilog=DOCS_EXIT)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the docs are stale.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=docsgen.DEFAULT_OUT,
-    show_default=True,
-    help="Folder of the generated rule pages.",
+    help=f"Folder of the generated rule pages (default: {docsgen.DEFAULT_OUT} of mlguard's "
+    "own checkout, only when run there).",
 )
-def docs_cmd(check: bool, out: Path) -> None:
-    """Generate the rule reference (one page per rule plus an index) from rules/*.yaml."""
+def docs_cmd(check: bool, out: Path | None) -> None:
+    """For mlguard's maintainers: generate the rule reference (one page per rule plus an
+    index) from rules/*.yaml."""
+    if out is None:
+        out = docsgen.DEFAULT_OUT
+        if not docsgen.in_own_checkout(Path.cwd()):
+            raise UsageError(
+                "`mlguard docs` regenerates mlguard's own docs/rules and runs only in "
+                "mlguard's checkout (or give --out DIR); to read a rule: mlguard explain ID"
+            )
     catalog = Catalog.load()
     if check:
         outdated = docsgen.stale(out, catalog)
@@ -425,7 +486,51 @@ def docs_cmd(check: bool, out: Path) -> None:
     changed = docsgen.write(out, catalog)
     for name in changed:
         click.echo(f"wrote {out / name}")
-    click.echo(f"{out}: {len(changed)} page(s) updated")
+    click.echo(f"{out}: {_count(len(changed), 'page')} updated")
+
+
+INIT_EXIT = exit_help("0  the config was written")
+
+
+@cli.command("init", epilog=INIT_EXIT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Replace an existing config.")
+def init_cmd(path: Path, force: bool) -> None:
+    """Write a starter .mlguard.yaml for the repository at PATH: the built-in policy that
+    fits, today's maturity level as fail.below_level (the gate starts green), the rules
+    that do not apply and why; then print the pre-commit and GitHub Actions snippets.
+    Never overwrites a config without --force."""
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a directory")
+    dest = path / starter.FILE_NAME
+    existing = starter.existing_config(path)
+    if existing is not None and not force:
+        raise UsageError(
+            f"{existing} exists already; mlguard init never overwrites a config "
+            "(--force replaces it)"
+        )
+    outputs.check_writable(dest)
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+
+    opts = app.ScanOptions(path, "default", no_config=True, offline=True, fail_on="never")
+    report = app.run(opts)
+    chosen = starter.fitting_policy(report.scan.traits)
+    if chosen != "default":
+        report = app.run(dataclasses.replace(opts, policy=chosen))
+    outputs.write(dest, starter.render(report))
+    level = "" if chosen == "security" else f", fail.below_level {report.assessment.level}"
+    click.echo(f"wrote {dest}: policy {chosen}{level}")
+    if existing is not None and existing != dest:
+        click.echo(f"note: {dest} takes precedence over {existing}")
+    blocking = starter.blocking(report)
+    if blocking:
+        click.echo(
+            f"note: the gate fails today on {_count(blocking, 'violation')} at or above "
+            f"'error': fix them, or record them with `mlguard baseline` and uncomment "
+            f"`baseline:` in {dest}."
+        )
+    click.echo("")
+    click.echo(starter.snippets(path), nl=False)
 
 
 @cli.group()
@@ -433,10 +538,14 @@ def policy() -> None:
     """Validate and inspect policies."""
 
 
-@policy.command("validate")
+VALIDATE_EXIT = exit_help("0  the file is valid")
+
+
+@policy.command("validate", epilog=VALIDATE_EXIT)
 @click.argument("file", type=click.Path(path_type=Path))
 def policy_validate(file: Path) -> None:
-    """Check a policy or config file: YAML, schema, extends chain, rule ids."""
+    """Check a policy or config file: YAML, schema, extends chain, rule ids, selectors.
+    Every problem of the file is listed, each with its line."""
     from mlguard.rules.policy import build, read_layer
 
     catalog = Catalog.load()
@@ -453,10 +562,13 @@ def policy_validate(file: Path) -> None:
         read_layer(file, str(file))
         layers = resolve_chain(str(file.resolve()), Path.cwd())
     result = build(layers, catalog)
-    click.echo(f"{file}: valid (policy {result.name!r}, {len(layers)} layer(s))")
+    click.echo(f"{file}: valid (policy {result.name!r}, {_count(len(layers), 'layer')})")
 
 
-@policy.command("show")
+SHOW_EXIT = exit_help("0  the policy was printed")
+
+
+@policy.command("show", epilog=SHOW_EXIT)
 @click.argument("name", required=False)
 def policy_show(name: str | None) -> None:
     """Print a built-in policy (or list them without NAME)."""
@@ -472,7 +584,8 @@ def policy_show(name: str | None) -> None:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"mlguard: error: {redaction.text(message)}", err=True)
+    for line in redaction.text(message).splitlines() or [""]:
+        click.echo(f"mlguard: error: {line}", err=True)
     sys.exit(code)
 
 
@@ -485,8 +598,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
-        _fail("aborted", EXIT_USAGE)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail("interrupted", EXIT_INTERRUPTED)
     except (ConfigError, UsageError) as exc:
         _fail(str(exc), EXIT_USAGE)
     except MlguardError as exc:

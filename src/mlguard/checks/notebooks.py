@@ -25,16 +25,20 @@ def _counts(doc: Any) -> list[tuple[int, int]]:
 
 
 def _out_of_order(path: str, text: str, counts: list[tuple[int, int]]) -> Evidence | None:
-    for (_, before), (cell, count) in pairwise(counts):
+    for (previous, before), (cell, count) in pairwise(counts):
         if count <= before:
             match = re.search(rf'"execution_count":\s*{count}\b', text)
+            if count == before:
+                what = f"Cells {previous} and {cell} both ran as [{count}] (the kernel restarted"
+                what += " between them)"
+            else:
+                what = f"Cell {cell} ran as [{count}], before cell {previous} above it ([{before}])"
             return ev(
                 path,
                 text.count("\n", 0, match.start()) + 1 if match else 1,
                 f"cell {cell}: [{count}] after [{before}]",
-                f"Cell {cell} ran as [{count}] after a cell that ran as [{before}]: the saved "
-                "results depend on an execution order nobody can see. Restart the kernel and "
-                "run all cells before committing",
+                f"{what}: the saved results depend on an execution order nobody can see. "
+                "Restart the kernel and run all cells before committing",
             )
     return None
 

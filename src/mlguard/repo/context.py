@@ -211,7 +211,9 @@ class RepoContext:
             return None
         if info.size > self.max_text_bytes:
             self.skipped.setdefault(
-                rel, f"larger than the {self.max_text_bytes // 1024} KiB text budget"
+                rel,
+                f"larger than the {self.max_text_bytes // 1024} KiB text budget"
+                " (raise settings.max_text_kb in the policy or config to read it)",
             )
             return None
         if rel not in self._counted:

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mlguard import __version__
-from mlguard.engine.scan import ScanResult
-from mlguard.model import Finding, RuleResult
-from mlguard.results.mltestscore import Estimate
-from mlguard.results.scoring import Assessment
-from mlguard.results.verdict import Verdict
-from mlguard.rules.catalog import RuleSpec
-from mlguard.rules.policy import Policy
+from mlguard.model import Finding, Kind, RuleResult
+
+if TYPE_CHECKING:  # types only: reading the document's constants loads no scan code
+    from mlguard.engine.scan import ScanResult
+    from mlguard.results.mltestscore import Estimate
+    from mlguard.results.scoring import Assessment
+    from mlguard.results.verdict import Verdict
+    from mlguard.rules.catalog import RuleSpec
+    from mlguard.rules.policy import Policy
 
 TOOL_NAME = "mlguard"
 INFO_URI = "https://github.com/mlguard/mlguard"
 VERSION = __version__
+
+
+def plural(n: int, noun: str, many: str = "") -> str:
+    """``1 violation``, ``2 violations``, ``0 practice gaps``."""
+    return f"{n} {noun if n == 1 else (many or noun + 's')}"
 
 
 def rule_help_uri(rule_id: str) -> str:
@@ -35,6 +43,22 @@ class Report:
     stale: tuple[str, ...] = ()  # baseline entries that matched no finding
     compared_to: str = ""  # "baseline FILE" or "merge-base SHA of REF"
     notes: tuple[str, ...] = ()  # about the config: changed by this revision, floor applied
+    nothing_to_scan: bool = False  # no file to scan: no level, no score
+
+    @property
+    def violations(self) -> tuple[Finding, ...]:
+        """Findings of violation rules: problems at a place in the code."""
+        kinds = {r.id: r.kind for r in self.scan.rules}
+        return tuple(f for f in self.findings if kinds.get(f.rule_id) == Kind.VIOLATION)
+
+    @property
+    def gaps(self) -> tuple[Finding, ...]:
+        """Findings of practice rules: practices not (fully) in place in the repository."""
+        kinds = {r.id: r.kind for r in self.scan.rules}
+        return tuple(f for f in self.findings if kinds.get(f.rule_id) != Kind.VIOLATION)
+
+    def result_of(self, rule_id: str) -> RuleResult:
+        return next(res for res in self.scan.results if res.rule_id == rule_id)
 
     @property
     def pairs(self) -> list[tuple[RuleSpec, RuleResult]]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlguard.report.document import Report
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown", "github", "junit")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown", "github", "junit", "concise")
 
 
 def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
@@ -40,4 +40,8 @@ def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
         from mlguard.report import junit
 
         return junit.render
+    if fmt == "concise":
+        from mlguard.report import concise
+
+        return concise.render
     raise ValueError(f"unknown format {fmt!r}")

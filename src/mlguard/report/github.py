@@ -1,4 +1,7 @@
-"""GitHub Actions workflow commands: one annotation per finding, within GitHub's limits.
+"""GitHub Actions workflow commands: one annotation per violation, within GitHub's limits.
+
+Practice gaps (repository-level) are never annotations: they have no place in the code and
+would take the slots of real violations; the job summary lists them.
 
 GitHub keeps at most 10 error, 10 warning and 10 notice annotations per step (and 50 per
 job) and drops the rest silently, so findings are sorted errors first and the output ends
@@ -8,7 +11,7 @@ with a plain log line saying how many were not annotated.
 from __future__ import annotations
 
 from mlguard.model import Finding, Severity
-from mlguard.report.document import TOOL_NAME, Report
+from mlguard.report.document import TOOL_NAME, Report, plural
 from mlguard.report.markdown import ordered
 from mlguard.safeio import escapes
 
@@ -56,7 +59,10 @@ def select(findings: tuple[Finding, ...]) -> list[Finding]:
 
 
 def render(report: Report) -> str:
-    chosen = select(report.findings)
+    if report.nothing_to_scan:
+        return f"{TOOL_NAME}: nothing found to scan, passed\n"
+    violations = report.violations
+    chosen = select(violations)
     lines = [
         annotation(f, f"{f.rule_id} {report.rule(f.rule_id).title}", report.scan.uri_prefix)
         for f in chosen
@@ -64,14 +70,15 @@ def render(report: Report) -> str:
     lines += [f"::notice title={TOOL_NAME} config::{escape_data(n)}" for n in report.notes]
     a = report.assessment
     lines.append(
-        f"{TOOL_NAME}: Level {a.level} of 3, {len(report.findings)} finding(s), "
+        f"{TOOL_NAME}: Level {a.level} of 3, {plural(len(violations), 'violation')}, "
+        f"{plural(len(report.gaps), 'practice gap')} (in the job summary), "
         f"{'failed' if report.verdict.failed else 'passed'}"
     )
-    left = len(report.findings) - len(chosen)
+    left = len(violations) - len(chosen)
     if left:
         lines.append(
-            f"{TOOL_NAME}: {left} finding(s) not shown as annotations (GitHub shows at most "
-            f"{PER_LEVEL} errors, {PER_LEVEL} warnings and {PER_LEVEL} notices per step); "
+            f"{TOOL_NAME}: {plural(left, 'violation')} not shown as annotations (GitHub shows "
+            f"at most {PER_LEVEL} errors, {PER_LEVEL} warnings and {PER_LEVEL} notices per step); "
             "the job summary and the SARIF report list them all."
         )
     return "\n".join(lines) + "\n"

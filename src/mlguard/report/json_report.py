@@ -5,21 +5,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlguard.model import Finding
+from mlguard.model import Evidence, Finding, RuleResult, Status, fingerprint
 from mlguard.report.document import TOOL_NAME, VERSION, Report
+from mlguard.report.sarif import finding_uri
 from mlguard.results import mltestscore
 from mlguard.results.scoring import Assessment, Gap
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+MAX_EVIDENCE = 20
 
 
-def finding_dict(f: Finding, prefix: str = "") -> dict[str, Any]:
+def finding_dict(f: Finding, report: Report) -> dict[str, Any]:
+    """A finding, its kind (``violation`` in the code, ``practice`` gap of the repository),
+    its rule's category and the fingerprint its SARIF result carries (``mlguard/v1``)."""
+    rule = report.rule(f.rule_id)
     return {
         "rule_id": f.rule_id,
+        "kind": rule.kind.value,
+        "category": rule.category,
         "path": f.location.path,
         "line": f.location.line,
         "message": f.message,
         "severity": f.severity.value,
+        "fingerprint": fingerprint(f, finding_uri(f, report.scan.uri_prefix)),
     }
 
 
@@ -44,13 +52,34 @@ def _kind(a: Assessment) -> dict[str, Any] | None:
     return {"name": a.kind.name, "evidence": list(a.kind.evidence), "source": a.kind.source}
 
 
+def _evidence(res: RuleResult) -> list[dict[str, Any]]:
+    """What made a rule pass (or partly pass): where, and the text found there."""
+    if res.status not in (Status.PASS, Status.PARTIAL):
+        return []
+    return [_evidence_item(e) for e in res.evidence[:MAX_EVIDENCE]]
+
+
+def _evidence_item(e: Evidence) -> dict[str, Any]:
+    item: dict[str, Any] = {"path": e.location.path, "line": e.location.line}
+    if e.text:
+        item["text"] = e.text
+    return item
+
+
 def as_dict(report: Report) -> dict[str, Any]:
     a = report.assessment
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": VERSION},
         "policy": {"name": report.policy.name, "sources": list(report.policy.sources)},
-        "maturity": {
+        "nothing_to_scan": report.nothing_to_scan,
+        "counts": {
+            "violations": len(report.violations),
+            "practice_gaps": len(report.gaps),
+        },
+        "maturity": None
+        if report.nothing_to_scan
+        else {
             "assessed": a.assessed,
             "level": a.level if a.assessed else None,
             "next_level": a.next_level,
@@ -94,11 +123,12 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "kind": rule.kind.value,
                 "reason": res.reason,
                 "findings": len(res.findings),
+                "evidence": _evidence(res),
             }
             for rule, res in report.pairs
         ],
         "ml_test_score": mltestscore.as_dict(report.ml_test_score),
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": [finding_dict(f, report) for f in report.findings],
         "suppressed": report.suppressed,
         "known": report.known,
         "stale_baseline": list(report.stale),
@@ -117,4 +147,8 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(as_dict(report), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    data = as_dict(report)
+    if report.nothing_to_scan:  # no rule judged anything
+        data.update(categories=[], rules=[])
+        del data["ml_test_score"]
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

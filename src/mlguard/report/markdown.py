@@ -9,7 +9,7 @@ if it still does not fit.
 from __future__ import annotations
 
 from mlguard.model import Finding, Status
-from mlguard.report.document import TOOL_NAME, VERSION, Report
+from mlguard.report.document import TOOL_NAME, VERSION, Report, plural
 from mlguard.safeio import escapes
 
 LIMIT_BYTES = 1024 * 1024
@@ -38,7 +38,13 @@ def ordered(findings: tuple[Finding, ...]) -> list[Finding]:
 
 
 def render(report: Report) -> str:
+    if report.nothing_to_scan:
+        return (
+            f"## {TOOL_NAME}: nothing found to scan — ✅ passed\n\nNo files (after .gitignore "
+            f"and `paths.exclude`), so no level and no score. {TOOL_NAME} {VERSION}\n"
+        )
     parts = [*_headline(report), *_missing(report), *_categories(report), *_findings(report)]
+    parts.extend(_gaps(report))
     parts.extend(_footer(report))
     return fit("\n".join(parts) + "\n")
 
@@ -59,7 +65,8 @@ def _headline(report: Report) -> list[str]:
     out = [
         f"## {TOOL_NAME}: {level} ({score}) — {result}",
         "",
-        f"Policy {_code(report.policy.name)} · {len(report.findings)} finding(s) · "
+        f"Policy {_code(report.policy.name)} · {plural(len(report.violations), 'violation')} "
+        f"in the code · {plural(len(report.gaps), 'practice gap')} · "
         f"{a.coverage.judged} of {a.coverage.total} practices judged · {TOOL_NAME} {VERSION}",
     ]
     if a.kind is not None:
@@ -75,15 +82,19 @@ def _headline(report: Report) -> list[str]:
         ]
     if report.verdict.failed:
         out += ["", "**Why it failed:** " + cell("; ".join(report.verdict.reasons), 1000)]
-    if a.capped_by:
-        out += ["", f"Capped at Level {a.level} by failing gate rule(s): {', '.join(a.capped_by)}."]
+    if a.capped_by and a.uncapped_level > a.level:
+        out += [
+            "",
+            f"Capped at Level {a.level} (Level {a.uncapped_level} otherwise) by failing gate "
+            f"{'rule' if len(a.capped_by) == 1 else 'rules'}: {', '.join(a.capped_by)}.",
+        ]
     notes = []
     if report.compared_to:
         notes.append(f"only findings new since {cell(report.compared_to)}")
     if report.known:
-        notes.append(f"{report.known} already known finding(s) left out")
+        notes.append(f"{plural(report.known, 'already known finding')} left out")
     if report.suppressed:
-        notes.append(f"{report.suppressed} finding(s) ignored inline")
+        notes.append(f"{plural(report.suppressed, 'finding')} ignored inline")
     if notes:
         out += ["", "_" + "; ".join(notes) + "._"]
     for note in report.notes:
@@ -117,21 +128,42 @@ def _categories(report: Report) -> list[str]:
 
 
 def _findings(report: Report) -> list[str]:
-    if not report.findings:
-        return ["", "### Findings", "", "None."]
-    shown = ordered(report.findings)[:TOP_FINDINGS]
-    out = ["", "### Top findings", "", "| Severity | Rule | Location | Message |"]
+    violations = report.violations
+    if not violations:
+        return ["", "### Violations in the code", "", "None."]
+    shown = ordered(violations)[:TOP_FINDINGS]
+    title = "Top violations" if len(violations) > len(shown) else "Violations"
+    out = ["", f"### {title} in the code", "", "| Severity | Rule | Location | Message |"]
     out.append("|---|---|---|---|")
     for f in shown:
         loc = _code(f"{f.location.path}:{f.location.line}")
         out.append(f"| {f.severity.value} | {f.rule_id} | {loc} | {cell(f.message)} |")
-    left = len(report.findings) - len(shown)
+    left = len(violations) - len(shown)
     if left:
         out += [
             "",
-            f"_{left} more finding(s) not shown here; the SARIF and JSON reports list all._",
+            f"_{plural(left, 'more violation')} not shown here; the SARIF and JSON reports list "
+            "all._",
         ]
     return out
+
+
+def _gaps(report: Report) -> list[str]:
+    gaps = sorted(report.gaps, key=lambda f: f.rule_id)
+    if not gaps:
+        return []
+    out = [
+        "",
+        f"<details><summary>{plural(len(gaps), 'practice gap')}: practices not (fully) in "
+        "place</summary>",
+        "",
+        "| Rule | Practice | Status |",
+        "|---|---|---|",
+    ]
+    for f in gaps:
+        rule, res = report.rule(f.rule_id), report.result_of(f.rule_id)
+        out.append(f"| {rule.id} | {cell(rule.title)} | {res.status.value} |")
+    return [*out, "", "</details>"]
 
 
 def _footer(report: Report) -> list[str]:
@@ -142,7 +174,8 @@ def _footer(report: Report) -> list[str]:
         out += [f"- {res.rule_id} {res.status.value}: {cell(res.reason)}" for res in odd[:100]]
         out += ["", "</details>"]
     if report.stale:
-        out += ["", f"<details><summary>{len(report.stale)} stale baseline entr(ies)</summary>", ""]
+        stale = plural(len(report.stale), "stale baseline entry", "stale baseline entries")
+        out += ["", f"<details><summary>{stale}</summary>", ""]
         out += [f"- {cell(s)}" for s in report.stale[:100]]
         out += ["", "</details>"]
     return out

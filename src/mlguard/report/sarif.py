@@ -3,6 +3,10 @@
 Every rule of the policy is listed (so fixed alerts close), the run is emitted even with
 no results, URIs are relative to ``%SRCROOT%``, security rules carry ``security-severity``
 as a string, and each result has a line-independent fingerprint ``mlguard/v1``.
+
+Results are violations only: a code-scanning alert belongs at a place in the code. Practice
+gaps (repository-level) are listed in ``run.properties.practiceGaps`` with their status,
+never as an alert on an unrelated file's first line.
 """
 
 from __future__ import annotations
@@ -59,9 +63,13 @@ def rule_descriptor(rule: RuleSpec) -> dict[str, Any]:
     }
 
 
+def finding_uri(f: Finding, prefix: str) -> str:
+    """A URI reference: spaces, non-ASCII and control characters in file names are escaped."""
+    return quote(f"{prefix}/{f.location.path}" if prefix else f.location.path)
+
+
 def _result(f: Finding, index: int, prefix: str) -> dict[str, Any]:
-    # a URI reference: spaces, non-ASCII and control characters in file names are escaped
-    uri = quote(f"{prefix}/{f.location.path}" if prefix else f.location.path)
+    uri = finding_uri(f, prefix)
     region: dict[str, Any] = {"startLine": f.location.line}
     if f.location.column:
         region["startColumn"] = f.location.column
@@ -129,14 +137,26 @@ def as_dict(report: Report) -> dict[str, Any]:
                 ],
             }
         ],
-        "results": [_result(f, index[f.rule_id], report.scan.uri_prefix) for f in report.findings],
+        "results": [
+            _result(f, index[f.rule_id], report.scan.uri_prefix) for f in report.violations
+        ],
         "properties": {
-            "maturityLevel": a.level if a.assessed else None,
-            "nextLevel": a.next_level,
-            "score": a.score,
+            "nothingToScan": report.nothing_to_scan,
+            "maturityLevel": None if report.nothing_to_scan or not a.assessed else a.level,
+            "nextLevel": None if report.nothing_to_scan else a.next_level,
+            "score": None if report.nothing_to_scan else a.score,
             "repositoryKind": a.kind.name if a.kind else None,
             "categoryScores": {c.name: c.score for c in a.categories},
             "missingForNextLevel": [g.rule_id for g in a.missing],
+            "violations": len(report.violations),
+            "practiceGaps": [
+                {
+                    "ruleId": f.rule_id,
+                    "status": report.result_of(f.rule_id).status.value,
+                    "message": f.message,
+                }
+                for f in sorted(report.gaps, key=lambda g: g.rule_id)
+            ],
             "suppressed": report.suppressed,
             "knownFindings": report.known,
             "policy": report.policy.name,

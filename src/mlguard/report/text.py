@@ -18,9 +18,16 @@ Style = Callable[..., str]
 _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]}
 
 
-def _clean(text: object) -> str:
-    """Control characters as ``\\xNN``, bidirectional controls as ``\\uXXXX``."""
+def clean(text: object) -> str:
+    """Control characters as ``\\xNN``, bidirectional controls as ``\\uXXXX``: safe for a
+    terminal."""
     return escapes.bidi(str(text).translate(_CONTROLS))
+
+
+_clean = clean
+
+
+_clean = clean
 
 
 SEV_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
@@ -50,11 +57,15 @@ def render(report: Report, color: bool = False) -> str:
     out.append(
         f"mlguard {VERSION} · policy {_clean(report.policy.name)} · {_clean(report.scan.root)}"
     )
+    if report.nothing_to_scan:
+        out += ["", nothing_line(report), "", style("Result: passed", fg="green", bold=True)]
+        return "\n".join(out) + "\n"
     out.extend(_maturity(a, style))
     if a.capped_by and a.uncapped_level > a.level:
         out.append(
             style(
-                f"  Capped at Level {a.level} by failing gate rule(s): {', '.join(a.capped_by)}"
+                f"  Capped at Level {a.level} by failing gate "
+                f"{'rule' if len(a.capped_by) == 1 else 'rules'}: {', '.join(a.capped_by)}"
                 f" (Level {a.uncapped_level} otherwise)",
                 fg="red",
             )
@@ -63,6 +74,7 @@ def render(report: Report, color: bool = False) -> str:
     out.extend(_categories(report))
     out.extend(mltestscore.text_lines(report.ml_test_score))
     out.extend(_findings(report, style))
+    out.extend(_gaps(report))
     out.extend(_inconclusive(report))
     if report.scan.skipped:
         out.append("")
@@ -117,8 +129,8 @@ def _missing(report: Report, style: Style) -> list[str]:
     for gap in a.missing:
         mark = STATUS_MARK[gap.status]
         out.append(f"  {mark} {gap.rule_id}  {gap.title}  [{gap.status.value}]")
-        if gap.reason:
-            out.append(f"      why: {_clean(gap.reason)}")
+        reason = gap.reason or f"nothing in the repository shows it (mlguard explain {gap.rule_id})"
+        out.append(f"      why: {_clean(reason)}")
         out.append(f"      fix: {gap.fix.splitlines()[0]}")
     return out
 
@@ -133,9 +145,17 @@ def _categories(report: Report) -> list[str]:
     return out
 
 
+def nothing_line(report: Report) -> str:
+    return (
+        f"Nothing found to scan in {_clean(report.scan.root)}: no files (after .gitignore and "
+        "paths.exclude), so no level and no score."
+    )
+
+
 def _findings(report: Report, style: Style) -> list[str]:
-    findings = report.findings
-    out = ["", f"Findings ({len(findings)}):" if findings else "Findings: none"]
+    findings = report.violations
+    head = "Violations (findings in the code)"
+    out = ["", f"{head}, {len(findings)}:" if findings else f"{head}: none"]
     by_cat: dict[str, list[str]] = {}
     for f in findings:
         rule = report.rule(f.rule_id)
@@ -154,6 +174,24 @@ def _findings(report: Report, style: Style) -> list[str]:
     if report.stale:
         out.append(f"  Stale baseline entries ({len(report.stale)}), fixed or moved:")
         out.extend(f"    {entry}" for entry in report.stale)
+    return out
+
+
+def _gaps(report: Report) -> list[str]:
+    """Practice rules not in place: repository-level, shown with their status, never with
+    a severity or a line of some unrelated file."""
+    gaps = report.gaps
+    if not gaps:
+        return []
+    out = [
+        "",
+        f"Practice gaps ({len(gaps)}): practices not (fully) in place; they set the level and "
+        "the scores" + ("" if report.policy.fail_practices else ", not the result") + ":",
+    ]
+    for f in sorted(gaps, key=lambda g: g.rule_id):
+        rule, res = report.rule(f.rule_id), report.result_of(f.rule_id)
+        where = f"  ({_clean(f.location.path)}:{f.location.line})" if res.evidence else ""
+        out.append(f"  {STATUS_MARK[res.status]} {rule.id:<8} {_clean(rule.title)}{where}")
     return out
 
 

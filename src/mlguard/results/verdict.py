@@ -29,15 +29,31 @@ def counted_findings(
     ]
 
 
-def decide(findings: list[Finding], assessment: Assessment, policy: Policy) -> Verdict:
+def decide(
+    findings: list[Finding],
+    assessment: Assessment,
+    policy: Policy,
+    practice_ids: frozenset[str] = frozenset(),
+) -> Verdict:
+    """``practice_ids``: the rules whose findings are practice gaps (named apart from
+    violations in the reasons, so the counts match what the reports list)."""
     reasons = []
     if policy.fail_on != "never":
         threshold = Severity(policy.fail_on).rank
         hits = [f for f in findings if f.severity.rank >= threshold]
+        gaps = sum(f.rule_id in practice_ids for f in hits)
+        counts = [
+            _plural(len(hits) - gaps, "violation") if len(hits) > gaps else "",
+            _plural(gaps, "practice gap") if gaps else "",
+        ]
         if hits:
-            reasons.append(f"{len(hits)} finding(s) at or above '{policy.fail_on}'")
+            reasons.append(f"{' and '.join(c for c in counts if c)} at or above '{policy.fail_on}'")
     if assessment.assessed and assessment.level < policy.fail_below_level:
         reasons.append(
             f"maturity level {assessment.level} is below the required {policy.fail_below_level}"
         )
     return Verdict(bool(reasons), tuple(reasons))
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

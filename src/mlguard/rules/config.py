@@ -16,7 +16,7 @@ from pathlib import Path
 from mlguard.errors import ConfigError
 from mlguard.rules.policy import Layer, read_layer
 from mlguard.rules.validation import read_config_bytes, string_keys, validate
-from mlguard.safeio.yamlio import YamlDoc
+from mlguard.safeio.tomllines import toml_doc
 
 CANDIDATES = (".mlguard.yaml", ".mlguard.yml", ".github/mlguard.yaml", ".github/mlguard.yml")
 
@@ -27,6 +27,7 @@ class UserConfig:
     policy: str | None
     rule_paths: tuple[Path, ...]
     confine: Path | None = None  # paths the config names must resolve inside this directory
+    baseline: Path | None = None  # ``baseline:``, resolved against the config's folder
 
 
 def discover(
@@ -74,17 +75,22 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _from_pyproject(path: Path, root: Path, label: str = "") -> UserConfig | None:
     try:
-        data = tomllib.loads(read_config_bytes(path, "pyproject.toml").decode("utf-8"))
+        text = read_config_bytes(path, "pyproject.toml").decode("utf-8")
+        data = tomllib.loads(text)
     except (ConfigError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None  # a broken pyproject.toml is a finding for rules, not a config error
     section = data.get("tool", {}).get("mlguard")
     if section is None:
         return None
-    source = f"{label}pyproject.toml [tool.mlguard]"
+    source = f"{label}pyproject.toml"
+    doc = toml_doc(string_keys(section), text)
     if not isinstance(section, dict):
-        raise ConfigError(source, "must be a table")
-    doc = YamlDoc(string_keys(section), None)
-    validate(doc, "policy", source)
+        raise ConfigError(source, "[tool.mlguard] must be a table", doc.line_of([]))
+    try:
+        validate(doc, "policy", source)
+    except ConfigError as exc:
+        more = tuple((line, f"[tool.mlguard] {text}") for line, text in exc.more)
+        raise ConfigError(source, f"[tool.mlguard] {exc.problem}", exc.line, more) from None
     return _from_layer(Layer(source, doc, root), confine=root)
 
 
@@ -105,4 +111,13 @@ def _from_layer(layer: Layer, confine: Path | None) -> UserConfig:
         raise ConfigError(
             layer.source, "extends: use 'policy:' in a config file", layer.doc.line_of(["extends"])
         )
-    return UserConfig(layer, data.get("policy"), tuple(paths), confine)
+    baseline = None
+    if "baseline" in data:
+        baseline = layer.base_dir / data["baseline"]
+        if confine is not None and not inside(baseline, confine):
+            raise ConfigError(
+                layer.source,
+                f"baseline: {data['baseline']!r} points outside the scanned repository",
+                layer.doc.line_of(["baseline"]),
+            )
+    return UserConfig(layer, data.get("policy"), tuple(paths), confine, baseline)

@@ -55,3 +55,14 @@ def write(out: Path, catalog: Catalog) -> list[str]:
         if name in pages:
             (out / name).write_text(pages[name], encoding="utf-8")
     return changed
+
+
+def in_own_checkout(cwd: Path) -> bool:
+    """``cwd`` is the root of mlguard's own source checkout (its built-in ``rules/`` folder
+    is ``cwd/rules``), the only place ``mlguard docs`` writes without ``--out``."""
+    from mlguard.rules.resources import data_dir
+
+    try:
+        return data_dir("rules").resolve() == (cwd / "rules").resolve()
+    except FileNotFoundError:
+        return False

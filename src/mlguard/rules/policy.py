@@ -6,6 +6,7 @@ Every rule id a policy names must exist in the catalogue (an error says file and
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlguard.errors import ConfigError
-from mlguard.model import CATEGORIES
+from mlguard.rules import selection
 from mlguard.rules.catalog import Catalog
 from mlguard.rules.resources import data_dir
 from mlguard.rules.validation import read_yaml, string_keys, validate
@@ -21,6 +22,7 @@ from mlguard.safeio.yamlio import YamlDoc
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,5}[0-9]{3}$")
 MAX_EXTENDS_DEPTH = 16
+CONFIG_ONLY = ("policy", "rule_paths", "baseline")  # keys of a config file, not of a policy
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,9 @@ def _locate(ref: str, base_dir: Path, confine: Path | None = None) -> tuple[Path
         path = data_dir("policies") / f"{ref}.yaml"
         if not path.is_file():
             known = ", ".join(builtin_names())
-            raise ConfigError(ref, f"no built-in policy named {ref!r} (built-ins: {known})")
+            close = difflib.get_close_matches(ref, builtin_names(), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(ref, f"no built-in policy named {ref!r} (built-ins: {known}){hint}")
         return path, f"policy:{ref}"
     path = (base_dir / ref).resolve() if not Path(ref).is_absolute() else Path(ref)
     if confine is not None and not path.resolve().is_relative_to(confine.resolve()):
@@ -116,8 +120,17 @@ def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list
     chain: list[Layer] = []
     seen: list[str] = []
     current: str | None = ref
+    child: Layer | None = None  # the layer whose extends: names ``current``
     while current:
-        path, source = _locate(current, base_dir, confine)
+        try:
+            path, source = _locate(current, base_dir, confine)
+        except ConfigError as exc:
+            if child is None:
+                raise
+            problem = exc.problem if exc.source == current else f"{exc.problem}: {exc.source}"
+            raise ConfigError(
+                child.source, f"extends: {problem}", child.doc.line_of(["extends"])
+            ) from None
         key = str(path.resolve())
         if key in seen:
             cycle = " -> ".join([*(Path(s).name for s in seen), path.name])
@@ -126,13 +139,15 @@ def resolve_chain(ref: str, base_dir: Path, confine: Path | None = None) -> list
             raise ConfigError(source, f"extends chain deeper than {MAX_EXTENDS_DEPTH}")
         seen.append(key)
         layer = read_layer(path, source)
-        if "policy" in layer.data or "rule_paths" in layer.data:
-            key_name = "policy" if "policy" in layer.data else "rule_paths"
+        config_keys = [k for k in CONFIG_ONLY if k in layer.data]
+        if config_keys:
+            key_name = config_keys[0]
             raise ConfigError(
                 source, f"{key_name}: only allowed in a config file", layer.doc.line_of([key_name])
             )
         chain.insert(0, layer)
         current = layer.data.get("extends")
+        child = layer
         base_dir = layer.base_dir
     return chain
 
@@ -147,47 +162,48 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_ids(layer: Layer, catalog: Catalog) -> None:
+def _check_ids(layer: Layer, catalog: Catalog) -> list[ConfigError]:
+    """Every unknown rule id and every selector that matches no rule, each with its line."""
     data = layer.data
     rules = data.get("rules", {})
+    problems: list[ConfigError] = []
     for rule_id in rules.get("configure", {}):
-        _known(layer, catalog, rule_id, ["rules", "configure", rule_id])
+        problems += _known(layer, catalog, rule_id, ["rules", "configure", rule_id])
     for section in ("select", "ignore"):
-        for index, selector in enumerate(rules.get(section, [])):
-            _selector_ok(layer, catalog, selector, ["rules", section, index])
+        for index, value in enumerate(rules.get(section, [])):
+            for selector in selection.split([value]):
+                if selection.matches_nothing(catalog, selector):
+                    message = selection.no_match_message(catalog, selector)
+                    line = layer.doc.line_of(["rules", section, index])
+                    problems.append(ConfigError(layer.source, f"rules.{section}: {message}", line))
     maturity = data.get("maturity", {})
     for section in ("required", "supporting"):
         for level, ids in maturity.get(section, {}).items():
             for index, rule_id in enumerate(ids):
-                _known(layer, catalog, rule_id, ["maturity", section, level, index])
+                problems += _known(layer, catalog, rule_id, ["maturity", section, level, index])
     for kind, spec in maturity.get("kinds", {}).items():
         for section in ("required", "supporting"):
             for level, ids in spec.get(section, {}).items():
                 for index, rule_id in enumerate(ids):
                     path = ["maturity", "kinds", kind, section, level, index]
-                    _known(layer, catalog, rule_id, path)
+                    problems += _known(layer, catalog, rule_id, path)
     for index, rule_id in enumerate(maturity.get("partial_ok", [])):
-        _known(layer, catalog, rule_id, ["maturity", "partial_ok", index])
+        problems += _known(layer, catalog, rule_id, ["maturity", "partial_ok", index])
     for index, rule_id in enumerate(maturity.get("gates", [])):
-        _known(layer, catalog, rule_id, ["maturity", "gates", index])
+        problems += _known(layer, catalog, rule_id, ["maturity", "gates", index])
+    return problems
 
 
-def _known(layer: Layer, catalog: Catalog, rule_id: str, path: Sequence[str | int]) -> None:
-    if rule_id not in catalog:
-        raise ConfigError(layer.source, f"unknown rule id {rule_id!r}", layer.doc.line_of(path))
-
-
-def _selector_ok(layer: Layer, catalog: Catalog, selector: str, path: list[str | int]) -> None:
-    if RULE_ID.match(selector):
-        _known(layer, catalog, selector, path)
-    elif not (
-        selector in CATEGORIES or selector.startswith("tag:") or any(c in selector for c in "*?[")
-    ):
-        raise ConfigError(
-            layer.source,
-            f"selector {selector!r} is not a rule id, category, tag:NAME or glob",
-            layer.doc.line_of(path),
-        )
+def _known(
+    layer: Layer, catalog: Catalog, rule_id: str, path: Sequence[str | int]
+) -> list[ConfigError]:
+    if rule_id in catalog:
+        return []
+    message = f"unknown rule id {rule_id!r}"
+    close = [c for c in selection.suggestions(catalog, rule_id) if c in catalog]
+    if close:
+        message += f"; did you mean {', '.join(close)}?"
+    return [ConfigError(layer.source, message, layer.doc.line_of(path))]
 
 
 def _levels(data: Mapping[Any, Sequence[str]]) -> dict[int, tuple[str, ...]]:
@@ -197,7 +213,9 @@ def _levels(data: Mapping[Any, Sequence[str]]) -> dict[int, tuple[str, ...]]:
 def build(layers: Sequence[Layer], catalog: Catalog) -> Policy:
     merged: dict[str, Any] = {}
     for layer in layers:
-        _check_ids(layer, catalog)
+        problems = _check_ids(layer, catalog)
+        if problems:
+            raise ConfigError.collect(problems)
         merged = merge(merged, layer.data)
     rules = merged.get("rules", {})
     maturity = merged.get("maturity", {})

@@ -80,7 +80,7 @@ def _bad_key(value: Any, path: list[str | int]) -> tuple[list[str | int], Any] |
 
 
 def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
-    """Raise :class:`ConfigError` for the first (best-placed) schema violation."""
+    """Raise :class:`ConfigError` listing every schema violation, each with its line."""
     instance = doc.data if data is None else data
     bad = _bad_key(instance, [])
     if bad is not None:
@@ -89,9 +89,11 @@ def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
         raise ConfigError(source, f"{where}: key {key!r} must be a string", doc.line_of(key_path))
     validator = jsonschema.Draft202012Validator(load_schema(schema))
     errors = sorted(validator.iter_errors(instance), key=_error_order)
-    if not errors:
-        return
-    error = jsonschema.exceptions.best_match(errors) or errors[0]
+    if errors:
+        raise ConfigError.collect([_problem(doc, source, error) for error in errors])
+
+
+def _problem(doc: YamlDoc, source: str, error: jsonschema.ValidationError) -> ConfigError:
     path: list[str | int] = list(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
@@ -102,7 +104,7 @@ def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
     message = _describe(error)
     if len(message) > MAX_MESSAGE:  # jsonschema quotes the offending value whole
         message = message[: MAX_MESSAGE - 3] + "..."
-    raise ConfigError(source, f"{where[:MAX_MESSAGE]}: {message}", doc.line_of(path))
+    return ConfigError(source, f"{where[:MAX_MESSAGE]}: {message}", doc.line_of(path))
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[int, str]:

@@ -46,7 +46,11 @@ def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, str]:
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
     if len(data) > max_bytes:
-        return None, f"larger than the {max_bytes // 1024} KiB text budget"
+        return (
+            None,
+            f"larger than the {max_bytes // 1024} KiB text budget"
+            " (raise settings.max_text_kb in the policy or config to read it)",
+        )
     if b"\0" in data[:8192]:
         return None, "binary content in a text file (NUL bytes)" if rel.endswith(TEXT_LIKE) else ""
     text = data.removeprefix(UTF8_BOM).decode("utf-8", errors="replace")  # editors' marker
