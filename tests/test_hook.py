@@ -70,7 +70,10 @@ def test_hook_analyses_only_the_given_code_files_with_their_context(cli, tmp_pat
 
 
 def test_hook_prints_one_line_per_violation_and_a_summary(cli, tmp_path: Path) -> None:
-    files = {"train.py": BAD + "import yaml\nyaml.load(open('c'))\n", "requirements.txt": "pyyaml\n"}
+    files = {
+        "train.py": BAD + "import yaml\nyaml.load(open('c'))\n",
+        "requirements.txt": "pyyaml\n",
+    }
     repo = make_repo(tmp_path / "r", files)
     for policy in ("security", "default"):
         result = cli(["hook", "--no-config", "--policy", policy, "train.py"], cwd=repo)

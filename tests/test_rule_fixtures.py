@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import git, scan_json, status_of
 
@@ -40,11 +41,19 @@ def test_rule_fixture(cli, tmp_path: Path, rule_id: str, case: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(case, repo, ignore=shutil.ignore_patterns(META))
     git(repo, "init", "-q", "-b", "main")
-    meta = (case / META).read_text() if (case / META).exists() else ""
-    if "commit: false" not in meta:
+    meta_text = (case / META).read_text() if (case / META).exists() else ""
+    meta = yaml.safe_load(meta_text) or {}
+    if meta.get("config"):  # e.g. a rule that is off by default, enabled for its cases
+        (repo / ".mlguard.yaml").write_text(meta["config"], encoding="utf-8")
+    if meta.get("commit", True):
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "fixture", "--allow-empty")
-    _, report = scan_json(cli, repo, "--select", rule_id)
+    if meta.get("config"):
+        result = cli(["scan", repo, "--format", "json", "--select", rule_id])
+        assert result.code in (0, 1), result.err
+        report = result.json()
+    else:
+        _, report = scan_json(cli, repo, "--select", rule_id)
     assert status_of(report, rule_id) == _expected(case), report["rules"]
 
 
