@@ -160,8 +160,9 @@ class Catalog:
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
         from mlguard.bandit_rules import rule_specs  # one rule per bandit test (BAN101...)
+        from mlguard.zizmor_rules import rule_specs as zizmor_specs  # one per audit (ZIZ...)
 
-        rules: dict[str, RuleSpec] = {spec.id: spec for spec in rule_specs()}
+        rules: dict[str, RuleSpec] = {spec.id: spec for spec in [*rule_specs(), *zizmor_specs()]}
         for location in [data_dir("rules"), *extra_paths]:
             for path in _rule_files(location):
                 spec = load_rule_file(path)

@@ -221,6 +221,10 @@ def scan(
                 found.traits,
                 {"files": len(repo.files), "memo": 1},
             )
+    # which rules this scan reports: CICD008 leaves to enabled zizmor rules what they cover
+    repo.cache["rules.active"] = frozenset(
+        r.id for r in effective if r.params.get("enabled", True) is not False
+    )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
     repo.defer_python(lambda: start_python(repo, jobs, cache, want_bandit, progress))
     started = time.perf_counter()

@@ -30,6 +30,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     versioning,
     vulnerabilities,
     workflows,
+    zizmor,
 )
 from mlguard.checks.registry import PYTHON_CHECKS
 
