@@ -26,7 +26,7 @@ enabled: true`` turns one on); see ``ZizmorAudit.default_off`` for each reason.
 
 from __future__ import annotations
 
-from mlguard.analyzers.zizmor_meta import AUDITS, ZIZMOR_VERSION, ZizmorAudit
+from mlguard.analyzers.zizmor_meta import AUDITS, ZIZMOR_VERSION, ZizmorAudit, rule_id
 from mlguard.catalog import RuleDocs, RuleSpec
 from mlguard.model import Kind, Severity
 
@@ -34,10 +34,6 @@ BASE_SCORE = {"High": 8.0, "Medium": 5.5, "Low": 3.0, "Informational": 1.0}
 CONFIDENCE_FACTOR = {"High": 1.0, "Medium": 0.85, "Low": 0.7}
 PRECISION = {"High": "high", "Medium": "medium", "Low": "low"}
 DOCS_URL = "https://docs.zizmor.sh/audits/#"
-
-
-def rule_id(audit: ZizmorAudit) -> str:
-    return f"ZIZ{audit.number:03d}"
 
 
 def severity_of(zizmor_severity: str) -> Severity:
@@ -90,11 +86,3 @@ def spec(audit: ZizmorAudit) -> RuleSpec:
 
 def rule_specs() -> list[RuleSpec]:
     return [spec(audit) for audit in AUDITS if audit.offline]
-
-
-def rule_for(ident: str) -> str | None:
-    """The rule id of a zizmor audit, or ``None`` for one mlguard has no rule for."""
-    for audit in AUDITS:
-        if audit.ident == ident and audit.offline:
-            return rule_id(audit)
-    return None

@@ -421,3 +421,14 @@ AUDITS: tuple[ZizmorAudit, ...] = (
 )
 
 BY_IDENT: dict[str, ZizmorAudit] = {audit.ident: audit for audit in AUDITS}
+
+
+def rule_id(audit: ZizmorAudit) -> str:
+    """mlguard's rule id for an audit: ``ZIZ`` + its three-digit number."""
+    return f"ZIZ{audit.number:03d}"
+
+
+def rule_for(ident: str) -> str | None:
+    """The rule id of a zizmor audit, or ``None`` for one mlguard has no rule for."""
+    audit = BY_IDENT.get(ident)
+    return rule_id(audit) if audit is not None and audit.offline else None
