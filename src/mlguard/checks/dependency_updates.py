@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
 
 DEPENDABOT = (".github/dependabot.yml", ".github/dependabot.yaml")
@@ -29,6 +29,17 @@ RENOVATE = (
 )
 PYTHON = frozenset({"pip", "uv", "poetry", "pipenv", "pip-compile"})
 AUDITORS = re.compile(r"\b(pip-audit|safety (check|scan)|osv-scanner|trivy (fs|repo)|grype|snyk)\b")
+MANIFESTS = (
+    "requirements*.txt",
+    "requirements/*.txt",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "environment.y*ml",
+    "uv.lock",
+    "poetry.lock",
+)
 CI_FILES = (".github/workflows/*.y*ml", ".gitlab-ci.yml", ".pre-commit-config.yaml", "Makefile")
 
 
@@ -41,12 +52,13 @@ def _ecosystems(doc: Any) -> set[str]:
     return found
 
 
-def _needed(ctx: CheckContext) -> dict[str, bool]:
+def _needed(ctx: CheckContext) -> dict[str, list[str]]:
+    """Per ecosystem, the files that need updating (a manifest, a workflow, a Dockerfile)."""
     repo = ctx.repo
     return {
-        "Python": bool(repo.python_files),
-        "GitHub Actions": bool(repo.glob(".github/workflows/*.yml", ".github/workflows/*.yaml")),
-        "Docker": bool(repo.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
+        "Python": repo.glob(*MANIFESTS),
+        "GitHub Actions": repo.glob(".github/workflows/*.yml", ".github/workflows/*.yaml"),
+        "Docker": repo.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile"),
     }
 
 
@@ -56,7 +68,10 @@ def dependency_updates(ctx: CheckContext) -> Outcome:
     renovate = ctx.repo.glob(*RENOVATE)
     if renovate:
         return Outcome.passed([ev(renovate[0], 1, "renovate")], f"Renovate ({renovate[0]})")
-    needed = [name for name, wanted in _needed(ctx).items() if wanted]
+    files = _needed(ctx)
+    needed = [name for name, paths in files.items() if paths]
+    if not needed:
+        raise NotApplicable("no dependency manifest, workflow or Dockerfile to keep updated")
     for path in ctx.repo.glob(*DEPENDABOT):
         docs = ctx.repo.config(path)
         ecosystems = _ecosystems(docs[0]) if docs else set()
@@ -81,7 +96,9 @@ def dependency_updates(ctx: CheckContext) -> Outcome:
                 "updates: add Dependabot or Renovate.",
                 [ev(path, 1, match.group(1))],
             )
+    first = files[needed[0]][0]
     return Outcome.failed(
-        f"No Dependabot or Renovate configuration: {', '.join(needed) or 'dependencies'} "
-        "are never updated automatically."
+        f"No Dependabot or Renovate configuration: {', '.join(needed)} dependencies are "
+        "never updated automatically.",
+        [ev(first, 1, "no update automation")],
     )
