@@ -50,9 +50,10 @@ def build(data: Path, repo: Path) -> list[str]:
     for src in sorted(data.rglob("*.y*ml")):
         rel = src.relative_to(data)
         text = src.read_text(errors="replace")
-        if src.name.startswith(("zizmor", "dependabot", ".pre-commit")) or "jobs:" not in text:
-            if src.name not in ("action.yml", "action.yaml"):
-                continue
+        action = src.name in ("action.yml", "action.yaml")
+        not_workflow = src.name.startswith(("zizmor", "dependabot", ".pre-commit"))
+        if not action and (not_workflow or "jobs:" not in text):
+            continue
         flat = "--".join(rel.with_suffix("").parts).replace(".", "_")
         if src.name in ("action.yml", "action.yaml"):
             dest = repo / "actions" / flat / "action.yml"
@@ -89,7 +90,7 @@ def zizmor(repo: Path, files: list[str]) -> tuple[dict[str, set[str]], float]:
     elapsed = time.perf_counter() - started
     flagged: dict[str, set[str]] = {}
     for finding in json.loads(done.stdout):
-        prim = [x for x in finding["locations"] if x["symbolic"]["kind"] == "Primary"][0]
+        prim = next(x for x in finding["locations"] if x["symbolic"]["kind"] == "Primary")
         path = prim["symbolic"]["key"]["Local"]["verbatim_path"].removeprefix("./")
         flagged.setdefault(finding["ident"], set()).add(path)
     return flagged, elapsed
@@ -137,7 +138,8 @@ def main() -> None:
         _, full_warm = mlguard(repo, full_cold_cache)
         print(f"{len(files)} workflow and action files from {args.data}\n")
         print(
-            "| concern | zizmor files | CICD008 alone: files, kappa | mlguard default: files, kappa |"
+            "| concern | zizmor files | CICD008 alone: files, kappa"
+            " | mlguard default: files, kappa |"
         )
         print("|---|---|---|---|")
         for concern, (ident, _, _) in CONCERNS.items():

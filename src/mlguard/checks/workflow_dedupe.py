@@ -1,9 +1,10 @@
 """CICD008 and zizmor's rules never report the same problem twice.
 
 A CICD008 finding is dropped when zizmor's rule for the same concern is enabled in this scan,
-zizmor ran, and zizmor reported that concern on the same file and line, or the line carries
-``# zizmor: ignore[<audit>]`` for it (the repository's word on that concern). Everything
-zizmor did not report (or when zizmor is missing or failed) stays with CICD008.
+zizmor ran, and zizmor reported that concern on the same file and line. Everything zizmor did
+not report (or when zizmor is missing or failed) stays with CICD008. A line that carries
+``# zizmor: ignore[<audit>]`` for the finding's concern is the repository's word on it:
+CICD008 does not report it either, with or without zizmor.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ def without_zizmor_duplicates(repo: RepoContext, found: list[Evidence]) -> list[
         for item in found
         if not any(
             (ident, item.location.path, item.location.line) in covered
-            or _ignored(repo, item, ident)
             for ident in _audits(item)
             if ident in audits
         )
@@ -68,8 +68,12 @@ def without_zizmor_duplicates(repo: RepoContext, found: list[Evidence]) -> list[
 IGNORE = re.compile(r"#\s*zizmor:\s*ignore\[([a-z, -]+)\]")
 
 
-def _ignored(repo: RepoContext, item: Evidence, ident: str) -> bool:
+def ignored_for_zizmor(repo: RepoContext, item: Evidence) -> bool:
+    """The finding's line ignores the zizmor audit of the same concern."""
     lines = repo.lines(item.location.path)
     line = lines[item.location.line - 1] if 0 < item.location.line <= len(lines) else ""
     match = IGNORE.search(line)
-    return match is not None and ident in {p.strip() for p in match.group(1).split(",")}
+    if match is None:
+        return False
+    named = {part.strip() for part in match.group(1).split(",")}
+    return any(ident in named for ident in _audits(item))

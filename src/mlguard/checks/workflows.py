@@ -130,6 +130,7 @@ def workflow_hardening(ctx: CheckContext) -> Outcome:
                 items = audit(path, doc.data, _Locator(ctx.repo.lines(path), doc))
                 kept = (f for f in _once(items) if not _allowed(f, trusted))
                 found += itertools.islice(kept, MAX_FINDINGS_PER_FILE)
+    found = [f for f in found if not dedupe.ignored_for_zizmor(ctx.repo, f)]
     if ctx.param("defer_to_zizmor", True):
         found = dedupe.without_zizmor_duplicates(ctx.repo, found)
     return Outcome.violations(found)
@@ -183,7 +184,8 @@ def _audit_action(path: str, doc: Mapping[str, Any], where: _Locator) -> Iterato
 def _permissions(
     path: str, doc: Mapping[str, Any], jobs: Mapping[str, Any], where: _Locator, reusable: bool
 ) -> Iterator[Evidence]:
-    if doc.get("permissions") == "write-all":
+    # the workflow's permissions apply only to jobs that declare none of their own
+    if doc.get("permissions") == "write-all" and any("permissions" not in j for j in jobs.values()):
         yield _write_all(path, where.key(("permissions",)), "workflow")
     for job_id, job in jobs.items():
         if job.get("permissions") == "write-all":
