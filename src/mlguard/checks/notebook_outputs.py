@@ -1,5 +1,5 @@
-"""SEC005: notebooks committed with outputs that show data (images, HTML tables, large text
-dumps), unless the repository strips outputs (nbstripout / nb-clean / nbconvert
+"""SEC005: notebooks committed with outputs that show data (HTML tables, more than 1 MB of
+images, large text dumps), unless the repository strips outputs (nbstripout / nb-clean / nbconvert
 ``--clear-output`` in pre-commit, or a ``.gitattributes`` filter on ``*.ipynb``).
 
 Secrets printed in outputs are SEC004's findings; this rule is about the data itself.
@@ -20,6 +20,9 @@ STRIPPERS = re.compile(r"nbstripout|nb-clean|nbclean|clear[-_]output|jupyter-not
 FILTER = re.compile(r"^\s*\S*ipynb\S*\s+.*\bfilter=\S+", re.MULTILINE)
 IMAGES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 LARGE_TEXT = 20_000  # characters of text output in one notebook: a data dump, not a log line
+# base64 characters of images in one notebook: a few plots stay under it; galleries of
+# samples (images of the data itself) do not
+LARGE_IMAGES = 1_000_000
 
 
 def stripped_by(ctx: CheckContext) -> str:
@@ -48,22 +51,24 @@ def _text(value: Any) -> str:
 
 def _kinds(outputs: list[dict[str, Any]]) -> tuple[list[str], str]:
     """What the outputs show, and the text to locate the first of them."""
-    images = tables = text = 0
-    needle = ""
+    images = tables = text = image_bytes = 0
+    needle = image_needle = ""
     for out in outputs:
         raw = out.get("data")
         data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         mimes = [m for m in IMAGES if m in data]
         if mimes:
             images += 1
-            needle = needle or f'"{mimes[0]}"'
+            image_bytes += sum(len(_text(data[m])) for m in mimes)
+            image_needle = image_needle or f'"{mimes[0]}"'
         if "<table" in _text(data.get("text/html")):
             tables += 1
             needle = needle or '"text/html"'
         text += len(_text(out.get("text"))) + len(_text(data.get("text/plain")))
     kinds = []
-    if images:
-        kinds.append(f"{images} image{'s' if images > 1 else ''}")
+    if image_bytes > LARGE_IMAGES:
+        kinds.append(f"{images} images, {image_bytes // 1_000_000} MB")
+        needle = image_needle
     if tables:
         kinds.append(f"{tables} HTML table{'s' if tables > 1 else ''}")
     if text > LARGE_TEXT:
