@@ -36,14 +36,29 @@ INFERENCE = re.compile(
     r"translat|summar|caption|segment|transcri|/v\d+/models",
     re.IGNORECASE,
 )
-AUTH = re.compile(
-    r"OAuth2\w*Bearer|HTTPBearer|HTTPBasic|APIKey(Header|Query|Cookie)|\bSecurity\(|"
-    r"login_required|auth_required|token_required|jwt_required|requires_auth|"
-    r"before_request|HTTPAuthorizationCredentials|verify_(api_)?key|check_(api_)?key|"
-    r"Depends\(\s*\w*(auth|token|key|user)\w*",
-    re.IGNORECASE,
+AUTH_MARKERS = (  # lower case: any of these in the file means it authenticates somewhere
+    "oauth2passwordbearer",
+    "oauth2authorizationcodebearer",
+    "httpbearer",
+    "httpbasic",
+    "apikeyheader",
+    "apikeyquery",
+    "apikeycookie",
+    "security(",
+    "login_required",
+    "auth_required",
+    "token_required",
+    "jwt_required",
+    "requires_auth",
+    "before_request",
+    "httpauthorizationcredentials",
+    "verify_key",
+    "verify_api_key",
+    "check_key",
+    "check_api_key",
 )
-FRAMEWORK = re.compile(r"^\s*(from|import)\s+(fastapi|flask|gradio)\b", re.MULTILINE)
+AUTH_DEPENDS = re.compile(r"depends\(\s{0,20}\w{0,60}?(auth|token|key|user)")
+FRAMEWORK = re.compile(r"^[ \t]*(from|import)[ \t]+(fastapi|flask|gradio)\b", re.MULTILINE)
 
 
 def _ev(
@@ -54,6 +69,11 @@ def _ev(
 
 def _line(text: str, at: int) -> int:
     return text.count("\n", 0, at) + 1
+
+
+def _authenticates(text: str) -> bool:
+    lowered = text.lower()
+    return any(m in lowered for m in AUTH_MARKERS) or AUTH_DEPENDS.search(lowered) is not None
 
 
 def _file(path: str, text: str, require_auth: bool) -> list[Evidence]:
@@ -97,7 +117,7 @@ def _file(path: str, text: str, require_auth: bool) -> list[Evidence]:
         (m for m in ROUTE.finditer(text) if INFERENCE.search(m.group(1) + " " + m.group(2))),
         None,
     )
-    if require_auth and route and not AUTH.search(text):
+    if require_auth and route and not _authenticates(text):
         found.append(
             _ev(
                 path,

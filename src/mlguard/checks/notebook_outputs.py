@@ -17,7 +17,6 @@ from mlguard.checks.registry import register
 from mlguard.model import Evidence
 
 STRIPPERS = re.compile(r"nbstripout|nb-clean|nbclean|clear[-_]output|jupyter-notebook-cleanup")
-FILTER = re.compile(r"^\s*\S*ipynb\S*\s+.*\bfilter=\S+", re.MULTILINE)
 IMAGES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 LARGE_TEXT = 20_000  # characters of text output in one notebook: a data dump, not a log line
 # base64 characters of images in one notebook: a few plots stay under it; galleries of
@@ -31,8 +30,10 @@ def stripped_by(ctx: CheckContext) -> str:
         if STRIPPERS.search(ctx.repo.text(path) or ""):
             return f"{path} strips notebook outputs"
     for path in ctx.repo.glob(".gitattributes"):
-        if FILTER.search(ctx.repo.text(path) or ""):
-            return f"{path} filters notebooks"
+        for line in (ctx.repo.text(path) or "").splitlines():
+            pattern, _, attributes = line.strip().partition(" ")
+            if "ipynb" in pattern and "filter=" in attributes:
+                return f"{path} filters notebooks"
     return ""
 
 
