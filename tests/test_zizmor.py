@@ -265,3 +265,28 @@ def test_workflow_write_all_overridden_by_every_job_is_not_reported(
     (repo / CI).write_text(more)
     _, report = scan_json(cli, repo, "--select", "CICD008")
     assert hits(report, "CICD008") == [(CI, 2)]
+
+
+EDGES = """\
+on: issues
+permissions: {}
+jobs:
+  triage:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: |
+          actions/checkout@v4
+      - run: &say |
+          echo "${{ github.event.issue.title }}"
+      - run: *say
+      - run: echo "${{ github.event.issue.title == 'help' }}"
+      - run: echo "${{ contains(github.event.issue.body, 'x') }}"
+"""
+
+
+def test_cicd008_block_scalars_aliases_and_boolean_expressions(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {CI: EDGES})
+    _, report = scan_json(cli, repo, "--select", "CICD008")
+    # the block-scalar uses on its text's line; the aliased script once, on the expression's
+    # line; comparisons and contains() yield true/false, not the title's text
+    assert hits(report, "CICD008") == [(CI, 8), (CI, 10)]

@@ -52,6 +52,9 @@ UNTRUSTED = re.compile(
 Route = tuple[str | int, ...]
 
 
+BOOLEAN = re.compile(r"==|!=|\b(contains|startsWith|endsWith)\(", re.IGNORECASE)
+
+
 class _Locator:
     """Lines of YAML nodes (keys and values) and of texts inside them."""
 
@@ -69,7 +72,11 @@ class _Locator:
     def value(self, route: Route) -> int:
         """1-based line where the value at ``route`` starts (an alias: its anchor)."""
         node = self.node(route)
-        return node.start_mark.line + 1 if node is not None else 1
+        if node is None:
+            return 1
+        # a block scalar (``|``, ``>``) starts on the line after its indicator
+        block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+        return int(node.start_mark.line) + 1 + int(block)
 
     def key(self, route: Route) -> int:
         """1-based line of the key that holds ``route`` (a job's ``build:`` line)."""
@@ -87,7 +94,7 @@ class _Locator:
         if node is None:
             return 1
         first, last = node.start_mark.line, node.end_mark.line
-        key = f"{first}:{needle}"
+        key = f"{route}:{needle}"  # per route: a node reached again through an alias restarts
         for index in range(max(first, self.cursor.get(key, first)), min(last + 1, len(self.lines))):
             if needle in self.lines[index]:
                 self.cursor[key] = index + 1
@@ -268,6 +275,8 @@ def _injection(path: str, step: Mapping[str, Any], where: _Locator, route: Route
             continue
         for match in UNTRUSTED.finditer(script):
             expr = match.group(0)
+            if BOOLEAN.search(expr):
+                continue  # a comparison or test yields true/false, not the attacker's text
             line = where.text(expr, at)
             found.append(
                 ev(
