@@ -290,3 +290,16 @@ def test_cicd008_block_scalars_aliases_and_boolean_expressions(cli: Any, tmp_pat
     # the block-scalar uses on its text's line; the aliased script once, on the expression's
     # line; comparisons and contains() yield true/false, not the title's text
     assert hits(report, "CICD008") == [(CI, 8), (CI, 10)]
+
+
+def test_files_zizmor_cannot_read_are_listed_as_skipped(cli: Any, tmp_path: Path) -> None:
+    files = {CI: PR_TARGET, ".github/workflows/notes.yml": "title: not a workflow\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    _, report = scan_json(cli, repo, "--select", "ZIZ036")
+    assert rule(report, "ZIZ036")["status"] == "fail"
+    skipped = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert "zizmor" in skipped[".github/workflows/notes.yml"]
+    (repo / CI).write_text("title: nor this one\n")
+    _, report = scan_json(cli, repo, "--select", "ZIZ036")
+    assert rule(report, "ZIZ036")["status"] == "not-checked"
+    assert "could read none" in rule(report, "ZIZ036")["reason"]
