@@ -1,6 +1,6 @@
 """Agreement between mlguard and zizmor's default persona on zizmor's own test workflows.
 
-    python benchmarks/zizmor_agreement.py [TEST_DATA] [--keep DIR]
+    python benchmarks/zizmor_agreement.py [TEST_DATA] [--keep DIR] [--copies N]
 
 TEST_DATA is zizmor's ``crates/zizmor/tests/integration/test-data`` folder from a checkout of
 the zizmor repository made by hand (default: /work/zizmor-src/...); nothing of it is
@@ -10,7 +10,8 @@ zizmor runs there once (offline, default persona, no configuration) and mlguard 
 twice: CICD008 alone (mlguard's own checks, what users get without zizmor) and CICD008 with
 the ZIZ rules (the default). Per concern class, each file is flagged or not by each side;
 printed are the counts and Cohen's kappa. Then the speed of the zizmor run inside a scan of
-that repository: cold (empty cache) and warm (same cache, unchanged repository).
+that repository: cold (empty cache) and warm (same cache, unchanged repository);
+``--copies 5`` measures them on five copies of the corpus (about 1,000 files).
 """
 
 from __future__ import annotations
@@ -45,16 +46,19 @@ def kappa(a: list[bool], b: list[bool]) -> float:
     return 1.0 if chance == 1 else (agree - chance) / (1 - chance)
 
 
-def build(data: Path, repo: Path) -> list[str]:
+def build(data: Path, repo: Path, copies: int = 1) -> list[str]:
     files = []
-    for src in sorted(data.rglob("*.y*ml")):
+    sources = sorted(data.rglob("*.y*ml"))
+    for copy, src in ((c, s) for c in range(copies) for s in sources):
         rel = src.relative_to(data)
         text = src.read_text(errors="replace")
         action = src.name in ("action.yml", "action.yaml")
         not_workflow = src.name.startswith(("zizmor", "dependabot", ".pre-commit"))
         if not action and (not_workflow or "jobs:" not in text):
             continue
-        flat = "--".join(rel.with_suffix("").parts).replace(".", "_")
+        flat = "--".join(rel.with_suffix("").parts).replace(".", "_") + (
+            f"--{copy}" if copy else ""
+        )
         if src.name in ("action.yml", "action.yaml"):
             dest = repo / "actions" / flat / "action.yml"
         else:
@@ -123,11 +127,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, help="build the corpus repository here")
+    parser.add_argument(
+        "--copies", type=int, default=1, help="copy the corpus N times (for the speed figures)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="zizmor-agreement-") as tmp:
         repo = args.keep or Path(tmp) / "repo"
         repo.mkdir(parents=True, exist_ok=True)
-        files = build(args.data, repo)
+        files = build(args.data, repo, args.copies)
         truth, zizmor_seconds = zizmor(repo, files)
         cache = Path(tmp) / "cache"
         own, _ = mlguard(repo, Path(tmp) / "cache-own", "CICD008")
