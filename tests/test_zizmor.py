@@ -186,10 +186,17 @@ def test_cicd008_reports_everything_when_zizmor_rules_are_not_selected(
 
 
 def test_the_repositorys_zizmor_config_is_honoured(cli: Any, tmp_path: Path) -> None:
-    config = "rules:\n  unpinned-uses:\n    disable: true\n"
+    config = (
+        "rules:\n  unpinned-uses:\n    disable: true\n"
+        "  template-injection:\n    ignore: [ci.yml:10]\n"
+    )
     repo = make_repo(tmp_path / "repo", {CI: PR_TARGET, ".github/zizmor.yml": config})
-    _, report = scan_json(cli, repo, "--select", "ZIZ036")
+    _, report = scan_json(cli, repo, "--select", "ZIZ036", "--select", "ZIZ031")
     assert rule(report, "ZIZ036")["status"] == "pass"
+    assert rule(report, "ZIZ031")["status"] == "pass"
+    # CICD008 takes the repository's word too, even when it reports alone
+    _, report = scan_json(cli, repo, "--select", "CICD008")
+    assert hits(report, "CICD008") == [(CI, 3), (CI, 8)]
 
 
 def test_zizmor_rules_carry_security_severity_in_sarif(cli: Any, tmp_path: Path) -> None:

@@ -68,12 +68,45 @@ def without_zizmor_duplicates(repo: RepoContext, found: list[Evidence]) -> list[
 IGNORE = re.compile(r"#\s*zizmor:\s*ignore\[([a-z, -]+)\]")
 
 
+CONFIGS = (".github/zizmor.yml", ".github/zizmor.yaml", "zizmor.yml", "zizmor.yaml")
+
+
 def ignored_for_zizmor(repo: RepoContext, item: Evidence) -> bool:
-    """The finding's line ignores the zizmor audit of the same concern."""
+    """The repository tells zizmor to ignore the audit of the finding's concern there."""
+    audits = _audits(item)
+    if not audits:
+        return False
     lines = repo.lines(item.location.path)
     line = lines[item.location.line - 1] if 0 < item.location.line <= len(lines) else ""
     match = IGNORE.search(line)
-    if match is None:
+    if match is not None:
+        named = {part.strip() for part in match.group(1).split(",")}
+        if any(ident in named for ident in audits):
+            return True
+    return any(_configured_away(repo, ident, item) for ident in audits)
+
+
+def _configured_away(repo: RepoContext, ident: str, item: Evidence) -> bool:
+    """``rules.<ident>.disable: true``, or an ``ignore:`` entry for the workflow (and line)
+    in the repository's first zizmor configuration file (zizmor reads only one)."""
+    for path in CONFIGS:
+        if not repo.exists(path):
+            continue
+        docs = repo.config(path)
+        rules = docs[0].get("rules") if docs and isinstance(docs[0], dict) else None
+        rule = rules.get(ident) if isinstance(rules, dict) else None
+        if not isinstance(rule, dict):
+            return False
+        if rule.get("disable") is True:
+            return True
+        if not item.location.path.startswith(".github/workflows/"):
+            return False  # zizmor's file ignores apply to workflows only
+        name = item.location.path.rsplit("/", 1)[-1]
+        entries = rule.get("ignore")
+        for entry in entries if isinstance(entries, list) else []:
+            file, _, rest = str(entry).partition(":")
+            where = rest.split(":", 1)[0]
+            if file == name and (not where or where == str(item.location.line)):
+                return True
         return False
-    named = {part.strip() for part in match.group(1).split(",")}
-    return any(ident in named for ident in _audits(item))
+    return False
