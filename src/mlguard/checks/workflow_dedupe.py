@@ -2,9 +2,10 @@
 
 A CICD008 finding is dropped when zizmor's rule for the same concern is enabled in this scan,
 zizmor ran, and zizmor reported that concern on the same file and line. Everything zizmor did
-not report (or when zizmor is missing or failed) stays with CICD008. A line that carries
-``# zizmor: ignore[<audit>]`` for the finding's concern is the repository's word on it:
-CICD008 does not report it either, with or without zizmor.
+not report (or when zizmor is missing or failed) stays with CICD008. What the repository tells
+zizmor to ignore for the finding's concern (a ``# zizmor: ignore[<audit>]`` comment on its
+line, ``rules.<audit>.disable`` or an ``ignore:`` entry in its zizmor configuration) is the
+repository's word on it: CICD008 does not report it either, with or without zizmor.
 """
 
 from __future__ import annotations
