@@ -150,7 +150,7 @@ def test_scan_script_config_error_gives_exit_2_and_no_sarif(tmp_path: Path) -> N
 
 @pytest.mark.skipif(
     not all(shutil.which(t, path=str(Path(sys.executable).parent)) for t in ("zizmor",)),
-    reason="zizmor not installed (test extra)",
+    reason="zizmor not installed",
 )
 def test_lint_integrations_script_passes(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}

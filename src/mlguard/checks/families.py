@@ -7,12 +7,16 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     containers,
     data,
     declared_imports,
+    dependency_updates,
+    endpoints,
     experiments,
     governance,
     hub,
     llm,
     llm_safety,
+    model_integrity,
     monitoring,
+    notebook_outputs,
     notebooks,
     pipeline,
     pipeline_gates,
@@ -31,6 +35,7 @@ from mlguard.checks import (  # noqa: F401 - imported for registration
     versioning,
     vulnerabilities,
     workflows,
+    zizmor,
 )
 from mlguard.checks.registry import NO_PYTHON_CHECKS, PYTHON_CHECKS
 

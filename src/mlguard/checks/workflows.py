@@ -1,8 +1,14 @@
 """GitHub Actions workflow hardening (CICD008): pinned actions, token permissions,
 ``pull_request_target`` with a PR checkout, and untrusted ``${{ }}`` expansions in scripts.
 
-Workflows are read as parsed YAML through :class:`Facts` (``on:`` stays the string key
-``"on"``); findings are placed by locating the offending text in the file.
+Workflows are read as parsed YAML (``on:`` stays the string key ``"on"``); findings are
+placed on the line of the YAML node they concern (a job's findings on the job's key, a YAML
+alias on its anchor), and an expression inside a script on the line where its text is.
+
+With zizmor available, the concerns zizmor's enabled rules cover (unpinned-uses,
+excessive-permissions, template-injection, unsafe-checkout) are left to them wherever zizmor
+reports the same concern on the same line, so no problem is reported twice; what zizmor
+does not report stays here (``params.defer_to_zizmor: false`` keeps everything).
 """
 
 from __future__ import annotations
@@ -13,9 +19,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import yaml
+
+from mlguard.checks import workflow_dedupe as dedupe
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
+from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
 
 WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 COMPOSITE_ACTIONS = ("action.yml", "action.yaml")  # at any depth
@@ -39,26 +49,76 @@ UNTRUSTED = re.compile(
 )
 
 
-class _Locator:
-    """Finds successive matches in a file's lines to give findings their line numbers."""
+Route = tuple[str | int, ...]
 
-    def __init__(self, lines: list[str]) -> None:
+
+BOOLEAN = re.compile(r"==|!=|\b(contains|startsWith|endsWith)\(", re.IGNORECASE)
+
+
+class _Locator:
+    """Lines of YAML nodes (keys and values) and of texts inside them."""
+
+    def __init__(self, lines: list[str], doc: YamlDoc | None) -> None:
         self.lines = lines
+        self.doc = doc
         self.cursor: dict[str, int] = {}
 
-    def find(self, key: str, pattern: re.Pattern[str], start: int = 0) -> int:
-        for index in range(max(start, self.cursor.get(key, 0)), len(self.lines)):
-            if pattern.search(self.lines[index]):
+    def node(self, route: Route) -> yaml.Node | None:
+        node = self.doc.node if self.doc is not None else None
+        for part in route:
+            node = _child(node, part)
+        return node
+
+    def value(self, route: Route) -> int:
+        """1-based line where the value at ``route`` starts (an alias: its anchor)."""
+        node = self.node(route)
+        if node is None:
+            return 1
+        # a block scalar (``|``, ``>``) starts on the line after its indicator
+        block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+        return int(node.start_mark.line) + 1 + int(block)
+
+    def key(self, route: Route) -> int:
+        """1-based line of the key that holds ``route`` (a job's ``build:`` line)."""
+        parent = self.node(route[:-1])
+        if isinstance(parent, yaml.MappingNode):
+            for key, _ in parent.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(route[-1]):
+                    return int(key.start_mark.line) + 1
+        return self.value(route)
+
+    def text(self, needle: str, route: Route) -> int:
+        """The line of ``needle`` within the node at ``route`` (its first line if not found;
+        successive calls for the same text in the same node move on)."""
+        node = self.node(route)
+        if node is None:
+            return 1
+        first, last = node.start_mark.line, node.end_mark.line
+        key = f"{route}:{needle}"  # per route: a node reached again through an alias restarts
+        for index in range(max(first, self.cursor.get(key, first)), min(last + 1, len(self.lines))):
+            if needle in self.lines[index]:
                 self.cursor[key] = index + 1
                 return index + 1
-        return 1
+        return first + 1
 
-    def text(self, needle: str) -> int:
-        return self.find(f"text:{needle}", re.compile(re.escape(needle)))
 
-    def key(self, name: str, start: int = 0) -> int:
-        pattern = re.compile(rf"^\s*['\"]?{re.escape(name)}['\"]?\s*:")
-        return self.find(f"key:{name}", pattern, start)
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == part:
+                return value if isinstance(value, yaml.Node) else None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        child = node.value[part]
+        return child if isinstance(child, yaml.Node) else None
+    return None
+
+
+def _document(text: str) -> YamlDoc | None:
+    try:
+        docs = load_docs(text)
+    except YamlProblem:
+        return None
+    return docs[0] if docs and isinstance(docs[0].data, dict) else None
 
 
 @register("cicd.workflow_hardening", needs_python=False)
@@ -71,12 +131,25 @@ def workflow_hardening(ctx: CheckContext) -> Outcome:
     found: list[Evidence] = []
     for patterns, audit in ((WORKFLOWS, _audit), (COMPOSITE_ACTIONS, _audit_action)):
         for path in ctx.repo.glob(*patterns):
-            docs = ctx.repo.config(path)
-            if docs and isinstance(docs[0], dict):
-                items = audit(path, docs[0], _Locator(ctx.repo.lines(path)))
-                kept = (f for f in items if not _allowed(f, trusted))
+            text = ctx.repo.text(path)
+            doc = _document(text) if text is not None else None
+            if doc is not None:
+                items = audit(path, doc.data, _Locator(ctx.repo.lines(path), doc))
+                kept = (f for f in _once(items) if not _allowed(f, trusted))
                 found += itertools.islice(kept, MAX_FINDINGS_PER_FILE)
+    found = [f for f in found if not dedupe.ignored_for_zizmor(ctx.repo, f)]
+    if ctx.param("defer_to_zizmor", True):
+        found = dedupe.without_zizmor_duplicates(ctx.repo, found)
     return Outcome.violations(found)
+
+
+def _once(items: Iterator[Evidence]) -> Iterator[Evidence]:
+    """Each (line, problem) once: a step reused through a YAML alias is one problem."""
+    seen: set[tuple[int, str]] = set()
+    for item in items:
+        if (item.location.line, item.text) not in seen:
+            seen.add((item.location.line, item.text))
+            yield item
 
 
 def _allowed(item: Evidence, trusted: tuple[str, ...]) -> bool:
@@ -96,38 +169,38 @@ def _audit(path: str, doc: Mapping[str, Any], where: _Locator) -> Iterator[Evide
     target = "pull_request_target" in triggers
     for job_id, job in jobs.items():
         if isinstance(job.get("uses"), str):
-            yield from _uses(path, job["uses"], where)
-        for step in _steps(job):
+            yield from _uses(path, job["uses"], where, ("jobs", job_id, "uses"))
+        for number, step in _steps(job):
+            route: Route = ("jobs", job_id, "steps", number)
             if isinstance(step.get("uses"), str):
-                yield from _uses(path, step["uses"], where)
+                yield from _uses(path, step["uses"], where, (*route, "uses"))
             if target:
-                yield from _pr_checkout(path, job_id, step, where)
-            yield from _injection(path, step, where)
+                yield from _pr_checkout(path, job_id, step, where, route)
+            yield from _injection(path, step, where, route)
 
 
 def _audit_action(path: str, doc: Mapping[str, Any], where: _Locator) -> Iterator[Evidence]:
     """A composite action: its steps' ``uses:`` and scripts."""
-    for step in _steps(_table(doc.get("runs"))):
+    for number, step in _steps(_table(doc.get("runs"))):
+        route: Route = ("runs", "steps", number)
         if isinstance(step.get("uses"), str):
-            yield from _uses(path, step["uses"], where)
-        yield from _injection(path, step, where)
+            yield from _uses(path, step["uses"], where, (*route, "uses"))
+        yield from _injection(path, step, where, route)
 
 
 def _permissions(
     path: str, doc: Mapping[str, Any], jobs: Mapping[str, Any], where: _Locator, reusable: bool
 ) -> Iterator[Evidence]:
-    jobs_line = where.find("jobs", re.compile(r"^jobs\s*:")) - 1
-    if doc.get("permissions") == "write-all":
-        line = where.find("permissions", re.compile(r"^permissions\s*:"))
-        yield _write_all(path, line, "workflow")
+    # the workflow's permissions apply only to jobs that declare none of their own
+    if doc.get("permissions") == "write-all" and any("permissions" not in j for j in jobs.values()):
+        yield _write_all(path, where.key(("permissions",)), "workflow")
     for job_id, job in jobs.items():
         if job.get("permissions") == "write-all":
-            line = where.find("write-all", re.compile(r"^\s*permissions:\s*write-all"))
-            yield _write_all(path, line, f"job {job_id!r}")
+            yield _write_all(path, where.key(("jobs", job_id, "permissions")), f"job {job_id!r}")
         elif not reusable and "permissions" not in doc and "permissions" not in job:
             yield ev(
                 path,
-                where.key(job_id, jobs_line),
+                where.key(("jobs", job_id)),
                 f"{job_id}: no permissions",
                 f"Job {job_id!r} has no `permissions:` (nor does the workflow): its "
                 "GITHUB_TOKEN gets the repository default, often write access to "
@@ -144,14 +217,14 @@ def _write_all(path: str, line: int, scope: str) -> Evidence:
     )
 
 
-def _uses(path: str, uses: str, where: _Locator) -> list[Evidence]:
+def _uses(path: str, uses: str, where: _Locator, route: Route) -> list[Evidence]:
     ref = uses.strip()
-    if ref.startswith("./") or (ref.startswith("docker://") and DIGEST.search(ref)):
-        return []
+    if ref.startswith(("./", "$/")) or (ref.startswith("docker://") and DIGEST.search(ref)):
+        return []  # same-repository actions are pinned with the workflow itself
     _, _, version = ref.partition("@")
     if not ref.startswith("docker://") and SHA.match(version):
         return []
-    line = where.find(f"uses:{ref}", re.compile(rf"uses:\s*['\"]?{re.escape(ref)}"))
+    line = where.value(route)
     if ref.startswith("docker://"):
         message = f"Container action {ref} is not pinned by digest (@sha256:...)"
     else:
@@ -164,7 +237,7 @@ def _uses(path: str, uses: str, where: _Locator) -> list[Evidence]:
 
 
 def _pr_checkout(
-    path: str, job_id: str, step: Mapping[str, Any], where: _Locator
+    path: str, job_id: str, step: Mapping[str, Any], where: _Locator, route: Route
 ) -> list[Evidence]:
     uses = str(step.get("uses", ""))
     ref = str(_table(step.get("with")).get("ref", ""))
@@ -172,12 +245,14 @@ def _pr_checkout(
     match = None
     if uses.startswith("actions/checkout"):
         match = PR_HEAD.search(ref)
+        route = (*route, "with", "ref")
     elif re.search(r"\bgh pr checkout\b|\bgit (fetch|checkout)\b", run):
         match = PR_HEAD.search(run)
+        route = (*route, "run")
     if match is None:
         return []
     needle = match.group(0)
-    line = where.text(needle)
+    line = where.text(needle, route)
     return [
         ev(
             path,
@@ -190,17 +265,19 @@ def _pr_checkout(
     ]
 
 
-def _injection(path: str, step: Mapping[str, Any], where: _Locator) -> list[Evidence]:
-    scripts = [step.get("run")]
+def _injection(path: str, step: Mapping[str, Any], where: _Locator, route: Route) -> list[Evidence]:
+    scripts: list[tuple[Any, Route]] = [(step.get("run"), (*route, "run"))]
     if str(step.get("uses", "")).startswith("actions/github-script"):
-        scripts.append(_table(step.get("with")).get("script"))
+        scripts.append((_table(step.get("with")).get("script"), (*route, "with", "script")))
     found = []
-    for script in scripts:
+    for script, at in scripts:
         if not isinstance(script, str):
             continue
         for match in UNTRUSTED.finditer(script):
             expr = match.group(0)
-            line = where.text(expr)
+            if BOOLEAN.search(expr):
+                continue  # a comparison or test yields true/false, not the attacker's text
+            line = where.text(expr, at)
             found.append(
                 ev(
                     path,
@@ -222,11 +299,11 @@ def _triggers(on: Any) -> set[str]:
     return {str(t) for t in on} if isinstance(on, dict) else set()
 
 
-def _steps(job: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def _steps(job: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
     steps = job.get("steps")
-    for step in steps if isinstance(steps, list) else []:
+    for number, step in enumerate(steps if isinstance(steps, list) else []):
         if isinstance(step, dict):
-            yield step
+            yield number, step
 
 
 def _table(value: Any) -> Mapping[str, Any]:

@@ -2,8 +2,8 @@
 policy, settings and tools gets its previous result back without any analysis.
 
 The key hashes every input the result depends on: mlguard's and Python's versions, the
-installed bandit, the effective rules and policy, the network/advisory settings, git's HEAD
-and tags (history rules), and each file's path with its content key (git blob id when the
+installed bandit and zizmor, the effective rules and policy, the network/advisory settings,
+git's HEAD and tags (history rules), and each file's path with its content key (git blob id when the
 work tree matches the index, else its stat signature: size, mtime, inode, ctime). Results
 that depend on a network service (online vulnerability lookups) are never memoised. Values
 are JSON, like every cache entry: a cache restored in CI may come from an untrusted run.
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlguard import __version__
+from mlguard.analyzers import zizmor_adapter
 from mlguard.analyzers.bandit_adapter import bandit_identity
 from mlguard.engine.cache import FactsCache
 from mlguard.facts.files import Facts
@@ -47,6 +48,7 @@ def digest(
         __version__,
         sys.version,
         bandit_identity()[0],
+        zizmor_adapter.identity(),
         repr(policy),
         repr(rules),
         repr(settings),

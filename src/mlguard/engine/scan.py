@@ -24,7 +24,7 @@ from mlguard.facts import ignores, traits
 from mlguard.facts.ci import ci_files
 from mlguard.facts.files import Analysis, Facts
 from mlguard.facts.kind import RepoKind, repo_kind
-from mlguard.facts.stats import python_stats
+from mlguard.facts.stats import active_rules, python_stats
 from mlguard.model import Evidence, Finding, Kind, Location, RuleResult, Severity, Status
 from mlguard.repo import globs
 from mlguard.repo.git import GitView
@@ -295,6 +295,10 @@ def scan(
                 found.ci,
                 found.kind,
             )
+    # which rules this scan reports: CICD008 leaves to enabled zizmor rules what they cover
+    active_rules.prime(
+        repo, frozenset(r.id for r in effective if r.params.get("enabled", True) is not False)
+    )
     want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
 
     def kind_of() -> RepoKind:

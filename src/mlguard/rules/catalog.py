@@ -15,6 +15,7 @@ from mlguard.rules.regexsafety import backtracking_risk
 from mlguard.rules.resources import data_dir
 from mlguard.rules.spec import RuleDocs, RuleSpec
 from mlguard.rules.validation import read_yaml, validate
+from mlguard.rules.zizmor_rules import rule_specs as zizmor_specs  # one per zizmor audit
 from mlguard.safeio.yamlio import YamlDoc
 
 REGEX_KEYS = frozenset({"pattern", "matches", "not_matches"})
@@ -126,7 +127,7 @@ class Catalog:
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
-        rules: dict[str, RuleSpec] = {spec.id: spec for spec in rule_specs()}
+        rules: dict[str, RuleSpec] = {spec.id: spec for spec in [*rule_specs(), *zizmor_specs()]}
         for location in [data_dir("rules"), *extra_paths]:
             for path in _rule_files(location):
                 spec = load_rule_file(path)

@@ -60,8 +60,12 @@ CHECK_NAMES: frozenset[str] = frozenset(
         "runtime.no_local_paths",
         "secrets.hardcoded",
         "security.container_hardening",
+        "security.dependency_updates",
+        "security.endpoint_protection",
         "security.hub_downloads_pinned",
         "security.known_vulnerabilities",
+        "security.model_integrity",
+        "security.notebook_outputs",
         "security.torch_hub_trusted",
         "security.torch_load_unsafe",
         "seeds.training_seeded",
@@ -74,5 +78,6 @@ CHECK_NAMES: frozenset[str] = frozenset(
         "versioning.model_binaries_not_in_git",
         "versioning.model_releases_tagged",
         "versioning.no_large_blobs",
+        "zizmor.findings",
     }
 )
