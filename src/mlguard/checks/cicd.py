@@ -116,6 +116,7 @@ def ml_checks(ctx: CheckContext) -> Outcome:
     (partial): a scheduled retraining job is continuous training, not CI of changes."""
     automated = ci_runs(ctx.repo, ML_CHECK)
     on_change = [e for e in automated if _triggered_by_change(ctx, e.location.path)]
+    on_change += _pipeline_runs_on_change(ctx)
     if on_change:
         return Outcome.passed(on_change)
     if automated:
@@ -130,6 +131,28 @@ def ml_checks(ctx: CheckContext) -> Outcome:
     return Outcome.failed(
         "CI runs no ML-specific check (dvc repro/metrics diff, evaluation, data validation)."
     )
+
+
+CHANGE_TRIGGERS = frozenset({Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
+
+
+def _pipeline_runs_on_change(ctx: CheckContext) -> list[Evidence]:
+    """CI reproduces the training pipeline on changes: it runs the training code, or submits
+    a run of the repository's own training pipeline (Azure ML, Vertex, SageMaker, Kubeflow
+    ...), on push or pull request. Re-running the pipeline is the reproduction check."""
+    from mlguard.checks.pipeline import launched_pipelines, training_reaches
+
+    found = [
+        ev(
+            r.via.path,
+            r.via.line,
+            r.via.text[:120],
+            f"CI runs the training pipeline: {r.describe()}",
+        )
+        for r in training_reaches(ctx)
+        if r.ci and r.triggers & CHANGE_TRIGGERS
+    ]
+    return found + launched_pipelines(ctx, set(CHANGE_TRIGGERS))
 
 
 @register("cicd.automated_deploy")

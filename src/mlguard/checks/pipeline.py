@@ -117,11 +117,11 @@ def continuous_training(ctx: CheckContext) -> Outcome:
     ]
     if opaque:
         return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in opaque])
-    launched = _launched_pipelines(ctx, {Trigger.SCHEDULE, Trigger.DISPATCH})
+    launched = launched_pipelines(ctx, {Trigger.SCHEDULE, Trigger.DISPATCH})
     if launched:
         return Outcome.passed(launched)
     on_change = [_where(r) for r in reaches if r.event_driven]
-    on_change += _launched_pipelines(ctx, {Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
+    on_change += launched_pipelines(ctx, {Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
     if on_change:
         return Outcome.partial(
             "Training runs automatically, but only on code changes (push / pull request), "
@@ -161,7 +161,7 @@ def _launches(ctx: CheckContext, path: str) -> bool:
     return built and any(c.attr in ("submit", "run") for c in facts.calls)
 
 
-def _launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
+def launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
     """A file started on one of ``when`` that launches a run of the repository's own
     training pipeline (one of its declared pipelines has a training step)."""
     facts = automation(ctx.repo)
