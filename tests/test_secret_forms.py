@@ -15,9 +15,11 @@ from conftest import make_repo
 # assembled at run time: no literal credential in the test sources
 GH = "gh" + "p_" + "R8x2Kq9LmZ4vT7wN3pY6sB1cD5fG0hJ2kL8m"
 PYPI = "pyp" + "i-AgEIcHlwaS5vcmcCJGQ4ZjM5YjEzLTk1NmMtNGI2Yi05OWI0LTQ0ZjE4ZGU3MzM0ZQACKlsz"
-AWS_ID = "AK" + "IA" + "QX7ZK2LM9PV4RT8W"
+AWS_ID = (
+    "AK" + "IA" + "QX7ZK2LM9PV4RT8W"
+)  # mlguard: ignore[SEC004] a fake credential the test plants
 RANDOM = "Zq7Xk2Lm9Pv4Rt8Wn3Ys6Bd1Cf5Gh0Jk2Lm8Np4Q"
-PASSWORD = "Xk29vLq7mP"
+PASSWORD = "Xk29vLq7mP"  # mlguard: ignore[SEC004] a fake credential the test plants
 
 
 def _notebook(output: str) -> str:
