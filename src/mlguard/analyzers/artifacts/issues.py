@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from mlguard.model import Severity
 
@@ -27,6 +28,8 @@ class ArtifactReport:
     formats: tuple[str, ...]
     issues: tuple[Issue, ...]
     executes_code: bool
+    libraries: tuple[str, ...] = ()
+    unrecognised: str = ""
 
 
 class Collector:
@@ -40,6 +43,8 @@ class Collector:
         self.executes_code = False
         self.joblib_seen = False
         self.unknown: dict[str, dict[str, str]] = {}
+        self.libraries: set[str] = set()
+        self.unrecognised = ""
 
     def found(self, kind: str) -> None:
         """Record a format of the artifact itself (nested members' formats are not kept)."""
@@ -56,9 +61,34 @@ class Collector:
         """A global outside the allow-list: gathered per member into one issue."""
         self.unknown.setdefault(self.member, {})[full] = reason
 
+    def checkpoint(self) -> tuple[Any, ...]:
+        """State to :meth:`rollback` to when what was read turns out not to be a pickle."""
+        unknown = {m: dict(names) for m, names in self.unknown.items()}
+        return dict(self.issues), unknown, set(self.libraries), list(self.formats)
+
+    def rollback(self, mark: tuple[Any, ...]) -> None:
+        issues, unknown, libraries, formats = mark
+        self.issues, self.unknown, self.libraries, self.formats = (
+            dict(issues),
+            {m: dict(names) for m, names in unknown.items()},
+            set(libraries),
+            list(formats),
+        )
+
+    def known_library(self, library: str) -> None:
+        """A class or reconstructor of a well-known ML library was imported (note tier)."""
+        self.libraries.add(library)
+
     def _unknown_issues(self) -> list[Issue]:
         issues = []
-        for member, names in self.unknown.items():
+        for member, found in self.unknown.items():
+            names = {
+                full: reason
+                for full, reason in found.items()
+                if (member, f"global:{full}") not in self.issues
+            }
+            if not names:
+                continue
             if len(names) == 1:
                 ((full, reason),) = names.items()
                 message = f"imports {full} ({reason})"
@@ -67,7 +97,10 @@ class Collector:
             shown = sorted(names)[:MAX_LISTED]
             more = f", ... (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
             reason = next(iter(names.values()))
-            message = f"imports {len(names)} globals {reason}: "
+            message = (
+                f"imports {len(names)} globals outside the allow-list and the known ML "
+                f"libraries ({reason}): "
+            )
             message += ", ".join(shown) + more
             issues.append(Issue(member, "globals:unknown", Severity.WARNING, message))
         return issues
@@ -77,4 +110,10 @@ class Collector:
 
     def report(self) -> ArtifactReport:
         issues = (*self.issues.values(), *self._unknown_issues())
-        return ArtifactReport(tuple(self.formats), issues, self.executes_code)
+        return ArtifactReport(
+            tuple(self.formats),
+            issues,
+            self.executes_code,
+            tuple(sorted(self.libraries)),
+            self.unrecognised,
+        )

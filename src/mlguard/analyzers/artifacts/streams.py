@@ -6,6 +6,7 @@ length field claiming exabytes allocates nothing, and a zip or gzip bomb stops a
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass
 from typing import Protocol
@@ -30,6 +31,7 @@ class Readable(Protocol):
 class Limits:
     max_bytes: int = 256 * 1024 * 1024
     max_depth: int = 3
+    max_seconds: int = 300
 
 
 class Hole(bytes):
@@ -51,11 +53,15 @@ class Hole(bytes):
 
 
 class Budget:
-    """Bytes left for one artifact, across all its members and nested archives."""
+    """Bytes (and seconds) left for one artifact, across all its members and nested
+    archives. The clock is looked at once per MiB read."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, seconds: float | None = None) -> None:
         self.limit = limit
         self.used = 0
+        self.seconds = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.next_check = 1 << 20
 
     @property
     def left(self) -> int:
@@ -65,6 +71,12 @@ class Budget:
         self.used += n
         if self.used > self.limit:
             raise OverBudget(f"larger than the {self.limit} byte analysis budget (max_bytes)")
+        if self.deadline is not None and self.used >= self.next_check:
+            self.next_check = self.used + (1 << 20)
+            if time.monotonic() > self.deadline:
+                raise OverBudget(
+                    f"analysis took longer than the {self.seconds:g} second budget (max_seconds)"
+                )
 
 
 class Meter:
@@ -205,19 +217,36 @@ class Window:
 
 
 class Inflate:
-    """Raw-deflate / zlib / gzip decompression of another stream, a chunk at a time."""
+    """Raw-deflate / zlib / gzip decompression of another stream, a chunk at a time.
 
-    def __init__(self, raw: Readable, wbits: int = -15) -> None:
+    ``multi``: after the end of one compressed stream, data that follows is decompressed
+    as the next stream (joblib's zlib/gzip readers and ``gzip`` do so); raw deflate of a
+    zip member stops at its end.
+    """
+
+    def __init__(self, raw: Readable, wbits: int = -15, *, multi: bool = False) -> None:
         self.raw = raw
+        self.wbits = wbits
         self.z = zlib.decompressobj(wbits)
-        self.pending = b""
+        self.multi = multi
         self.done = False
 
     def read(self, n: int = -1) -> bytes:
         n = CHUNK if n < 0 else n
         out = bytearray()
         while len(out) < n and not self.done:
-            if self.z.unconsumed_tail:
+            if self.z.eof:
+                rest = self.z.unused_data
+                if not self.multi:
+                    self.done = True
+                    break
+                rest = rest or self.raw.read(CHUNK)
+                if not rest:
+                    self.done = True
+                    break
+                self.z = zlib.decompressobj(self.wbits)
+                src = rest
+            elif self.z.unconsumed_tail:
                 src = self.z.unconsumed_tail
             else:
                 src = self.raw.read(CHUNK)
@@ -229,8 +258,6 @@ class Inflate:
                 out += self.z.decompress(src, n - len(out))
             except zlib.error as exc:
                 raise Unscannable(f"corrupt compressed data ({exc})") from exc
-            if self.z.eof:
-                self.done = True
         return bytes(out)
 
 
