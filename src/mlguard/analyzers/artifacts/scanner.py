@@ -222,8 +222,9 @@ class _Run:
         """Decompress to the end (within the budget) and analyse what is inside."""
         f.seek(0)
         raw = _decompressor(f, kind)
-        meter = Meter(raw, self.budget)
-        head = meter.read(sniff.HEAD_BYTES)
+        head = b""
+        while len(head) < sniff.HEAD_BYTES and (piece := raw.read(sniff.HEAD_BYTES - len(head))):
+            head += piece
         more = len(head) == sniff.HEAD_BYTES
         inner = sniff.sniff(head, len(head) + (1 if more else 0))
         if inner is None and not strict:
