@@ -19,6 +19,7 @@ import pytest
 
 from artifact_corpus import (
     APPENDS,
+    EMPTY_DICT,
     EMPTY_LIST,
     EMPTY_TUPLE,
     LAMBDA_LAYER,
@@ -35,6 +36,7 @@ from artifact_corpus import (
     npy_header,
     os_system,
     s,
+    sg,
     state_dict_pickle,
     tar_gz,
     torch_zip,
@@ -160,6 +162,7 @@ def test_invalid_params_are_reported_not_passed(cli, tmp_path: Path) -> None:
         ({"profiles": ["nope"]}, "unknown profile(s) ['nope']"),
         ({"allow": "os.system"}, "allow must be a list"),
         ({"max_bytes": -1}, "max_bytes must be a non-negative integer"),
+        ({"max_seconds": "1"}, "max_seconds must be a non-negative integer"),
     ]:
         config.write_text(json.dumps({"rules": {"configure": {"SEC002": {"params": params}}}}))
         args = ["scan", repo, "--format", "json", "--select", "SEC002", "--config", config]
@@ -565,3 +568,65 @@ def test_long_text_protocol_pickles_are_recognised_by_content(cli, tmp_path: Pat
     assert [f["message"] for f in findings] == [
         "pickle: imports os.system (module 'os' can run code or commands)"
     ]
+
+
+def test_wildcards_never_launder_dotted_names(cli, tmp_path: Path) -> None:
+    inner = os_system(CANARY)
+    dotted = b"\x80\x04" + sg("numpy", "lib.format.pickle.loads")
+    dotted += b"C" + bytes([len(inner)]) + inner + b"\x85" + REDUCE + STOP
+    nested_class = PROTO2 + g("sklearn.tree._classes", "Outer.Inner") + EMPTY_TUPLE + NEWOBJ + STOP
+    repo = make_repo(tmp_path / "r", {"d.pkl": dotted, "n.pkl": nested_class})
+    params = {"profiles": ["sklearn", "numpy"], "allow": ["numpy.*", "sklearn.*"]}
+    _status, findings = scan_with_params(cli, tmp_path, repo, params)
+    assert [(f["path"], f["severity"]) for f in findings] == [("d.pkl", "error"), ("n.pkl", "note")]
+    assert "attribute path walked from module 'numpy'" in findings[0]["message"]
+
+
+def test_verdicts_follow_what_the_unpickler_does(cli, tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        # called with arguments from the file: error, whatever the module
+        "call.pkl": PROTO2 + g("mylib.helpers", "make") + EMPTY_TUPLE + REDUCE + STOP,
+        # a standard-library class instantiated by NEWOBJ: error
+        "std.pkl": PROTO2 + g("zipfile", "ZipFile") + EMPTY_TUPLE + NEWOBJ + STOP,
+        # only referenced, never called: not understood, warning
+        "ref.pkl": PROTO2 + EMPTY_LIST + g("mylib.helpers", "make") + b"a" + STOP,
+        # a reconstructor of a known ML library, called: note
+        "ml.pkl": PROTO2
+        + g("pandas._libs.tslibs.timestamps", "_unpickle_timestamp")
+        + MARK
+        + b"K\x00"
+        + b"t"
+        + REDUCE
+        + STOP,
+        # a function of a known ML library that is no reconstructor, called: error
+        "mlcall.pkl": PROTO2 + g("sklearn.utils", "resample") + EMPTY_TUPLE + REDUCE + STOP,
+    }
+    repo = make_repo(tmp_path / "r", files)
+    _, findings = sec002(cli, repo)
+    assert sorted((f["path"], f["severity"]) for f in findings) == [
+        ("call.pkl", "error"),
+        ("ml.pkl", "note"),
+        ("mlcall.pkl", "error"),
+        ("ref.pkl", "warning"),
+        ("std.pkl", "error"),
+    ]
+    by_path = {f["path"]: f["message"] for f in findings}
+    assert "calls mylib.helpers.make (called when the file is loaded" in by_path["call.pkl"]
+    assert "instantiates zipfile.ZipFile" in by_path["std.pkl"]
+
+
+def test_time_budget_makes_a_file_unscannable(cli, tmp_path: Path) -> None:
+    big = PROTO2 + EMPTY_LIST + MARK + s("x" * 5000) * 400 + APPENDS + STOP
+    repo = make_repo(tmp_path / "r", {"big.pkl": big})
+    _status, findings = scan_with_params(cli, tmp_path, repo, {"max_seconds": 0})
+    assert [f["severity"] for f in findings] == ["warning"]
+    assert "longer than the 0 second budget (max_seconds)" in findings[0]["message"]
+
+
+def test_consecutive_pickles_stop_at_data_the_unpickler_rejects(cli, tmp_path: Path) -> None:
+    benign = PROTO2 + EMPTY_DICT + STOP + b"\x00\x01garbage tensor bytes"
+    evil_tail = PROTO2 + EMPTY_DICT + STOP + b"\x00" + os_system(CANARY)
+    repo = make_repo(tmp_path / "r", {"a.pkl": benign, "b.pkl": evil_tail})
+    _, findings = sec002(cli, repo)
+    # b.pkl's payload sits after bytes no unpickler gets past: it never runs
+    assert [(f["path"], f["severity"]) for f in findings] == [("a.pkl", "note"), ("b.pkl", "note")]
