@@ -132,16 +132,17 @@ class PickleVM(Machine):
         Raises :class:`Malformed` (with the byte offset) where the unpickler would stop
         with an error: what was found before stays reported, as it would have run.
         """
-        outer, self.stream.skip_large = self.stream.skip_large, True
-        pos = self.stream.tell()
+        stream = self.stream
+        outer, stream.skip_large = stream.skip_large, True
+        pos = stream.pos
         try:
             while True:
-                pos = self.stream.tell()
-                name, reader = read_opcode(self.stream)
+                pos = stream.pos
+                name, reader = read_opcode(stream)
                 if not self.ops:
                     self.first = name
                 self.ops += 1
-                self._step(name, reader(self.stream))
+                self._step(name, reader(stream))
                 if name == "STOP":
                     value = self._pop1()
                     self.stopped = True

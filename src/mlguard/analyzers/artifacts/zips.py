@@ -257,7 +257,7 @@ def _compare(
 
 def check_crc(stream: Meter, m: Member, warn: Warn) -> None:
     """After reading a member to its end: report a CRC that loaders like PyTorch ignore."""
-    if stream.pos == m.usize and stream.crc != m.crc:
+    if stream.crc_ok and stream.pos == m.usize and stream.crc != m.crc:
         warn(
             f"zip:crc:{m.name}",
             f"zip member {m.name!r}: CRC-32 mismatch (PyTorch ignores it; zip-based scanners "
