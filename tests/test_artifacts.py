@@ -624,7 +624,8 @@ def test_time_budget_makes_a_file_unscannable(cli, tmp_path: Path) -> None:
 
 
 def test_consecutive_pickles_stop_at_data_the_unpickler_rejects(cli, tmp_path: Path) -> None:
-    benign = PROTO2 + EMPTY_DICT + STOP + b"\x00\x01garbage tensor bytes"
+    # 130 float32 values: the count's first byte reads as EXT1, then the unpickler stops
+    benign = PROTO2 + EMPTY_DICT + STOP + struct.pack("<q", 130) + b"\0" * 520
     evil_tail = PROTO2 + EMPTY_DICT + STOP + b"\x00" + os_system(CANARY)
     repo = make_repo(tmp_path / "r", {"a.pkl": benign, "b.pkl": evil_tail})
     _, findings = sec002(cli, repo)

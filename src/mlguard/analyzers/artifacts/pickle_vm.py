@@ -233,7 +233,8 @@ class PickleVM(Machine):
         self._push(Made("INST", cls, Seq("tuple", args)))
 
     def _ext(self, code: Any) -> None:
-        self.imports += 1
+        # not counted as an import: without a registered code the unpickler stops here,
+        # so an EXT opcode alone does not make bytes a pickle (a call of it does)
         self.out.add(
             Severity.ERROR,
             f"ext:{code}",
@@ -252,7 +253,7 @@ class PickleVM(Machine):
                     if isinstance(inner, Ref):
                         self._judge(inner, "new" if i == 0 else "call")
             return
-        if isinstance(fn, Made):
+        if isinstance(fn, Made) and fn.how not in ("PERSID", "BINPERSID"):
             self.calls += 1
             self.out.add(
                 Severity.ERROR,

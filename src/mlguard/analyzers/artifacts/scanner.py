@@ -187,8 +187,10 @@ class _Run:
             raise NotAPickle(f"the unpickler stops {failure}" if failure else "an empty pickle")
         if index == 0:
             self._confirm(kind)
-        elif failure is not None and not vm.imports:
-            self.out.rollback(mark)  # trailing data (tensor bytes), not another pickle
+        elif failure is not None and not vm.calls:
+            # trailing data (a legacy checkpoint's tensor bytes): nothing in it was called
+            # before the unpickler would stop, so it is no pickle that runs anything
+            self.out.rollback(mark)
             return vm, failure
         if isinstance(failure, Truncated):
             self.out.unscannable(f"pickle ended without STOP ({failure})")
@@ -342,9 +344,9 @@ def _confirmed(vm: PickleVM, failure: Exception | None, strict: bool) -> bool:
     (called, or the pickle completed, or the data ended). One that starts with PROTO
     always is."""
     if strict:
-        return vm.imports > 0 or vm.stopped
+        return vm.imports > 0 or vm.calls > 0 or vm.stopped
     used = vm.calls > 0 or vm.stopped or isinstance(failure, Truncated)
-    return vm.imports > 0 and used
+    return (vm.imports > 0 and used) or vm.calls > 0
 
 
 def _rewind(f: SeekableFile, budget: Budget, size: int) -> Meter:
