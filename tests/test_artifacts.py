@@ -129,16 +129,16 @@ def custom_class_model() -> bytes:
     return PROTO2 + cls + EMPTY_TUPLE + NEWOBJ + STOP
 
 
-def test_ml_library_classes_are_notes_and_unknown_classes_warnings(cli, tmp_path: Path) -> None:
+def test_ml_library_classes_are_notes_and_unknown_classes_errors(cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"clf.pkl": sklearn_model(), "mine.pkl": custom_class_model()})
     status, findings = sec002(cli, repo)
     assert status == "fail"
     by_path = {f["path"]: f for f in findings}
     assert by_path["clf.pkl"]["severity"] == "note"
     assert "classes of well-known ML libraries (scikit-learn)" in by_path["clf.pkl"]["message"]
-    assert by_path["mine.pkl"]["severity"] == "warning"
-    assert "mymodels.linear.TinyRegressor" in by_path["mine.pkl"]["message"]
-    assert "instantiated when the file is loaded" in by_path["mine.pkl"]["message"]
+    assert by_path["mine.pkl"]["severity"] == "error"
+    assert "instantiates mymodels.linear.TinyRegressor" in by_path["mine.pkl"]["message"]
+    assert "allow your own classes with params.allow" in by_path["mine.pkl"]["message"]
     allow = {"allow": ["mymodels.*"]}
     status, findings = scan_with_params(cli, tmp_path, repo, allow)
     assert [f["severity"] for f in findings] == ["note", "note"]
@@ -384,19 +384,19 @@ def test_unknown_globals_are_gathered_into_one_finding_per_member(cli, tmp_path:
     _, findings = sec002(cli, repo)
     assert [(f["severity"], f["message"]) for f in findings] == [
         (
-            "warning",
-            "PyTorch zip checkpoint (member archive/data.pkl): imports 10 globals outside the "
-            "allow-list and the known ML libraries (a class outside the known ML libraries, "
-            "instantiated when the file is loaded (its __setstate__ runs); allow it with "
-            "params.allow if it is yours): mymodels.layers0.Block, "
-            "mymodels.layers1.Block, mymodels.layers2.Block, mymodels.layers3.Block, "
-            "mymodels.layers4.Block, mymodels.layers5.Block, mymodels.layers6.Block, "
-            "mymodels.layers7.Block, ... (+2 more)",
-        ),
-        (
             "error",
             "PyTorch zip checkpoint (member archive/data.pkl): imports os.system (module 'os' "
             "can run code or commands)",
+        ),
+        (
+            "error",
+            "PyTorch zip checkpoint (member archive/data.pkl): instantiates 10 classes outside "
+            "the allow-list and the known ML libraries (instantiated when the file is loaded: "
+            "its __new__ and __setstate__ run with state from the file; not a data-only class "
+            "nor one of a known ML library (allow your own classes with params.allow)): "
+            "mymodels.layers0.Block, mymodels.layers1.Block, mymodels.layers2.Block, "
+            "mymodels.layers3.Block, mymodels.layers4.Block, mymodels.layers5.Block, "
+            "mymodels.layers6.Block, mymodels.layers7.Block, ... (+2 more)",
         ),
     ]
 

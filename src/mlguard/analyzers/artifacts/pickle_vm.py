@@ -200,7 +200,9 @@ class PickleVM(Machine):
         if verdict is None:
             return
         full = ref.full
-        if verdict.severity == Severity.ERROR:
+        if verdict.severity == Severity.ERROR and verdict.group:
+            self.out.unknown_class(full, verdict.reason)
+        elif verdict.severity == Severity.ERROR:
             verb = "imports" if use == "import" else "calls" if use == "call" else "instantiates"
             self.out.add(Severity.ERROR, f"global:{full}", f"{verb} {full} ({verdict.reason})")
         elif verdict.severity == Severity.WARNING:

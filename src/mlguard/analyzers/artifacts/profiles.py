@@ -4,15 +4,15 @@ Verdict tiers, by what the unpickler does with the global:
 
 * allowed (no finding): data-only constructors of the active profiles and ``allow``.
 * error: anything *called* at load time (``REDUCE``, ``OBJ``, ``INST``, ``EXT*``, the
-  class of ``NEWOBJ`` when it is a standard-library name) that is neither allowed nor a
-  class or reconstructor of a well-known ML library; every known code-execution module or
+  class of ``NEWOBJ``, whose ``__new__``/``__setstate__`` run with state from the file)
+  that is neither allowed nor a class or reconstructor of a well-known ML library (allow
+  your own classes by name); every known code-execution module or
   gadget; every dotted attribute path (``torch`` + ``serialization.pickle.loads``) unless
   the policy names it exactly. A wildcard never matches a dotted path.
 * note: classes and pickle reconstructors of well-known ML libraries (scikit-learn, pandas,
   torch modules, numpy, scipy, xgboost, lightgbm, catboost, TorchScript ``__torch__``):
   loading runs their code, which a trusted file is meant to do.
-* warning: what is not understood, such as a class outside those libraries instantiated
-  with ``NEWOBJ`` (its ``__setstate__`` runs) or a function only referenced.
+* warning: what is not understood, such as a global only referenced, never called.
 """
 
 from __future__ import annotations
@@ -480,6 +480,7 @@ class Verdict:
     severity: Severity
     reason: str
     library: str = ""
+    group: bool = False  # reported with the member's other such classes, in one finding
 
 
 def is_importable(module: str) -> bool:
@@ -567,16 +568,12 @@ def _tier(module: str, name: str, use: str) -> Verdict:
             f"called when the file is loaded, with arguments from the file; a callable of "
             f"{where} that is neither a data-only constructor nor a known ML library class",
         )
-    if use == "new" and (root in _STDLIB or not is_class):
-        return Verdict(
-            Severity.ERROR,
-            "instantiated when the file is loaded (its __new__/__setstate__ run); not a "
-            "data-only class",
-        )
     if use == "new":
         return Verdict(
-            Severity.WARNING,
-            "a class outside the known ML libraries, instantiated when the file is loaded "
-            "(its __setstate__ runs); allow it with params.allow if it is yours",
+            Severity.ERROR,
+            "instantiated when the file is loaded: its __new__ and __setstate__ run with "
+            "state from the file; not a data-only class nor one of a known ML library "
+            "(allow your own classes with params.allow)",
+            group=root not in _STDLIB and is_class,
         )
     return Verdict(Severity.WARNING, "outside the allow-list and the known ML libraries")
