@@ -33,7 +33,7 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 
 def mlguard(case_dir: Path) -> str:
     cmd = [sys.executable, "-m", "mlguard", "scan", str(case_dir), "--select", "SEC002"]
-    proc = run([*cmd, "--no-config", "--format", "json", "--fail-on", "never"])
+    proc = run([*cmd, "--no-config", "--no-cache", "--format", "json", "--fail-on", "never"])
     if proc.returncode not in (0, 1):
         return "crash"
     findings = json.loads(proc.stdout)["findings"]

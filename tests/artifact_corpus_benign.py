@@ -265,6 +265,18 @@ def catboost_model() -> bytes:
     return PROTO4 + obj("catboost.core", "CatBoostClassifier", state) + STOP
 
 
+def scipy_csr() -> bytes:
+    """pickle.dump(scipy.sparse.csr_matrix(...)): a lower-case class, NEWOBJ + BUILD."""
+    state = {
+        "_shape": i(2) + i(2) + TUPLE2,
+        "maxprint": i(50),
+        "indices": ndarray("i4", (1,), b"\0" * 4),
+        "indptr": ndarray("i4", (3,), b"\0" * 12),
+        "data": ndarray("f8", (1,), b"\0" * 8),
+    }
+    return PROTO2 + obj("scipy.sparse._csr", "csr_matrix", state) + STOP
+
+
 def keras_dir(layers: list[dict[str, object]]) -> tuple[bytes, tuple[tuple[str, bytes], ...]]:
     config = {"module": "keras", "class_name": "Sequential", "config": {"layers": layers}}
     return json.dumps(config).encode(), (
@@ -345,6 +357,7 @@ def benign() -> list[Case]:
             note_only=True,
         ),
         Case("catboost CatBoostClassifier", "cb.pkl", catboost_model(), note_only=True),
+        Case("scipy csr_matrix, protocol 2", "features.pkl", scipy_csr(), note_only=True),
         Case(
             "Keras v3 model directory, Dense",
             "dense.keras/config.json",

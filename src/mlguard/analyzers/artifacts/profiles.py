@@ -559,7 +559,8 @@ def _tier(module: str, name: str, use: str) -> Verdict:
     is_class = bool(_CLASS_PART.match(last))
     library = _library(module)
     root = module.split(".")[0]
-    if library and (use == "import" or is_class or _RECONSTRUCTOR.match(last)):
+    # NEWOBJ only accepts a type: whatever its spelling (scipy's csr_matrix), it is a class
+    if library and (use in ("import", "new") or is_class or _RECONSTRUCTOR.match(last)):
         return Verdict(Severity.NOTE, f"a {library} class or reconstructor", library)
     if use == "call":
         where = "the standard library" if root in _STDLIB else f"module '{module}'"
