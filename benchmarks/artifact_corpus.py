@@ -3,12 +3,14 @@
 The corpus is written by ``tests/artifact_corpus.py`` (run as a script, never imported, so
 this file depends on nothing under tests/). Peers run from their own virtualenv:
 
-    python3 -m venv /tmp/peers && /tmp/peers/bin/pip install picklescan modelscan
-    PYTHONPATH=src python benchmarks/artifact_corpus.py /tmp/corpus --peers /tmp/peers/bin
+    python3 -m venv /work/peers-venv && /work/peers-venv/bin/pip install picklescan modelscan
+    PYTHONPATH=src python benchmarks/artifact_corpus.py /tmp/corpus --peers /work/peers-venv/bin
 
-Prints a Markdown table: case, expected, mlguard, picklescan, modelscan. No tool ever loads
-a payload here: every one of them scans statically, and each malicious case would only
-create ``<corpus>/CANARY``, which the script checks for at the end.
+Prints a Markdown table: case, expected, mlguard, picklescan, modelscan, then totals per
+tool. No tool ever loads a payload here: every one of them scans statically, and each
+malicious case would only create ``<corpus>/CANARY``, which the script checks for at the
+end. A case with several files (a Keras model directory) is given to the peers as its
+directory.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +33,7 @@ def run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 
 def mlguard(case_dir: Path) -> str:
     cmd = [sys.executable, "-m", "mlguard", "scan", str(case_dir), "--select", "SEC002"]
-    proc = run([*cmd, "--no-config", "--format", "json", "--fail-on", "never"])
+    proc = run([*cmd, "--no-config", "--no-cache", "--format", "json", "--fail-on", "never"])
     if proc.returncode not in (0, 1):
         return "crash"
     findings = json.loads(proc.stdout)["findings"]
@@ -79,7 +82,7 @@ def modelscan(path: Path, peers: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", type=Path)
-    parser.add_argument("--peers", type=Path, default=Path("/tmp/peers/bin"))
+    parser.add_argument("--peers", type=Path, default=Path("/work/peers-venv/bin"))
     args = parser.parse_args()
     corpus: Path = args.corpus
     proc = run([sys.executable, str(ROOT / "tests" / "artifact_corpus.py"), str(corpus)])
@@ -88,17 +91,24 @@ def main() -> None:
     index = json.loads((corpus / "index.json").read_text())
     print("| case | expected | mlguard | picklescan | modelscan |")
     print("|---|---|---|---|---|")
+    totals: dict[tuple[str, str], Counter[str]] = {}
     for entry in index:
         path = corpus / entry["file"]
+        case_dir = corpus / entry["file"].split("/")[0]
+        target = path if len(list(case_dir.rglob("*"))) == 1 else case_dir
         expected = "malicious" if entry["malicious"] else "benign"
-        row = [
-            entry["name"],
-            expected,
-            mlguard(path.parent),
-            picklescan(path, args.peers),
-            modelscan(path, args.peers),
-        ]
-        print("| " + " | ".join(row) + " |")
+        verdicts = {
+            "mlguard": mlguard(case_dir),
+            "picklescan": picklescan(target, args.peers),
+            "modelscan": modelscan(target, args.peers),
+        }
+        for tool, verdict in verdicts.items():
+            totals.setdefault((expected, tool), Counter())[verdict] += 1
+        print("| " + " | ".join([entry["name"], expected, *verdicts.values()]) + " |")
+    print()
+    for (expected, tool), counts in sorted(totals.items(), reverse=True):
+        summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.most_common())
+        print(f"- {expected} ({sum(counts.values())}), {tool}: {summary}")
     print(f"\ncanary created: {(corpus / 'CANARY').exists()}")
 
 

@@ -263,6 +263,14 @@ class Case:
     expect: tuple[str, ...] = ()
     note_only: bool = False  # benign pickle-format file: exactly one note finding
     tags: tuple[str, ...] = field(default=())
+    # Files written beside ``path`` (a Keras model directory); findings are on ``path``.
+    extra: tuple[tuple[str, bytes], ...] = ()
+    # Which loader runs the payload (the corpus's claim, checked by construction).
+    loader: str = ""
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return {self.path: self.data, **dict(self.extra)}
 
     @property
     def malicious(self) -> bool:
@@ -411,6 +419,7 @@ def malicious_cases(canary: str) -> list[Case]:
             ("os.system",),
         ),
         Case("pickle disguised as .txt", "notes.txt", os_system(canary), ("os.system",)),
+        *loader_cases(canary),
     ]
 
 
@@ -427,6 +436,7 @@ def benign_cases() -> list[Case]:
         Case(".keras Dense only", "ok.keras", keras_archive([DENSE_LAYER])),
         Case(".h5 Dense only", "ok.h5", hdf5_with_config({"layers": [DENSE_LAYER]})),
         Case("text file", "README.md", b"# Model card\n\n(c) 2024 the authors\n"),
+        *real_world_cases(),
     ]
 
 
@@ -434,18 +444,40 @@ def write_corpus(root: Path, canary: str) -> list[tuple[Case, Path]]:
     """Each case in its own directory under ``root``; returns (case, file) pairs."""
     written = []
     for n, case in enumerate(malicious_cases(canary) + benign_cases()):
-        target = root / f"{n:02d}" / case.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(case.data)
-        written.append((case, target))
+        for rel, data in case.files.items():
+            target = root / f"{n:02d}" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        written.append((case, root / f"{n:02d}" / case.path))
     return written
+
+
+def loader_cases(canary: str) -> list[Case]:
+    """Each way a loader reads a file differently from a naive scanner (one case per
+    mechanism): defined in artifact_corpus_loaders (imported late: it uses this module)."""
+    import artifact_corpus_loaders
+
+    return artifact_corpus_loaders.malicious(canary)
+
+
+def real_world_cases() -> list[Case]:
+    """Benign files shaped the way scikit-learn, pandas, torch, numpy, xgboost, lightgbm,
+    catboost and Keras write them (built by hand: none of those libraries is needed)."""
+    import artifact_corpus_benign
+
+    return artifact_corpus_benign.benign()
 
 
 if __name__ == "__main__":
     out = Path(sys.argv[1])
     pairs = write_corpus(out, str(out / "CANARY"))
     index = [
-        {"name": c.name, "file": str(p.relative_to(out)), "malicious": c.malicious}
+        {
+            "name": c.name,
+            "file": str(p.relative_to(out)),
+            "malicious": c.malicious,
+            "loader": c.loader,
+        }
         for c, p in pairs
     ]
     (out / "index.json").write_text(json.dumps(index, indent=1))

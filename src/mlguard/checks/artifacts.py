@@ -7,15 +7,18 @@ from typing import Any
 
 from mlguard.analyzers.artifacts import (
     DEFAULT_PROFILES,
-    HEAD_BYTES,
     MODEL_SUFFIXES,
     AllowList,
     ArtifactReport,
     Limits,
     scan_artifact,
-    sniff,
 )
-from mlguard.analyzers.artifacts.sniff import AMBIGUOUS_SUFFIXES, LFS_POINTER, sniff_name
+from mlguard.analyzers.artifacts.sniff import (
+    AMBIGUOUS_SUFFIXES,
+    LFS_POINTER,
+    sniff_file,
+    sniff_name,
+)
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome
 from mlguard.checks.registry import register
 from mlguard.facts.fact import fact
@@ -26,6 +29,8 @@ LABELS = {
     "pickle": "pickle",
     "torch-legacy": "legacy PyTorch checkpoint",
     "torch-zip": "PyTorch zip checkpoint",
+    "torchscript": "TorchScript archive",
+    "keras-config": "Keras model directory config",
     "keras": "Keras archive",
     "npz": "NumPy .npz archive",
     "npy": "NumPy .npy array",
@@ -59,14 +64,17 @@ def _parse_settings(params: Mapping[str, Any]) -> tuple[AllowList, Limits]:
     allow = params.get("allow", [])
     max_bytes = params.get("max_bytes", Limits.max_bytes)
     max_depth = params.get("max_depth", Limits.max_depth)
+    max_seconds = params.get("max_seconds", Limits.max_seconds)
     if not (isinstance(profiles, list) and all(isinstance(p, str) for p in profiles)):
         raise ValueError("profiles must be a list of profile names")
     if not (isinstance(allow, list) and all(isinstance(a, str) and "." in a for a in allow)):
         raise ValueError("allow must be a list of 'module.name' strings")
-    for name, value in (("max_bytes", max_bytes), ("max_depth", max_depth)):
+    limits = (("max_bytes", max_bytes), ("max_depth", max_depth), ("max_seconds", max_seconds))
+    for name, value in limits:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
-    return AllowList.build(tuple(profiles), tuple(allow)), Limits(max_bytes, max_depth)
+    allow_list = AllowList.build(tuple(profiles), tuple(allow))
+    return allow_list, Limits(max_bytes, max_depth, max_seconds)
 
 
 def candidates(repo: Facts) -> list[tuple[str, str | None]]:
@@ -82,13 +90,14 @@ def _candidate_list(repo: Facts) -> tuple[tuple[str, str | None], ...]:
 
 def _candidates(repo: Facts) -> Iterator[tuple[str, str | None]]:
     """Inventory files that look like (or are named like) model files, with their format."""
+    siblings = frozenset(repo.files)
     for rel, info in repo.files.items():
         handle = repo.open_binary(rel)
         if handle is None:
             continue
         try:
             with handle:
-                kind = sniff(handle.read(HEAD_BYTES), info.size) or sniff_name(rel)
+                kind = sniff_name(rel, siblings) or sniff_file(handle, info.size)
         except OSError as exc:
             repo.skipped.setdefault(rel, f"unreadable: {exc.strerror or exc}")
             continue
@@ -98,16 +107,61 @@ def _candidates(repo: Facts) -> Iterator[tuple[str, str | None]]:
             yield rel, kind
 
 
-def _not_a_model(rel: str, repo: Facts) -> bool:
-    """Unrecognised content under a name other formats use too: .bin/.model, and .pth
-    path files of Python's site machinery (plain text)."""
-    if rel.lower().endswith(AMBIGUOUS_SUFFIXES):
-        return True
-    return rel.lower().endswith(".pth") and repo.text(rel) is not None
+def _unrecognised(rel: str, repo: Facts, report: ArtifactReport) -> Evidence | None:
+    """A model-named file whose content no loader would take for a model.
+
+    Names other formats use too (.bin raw weights, sentencepiece .model, site .pth path
+    files) get a note with the reason, plain text none, except a .pth path file with
+    ``import`` lines (they run at every interpreter start once installed). Other model
+    names are a warning: the file is not what its name says and was not analysed.
+    """
+    lower = rel.lower()
+    text = repo.text(rel)
+    reason = f" ({report.unrecognised})" if report.unrecognised else ""
+    if lower.endswith(".pth") and text is not None:
+        if not any(line.startswith("import") for line in text.splitlines()):
+            return None
+        return Evidence(
+            Location(rel),
+            text="pth-import",
+            message="Python path file (.pth), not a PyTorch model: its 'import' lines run at "
+            "every interpreter start when it is installed in site-packages",
+            severity=Severity.NOTE,
+        )
+    if lower.endswith(AMBIGUOUS_SUFFIXES):
+        if text is not None or _sentencepiece(rel, repo):
+            return None
+        return Evidence(
+            Location(rel),
+            text="unrecognised",
+            message="not a recognised model format, and not loadable as a pickle"
+            f"{reason}: torch.load/pickle.load would fail before importing anything",
+            severity=Severity.NOTE,
+        )
+    return Evidence(
+        Location(rel),
+        text="unrecognised",
+        message="unscannable: named like a model file but its content matches no known model "
+        f"format{reason}",
+        severity=Severity.WARNING,
+    )
+
+
+def _sentencepiece(rel: str, repo: Facts) -> bool:
+    """A sentencepiece ``.model`` (protobuf whose first field is the pieces list)."""
+    if not rel.lower().endswith(".model"):
+        return False
+    handle = repo.open_binary(rel)
+    if handle is None:
+        return False
+    with handle:
+        return handle.read(1) == b"\x0a"
 
 
 def _label(report: ArtifactReport) -> str:
     kinds = [k for k in report.formats if k in LABELS]
+    packed = ("gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile")
+    kinds = [k for k in kinds if k not in packed] or kinds  # what is inside, if known
     specific = [k for k in kinds if k in ("torch-zip", "keras", "npz", "npy-object", "joblib")]
     return LABELS[specific[0] if specific else kinds[0]] if kinds else "model file"
 
@@ -124,13 +178,27 @@ def _evidence(rel: str, report: ArtifactReport) -> Iterator[Evidence]:
             severity=issue.severity,
         )
     if report.executes_code and not serious:
+        found = (
+            "classes of well-known ML libraries (" + ", ".join(report.libraries) + ")"
+            if report.libraries
+            else "only allowed globals"
+        )
         yield Evidence(
             Location(rel),
             text="pickle-format",
             message=(
-                f"{label} in a code-executing (pickle) format: only allowed globals found, but "
-                "loading it still runs pickle; prefer .safetensors (or ONNX)"
+                f"{label} in a code-executing (pickle) format: {found} found, but loading it "
+                "still runs pickle; load it only from a trusted source, prefer .safetensors "
+                "(or ONNX)"
             ),
+            severity=Severity.NOTE,
+        )
+    elif "torchscript" in report.formats and not serious:
+        yield Evidence(
+            Location(rel),
+            text="torchscript",
+            message=f"{label}: its TorchScript code runs when the model is called; load it "
+            "only from a trusted source",
             severity=Severity.NOTE,
         )
 
@@ -144,20 +212,14 @@ def model_files(ctx: CheckContext) -> Outcome:
         handle = repo.open_binary(rel)
         if handle is None:
             continue
+        named = rel.lower().endswith(MODEL_SUFFIXES)
         with handle:
-            report = scan_artifact(handle, repo.files[rel].size, allow, limits, kind)
-        if not report.formats and _not_a_model(rel, repo):
-            continue
-        if not report.formats:
-            found.append(
-                Evidence(
-                    Location(rel),
-                    text="unrecognised",
-                    message="unscannable: named like a model file but its content matches "
-                    "no known model format",
-                    severity=Severity.WARNING,
-                )
-            )
+            size = repo.files[rel].size
+            report = scan_artifact(handle, size, allow, limits, kind, named_like_model=named)
+        if not report.formats and not report.issues:
+            evidence = _unrecognised(rel, repo, report) if named else None
+            if evidence is not None:
+                found.append(evidence)
             continue
         found.extend(_evidence(rel, report))
     return Outcome.violations(found)

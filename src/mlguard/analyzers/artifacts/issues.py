@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from mlguard.model import Severity
 
@@ -27,6 +28,8 @@ class ArtifactReport:
     formats: tuple[str, ...]
     issues: tuple[Issue, ...]
     executes_code: bool
+    libraries: tuple[str, ...] = ()
+    unrecognised: str = ""
 
 
 class Collector:
@@ -40,6 +43,9 @@ class Collector:
         self.executes_code = False
         self.joblib_seen = False
         self.unknown: dict[str, dict[str, str]] = {}
+        self.classes: dict[str, dict[str, str]] = {}
+        self.libraries: set[str] = set()
+        self.unrecognised = ""
 
     def found(self, kind: str) -> None:
         """Record a format of the artifact itself (nested members' formats are not kept)."""
@@ -56,20 +62,40 @@ class Collector:
         """A global outside the allow-list: gathered per member into one issue."""
         self.unknown.setdefault(self.member, {})[full] = reason
 
+    def unknown_class(self, full: str, reason: str) -> None:
+        """A class outside the known libraries instantiated at load time: gathered per
+        member into one error (a model of your own classes names them all at once)."""
+        self.classes.setdefault(self.member, {})[full] = reason
+
+    def checkpoint(self) -> tuple[Any, ...]:
+        """State to :meth:`rollback` to when what was read turns out not to be a pickle."""
+        unknown = {m: dict(names) for m, names in self.unknown.items()}
+        classes = {m: dict(names) for m, names in self.classes.items()}
+        return dict(self.issues), unknown, classes, set(self.libraries), list(self.formats)
+
+    def rollback(self, mark: tuple[Any, ...]) -> None:
+        issues, unknown, classes, libraries, formats = mark
+        self.issues, self.libraries, self.formats = dict(issues), set(libraries), list(formats)
+        self.unknown = {m: dict(names) for m, names in unknown.items()}
+        self.classes = {m: dict(names) for m, names in classes.items()}
+
+    def known_library(self, library: str) -> None:
+        """A class or reconstructor of a well-known ML library was imported (note tier)."""
+        self.libraries.add(library)
+
     def _unknown_issues(self) -> list[Issue]:
         issues = []
-        for member, names in self.unknown.items():
-            if len(names) == 1:
-                ((full, reason),) = names.items()
-                message = f"imports {full} ({reason})"
-                issues.append(Issue(member, f"global:{full}", Severity.WARNING, message))
-                continue
-            shown = sorted(names)[:MAX_LISTED]
-            more = f", ... (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
-            reason = next(iter(names.values()))
-            message = f"imports {len(names)} globals {reason}: "
-            message += ", ".join(shown) + more
-            issues.append(Issue(member, "globals:unknown", Severity.WARNING, message))
+        for member, found in self.classes.items():
+            names = {f: r for f, r in found.items() if (member, f"global:{f}") not in self.issues}
+            issues += _gathered(member, names, Severity.ERROR, "instantiates", "classes")
+        for member, found in self.unknown.items():
+            names = {
+                full: reason
+                for full, reason in found.items()
+                if (member, f"global:{full}") not in self.issues
+                and full not in self.classes.get(member, {})
+            }
+            issues += _gathered(member, names, Severity.WARNING, "imports", "globals")
         return issues
 
     def unscannable(self, reason: str) -> None:
@@ -77,4 +103,29 @@ class Collector:
 
     def report(self) -> ArtifactReport:
         issues = (*self.issues.values(), *self._unknown_issues())
-        return ArtifactReport(tuple(self.formats), issues, self.executes_code)
+        return ArtifactReport(
+            tuple(self.formats),
+            issues,
+            self.executes_code,
+            tuple(sorted(self.libraries)),
+            self.unrecognised,
+        )
+
+
+def _gathered(
+    member: str, names: dict[str, str], severity: Severity, verb: str, what: str
+) -> list[Issue]:
+    """One issue for the globals of one member (a single one named with its reason)."""
+    if not names:
+        return []
+    if len(names) == 1:
+        ((full, reason),) = names.items()
+        return [Issue(member, f"global:{full}", severity, f"{verb} {full} ({reason})")]
+    shown = sorted(names)[:MAX_LISTED]
+    more = f", ... (+{len(names) - len(shown)} more)" if len(names) > len(shown) else ""
+    reason = next(iter(names.values()))
+    message = (
+        f"{verb} {len(names)} {what} outside the allow-list and the known ML libraries "
+        f"({reason}): " + ", ".join(shown) + more
+    )
+    return [Issue(member, f"{what}:unknown", severity, message)]

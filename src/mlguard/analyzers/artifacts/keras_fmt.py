@@ -2,15 +2,18 @@
 
 Lambda layers carry marshalled Python bytecode that runs when the model is deserialized
 (HDF5 always, ``.keras`` with ``safe_mode=False``); objects from modules outside Keras are
-imported by name. HDF5 is not parsed: the file is streamed and the JSON ``model_config``
-attribute (stored as plain text) is located and decoded; when it cannot be, the file is
-reported as unscannable rather than passed.
+imported by name. Configs are JSON, read as Keras reads them (``json.loads``: escapes
+resolved, UTF-8/16/32 detected, keys in any order). HDF5 and SavedModel
+``keras_metadata.pb`` are not parsed as containers: the file is streamed and every JSON
+object in it (attribute strings are stored contiguously) is decoded and checked; a
+``model_config`` that cannot be decoded makes the file unscannable rather than passed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,7 +23,8 @@ from mlguard.model import Severity
 
 Emit = Callable[[Severity, str, str], None]
 KERAS_MODULES = ("keras", "tf_keras", "keras_hub", "keras_nlp", "keras_cv", "tensorflow.keras")
-_CONFIG_START = re.compile(rb'\{\s*"(?:class_name|module)"\s*:')
+_CONFIG_START = re.compile(rb'\{[ \t\r\n]*"')
+_STDLIB = frozenset(sys.stdlib_module_names)
 _TAIL = 64  # bytes kept between chunks so a start marker split across them is still seen
 MAX_CONFIG = 64 * 1024 * 1024
 _MAX_DEPTH = 200
@@ -34,12 +38,20 @@ def _walk(
         raise Unscannable("Keras config nested too deeply")
     if isinstance(node, dict):
         yield node, in_lambda
-        inside = in_lambda or node.get("class_name") == "Lambda"
+        inside = in_lambda or _is_lambda(node)
         for value in node.values():
             yield from _walk(value, inside, depth + 1)
     elif isinstance(node, list):
         for value in node:
             yield from _walk(value, in_lambda, depth + 1)
+
+
+def _is_lambda(node: dict[str, Any]) -> bool:
+    for key in ("class_name", "registered_name"):
+        value = node.get(key)
+        if isinstance(value, str) and re.split(r"[.>]", value)[-1] == "Lambda":
+            return True
+    return False
 
 
 def _outside_keras(module: str) -> bool:
@@ -50,7 +62,7 @@ def check_config(config: Any, emit: Emit) -> None:
     """Lambda layers and references to code outside Keras in a parsed model config."""
     for node, in_lambda in _walk(config):
         cls = node.get("class_name")
-        if cls == "Lambda" or (cls == "__lambda__" and not in_lambda):
+        if _is_lambda(node) or (cls == "__lambda__" and not in_lambda):
             name = _layer_name(node)
             emit(
                 Severity.ERROR,
@@ -65,7 +77,8 @@ def check_config(config: Any, emit: Emit) -> None:
                 else f"{module}.{cls}"
             )
             root = module.split(".")[0]
-            severity = Severity.ERROR if root in DANGEROUS_MODULES else Severity.WARNING
+            dangerous = root in DANGEROUS_MODULES or root in _STDLIB
+            severity = Severity.ERROR if dangerous else Severity.WARNING
             emit(
                 severity,
                 f"keras:module:{target}",
@@ -82,7 +95,7 @@ def _layer_name(node: dict[str, Any]) -> str:
 
 def check_config_json(data: bytes, emit: Emit) -> None:
     try:
-        config = json.loads(data.decode("utf-8"))
+        config = json.loads(data)  # bytes: json detects UTF-8/16/32 as Keras's load does
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Unscannable(f"Keras config.json is not valid JSON ({type(exc).__name__})") from exc
     check_config(config, emit)
@@ -153,25 +166,42 @@ def _configs(buf: bytes, emit: Emit, final: bool) -> tuple[bytes, bool, bool]:
                 _lambda_fallback(buf[start:], emit)
                 raise Unscannable("HDF5 model_config JSON is truncated or too large")
             return buf[start:], found, True
-        check_config(decoded[0], emit)
-        found = True
-        buf = buf[decoded[1] :]
+        value = decoded[0]
+        if isinstance(value, dict):
+            check_config(value, emit)
+            found = found or _mentions_class(value)
+            buf = buf[decoded[1] :]
+        else:
+            buf = buf[start + 1 :]
 
 
-_LAMBDA = re.compile(rb'"class_name":\s*"Lambda"')
+def _mentions_class(value: Any, depth: int = 0) -> bool:
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return "class_name" in value or any(_mentions_class(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_class(v, depth + 1) for v in value)
+    return False
 
 
 def scan_saved_model_metadata(stream: Meter, emit: Emit) -> None:
     """``keras_metadata.pb`` of a TF SavedModel: per-layer JSON inside protobuf strings;
-    ``tf.keras.models.load_model`` rebuilds Lambda layers from it (running their code)."""
-    tail = b""
-    while chunk := stream.read(CHUNK):
-        buf = tail + chunk
-        if _LAMBDA.search(buf):
-            emit(
-                Severity.ERROR,
+    ``tf.keras.models.load_model`` rebuilds Lambda layers from it (running their code).
+    Every JSON object in it is decoded and checked like a model config."""
+
+    def saved_model(severity: Severity, key: str, message: str) -> None:
+        if key.startswith("keras:lambda:"):
+            key, message = (
                 "keras:lambda:saved-model",
                 "Lambda layer (its code runs when tf.keras loads the SavedModel)",
             )
-            return
-        tail = buf[-_TAIL:]
+        emit(severity, key, message)
+
+    buf = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        buf += chunk
+        buf, _found, _pending = _configs(buf, saved_model, final=not chunk)
+        if not chunk:
+            break

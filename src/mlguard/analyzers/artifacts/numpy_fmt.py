@@ -1,4 +1,10 @@
-"""NumPy ``.npy``: magic, version, a literal header dict; object dtypes are a pickle."""
+"""NumPy ``.npy``: magic, version, a literal header dict; object dtypes are a pickle.
+
+Whether the dtype holds objects is decided as numpy decides it from ``descr``, in every
+spelling numpy accepts: type strings (``'O'``, ``'|O'``, ``'O8'``, ``'object'``), comma
+strings (``'i8,O'``), ``(base, shape)`` subarrays, structured lists of ``(name, descr[,
+shape])`` at any depth, and the dicts older numpy passed to ``numpy.dtype``.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +25,32 @@ class NpyHeader:
     has_object: bool
 
 
+_OBJECT = re.compile(r"(?<![A-Za-z])O\d*(?![A-Za-z])|object")
+
+
 def _has_object(descr: Any, depth: int = 0) -> bool:
+    """Conservative: any type spelling in ``descr`` that names Python objects."""
     if depth > 32:
         return True
     if isinstance(descr, str):
-        return descr.lstrip("<>|=").startswith("O")
-    if isinstance(descr, (list, tuple)):
-        return any(_has_object(d, depth + 1) for d in descr)
-    return False
+        return bool(_OBJECT.search(descr))
+    if isinstance(descr, tuple):  # (base, shape)
+        return bool(descr) and _has_object(descr[0], depth + 1)
+    if isinstance(descr, list):  # [(name, descr[, shape]), ...]
+        return any(_field_has_object(f, depth + 1) for f in descr)
+    if isinstance(descr, dict):
+        formats = descr.get("formats")
+        if formats is not None:
+            listed = formats if isinstance(formats, (list, tuple)) else [formats]
+            return any(_has_object(f, depth + 1) for f in listed)
+        return any(_has_object(v, depth + 1) for v in descr.values())  # {name: (descr, off)}
+    return True  # numpy would need to interpret something mlguard does not know
+
+
+def _field_has_object(field: Any, depth: int) -> bool:
+    if isinstance(field, (tuple, list)) and len(field) >= 2:
+        return _has_object(field[1], depth)
+    return _has_object(field, depth)
 
 
 def read_header(stream: Meter) -> NpyHeader:

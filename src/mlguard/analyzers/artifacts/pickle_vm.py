@@ -1,24 +1,25 @@
-"""Pickle analysis by simulation: a stack machine over ``pickletools.genops``.
+"""Pickle analysis by simulation: a stack machine with the unpickler's semantics.
 
-Nothing is ever unpickled. The machine tracks the stack, the mark stack and the memo
-exactly, so a module name hidden behind ``BINPUT``/``BINGET`` still resolves; every import
-(GLOBAL, STACK_GLOBAL, INST, EXT*) is checked against the allow-list, and the operations
-that call or mutate objects (REDUCE, NEWOBJ(_EX), OBJ, BUILD) are checked for callables or
-states that are not plain allowed imports. joblib's inline array data is skipped the way
-joblib reads it, so a payload placed after an array is still seen.
+Nothing is ever unpickled. Opcodes are decoded as CPython's unpickler decodes them
+(:mod:`.opcodes`); the machine tracks the stack, the mark stack and the memo exactly, so a
+module name hidden behind ``BINPUT``/``BINGET`` still resolves. Every global is judged by
+what the unpickler does with it (:func:`.profiles.classify`): referenced, instantiated
+(``NEWOBJ``) or called (``REDUCE``, ``OBJ``, ``INST``). Operations on values that are not
+callable (or not objects) stop the simulation where the unpickler would raise. joblib's
+inline array data is skipped the way joblib reads it, so a payload placed after an array
+is still seen.
 """
 
 from __future__ import annotations
 
 import _compat_pickle
-import pickletools  # opcode tables only: nothing is ever unpickled  # nosec B403
-import struct
 from collections.abc import Callable
 from typing import Any
 
 from mlguard.analyzers.artifacts import joblib_arrays
 from mlguard.analyzers.artifacts.issues import Collector
-from mlguard.analyzers.artifacts.profiles import SPECIAL_NAMES, AllowList, classify
+from mlguard.analyzers.artifacts.opcodes import Malformed, read_opcode
+from mlguard.analyzers.artifacts.profiles import SPECIAL_NAMES, AllowList, classify, is_importable
 from mlguard.analyzers.artifacts.streams import Meter, Unscannable
 from mlguard.analyzers.artifacts.values import (
     BYTES,
@@ -33,7 +34,7 @@ from mlguard.analyzers.artifacts.values import (
     Text,
     Val,
 )
-from mlguard.analyzers.artifacts.vm_stack import Machine, Malformed
+from mlguard.analyzers.artifacts.vm_stack import Machine
 from mlguard.model import Severity
 
 MAX_NESTING = 8
@@ -44,11 +45,19 @@ _BYTES_OPS = {"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
 _ATOMS = {"NONE": NONE, "NEWTRUE": OTHER, "NEWFALSE": OTHER, "FLOAT": OTHER, "BINFLOAT": OTHER}
 _MEMO_PUT = {"PUT", "BINPUT", "LONG_BINPUT"}
 _MEMO_GET = {"GET", "BINGET", "LONG_BINGET"}
-_GENOPS_ERRORS = (ValueError, struct.error, EOFError, UnicodeError, OverflowError, RecursionError)
+_CALLS = {"REDUCE", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST"}
+_NEW_WRAPPERS = {"copyreg.__newobj__", "copyreg.__newobj_ex__", "copyreg._reconstructor"}
+_GENOPS_ERRORS = (ValueError, EOFError, UnicodeError, OverflowError, RecursionError)
 
 
 class PickleVM(Machine):
-    """Simulates one pickle stream from the current position of ``stream`` up to STOP."""
+    """Simulates one pickle stream from the current position of ``stream`` up to STOP.
+
+    After :meth:`run`: ``ops`` opcodes were executed, ``imports`` globals reached,
+    ``calls`` of them made, ``stopped`` tells whether STOP was reached, ``first`` is the
+    first opcode's name. ``memo`` may be handed in (an unpickler object reused for the
+    next pickle of a file keeps its memo).
+    """
 
     def __init__(
         self,
@@ -58,15 +67,23 @@ class PickleVM(Machine):
         nesting: int = 0,
         *,
         joblib: bool = True,
+        memo: dict[int, Val] | None = None,
     ) -> None:
         super().__init__()
+        if memo is not None:
+            self.memo = dict(memo)
         self.stream = stream
         self.allow = allow
         self.out = out
         self.nesting = nesting
         self.joblib = joblib  # False: read as pickle.load would, array bytes as opcodes
         self.proto = 0
-        self.ops: dict[str, Callable[[Any], None]] = {
+        self.ops = 0
+        self.imports = 0
+        self.calls = 0
+        self.stopped = False
+        self.first = ""
+        self.handlers: dict[str, Callable[[Any], None]] = {
             "MARK": self._mark,
             "STOP": lambda _: None,
             "PROTO": self._proto,
@@ -85,9 +102,9 @@ class PickleVM(Machine):
             "LIST": lambda _: self._push(Seq("list", self._pop_mark())),
             "FROZENSET": lambda _: self._push(Seq("frozenset", self._pop_mark())),
             "DICT": lambda _: self._push(self._dict(self._pop_mark(), Map())),
-            "APPEND": lambda _: self._extend([self._pop1()]),
+            "APPEND": lambda _: self._extend([self._pop1()], "APPEND"),
             "APPENDS": lambda _: self._extend(self._pop_mark()),
-            "ADDITEMS": lambda _: self._extend(self._pop_mark()),
+            "ADDITEMS": lambda _: self._extend(self._pop_mark(), "ADDITEMS"),
             "SETITEM": self._setitem,
             "SETITEMS": self._setitems,
             "MEMOIZE": lambda _: self._memo_put(len(self.memo)),
@@ -110,29 +127,39 @@ class PickleVM(Machine):
 
     # --- driver --------------------------------------------------------------------------
     def run(self) -> Val | None:
-        """Simulate up to STOP; return the unpickled value's abstraction."""
-        pos: int | None = self.stream.tell()
-        source: Any = self.stream
-        outer, self.stream.skip_large = self.stream.skip_large, True
+        """Simulate up to STOP; return the unpickled value's abstraction.
+
+        Raises :class:`Malformed` (with the byte offset) where the unpickler would stop
+        with an error: what was found before stays reported, as it would have run.
+        """
+        stream = self.stream
+        outer, stream.skip_large = stream.skip_large, True
+        pos = stream.pos
         try:
-            for opcode, arg, where in pickletools.genops(source):
-                pos = where
-                self._step(opcode.name, arg)
-                if opcode.name == "STOP":
-                    return self._pop1()
+            while True:
+                pos = stream.pos
+                name, reader = read_opcode(stream)
+                if not self.ops:
+                    self.first = name
+                self.ops += 1
+                self._step(name, reader(stream))
+                if name == "STOP":
+                    value = self._pop1()
+                    self.stopped = True
+                    return value
         except Malformed as exc:
-            raise Unscannable(f"malformed pickle at byte {pos}: {exc}") from exc
+            raise type(exc)(f"at byte {pos}: {exc}") from exc
         except _GENOPS_ERRORS as exc:
-            raise Unscannable(f"malformed pickle near byte {self.stream.tell()}: {exc}") from exc
+            raise Malformed(f"at byte {pos}: {exc}") from exc
         finally:
             self.stream.skip_large = outer
-        raise Unscannable("pickle ended without STOP")
 
     def _step(self, name: str, arg: Any) -> None:
         if name in _TEXT_OPS:
-            self._push(Text(arg))
+            self._push(Text(arg or ""))
         elif name in _INT_OPS:
-            self._push(Num(arg if isinstance(arg, int) and -(2**62) < arg < 2**62 else None))
+            ok = isinstance(arg, int) and -(2**62) < arg < 2**62
+            self._push(Num(arg if ok else None))
         elif name in _BYTES_OPS:
             self._push(BYTES)
         elif name in _ATOMS:
@@ -144,7 +171,7 @@ class PickleVM(Machine):
                 raise Malformed(f"memo key {arg} is not defined")
             self._push(self.memo[arg])
         else:
-            handler = self.ops.get(name)
+            handler = self.handlers.get(name)
             if handler is None:
                 raise Malformed(f"opcode {name} is not understood")
             handler(arg)
@@ -159,18 +186,32 @@ class PickleVM(Machine):
                 module, name = _compat_pickle.NAME_MAPPING[(module, name)]
             elif module in _compat_pickle.IMPORT_MAPPING:
                 module = _compat_pickle.IMPORT_MAPPING[module]
-        verdict = classify(module, name, self.allow)
-        full = f"{module}.{name}"
-        if verdict is not None:
-            severity, reason = verdict
-            if severity == Severity.WARNING:
-                self.out.unknown_global(full, reason)
-            else:
-                self.out.add(severity, f"global:{full}", f"imports {full} ({reason})")
-        return Ref(module, name)
+        if not is_importable(module) or not name:
+            raise Malformed(f"cannot import module {module[:60]!r} (not a module name)")
+        self.imports += 1
+        ref = Ref(module, name)
+        self._judge(ref, "import")
+        return ref
+
+    def _judge(self, ref: Ref, use: str) -> None:
+        if ref.module.startswith("<"):
+            return  # computed or extension: reported where it was made
+        verdict = classify(ref.module, ref.name, self.allow, use)
+        if verdict is None:
+            return
+        full = ref.full
+        if verdict.severity == Severity.ERROR and verdict.group:
+            self.out.unknown_class(full, verdict.reason)
+        elif verdict.severity == Severity.ERROR:
+            verb = "imports" if use == "import" else "calls" if use == "call" else "instantiates"
+            self.out.add(Severity.ERROR, f"global:{full}", f"{verb} {full} ({verdict.reason})")
+        elif verdict.severity == Severity.WARNING:
+            self.out.unknown_global(full, verdict.reason)
+        else:
+            self.out.known_library(verdict.library)
 
     def _global(self, arg: Any) -> None:
-        module, _, name = str(arg).partition(" ")
+        module, name = arg
         self._push(self._import(module, name))
 
     def _stack_global(self, _: Any) -> None:
@@ -187,11 +228,15 @@ class PickleVM(Machine):
         self._push(Ref("<computed>", "<computed>"))
 
     def _inst(self, arg: Any) -> None:
-        module, _, name = str(arg).partition(" ")
+        module, name = arg
         cls = self._import(module, name)
-        self._push(Made("INST", cls, Seq("tuple", self._pop_mark())))
+        args = self._pop_mark()
+        self._callable(cls, "INST")
+        self._push(Made("INST", cls, Seq("tuple", args)))
 
     def _ext(self, code: Any) -> None:
+        # not counted as an import: without a registered code the unpickler stops here,
+        # so an EXT opcode alone does not make bytes a pickle (a call of it does)
         self.out.add(
             Severity.ERROR,
             f"ext:{code}",
@@ -200,34 +245,59 @@ class PickleVM(Machine):
         self._push(Ref("<extension>", str(code)))
 
     # --- calls -------------------------------------------------------------------------
-    def _callable(self, fn: Val, op: str) -> None:
-        if not isinstance(fn, Ref):
+    def _callable(self, fn: Val, op: str, args: Val | None = None) -> None:
+        """``fn`` is called (or instantiated, NEWOBJ) by ``op``; judge it."""
+        if isinstance(fn, Ref):
+            self.calls += 1
+            self._judge(fn, "new" if op.startswith("NEWOBJ") else "call")
+            if fn.full in _NEW_WRAPPERS and isinstance(args, Seq) and args.items:
+                for i, inner in enumerate(args.items[:2]):  # (cls, base, state): both run
+                    if isinstance(inner, Ref):
+                        self._judge(inner, "new" if i == 0 else "call")
+            return
+        if isinstance(fn, Made) and fn.how not in ("PERSID", "BINPERSID"):
+            self.calls += 1
             self.out.add(
                 Severity.ERROR,
                 f"computed-call:{op}",
                 f"{op} calls {fn.describe()}, not a plain import (gadget chain)",
             )
+            return
+        raise Malformed(f"{op} on {fn.describe()}, which cannot be called")
+
+    def _container(self, target: Val, op: str) -> None:
+        if isinstance(target, Ref):
+            self.out.add(
+                Severity.ERROR,
+                f"mutate-global:{target.full}",
+                f"{op} adds items to the imported {target.full} (calls its methods)",
+            )
+        elif not isinstance(target, (Made, Seq, Map)):
+            raise Malformed(f"{op} on {target.describe()}")
 
     def _obj(self, _: Any) -> None:
         items = self._pop_mark()
         if not items:
             raise Malformed("OBJ without a class")
-        self._callable(items[0], "OBJ")
-        self._push(Made("OBJ", items[0], Seq("tuple", items[1:])))
+        args = Seq("tuple", items[1:])
+        self._callable(items[0], "OBJ", args)
+        self._push(Made("OBJ", items[0], args))
 
     def _reduce(self, _: Any) -> None:
         args, fn = self._pop1(), self._pop1()
-        self._callable(fn, "REDUCE")
+        if not (isinstance(args, Seq) and args.kind == "tuple") and not isinstance(args, Made):
+            raise Malformed(f"REDUCE arguments are {args.describe()}, not a tuple")
+        self._callable(fn, "REDUCE", args)
         self._push(Made("REDUCE", fn, args))
 
     def _newobj(self, _: Any) -> None:
         args, cls = self._pop1(), self._pop1()
-        self._callable(cls, "NEWOBJ")
+        self._callable(cls, "NEWOBJ", args)
         self._push(Made("NEWOBJ", cls, args))
 
     def _newobj_ex(self, _: Any) -> None:
         _kwargs, args, cls = self._pop1(), self._pop1(), self._pop1()
-        self._callable(cls, "NEWOBJ_EX")
+        self._callable(cls, "NEWOBJ_EX", args)
         self._push(Made("NEWOBJ_EX", cls, args))
 
     def _build(self, _: Any) -> None:
@@ -252,14 +322,15 @@ class PickleVM(Machine):
                 self.out.found("joblib")
                 self.out.joblib_seen = True
                 if self.joblib:
-                    self._joblib_array(state)
+                    self._joblib_array(target)
 
-    def _joblib_array(self, state: Val) -> None:
-        plan = joblib_arrays.plan(state)
+    def _joblib_array(self, wrapper: Made) -> None:
+        plan = joblib_arrays.plan(wrapper)
         if plan.nested_pickle:
             if self.nesting >= MAX_NESTING:
                 raise Unscannable("joblib object arrays nested too deeply")
-            PickleVM(self.stream, self.allow, self.out, self.nesting + 1).run()
+            # joblib reads object arrays with a plain pickle.load (no array wrappers)
+            PickleVM(self.stream, self.allow, self.out, self.nesting + 1, joblib=False).run()
         else:
             if plan.aligned:
                 pad = self.stream.read(1)

@@ -6,6 +6,7 @@ length field claiming exabytes allocates nothing, and a zip or gzip bomb stops a
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass
 from typing import Protocol
@@ -30,6 +31,7 @@ class Readable(Protocol):
 class Limits:
     max_bytes: int = 256 * 1024 * 1024
     max_depth: int = 3
+    max_seconds: int = 300
 
 
 class Hole(bytes):
@@ -51,11 +53,15 @@ class Hole(bytes):
 
 
 class Budget:
-    """Bytes left for one artifact, across all its members and nested archives."""
+    """Bytes (and seconds) left for one artifact, across all its members and nested
+    archives. The clock is looked at once per MiB read."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, seconds: float | None = None) -> None:
         self.limit = limit
         self.used = 0
+        self.seconds = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.next_check = 1 << 20
 
     @property
     def left(self) -> int:
@@ -65,6 +71,12 @@ class Budget:
         self.used += n
         if self.used > self.limit:
             raise OverBudget(f"larger than the {self.limit} byte analysis budget (max_bytes)")
+        if self.deadline is not None and self.used >= self.next_check:
+            self.next_check = self.used + (1 << 20)
+            if time.monotonic() > self.deadline:
+                raise OverBudget(
+                    f"analysis took longer than the {self.seconds:g} second budget (max_seconds)"
+                )
 
 
 class Meter:
@@ -72,10 +84,11 @@ class Meter:
 
     ``size`` (when known) is how many bytes may still come; reads never ask for more than
     the budget or the size allows, so hostile length fields cannot force allocations.
-    ``crc`` is the CRC-32 of everything delivered so far. ``seekable`` says ``raw`` is a
-    plain file or window whose forward seeks cost nothing (never a decompressor).
-    ``skip_large`` (set while a pickle is simulated) turns reads of ``LARGE_ARG`` bytes or
-    more into skips that return a :class:`Hole`.
+    Bytes are charged to the budget when fetched from ``raw`` (a chunk at a time), and
+    ``crc`` is the CRC-32 of everything fetched (``crc_ok`` is false once bytes were
+    seeked over). ``seekable`` says ``raw`` is a plain file or window whose forward seeks
+    cost nothing (never a decompressor). ``skip_large`` (set while a pickle is simulated)
+    turns reads of ``LARGE_ARG`` bytes or more into skips that return a :class:`Hole`.
     """
 
     def __init__(
@@ -87,41 +100,47 @@ class Meter:
         self.size = size
         self.pos = 0
         self.crc = 0
+        self.crc_ok = True
         self.buf = b""
         self.off = 0
         self.skip_large = False
 
-    def _cap(self, n: int) -> int:
-        cap = self.budget.left + 1
-        if self.size is not None:
-            cap = min(cap, max(self.size - self.pos, 0))
-        return cap if n < 0 else min(n, cap)
-
     def _fill(self, want: int) -> bool:
+        """Make sure the buffer holds at least one byte (fetching up to ``want``)."""
         if self.off < len(self.buf):
             return True
-        self.buf = self.raw.read(max(min(want, 1 << 24), CHUNK))
+        amount = min(max(min(want, 1 << 24), CHUNK), self.budget.left + 1)
+        if self.size is not None:
+            amount = min(amount, self.size - self.pos)
+        if amount <= 0:
+            self.buf, self.off = b"", 0
+            return False
+        self.buf = self.raw.read(amount)
         self.off = 0
+        self.crc = zlib.crc32(self.buf, self.crc)
+        self.budget.spend(len(self.buf))
         return bool(self.buf)
 
     def read(self, n: int = -1) -> bytes:
+        off = self.off
+        if 0 <= n <= len(self.buf) - off:  # the common case: small reads from the buffer
+            self.off = off + n
+            self.pos += n
+            return self.buf[off : off + n]
         if self.skip_large and n >= LARGE_ARG:
             return self._hole(n)
         return self._read(n)
 
     def _read(self, n: int) -> bytes:
-        want = self._cap(n)
+        want = n if n >= 0 else 1 << 62
         parts: list[bytes] = []
         while want > 0 and self._fill(want):
             piece = self.buf[self.off : self.off + want]
             self.off += len(piece)
+            self.pos += len(piece)
             want -= len(piece)
             parts.append(piece)
-        data = b"".join(parts)
-        self.pos += len(data)
-        self.crc = zlib.crc32(data, self.crc)
-        self.budget.spend(len(data))
-        return data
+        return b"".join(parts)
 
     def _hole(self, n: int) -> bytes:
         if self.size is not None and n > self.size - self.pos:
@@ -130,7 +149,7 @@ class Meter:
         return Hole(n) if done == n else b""
 
     def readline(self, limit: int = -1) -> bytes:
-        want = self._cap(limit)
+        want = limit if limit >= 0 else 1 << 62
         parts: list[bytes] = []
         while want > 0 and self._fill(CHUNK):
             end = self.buf.find(b"\n", self.off, self.off + want)
@@ -155,6 +174,8 @@ class Meter:
         if rest and seek is not None and (self.size is None or rest <= self.size - self.pos):
             seek(rest, 1)
             self.pos += rest
+            self.crc_ok = False
+            self.budget.spend(0)
             return n
         done = buffered
         while done < n:
@@ -205,19 +226,36 @@ class Window:
 
 
 class Inflate:
-    """Raw-deflate / zlib / gzip decompression of another stream, a chunk at a time."""
+    """Raw-deflate / zlib / gzip decompression of another stream, a chunk at a time.
 
-    def __init__(self, raw: Readable, wbits: int = -15) -> None:
+    ``multi``: after the end of one compressed stream, data that follows is decompressed
+    as the next stream (joblib's zlib/gzip readers and ``gzip`` do so); raw deflate of a
+    zip member stops at its end.
+    """
+
+    def __init__(self, raw: Readable, wbits: int = -15, *, multi: bool = False) -> None:
         self.raw = raw
+        self.wbits = wbits
         self.z = zlib.decompressobj(wbits)
-        self.pending = b""
+        self.multi = multi
         self.done = False
 
     def read(self, n: int = -1) -> bytes:
         n = CHUNK if n < 0 else n
         out = bytearray()
         while len(out) < n and not self.done:
-            if self.z.unconsumed_tail:
+            if self.z.eof:
+                rest = self.z.unused_data
+                if not self.multi:
+                    self.done = True
+                    break
+                rest = rest or self.raw.read(CHUNK)
+                if not rest:
+                    self.done = True
+                    break
+                self.z = zlib.decompressobj(self.wbits)
+                src = rest
+            elif self.z.unconsumed_tail:
                 src = self.z.unconsumed_tail
             else:
                 src = self.raw.read(CHUNK)
@@ -229,8 +267,6 @@ class Inflate:
                 out += self.z.decompress(src, n - len(out))
             except zlib.error as exc:
                 raise Unscannable(f"corrupt compressed data ({exc})") from exc
-            if self.z.eof:
-                self.done = True
         return bytes(out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 MAX_ITEMS = 64
 MAX_TEXT = 512
+MAX_KEYS = 256
 
 
 class Val:
@@ -105,23 +106,33 @@ class Seq(Val):
 
 
 class Map(Val):
-    __slots__ = ("dunders", "pairs")
+    """A dict: a few pairs in order, the last value of each literal string key (as a dict
+    keeps it), every special ``__dunder__`` key; ``overflow`` when keys were dropped."""
+
+    __slots__ = ("dunders", "last", "overflow", "pairs")
 
     def __init__(self) -> None:
         self.pairs: list[tuple[Val, Val]] = []
+        self.last: dict[str, Val] = {}
         self.dunders: set[str] = set()
+        self.overflow = False
 
     def put(self, key: Val, value: Val) -> None:
-        if isinstance(key, Text) and key.value and key.value.startswith("__"):
-            self.dunders.add(key.value)
+        if isinstance(key, Text) and key.value is not None:
+            if key.value.startswith("__"):
+                self.dunders.add(key.value)
+            if key.value in self.last or len(self.last) < MAX_KEYS:
+                self.last[key.value] = value
+            else:
+                self.overflow = True
+        elif not isinstance(key, Text):
+            self.overflow = self.overflow or isinstance(key, (Ref, Made))
         if len(self.pairs) < MAX_ITEMS:
             self.pairs.append((key, value))
 
     def get(self, key: str) -> Val | None:
-        for k, v in self.pairs:
-            if isinstance(k, Text) and k.value == key:
-                return v
-        return None
+        """The value a dict built this way holds for ``key`` (the last one put)."""
+        return self.last.get(key)
 
     def describe(self) -> str:
         return "a dict"

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlguard.analyzers.artifacts.opcodes import Malformed
 from mlguard.analyzers.artifacts.streams import Unscannable
 from mlguard.analyzers.artifacts.values import Map, Seq, Val
 
 MAX_STACK = 1_000_000
 MAX_MEMO = 4_000_000
 
-
-class Malformed(Exception):
-    """The opcodes cannot be what a loader accepts (unpickling would stop here)."""
+__all__ = ["Machine", "Malformed"]
 
 
 class Machine:
@@ -71,15 +70,21 @@ class Machine:
     def _memo_put(self, index: Any) -> None:
         if not isinstance(index, int) or index < 0:
             raise Malformed(f"invalid memo index {index!r}")
-        if len(self.memo) >= MAX_MEMO:
+        if len(self.memo) >= MAX_MEMO and index not in self.memo:
             raise Unscannable(f"pickle memo larger than {MAX_MEMO} entries")
         self.memo[index] = self._top()
 
     # --- containers --------------------------------------------------------------------
-    def _extend(self, items: list[Val]) -> None:
+    def _container(self, target: Val, op: str) -> None:
+        """``target`` receives items through ``op`` but is no list/dict/set literal: the
+        unpickler calls its ``append``/``extend``/``add``/``__setitem__`` (subclasses judge)."""
+
+    def _extend(self, items: list[Val], op: str = "APPENDS") -> None:
         target = self._top()
         if isinstance(target, Seq):
             target.extend(items)
+        else:
+            self._container(target, op)
 
     @staticmethod
     def _dict(items: list[Val], target: Map) -> Map:
@@ -94,8 +99,12 @@ class Machine:
         target = self._top()
         if isinstance(target, Map):
             target.put(key, value)
+        else:
+            self._container(target, "SETITEM")
 
     def _setitems(self, _: Any) -> None:
         items = self._pop_mark()
         target = self._top()
+        if not isinstance(target, Map):
+            self._container(target, "SETITEMS")
         self._dict(items, target if isinstance(target, Map) else Map())

@@ -1,7 +1,12 @@
-"""Zip archives read as tolerantly as PyTorch reads them.
+"""Zip archives read as tolerantly as PyTorch reads them, and as Python's zipfile does.
 
-The central directory comes from ``zipfile`` (or, when that fails, from a walk over the
-local headers); member data is read by us from the local header on, so CRC errors,
+Two readers find the central directory differently: Python's ``zipfile`` places it just
+before the end record (shifting every offset by any data prepended to the archive), while
+PyTorch's reader (miniz) takes the offset the end record states. Both are read; when they
+list different members the archive shows one thing to one loader and another to the
+other, which is reported as an error, and the members of both are analysed. When
+``zipfile`` cannot read the directory at all, miniz's view (else a walk over the local
+headers) is used. Member data is read by us from the local header on, so CRC errors,
 encryption/flag bits and header mismatches do not stop the analysis. Mismatches between
 local and central headers are reported: they are how payloads hide from zip-based tools.
 """
@@ -27,6 +32,9 @@ LOCAL = b"PK\x03\x04"
 _LOCAL_FMT = "<4sHHHHHIIIHH"
 _LOCAL_LEN = struct.calcsize(_LOCAL_FMT)
 MAX_MEMBERS = 100_000
+_CENTRAL_FMT = "<4s6H3I5H2I"
+_CENTRAL_LEN = struct.calcsize(_CENTRAL_FMT)
+_EOCD_SEARCH = (1 << 16) + 22
 Warn = Callable[[str, str], None]
 
 
@@ -41,8 +49,85 @@ class Member:
     crc: int
 
 
-def list_members(f: SeekableFile, size: int, warn: Warn) -> list[Member]:
-    """Members in directory order (central directory, else local headers)."""
+def list_members(f: SeekableFile, size: int, warn: Warn, error: Warn) -> list[Member]:
+    """Members in directory order: Python's view, plus miniz's when the two disagree."""
+    python = _python_members(f, size, warn)
+    miniz = _miniz_members(f, size)
+    if python is None:
+        return miniz if miniz else _walk_local(f, size)
+    if miniz is not None and _keys(miniz) != _keys(python):
+        only_torch = sorted({m.name for m in miniz} - {m.name for m in python})
+        detail = (
+            f" (only PyTorch sees {', '.join(map(repr, only_torch[:4]))})" if only_torch else ""
+        )
+        error(
+            "zip:readers-disagree",
+            "zip archive with two central directories: PyTorch's reader and Python's zipfile "
+            f"list different members{detail}; each loader sees a different archive",
+        )
+        seen = _keys(python)
+        return python + [m for m in miniz if (m.name, m.offset) not in seen]
+    return python
+
+
+def _keys(members: list[Member]) -> set[tuple[str, int]]:
+    return {(m.name, m.offset) for m in members}
+
+
+def _miniz_members(f: SeekableFile, size: int) -> list[Member] | None:
+    """The directory at the offset the end record states (how PyTorch's reader finds it)."""
+    start = max(size - _EOCD_SEARCH, 0)
+    f.seek(start)
+    tail = f.read(size - start)
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or pos + 22 > len(tail):
+        return None
+    _, _, _, total, cd_size, cd_offset, _ = struct.unpack("<4HIIH", tail[pos + 4 : pos + 22])
+    zip64 = tail.rfind(b"PK\x06\x06", 0, pos)
+    if (total == 0xFFFF or cd_offset == 0xFFFFFFFF) and zip64 >= 0:
+        record = tail[zip64 : zip64 + 56]
+        if len(record) == 56:
+            total, cd_size, cd_offset = struct.unpack("<QQQ", record[32:56])
+    if cd_offset + cd_size > size or total > MAX_MEMBERS:
+        return None
+    f.seek(cd_offset)
+    data = f.read(cd_size)
+    members: list[Member] = []
+    at = 0
+    for _ in range(total):
+        if at + _CENTRAL_LEN > len(data) or data[at : at + 4] != b"PK\x01\x02":
+            return None
+        fields = struct.unpack(_CENTRAL_FMT, data[at : at + _CENTRAL_LEN])
+        flags, method = fields[3], fields[4]
+        crc, csize, usize, nlen, xlen, clen = fields[7:13]
+        offset = fields[16]
+        name = _name(data[at + _CENTRAL_LEN : at + _CENTRAL_LEN + nlen], flags)
+        extra = data[at + _CENTRAL_LEN + nlen : at + _CENTRAL_LEN + nlen + xlen]
+        usize, csize, offset = _zip64_central(extra, usize, csize, offset)
+        members.append(Member(name, offset, method, flags, csize, usize, crc))
+        at += _CENTRAL_LEN + nlen + xlen + clen
+    return members
+
+
+def _zip64_central(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        if tag == 0x0001:
+            body = extra[pos + 4 : pos + 4 + length]
+            values = [v for (v,) in struct.iter_unpack("<Q", body[: len(body) // 8 * 8])]
+            if usize == 0xFFFFFFFF and values:
+                usize = values.pop(0)
+            if csize == 0xFFFFFFFF and values:
+                csize = values.pop(0)
+            if offset == 0xFFFFFFFF and values:
+                offset = values.pop(0)
+            break
+        pos += 4 + length
+    return usize, csize, offset
+
+
+def _python_members(f: SeekableFile, size: int, warn: Warn) -> list[Member] | None:
     try:
         f.seek(0)
         with zipfile.ZipFile(f) as zf:
@@ -57,7 +142,7 @@ def list_members(f: SeekableFile, size: int, warn: Warn) -> list[Member]:
         struct.error,
     ) as exc:
         warn("zip:central", f"zip central directory unreadable ({exc}); read local headers")
-        return _walk_local(f, size)
+        return None
     if len(infos) > MAX_MEMBERS:
         raise Unscannable(f"zip with more than {MAX_MEMBERS} members")
     members = [
@@ -74,7 +159,7 @@ def list_members(f: SeekableFile, size: int, warn: Warn) -> list[Member]:
     ]
     if any(not 0 <= m.offset < size or m.csize < 0 for m in members):
         warn("zip:offsets", "zip directory points outside the file; read local headers")
-        return _walk_local(f, size)
+        return None
     names = [m.name for m in members]
     for dup in sorted({n for n in names if names.count(n) > 1}):
         warn(f"zip:duplicate:{dup}", f"zip lists member {dup!r} more than once")
@@ -172,7 +257,7 @@ def _compare(
 
 def check_crc(stream: Meter, m: Member, warn: Warn) -> None:
     """After reading a member to its end: report a CRC that loaders like PyTorch ignore."""
-    if stream.pos == m.usize and stream.crc != m.crc:
+    if stream.crc_ok and stream.pos == m.usize and stream.crc != m.crc:
         warn(
             f"zip:crc:{m.name}",
             f"zip member {m.name!r}: CRC-32 mismatch (PyTorch ignores it; zip-based scanners "
