@@ -32,3 +32,25 @@ def test_scheduled_training_is_not_a_check_of_changes(cli, tmp_path: Path) -> No
     files = {"train.py": TRAIN, ".github/workflows/train.yml": _workflow(schedule)}
     _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD002")
     assert status_of(report, "CICD002") != "pass"
+
+
+BUILDSPEC = "version: 0.2\nphases:\n  build:\n    commands:\n      - {cmd}\n"
+
+
+def test_aws_codebuild_buildspec_is_ci(cli, tmp_path: Path) -> None:
+    tests = "from train import main\n\ndef test_main():\n    assert main([[0], [1]], [0, 1])\n"
+    files = {
+        "train.py": TRAIN,
+        "tests/test_train.py": tests,
+        "pipelines/buildspec.yml": BUILDSPEC.format(cmd="python -m pytest -q"),
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
+    assert status_of(report, "CICD001") == "pass"
+    assert {"name": "codebuild", "files": ["pipelines/buildspec.yml"]} in report["ci"]["systems"]
+
+
+def test_a_yaml_with_phases_but_no_commands_is_not_ci(cli, tmp_path: Path) -> None:
+    tests = "from train import main\n\ndef test_main():\n    assert main([[0], [1]], [0, 1])\n"
+    files = {"train.py": TRAIN, "tests/test_train.py": tests, "buildspec.yml": "phases: {}\n"}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
+    assert status_of(report, "CICD001") != "pass"

@@ -213,11 +213,11 @@ def test_rules_shows_gates_off_rules_and_custom_rules(cli, tmp_path: Path) -> No
     )
     rows = {r["id"]: r for r in cli(["rules", "--format", "json"], cwd=repo).json()}
     assert rows["ACME001"]["custom"] is True and rows["SEC001"]["custom"] is False
-    assert rows["SEC001"]["gate"] is True and rows["REP001"]["gate"] is False
+    assert rows["SEC003"]["gate"] is True and rows["REP001"]["gate"] is False
     assert rows["BAN311"]["enabled"] is False and rows["BAN602"]["enabled"] is True
     text = cli(["rules"], cwd=repo).out
     line = {ln.split()[0]: ln for ln in text.splitlines() if ln.strip()}
-    assert " gate " in line["SEC001"] and " off " in line["BAN311"]
+    assert " gate " in line["SEC003"] and " off " in line["BAN311"]
     assert "(custom)" in line["ACME001"]
     assert " gates (failing one caps" in text and " off (not run" in text.splitlines()[-2]
     explained = cli(["explain", "acme001"], cwd=repo)

@@ -121,8 +121,14 @@ def test_markdown_separates_and_counts(cli, repo: Path, report) -> None:
     assert f"<details><summary>{counts['practice_gaps']} practice gaps" in out
 
 
-def test_markdown_mentions_a_cap_only_when_it_lowered_the_level(repo: Path, report) -> None:
-    assert report["maturity"]["capped_by"] == ["SEC001"]  # the gate fails...
+def test_markdown_mentions_a_cap_only_when_it_lowered_the_level(cli, tmp_path: Path) -> None:
+    remote = (
+        "import transformers\n"
+        "m = transformers.AutoModel.from_pretrained('x', trust_remote_code=True)\n"
+    )
+    repo = make_repo(tmp_path / "r", {**FILES, "serve.py": remote})
+    report = cli(["scan", repo, "--no-config", "-f", "json"]).json()
+    assert report["maturity"]["capped_by"] == ["SEC003"]  # the gate fails...
     assert report["maturity"]["uncapped_level"] == report["maturity"]["level"] == 0
     real = app.run(app.ScanOptions(repo, no_config=True, no_cache=True))
     assert "Capped" not in markdown.render(real)  # ...but changed nothing
@@ -130,7 +136,7 @@ def test_markdown_mentions_a_cap_only_when_it_lowered_the_level(repo: Path, repo
         real, assessment=dataclasses.replace(real.assessment, level=1, uncapped_level=2)
     )
     text = markdown.render(lowered)
-    assert "Capped at Level 1 (Level 2 otherwise) by failing gate rule: SEC001." in text
+    assert "Capped at Level 1 (Level 2 otherwise) by failing gate rule: SEC003." in text
 
 
 def test_junit_counts_match_each_kind(cli, repo: Path, report) -> None:

@@ -22,10 +22,12 @@ from mlguard.facts.ci_cloud import tekton as tekton_pipeline
 from mlguard.facts.ci_hosted import (
     APPVEYOR_FILES,
     BUILDKITE_FILES,
+    CODEBUILD_FILES,
     DRONE_FILES,
     TRAVIS_FILES,
     appveyor,
     buildkite,
+    codebuild,
     drone,
     travis,
 )
@@ -356,6 +358,7 @@ SIMPLE: tuple[tuple[str, tuple[str, ...], Parser], ...] = (
     ("buildkite", BUILDKITE_FILES, buildkite),
     ("drone", DRONE_FILES, drone),
     ("cloud-build", CLOUD_BUILD_FILES, cloud_build),
+    ("codebuild", CODEBUILD_FILES, codebuild),
 )
 BUILD_TOP = re.compile(r"^steps\s*:", re.MULTILINE)
 

@@ -21,6 +21,9 @@ TRAVIS_FILES = ("/.travis.yml", "/.travis.yaml")
 APPVEYOR_FILES = ("/appveyor.yml", "/.appveyor.yml", "/appveyor.yaml", "/.appveyor.yaml")
 BUILDKITE_FILES = (".buildkite/pipeline*.yml", ".buildkite/pipeline*.yaml", "/buildkite.yml")
 DRONE_FILES = ("/.drone.yml", "/.drone.yaml")
+# AWS CodeBuild (run by CodePipeline on pushes to its source): buildspec files at any path.
+CODEBUILD_FILES = ("buildspec*.yml", "buildspec*.yaml", "**/buildspec*.yml", "**/buildspec*.yaml")
+CODEBUILD_PHASES = ("install", "pre_build", "build", "post_build")
 DEFAULT_EVENTS = triggers(Trigger.PUSH, Trigger.PULL_REQUEST)
 Found = tuple[list[Command], list[Schedule]]
 Trail = list[str | int]
@@ -101,6 +104,24 @@ def appveyor(repo: Facts, path: str) -> Found:
             commands += _phase_commands(
                 doc, path, trail, mapping(spec), APPVEYOR_PHASES, "appveyor", f"for[{i}]"
             )
+    return commands, []
+
+
+def codebuild(repo: Facts, path: str) -> Found:
+    """AWS CodeBuild: ``phases.<phase>.commands`` (and ``finally``), in phase order. A file
+    without a ``phases`` mapping is not a buildspec."""
+    commands: list[Command] = []
+    for doc in yaml_docs(repo, path):
+        phases = mapping(mapping(doc.data).get("phases"))
+        for phase in CODEBUILD_PHASES:
+            spec = mapping(phases.get(phase))
+            for key in ("commands", "finally"):
+                for i, entry in enumerate(items(spec.get(key))):
+                    if isinstance(entry, str) and entry.strip():
+                        at = line(doc, ["phases", phase, key, i])
+                        commands.append(
+                            Command(entry, path, at, "codebuild", phase, DEFAULT_EVENTS)
+                        )
     return commands, []
 
 

@@ -32,6 +32,7 @@ CI_SYSTEMS = frozenset(
         "drone",
         "cloud-build",
         "tekton",
+        "codebuild",
     }
 )
 PIPELINE_SYSTEMS = frozenset(

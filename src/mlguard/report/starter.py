@@ -104,7 +104,8 @@ def _not_applicable(report: Report) -> list[str]:
     rows = [
         (rule.id, res.reason)
         for rule, res in report.pairs
-        if res.status == Status.NA and not rule.id.startswith("BAN")
+        # generated rules (bandit's, zizmor's) are listed by `mlguard rules`
+        if res.status == Status.NA and not rule.id.startswith(("BAN", "ZIZ"))
     ]
     if not rows:
         return []

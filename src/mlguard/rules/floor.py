@@ -27,7 +27,9 @@ from mlguard.rules.catalog import Catalog, RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.rules.selection import select_rules
 
-ALWAYS_PROTECTED = ("SEC002",)  # model files: a gate in spirit even where not listed
+# Security rules a pull request must not switch off even where they are not maturity gates:
+# model files (SEC002) and unsafe deserialisation in code (SEC001).
+ALWAYS_PROTECTED = ("SEC001", "SEC002")
 FAIL_ORDER = {"note": 0, "warning": 1, "error": 2, "never": 3}
 SAMPLE_DIRS = ("", "models/", "a/b/", "data/models/")
 
