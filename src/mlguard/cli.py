@@ -109,8 +109,8 @@ def cli() -> None:
     multiple=True,
     metavar="FORMAT[:FILE]",
     help="text (default), json, sarif, markdown (job summary / PR comment), github "
-    "(workflow annotations), junit or concise (one line per violation); add :FILE to "
-    "write that format to a file. "
+    "(workflow annotations), gitlab (Code Quality report), junit or concise (one line per "
+    "violation); add :FILE to write that format to a file. "
     "Repeat to write several formats from one scan (at most one to standard output).",
 )
 @click.option(
