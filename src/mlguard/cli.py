@@ -549,7 +549,9 @@ FLEET_EXIT = exit_help("0  the fleet view was written (whatever the repositories
     default="text",
     help="text (default), csv (one row per repository), markdown (job summary, issue) or json.",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to FILE.")
+@click.option(
+    "--output", "-o", metavar="FILE", type=click.Path(path_type=Path), help="Write to FILE."
+)
 @click.option(
     "--by",
     type=click.Choice(NAMED_BY),
@@ -566,17 +568,24 @@ FLEET_EXIT = exit_help("0  the fleet view was written (whatever the repositories
     help="How many of the most often missing practices text and markdown list.",
 )
 def fleet_cmd(reports: tuple[Path, ...], fmt: str, output: Path | None, by: str, top: int) -> None:
-    """One view of many repositories from their JSON reports (`mlguard scan -f json`):
-    level and practice score per repository, the practices most often missing across the
-    fleet, and each repository's trend when several of its reports are given (oldest
-    first). Reports from another mlguard version or policy than most are marked, and a
-    trend across versions or policies is marked not comparable.
+    """One view of many repositories from their JSON reports: level and practice score
+    per repository, the practices most often missing across the fleet, and each
+    repository's trend when several of its reports are given.
+
+    \b
+    Each repository's CI writes its report:  mlguard scan . -f json:mlguard.json
+    A report's repository is its file name without .json (--by file) or its folder
+    (--by dir). Several reports of one repository are its trend, oldest first: the
+    order given (a shell glob sorts names such as 2026-05-01.json by date).
+    Reports from another mlguard version or policy than most are marked, and a trend
+    across versions or policies is marked not comparable (a change of scoring is not
+    progress). An unreadable or invalid report file stops with exit code 2.
 
     \b
     Examples:
-      mlguard fleet reports/*.json                      # one report per repository
+      mlguard fleet reports/*.json                       # one report per repository
       mlguard fleet --by dir reports/*/*.json -f markdown -o fleet.md   # with history
-      mlguard fleet reports/*.json -f csv -o fleet.csv
+      mlguard fleet reports/*.json -f csv -o fleet.csv   # one row per repository
     """
     if output is not None:
         outputs.check_writable(output)
