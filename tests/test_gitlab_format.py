@@ -32,7 +32,7 @@ def test_issues_have_what_gitlab_reads(cli: Any, tmp_path: Path) -> None:
     assert len(issues) == len(violations) > 0  # violations only: no practice gap
     for issue, finding in zip(issues, violations, strict=True):
         assert {"description", "check_name", "fingerprint", "severity", "location"} <= set(issue)
-        assert isinstance(issue["description"], str) and issue["description"]
+        assert issue["description"] == f"{finding['rule_id']}: {finding['message']}"
         assert issue["check_name"] == finding["rule_id"]
         assert issue["severity"] in SEVERITIES
         assert issue["severity"] == MAPPED[finding["severity"]]

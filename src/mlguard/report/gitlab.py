@@ -1,7 +1,7 @@
 """GitLab Code Quality: the JSON array GitLab's merge-request widget and pipeline tab read.
 
 One issue per violation (practice gaps are repository-level, not a place in the code, as in
-SARIF): ``description`` (the finding's message), ``check_name`` (the rule id),
+SARIF): ``description`` (the rule id and the finding's message), ``check_name`` (the rule id),
 ``fingerprint``, ``severity``, ``location.path`` (relative to the repository root, so a scan
 of a sub-folder keeps its prefix) and ``location.lines.begin``; plus the optional
 ``engine_name``, ``type`` and ``categories`` of the Code Climate issue format.
@@ -56,7 +56,7 @@ def issues(report: Report) -> list[dict[str, Any]]:
                 "type": "issue",
                 "engine_name": TOOL_NAME,
                 "check_name": f.rule_id,
-                "description": escapes.bidi(f"{f.rule_id} {rule.title}: {f.message}"),
+                "description": escapes.bidi(f"{f.rule_id}: {f.message}"),
                 "categories": ["Security"] if rule.is_security else ["Bug Risk"],
                 "severity": SEVERITY[f.severity],
                 "fingerprint": _unique(fingerprint(f, finding_uri(f, prefix)), seen),
