@@ -13,7 +13,7 @@ from conftest import make_repo
 PROVIDER = "gh" + "p_" + "R8x2Kq9LmZ4vT7wN3pY6sB1cD5fG0hJ2kL8m"
 GENERIC = "Zq7Xk2Lm9Pv4Rt8Wn3Ys6Bd1Cf5Gh0Jk2Lm8Np4Q"
 AWS = "AK" + "IA" + "QX7ZK2LM9PV4RT8W"  # mlguard: ignore[SEC004] a fake credential the test plants
-FORMATS = ("text", "json", "sarif", "markdown", "github", "junit")
+FORMATS = ("text", "json", "sarif", "markdown", "github", "gitlab", "junit")
 
 
 def _bodies() -> list[str]:

@@ -24,9 +24,11 @@ from mlguard.analyzers import redaction
 from mlguard.engine import progress as progress_mod
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import CATEGORIES
+from mlguard.report import fleet as fleet_view
 from mlguard.report import rules_view, starter
 from mlguard.report import targets as outputs
 from mlguard.report.formats import renderer
+from mlguard.results.fleet import NAMED_BY
 from mlguard.rules import docsgen, selection
 from mlguard.rules.catalog import Catalog
 from mlguard.rules.policy import builtin_names, resolve_chain
@@ -86,6 +88,7 @@ def cli() -> None:
     Rules:        mlguard rules --category security
     One rule:     mlguard explain REP003
     Policies:     mlguard policy show default
+    Many repos:   mlguard fleet reports/*.json   (their `scan -f json` reports)
     """
 
 
@@ -109,8 +112,8 @@ def cli() -> None:
     multiple=True,
     metavar="FORMAT[:FILE]",
     help="text (default), json, sarif, markdown (job summary / PR comment), github "
-    "(workflow annotations), junit or concise (one line per violation); add :FILE to "
-    "write that format to a file. "
+    "(workflow annotations), gitlab (Code Quality report), junit or concise (one line per "
+    "violation); add :FILE to write that format to a file. "
     "Repeat to write several formats from one scan (at most one to standard output).",
 )
 @click.option(
@@ -531,6 +534,74 @@ def init_cmd(path: Path, force: bool) -> None:
         )
     click.echo("")
     click.echo(starter.snippets(path), nl=False)
+
+
+FLEET_EXIT = exit_help("0  the fleet view was written (whatever the repositories' verdicts)")
+
+
+@cli.command("fleet", epilog=FLEET_EXIT)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(fleet_view.FLEET_FORMATS),
+    default="text",
+    help="text (default), csv (one row per repository), markdown (job summary, issue) or json.",
+)
+@click.option(
+    "--output", "-o", metavar="FILE", type=click.Path(path_type=Path), help="Write to FILE."
+)
+@click.option(
+    "--by",
+    type=click.Choice(NAMED_BY),
+    default="file",
+    show_default=True,
+    help="What names a report's repository: its file name without .json "
+    "(reports/shop-ranker.json) or the folder it is in (reports/shop-ranker/2026-05.json).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1),
+    default=fleet_view.DEFAULT_TOP,
+    show_default=True,
+    help="How many of the most often missing practices text and markdown list.",
+)
+def fleet_cmd(reports: tuple[Path, ...], fmt: str, output: Path | None, by: str, top: int) -> None:
+    """One view of many repositories from their JSON reports: level and practice score
+    per repository, the practices most often missing across the fleet, and each
+    repository's trend when several of its reports are given.
+
+    \b
+    Each repository's CI writes its report:  mlguard scan . -f json:mlguard.json
+    A report's repository is its file name without .json (--by file) or its folder
+    (--by dir). Several reports of one repository are its trend, oldest first: the
+    order given (a shell glob sorts names such as 2026-05-01.json by date).
+    Reports from another mlguard version or policy than most are marked, and a trend
+    across versions or policies is marked not comparable (a change of scoring is not
+    progress). An unreadable or invalid report file stops with exit code 2.
+
+    \b
+    Examples:
+      mlguard fleet reports/*.json                       # one report per repository
+      mlguard fleet --by dir reports/*/*.json -f markdown -o fleet.md   # with history
+      mlguard fleet reports/*.json -f csv -o fleet.csv   # one row per repository
+    """
+    if output is not None:
+        outputs.check_writable(output)
+    view = fleet_view.load(reports, by)
+    if by == "file":
+        for name in fleet_view.mixed_folders(view):
+            click.echo(
+                f"mlguard: note: reports named {name!r} in different folders are taken as one "
+                "repository's history; --by dir names repositories after their folders",
+                err=True,
+            )
+    text = fleet_view.render(view, fmt, top)
+    if output is not None:
+        outputs.write(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.group()

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlguard.report.document import Report
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown", "github", "junit", "concise")
+FORMATS: tuple[str, ...] = (
+    "text",
+    "json",
+    "sarif",
+    "markdown",
+    "github",
+    "gitlab",
+    "junit",
+    "concise",
+)
 
 
 def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
@@ -36,6 +45,10 @@ def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
         from mlguard.report import github
 
         return github.render
+    if fmt == "gitlab":
+        from mlguard.report import gitlab
+
+        return gitlab.render
     if fmt == "junit":
         from mlguard.report import junit
 
