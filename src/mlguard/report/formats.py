@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlguard.report.document import Report
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown", "github", "junit", "concise")
+FORMATS: tuple[str, ...] = (
+    "text",
+    "json",
+    "sarif",
+    "markdown",
+    "github",
+    "junit",
+    "concise",
+    "html",
+)
 
 
 def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
@@ -44,4 +53,8 @@ def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
         from mlguard.report import concise
 
         return concise.render
+    if fmt == "html":
+        from mlguard.report import html
+
+        return html.render
     raise ValueError(f"unknown format {fmt!r}")
