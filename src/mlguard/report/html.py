@@ -433,11 +433,12 @@ border-radius:.3rem;border:1px solid currentColor}
 .sev-note,.st-not-checked{color:var(--note)}.st-pass{color:var(--ok)}
 .score{display:flex;gap:1rem;align-items:center}.score p{margin:0}
 .ring .track{fill:none;stroke:var(--bar);stroke-width:3.2}
-.ring .fill{fill:none;stroke:var(--accent);stroke-width:3.2;stroke-linecap:round;
+.ring .fill{fill:none;stroke:var(--accent);stroke-width:3.2;
 transform:rotate(-90deg);transform-origin:50% 50%}
 .ring text{fill:var(--fg);font-size:10px;font-weight:700;text-anchor:middle}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;
-border-bottom:1px solid var(--line);vertical-align:top}.cats td:nth-child(3){width:35%}
+border-bottom:1px solid var(--line);vertical-align:top}
+.cats{font-size:.85rem}.cats th,.cats td{padding:.2rem .3rem}.cats td:nth-child(3){width:30%}
 .mts{font-size:.85rem;padding-left:1rem}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:center;margin:0 0 .8rem;
 padding:.6rem;border:1px solid var(--line);border-radius:8px;background:var(--bg)}
