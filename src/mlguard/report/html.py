@@ -231,7 +231,9 @@ def _scores(a: Assessment) -> str:
         f'<div class="score">{ring}<p>{score if score is not None else "n/a"}/100: the '
         "weighted share of the applicable practices in place (partial counts half).</p></div>",
         '<table class="cats"><thead><tr><th>Category</th><th>Score</th><th></th>'
-        "<th>pass</th><th>partial</th><th>fail</th><th>other</th></tr></thead><tbody>",
+        '<th>pass</th><th><abbr title="partial">part</abbr></th><th>fail</th>'
+        '<th><abbr title="not applicable, not checked or error">other</abbr></th></tr>'
+        "</thead><tbody>",
     ]
     for c in a.categories:
         shown = "n/a" if c.score is None else str(c.score)
@@ -438,7 +440,10 @@ transform:rotate(-90deg);transform-origin:50% 50%}
 .ring text{fill:var(--fg);font-size:10px;font-weight:700;text-anchor:middle}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;
 border-bottom:1px solid var(--line);vertical-align:top}
-.cats{font-size:.85rem}.cats th,.cats td{padding:.2rem .3rem}.cats td:nth-child(3){width:30%}
+.cats{font-size:.85rem;table-layout:fixed}.cats th,.cats td{padding:.2rem .3rem}
+.cats :is(th,td):first-child{width:31%}.cats :is(th,td):nth-child(2){width:11%}
+.cats :is(th,td):nth-child(n+4){width:9.5%;text-align:right}
+.cats thead th{font-weight:500;font-size:.75rem;white-space:nowrap}
 .mts{font-size:.85rem;padding-left:1rem}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:center;margin:0 0 .8rem;
 padding:.6rem;border:1px solid var(--line);border-radius:8px;background:var(--bg)}
