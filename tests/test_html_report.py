@@ -9,6 +9,7 @@ fragment the page reads), and a screenshot. Without Chromium they are skipped, e
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from conftest import make_repo
 
 SCRIPT_TAG = "<script>alert(1)</script>"
 HOSTILE_PATH = "<img src=x onerror=alert(2)>.py"
+RLO = "\u202e"  # right-to-left override: would show "train\u202egnp.py" as "trainyp.png"
 
 
 def _pickle(module: str, name: str) -> bytes:
@@ -47,6 +49,7 @@ FILES: dict[str, str | bytes] = {
         """,
     "model.pkl": _pickle(f"os{SCRIPT_TAG}", "system"),
     HOSTILE_PATH: "import pickle\npickle.load(open('m', 'rb'))\n",
+    f"train{RLO}gnp.py": "import pickle\npickle.load(open('m', 'rb'))\n",
     "requirements.txt": "scikit-learn\npyyaml\n",
 }
 
@@ -105,6 +108,8 @@ def test_text_from_the_repository_cannot_act(cli: Any, scanned: Path, tmp_path: 
     assert "os&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(2)&gt;.py:2" in page
     assert page.count("<script>") == 1  # only the page's own filter script
+    assert f"train{RLO}gnp.py" in {f["path"] for f in report["findings"]}
+    assert RLO not in page and "train\\u202egnp.py:2" in page
 
 
 def test_counts_and_level_are_the_json_reports(cli: Any, scanned: Path, tmp_path: Path) -> None:
@@ -126,8 +131,10 @@ def test_counts_and_level_are_the_json_reports(cli: Any, scanned: Path, tmp_path
     assert f'<span id="mts-score">{mts:g}</span>' in page
     # each violation at its place, with the code it matched
     for f in violations:
-        assert f"{f['path']}:{f['line']}".replace("<", "&lt;").replace(">", "&gt;") in page
-    assert "<pre><code>yaml.load(...)</code></pre>" in page or "yaml.load" in page
+        loc = html.escape(f"{f['path']}:{f['line']}").replace(RLO, "\\u202e")
+        assert f'<code class="loc">{loc}</code>' in page
+    assert '<code class="loc">train.py:5</code>' in page
+    assert "<pre><code>yaml.load(...)</code></pre>" in page
     # the ladder: four rungs, the current one is the JSON's level, the next lists the gaps
     rungs = doc.having("li", "rung")
     assert [r["data-level"] for r in rungs] == ["3", "2", "1", "0"]
