@@ -263,3 +263,32 @@ def test_chromium_takes_a_screenshot(cli: Any, scanned: Path, tmp_path: Path) ->
     )
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
+
+
+def test_a_repository_without_ml_code_is_not_assessed(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "plain", {"app.py": "print('hello')\n"})
+    page_file = tmp_path / "plain.html"
+    result = cli(["scan", repo, "--no-config", "-f", "json", "-f", f"html:{page_file}"])
+    maturity = result.json()["maturity"]
+    assert maturity["assessed"] is False, maturity
+    page = page_file.read_text("utf-8")
+    assert '<span id="level">not assessed</span>' in page and "Not assessed:" in page
+    assert f"this one is <b>{maturity['kind']['name']}</b>" in page
+    rungs = Elements(page).having("li", "rung")
+    assert len(rungs) == 4 and {r["data-state"] for r in rungs} == {"ahead"}
+
+
+def test_chromium_without_javascript_shows_everything(
+    cli: Any, scanned: Path, tmp_path: Path
+) -> None:
+    """The page with its script removed (Chromium's --dump-dom itself needs JavaScript, so
+    the script is taken out rather than JavaScript switched off)."""
+    page, report = _scan(cli, scanned, tmp_path)
+    bare = tmp_path / "bare.html"
+    bare.write_text(re.sub(r"<script>.*?</script>", "", page, flags=re.S), "utf-8")
+    doc = _dom(bare, tmp_path)
+    assert doc.having("script") == [] and "data-shown" not in doc.having("body")[0]
+    assert len(_shown(doc)) == report["counts"]["violations"]  # every finding is there
+    form = next(a for t, a in doc.found if a.get("id") == "filters")
+    assert "hidden" in form  # and no control that would do nothing
+    assert len(doc.having("li", "rung")) == 4
