@@ -427,7 +427,8 @@ color:#fff}.rung.next .badge{background:var(--warn)}.rung.reached .badge{backgro
 font-size:.85rem;color:var(--muted)}
 .bar{height:.6rem;background:var(--bar);border-radius:.3rem;overflow:hidden;min-width:4rem}
 .bar span{display:block;height:100%;background:var(--accent)}
-.missing{margin-top:.6rem}.missing summary{font-weight:600;margin:.5rem 0}.gaps{padding-left:1rem;margin:.2rem 0}.gaps li{margin:.35rem 0}
+.missing{margin-top:.6rem}.missing summary{font-weight:600;margin:.5rem 0}
+.gaps{padding-left:1rem;margin:.2rem 0}.gaps li{margin:.35rem 0}
 .why,.fix{font-size:.85rem;color:var(--muted)}
 .st,.sev{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;
 border-radius:.3rem;border:1px solid currentColor}
@@ -454,7 +455,8 @@ border:1px solid var(--line);border-radius:6px;padding:.15rem .35rem}
 .rule-group{background:var(--bg);padding:.6rem .9rem;margin:0 0 .7rem}
 .rule-group ul{list-style:none;padding:0;margin:0}
 .finding{padding:.45rem 0;border-top:1px solid var(--line)}
-.loc{font-weight:600}.loc,.root,pre,.msg,.why,.fix,.gap-table td{overflow-wrap:anywhere}[hidden]{display:none!important}
+.loc{font-weight:600}.loc,.root,pre,.msg,.why,.fix,.gap-table td{overflow-wrap:anywhere}
+[hidden]{display:none!important}
 footer{color:var(--muted);font-size:.85rem;text-align:center}
 @media print{body{max-width:none;padding:0;font-size:11px}.filters{display:none!important}
 section,header,.rule-group,.rung{break-inside:avoid;box-shadow:none}
