@@ -2,18 +2,21 @@
 
 The text checks: nothing is fetched, text from the repository cannot act, the counts are
 the JSON report's. The browser checks load the page in the system's Chromium (installed by
-.ci/run): the ladder and counts after the page ran, the filters (driven through the URL
-fragment the page reads), and a screenshot. Without Chromium they are skipped, except in
+.ci/run): the ladder and counts after the page ran, the filters (through the URL fragment
+the page reads, and by typing and clicking over the DevTools protocol), the page without its
+script, and a screenshot. Without Chromium they are skipped, except in
 .ci/run on a machine where it installs Chromium (MLGUARD_REQUIRE_BROWSER), where they fail.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -250,6 +253,130 @@ def test_chromium_filters_the_findings(
     assert visible_groups == {rule for rule, _ in want}
     none_note = next(a for t, a in doc.found if a.get("id") == "none-shown")
     assert ("hidden" in none_note) == bool(want)
+
+
+class Page:
+    """The page open in headless Chromium, driven over the DevTools protocol through a pipe
+    (``--remote-debugging-pipe``: JSON messages ending in NUL on file descriptors 3 and 4),
+    so the tests can type and click as a reader does."""
+
+    def __init__(self, page: Path, profile: Path) -> None:
+        to_chrome, self._writer = os.pipe()
+        self._reader, from_chrome = os.pipe()
+
+        def pipes() -> None:  # in the child: its descriptors 3 and 4
+            os.dup2(to_chrome, 3)
+            os.dup2(from_chrome, 4)
+
+        self.proc = subprocess.Popen(  # preexec_fn: the pipes must be fds 3 and 4
+            [
+                _chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            pass_fds=(3, 4),
+            preexec_fn=pipes,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_chrome)
+        os.close(from_chrome)
+        self._buffer = b""
+        self._id = 0
+        target = self._call("Target.createTarget", url=page.resolve().as_uri())["targetId"]
+        self._session = self._call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        deadline = time.monotonic() + 30
+        while self.eval("document.readyState") != "complete":
+            assert time.monotonic() < deadline, "the page did not load"
+            time.sleep(0.05)
+
+    def _call(self, method: str, session: str = "", **params: Any) -> dict[str, Any]:
+        self._id += 1
+        message: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._writer, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buffer:
+                chunk = os.read(self._reader, 1 << 16)
+                assert chunk, "chromium closed the pipe"
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self._id:
+                assert "error" not in reply, reply["error"]
+                return dict(reply["result"])
+
+    def eval(self, expression: str) -> Any:
+        """The value of a JavaScript expression in the page."""
+        result = self._call(
+            "Runtime.evaluate", self._session, expression=expression, returnByValue=True
+        )
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    def close(self) -> None:
+        try:
+            self._call("Browser.close")
+        finally:
+            self.proc.wait(timeout=30)
+            os.close(self._writer)
+            os.close(self._reader)
+
+
+SHOWN = "Array.from(document.querySelectorAll('li.finding:not([hidden])'), li => li.dataset.rule)"
+
+
+def test_chromium_filters_as_the_reader_types_and_clicks(
+    cli: Any, scanned: Path, tmp_path: Path
+) -> None:
+    _, report = _scan(cli, scanned, tmp_path)
+    violations = [f for f in report["findings"] if f["kind"] == "violation"]
+    page = Page(tmp_path / "report.html", tmp_path / "profile")
+    try:
+        assert len(page.eval(SHOWN)) == len(violations)
+        # typing in the search box (one input event, as a keystroke sends)
+        page.eval(
+            "(() => { const q = document.querySelector('#filters [name=q]');"
+            " q.value = 'PICKLE'; q.dispatchEvent(new Event('input', {bubbles: true})); })()"
+        )
+        want = [f["rule_id"] for f in violations if "pickle" in f["message"].lower()]
+        assert sorted(page.eval(SHOWN)) == sorted(want) and want
+        assert page.eval("document.getElementById('shown').textContent") == str(len(want))
+        assert page.eval("location.hash") == "#q=PICKLE"  # a link to this view
+        # unticking "error" with a click
+        page.eval("document.querySelector('#filters [value=error]').click()")
+        want = [
+            f["rule_id"]
+            for f in violations
+            if "pickle" in f["message"].lower() and f["severity"] != "error"
+        ]
+        assert sorted(page.eval(SHOWN)) == sorted(want)
+        # clearing the search, then choosing a category
+        page.eval(
+            "(() => { const f = document.getElementById('filters');"
+            " f.elements.q.value = ''; f.elements.q.dispatchEvent(new Event('input',"
+            " {bubbles: true})); f.elements.category.value = 'data';"
+            " f.elements.category.dispatchEvent(new Event('change', {bubbles: true})); })()"
+        )
+        want = [
+            f["rule_id"] for f in violations if f["category"] == "data" and f["severity"] != "error"
+        ]
+        assert sorted(page.eval(SHOWN)) == sorted(want) and want
+        groups = "Array.from(document.querySelectorAll('section.rule-group:not([hidden])'))"
+        assert page.eval(groups + ".map(g => g.dataset.rule)") == sorted(set(want))
+    finally:
+        page.close()
 
 
 def test_chromium_takes_a_screenshot(cli: Any, scanned: Path, tmp_path: Path) -> None:
