@@ -112,8 +112,9 @@ def cli() -> None:
     multiple=True,
     metavar="FORMAT[:FILE]",
     help="text (default), json, sarif, markdown (job summary / PR comment), github "
-    "(workflow annotations), gitlab (Code Quality report), junit or concise (one line per "
-    "violation); add :FILE to write that format to a file. "
+    "(workflow annotations), gitlab (Code Quality report), junit, concise (one line per "
+    "violation) or html (one self-contained page: the maturity ladder, scores, filterable "
+    "findings); add :FILE to write that format to a file. "
     "Repeat to write several formats from one scan (at most one to standard output).",
 )
 @click.option(
@@ -231,6 +232,7 @@ def scan(
       mlguard scan ml/ --policy strict --format sarif:mlguard.sarif --format text
       mlguard scan . --select security --fail-on warning
       mlguard scan . --diff-base origin/main --format github --format markdown:summary.md
+      mlguard scan . -f html:report.html   # one self-contained page to open or share
     """
     targets = outputs.targets(formats, output)
     from mlguard import app  # the scan pipeline: loaded only by commands that scan

@@ -20,6 +20,7 @@ FORMATS: tuple[str, ...] = (
     "gitlab",
     "junit",
     "concise",
+    "html",
 )
 
 
@@ -57,4 +58,8 @@ def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
         from mlguard.report import concise
 
         return concise.render
+    if fmt == "html":
+        from mlguard.report import html
+
+        return html.render
     raise ValueError(f"unknown format {fmt!r}")
