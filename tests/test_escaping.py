@@ -33,7 +33,7 @@ def hostile(tmp_path: Path) -> Path:
     return make_repo(
         tmp_path / "repo",
         {
-            "model.pkl": _pickle(f"os{IMAGE}{LINK}", f"system{HTML}`x`|y{RLO}z"),
+            "model.pkl": _pickle(f"o{RLO}s{IMAGE}{LINK}", f"system{HTML}`x`|y{RLO}z"),
             f"train{RLO}gnp.py": "import pickle\npickle.load(open('m', 'rb'))\n",
             f"{LINK}.py": "import pickle\npickle.load(open('m', 'rb'))\n",
         },

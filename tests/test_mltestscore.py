@@ -79,7 +79,7 @@ def test_partial_counts_half_and_unscanned_rules_do_not_count(cli, tmp_path: Pat
 def test_text_report_labels_the_estimate(cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"train.py": TRAIN, "tests/test_model.py": QUALITY_TEST})
     result = cli(["scan", repo, "--no-config", "--select", "testing"])
-    assert "ML Test Score estimate: 0 (lowest section; static evidence only" in result.out
+    assert "ML Test Score estimate: 1 (lowest section; static evidence only" in result.out
     assert "Infra       2 / 7   Infra2 1, Infra4 1" in result.out
 
 
