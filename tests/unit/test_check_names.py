@@ -39,7 +39,7 @@ def test_a_check_outside_the_checks_package_is_refused() -> None:
         raise AssertionError
 
     stray.__module__ = "somewhere.else"
-    with pytest.raises(ValueError, match="live under mlguard.checks"):
+    with pytest.raises(ValueError, match=r"live under mlguard\.checks"):
         register(stray)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         check_name(stray)  # type: ignore[arg-type]
