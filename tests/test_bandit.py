@@ -136,7 +136,7 @@ def test_bandit_password_findings_never_show_the_value(tmp_path: Path) -> None:
     value = "Zq" + "8vT2" + "mLp"
     run = run_bandit([("cfg.py", f'password = "{value}"\n')])
     assert [i.test_id for i in run.issues] == ["B105"]
-    from mlguard.checks.bandit import REDACTED_MESSAGES
+    from mlguard.checks.security.bandit import REDACTED_MESSAGES
 
     assert value not in REDACTED_MESSAGES["B105"]
 

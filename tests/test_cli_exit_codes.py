@@ -64,7 +64,9 @@ def test_crashed_check_is_error_status_and_scan_goes_on(cli, tmp_path: Path, mon
     def crash(ctx):
         raise ValueError("kaboom")
 
-    monkeypatch.setitem(PYTHON_CHECKS, "seeds.training_seeded", crash)  # REP003's check
+    monkeypatch.setitem(
+        PYTHON_CHECKS, "reproducibility.seeds.training_seeded", crash
+    )  # REP003's check
     training = "from sklearn.svm import SVC\nSVC().fit(X, y)\n"
     repo = make_repo(tmp_path / "r", {**UNSAFE, "fit.py": training})
     code, report = scan_json(cli, repo)

@@ -127,3 +127,24 @@ def test_policy_validate_command(cli, tmp_path: Path) -> None:
     bad.write_text("name: mine\nrules: {configure: {VER001: {severity: fatal}}}\n")
     result = cli(["policy", "validate", bad])
     assert result.code == 2 and "bad.yaml:2" in result.err
+
+
+def test_rule_naming_a_check_by_its_old_name_still_runs_it(cli, repo: Path) -> None:
+    # ``seeds.training_seeded`` is REP003's check under the name it had before checks were
+    # named after their module (reproducibility.seeds.training_seeded).
+    write_files(
+        repo,
+        {
+            "train.py": "import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.fit()\n",
+            "rules/X.yaml": "id: USR001\nslug: u\ntitle: A user rule\ncategory: reproducibility\n"
+            "level: 1\nseverity: error\nkind: practice\ncheck: {python: seeds.training_seeded}\n"
+            "docs: {why: 'why it matters', fix: 'how to fix it'}\n",
+            ".mlguard.yaml": "rule_paths: [rules]\n",
+        },
+    )
+    result = cli(["scan", repo, "--format", "json"])
+    assert result.code in (0, 1), result.err
+    rules = {r["id"]: r for r in result.json()["rules"]}
+    assert "USR001" in rules
+    assert rules["USR001"]["status"] == rules["REP003"]["status"] == "fail"
+    assert rules["USR001"]["evidence"] == rules["REP003"]["evidence"]

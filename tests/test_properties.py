@@ -20,7 +20,7 @@ from mlguard.analyzers.configs import parse_json, parse_toml, parse_yaml
 from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.checks.base import CheckContext, Outcome
-from mlguard.checks.reproducibility import dependencies_pinned
+from mlguard.checks.reproducibility.dependencies import dependencies_pinned
 from mlguard.errors import ConfigError
 from mlguard.facts.files import Facts
 from mlguard.repo import globs

@@ -1,1 +1,3 @@
-"""Rule logic: the declarative vocabulary and Python checks, one module per family."""
+"""Rule logic: the declarative vocabulary (``base``, ``declarative``), the registry of Python
+checks (``registry``, ``families``), and the Python checks, one package per rule category:
+``<category>/<topic>.py``, a check named ``<category>.<topic>.<function>``."""

@@ -299,7 +299,7 @@ def scan(
     active_rules.prime(
         repo, frozenset(r.id for r in effective if r.params.get("enabled", True) is not False)
     )
-    want_bandit = any(r.check.get("python") == "bandit.issues" for r in effective)
+    want_bandit = any(r.check.get("python") == "security.bandit.issues" for r in effective)
 
     def kind_of() -> RepoKind:
         return repo_kind(repo, policy.kind, policy.sources[-1] if policy.sources else "")

@@ -98,7 +98,7 @@ def spec(test: BanditTest) -> RuleSpec:
         level=0,
         severity=Severity.NOTE if test.severity == "LOW" else Severity.WARNING,
         kind=Kind.VIOLATION,
-        check={"python": "bandit.issues"},
+        check={"python": "security.bandit.issues"},
         docs=_docs(test),
         applies_when=("python",),
         tags=tuple(tags),

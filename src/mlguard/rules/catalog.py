@@ -10,7 +10,7 @@ from typing import Any
 from mlguard.errors import ConfigError
 from mlguard.model import Kind, Severity
 from mlguard.rules.bandit_rules import rule_specs  # one rule per bandit test (BAN101...)
-from mlguard.rules.check_names import CHECK_NAMES
+from mlguard.rules.check_names import CHECK_ALIASES, CHECK_NAMES
 from mlguard.rules.regexsafety import backtracking_risk
 from mlguard.rules.resources import data_dir
 from mlguard.rules.spec import RuleDocs, RuleSpec
@@ -31,6 +31,21 @@ def _python_refs(check: Any) -> Iterable[str]:
     elif isinstance(check, list):
         for item in check:
             yield from _python_refs(item)
+
+
+def _current_names(check: Any) -> Any:
+    """``check`` with every old Python check name (``CHECK_ALIASES``) replaced by the current
+    one, so that rule files written before checks were named after their module still load."""
+    if isinstance(check, dict):
+        return {
+            key: CHECK_ALIASES.get(value, value)
+            if key == "python" and isinstance(value, str)
+            else _current_names(value)
+            for key, value in check.items()
+        }
+    if isinstance(check, list):
+        return [_current_names(item) for item in check]
+    return check
 
 
 def _regexes(check: Any, path: list[str | int]) -> Iterable[tuple[str, list[str | int]]]:
@@ -69,7 +84,8 @@ def load_rule_file(path: Path) -> RuleSpec:
     validate(doc, "rule", source)
     _check_regexes(doc, source)
     data: dict[str, Any] = doc.data
-    for ref in _python_refs(data["check"]):
+    check = _current_names(data["check"])
+    for ref in _python_refs(check):
         if ref not in CHECK_NAMES:
             raise ConfigError(
                 source,
@@ -85,7 +101,7 @@ def load_rule_file(path: Path) -> RuleSpec:
         level=data["level"],
         severity=Severity(data["severity"]),
         kind=Kind(data["kind"]),
-        check=data["check"],
+        check=check,
         docs=RuleDocs(
             why=docs["why"].strip(),
             fix=docs["fix"].strip(),

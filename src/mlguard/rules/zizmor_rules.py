@@ -66,7 +66,7 @@ def spec(audit: ZizmorAudit) -> RuleSpec:
         level=0,
         severity=severity_of(audit.severity),
         kind=Kind.VIOLATION,
-        check={"python": "zizmor.findings"},
+        check={"python": "cicd.zizmor.findings"},
         docs=_docs(audit),
         tags=("security", "zizmor", "github-actions"),
         params={

@@ -1,0 +1,1 @@
+"""CI/CD checks: what CI runs, deployment and promotion, workflow hardening, zizmor."""

@@ -1,0 +1,253 @@
+"""CI/CD checks: tests and ML checks in CI, automated deployment, gated promotion, IaC."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mlguard.analyzers.configs import lookup
+from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
+from mlguard.checks.registry import register
+from mlguard.facts.automation import automation
+from mlguard.facts.ci import ci_unread
+from mlguard.facts.ci_commands import (
+    GHA_FILES,
+    GITLAB_FILES,
+    JENKINS_FILES,
+    ci_commands,
+    ci_runs,
+)
+from mlguard.facts.files import Facts
+from mlguard.facts.ml import local_runs, test_files
+from mlguard.facts.model import Trigger
+from mlguard.facts.test_runs import ci_test_runs
+from mlguard.model import Evidence
+
+TEST_RUNNER = r"(pytest|py\.test|tox|nox|hatch test|make (test|check)|unittest|coverage run|nose)"
+CHANGE_EVENTS = frozenset({"push", "pull_request", "merge_group", "pull_request_target"})
+ML_CHECK = (
+    r"(dvc (repro|exp run|metrics diff|plots diff|metrics show)|cml\b|mlflow run"
+    r"|great_expectations|gx checkpoint|great_expectations checkpoint|deepchecks"
+    r"|pytest\b.*-m ['\"]?\(?(data|model|ml|slow|training)"
+    r"|python3? \S*(evaluat|validat|check_model|check_data)\S*\.py)"
+)
+DEPLOY = (
+    r"(kubectl (apply|rollout|set image)|helm (upgrade|install)|kustomize build|argocd app sync"
+    r"|gcloud (ai endpoints deploy-model|run deploy)|az ml online-(deployment|endpoint)"
+    r"|aws sagemaker (create|update)-endpoint|mlflow (deployments create|models build-docker)"
+    r"|bentoml (containerize|deploy)|modal deploy|serverless deploy|sam deploy|cdk deploy"
+    r"|terraform apply|truss push|python3? \S*deploy\S*\.py)"
+)
+GITOPS = r"^kind:\s*(Application|ApplicationSet|Kustomization|HelmRelease)\s*$"
+IAC_FILES = (
+    "*.tf",
+    "Pulumi.yaml",
+    "cdk.json",
+    "*.cfn.y*ml",
+    "serverless.y*ml",
+    "ansible.cfg",
+    "**/playbook*.y*ml",
+    "Chart.yaml",
+    "kustomization.yaml",
+)
+IAC_SCAN = r"(checkov|tfsec|trivy (config|fs)|terrascan|kics|ansible-lint|tflint|kube-linter)\b"
+PROD = re.compile(r"prod", re.IGNORECASE)
+
+
+@register
+def ci_runs_tests(ctx: CheckContext) -> Outcome:
+    """CI runs a test command on push/PR (pass); tests exist but only run by hand (partial)."""
+    repo = ctx.repo
+    runs = ci_test_runs(repo)
+    on_change = [e for e in runs if _triggered_by_change(ctx, e.location.path)]
+    if on_change:
+        return Outcome.passed(on_change)
+    if runs:
+        return Outcome.partial(
+            "CI runs the tests, but only on a schedule or by hand, not on push or pull request.",
+            runs[:1],
+        )
+    local = local_runs(repo, TEST_RUNNER)
+    tests = [ev(p) for p, f in test_files(repo) if f.functions]
+    if local or tests:
+        _unread_ci(repo)
+        return Outcome.partial(
+            "Tests exist but no CI job runs them (no pytest/tox/nox step in CI).",
+            (local or tests)[:1],
+        )
+    _unread_ci(repo)
+    if ci_commands(repo):
+        return Outcome.failed("CI runs no test command, and there are no tests to run.")
+    return Outcome.failed("No tests and no CI job running them.")
+
+
+def _unread_ci(repo: Facts) -> None:
+    """Give up (not-checked) when CI pulls configuration from outside the repository."""
+    outside = ci_unread(repo)
+    if outside:
+        path, line, what = outside[0]
+        more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
+        raise NotCheckable(
+            f"CI configuration comes partly from outside the repository ({path}:{line}: "
+            f"{what}{more}); mlguard cannot read it"
+        )
+
+
+def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
+    if not path.startswith(".github/"):  # the triggers of the pipeline the file belongs to
+        events = {t for c in automation(ctx.repo).ci_commands if c.path == path for t in c.triggers}
+        return not events or bool(events & {Trigger.PUSH, Trigger.PULL_REQUEST})
+    for doc in ctx.repo.config(path):
+        for on in lookup(doc, "on"):
+            if CHANGE_EVENTS & _events(on):
+                return True
+    return False
+
+
+def _events(on: Any) -> set[str]:
+    """Event names of a workflow's ``on:`` (a name, a list of names or a mapping)."""
+    names = [on] if isinstance(on, str) else list(on) if isinstance(on, list | dict) else []
+    return {n for n in names if isinstance(n, str)}
+
+
+@register
+def ml_checks(ctx: CheckContext) -> Outcome:
+    """CI reproduces, evaluates or validates on push/PR (pass); on a schedule or locally only
+    (partial): a scheduled retraining job is continuous training, not CI of changes."""
+    automated = ci_runs(ctx.repo, ML_CHECK)
+    on_change = [e for e in automated if _triggered_by_change(ctx, e.location.path)]
+    on_change += _pipeline_runs_on_change(ctx)
+    if on_change:
+        return Outcome.passed(on_change)
+    if automated:
+        return Outcome.partial(
+            "CI runs ML checks only on a schedule or by hand, not on push or pull request.",
+            automated[:1],
+        )
+    local = local_runs(ctx.repo, ML_CHECK)
+    _unread_ci(ctx.repo)
+    if local:
+        return Outcome.partial("ML checks exist but CI does not run them.", local[:1])
+    return Outcome.failed(
+        "CI runs no ML-specific check (dvc repro/metrics diff, evaluation, data validation)."
+    )
+
+
+CHANGE_TRIGGERS = frozenset({Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
+
+
+def _pipeline_runs_on_change(ctx: CheckContext) -> list[Evidence]:
+    """CI reproduces the training pipeline on changes: it runs the training code, or submits
+    a run of the repository's own training pipeline (Azure ML, Vertex, SageMaker, Kubeflow
+    ...), on push or pull request. Re-running the pipeline is the reproduction check."""
+    from mlguard.checks.pipeline.automation import launched_pipelines, training_reaches
+
+    found = [
+        ev(
+            r.via.path,
+            r.via.line,
+            r.via.text[:120],
+            f"CI runs the training pipeline: {r.describe()}",
+        )
+        for r in training_reaches(ctx)
+        if r.ci and r.triggers & CHANGE_TRIGGERS
+    ]
+    return found + launched_pipelines(ctx, set(CHANGE_TRIGGERS))
+
+
+@register
+def automated_deploy(ctx: CheckContext) -> Outcome:
+    """CI deploys (kubectl/helm/cloud CLIs/...) or GitOps manifests exist (pass); scripts only."""
+    repo = ctx.repo
+    automated = ci_runs(repo, DEPLOY) + _gitops(ctx)
+    if automated:
+        return Outcome.passed(automated)
+    local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]
+    _unread_ci(repo)
+    if local:
+        return Outcome.partial("Deployment is scripted but CI does not run it.", local[:1])
+    return Outcome.failed("No automated model deployment (no deploy step in CI, no GitOps).")
+
+
+def _gitops(ctx: CheckContext) -> list[Evidence]:
+    regex = re.compile(GITOPS, re.MULTILINE)
+    found = []
+    for path in ctx.repo.glob("*.yaml", "*.yml"):
+        text = ctx.repo.text(path) or ""
+        match = regex.search(text)
+        if match and re.search(r"(argoproj\.io|fluxcd\.io)", text):
+            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+    return found
+
+
+@register
+def staged_promotion(ctx: CheckContext) -> Outcome:
+    """A production environment reached only after earlier jobs/approval (pass)."""
+    gated, environments = _gha_environments(ctx)
+    gated += _gitlab_manual_prod(ctx)
+    for path in ctx.repo.glob(*JENKINS_FILES):
+        for number, line in enumerate(ctx.repo.lines(path), 1):
+            if re.search(r"^\s*input\s*[({'\"]", line):
+                gated.append(ev(path, number, line.strip()))
+    if gated:
+        return Outcome.passed(gated)
+    if environments:
+        return Outcome.partial(
+            "Deployment environments are declared but production is not gated by earlier "
+            "jobs (needs:) or a manual approval.",
+            environments[:1],
+        )
+    return Outcome.failed("No staged promotion (staging -> production environments with gates).")
+
+
+def _env_name(job: dict[str, Any]) -> str:
+    env = job.get("environment")
+    if isinstance(env, dict):
+        env = env.get("name")
+    return env if isinstance(env, str) else ""
+
+
+def _gha_environments(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
+    gated, envs = [], []
+    for path in ctx.repo.glob(*GHA_FILES):
+        for doc in ctx.repo.config(path):
+            for job in lookup(doc, "jobs.*"):
+                name = _env_name(job) if isinstance(job, dict) else ""
+                if not name:
+                    continue
+                item = ev(path, line_of(ctx, path, "environment:"), f"environment: {name}")
+                envs.append(item)
+                if PROD.search(name) and job.get("needs"):
+                    gated.append(item)
+    return gated, envs
+
+
+def _gitlab_manual_prod(ctx: CheckContext) -> list[Evidence]:
+    found = []
+    for path in ctx.repo.glob(*GITLAB_FILES):
+        for doc in ctx.repo.config(path):
+            for job in doc.values() if isinstance(doc, dict) else ():
+                if isinstance(job, dict) and PROD.search(_env_name(job)):
+                    rules = job.get("rules")
+                    manual = job.get("when") == "manual" or any(
+                        isinstance(r, dict) and r.get("when") == "manual"
+                        for r in (rules if isinstance(rules, list) else [])
+                    )
+                    if manual:
+                        found.append(ev(path, line_of(ctx, path, "when: manual"), "when: manual"))
+    return found
+
+
+@register
+def iac_scanned(ctx: CheckContext) -> Outcome:
+    """Infrastructure as code exists and CI scans it (pass); IaC without a scanner (partial)."""
+    repo = ctx.repo
+    iac = [ev(p) for p in repo.glob(*IAC_FILES)]
+    if not iac:
+        return Outcome.failed("No infrastructure as code (Terraform, Pulumi, CDK, Helm, Ansible).")
+    scans = ci_runs(repo, IAC_SCAN)
+    if scans:
+        return Outcome.passed(scans)
+    return Outcome.partial(
+        "Infrastructure is code, but CI does not scan it (checkov, tfsec, trivy config).", iac[:1]
+    )

@@ -1,0 +1,1 @@
+"""Data checks: schemas and validation, raw data, splits, personal data."""

@@ -1,0 +1,1 @@
+"""Governance checks: model cards, ownership, provenance, inline ignores."""

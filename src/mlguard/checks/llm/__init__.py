@@ -1,0 +1,1 @@
+"""LLM application checks: prompts, pinned models, evals, output sinks, agents."""

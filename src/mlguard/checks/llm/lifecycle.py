@@ -1,0 +1,191 @@
+"""LLM application checks: prompts as artifacts, pinned models, evals in CI, output sinks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlguard.analyzers.python_ast import Call, Expr, PyFacts
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.declarative import calls_named
+from mlguard.checks.registry import register
+from mlguard.facts import traits
+from mlguard.facts.ci_commands import ci_runs
+from mlguard.facts.files import Facts
+from mlguard.facts.ml import ci_mentions, path_words
+from mlguard.model import Evidence
+
+PROMPT_FILES = (
+    "prompts/**/*.txt",
+    "prompts/**/*.md",
+    "prompts/**/*.y*ml",
+    "prompts/**/*.j2",
+    "prompts/**/*.jinja*",
+    "prompts/**/*.json",
+    "*.prompty",
+    "*.prompt",
+    "**/prompts/**/*.txt",
+    "**/prompts/**/*.md",
+    "**/prompts/**/*.y*ml",
+    "**/prompts/**/*.j2",
+    "**/prompts/**/*.jinja*",
+)
+PROMPT_REGISTRY = (
+    "mlflow.genai.register_prompt",
+    "mlflow.genai.load_prompt",
+    "mlflow.register_prompt",
+    "mlflow.load_prompt",
+    "langfuse*get_prompt",
+    "*Langfuse*get_prompt",
+    "*langfuse*.get_prompt",
+    "langchain.hub.pull",
+    "langchain_classic.hub.pull",
+    "*.hub.pull",
+    "promptlayer.*",
+)
+PROMPT_MODULES = ("**/prompts.py", "**/prompts/**/*.py", "**/*_prompts.py", "**/prompt_*.py")
+MODEL_KWARGS = ("model", "model_name", "model_id")
+MODEL_POSITIONAL = frozenset(
+    {"init_chat_model", "GenerativeModel", "completion", "acompletion", "ChatOpenAI", "LLM"}
+)
+VENDOR_MODEL = re.compile(
+    r"^(gpt-|chatgpt-|o[1-9](-|$)|claude-|gemini-|mistral-|codestral-|command-r|"
+    r"(openai|anthropic|google|gemini|mistral)[/:])",
+    re.IGNORECASE,
+)
+DATED = re.compile(r"([-@](\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{3}))$")
+EVAL_LIBS = (
+    "deepeval",
+    "ragas",
+    "lm_eval",
+    "inspect_ai",
+    "langsmith.evaluation",
+    "mlflow.genai",
+    "promptfoo",
+    "garak",
+    "pyrit",
+    "trulens",
+    "openai.evals",
+    "giskard",
+)
+EVAL_FILES = ("promptfooconfig.y*ml", "**/promptfooconfig.y*ml", "promptfoo/**", "evals/**/*.y*ml")
+EVAL_CI = r"(promptfoo|npx promptfoo|deepeval|lm_eval|lm-eval|inspect eval|garak|pyrit|ragas)\b"
+
+
+def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
+    """Product Python files that import an LLM SDK."""
+    for path in traits.product_paths(repo):
+        facts = repo.python(path)
+        if facts is not None and any(_llm_import(i.module) for i in facts.imports):
+            yield path, facts
+
+
+def _llm_import(module: str) -> bool:
+    parts = module.split(".")
+    return (
+        parts[0] in traits.LLM_LIBS
+        or ".".join(parts[:2]) in traits.LLM_LIBS
+        or parts[0].startswith("langchain_")  # every provider package: langchain_groq, ...
+    )
+
+
+@register
+def prompts_versioned(ctx: CheckContext) -> Outcome:
+    """Prompt files or a prompt registry (pass); prompts in a dedicated module (partial)."""
+    repo = ctx.repo
+    found = [ev(p) for p in repo.glob(*PROMPT_FILES)]
+    for path, call in calls_named(ctx, list(PROMPT_REGISTRY)):
+        found.append(ev(path, call.line, call.name))
+    if found:
+        return Outcome.passed(found)
+    modules = [ev(p) for p in repo.glob(*PROMPT_MODULES)]
+    if modules:
+        return Outcome.partial(
+            "Prompts live in a Python module, not as versioned prompt artifacts.", modules[:1]
+        )
+    return Outcome.failed("Prompts are inline in the code (no prompts/ files, no registry).")
+
+
+def _model_literal(call: Call, constants: dict[str, str]) -> str:
+    """The model name passed as a literal or through a module-level string constant."""
+    for key in MODEL_KWARGS:
+        value = call.kwarg(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Expr) and value.text in constants:
+            return constants[value.text]
+    if call.attr in MODEL_POSITIONAL and call.args:
+        first = call.args[0]
+        if isinstance(first, Expr):
+            return constants.get(first.text, "")
+        return first if isinstance(first, str) else ""
+    return ""
+
+
+PROVIDER_PREFIX = re.compile(r"^[a-z][a-z0-9_-]*:(?!//)")  # init_chat_model("openai:gpt-4o")
+
+
+def floating_model(name: str) -> bool:
+    """``gpt-4o`` or ``claude-3-5-sonnet-latest`` float; ``gpt-4o-2024-08-06`` is pinned.
+
+    A LangChain ``provider:model`` string (``anthropic:claude-3-5-sonnet-latest``,
+    ``google_genai:gemini-1.5-pro``) is judged by its model part.
+    """
+    if "latest" in name.lower():
+        return True
+    if VENDOR_MODEL.match(name) and not DATED.search(name):
+        return True
+    model = PROVIDER_PREFIX.sub("", name, count=1)
+    return model != name and bool(VENDOR_MODEL.match(model)) and not DATED.search(model)
+
+
+@register
+def model_pinned(ctx: CheckContext) -> Outcome:
+    """Each literal model name that is a floating alias is a finding."""
+    found = []
+    for path, facts in llm_files(ctx.repo):
+        constants = {a.target: a.value for a in facts.assigns if isinstance(a.value, str)}
+        for call in facts.calls:
+            name = _model_literal(call, constants)
+            if name and floating_model(name):
+                message = (
+                    f"Model {name!r} is a floating alias: pin a dated snapshot "
+                    "(e.g. gpt-4o-2024-08-06, claude-sonnet-4-20250514)"
+                )
+                found.append(ev(path, call.line, name, message))
+    return Outcome.violations(found)
+
+
+def _eval_evidence(repo: Facts) -> list[Evidence]:
+    found = [ev(p) for p in repo.glob(*EVAL_FILES)]
+    for path, facts in repo.iter_python():
+        for imp in facts.imports:
+            if any(imp.module == m or imp.module.startswith(m + ".") for m in EVAL_LIBS):
+                found.append(ev(path, imp.line, imp.module))
+                break
+    return found
+
+
+@register
+def eval_in_ci(ctx: CheckContext) -> Outcome:
+    """An LLM eval suite that CI runs (pass) or that exists but runs by hand (partial)."""
+    repo = ctx.repo
+    found = _eval_evidence(repo)
+    if not found:
+        return Outcome.failed("No LLM evaluation suite (promptfoo, deepeval, ragas, lm-eval).")
+    automated = ci_runs(repo, EVAL_CI)
+    if any(traits.is_test_path(e.location.path) for e in found):
+        automated += ci_runs(repo, r"(pytest|tox|nox)\b")
+    words = sorted({w for e in found for w in path_words(e.location.path)} - {"eval", "test"})
+    automated += ci_mentions(repo, words)
+    if automated:
+        return Outcome.passed(automated)
+    return Outcome.partial("An LLM eval suite exists but CI does not run it.", found[:1])
+
+
+def expr_text(value: object) -> str:
+    if isinstance(value, Expr):
+        return value.text
+    if isinstance(value, tuple):
+        return " ".join(expr_text(v) for v in value)
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,214 @@
+"""LLM safety checks: model output reaching code/shell/SQL sinks, unbounded agents, prompt
+secrets and uncapped completions. File-level approximations of data flow (precision medium).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from mlguard.analyzers.python_ast import Call, Expr, PyFacts
+from mlguard.checks.base import CheckContext, Outcome, ev, line_of
+from mlguard.checks.declarative import name_matches
+from mlguard.checks.llm.lifecycle import expr_text, llm_files
+from mlguard.checks.registry import register
+from mlguard.model import Evidence
+
+LLM_OUTPUT = re.compile(
+    r"(\.choices\b|\.message\.content|\.content\b|\.output_text\b|\.text\b|\.invoke\(|"
+    r"\.ainvoke\(|\.generate\(|\.completions?\.create\(|\.messages\.create\(|\.chat\(|"
+    r"\bcompletion\(|\.run\(|\.kickoff\()"
+)
+CODE_SINKS = (
+    "eval",
+    "exec",
+    "compile",
+    "os.system",
+    "os.popen",
+    "subprocess.*",
+    "pickle.loads",
+    "flask.render_template_string",
+    "jinja2.Template",
+    "markupsafe.Markup",
+)
+SINK_KWARGS = ("args", "cmd", "command", "source", "sql", "query", "statement", "template")
+SQL_SINKS = ("*.execute", "*.executescript", "*.executemany", "pandas.read_sql*", "*.raw")
+DANGEROUS_TOOLS = ("*PythonREPLTool", "*PythonAstREPLTool", "*ShellTool", "*.BashProcess")
+DANGEROUS_FLAGS = (
+    "allow_dangerous_code",
+    "allow_dangerous_requests",
+    "allow_dangerous_deserialization",
+)
+MCP_CONFIGS = (
+    ".mcp.json",
+    "mcp.json",
+    ".vscode/mcp.json",
+    ".cursor/mcp.json",
+    "claude_desktop_config.json",
+)
+SECRET_NAME = re.compile(r"(key|token|secret|password|passwd)", re.IGNORECASE)
+UNCAPPED_CALLS = (
+    "*.chat.completions.create",
+    "*.responses.create",
+    "*.messages.create",
+    "litellm.completion",
+    "litellm.acompletion",
+)
+TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+PROMPT_MARKER = re.compile(r"(you are|system prompt|assistant|instructions?:|respond)", re.I)
+PROMPT_SECRET = re.compile(
+    r"((password|passwd|api[_ -]?key|secret|token)\s*(is|:|=)\s*['\"]?[A-Za-z0-9_\-./+]{6,}"
+    r"|sk-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{30,})",
+    re.IGNORECASE,
+)
+
+
+def _tainted(facts: PyFacts) -> set[str]:
+    names = {a.target for a in facts.assigns if LLM_OUTPUT.search(expr_text(a.value))}
+    for _ in range(2):
+        for a in facts.assigns:
+            text = expr_text(a.value)
+            if any(re.search(rf"\b{re.escape(n)}\b", text) for n in names):
+                names.add(a.target)
+    return names
+
+
+def _reaches(call: Call, tainted: set[str]) -> bool:
+    """The code/command/query argument (not data parameters) derives from LLM output."""
+    target = (
+        call.args[0] if call.args else next((v for k, v in call.kwargs if k in SINK_KWARGS), None)
+    )
+    if not isinstance(target, Expr):
+        return False  # a literal command or query (parameters may be tainted: that is safe)
+    text = target.text
+    return bool(LLM_OUTPUT.search(text)) or any(
+        re.search(rf"\b{re.escape(n)}\b", text) for n in tainted
+    )
+
+
+@register
+def output_sinks(ctx: CheckContext) -> Outcome:
+    """LLM output flowing into eval/exec/shell/SQL/templates, and code-executing tools."""
+    found: list[Evidence] = []
+    for path, facts in llm_files(ctx.repo):
+        tainted = _tainted(facts)
+        for call in facts.calls:
+            found += _sink_findings(path, call, tainted)
+    return Outcome.violations(found)
+
+
+def _sink_findings(path: str, call: Call, tainted: set[str]) -> list[Evidence]:
+    if any(name_matches(call, n) for n in DANGEROUS_TOOLS):
+        msg = f"{call.attr} lets the model run arbitrary code or shell commands"
+        return [ev(path, call.line, call.name, msg)]
+    flags = [k for k in DANGEROUS_FLAGS if call.kwarg(k) is True]
+    if flags:
+        return [ev(path, call.line, f"{flags[0]}=True", f"{flags[0]}=True in {call.attr}(...)")]
+    sql = any(name_matches(call, n) for n in SQL_SINKS)
+    code = any(name_matches(call, n) for n in CODE_SINKS)
+    if (code or sql) and _reaches(call, tainted):
+        kind = "a SQL query" if sql else f"{call.name}()"
+        msg = f"LLM output reaches {kind} without validation"
+        return [ev(path, call.line, f"{call.name}(...)", msg)]
+    return []
+
+
+@register
+def agent_bounds(ctx: CheckContext) -> Outcome:
+    """Agents without iteration caps, unsandboxed code execution, unpinned MCP servers."""
+    found: list[Evidence] = []
+    for path, facts in llm_files(ctx.repo):
+        for call in facts.calls:
+            found += _agent_findings(path, call)
+    for path in ctx.repo.glob(*MCP_CONFIGS):
+        for doc in ctx.repo.config(path):
+            found += _mcp_findings(ctx, path, doc)
+    return Outcome.violations(found)
+
+
+def _agent_findings(path: str, call: Call) -> list[Evidence]:
+    text = " ".join(expr_text(v) for _, v in call.kwargs)
+    problems = []
+    unbounded = call.has_kwarg("max_iterations") and call.kwarg("max_iterations") is None
+    if call.attr == "AgentExecutor" and unbounded:
+        problems.append("AgentExecutor(max_iterations=None) lets the agent loop forever")
+    if call.attr == "LocalCommandLineCodeExecutor":
+        problems.append("agent code runs on the host (LocalCommandLineCodeExecutor), unsandboxed")
+    if re.search(r"['\"]use_docker['\"]\s*:\s*False", text):
+        problems.append("agent code execution with use_docker=False runs on the host")
+    if call.kwarg("code_execution_mode") == "unsafe":
+        problems.append("code_execution_mode='unsafe' runs agent code on the host")
+    imports = call.kwarg("additional_authorized_imports")
+    if imports == "*" or (isinstance(imports, tuple) and "*" in imports):
+        problems.append("additional_authorized_imports=['*'] lets agent code import anything")
+    if call.kwarg("recursion_limit") is None and call.has_kwarg("recursion_limit"):
+        problems.append("recursion_limit=None removes the agent's step cap")
+    return [ev(path, call.line, f"{call.attr}(...)", p) for p in problems]
+
+
+def _servers(doc: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    if not isinstance(doc, dict):
+        return
+    for key in ("mcpServers", "servers"):
+        servers = doc.get(key)
+        if isinstance(servers, dict):
+            for name, spec in sorted(servers.items()):
+                if isinstance(spec, dict):
+                    yield str(name), spec
+
+
+def _mcp_findings(ctx: CheckContext, path: str, doc: Any) -> list[Evidence]:
+    found = []
+    for name, spec in _servers(doc):
+        line = line_of(ctx, path, f'"{name}"')
+        package = _unpinned_package(spec)
+        if package:
+            msg = f"MCP server {name!r} runs {package!r} unpinned: pin a version or digest"
+            found.append(ev(path, line, package, msg))
+        env = spec.get("env")
+        for key, value in sorted(env.items()) if isinstance(env, dict) else ():
+            if SECRET_NAME.search(key) and isinstance(value, str) and _literal(value):
+                msg = f"MCP server {name!r} has a literal secret in env {key}"
+                found.append(ev(path, line_of(ctx, path, f'"{key}"'), key, msg))
+    return found
+
+
+def _literal(value: str) -> bool:
+    return bool(value) and not re.match(r"^(\$\{.*\}|\$[A-Z_]+|<.*>|\$\{input:.*\})$", value)
+
+
+def _unpinned_package(spec: dict[str, Any]) -> str:
+    command = str(spec.get("command", "")).rsplit("/", 1)[-1]
+    raw = spec.get("args")
+    args = [str(a) for a in raw if isinstance(a, str | int)] if isinstance(raw, list) else []
+    positional = [a for a in args if not a.startswith("-")]
+    if command in ("npx", "bunx", "pnpx") and positional:
+        pkg = positional[0]
+        return "" if re.search(r".@\d", pkg) else pkg
+    if command in ("uvx", "pipx") and positional:
+        pkg = positional[1] if positional[0] == "run" and len(positional) > 1 else positional[0]
+        return "" if re.search(r"(==|@)\d", pkg) else pkg
+    if command in ("docker", "podman") and "run" in positional:
+        images = [a for a in positional if a != "run" and ("/" in a or ":" in a)]
+        if images and not re.search(r"@sha256:|:(?!latest$)[\w.-]+$", images[0]):
+            return images[0]
+    return ""
+
+
+@register
+def prompt_secrets_and_limits(ctx: CheckContext) -> Outcome:
+    """Secrets written into prompts; completion calls without an output-token cap."""
+    found: list[Evidence] = []
+    for path, facts in llm_files(ctx.repo):
+        for text, line in facts.strings:
+            if PROMPT_MARKER.search(text) and PROMPT_SECRET.search(text):
+                msg = "A prompt contains a credential: prompts leak, keep secrets out of them"
+                found.append(ev(path, line, "secret in prompt", msg))
+        for call in facts.calls:
+            if any(name_matches(call, n) for n in UNCAPPED_CALLS) and not (
+                call.star_kwargs or any(call.has_kwarg(k) for k in TOKEN_CAPS)
+            ):
+                msg = f"{call.name}() without max_tokens: output length and cost are unbounded"
+                found.append(ev(path, call.line, f"{call.name}(...)", msg))
+    return Outcome.violations(found)

@@ -1,0 +1,1 @@
+"""Monitoring checks: drift, its schedule, prediction logging."""

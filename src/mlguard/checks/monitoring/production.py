@@ -1,0 +1,232 @@
+"""Monitoring checks: drift detection, its schedule, and prediction logging."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard.analyzers.python_ast import Call
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.declarative import calls_named
+from mlguard.checks.registry import register
+from mlguard.facts import callsites, traits
+from mlguard.facts.automation import automation
+from mlguard.facts.ci_commands import GHA_FILES, GITLAB_FILES
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
+from mlguard.facts.ml import path_words
+from mlguard.model import Evidence
+
+DRIFT_LIBS = (
+    "nannyml",
+    "alibi_detect.cd",
+    "frouros",
+    "whylogs",
+    "arize",
+    "fiddler",
+    "whylabs_client",
+    "deepchecks.tabular.checks.train_test_validation",
+    "azureml.datadrift",
+    "azureml.monitoring",
+)
+DRIFT_CALLS = (
+    "evidently.*Drift*",
+    "deepchecks.*Drift*",
+    "alibi_detect.*",
+    "nannyml.*",
+    "*.DefaultModelMonitor",
+    "*.ModelQualityMonitor",
+    "*.ModelBiasMonitor",
+    "*.ModelDeploymentMonitoringJob*",
+    "*.create_monitor",
+    "*.MonitorSchedule",
+    "*.MonitorDefinition",
+    "*.DataDriftDetector*",
+    "google.cloud.aiplatform.model_monitoring.*",
+    "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
+    "aws_cdk.aws_sagemaker.CfnDataQualityJobDefinition",
+    "aws_cdk.aws_sagemaker.CfnModelQualityJobDefinition",
+)
+MONITOR_TEMPLATES = re.compile(r"AWS::SageMaker::MonitoringSchedule\b")
+# batch prediction that checks skew/drift against the training data (Vertex AI)
+MONITORED_BATCH = ("model_monitoring_objective_config", "model_monitoring_alert_config")
+MANAGED_SCHEDULE = (
+    "*.create_monitoring_schedule",
+    "*.MonitorSchedule",
+    "*.ModelDeploymentMonitoringJob.create",
+    "*.CronTrigger",
+    "*.RecurrenceTrigger",
+    "*.enable_schedule",
+    "*.DataDriftDetector.create_from_datasets",
+    "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
+)
+SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
+MANAGED_CAPTURE = (
+    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
+    r"collect_model_data\s*=\s*True|app_insights_enabled\s*=\s*True|enable_app_insights|"
+    r"predict_request_response_logging_config|enable_capture)"
+)
+
+
+def drift_evidence(repo: Facts) -> list[Evidence]:
+    """Where drift is computed (non-test Python code and notebooks), computed once."""
+    return list(_drift_evidence(repo))
+
+
+@fact
+def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
+    found: dict[str, Evidence] = {}
+    for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
+        found.setdefault(path, ev(path, call.line, call.name))
+    for path, call in callsites.sites(repo, kwargs=MONITORED_BATCH):
+        if call.attr == "batch_predict":
+            found.setdefault(path, ev(path, call.line, f"{call.name}(model_monitoring_...)"))
+    for path in _monitor_templates(repo):
+        found.setdefault(path, ev(path, 1, "AWS::SageMaker::MonitoringSchedule"))
+    for path, facts in repo.iter_python():
+        for imp in facts.imports:
+            if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
+                found[path] = ev(path, imp.line, imp.module)
+    return tuple(sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key))
+
+
+def _monitor_templates(repo: Facts) -> list[str]:
+    """CloudFormation/SAM templates that declare a SageMaker monitoring schedule."""
+    return [
+        path
+        for path in repo.glob("*.yaml", "*.yml", "*.template", "*template*.json")
+        if MONITOR_TEMPLATES.search(_t(repo, path))
+    ]
+
+
+def _is_module(module: str, wanted: str) -> bool:
+    return module == wanted or module.startswith(wanted + ".")
+
+
+def _key(item: Evidence) -> tuple[str, int]:
+    return (item.location.path, item.location.line)
+
+
+@register
+def drift(ctx: CheckContext) -> Outcome:
+    """Drift computed in code that can run in production (pass); only in notebooks (partial)."""
+    found = drift_evidence(ctx.repo)
+    code = [e for e in found if not e.location.path.endswith(".ipynb")]
+    if code:
+        return Outcome.passed(code)
+    if found:
+        return Outcome.partial(
+            "Drift is only analysed in notebooks, not in code that runs against production.",
+            found[:1],
+        )
+    return Outcome.failed("No data or prediction drift detection in the code.")
+
+
+@register
+def scheduled(ctx: CheckContext) -> Outcome:
+    """Drift code runs on a schedule (CI cron, CronJob, Airflow, managed monitor schedule)."""
+    repo = ctx.repo
+    found = drift_evidence(repo)
+    if not found:
+        return Outcome.failed("No drift monitoring code to schedule (see MON001).")
+    words = sorted({w for e in found for w in path_words(e.location.path)})
+    hits = _managed_schedule(repo) + _schedulers_naming(repo, words)
+    if hits:
+        return Outcome.passed(hits)
+    return Outcome.partial(
+        "Drift monitoring exists but nothing runs it on a schedule.",
+        found[:1],
+    )
+
+
+def _managed_schedule(repo: Facts) -> list[Evidence]:
+    found = [
+        ev(path, call.line, call.name)
+        for path, call in calls_named(CheckContext(repo), list(MANAGED_SCHEDULE))
+        if not traits.is_test_path(path) and _schedules(call)
+    ]
+    return found + [
+        ev(p, 1, "AWS::SageMaker::MonitoringSchedule") for p in _monitor_templates(repo)
+    ]
+
+
+def _schedules(call: Call) -> bool:
+    """Azure ML's ``create_from_datasets`` schedules the detector only with a frequency."""
+    if call.attr == "create_from_datasets":
+        return call.kwarg("frequency") is not None
+    return True
+
+
+def _scheduler_files(repo: Facts) -> list[str]:
+    files = []
+    for path in repo.glob(*GHA_FILES, *GITLAB_FILES):
+        if re.search(
+            r"^[ \t]*(schedule:|- schedules?\b|(?>.*?CI_PIPELINE_SOURCE).*schedule)",
+            _t(repo, path),
+            re.M,
+        ):
+            files.append(path)
+    for path in repo.glob("*.yaml", "*.yml"):
+        if re.search(r"^kind:\s*(CronJob|CronWorkflow)\b", _t(repo, path), re.MULTILINE):
+            files.append(path)
+    files += repo.glob("crontab", "*.cron", "**/cron.d/*")
+    files += [s.path for s in automation(repo).schedules]  # Terraform, bundles, pipelines
+    for path, facts in repo.iter_python():
+        if any(i.module.split(".")[0] in ("airflow", "prefect", "dagster") for i in facts.imports):
+            files.append(path)
+    return sorted(set(files))
+
+
+def _schedulers_naming(repo: Facts, words: list[str]) -> list[Evidence]:
+    found = []
+    for path in _scheduler_files(repo):
+        for number, line in enumerate(repo.lines(path), 1):
+            if any(re.search(rf"(^|[\s/.:'\"=]){re.escape(w)}($|[\s./:'\"])", line) for w in words):
+                found.append(ev(path, number, line.strip()[:200]))
+                break
+    return found
+
+
+def _t(repo: Facts, path: str) -> str:
+    return repo.text(path) or ""
+
+
+@register
+def prediction_logging(ctx: CheckContext) -> Outcome:
+    """Predictions are logged with inputs and the model version (or captured by the platform)."""
+    repo = ctx.repo
+    regex = re.compile(MANAGED_CAPTURE, re.MULTILINE)
+    for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf"):
+        if traits.is_test_path(path):
+            continue
+        text = _t(repo, path)
+        match = regex.search(text) or _serving_logger(text)
+        if match:
+            line = _t(repo, path).count("\n", 0, match.start()) + 1
+            return Outcome.passed([ev(path, line, match.group(0).strip())])
+    logged = _prediction_logs(ctx)
+    versioned = [e for e in logged if re.search(r"version", _t(repo, e.location.path), re.I)]
+    if versioned:
+        return Outcome.passed(versioned)
+    if logged:
+        return Outcome.partial("Predictions are logged without the model version.", logged[:1])
+    return Outcome.failed("The serving code does not log its predictions.")
+
+
+def _serving_logger(text: str) -> re.Match[str] | None:
+    """KServe ``spec.predictor.logger`` / Seldon ``logger:`` in a serving manifest."""
+    if not re.search(r"^kind:\s*(InferenceService|SeldonDeployment)", text, re.MULTILINE):
+        return None
+    return re.search(r"^[ \t]*logger:", text, re.MULTILINE)
+
+
+def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
+    found = []
+    logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
+    for path in traits.product_paths(ctx.repo):
+        for call in logs.get(path, ()):
+            text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
+            text += " ".join(str(v) for _, v in call.kwargs)
+            if re.search(r"pred", text, re.IGNORECASE):
+                found.append(ev(path, call.line, f"{call.name}(...)"))
+                break
+    return found

@@ -1,0 +1,1 @@
+"""Pipeline checks: declared, modular, triggered, gated, with lineage."""

@@ -1,0 +1,294 @@
+"""Pipeline checks: declared, modular, triggered, gated, with lineage; notebooks off the path.
+
+All of them read the automation facts (:mod:`mlguard.facts.automation`): which commands CI
+and pipelines run, on which triggers, and which files those commands reach.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.facts import traits
+from mlguard.facts.automation import automation, is_automated, stage_files
+from mlguard.facts.commands import analyse
+from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger
+from mlguard.model import Evidence
+
+TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b", re.IGNORECASE)
+NOT_TRAINING = re.compile(
+    r"^\s*(pytest|python -m pytest|tox|nox|ruff|flake8|mypy|pylint|black|"
+    r"pre-commit|echo|pip|uv (pip|sync)|make (test|lint|docs))\b"
+)
+PREP_WORDS = re.compile(r"prep|process|featur|clean|ingest|extract|load|split|transform", re.I)
+FIT_WORDS = re.compile(r"train|fit|tune", re.IGNORECASE)
+EVAL_WORDS = re.compile(r"eval|validat|test|score|metric", re.IGNORECASE)
+
+
+def training_reaches(ctx: CheckContext) -> list[Reach]:
+    """How each training file is run automatically (files run by nothing are left out)."""
+    found = []
+    for path in traits.training_files(ctx.repo):
+        reach = is_automated(ctx.repo, path)
+        if reach is not None:
+            found.append(reach)
+    return found
+
+
+def _where(reach: Reach) -> Evidence:
+    return ev(reach.via.path, reach.via.line, reach.via.text[:120], "")
+
+
+def _stage_trains(ctx: CheckContext, stage: Stage) -> bool:
+    training = set(traits.training_files(ctx.repo))
+    for path in stage_files(ctx.repo, stage):
+        if path in training:
+            return True
+        if any(r.target in training for r in _reached_from(ctx, path)):
+            return True
+    return bool(FIT_WORDS.search(stage.name)) or bool(FIT_WORDS.search(stage.command))
+
+
+def _reached_from(ctx: CheckContext, path: str) -> list[Reach]:
+    from mlguard.facts.modules import ModuleIndex
+
+    index = ModuleIndex.of(ctx.repo)
+    seen, todo, out = {path}, [path], []
+    while todo and len(seen) < 500:
+        for imported in index.local_imports(todo.pop()):
+            if imported not in seen:
+                seen.add(imported)
+                todo.append(imported)
+                reach = is_automated(ctx.repo, imported)
+                if reach is not None:
+                    out.append(reach)
+    return out
+
+
+@register
+def training_pipeline_declared(ctx: CheckContext) -> Outcome:
+    """REP006: a declared pipeline runs training; scripts or Makefiles alone are partial."""
+    piped = [r for r in training_reaches(ctx) if r.in_pipeline]
+    if piped:
+        return Outcome.passed([_where(r) for r in piped])
+    stages = [s for s in automation(ctx.repo).stages if _stage_trains(ctx, s)]
+    if stages:
+        return Outcome.passed([ev(s.path, s.line, s.name) for s in stages])
+    repo = ctx.repo
+    scripted = [r for r in training_reaches(ctx) if r.systems & CI_SYSTEMS]
+    if scripted:
+        return Outcome.partial(
+            "Training runs from CI commands but no pipeline declares its steps "
+            "(dvc.yaml, MLproject, an orchestrator).",
+            [_where(r) for r in scripted],
+        )
+    makefile = [
+        p
+        for p in repo.glob("Makefile")
+        if re.search(r"^(train|data|features|model)[A-Za-z_-]*:", repo.text(p) or "", re.MULTILINE)
+    ]
+    scripts = repo.glob("scripts/train*.sh", "run*.sh", "train*.sh")
+    if makefile or scripts:
+        return Outcome.partial(
+            "Training is scripted (Makefile targets or shell scripts) but not declared as a "
+            "pipeline with inputs and outputs.",
+            [ev(p) for p in makefile + scripts],
+        )
+    notebooks = [p for p in traits.training_files(repo) if p.endswith(".ipynb")]
+    if notebooks and len(notebooks) == len(traits.training_files(repo)):
+        return Outcome.failed("Training happens only inside notebooks.", [ev(notebooks[0])])
+    return Outcome.failed("No pipeline declares the training steps.")
+
+
+@register
+def continuous_training(ctx: CheckContext) -> Outcome:
+    """PIPE003: a schedule or new-data event starts a job that trains a model."""
+    facts = automation(ctx.repo)
+    reaches = training_reaches(ctx)
+    clocked = [r for r in reaches if r.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH}]
+    if clocked:
+        return Outcome.passed([_where(r) for r in clocked])
+    opaque = [
+        c
+        for c in facts.commands
+        if c.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH} and TRAIN_WORDS.search(c.text)
+    ]
+    if opaque:
+        return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in opaque])
+    launched = launched_pipelines(ctx, {Trigger.SCHEDULE, Trigger.DISPATCH})
+    if launched:
+        return Outcome.passed(launched)
+    on_change = [_where(r) for r in reaches if r.event_driven]
+    on_change += launched_pipelines(ctx, {Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
+    if on_change:
+        return Outcome.partial(
+            "Training runs automatically, but only on code changes (push / pull request), "
+            "not on a schedule or when new data arrives.",
+            on_change,
+        )
+    if facts.schedules:
+        first = facts.schedules[0]
+        return Outcome.failed(
+            f"{len(facts.schedules)} schedule(s) found (first: {first.path}:{first.line}, "
+            f"{first.system}) but none of them runs a training step.",
+            [ev(first.path, first.line, first.spec)],
+        )
+    return Outcome.failed("Nothing starts training on a schedule or a new-data event.")
+
+
+LAUNCH_ATTRS = frozenset(
+    {
+        "create_run_from_job_spec",
+        "create_run_from_pipeline_func",
+        "create_run_from_pipeline_package",
+        "start_pipeline_execution",
+    }
+)
+SUBMITTED = ("PipelineJob", "PublishedPipeline", "PipelineEndpoint")
+
+
+def _launches(ctx: CheckContext, path: str) -> bool:
+    """The file starts a run of a compiled or published pipeline (kfp, Vertex AI, Azure ML,
+    SageMaker)."""
+    facts = ctx.repo.python(path) if path.endswith(".py") else None
+    if facts is None:
+        return False
+    if any(c.attr in LAUNCH_ATTRS for c in facts.calls):
+        return True
+    built = any(c.name.split("(")[0].rsplit(".", 1)[-1] in SUBMITTED for c in facts.calls)
+    return built and any(c.attr in ("submit", "run") for c in facts.calls)
+
+
+def launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
+    """A file started on one of ``when`` that launches a run of the repository's own
+    training pipeline (one of its declared pipelines has a training step)."""
+    facts = automation(ctx.repo)
+    if not any(_stage_trains(ctx, s) for s in facts.stages):
+        return []
+    return [
+        ev(r.target, 1, r.target, f"Started via {r.describe()}; launches a pipeline run")
+        for r in facts.reached
+        if r.triggers & when and _launches(ctx, r.target)
+    ]
+
+
+def _names_training(ctx: CheckContext, text: str) -> bool:
+    """A command that says it trains but runs nothing mlguard can see (an image, a CLI)."""
+    lines = [line for line in text.splitlines() if TRAIN_WORDS.search(line)]
+    if not lines or all(NOT_TRAINING.search(line) for line in lines):
+        return False
+    targets = analyse(text)
+    return not any(p in ctx.repo.files for p in targets.files) and not targets.modules
+
+
+def _pipelines(ctx: CheckContext) -> dict[str, list[Stage]]:
+    grouped: dict[str, list[Stage]] = defaultdict(list)
+    for stage in automation(ctx.repo).stages:
+        if not re.search(r"\.ipynb\b", stage.command):
+            # a Kedro project is one pipeline registry, whatever file each node is in
+            grouped["Kedro project" if stage.system == "kedro" else stage.path].append(stage)
+    return grouped
+
+
+@register
+def modular(ctx: CheckContext) -> Outcome:
+    """PIPE001: the pipeline separates preparation, training and evaluation steps."""
+    grouped = _pipelines(ctx)
+    if not grouped:
+        return Outcome.failed("No declared pipeline (dvc.yaml, MLproject, an orchestrator).")
+    training = {p: g for p, g in grouped.items() if any(_stage_trains(ctx, s) for s in g)}
+    if not training:
+        first = grouped[min(grouped)][0]
+        return Outcome.failed(
+            "No declared pipeline runs training (the pipelines found only prepare, monitor "
+            "or report).",
+            [ev(first.path, first.line, first.name)],
+        )
+    best_path, best = max(training.items(), key=lambda item: (len(item[1]), item[0]))
+    kinds = {
+        kind
+        for stage in best
+        for kind, words in (("prep", PREP_WORDS), ("train", FIT_WORDS), ("eval", EVAL_WORDS))
+        if words.search(stage.name) or words.search(stage.command)
+    }
+    evidence = [ev(s.path, s.line, s.name) for s in best]
+    if len(best) >= 3 or kinds >= {"prep", "train", "eval"}:
+        return Outcome.passed(evidence)
+    return Outcome.partial(
+        f"The pipeline in {best_path} has {len(best)} step(s); split data preparation, "
+        "training and evaluation into separate steps.",
+        evidence,
+    )
+
+
+NOTEBOOK_RUN = re.compile(
+    r"\bpapermill\b|\bjupyter\s+(nbconvert\b.*--execute|execute\b|run\b)|\bnbclient\b|"
+    r"\bipython\s+\S+\.ipynb|dbutils\.notebook\.run|\bnotebook_task\b|\bploomber\b"
+)
+DOC_JOBS = re.compile(r"doc|site|pages|book", re.IGNORECASE)
+
+
+@register
+def notebooks_off_path(ctx: CheckContext) -> Outcome:
+    """PIPE002: CI or pipeline steps that execute notebooks, notebook imports in product code."""
+    found = []
+    for command in automation(ctx.repo).commands:
+        if DOC_JOBS.search(command.job) or "docs/" in command.text:
+            continue
+        if NOTEBOOK_RUN.search(command.text) or re.search(r"\S+\.ipynb\b", command.text):
+            found.append(
+                ev(
+                    command.path,
+                    command.line,
+                    command.text.strip().splitlines()[0][:120],
+                    f"A notebook runs on the production path ({command.system}): "
+                    "move its code into a module the pipeline calls",
+                )
+            )
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path)
+        for imp in facts.imports if facts is not None else ():
+            if imp.module.split(".")[0] in ("import_ipynb", "nbimporter", "ipynb"):
+                found.append(ev(path, imp.line, imp.module, "Product code imports a notebook"))
+    return Outcome.violations(found)
+
+
+CHECK_STAGE = re.compile(r"validat|check|test|lint|verify", re.IGNORECASE)
+
+
+@register
+def stage_deps_complete(ctx: CheckContext) -> Outcome:
+    """PIPE006: each dvc.yaml stage lists the scripts it runs (and some output) in deps/outs."""
+    found = []
+    for stage in automation(ctx.repo).stages:
+        if stage.system != "dvc":
+            continue
+        deps = set(stage.deps)
+        missing = [
+            p
+            for p in stage_files(ctx.repo, stage)
+            if p not in deps and not any(p.startswith(d.rstrip("/") + "/") for d in deps)
+        ]
+        for path in missing:
+            found.append(
+                ev(
+                    stage.path,
+                    stage.line,
+                    f"{stage.name}: {path}",
+                    f"Stage '{stage.name}' runs {path} but does not list it in deps: "
+                    "dvc repro will not rerun the stage when that code changes",
+                )
+            )
+        if not stage.outs and not stage.metrics and not CHECK_STAGE.search(stage.name):
+            found.append(
+                ev(
+                    stage.path,
+                    stage.line,
+                    f"{stage.name}: no outs",
+                    f"Stage '{stage.name}' declares no outs or metrics: DVC cannot "
+                    "cache it or tell when it is up to date",
+                )
+            )
+    return Outcome.violations(found)

@@ -1,0 +1,201 @@
+"""Pipeline checks about what a run leaves behind: an evaluation gate, recorded lineage."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.pipeline.automation import EVAL_WORDS
+from mlguard.checks.registry import register
+from mlguard.facts import callsites, traits
+from mlguard.facts.automation import automation, is_automated
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
+from mlguard.facts.sources import yaml_docs
+from mlguard.model import Evidence
+
+GATE_CALLS = frozenset(
+    {
+        "mlflow.validate_evaluation_results",
+        "mlflow.models.MetricThreshold",
+        "mlflow.models.evaluation.MetricThreshold",
+        "sagemaker.workflow.condition_step.ConditionStep",
+        "kfp.dsl.Condition",
+        "kfp.dsl.If",
+        "kfp.dsl.Elif",
+        "kfp.v2.dsl.Condition",
+        "kfp.v2.dsl.If",
+        "tfx.components.Evaluator",
+    }
+)
+# Azure ML SDK v1: an evaluation step cancels the pipeline run when the new model is worse
+CANCEL_RUN = re.compile(r"(^|\.)(run|parent)\.cancel$", re.IGNORECASE)
+GATE_SHORT = frozenset(
+    {"MetricThreshold", "ConditionStep", "GenericValueThreshold", "GenericChangeThreshold"}
+)
+# champion/challenger comparisons defined in the project (compare with the current model)
+GATE_FUNCTIONS = re.compile(
+    r"^(compare_(models?|with_champion|to_production)|\w*promot\w*|\w*champion\w*|"
+    r"\w*challenger\w*|\w*(quality|model|release)_gate\w*|validate_model\w*)$",
+    re.IGNORECASE,
+)
+THRESHOLD_EXIT = re.compile(
+    # linear: [ \t]* (not \s*) at line starts, the earliest comparison taken atomically
+    r"^[ \t]*if\b(?>.*?[<>])=?.*:[ \t]*\n(?:[ \t]*(?:#.*)?\n)*[ \t]*(raise\b|sys\.exit\(|exit\()",
+    re.MULTILINE,
+)
+ASSERT_METRIC = re.compile(
+    r"^[ \t]*assert\b(?>.*?(acc|auc|f1|score|loss|rmse|mae|precision|recall))"
+    r".*[<>]=?",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _gates(ctx: CheckContext) -> list[Evidence]:
+    found = []
+    names = callsites.by_name(ctx.repo).keys(
+        lambda name: name in GATE_CALLS or name.rsplit(".", 1)[-1] in GATE_SHORT
+    )
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate", "cancel"]))
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        for call in calls.get(path, ()):
+            short = call.name.rsplit(".", 1)[-1]
+            if (
+                call.name in GATE_CALLS
+                or short in GATE_SHORT
+                or (call.attr == "evaluate" and call.has_kwarg("validation_thresholds"))
+                or (CANCEL_RUN.search(call.name) and _compares(ctx, path))
+            ):
+                found.append(ev(path, call.line, call.name))
+        found += [
+            ev(path, line, f"def {n}") for n, line in facts.functions if GATE_FUNCTIONS.match(n)
+        ]
+        text = ctx.repo.text(path) or ""
+        if EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
+            for regex in (THRESHOLD_EXIT, ASSERT_METRIC):
+                match = regex.search(text)
+                if match:
+                    line = text.count("\n", 0, match.start()) + 1
+                    found.append(ev(path, line, match.group(0).strip()[:120]))
+    return found
+
+
+COMPARISON = re.compile(r"^[ \t]*(el)?if\b(?>.*?[<>])", re.MULTILINE)
+
+
+def _compares(ctx: CheckContext, path: str) -> bool:
+    """An evaluation file (by name) of Azure ML code that compares a metric."""
+    facts = ctx.repo.python(path)
+    if facts is None or not EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
+        return False
+    if not any(i.module.split(".")[0] == "azureml" for i in facts.imports):
+        return False
+    return COMPARISON.search(ctx.repo.text(path) or "") is not None
+
+
+PLATFORM_STEPS = frozenset({"azureml", "sagemaker", "vertex", "kubeflow", "tfx"})
+
+
+def _run_by_eval_step(ctx: CheckContext, gates: list[Evidence]) -> list[Evidence]:
+    """Gates in evaluation files when a cloud pipeline declares an evaluation step whose
+    script is set at run time (``script_name=env.evaluate_script``): that step runs them."""
+    steps = [
+        s
+        for s in automation(ctx.repo).stages
+        if s.system in PLATFORM_STEPS and not s.command and EVAL_WORDS.search(s.name)
+    ]
+    if not steps:
+        return []
+    step = steps[0]
+    return [
+        ev(
+            g.location.path,
+            g.location.line,
+            g.text,
+            f"Run by pipeline step '{step.name.strip()}' ({step.path}:{step.line}), whose "
+            "script is set at run time",
+        )
+        for g in gates
+        if EVAL_WORDS.search(g.location.path.rsplit("/", 1)[-1])
+    ]
+
+
+def gate_evidence(ctx: CheckContext) -> list[Evidence]:
+    """The quality gates of the repository (computed once per scan; TST004 asks too)."""
+    return list(_gate_list(ctx.repo))
+
+
+@fact
+def _gate_list(repo: Facts) -> tuple[Evidence, ...]:
+    return tuple(_gates(CheckContext(repo)))
+
+
+@register
+def validation_gate(ctx: CheckContext) -> Outcome:
+    """PIPE004: a step compares the new model with thresholds (or the current model) and stops."""
+    gates = gate_evidence(ctx)
+    automated = [g for g in gates if is_automated(ctx.repo, g) is not None]
+    automated += _run_by_eval_step(ctx, [g for g in gates if g not in automated])
+    if automated:
+        return Outcome.passed(automated)
+    evals = [
+        s
+        for s in automation(ctx.repo).stages
+        if EVAL_WORDS.search(s.name) and (s.deps or s.metrics)
+    ]
+    if gates:
+        return Outcome.partial(
+            "A model quality gate exists but no CI job or pipeline step runs it.", gates
+        )
+    if evals:
+        return Outcome.partial(
+            "The pipeline evaluates the model but nothing stops a worse model: add a threshold "
+            "check that fails the step.",
+            [ev(s.path, s.line, s.name) for s in evals],
+        )
+    return Outcome.failed("No evaluation gate before a model is registered or deployed.")
+
+
+LINEAGE_CALLS = frozenset({"mlflow.log_input", "mlflow.data.from_pandas", "mlflow.data.from_numpy"})
+LINEAGE_IMPORTS = ("openlineage", "ml_metadata", "marquez", "datahub", "openlineage_airflow")
+
+
+@register
+def lineage_recorded(ctx: CheckContext) -> Outcome:
+    """PIPE005: dvc.lock covers every stage, or runs log their inputs (MLflow, W&B, OpenLineage)."""
+    repo = ctx.repo
+    found = []
+    calls = callsites.by_file(callsites.sites(repo, names=LINEAGE_CALLS, attrs=["use_artifact"]))
+    for path, facts in repo.iter_python():
+        found += [ev(path, c.line, c.name) for c in calls.get(path, ())]
+        found += [
+            ev(path, i.line, i.module)
+            for i in facts.imports
+            if i.module.split(".")[0] in LINEAGE_IMPORTS
+        ]
+    if found:
+        return Outcome.passed(found)
+    dvc = [s for s in automation(repo).stages if s.system == "dvc"]
+    if not dvc:
+        return Outcome.failed("No pipeline metadata: neither dvc.lock nor logged run inputs.")
+    locked: set[str] = set()
+    for lock in repo.glob("dvc.lock"):
+        for doc in yaml_docs(repo, lock):
+            stages = doc.data.get("stages") if isinstance(doc.data, dict) else None
+            if isinstance(stages, dict):
+                locked.update(str(k).split("@", 1)[0] for k in stages)
+    missing = sorted({s.name for s in dvc} - locked)
+    if not locked:
+        return Outcome.failed(
+            "dvc.yaml declares stages but dvc.lock is not committed.",
+            [ev(dvc[0].path, dvc[0].line, dvc[0].name)],
+        )
+    if missing:
+        return Outcome.partial(
+            f"dvc.lock does not record stage(s) {', '.join(missing)}: run `dvc repro` and "
+            "commit dvc.lock.",
+            [ev("dvc.lock")],
+        )
+    return Outcome.passed([ev(p) for p in repo.glob("dvc.lock")])

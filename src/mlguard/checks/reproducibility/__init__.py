@@ -1,0 +1,1 @@
+"""Reproducibility checks: dependencies, imports, seeds, runtime, notebooks."""

@@ -1,0 +1,96 @@
+"""REP003: training code, or the project modules it imports, sets random seeds."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard.analyzers.python_ast import Call
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.facts import callsites, traits
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
+from mlguard.facts.modules import ModuleIndex
+from mlguard.model import Evidence
+
+SEED_CONFIGS = ("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml")
+# [ \t]* rather than \s*: \s* also matches newlines, and a file of blank lines then
+# backtracks quadratically (a hostile 2 MB params.yaml took hours)
+SEED_KEY = re.compile(r"^[ \t]*(random_)?seed[ \t]*:", re.MULTILINE)
+MAX_MODULES = 500
+
+SEED_CALLS = frozenset(
+    {
+        "random.seed",
+        "numpy.random.seed",
+        "numpy.random.default_rng",
+        "torch.manual_seed",
+        "torch.cuda.manual_seed_all",
+        "torch.cuda.manual_seed",
+        "tensorflow.random.set_seed",
+        "keras.utils.set_random_seed",
+        "tensorflow.keras.utils.set_random_seed",
+        "transformers.set_seed",
+        "accelerate.utils.set_seed",
+        "lightning.seed_everything",
+        "pytorch_lightning.seed_everything",
+        "lightning.pytorch.seed_everything",
+        "lightning.fabric.seed_everything",
+        "jax.random.PRNGKey",
+        "jax.random.key",
+    }
+)
+SEED_KWARGS = ("random_state", "seed")
+
+
+def _scope(ctx: CheckContext, training: list[str]) -> list[str]:
+    """Training files and the project modules they import, transitively (tests excluded)."""
+    index = ModuleIndex.of(ctx.repo)
+    seen = dict.fromkeys(training)
+    todo = list(training)
+    while todo and len(seen) < MAX_MODULES:
+        for imported in index.local_imports(todo.pop()):
+            if imported not in seen and not traits.is_test_path(imported):
+                seen[imported] = None
+                todo.append(imported)
+    return list(seen)
+
+
+def _seeds(ctx: CheckContext, path: str) -> list[Evidence]:
+    found = []
+    for call in _seed_candidates(ctx).get(path, ()):
+        if call.name in SEED_CALLS and (call.args or call.kwargs):
+            found.append(ev(path, call.line, call.name))
+        elif any(call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS):
+            found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
+    return found
+
+
+def _seed_candidates(ctx: CheckContext) -> dict[str, list[Call]]:
+    """Per file, the calls _seeds may report: a seed call or a seed keyword argument."""
+    return _seed_sites(ctx.repo)
+
+
+@fact
+def _seed_sites(repo: Facts) -> dict[str, list[Call]]:
+    return callsites.by_file(callsites.sites(repo, names=SEED_CALLS, kwargs=SEED_KWARGS))
+
+
+@register
+def training_seeded(ctx: CheckContext) -> Outcome:
+    """Seeds set where training runs; a seed set only in tests or notebooks elsewhere does
+    not make training reproducible."""
+    training = traits.training_files(ctx.repo)
+    found = [item for path in _scope(ctx, training) for item in _seeds(ctx, path)]
+    if found:
+        return Outcome.passed(found)
+    for cfg in ctx.repo.glob(*SEED_CONFIGS):
+        match = SEED_KEY.search(ctx.repo.text(cfg) or "")
+        if match:
+            line = (ctx.repo.text(cfg) or "").count("\n", 0, match.start()) + 1
+            return Outcome.passed([ev(cfg, line, match.group(0).strip())])
+    return Outcome.failed(
+        "No random seed is set in training code or the modules it imports (random/numpy/"
+        "torch/tensorflow seeds, random_state=, or a seed: key in the config).",
+        [ev(training[0])] if training else [],
+    )

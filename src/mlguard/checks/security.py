@@ -1,3 +1,0 @@
-"""Security checks beyond the declarative vocabulary."""
-
-from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Security checks: model files, unsafe loads, secrets, containers, dependencies, bandit."""

@@ -1,0 +1,1 @@
+"""Testing checks: ML-aware tests, feature and pipeline tests, asserts."""

@@ -1,0 +1,162 @@
+"""Testing checks: ML-aware tests, tested feature code, pipeline integration tests."""
+
+from __future__ import annotations
+
+from mlguard.analyzers.python_ast import PyFacts
+from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
+from mlguard.checks.declarative import calls_named
+from mlguard.checks.registry import register
+from mlguard.facts import callsites, traits
+from mlguard.facts.ci_commands import ci_runs
+from mlguard.facts.ml import local_runs, module_name, product_files, test_files
+from mlguard.facts.test_runs import ci_test_runs
+from mlguard.model import Evidence
+from mlguard.repo import globs
+
+MODEL_METHODS = frozenset(
+    {
+        "fit",
+        "fit_transform",
+        "predict",
+        "predict_proba",
+        "transform",
+        "forward",
+        "evaluate",
+        "score",
+        "generate",
+        "train",
+        "train_step",
+        "training_step",
+    }
+)
+FEATURE_GLOBS = (
+    "**/features/**/*.py",
+    "**/features.py",
+    "**/*feature*.py",
+    "**/*featur*/**/*.py",
+    "**/preprocess*.py",
+    "**/preprocessing/**/*.py",
+    "**/transform.py",
+    "**/transforms.py",
+    "**/transformation*.py",
+    "**/transforms/**/*.py",
+    "**/nodes.py",
+    "**/prepare*.py",
+    "**/*preprocess*.py",
+    "**/*data_prep*.py",
+    "**/*transformation*.py",
+    "**/etl*.py",
+)
+PIPELINE_RUN = (
+    r"(dvc (repro|exp run)|kedro run|mlflow run|airflow dags test|zenml pipeline run"
+    r"|python3? \S*(flow|pipeline)\S*\.py run|metaflow|pytest\b.*(integration|e2e|pipeline)"
+    r"|make (e2e|integration|pipeline|smoke))"
+)
+INTEGRATION_TEST_GLOBS = (
+    "**/tests/integration/**/*.py",
+    "**/tests/e2e/**/*.py",
+    "**/test_*pipeline*.py",
+    "**/test_*e2e*.py",
+    "**/test_*integration*.py",
+    "**/test_*dag*.py",
+)
+PIPELINE_TEST_CALLS = ("airflow.models.DagBag", "airflow.models.dagbag.DagBag", "*.dag.test")
+
+
+def _product_ml_modules(ctx: CheckContext) -> dict[str, str]:
+    return {module_name(p): p for p in traits.training_files(ctx.repo)}
+
+
+@register
+def ml_tests(ctx: CheckContext) -> Outcome:
+    """Tests that fit/predict a model, or import and call the project's training modules."""
+    found: list[Evidence] = []
+    any_test = False
+    train_modules = _product_ml_modules(ctx)
+    fits = callsites.by_file(callsites.sites(ctx.repo, attrs=MODEL_METHODS))
+    for path, facts in test_files(ctx.repo):
+        any_test = any_test or bool(facts.functions)
+        calls = fits.get(path, [])
+        if calls:
+            found.append(ev(path, calls[0].line, f"{calls[0].name}(...)"))
+            continue
+        for imp in facts.imports:
+            name = imp.module.lstrip(".")
+            if any(name == m or name.startswith(m + ".") for m in train_modules):
+                found.append(ev(path, imp.line, f"imports {name}"))
+                break
+    if found:
+        return Outcome.passed(found)
+    if any_test:
+        return Outcome.partial(
+            "Tests exist but none fits or predicts with a model or imports the training code."
+        )
+    return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
+
+
+@register
+def feature_tests(ctx: CheckContext) -> Outcome:
+    """Every feature/preprocessing module is imported by at least one test."""
+    modules = [
+        p
+        for p, _ in product_files(ctx.repo)
+        if globs.match_any(p, FEATURE_GLOBS) and not p.endswith("__init__.py")
+    ]
+    if not modules:
+        # No module of its own: the data is prepared where the model is trained.
+        modules = traits.training_files(ctx.repo)
+    if not modules:
+        raise NotApplicable("no feature or preprocessing modules (features/, preprocess*.py, ...)")
+    tests = list(test_files(ctx.repo))
+    covered: list[str] = []
+    missing: list[str] = []
+    for path in modules:
+        name = module_name(path)
+        hit = next((t for t, f in tests if _imports(f, name)), None)
+        (covered if hit else missing).append(path)
+    if not missing:
+        return Outcome.passed([ev(p) for p in covered])
+    detail = f"{len(covered)} of {len(modules)} feature modules are imported by a test; "
+    detail += f"untested: {', '.join(missing[:5])}"
+    if covered:
+        return Outcome.partial(detail, [ev(missing[0])])
+    return Outcome.failed(detail, [ev(missing[0])])
+
+
+def _imports(facts: PyFacts, module: str) -> bool:
+    """``module`` or a dotted suffix of it (``features.build``) is imported by ``facts``."""
+    parts = module.split(".")
+    names = {module} | {".".join(parts[i:]) for i in range(len(parts) - 1)}
+    return any(
+        imp.module.lstrip(".") == n or imp.module.lstrip(".").startswith(n + ".")
+        for imp in facts.imports
+        for n in names
+    )
+
+
+@register
+def pipeline_integration(ctx: CheckContext) -> Outcome:
+    """CI runs the pipeline end to end on sample data (pass); such a test exists (partial)."""
+    repo = ctx.repo
+    automated = ci_runs(repo, PIPELINE_RUN)
+    local = _integration_tests(ctx)
+    if automated:
+        return Outcome.passed(automated)
+    if local and ci_test_runs(repo):
+        return Outcome.passed(local)
+    manual = local + local_runs(repo, PIPELINE_RUN)
+    if manual:
+        return Outcome.partial(
+            "A pipeline integration test exists but CI does not run it.", manual[:1]
+        )
+    return Outcome.failed(
+        "No end-to-end run of the pipeline on sample data (dvc repro, kedro run, DAG test)."
+    )
+
+
+def _integration_tests(ctx: CheckContext) -> list[Evidence]:
+    found = [ev(p) for p in ctx.repo.glob(*INTEGRATION_TEST_GLOBS)]
+    for path, call in calls_named(ctx, list(PIPELINE_TEST_CALLS)):
+        if traits.is_test_path(path):
+            found.append(ev(path, call.line, call.name))
+    return sorted(set(found), key=lambda e: e.location)

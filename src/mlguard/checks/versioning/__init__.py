@@ -1,0 +1,1 @@
+"""Versioning checks: data and models versioned, artifacts kept out of git."""

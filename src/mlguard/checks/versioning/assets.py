@@ -1,0 +1,350 @@
+"""Versioning checks: data and models under version control, artifacts kept out of git."""
+
+from __future__ import annotations
+
+import re
+
+from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.checks.security.artifacts import candidates
+from mlguard.facts import callsites, traits
+from mlguard.facts.automation import automation
+from mlguard.model import Evidence
+from mlguard.repo import git as gitfacts
+
+ARTIFACT_DIRS = (
+    "mlruns/",
+    "mlartifacts/",
+    "wandb/",
+    "lightning_logs/",
+    ".ipynb_checkpoints/",
+    "multirun/",
+)
+DATA_GLOBS = ("data/**", "*.csv", "*.parquet", "*.tsv", "*.feather", "*.jsonl")
+
+
+DATA_READS = re.compile(
+    r"^(pandas\.read_\w+|polars\.(read|scan)_\w+|numpy\.(load|loadtxt|genfromtxt)|"
+    r"datasets\.load_dataset|pyarrow\.parquet\.read_table|torchvision\.datasets\.\w+|"
+    r"tensorflow\.data\.\w+Dataset|dvc\.api\.(open|read))$"
+)
+LFS_DATA = re.compile(
+    r"(^|/)(data|datasets?)(/|$)|\.(csv|tsv|parquet|feather|arrow|jsonl|json|npy|npz|h5|hdf5|"
+    r"tfrecord|zip|gz|tar|txt|xlsx?|avro|orc|wav|jpe?g|png)\b|^\*$|^\*\*"
+)
+PINNED_READS = frozenset({"datasets.load_dataset", "dvc.api.open", "dvc.api.read"})
+VERSIONED_IMPORTS = ("lakefs", "lakefs_sdk", "lakefs_client", "deltalake", "pyiceberg")
+TIME_TRAVEL = re.compile(
+    r"versionAsOf|timestampAsOf|snapshot-id|as_of_version|lakefs://|^azureml:[\w.-]+:\d+$"
+)
+# Azure ML data assets: SDK v1 reads (Dataset.Tabular.from_*, Dataset.get_by_name) and
+# versioned registrations (register(create_new_version=True), v2 Data(version=...))
+AZURE_READS = re.compile(
+    r"^azureml\.(core|data)\.(dataset\.)?Dataset\.(Tabular|File)\.from_\w+$|"
+    r"^azureml\.(core|data)\.(dataset\.)?Dataset\.get_by_name$"
+)
+AZURE_DATA_ASSETS = frozenset({"azure.ai.ml.entities.Data"})
+
+
+def _azure_versions(ctx: CheckContext) -> list[Evidence]:
+    """Datasets registered as new versions (Azure ML v1) or versioned data assets (v2)."""
+    found = []
+    sites = callsites.sites(ctx.repo, names=AZURE_DATA_ASSETS, kwargs=["create_new_version"])
+    for path, call in sites:
+        if traits.is_test_path(path):
+            continue
+        if call.attr == "register" and call.kwarg("create_new_version") is True:
+            found.append(ev(path, call.line, f"{call.name}(create_new_version=True)"))
+        elif call.name in AZURE_DATA_ASSETS and call.kwarg("version") is not None:
+            found.append(ev(path, call.line, f"{call.name}(version=...)"))
+    return found
+
+
+def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
+    pinned: list[Evidence] = []
+    reads: list[Evidence] = []
+    names = callsites.by_name(ctx.repo).keys(
+        lambda n: n in PINNED_READS or bool(DATA_READS.match(n) or AZURE_READS.match(n))
+    )
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names))
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        for call in calls.get(path, ()):
+            if call.name in PINNED_READS and (call.has_kwarg("revision") or call.has_kwarg("rev")):
+                pinned.append(ev(path, call.line, f"{call.name}(rev=...)"))
+            elif call.name.endswith(".get_by_name") and _pinned_version(call.kwarg("version")):
+                pinned.append(ev(path, call.line, f"{call.name}(version=...)"))
+            elif DATA_READS.match(call.name) or AZURE_READS.match(call.name):
+                reads.append(ev(path, call.line, call.name))
+        pinned += [
+            ev(path, i.line, i.module)
+            for i in facts.imports
+            if i.module.split(".")[0] in VERSIONED_IMPORTS
+        ]
+        pinned += [
+            ev(path, line, text[:60]) for text, line in facts.strings if TIME_TRAVEL.search(text)
+        ]
+    return pinned + _azure_versions(ctx), reads
+
+
+def _pinned_version(value: object) -> bool:
+    """A dataset version that names one version (not ``"latest"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()
+
+
+@register
+def data_versioned(ctx: CheckContext) -> Outcome:
+    """DVC outputs, git-LFS data rules, pinned dataset revisions or lakeFS/Delta time travel."""
+    repo = ctx.repo
+    dvc_files = repo.glob("*.dvc", "dvc.yaml")
+    if repo.exists(".dvc/config") and dvc_files:
+        return Outcome.passed([ev(p) for p in dvc_files])
+    for attr in repo.glob(".gitattributes"):
+        for number, line in enumerate(repo.lines(attr), 1):
+            if "filter=lfs" in line and LFS_DATA.search(line.split()[0] if line.split() else ""):
+                return Outcome.passed([ev(attr, number, line.strip())])
+    pinned, reads = _pinned_reads(ctx)
+    if pinned:
+        return Outcome.passed(pinned)
+    if dvc_files or repo.exists(".dvc/config"):
+        return Outcome.partial("DVC is set up but no data is tracked by it yet.")
+    if not reads and not traits.has_trait(repo, "data-files"):
+        raise NotApplicable("the code reads no datasets and the repository holds no data files")
+    return Outcome.failed(
+        "Data is read without versioning: no DVC (.dvc/config with .dvc files or dvc.yaml), "
+        "git-LFS data rules, pinned dataset revisions or lakeFS/Delta time travel.",
+        reads[:1],
+    )
+
+
+def _artifact_dirs(ctx: CheckContext) -> tuple[str, ...]:
+    hydra = any(
+        i.module.split(".")[0] == "hydra" for _, f in ctx.repo.iter_python() for i in f.imports
+    )
+    return (*ARTIFACT_DIRS, "outputs/") if hydra else ARTIFACT_DIRS
+
+
+def _under(path: str, folder: str) -> bool:
+    return path.startswith(folder) or f"/{folder}" in path
+
+
+@register
+def artifacts_ignored(ctx: CheckContext) -> Outcome:
+    """Tracked files under tool output folders (mlruns/, wandb/, ...), DVC outputs, .env."""
+    repo = ctx.repo
+    if not repo.has_git:
+        raise NotCheckable("not a git repository: cannot tell which files are committed")
+    folders = _artifact_dirs(ctx)
+    outs = {o.rstrip("/") for s in automation(repo).stages if s.system == "dvc" for o in s.outs}
+    found = []
+    for path in repo.files:
+        if not repo.is_tracked(path):
+            continue
+        folder = next((f for f in folders if _under(path, f)), None)
+        if folder is not None:
+            found.append(
+                ev(
+                    path,
+                    1,
+                    folder,
+                    f"Generated ML artifact committed under {folder}: "
+                    f"add '{folder}' to .gitignore and remove it from git",
+                )
+            )
+        elif any(path == o or path.startswith(o + "/") for o in outs):
+            found.append(
+                ev(
+                    path,
+                    1,
+                    path,
+                    "A DVC stage output is also committed to git: "
+                    "let DVC track it (it adds the path to .gitignore)",
+                )
+            )
+        elif path.rsplit("/", 1)[-1] == ".env":
+            found.append(
+                ev(
+                    path,
+                    1,
+                    ".env",
+                    "A .env file is committed: it usually holds "
+                    "credentials and machine-local settings",
+                )
+            )
+    return Outcome.violations(found)
+
+
+def _anchor(ctx: CheckContext, *candidates: str) -> str:
+    found = next((p for p in candidates if ctx.repo.exists(p)), None)
+    return found or next(iter(ctx.repo.files), ".")
+
+
+DATA_EXTENSIONS = (
+    ".csv",
+    ".tsv",
+    ".parquet",
+    ".feather",
+    ".arrow",
+    ".jsonl",
+    ".npy",
+    ".npz",
+    ".h5",
+    ".hdf5",
+    ".tfrecord",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".bin",
+    ".onnx",
+    ".safetensors",
+    ".pb",
+    ".tflite",
+    ".gguf",
+    ".mar",
+    ".zip",
+    ".tar.gz",
+    ".keras",
+)
+MB = 1024 * 1024
+
+
+@register(needs_python=False)
+def no_large_blobs(ctx: CheckContext) -> Outcome:
+    """VER002: blobs over max_blob_mb (any file) or max_data_blob_mb (data/model files)."""
+    repo = ctx.repo
+    if repo.git is None:
+        raise NotCheckable("not a git repository: there is no history to inspect")
+    any_limit = float(ctx.param("max_blob_mb", 10)) * MB
+    data_limit = float(ctx.param("max_data_blob_mb", 1)) * MB
+    try:
+        blobs = gitfacts.large_blobs(repo.git, int(min(any_limit, data_limit)))
+    except gitfacts.ShallowHistory as exc:
+        raise NotCheckable(f"{exc}: fetch the full history (fetch-depth: 0)") from exc
+    except OSError as exc:
+        raise NotCheckable(str(exc)) from exc
+    anchor = _anchor(ctx, ".gitattributes", ".gitignore", "README.md")
+    found = []
+    for blob in blobs:
+        data = blob.path.lower().endswith(DATA_EXTENSIONS)
+        if blob.size < (data_limit if data else any_limit):
+            continue
+        where = blob.path if repo.exists(blob.path) else anchor
+        size = f"{blob.size / MB:.1f} MB"
+        found.append(
+            ev(
+                where,
+                1,
+                f"{blob.path} ({blob.oid[:10]})",
+                f"{blob.path} ({size}, blob {blob.oid[:10]}) is stored in git history: "
+                "track it with DVC or git-LFS and rewrite the history "
+                "(git filter-repo) to drop it",
+            )
+        )
+    return Outcome.violations(found)
+
+
+GTO_TAG = re.compile(r"^[A-Za-z0-9_.-]+@v\d+\.\d+\.\d+|^[A-Za-z0-9_.-]+#[a-z]+(#\d+)?$")
+ALIAS_REF = re.compile(r"models:/[^/@\s]+@\w+")
+
+
+@register
+def model_releases_tagged(ctx: CheckContext) -> Outcome:
+    """VER005: GTO release tags, MLflow aliases (set or looked up) or models:/name@alias."""
+    repo = ctx.repo
+    tags = [t for t in (repo.git.tags if repo.git else ()) if GTO_TAG.match(t)]
+    where = _anchor(ctx, "artifacts.yaml", "dvc.yaml", "README.md")
+    found = [ev(where, 1, f"git tag {t}") for t in tags[:5]]
+    stages: list[Evidence] = []
+    aliases = ("set_registered_model_alias", "get_model_version_by_alias", "add_version_aliases")
+    calls = callsites.by_file(
+        callsites.sites(
+            repo, attrs=[*aliases, "transition_model_version_stage"], kwargs=["version_aliases"]
+        )
+    )
+    for path, facts in repo.iter_python():
+        for call in calls.get(path, ()):
+            if call.attr in aliases or call.kwarg("version_aliases") is not None:
+                found.append(ev(path, call.line, call.name))
+            elif call.attr == "transition_model_version_stage":
+                stages.append(ev(path, call.line, call.name))
+        found += [
+            ev(path, line, text[:80]) for text, line in facts.strings if ALIAS_REF.search(text)
+        ]
+    if found:
+        return Outcome.passed(found)
+    if stages:
+        return Outcome.partial(
+            "Model versions are promoted with registry stages, deprecated since MLflow 2.9: "
+            "use aliases (set_registered_model_alias) so serving can pin name@alias.",
+            stages,
+        )
+    return Outcome.failed("Model releases are neither tagged (GTO) nor referenced by alias.")
+
+
+MODEL_EXTENSIONS = (
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".onnx",
+    ".safetensors",
+    ".pb",
+    ".tflite",
+    ".gguf",
+    ".mar",
+    ".cbm",
+    ".ubj",
+    ".pmml",
+)
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+# pickled datasets (data/ind.cora.x) are data: SEC002 still reports them as unsafe to load
+DATA_DIR = re.compile(r"(^|/)(data|datasets?|raw|processed|interim|fixtures?)/", re.IGNORECASE)
+# formats SEC002 recognises by content that hold a serialised model whatever the file's name
+SERIALISED_MODELS = frozenset(
+    {"pickle", "torch-legacy", "safetensors", "gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile"}
+)
+
+
+@register(needs_python=False)
+def model_binaries_not_in_git(ctx: CheckContext) -> Outcome:
+    """VER006: model files committed as plain git blobs (not LFS pointers), outside tests."""
+    repo = ctx.repo
+    if not repo.has_git:
+        raise NotCheckable("not a git repository: cannot tell which files are committed")
+    found = []
+    sniffed = {
+        path
+        for path, kind in candidates(repo)
+        if kind in SERIALISED_MODELS and not DATA_DIR.search(path)
+    }
+    for path in repo.files:
+        named = path.lower().endswith(MODEL_EXTENSIONS)
+        if not (named or path in sniffed) or not repo.is_tracked(path):
+            continue
+        if traits.is_test_path(path) or path.startswith(traits.NON_PRODUCT):
+            continue
+        head = (repo.text(path) or "")[:100] if repo.files[path].size < 1024 else ""
+        if head.startswith(LFS_POINTER):
+            continue
+        found.append(
+            ev(
+                path,
+                1,
+                path,
+                f"Model file {path} is committed to git: track it "
+                "with DVC or git-LFS, or register it, so the repository stays small "
+                "and each version is traceable",
+            )
+        )
+    return Outcome.violations(found)

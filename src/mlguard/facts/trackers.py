@@ -1,0 +1,174 @@
+"""Which experiment trackers the code uses: one answer for EXP001, EXP002 and EXP003.
+
+A tracker is a tracking API call (MLflow, W&B, Neptune, Comet, ClearML, Aim, DVCLive), a
+framework integration that logs by itself (Hugging Face ``TrainingArguments(report_to=)``,
+Lightning loggers, a ZenML step's ``experiment_tracker=``, kedro-mlflow's config), or a
+cloud ML platform's run tracking: Azure ML SDK v1 ``Run.get_context()`` + ``run.log(...)``,
+Vertex AI Experiments (``aiplatform.init(experiment=)``, ``start_run``, ``log_params``,
+``log_metrics``) and SageMaker Experiments (``sagemaker.experiments.Run``).
+Test files are not evidence.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+from mlguard.analyzers.python_ast import Call, Expr
+from mlguard.facts import callsites, traits
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
+from mlguard.model import Evidence, ev
+
+API_CALLS = (
+    "mlflow.start_run",
+    "mlflow.log_param",
+    "mlflow.log_params",
+    "mlflow.log_metric",
+    "mlflow.log_metrics",
+    "mlflow.autolog",
+    "mlflow.*.autolog",
+    "wandb.init",
+    "wandb.log",
+    "neptune.init_run",
+    "comet_ml.Experiment",
+    "comet_ml.start",
+    "clearml.Task.init",
+    "aim.Run",
+    "dvclive.Live",
+)
+VERTEX = re.compile(
+    r"^google\.cloud\.aiplatform\.(start_run|log_params|log_metrics|log_time_series_metrics|"
+    r"log_classification_metrics|start_execution)$"
+)
+SAGEMAKER = frozenset(
+    {"sagemaker.experiments.Run", "sagemaker.experiments.run.Run", "sagemaker.experiments.load_run"}
+)
+AZURE_IMPORT = "azureml.core"
+AZURE_LOG_ATTRS = frozenset(
+    {"log", "log_metric", "log_list", "log_row", "log_table", "log_image", "log_confusion_matrix"}
+)
+AZURE_RUN = re.compile(r"(^|\.)(run|parent)$", re.IGNORECASE)
+INTEGRATION_IMPORTS = ("dvclive", "lightning.pytorch.loggers", "pytorch_lightning.loggers")
+INTEGRATION_FILES = ("conf/*/mlflow.yml",)
+HOSTED_NAMES = re.compile(r"wandb|neptune|comet|clearml", re.IGNORECASE)
+TENSORBOARD = (
+    "torch.utils.tensorboard.SummaryWriter",
+    "tensorboardX.SummaryWriter",
+    "tensorflow.summary.create_file_writer",
+)
+
+
+@dataclass(frozen=True)
+class Trackers:
+    """Tracker evidence by kind.
+
+    ``api``: tracking API calls; ``integrations``: frameworks that log params and metrics
+    themselves; ``platform``: a cloud ML platform's run tracking (hosted by the platform,
+    records the run's arguments and its logged values); ``hosted``: the subset of all of
+    them that logs to a hosted service.
+    """
+
+    api: tuple[Evidence, ...]
+    integrations: tuple[Evidence, ...]
+    platform: tuple[Evidence, ...]
+    hosted: tuple[Evidence, ...]
+
+    @property
+    def all(self) -> tuple[Evidence, ...]:
+        return self.api + self.integrations + self.platform
+
+
+@fact
+def trackers(repo: Facts) -> Trackers:
+    return _build(repo)
+
+
+def tensorboard(repo: Facts) -> list[Evidence]:
+    return _named(repo, lambda name: name in TENSORBOARD)
+
+
+def _named(repo: Facts, test: object) -> list[Evidence]:
+    names = callsites.by_name(repo).keys(test)  # type: ignore[arg-type]
+    return [
+        ev(path, c.line, c.name)
+        for path, c in callsites.sites(repo, names=names)
+        if not traits.is_test_path(path)
+    ]
+
+
+def _api_name(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in API_CALLS)
+
+
+def _build(repo: Facts) -> Trackers:
+    api = _named(repo, _api_name)
+    hosted = [e for e in api if e.text.startswith(("wandb.", "neptune.", "comet_ml.", "clearml."))]
+    integrations = _integrations(repo)
+    hosted += [e for e in integrations if HOSTED_NAMES.search(e.text)]
+    platform = _named(repo, lambda n: bool(VERTEX.match(n)) or n in SAGEMAKER)
+    platform += _vertex_init(repo) + _azure_runs(repo)
+    hosted += platform
+    return Trackers(tuple(api), tuple(integrations), tuple(platform), tuple(hosted))
+
+
+def _integrations(repo: Facts) -> list[Evidence]:
+    found = []
+    arguments = callsites.by_name(repo).keys(lambda name: name.endswith("TrainingArguments"))
+    sites = callsites.sites(repo, names=arguments, kwargs=["experiment_tracker"])
+    for path, call in sites:
+        if traits.is_test_path(path):
+            continue
+        if call.name.endswith("TrainingArguments"):
+            # report_to defaults to every installed integration (transformers 4.x)
+            text = _text(call.kwarg("report_to")) if call.has_kwarg("report_to") else "all"
+            if not re.search(r"^(none|None)$", text):
+                found.append(ev(path, call.line, f"{call.name}(report_to={text})"))
+        elif (call.name == "zenml.step" or call.name.endswith(".step")) and call.kwarg(
+            "experiment_tracker"
+        ) is not None:
+            found.append(ev(path, call.line, f"{call.name}(experiment_tracker=...)"))
+    for path, facts in repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        for imp in facts.imports:
+            if any(imp.module == m or imp.module.startswith(m + ".") for m in INTEGRATION_IMPORTS):
+                found.append(ev(path, imp.line, imp.module))
+    found += [ev(p) for p in repo.glob(*INTEGRATION_FILES)]
+    return found
+
+
+def _text(value: object) -> str:
+    return value.qualname or value.text if isinstance(value, Expr) else str(value)
+
+
+def _vertex_init(repo: Facts) -> list[Evidence]:
+    return [
+        ev(path, call.line, f"{call.name}(experiment=...)")
+        for path, call in callsites.sites(repo, names=["google.cloud.aiplatform.init"])
+        if call.kwarg("experiment") is not None and not traits.is_test_path(path)
+    ]
+
+
+def _azure_runs(repo: Facts) -> list[Evidence]:
+    """``run.log(...)`` on an Azure ML run, in files that import ``azureml.core``."""
+    found = []
+    grouped = callsites.by_file(callsites.sites(repo, attrs=AZURE_LOG_ATTRS))
+    for path, calls in grouped.items():
+        if traits.is_test_path(path) or not _imports_azureml(repo, path):
+            continue
+        found += [ev(path, c.line, c.name) for c in calls if _on_run(c)]
+    return found
+
+
+def _on_run(call: Call) -> bool:
+    receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
+    return bool(AZURE_RUN.search(receiver))
+
+
+def _imports_azureml(repo: Facts, path: str) -> bool:
+    facts = repo.python(path)
+    return facts is not None and any(
+        i.module == AZURE_IMPORT or i.module.startswith(AZURE_IMPORT + ".") for i in facts.imports
+    )
