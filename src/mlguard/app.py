@@ -18,7 +18,7 @@ from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import Finding, Kind
 from mlguard.repo.git import GitView
 from mlguard.report.document import Report
-from mlguard.results import baseline, filters, mltestscore, scoring, suppress, verdict
+from mlguard.results import baseline, bom, filters, mltestscore, scoring, suppress, verdict
 from mlguard.rules import config as config_mod
 from mlguard.rules import config_ref, floor, selection
 from mlguard.rules.catalog import Catalog, RuleSpec
@@ -282,3 +282,11 @@ def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:
     with _facts_cache(opts) as cache:
         result = evaluate(opts.path, prepare(opts), opts, cache).result
     return baseline.entries(f for res in result.results for f in res.findings)
+
+
+def bom_inventory(opts: ScanOptions) -> bom.Inventory:
+    """What ``mlguard bom`` lists: the repository's files as the policy's ``paths.exclude``
+    and ``model_exclude`` leave them; nothing is fetched and no rule is evaluated."""
+    setup = prepare(opts)
+    repo = engine.open_repo(opts.path, setup.policy)
+    return bom.inventory(repo)
