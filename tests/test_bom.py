@@ -1,0 +1,179 @@
+"""`mlguard bom`: a CycloneDX 1.6 ML-BOM of the repository, built from its files alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonValidator
+
+from artifact_corpus import os_system
+from conftest import make_repo
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+DATA_MD5 = "a304afb96060aad90176268345e10355"
+DIR_MD5 = "b6923e1e4ad16ea1a7e2a328842d56a2"
+
+
+def _fixture(root: Path) -> tuple[Path, bytes, bytes]:
+    weights = pickle.dumps({"w": [0.5, 1.5], "b": 0.1}, protocol=2)  # data only, never loaded
+    payload = os_system(str(root / "canary"))  # would run a command if anyone unpickled it
+    files: dict[str, str | bytes] = {
+        "models/clf.pkl": weights,
+        "models/evil.pkl": payload,
+        "train.py": f"""\
+            from transformers import AutoModel
+            from datasets import load_dataset
+
+            base = AutoModel.from_pretrained("bert-base-uncased")
+            tuned = AutoModel.from_pretrained("acme/sentiment", revision="{SHA}")
+            again = AutoModel.from_pretrained("bert-base-uncased")
+            data = load_dataset("imdb", revision="v1.0")
+            local = AutoModel.from_pretrained("./models")
+            """,
+        "data/raw.csv.dvc": f"""\
+            outs:
+            - md5: {DATA_MD5}
+              size: 1234
+              hash: md5
+              path: raw.csv
+            """,
+        "dvc.lock": f"""\
+            schema: '2.0'
+            stages:
+              featurize:
+                cmd: python featurize.py
+                outs:
+                - path: data/features
+                  hash: md5
+                  md5: {DIR_MD5}.dir
+                  size: 99
+                  nfiles: 3
+            """,
+        "requirements.txt": "torch==2.3.0\nscikit-learn>=1.4\nrequests==2.32.0\n",
+    }
+    return make_repo(root, files), weights, payload
+
+
+def _by_name(bom: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in bom["components"]}
+
+
+def _props(component: dict[str, Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for prop in component.get("properties", []):
+        found.setdefault(prop["name"], []).append(prop["value"])
+    return found
+
+
+def _validate(text: str) -> None:
+    errors = JsonValidator(SchemaVersion.V1_6).validate_str(text, all_errors=True)
+    assert errors is None, [str(e) for e in errors or []]
+
+
+def test_bom_lists_models_hub_data_and_frameworks(cli: Any, tmp_path: Path) -> None:
+    root, weights, payload = _fixture(tmp_path / "repo")
+    result = cli(["bom", root, "--no-config"])
+    assert result.code == 0, result.err
+    _validate(result.out)
+    bom = json.loads(result.out)
+    assert bom["bomFormat"] == "CycloneDX"
+    assert bom["specVersion"] == "1.6"
+    assert bom["metadata"]["component"]["name"] == "repo"
+    assert "timestamp" not in bom["metadata"]
+    parts = _by_name(bom)
+
+    clf = parts["models/clf.pkl"]
+    assert clf["type"] == "machine-learning-model"
+    assert clf["hashes"] == [{"alg": "SHA-256", "content": hashlib.sha256(weights).hexdigest()}]
+    assert _props(clf)["mlguard:format"] == ["pickle"]
+    assert _props(clf)["mlguard:executes-code-on-load"] == ["true"]
+    assert _props(clf)["mlguard:scan-verdict"] == ["code-on-load"]
+    evil = parts["models/evil.pkl"]
+    assert evil["hashes"][0]["content"] == hashlib.sha256(payload).hexdigest()
+    assert _props(evil)["mlguard:scan-verdict"] == ["unsafe"]
+    assert not (root / "canary").exists()
+
+    base = parts["bert-base-uncased"]
+    assert base["type"] == "machine-learning-model"
+    assert "version" not in base
+    assert _props(base)["mlguard:revision"] == ["unpinned"]
+    assert _props(base)["mlguard:pinned"] == ["unpinned"]
+    assert _props(base)["mlguard:referenced-at"] == ["train.py:4", "train.py:6"]
+    tuned = parts["acme/sentiment"]
+    assert tuned["version"] == SHA
+    assert tuned["purl"] == f"pkg:huggingface/acme/sentiment@{SHA}"
+    assert _props(tuned)["mlguard:revision"] == [SHA]
+    assert _props(tuned)["mlguard:pinned"] == ["commit"]
+    imdb = parts["imdb"]
+    assert imdb["type"] == "data"
+    assert _props(imdb)["mlguard:pinned"] == ["branch-or-tag"]
+    assert "./models" not in parts
+
+    raw = parts["data/raw.csv"]
+    assert raw["type"] == "data"
+    assert raw["hashes"] == [{"alg": "MD5", "content": DATA_MD5}]
+    assert _props(raw)["mlguard:tracked-by"] == ["data/raw.csv.dvc"]
+    features = parts["data/features"]
+    assert features["hashes"] == [{"alg": "MD5", "content": DIR_MD5}]
+    assert _props(features)["mlguard:directory"] == ["true"]
+    assert _props(features)["mlguard:tracked-by"] == ["dvc.lock:featurize"]
+
+    torch = parts["torch"]
+    assert torch["type"] == "library"
+    assert torch["version"] == "2.3.0"
+    assert torch["purl"] == "pkg:pypi/torch@2.3.0"
+    sklearn = parts["scikit-learn"]
+    assert "purl" not in sklearn
+    assert _props(sklearn)["mlguard:version"] == ["unpinned"]
+    assert "requests" not in parts  # not an ML framework
+
+    refs = {c["bom-ref"] for c in bom["components"]}
+    root_deps = next(d for d in bom["dependencies"] if d["ref"] == "repository")
+    assert set(root_deps["dependsOn"]) == refs
+
+
+def test_bom_is_deterministic_and_written_to_a_file(cli: Any, tmp_path: Path) -> None:
+    root, _, _ = _fixture(tmp_path / "repo")
+    first = cli(["bom", root, "--no-config"]).out
+    dest = tmp_path / "ml-bom.cdx.json"
+    result = cli(["bom", root, "--no-config", "-o", dest])
+    assert result.code == 0, result.err
+    assert "2 model files" in result.out
+    assert dest.read_text("utf-8") == first
+    serial = json.loads(first)["serialNumber"]
+    assert serial.startswith("urn:uuid:")
+    (root / "requirements.txt").write_text("torch==2.4.0\n", "utf-8")
+    changed = json.loads(cli(["bom", root, "--no-config"]).out)
+    assert changed["serialNumber"] != serial
+
+
+def test_bom_of_a_repository_without_ml_is_valid_and_empty(cli: Any, tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "plain", {"app.py": "print('hi')\n"})
+    result = cli(["bom", root, "--no-config"])
+    assert result.code == 0, result.err
+    _validate(result.out)
+    assert json.loads(result.out).get("components", []) == []
+
+
+def test_bom_bad_input_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
+    missing = cli(["bom", tmp_path / "nope"])
+    assert missing.code == 2
+    assert "not a directory" in missing.err
+    root = make_repo(tmp_path / "repo", {"app.py": "x = 1\n"})
+    (tmp_path / "out").mkdir()
+    to_dir = cli(["bom", root, "--no-config", "-o", tmp_path / "out"])
+    assert to_dir.code == 2
+    assert "directory" in to_dir.err
+    assert "Traceback" not in missing.err + to_dir.err
+
+
+def test_bom_help_teaches(cli: Any) -> None:
+    result = cli(["bom", "--help"])
+    assert result.code == 0
+    for word in ("CycloneDX 1.6", "unpinned", "DVC", "purl", "mlguard bom . -o"):
+        assert word in result.out
