@@ -177,3 +177,13 @@ def test_bom_help_teaches(cli: Any) -> None:
     assert result.code == 0
     for word in ("CycloneDX 1.6", "unpinned", "DVC", "purl", "mlguard bom . -o"):
         assert word in result.out
+
+
+def test_bom_redacts_credentials_in_direct_references(cli: Any, tmp_path: Path) -> None:
+    token = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+    url = f"https://ci:{token}@example.com/torch-2.3.0-cp311-linux_x86_64.whl"
+    root = make_repo(tmp_path / "repo", {"requirements.txt": f"torch @ {url}\n"})
+    result = cli(["bom", root, "--no-config"])
+    assert result.code == 0, result.err
+    assert token not in result.out
+    assert "torch" in _by_name(json.loads(result.out))

@@ -12,7 +12,7 @@ from mlguard.analyzers import redaction
 from mlguard.engine import scan as engine
 from mlguard.engine.cache import FactsCache
 from mlguard.engine.cache import default_dir as default_cache_dir
-from mlguard.engine.pool import default_jobs
+from mlguard.engine.pool import default_jobs, start_python
 from mlguard.engine.scan import ScanResult
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import Finding, Kind
@@ -288,5 +288,11 @@ def bom_inventory(opts: ScanOptions) -> bom.Inventory:
     """What ``mlguard bom`` lists: the repository's files as the policy's ``paths.exclude``
     and ``model_exclude`` leave them; nothing is fetched and no rule is evaluated."""
     setup = prepare(opts)
-    repo = engine.open_repo(opts.path, setup.policy)
-    return bom.inventory(repo)
+    with _facts_cache(opts) as cache:
+        repo = engine.open_repo(opts.path, setup.policy)
+        # Python files are parsed as a scan parses them: cached facts, else worker processes
+        repo.attach_analysis(start_python(repo, opts.jobs or default_jobs(), cache))
+        try:
+            return bom.inventory(repo)
+        finally:
+            repo.cancel_analysis()  # only stops workers still running (an interrupt)

@@ -20,6 +20,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from mlguard import __version__
+from mlguard.analyzers import redaction
 from mlguard.results.bom import DataItem, HubItem, Inventory, Library, ModelFile
 
 SCHEMA_VERSION = "1.6"
@@ -141,7 +142,8 @@ def _data(d: DataItem) -> Component:
 def _library(lib: Library) -> Component:
     ptype = "conda" if lib.ecosystem == "conda" else "pypi"
     props = [
-        *(("specifier", s) for s in lib.specifiers),
+        # a direct reference (``torch @ https://user:token@host/...``) may carry a credential
+        *(("specifier", redaction.text(s)) for s in lib.specifiers),
         *(("declared-in", f) for f in lib.files),
     ]
     if lib.version is None:
