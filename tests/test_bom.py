@@ -187,3 +187,29 @@ def test_bom_redacts_credentials_in_direct_references(cli: Any, tmp_path: Path) 
     assert result.code == 0, result.err
     assert token not in result.out
     assert "torch" in _by_name(json.loads(result.out))
+
+
+def test_bom_lists_lfs_models_by_their_pointer_and_skips_text_files(
+    cli: Any, tmp_path: Path
+) -> None:
+    oid = hashlib.sha256(b"the real weights").hexdigest()
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize 123456789\n"
+    root = make_repo(
+        tmp_path / "repo",
+        {
+            "weights/model.safetensors": pointer,
+            "site/extra.pth": "../src\n",  # a site path file, not a PyTorch model
+        },
+    )
+    result = cli(["bom", root, "--no-config"])
+    assert result.code == 0, result.err
+    _validate(result.out)
+    parts = _by_name(json.loads(result.out))
+    assert "site/extra.pth" not in parts
+    lfs = parts["weights/model.safetensors"]
+    assert lfs["hashes"] == [{"alg": "SHA-256", "content": oid}]
+    props = _props(lfs)
+    assert props["mlguard:storage"] == ["git-lfs"]
+    assert props["mlguard:size"] == ["123456789"]
+    assert props["mlguard:executes-code-on-load"] == ["unknown"]
+    assert props["mlguard:scan-verdict"] == ["not-analysed"]

@@ -83,9 +83,11 @@ def _model(m: ModelFile) -> Component:
         ("format", m.format),
         ("formats", ",".join(m.formats) or "none"),
         ("size", str(m.size)),
-        ("executes-code-on-load", "true" if m.executes_code else "false"),
+        ("executes-code-on-load", _tristate(m.executes_code)),
         ("scan-verdict", m.verdict),
     ]
+    if m.verdict == "not-analysed":
+        props.append(("storage", "git-lfs"))
     return Component(
         name=m.path,
         type=ComponentType.MACHINE_LEARNING_MODEL,
@@ -93,6 +95,10 @@ def _model(m: ModelFile) -> Component:
         hashes=[HashType(alg=HashAlgorithm.SHA_256, content=m.sha256)],
         properties=_props(*props),
     )
+
+
+def _tristate(value: bool | None) -> str:
+    return "unknown" if value is None else ("true" if value else "false")
 
 
 def _hub(h: HubItem) -> Component:

@@ -15,7 +15,8 @@ Pure function of the repository's facts; rendered by :mod:`mlguard.report.bom`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from mlguard.analyzers import dvc
@@ -26,6 +27,7 @@ from mlguard.analyzers.artifacts import (
     Limits,
     scan_artifact,
 )
+from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
 from mlguard.analyzers.configs import parse_yaml
 from mlguard.checks.artifacts import LABELS, candidates
 from mlguard.checks.hub import SHA, hub_references
@@ -33,6 +35,8 @@ from mlguard.facts.dependencies import dependency_facts
 from mlguard.facts.files import Facts
 
 HASH_CHUNK = 1024 * 1024
+LFS_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})$", re.M)
+LFS_SIZE = re.compile(rb"^size (\d+)$", re.M)
 # distribution names (PEP 503) of ML frameworks and model libraries
 ML_FRAMEWORKS = frozenset(
     {
@@ -80,14 +84,15 @@ class ModelFile:
     """A model file committed in the repository. ``verdict`` is the scanner's: ``unsafe``
     (an error-level issue: loading it runs code outside the allow-list), ``review`` (a
     warning), ``code-on-load`` (a pickle-based or TorchScript format with only allowed
-    content), ``data-only`` (loading runs no code) or ``unrecognised``."""
+    content), ``data-only`` (loading runs no code), ``unrecognised``, or ``not-analysed``
+    (a Git LFS pointer: ``sha256`` and ``size`` are the pointer's, of the real file)."""
 
     path: str
     format: str
     formats: tuple[str, ...]
     sha256: str
     size: int
-    executes_code: bool
+    executes_code: bool | None  # None: not analysed (the content is in Git LFS)
     verdict: str
 
 
@@ -157,9 +162,32 @@ def inventory(repo: Facts) -> Inventory:
 
 
 def model_files(repo: Facts) -> list[ModelFile]:
-    """Model files as SEC002 finds them, analysed with its default allow-list."""
+    """Model files as SEC002 finds them, analysed with its default allow-list, and model
+    files kept in Git LFS (the pointer gives the sha256; the content is not here)."""
+    found = [*_analysed(repo), *_lfs_models(repo)]
+    return sorted(found, key=lambda m: m.path)
+
+
+def _lfs_models(repo: Facts) -> Iterator[ModelFile]:
+    for rel, info in repo.files.items():
+        if not rel.lower().endswith(MODEL_SUFFIXES) or info.size > MAX_LFS_POINTER:
+            continue
+        handle = repo.open_binary(rel)
+        if handle is None:
+            continue
+        with handle:
+            head = handle.read(MAX_LFS_POINTER + 1)
+        if not is_lfs_pointer(head, info.size):
+            continue
+        oid, size = LFS_OID.search(head), LFS_SIZE.search(head)
+        if oid is None or size is None:
+            continue
+        digest, length = oid.group(1).decode(), int(size.group(1))
+        yield ModelFile(rel, "git-lfs", (), digest, length, None, "not-analysed")
+
+
+def _analysed(repo: Facts) -> Iterator[ModelFile]:
     allow, limits = AllowList.build(DEFAULT_PROFILES, ()), Limits()
-    found = []
     for rel, kind in sorted(candidates(repo)):
         named = rel.lower().endswith(MODEL_SUFFIXES)
         handle = repo.open_binary(rel)
@@ -168,8 +196,8 @@ def model_files(repo: Facts) -> list[ModelFile]:
         size = repo.files[rel].size
         with handle:
             report = scan_artifact(handle, size, allow, limits, kind, named_like_model=named)
-        if not report.formats and not named:
-            continue  # sniffed like a model, but no model format after all
+        if not report.formats and (not named or repo.text(rel) is not None):
+            continue  # no model format after all, or a text file (a site .pth path file)
         digest = _sha256(repo, rel)
         if digest is None:
             continue
@@ -186,10 +214,7 @@ def model_files(repo: Facts) -> list[ModelFile]:
         else:
             verdict = "data-only"
         label = next((LABELS[k] for k in report.formats if k in LABELS), "unrecognised")
-        found.append(
-            ModelFile(rel, label, report.formats, digest, size, report.executes_code, verdict)
-        )
-    return found
+        yield ModelFile(rel, label, report.formats, digest, size, report.executes_code, verdict)
 
 
 def _sha256(repo: Facts, rel: str) -> str | None:
