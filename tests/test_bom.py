@@ -213,3 +213,32 @@ def test_bom_lists_lfs_models_by_their_pointer_and_skips_text_files(
     assert props["mlguard:size"] == ["123456789"]
     assert props["mlguard:executes-code-on-load"] == ["unknown"]
     assert props["mlguard:scan-verdict"] == ["not-analysed"]
+
+
+def test_bom_reads_malformed_dvc_files_without_failing(cli: Any, tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path / "repo",
+        {
+            "a.dvc": "outs: [unclosed\n",  # not YAML
+            "b.dvc": "outs: 5\n",
+            "c.dvc": "- just\n- a list\n",
+            "d/e.dvc": f"""\
+                outs:
+                - path: ../../../etc/passwd
+                  md5: {DATA_MD5}
+                - path: /abs/data
+                - path: ok.bin
+                  md5: not-a-hash
+                  size: true
+                - {{path: 7}}
+                """,
+            "dvc.lock": "stages: {s: {outs: [{path: out.csv, md5: 5}]}, t: 3}\n",
+        },
+    )
+    result = cli(["bom", root, "--no-config"])
+    assert result.code == 0, result.err
+    _validate(result.out)
+    parts = _by_name(json.loads(result.out))
+    assert set(parts) == {"d/ok.bin", "out.csv"}  # nothing outside the repository
+    assert "hashes" not in parts["d/ok.bin"]
+    assert "mlguard:size" not in _props(parts["d/ok.bin"])

@@ -411,19 +411,23 @@ def bom_cmd(path: Path, output: Path | None, config_path: str | None, no_config:
     nothing is downloaded, imported or unpickled.
 
     \b
-    machine-learning-model  committed model files: format, sha256, whether loading runs code
-                            (mlguard:executes-code-on-load, mlguard:scan-verdict)
-    machine-learning-model  Hugging Face Hub models the code downloads (from_pretrained,
-      / data                hf_hub_download, load_dataset ...): mlguard:revision is the
-                            pinned revision or "unpinned"
-    data                    DVC-tracked data (.dvc files, dvc.lock outs) with its md5
-    library                 ML frameworks among the declared dependencies (purl when pinned)
+    Components (CycloneDX type: what, with mlguard:* properties):
+      machine-learning-model: model files committed (or Git LFS pointers) with their
+          sha256, format, mlguard:executes-code-on-load and mlguard:scan-verdict
+      machine-learning-model: Hugging Face models the code downloads (from_pretrained,
+          hf_hub_download, pipeline ...); mlguard:revision is the revision or "unpinned"
+      data: Hugging Face datasets (load_dataset), and DVC-tracked data (.dvc files,
+          dvc.lock outs) with its md5
+      library: ML frameworks among the declared dependencies (purl when pinned exactly)
 
-    The output is deterministic (no timestamp; serialNumber derived from the content), so
-    a committed BOM diffs cleanly. The config's paths.exclude and model_exclude apply.
+    The output is deterministic (no timestamp; the serialNumber is derived from the
+    content), so a committed BOM diffs cleanly. The config's paths.exclude and model_exclude
+    apply. Every property is described in docs/bom.md.
 
     \b
-    Example:  mlguard bom . -o ml-bom.cdx.json
+    Examples:
+      mlguard bom . -o ml-bom.cdx.json
+      mlguard bom . | jq '.components[] | select(.type == "machine-learning-model")'
     """
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
     from mlguard.report.bom import render
