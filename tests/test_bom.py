@@ -242,3 +242,19 @@ def test_bom_reads_malformed_dvc_files_without_failing(cli: Any, tmp_path: Path)
     assert set(parts) == {"d/ok.bin", "out.csv"}  # nothing outside the repository
     assert "hashes" not in parts["d/ok.bin"]
     assert "mlguard:size" not in _props(parts["d/ok.bin"])
+
+
+def test_bom_honours_the_configs_excluded_paths(cli: Any, tmp_path: Path) -> None:
+    weights = pickle.dumps([1, 2, 3], protocol=2)
+    root = make_repo(
+        tmp_path / "repo",
+        {
+            ".mlguard.yaml": 'paths:\n  exclude: ["vendor/**"]\n',
+            "vendor/theirs.pkl": weights,
+            "models/ours.pkl": weights,
+        },
+    )
+    parts = _by_name(cli(["bom", root], cwd=root).json())
+    assert "models/ours.pkl" in parts
+    assert "vendor/theirs.pkl" not in parts
+    assert "vendor/theirs.pkl" in _by_name(cli(["bom", root, "--no-config"]).json())
