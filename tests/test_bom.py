@@ -34,6 +34,8 @@ def _fixture(root: Path) -> tuple[Path, bytes, bytes]:
             again = AutoModel.from_pretrained("bert-base-uncased")
             data = load_dataset("imdb", revision="v1.0")
             local = AutoModel.from_pretrained("./models")
+            import huggingface_hub
+            corpus = huggingface_hub.hf_hub_download("acme/corpus", "a.csv", repo_type="dataset")
             """,
         "data/raw.csv.dvc": f"""\
             outs:
@@ -113,6 +115,11 @@ def test_bom_lists_models_hub_data_and_frameworks(cli: Any, tmp_path: Path) -> N
     assert imdb["type"] == "data"
     assert _props(imdb)["mlguard:pinned"] == ["branch-or-tag"]
     assert "./models" not in parts
+    corpus = parts["acme/corpus"]
+    assert corpus["type"] == "data"
+    assert "purl" not in corpus
+    assert _props(corpus)["mlguard:hub-kind"] == ["dataset"]
+    assert _props(corpus)["mlguard:referenced-at"] == ["train.py:10"]
 
     raw = parts["data/raw.csv"]
     assert raw["type"] == "data"

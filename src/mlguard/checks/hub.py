@@ -106,10 +106,7 @@ class HubReference:
     ident: str
     revision: str | None
     computed: bool = False
-
-    @property
-    def dataset(self) -> bool:
-        return self.kind == "load_dataset"
+    repo_type: str = "model"  # model | dataset | space (``repo_type=``, load_dataset)
 
 
 def hub_reference(repo: Facts, path: str, call: Call) -> HubReference | None:
@@ -125,10 +122,14 @@ def hub_reference(repo: Facts, path: str, call: Call) -> HubReference | None:
         return None
     if call.star_kwargs or call.kwarg("local_files_only") is True:
         return None
+    given = call.kwarg("repo_type")
+    repo_type = given if given in ("dataset", "space") else "model"
+    repo_type = "dataset" if kind == "load_dataset" else repo_type
     revision = call.kwarg("revision")
     if isinstance(revision, Expr):
-        return HubReference(kind, ident, None, computed=True)
-    return HubReference(kind, ident, revision if isinstance(revision, str) else None)
+        return HubReference(kind, ident, None, computed=True, repo_type=repo_type)
+    literal = revision if isinstance(revision, str) else None
+    return HubReference(kind, ident, literal, repo_type=repo_type)
 
 
 def hub_references(repo: Facts) -> list[tuple[str, int, HubReference]]:

@@ -24,6 +24,11 @@ from mlguard.analyzers import redaction
 from mlguard.results.bom import DataItem, HubItem, Inventory, Library, ModelFile
 
 SCHEMA_VERSION = "1.6"
+HUB_TYPES = {
+    "model": ComponentType.MACHINE_LEARNING_MODEL,
+    "dataset": ComponentType.DATA,
+    "space": ComponentType.APPLICATION,  # a Hugging Face Space: an app's code
+}
 SERIAL_NAMESPACE = uuid.UUID("6f0b7c2e-3d1a-5b8e-9c4f-0a1b2c3d4e5f")  # mlguard's BOMs
 
 
@@ -102,7 +107,7 @@ def _tristate(value: bool | None) -> str:
 
 
 def _hub(h: HubItem) -> Component:
-    kind = "dataset" if h.dataset else "model"
+    kind = h.repo_type
     revision = h.revision or "unpinned"
     props = [
         ("source", "huggingface-hub"),
@@ -112,14 +117,14 @@ def _hub(h: HubItem) -> Component:
         *(("referenced-at", where) for where in h.locations),
     ]
     purl = None
-    if not h.dataset:
+    if kind == "model":
         owner, _, name = h.ident.rpartition("/")
         version = h.revision if h.pinned == "commit" else None
         purl = PackageURL("huggingface", namespace=owner or None, name=name, version=version)
     return Component(
         name=h.ident,
         version=h.revision if h.pinned in ("commit", "branch-or-tag") else None,
-        type=ComponentType.DATA if h.dataset else ComponentType.MACHINE_LEARNING_MODEL,
+        type=HUB_TYPES.get(kind, ComponentType.MACHINE_LEARNING_MODEL),
         bom_ref=f"hf-{kind}:{h.ident}@{revision}",
         purl=purl,
         properties=_props(*props),

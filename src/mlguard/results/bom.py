@@ -98,11 +98,11 @@ class ModelFile:
 
 @dataclass(frozen=True)
 class HubItem:
-    """A Hub model or dataset the code downloads; ``revision`` is ``None`` when unpinned,
+    """A Hub model, dataset or space the code downloads; ``revision`` is ``None`` when unpinned,
     ``"(computed)"`` when ``revision=`` is an expression."""
 
     ident: str
-    dataset: bool
+    repo_type: str  # model | dataset | space
     revision: str | None
     locations: tuple[str, ...]  # path:line of each download
 
@@ -229,20 +229,20 @@ def _sha256(repo: Facts, rel: str) -> str | None:
 
 
 def hub_items(repo: Facts) -> list[HubItem]:
-    """One item per (model or dataset, id, revision), with every place that downloads it."""
-    grouped: dict[tuple[bool, str, str | None], list[str]] = {}
+    """One item per (repository type, id, revision), with every place that downloads it."""
+    grouped: dict[tuple[str, str, str | None], list[str]] = {}
     for path, line, ref in hub_references(repo):
         revision = COMPUTED if ref.computed else ref.revision
-        grouped.setdefault((ref.dataset, ref.ident, revision), []).append(f"{path}:{line}")
+        grouped.setdefault((ref.repo_type, ref.ident, revision), []).append(f"{path}:{line}")
     return [
-        HubItem(ident, dataset, revision, tuple(sorted(set(where))))
-        for (dataset, ident, revision), where in sorted(grouped.items(), key=_hub_key)
+        HubItem(ident, repo_type, revision, tuple(sorted(set(where))))
+        for (repo_type, ident, revision), where in sorted(grouped.items(), key=_hub_key)
     ]
 
 
-def _hub_key(item: tuple[tuple[bool, str, str | None], list[str]]) -> tuple[bool, str, str]:
-    dataset, ident, revision = item[0]
-    return dataset, ident, revision or ""
+def _hub_key(item: tuple[tuple[str, str, str | None], list[str]]) -> tuple[str, str, str]:
+    repo_type, ident, revision = item[0]
+    return repo_type, ident, revision or ""
 
 
 def dvc_data(repo: Facts) -> list[DataItem]:
