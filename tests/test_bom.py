@@ -11,7 +11,7 @@ from typing import Any
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonValidator
 
-from artifact_corpus import os_system
+from artifact_corpus import BUILD, EMPTY_DICT, EMPTY_TUPLE, NEWOBJ, PROTO2, STOP, g, os_system
 from conftest import make_repo
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -265,3 +265,14 @@ def test_bom_honours_the_configs_excluded_paths(cli: Any, tmp_path: Path) -> Non
     assert "models/ours.pkl" in parts
     assert "vendor/theirs.pkl" not in parts
     assert "vendor/theirs.pkl" in _by_name(cli(["bom", root, "--no-config"]).json())
+
+
+def test_bom_verdict_uses_the_configs_sec002_allow_list(cli: Any, tmp_path: Path) -> None:
+    own = PROTO2 + g("mypkg.models", "Net") + EMPTY_TUPLE + NEWOBJ + EMPTY_DICT + BUILD + STOP
+    root = make_repo(tmp_path / "repo", {"models/net.pkl": own})
+    plain = _by_name(cli(["bom", root, "--no-config"]).json())["models/net.pkl"]
+    assert _props(plain)["mlguard:scan-verdict"] == ["unsafe"]
+    config = "rules:\n  configure:\n    SEC002: {params: {allow: [mypkg.models.Net]}}\n"
+    (root / ".mlguard.yaml").write_text(config, "utf-8")
+    allowed = _by_name(cli(["bom", root], cwd=root).json())["models/net.pkl"]
+    assert _props(allowed)["mlguard:scan-verdict"] == ["code-on-load"]

@@ -292,7 +292,9 @@ def bom_inventory(opts: ScanOptions) -> bom.Inventory:
         repo = engine.open_repo(opts.path, setup.policy)
         # Python files are parsed as a scan parses them: cached facts, else worker processes
         repo.attach_analysis(start_python(repo, opts.jobs or default_jobs(), cache))
+        spec = setup.catalog.rules.get("SEC002")
+        params = engine.effective_rule(spec, setup.policy).params if spec else {}
         try:
-            return bom.inventory(repo)
+            return bom.inventory(repo, params)
         finally:
             repo.cancel_analysis()  # only stops workers still running (an interrupt)

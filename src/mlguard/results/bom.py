@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mlguard.analyzers import dvc
 from mlguard.analyzers.artifacts import (
-    DEFAULT_PROFILES,
     MODEL_SUFFIXES,
     AllowList,
     Limits,
@@ -30,6 +30,8 @@ from mlguard.analyzers.artifacts import (
 from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
 from mlguard.analyzers.configs import parse_yaml
 from mlguard.checks.artifacts import LABELS, candidates
+from mlguard.checks.artifacts import _settings as model_settings
+from mlguard.checks.base import NotCheckable
 from mlguard.checks.hub import SHA, hub_references
 from mlguard.facts.dependencies import dependency_facts
 from mlguard.facts.files import Facts
@@ -151,20 +153,26 @@ class Inventory:
     libraries: tuple[Library, ...]
 
 
-def inventory(repo: Facts) -> Inventory:
+def inventory(repo: Facts, model_params: Mapping[str, Any] | None = None) -> Inventory:
+    """``model_params``: SEC002's effective params (its allow-list and limits), so a model
+    file gets the verdict the scan gives it; invalid ones fall back to the defaults."""
     return Inventory(
         name=repo.root.name or "repository",
-        models=tuple(model_files(repo)),
+        models=tuple(model_files(repo, model_params or {})),
         hub=tuple(hub_items(repo)),
         data=tuple(dvc_data(repo)),
         libraries=tuple(ml_libraries(repo)),
     )
 
 
-def model_files(repo: Facts) -> list[ModelFile]:
-    """Model files as SEC002 finds them, analysed with its default allow-list, and model
+def model_files(repo: Facts, params: Mapping[str, Any]) -> list[ModelFile]:
+    """Model files as SEC002 finds them and analyses them (with its params), and model
     files kept in Git LFS (the pointer gives the sha256; the content is not here)."""
-    found = [*_analysed(repo), *_lfs_models(repo)]
+    try:
+        allow, limits = model_settings(params)
+    except NotCheckable:
+        allow, limits = model_settings({})
+    found = [*_analysed(repo, allow, limits), *_lfs_models(repo)]
     return sorted(found, key=lambda m: m.path)
 
 
@@ -186,8 +194,7 @@ def _lfs_models(repo: Facts) -> Iterator[ModelFile]:
         yield ModelFile(rel, "git-lfs", (), digest, length, None, "not-analysed")
 
 
-def _analysed(repo: Facts) -> Iterator[ModelFile]:
-    allow, limits = AllowList.build(DEFAULT_PROFILES, ()), Limits()
+def _analysed(repo: Facts, allow: AllowList, limits: Limits) -> Iterator[ModelFile]:
     for rel, kind in sorted(candidates(repo)):
         named = rel.lower().endswith(MODEL_SUFFIXES)
         handle = repo.open_binary(rel)
