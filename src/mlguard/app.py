@@ -12,13 +12,13 @@ from mlguard.analyzers import redaction
 from mlguard.engine import scan as engine
 from mlguard.engine.cache import FactsCache
 from mlguard.engine.cache import default_dir as default_cache_dir
-from mlguard.engine.pool import default_jobs
+from mlguard.engine.pool import default_jobs, start_python
 from mlguard.engine.scan import ScanResult
 from mlguard.errors import ConfigError, MlguardError, UsageError
 from mlguard.model import Finding, Kind
 from mlguard.repo.git import GitView
 from mlguard.report.document import Report
-from mlguard.results import baseline, filters, mltestscore, scoring, suppress, verdict
+from mlguard.results import baseline, bom, filters, mltestscore, scoring, suppress, verdict
 from mlguard.rules import config as config_mod
 from mlguard.rules import config_ref, floor, selection
 from mlguard.rules.catalog import Catalog, RuleSpec
@@ -282,3 +282,19 @@ def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:
     with _facts_cache(opts) as cache:
         result = evaluate(opts.path, prepare(opts), opts, cache).result
     return baseline.entries(f for res in result.results for f in res.findings)
+
+
+def bom_inventory(opts: ScanOptions) -> bom.Inventory:
+    """What ``mlguard bom`` lists: the repository's files as the policy's ``paths.exclude``
+    and ``model_exclude`` leave them; nothing is fetched and no rule is evaluated."""
+    setup = prepare(opts)
+    with _facts_cache(opts) as cache:
+        repo = engine.open_repo(opts.path, setup.policy)
+        # Python files are parsed as a scan parses them: cached facts, else worker processes
+        repo.attach_analysis(start_python(repo, opts.jobs or default_jobs(), cache))
+        spec = setup.catalog.rules.get("SEC002")
+        params = engine.effective_rule(spec, setup.policy).params if spec else {}
+        try:
+            return bom.inventory(repo, params)
+        finally:
+            repo.cancel_analysis()  # only stops workers still running (an interrupt)

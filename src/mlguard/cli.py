@@ -401,6 +401,60 @@ def baseline_cmd(
     click.echo(f"wrote {dest}: {_count(total, 'finding')} as {len(rows)} {entries}")
 
 
+BOM_EXIT = exit_help("0  the BOM was written")
+
+
+@cli.command("bom", epilog=BOM_EXIT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="File to write (default: stdout)."
+)
+@click.option("--config", "-c", "config_path", help="Config file (else discovered).")
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+def bom_cmd(path: Path, output: Path | None, config_path: str | None, no_config: bool) -> None:
+    """Write a CycloneDX 1.6 ML-BOM (JSON) of the repository at PATH, from its files alone:
+    nothing is downloaded, imported or unpickled.
+
+    \b
+    Components (CycloneDX type: what, with mlguard:* properties):
+      machine-learning-model: model files committed (or Git LFS pointers) with their
+          sha256, format, mlguard:executes-code-on-load and mlguard:scan-verdict
+      machine-learning-model: Hugging Face models the code downloads (from_pretrained,
+          hf_hub_download, pipeline ...); mlguard:revision is the revision or "unpinned"
+      data: Hugging Face datasets (load_dataset), and DVC-tracked data (.dvc files,
+          dvc.lock outs) with its md5
+      library: ML frameworks among the declared dependencies (purl when pinned exactly)
+
+    The output is deterministic (no timestamp; the serialNumber is derived from the
+    content), so a committed BOM diffs cleanly. The config's paths.exclude and model_exclude
+    apply. Every property is described in docs/bom.md.
+
+    \b
+    Examples:
+      mlguard bom . -o ml-bom.cdx.json
+      mlguard bom . | jq '.components[] | select(.type == "machine-learning-model")'
+    """
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+    from mlguard.report.bom import render
+
+    if output is not None:
+        outputs.check_writable(output)
+    opts = app.ScanOptions(path, config=config_path, no_config=no_config, offline=True)
+    inv = app.bom_inventory(opts)
+    text = render(inv)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    outputs.write(output, text)
+    parts = [
+        _count(len(inv.models), "model file"),
+        _count(len(inv.hub), "hub reference"),
+        _count(len(inv.data), "DVC output"),
+        _count(len(inv.libraries), "ML framework"),
+    ]
+    click.echo(f"wrote {output}: " + ", ".join(parts))
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 

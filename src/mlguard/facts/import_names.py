@@ -34,6 +34,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "pptx": ("python-pptx",),
     "multipart": ("python-multipart",),
     "jose": ("python-jose",),
+    "cyclonedx": ("cyclonedx-python-lib", "cyclonedx-bom"),
+    "packageurl": ("packageurl-python",),
     "magic": ("python-magic",),
     "torch": ("torch", "pytorch", "torch-cpu"),
     "torchvision": ("torchvision",),

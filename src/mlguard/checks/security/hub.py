@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 
 from mlguard.analyzers.python_ast import Call, Expr, Value
 from mlguard.checks.base import CheckContext, Outcome, ev
@@ -95,7 +96,22 @@ def hub_downloads_pinned(ctx: CheckContext) -> Outcome:
     return Outcome.violations(found)
 
 
-def _hub(repo: Facts, path: str, call: Call) -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class HubReference:
+    """A literal Hugging Face Hub id a call downloads: ``kind`` is the call (``from_pretrained``,
+    ``load_dataset`` ...), ``revision`` the literal ``revision=`` (``None`` without one) and
+    ``computed`` true when ``revision=`` is an expression (its value is unknown)."""
+
+    kind: str
+    ident: str
+    revision: str | None
+    computed: bool = False
+    repo_type: str = "model"  # model | dataset | space (``repo_type=``, load_dataset)
+
+
+def hub_reference(repo: Facts, path: str, call: Call) -> HubReference | None:
+    """The hub id a download call of ``path`` fetches, or ``None`` (local paths and folders,
+    dataset builders, ids held in variables, ``local_files_only=True``, ``**kwargs``)."""
     hit = _hub_id(call)
     if hit is None:
         return None
@@ -106,9 +122,31 @@ def _hub(repo: Facts, path: str, call: Call) -> tuple[str, str] | None:
         return None
     if call.star_kwargs or call.kwarg("local_files_only") is True:
         return None
+    given = call.kwarg("repo_type")
+    repo_type = given if given in ("dataset", "space") else "model"
+    repo_type = "dataset" if kind == "load_dataset" else repo_type
     revision = call.kwarg("revision")
-    if isinstance(revision, Expr) or (isinstance(revision, str) and SHA.match(revision)):
+    if isinstance(revision, Expr):
+        return HubReference(kind, ident, None, computed=True, repo_type=repo_type)
+    literal = revision if isinstance(revision, str) else None
+    return HubReference(kind, ident, literal, repo_type=repo_type)
+
+
+def hub_references(repo: Facts) -> list[tuple[str, int, HubReference]]:
+    """(path, line, reference) of every Hugging Face Hub download of the repository."""
+    found = []
+    for path, call in callsites.sites(repo, names=HUB_NAMES, attrs=HUB_ATTRS):
+        ref = hub_reference(repo, path, call) if call.name != "torch.hub.load" else None
+        if ref is not None:
+            found.append((path, call.line, ref))
+    return found
+
+
+def _hub(repo: Facts, path: str, call: Call) -> tuple[str, str] | None:
+    ref = hub_reference(repo, path, call)
+    if ref is None or ref.computed or (ref.revision and SHA.match(ref.revision)):
         return None
+    kind, ident, revision = ref.kind, ref.ident, ref.revision
     state = f"at revision={revision!r} (a branch or tag)" if revision else "without a revision"
     return (
         f"{kind}('{ident}')",
