@@ -35,3 +35,14 @@ def test_findings_in_tests_and_examples_say_so(cli, tmp_path: Path) -> None:
     assert messages["tests/test_io.py"].endswith("(in test code)")
     assert messages["examples/demo.py"].endswith("(in an example)")
     assert not messages["src/io.py"].endswith(")")
+
+
+LFS = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "a" * 64 + "\nsize 12345\n"
+
+
+def test_only_a_complete_lfs_pointer_is_an_lfs_pointer(cli, tmp_path: Path) -> None:
+    """VER006 uses the same strict pointer test as SEC002: a file that merely starts like a
+    pointer is a committed model file."""
+    files = {"models/a.pkl": LFS, "models/b.pkl": LFS + "trailing bytes that are not a pointer\n"}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "VER006")
+    assert [f["path"] for f in report["findings"]] == ["models/b.pkl"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
 
@@ -307,7 +309,20 @@ MODEL_EXTENSIONS = (
     ".ubj",
     ".pmml",
 )
-LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+
+
+def _lfs_pointer(repo: Facts, path: str) -> bool:
+    """A complete, well-formed git-LFS pointer (the one definition SEC002 uses too)."""
+    size = repo.files[path].size
+    if size > MAX_LFS_POINTER:
+        return False
+    handle = repo.open_binary(path)
+    if handle is None:
+        return False
+    with handle:
+        return is_lfs_pointer(handle.read(size + 1), size)
+
+
 # pickled datasets (data/ind.cora.x) are data: SEC002 still reports them as unsafe to load
 DATA_DIR = re.compile(r"(^|/)(data|datasets?|raw|processed|interim|fixtures?)/", re.IGNORECASE)
 # formats SEC002 recognises by content that hold a serialised model whatever the file's name
@@ -334,8 +349,7 @@ def model_binaries_not_in_git(ctx: CheckContext) -> Outcome:
             continue
         if traits.is_test_path(path) or path.startswith(traits.NON_PRODUCT):
             continue
-        head = (repo.text(path) or "")[:100] if repo.files[path].size < 1024 else ""
-        if head.startswith(LFS_POINTER):
+        if _lfs_pointer(repo, path):
             continue
         found.append(
             ev(
