@@ -11,6 +11,7 @@ from mlguard.checks.security.artifacts import candidates
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.files import Facts
+from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
 
@@ -289,18 +290,11 @@ def model_releases_tagged(ctx: CheckContext) -> Outcome:
     return Outcome.failed("Model releases are neither tagged (GTO) nor referenced by alias.")
 
 
+# VER006: the model files of known.MODEL_SUFFIXES, less names that often hold data or
+# other formats (.bin, .npy, .npz, sentencepiece .model), plus serving and export formats.
 MODEL_EXTENSIONS = (
-    ".pkl",
-    ".pickle",
-    ".joblib",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".h5",
-    ".hdf5",
-    ".keras",
+    *(s for s in MODEL_SUFFIXES if s not in (".bin", ".npy", ".npz", ".model")),
     ".onnx",
-    ".safetensors",
     ".pb",
     ".tflite",
     ".gguf",
