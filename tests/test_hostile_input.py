@@ -381,7 +381,7 @@ def test_crashing_inventory_is_a_clear_error(cli, tmp_path: Path, monkeypatch) -
     def boom(self):
         raise RuntimeError("inventory exploded")
 
-    monkeypatch.setattr("mlguard.repo.context.Facts._inventory", boom)
+    monkeypatch.setattr("mlguard.repo.context.RepoContext._inventory", boom)
     repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
     result = cli(["scan", repo])
     assert result.code == 3

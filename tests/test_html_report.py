@@ -296,7 +296,9 @@ class Page:
             "sessionId"
         ]
         deadline = time.monotonic() + 30
-        while self.eval("document.readyState") != "complete":
+        url = page.resolve().as_uri()
+        # a new target starts on about:blank, which is "complete" at once: wait for the page
+        while self.eval("location.href") != url or self.eval("document.readyState") != "complete":
             assert time.monotonic() < deadline, "the page did not load"
             time.sleep(0.05)
 
