@@ -54,3 +54,35 @@ def test_a_yaml_with_phases_but_no_commands_is_not_ci(cli, tmp_path: Path) -> No
     files = {"train.py": TRAIN, "tests/test_train.py": tests, "buildspec.yml": "phases: {}\n"}
     _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
     assert status_of(report, "CICD001") != "pass"
+
+
+MLPROJECT = "name: demo\nentry_points:\n  main:\n    command: python -m {pkg} {{conf}}\n"
+JOB = (
+    "from sklearn.linear_model import LogisticRegression\n\n"
+    "def run(X, y):\n    return LogisticRegression().fit(X, y)\n"
+)
+
+
+def test_an_mlproject_running_the_training_package_is_a_partial_pipeline(cli, tmp_path) -> None:
+    files = {
+        "MLproject": MLPROJECT.format(pkg="shop"),
+        "shop/__init__.py": "",
+        "shop/__main__.py": "import sys\nprint(sys.argv)\n",
+        "shop/jobs/__init__.py": "",
+        "shop/jobs/training.py": JOB,
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "REP006")
+    assert status_of(report, "REP006") == "partial"
+
+
+def test_an_mlproject_running_another_package_is_not(cli, tmp_path) -> None:
+    files = {
+        "MLproject": MLPROJECT.format(pkg="tools"),
+        "tools/__init__.py": "",
+        "tools/__main__.py": "print('report')\n",
+        "shop/__init__.py": "",
+        "shop/jobs/__init__.py": "",
+        "shop/jobs/training.py": JOB,
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "REP006")
+    assert status_of(report, "REP006") == "fail"

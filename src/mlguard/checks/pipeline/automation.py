@@ -14,7 +14,8 @@ from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation, is_automated, stage_files
 from mlguard.facts.commands import analyse
-from mlguard.facts.model import CI_SYSTEMS, Reach, Stage, Trigger
+from mlguard.facts.model import CI_SYSTEMS, PIPELINE_SYSTEMS, Reach, Stage, Trigger
+from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
 TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b", re.IGNORECASE)
@@ -67,6 +68,26 @@ def _reached_from(ctx: CheckContext, path: str) -> list[Reach]:
     return out
 
 
+RUN_MODULE = re.compile(r"-m\s+([A-Za-z_][\w.]*)")
+
+
+def _package_entry_points(ctx: CheckContext) -> list[Evidence]:
+    """Pipeline commands (MLproject entry points, pipeline stages) that run a local package
+    (``python -m pkg``) one of whose modules trains a model."""
+    training = traits.training_files(ctx.repo)
+    index = ModuleIndex.of(ctx.repo)
+    found = []
+    for command in automation(ctx.repo).commands:
+        if command.system not in PIPELINE_SYSTEMS:
+            continue
+        for module in RUN_MODULE.findall(command.text):
+            path = index.resolve(module)
+            folder = path.rsplit("/", 1)[0] + "/" if path and "/" in path else ""
+            if folder and any(t.startswith(folder) for t in training):
+                found.append(ev(command.path, command.line, command.text[:120]))
+    return found
+
+
 @register
 def training_pipeline_declared(ctx: CheckContext) -> Outcome:
     """REP006: a declared pipeline runs training; scripts or Makefiles alone are partial."""
@@ -77,6 +98,14 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
     if stages:
         return Outcome.passed([ev(s.path, s.line, s.name) for s in stages])
     repo = ctx.repo
+    dispatched = _package_entry_points(ctx)
+    if dispatched:
+        return Outcome.partial(
+            "A declared pipeline entry point runs the package that holds the training code, "
+            "which picks the job at run time (e.g. from a config file): the steps are not "
+            "declared one by one.",
+            dispatched,
+        )
     scripted = [r for r in training_reaches(ctx) if r.systems & CI_SYSTEMS]
     if scripted:
         return Outcome.partial(
