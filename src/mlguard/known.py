@@ -12,6 +12,10 @@ from __future__ import annotations
 TEST_GLOBS = ("**/tests/**", "**/test/**", "test_*.py", "*_test.py", "*_tests.py", "conftest.py")
 PYTHON_TEST_GLOBS = tuple(g if g.endswith(".py") else f"{g}/*.py" for g in TEST_GLOBS)
 
+# Documentation and example folders: not the product's code. Findings there say so, and
+# traits leave them out of the product (with tests and benchmarks).
+EXAMPLE_DIRS = ("examples/", "example/", "docs/", "doc/")
+
 # Files that hold models (weights or whole serialised models): the model-file scanner
 # sniffs them, hook mode judges each on its own. Rules that count model files in git
 # (VER006) extend this list with their own additions.

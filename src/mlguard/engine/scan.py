@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlguard import known
 from mlguard.analyzers import redaction
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
@@ -85,7 +86,8 @@ def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
     return Outcome.passed(evidence) if ok else Outcome.failed()
 
 
-EXAMPLE_DIRS = ("examples/", "example/", "docs/", "doc/", "tutorials/", "notebooks/examples/")
+# where a finding is marked "(in an example)": the shared list, plus tutorial folders
+EXAMPLE_DIRS = (*known.EXAMPLE_DIRS, "tutorials/", "notebooks/examples/")
 
 
 def _excluded(rule: RuleSpec, outcome: Outcome) -> Outcome:

@@ -10,6 +10,7 @@ from mlguard.facts import callsites
 from mlguard.facts.ci import ci_files
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.known import EXAMPLE_DIRS
 from mlguard.repo.testpaths import TEST_GLOBS as TEST_GLOBS  # re-exported: one definition
 from mlguard.repo.testpaths import is_test_path as is_test_path
 
@@ -66,7 +67,7 @@ LLM_LIBS = frozenset(
 SERVING_LIBS = frozenset(
     ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
 )
-NON_PRODUCT = ("tests/", "test/", "docs/", "doc/", "examples/", "example/", "benchmarks/")
+NON_PRODUCT = ("tests/", "test/", *EXAMPLE_DIRS, "benchmarks/")
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
 TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
