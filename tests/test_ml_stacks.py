@@ -72,6 +72,19 @@ from kfp.v2.google.client import AIPlatformClient
 def trigger_pipeline(event, context):
     AIPlatformClient(project_id="p", region="r").create_run_from_job_spec(job_spec_path="gs://x")
 """
+RUN_PUBLISHED = """\
+from azureml.core import Experiment
+from azureml.pipeline.core import PublishedPipeline
+
+published = [p for p in PublishedPipeline.list(ws) if p.name == "training"][0]
+Experiment(ws, "training").submit(published)
+"""
+LIST_PUBLISHED = """\
+from azureml.pipeline.core import PublishedPipeline
+
+for published in PublishedPipeline.list(ws):
+    print(published.id)
+"""
 SCHEDULER_CLI = (
     'gcloud scheduler jobs create pubsub retrain-model --schedule="0 3 * * 1" --topic=t\n'
 )
@@ -449,6 +462,32 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "pipeline.py": "from kfp import dsl\n\n@dsl.component\ndef export_report():\n"
             + "    pass\n",
             "train.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
+        "push-ci-submits-published-azureml-pipeline",
+        "CICD002",
+        {
+            ".github/workflows/train.yml": GHA.format(
+                on="push", run="python -m pipelines.run_train"
+            ),
+            "pipelines/build.py": AZURE_PIPELINE,
+            "pipelines/run_train.py": RUN_PUBLISHED,
+            "src/train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "push-ci-only-lists-published-azureml-pipelines",
+        "CICD002",
+        {
+            ".github/workflows/train.yml": GHA.format(
+                on="push", run="python -m pipelines.run_train"
+            ),
+            "pipelines/build.py": AZURE_PIPELINE,
+            "pipelines/run_train.py": LIST_PUBLISHED,
+            "src/train.py": TRAIN,
         },
         "fail",
     ),

@@ -186,7 +186,11 @@ def _launches(ctx: CheckContext, path: str) -> bool:
         return False
     if any(c.attr in LAUNCH_ATTRS for c in facts.calls):
         return True
-    built = any(c.name.split("(")[0].rsplit(".", 1)[-1] in SUBMITTED for c in facts.calls)
+    # ``PipelineJob(...)``, ``PublishedPipeline.get(...)``, ``PublishedPipeline.list(ws)``:
+    # the file gets hold of a pipeline and then submits or runs something.
+    built = any(
+        part in SUBMITTED for c in facts.calls for part in c.name.split("(")[0].split(".")
+    )
     return built and any(c.attr in ("submit", "run") for c in facts.calls)
 
 
