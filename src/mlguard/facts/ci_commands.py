@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import shlex
 
-from mlguard.facts.automation import command_lines
+from mlguard.facts.automation import automation, command_lines
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.model import Evidence
+from mlguard.facts.model import CI_SYSTEMS
+from mlguard.model import Evidence, Location
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 GITLAB_FILES = ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", ".gitlab/ci/*.yml")
@@ -74,3 +75,16 @@ def ci_runs(repo: Facts, pattern: str) -> list[Evidence]:
     """CI commands that start a program matching ``pattern`` (a regex anchored at the start)."""
     regex = re.compile(pattern)
     return [e for e in ci_commands(repo) if any(regex.match(c) for c in invoked(e.text))]
+
+
+def ci_actions(repo: Facts, pattern: str) -> list[Evidence]:
+    """Reusable actions and tasks CI uses (``uses: azure/webapps-deploy@v3``, Azure
+    Pipelines ``task: AzureWebApp@1``) whose reference matches ``pattern`` (case-insensitive,
+    anchored at the start)."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    found = {
+        Evidence(Location(c.path, c.line), c.text.strip())
+        for c in automation(repo).commands
+        if c.action and c.system in CI_SYSTEMS and regex.match(c.text.strip())
+    }
+    return sorted(found, key=lambda e: (e.location, e.text))

@@ -14,6 +14,7 @@ from mlguard.facts.ci_commands import (
     GHA_FILES,
     GITLAB_FILES,
     JENKINS_FILES,
+    ci_actions,
     ci_commands,
     ci_runs,
 )
@@ -33,10 +34,24 @@ ML_CHECK = (
 )
 DEPLOY = (
     r"(kubectl (apply|rollout|set image)|helm (upgrade|install)|kustomize build|argocd app sync"
-    r"|gcloud (ai endpoints deploy-model|run deploy)|az ml online-(deployment|endpoint)"
-    r"|aws sagemaker (create|update)-endpoint|mlflow (deployments create|models build-docker)"
-    r"|bentoml (containerize|deploy)|modal deploy|serverless deploy|sam deploy|cdk deploy"
-    r"|terraform apply|truss push|python3? \S*deploy\S*\.py)"
+    r"|gcloud (ai endpoints deploy-model|run deploy|app deploy)"
+    r"|az ml (online|batch)-(deployment|endpoint) (create|update)|az ml model deploy"
+    r"|az (webapp|functionapp|containerapp) (deploy|up|update|create)|az webapp config container"
+    r"|aws sagemaker (create|update)-endpoint|aws ecs update-service|eb deploy"
+    r"|mlflow (deployments create|models build-docker)"
+    r"|bentoml (containerize|deploy)|modal deploy|serverless deploy|sls deploy|sam deploy"
+    r"|cdk deploy|terraform apply|truss push|fly(ctl)? deploy|heroku container:release"
+    r"|python3? \S*deploy\S*\.py)"
+)
+# Reusable CI actions and Azure Pipelines tasks that deploy (an app, a container, a model).
+DEPLOY_ACTIONS = (
+    r"(azure/(webapps-deploy|functions-action|k8s-deploy|container-apps-deploy-action|aci-deploy)"
+    r"|google-github-actions/deploy-(cloudrun|appengine|cloud-functions)"
+    r"|aws-actions/(amazon-ecs-deploy-task-definition|aws-cloudformation-github-deploy)"
+    r"|akhileshns/heroku-deploy|superfly/flyctl-actions"
+    r"|(AzureWebApp|AzureRmWebAppDeployment|AzureWebAppContainer|AzureFunctionApp"
+    r"|AzureFunctionAppContainer|AzureContainerApps|HelmDeploy|KubernetesManifest)@"
+    r"|\S*AMLmodelDeploy@)"
 )
 GITOPS = r"^kind:\s*(Application|ApplicationSet|Kustomization|HelmRelease)\s*$"
 IAC_FILES = (
@@ -159,7 +174,7 @@ def _pipeline_runs_on_change(ctx: CheckContext) -> list[Evidence]:
 def automated_deploy(ctx: CheckContext) -> Outcome:
     """CI deploys (kubectl/helm/cloud CLIs/...) or GitOps manifests exist (pass); scripts only."""
     repo = ctx.repo
-    automated = ci_runs(repo, DEPLOY) + _gitops(ctx)
+    automated = ci_runs(repo, DEPLOY) + ci_actions(repo, DEPLOY_ACTIONS) + _gitops(ctx)
     if automated:
         return Outcome.passed(automated)
     local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]

@@ -188,9 +188,7 @@ def _launches(ctx: CheckContext, path: str) -> bool:
         return True
     # ``PipelineJob(...)``, ``PublishedPipeline.get(...)``, ``PublishedPipeline.list(ws)``:
     # the file gets hold of a pipeline and then submits or runs something.
-    built = any(
-        part in SUBMITTED for c in facts.calls for part in c.name.split("(")[0].split(".")
-    )
+    built = any(part in SUBMITTED for c in facts.calls for part in c.name.split("(")[0].split("."))
     return built and any(c.attr in ("submit", "run") for c in facts.calls)
 
 
