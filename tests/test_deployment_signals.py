@@ -34,6 +34,66 @@ jobs:
       - uses: actions/checkout@v4
       - run: {run}
 """
+GHA_DISPATCH = """\
+on: {{workflow_dispatch: {{}}}}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: {run}
+"""
+SAGEMAKER_DEPLOY = """\
+from sagemaker.estimator import Estimator
+
+estimator = Estimator.attach("training-job")
+estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+"""
+SAGEMAKER_NO_DEPLOY = """\
+from sagemaker.estimator import Estimator
+
+estimator = Estimator.attach("training-job")
+print(estimator.model_data)
+"""
+TRAIN = "from sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(X, y)\n"
+LAUNCHER = """\
+from google.cloud import aiplatform
+
+def trigger(event, context):
+    aiplatform.PipelineJob(display_name="p", template_path="gs://b/p.json").submit()
+"""
+KFP_PIPELINE = "from kfp import dsl\n\n@dsl.component\ndef train_model():\n    pass\n"
+CLOUD_BUILD = """\
+steps:
+  - name: python:3.11
+    entrypoint: bash
+    args: ["-c", "pip install -r requirements.txt && pytest tests"]
+"""
+
+
+def notebook(*cells: str) -> str:
+    """A notebook whose code cells hold ``cells`` (nbformat 4, one source line per line)."""
+    import json
+
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": cell.splitlines(keepends=True),
+                }
+                for cell in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+        indent=1,
+    )
+
+
 AZURE_TASK = """\
 trigger: [main]
 pool: {{vmImage: ubuntu-latest}}
@@ -89,6 +149,136 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "app.py": SERVE,
         },
         "fail",
+    ),
+]
+
+CASES += [
+    # --- managed endpoints are serving; deploying them by CI is automated deployment -----
+    (
+        "sagemaker-deploy-run-by-hand",
+        "CICD003",
+        {"deploy_endpoint.py": SAGEMAKER_DEPLOY},
+        "partial",
+    ),
+    (
+        "sagemaker-without-deploy-serves-nothing",
+        "CICD003",
+        {"inspect_job.py": SAGEMAKER_NO_DEPLOY},
+        "n/a",
+    ),
+    (
+        "sagemaker-deploy-run-by-ci-on-push",
+        "CICD003",
+        {
+            ".github/workflows/cd.yml": GHA_RUN.format(run="python serving/endpoint.py"),
+            "serving/endpoint.py": SAGEMAKER_DEPLOY,
+        },
+        "pass",
+    ),
+    (
+        "sagemaker-deploy-run-by-ci-only-by-hand",
+        "CICD003",
+        {
+            ".github/workflows/cd.yml": GHA_DISPATCH.format(run="python serving/endpoint.py"),
+            "serving/endpoint.py": SAGEMAKER_DEPLOY,
+        },
+        "partial",
+    ),
+    (
+        "deploy-action-only-on-workflow-dispatch",
+        "CICD003",
+        {
+            ".github/workflows/cd.yml": GHA_DISPATCH.format(run="helm upgrade --install m chart"),
+            "app.py": SERVE,
+        },
+        "partial",
+    ),
+    (
+        "kserve-inference-service-manifest",
+        "CICD003",
+        {
+            "k8s/isvc.yaml": "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"
+            "metadata: {name: m}\n",
+            "train.py": TRAIN,
+        },
+        "partial",
+    ),
+    (
+        "plain-kubernetes-service-manifest",
+        "CICD003",
+        {"k8s/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: m}\n", "train.py": TRAIN},
+        "n/a",
+    ),
+    # --- notebooks' shell commands: triggers deployed by hand from a notebook -------------
+    (
+        "notebook-deploys-pubsub-function-that-launches-training",
+        "PIPE003",
+        {
+            "pipeline.py": KFP_PIPELINE,
+            "train.py": TRAIN,
+            "trigger/main.py": LAUNCHER,
+            "deploy.ipynb": notebook(
+                "!gcloud functions deploy retrain \\\n"
+                "    --trigger-topic=new-data \\\n"
+                "    --source=trigger --entry-point=trigger\n"
+            ),
+        },
+        "pass",
+    ),
+    (
+        "notebook-deploys-http-function",
+        "PIPE003",
+        {
+            "pipeline.py": KFP_PIPELINE,
+            "train.py": TRAIN,
+            "trigger/main.py": LAUNCHER,
+            "deploy.ipynb": notebook(
+                "!gcloud functions deploy retrain --trigger-http --source=trigger\n"
+            ),
+        },
+        "fail",
+    ),
+    (
+        "notebook-python-comment-is-no-command",
+        "PIPE003",
+        {
+            "pipeline.py": KFP_PIPELINE,
+            "train.py": TRAIN,
+            "trigger/main.py": LAUNCHER,
+            "deploy.ipynb": notebook(
+                "# gcloud functions deploy retrain --trigger-topic=t --source=trigger\nx = 1\n"
+            ),
+        },
+        "fail",
+    ),
+    # --- Cloud Build configs submitted by hand are not CI on push --------------------------
+    (
+        "cloud-build-config-with-no-submitter-counts-as-triggered",
+        "CICD001",
+        {"build/ci.yaml": CLOUD_BUILD, "tests/test_a.py": "def test_a():\n    assert 1\n"},
+        "pass",
+    ),
+    (
+        "cloud-build-config-submitted-by-hand-from-a-notebook",
+        "CICD001",
+        {
+            "build/ci.yaml": CLOUD_BUILD,
+            "tests/test_a.py": "def test_a():\n    assert 1\n",
+            "run.ipynb": notebook("!gcloud builds submit --no-source --config build/ci.yaml\n"),
+        },
+        "partial",
+    ),
+    (
+        "cloud-build-config-submitted-by-hand-and-given-a-trigger",
+        "CICD001",
+        {
+            "build/ci.yaml": CLOUD_BUILD,
+            "tests/test_a.py": "def test_a():\n    assert 1\n",
+            "run.ipynb": notebook("!gcloud builds submit --no-source --config build/ci.yaml\n"),
+            "setup.sh": "gcloud builds triggers create github --repo-name=r "
+            "--branch-pattern=main --build-config=build/ci.yaml\n",
+        },
+        "pass",
     ),
 ]
 

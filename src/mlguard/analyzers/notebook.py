@@ -93,6 +93,52 @@ def python_lines(lines: list[str]) -> list[str]:
     return out
 
 
+SHELL_CELLS = frozenset({"bash", "sh", "script", "system"})
+SHELL_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.,\s\[\]()*]*=\s*)?(?:!|%sx\s|%system\s)\s*(.*)$")
+
+
+def shell_commands(raw: str) -> list[tuple[int, str]]:
+    """The shell commands a notebook's code cells run by hand, as (file line, command):
+    ``!cmd`` and ``x = !cmd`` lines, ``%sx``/``%system``, and the lines of ``%%bash``-style
+    cells, with ``\\`` continuations joined onto the first line. Nothing is run."""
+    if not _depth_ok(raw):
+        return []
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        return []
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    if not isinstance(cells, list):
+        return []
+    key_lines = _source_lines(raw)
+    found: list[tuple[int, str]] = []
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        base = key_lines[index] if index < len(key_lines) else 1
+        lines = _cell_text(cell.get("source"))
+        first = lines[0].strip() if lines else ""
+        shell_cell = first.startswith("%%") and first[2:].split(" ", 1)[0] in SHELL_CELLS
+        pending, start = "", 0
+        for offset, line in enumerate(lines):
+            if pending:
+                text = line.strip()
+            elif shell_cell:
+                text = line.strip() if offset else ""
+            else:
+                match = SHELL_LINE.match(line)
+                text = match.group(1).strip() if match else ""
+            if not pending:
+                start = base + offset
+            if text.endswith("\\"):
+                pending += text[:-1] + " "
+                continue
+            command, pending = (pending + text).strip(), ""
+            if command and not command.startswith("#"):
+                found.append((start, command))
+    return found
+
+
 def parse_notebook(raw: str) -> NotebookFacts:
     if not _depth_ok(raw):
         return NotebookFacts("", (), (), False, f"JSON nested deeper than {MAX_DEPTH} levels")

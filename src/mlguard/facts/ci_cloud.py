@@ -16,13 +16,16 @@ import re
 import shlex
 from typing import Any
 
+from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
+from mlguard.facts.notebook_shell import notebook_shell
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
 from mlguard.safeio.yamlio import YamlDoc
 
 CLOUD_BUILD_FILES = ("cloudbuild*.yaml", "cloudbuild*.yml", "cloudbuild*.json")
 DEFAULT_EVENTS = triggers(Trigger.PUSH, Trigger.PULL_REQUEST)
+MANUAL_EVENTS = triggers(Trigger.MANUAL)
 SHELLS = frozenset({"bash", "sh", "/bin/bash", "/bin/sh"})
 Found = tuple[list[Command], list[Schedule]]
 Trail = list[str | int]
@@ -68,23 +71,61 @@ def cloud_build_shape(data: dict[str, Any]) -> bool:
     return runs and any(IMAGE.match(str(s["name"])) for s in specs)
 
 
+# How the repository itself starts a Cloud Build config: ``gcloud builds submit --config X``
+# in a notebook or script is a person running it; ``gcloud builds triggers create ...
+# --build-config X`` or Terraform's ``google_cloudbuild_trigger`` (``filename = "X"``)
+# declares a trigger for it.
+SUBMIT = re.compile(
+    r"\bgcloud\s+(?:beta\s+)?builds\s+submit\b[^\n]*?--config[= ]+['\"]?([^\s'\"]+)"
+)
+TRIGGER = re.compile(
+    r"\bgcloud\s+(?:beta\s+)?builds\s+triggers\s+create\b[^\n]*?--build-config[= ]+"
+    r"['\"]?([^\s'\"]+)|^\s*filename\s*=\s*\"([^\"]+)\"",
+    re.MULTILINE,
+)
+SUBMITTERS = ("*.sh", "*.bash", "*.py", "Makefile", "*.mk")
+
+
+@fact
+def hand_submitted(repo: Facts) -> frozenset[str]:
+    """Cloud Build configs the repository submits by hand and declares no trigger for."""
+    submitted: set[str] = set()
+    triggered: set[str] = set()
+    texts = [repo.text(path) or "" for path in repo.glob(*SUBMITTERS, "*.tf")[:5000]]
+    texts += [e.text for e in notebook_shell(repo)]
+    for text in texts:
+        if "builds" not in text and "filename" not in text:
+            continue
+        submitted.update(_ref(m) for m in SUBMIT.findall(text))
+        triggered.update(_ref(a or b) for a, b in TRIGGER.findall(text))
+    configs = repo.glob(*CLOUD_BUILD_FILES, "*.yaml", "*.yml")
+    return frozenset(c for c in configs if _named(c, submitted) and not _named(c, triggered))
+
+
+def _ref(text: str) -> str:
+    return text.replace("\\n", "").strip().removeprefix("./").rstrip("\\,;)")
+
+
+def _named(path: str, refs: set[str]) -> bool:
+    return any(r and (path == r or path.endswith("/" + r)) for r in refs)
+
+
 def cloud_build(repo: Facts, path: str) -> Found:
     commands: list[Command] = []
+    events = MANUAL_EVENTS if path in hand_submitted(repo) else DEFAULT_EVENTS
     for doc in yaml_docs(repo, path):
         for i, step in enumerate(items(mapping(doc.data).get("steps"))):
             spec = mapping(step)
             job = str(spec.get("id") or spec.get("name") or i)
             if isinstance(spec.get("script"), str):
                 at = line(doc, ["steps", i, "script"])
-                commands.append(
-                    Command(spec["script"], path, at, "cloud-build", job, DEFAULT_EVENTS)
-                )
+                commands.append(Command(spec["script"], path, at, "cloud-build", job, events))
                 continue
             args = strings(spec.get("args"))
             text = _step_text(str(spec.get("entrypoint") or ""), str(spec.get("name") or ""), args)
             if text:
                 at = line(doc, ["steps", i, "args"] if args else ["steps", i])
-                commands.append(Command(text, path, at, "cloud-build", job, DEFAULT_EVENTS))
+                commands.append(Command(text, path, at, "cloud-build", job, events))
     return commands, []
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger
+from mlguard.facts.notebook_shell import notebook_shell
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
 
 SCHEDULED = frozenset({Trigger.SCHEDULE})
@@ -208,18 +209,22 @@ def _bundle_job(
 
 
 def _cli(repo: Facts, facts: ScheduleFacts) -> None:
-    for path in repo.glob(*CLI_FILES)[:MAX_FILES]:
-        for number, raw in enumerate(repo.lines(path), 1):
-            text = raw.strip()
-            if text.startswith("#"):
-                continue
-            if FUNCTION_DEPLOY.search(text):
-                _event_function(facts, path, number, text)
-            if not CLI.search(text):
-                continue
-            match = CLI_SPEC.search(text)
-            spec = match.group(2) if match else text
-            _add(facts, "scheduler-cli", path, number, spec, text)
+    lines = [
+        (path, number, raw.strip())
+        for path in repo.glob(*CLI_FILES)[:MAX_FILES]
+        for number, raw in enumerate(repo.lines(path), 1)
+    ]
+    lines += [(e.location.path, e.location.line, e.text) for e in notebook_shell(repo)]
+    for path, number, text in lines:
+        if text.startswith("#"):
+            continue
+        if FUNCTION_DEPLOY.search(text):
+            _event_function(facts, path, number, text)
+        if not CLI.search(text):
+            continue
+        match = CLI_SPEC.search(text)
+        spec = match.group(2) if match else text
+        _add(facts, "scheduler-cli", path, number, spec, text)
 
 
 def _event_function(facts: ScheduleFacts, path: str, number: int, text: str) -> None:

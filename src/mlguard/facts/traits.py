@@ -8,9 +8,11 @@ from collections.abc import Callable
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.ci import ci_files
+from mlguard.facts.deployments import managed_deployments
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.known import EXAMPLE_DIRS
+from mlguard.facts.product import NON_PRODUCT as NON_PRODUCT  # re-exported: one definition
+from mlguard.facts.product import product_paths as product_paths
 from mlguard.repo.testpaths import TEST_GLOBS as TEST_GLOBS  # re-exported: one definition
 from mlguard.repo.testpaths import is_test_path as is_test_path
 
@@ -67,7 +69,6 @@ LLM_LIBS = frozenset(
 SERVING_LIBS = frozenset(
     ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
 )
-NON_PRODUCT = ("tests/", "test/", *EXAMPLE_DIRS, "benchmarks/")
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
 TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
@@ -103,18 +104,6 @@ def _top_imports(repo: Facts, paths: list[str] | None = None) -> set[str]:
             if len(parts) > 1:
                 found.add(".".join(parts[:2]))
     return found
-
-
-def product_paths(repo: Facts) -> list[str]:
-    """Python files that are part of the product (not tests, docs or examples)."""
-    return list(_product_paths(repo))
-
-
-@fact
-def _product_paths(repo: Facts) -> tuple[str, ...]:
-    return tuple(
-        p for p in repo.python_files if not p.startswith(NON_PRODUCT) and not is_test_path(p)
-    )
 
 
 def _ml(repo: Facts) -> bool:
@@ -247,7 +236,8 @@ def scoring_script(path: str, facts: PyFacts) -> bool:
 
 def _serving(repo: Facts) -> bool:
     return (
-        bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS)
+        bool(managed_deployments(repo))
+        or bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS)
         or bool(repo.glob(*SERVING_FILES))
         or any(
             (facts := repo.python(rel)) is not None and scoring_script(rel, facts)

@@ -8,7 +8,7 @@ from typing import Any
 from mlguard.analyzers.configs import lookup
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.registry import register
-from mlguard.facts.automation import automation
+from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.ci import ci_unread
 from mlguard.facts.ci_commands import (
     GHA_FILES,
@@ -18,6 +18,7 @@ from mlguard.facts.ci_commands import (
     ci_commands,
     ci_runs,
 )
+from mlguard.facts.deployments import managed_deployments
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import local_runs, test_files
 from mlguard.facts.model import Trigger
@@ -134,6 +135,7 @@ def ml_checks(ctx: CheckContext) -> Outcome:
     on_change += _pipeline_runs_on_change(ctx)
     if on_change:
         return Outcome.passed(on_change)
+    automated += _training_in_ci(ctx)
     if automated:
         return Outcome.partial(
             "CI runs ML checks only on a schedule or by hand, not on push or pull request.",
@@ -146,6 +148,14 @@ def ml_checks(ctx: CheckContext) -> Outcome:
     return Outcome.failed(
         "CI runs no ML-specific check (dvc repro/metrics diff, evaluation, data validation)."
     )
+
+
+def _training_in_ci(ctx: CheckContext) -> list[Evidence]:
+    """CI runs the training code (on whatever trigger)."""
+    from mlguard.checks.pipeline.automation import training_reaches
+
+    reaches = [r for r in training_reaches(ctx) if r.ci]
+    return [ev(r.via.path, r.via.line, r.via.text[:120]) for r in reaches]
 
 
 CHANGE_TRIGGERS = frozenset({Trigger.PUSH, Trigger.PULL_REQUEST, Trigger.TAG})
@@ -174,14 +184,48 @@ def _pipeline_runs_on_change(ctx: CheckContext) -> list[Evidence]:
 def automated_deploy(ctx: CheckContext) -> Outcome:
     """CI deploys (kubectl/helm/cloud CLIs/...) or GitOps manifests exist (pass); scripts only."""
     repo = ctx.repo
-    automated = ci_runs(repo, DEPLOY) + ci_actions(repo, DEPLOY_ACTIONS) + _gitops(ctx)
+    in_ci = ci_runs(repo, DEPLOY) + ci_actions(repo, DEPLOY_ACTIONS)
+    automated = [e for e in in_ci if not _manual_only(repo, e.location.path)] + _gitops(ctx)
+    managed = managed_deployments(repo)
+    automated += [e for e in managed if _deployed_automatically(repo, e)]
     if automated:
         return Outcome.passed(automated)
+    by_hand = in_ci + [e for e in managed if _deployed_by_hand_in_ci(repo, e)]
+    if by_hand:
+        return Outcome.partial(
+            "CI deploys the model, but only when someone starts the job by hand "
+            "(workflow_dispatch, a manually submitted build), not on merge or tag.",
+            by_hand[:1],
+        )
     local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]
     _unread_ci(repo)
     if local:
         return Outcome.partial("Deployment is scripted but CI does not run it.", local[:1])
+    if managed:
+        return Outcome.partial(
+            "The model's deployment is declared (endpoint code or a serving manifest), but "
+            "nothing automated applies it: a script, notebook or manifest used by hand.",
+            managed[:1],
+        )
     return Outcome.failed("No automated model deployment (no deploy step in CI, no GitOps).")
+
+
+def _deployed_automatically(repo: Facts, where: Evidence) -> bool:
+    """A deployment in code that CI or a pipeline runs when an event (push, tag, schedule,
+    upstream pipeline) starts it."""
+    reach = is_automated(repo, where)
+    return reach is not None and reach.event_driven
+
+
+def _deployed_by_hand_in_ci(repo: Facts, where: Evidence) -> bool:
+    reach = is_automated(repo, where)
+    return reach is not None and reach.ci and not reach.event_driven
+
+
+def _manual_only(repo: Facts, path: str) -> bool:
+    """Every CI command of the file is started only by hand (workflow_dispatch and the like)."""
+    events = {t for c in automation(repo).commands if c.path == path for t in c.triggers}
+    return bool(events) and events <= {Trigger.MANUAL}
 
 
 def _gitops(ctx: CheckContext) -> list[Evidence]:

@@ -1,0 +1,112 @@
+"""Models deployed to serving infrastructure that the repository declares in code or config.
+
+A repository that deploys its model to a managed endpoint serves it, even when it holds no
+web-server code: the cloud platform runs the server. mlguard recognises
+
+- Python (scripts and notebooks) that uses a cloud ML SDK (SageMaker, Vertex AI, Azure ML v1
+  and v2, MLflow deployments, Databricks) and deploys: ``estimator.deploy(...)``,
+  ``model.deploy(endpoint=...)``, ``Model.deploy(ws, ...)``, ``ManagedOnlineDeployment(...)``,
+  ``create_endpoint(...)``, kfp's ``ModelDeployOp``, the Vertex TFX ``Pusher``, CDK's
+  ``CfnEndpoint``;
+- serving manifests and infrastructure code: KServe ``InferenceService``, Seldon
+  ``SeldonDeployment``, Azure ML online endpoint/deployment YAML, CloudFormation
+  ``AWS::SageMaker::Endpoint``, Terraform ``aws_sagemaker_endpoint`` /
+  ``google_vertex_ai_endpoint``.
+
+Batch scoring jobs are not serving and are left out. Files are read as parsed facts or text;
+nothing is run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlguard.analyzers.python_ast import Call, PyFacts
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
+from mlguard.facts.product import product_paths
+from mlguard.model import Evidence, Location
+
+SDK_MODULES = (
+    "sagemaker",
+    "boto3",
+    "google.cloud.aiplatform",
+    "vertexai",
+    "azureml",
+    "azure.ai.ml",
+    "mlflow.deployments",
+    "mlflow.sagemaker",
+    "databricks.sdk",
+    "aws_cdk",
+    "google_cloud_pipeline_components",
+    "tfx",
+)
+# Constructors and calls that create or update a serving deployment.
+DEPLOY_NAMES = frozenset(
+    {
+        "ManagedOnlineDeployment",
+        "ManagedOnlineEndpoint",
+        "KubernetesOnlineDeployment",
+        "KubernetesOnlineEndpoint",
+        "AciWebservice",
+        "AksWebservice",
+        "ModelDeployOp",
+        "EndpointCreateOp",
+        "CfnEndpoint",
+    }
+)
+DEPLOY_ATTRS = frozenset({"deploy", "create_endpoint", "update_endpoint", "create_deployment"})
+VERTEX_PUSHER = "google_cloud_ai_platform"
+MANIFEST_FILES = ("*.yaml", "*.yml", "*.tf", "*.template", "*template*.json", "*.cfn.json")
+MANIFEST = re.compile(
+    r"^\s*kind:\s*[\"']?(InferenceService|SeldonDeployment)\b"
+    r"|(managed|kubernetes)OnlineDeployment\.schema\.json"
+    r"|(managed|kubernetes)OnlineEndpoint\.schema\.json"
+    r"|[\"']?Type[\"']?\s*:\s*[\"']?AWS::SageMaker::Endpoint[\"'\s,]"
+    r"|^\s*resource\s+\"(aws_sagemaker_endpoint|google_vertex_ai_endpoint)\"",
+    re.MULTILINE,
+)
+MAX_MANIFESTS = 3000
+
+
+def managed_deployments(repo: Facts) -> list[Evidence]:
+    """Where the repository deploys a model to serving infrastructure (sorted)."""
+    return list(_managed_deployments(repo))
+
+
+@fact
+def _managed_deployments(repo: Facts) -> tuple[Evidence, ...]:
+    found: list[Evidence] = []
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is not None:
+            found += _python(rel, facts)
+    for rel in repo.glob(*MANIFEST_FILES)[:MAX_MANIFESTS]:
+        if rel.startswith(".github/"):
+            continue
+        text = repo.text(rel) or ""
+        match = MANIFEST.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(Evidence(Location(rel, line), match.group(0).strip()[:120]))
+    return tuple(sorted(set(found), key=lambda e: (e.location, e.text)))
+
+
+def _python(rel: str, facts: PyFacts) -> list[Evidence]:
+    if not any(_under(i.module, SDK_MODULES) for i in facts.imports):
+        return []
+    found = [Evidence(Location(rel, c.line), c.name[:120]) for c in facts.calls if _deploys(c)]
+    return found[:5]
+
+
+def _deploys(call: Call) -> bool:
+    parts = call.name.split("(")[0].split(".")
+    if DEPLOY_NAMES.intersection(parts):
+        return True
+    if call.attr == "Pusher":
+        return VERTEX_PUSHER in parts
+    return call.attr in DEPLOY_ATTRS and bool(call.args or call.kwargs)
+
+
+def _under(module: str, roots: tuple[str, ...]) -> bool:
+    return any(module == r or module.startswith(r + ".") for r in roots)
