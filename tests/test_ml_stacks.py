@@ -72,6 +72,18 @@ from kfp.v2.google.client import AIPlatformClient
 def trigger_pipeline(event, context):
     AIPlatformClient(project_id="p", region="r").create_run_from_job_spec(job_spec_path="gs://x")
 """
+SM_MODEL = """\
+from sagemaker.model import Model
+from sagemaker.workflow.model_step import ModelStep
+
+model = Model(image_uri=image, model_data=artifacts, sagemaker_session=session)
+"""
+VX_JOB = """\
+from google.cloud import aiplatform
+
+job = aiplatform.CustomTrainingJob(display_name="train", script_path="train.py",
+                                   container_uri=image)
+"""
 RUN_PUBLISHED = """\
 from azureml.core import Experiment
 from azureml.pipeline.core import PublishedPipeline
@@ -489,6 +501,49 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "pipelines/run_train.py": LIST_PUBLISHED,
             "src/train.py": TRAIN,
         },
+        "fail",
+    ),
+    (
+        "sagemaker-model-register-to-package-group",
+        "VER003",
+        {
+            "pipeline.py": SM_MODEL
+            + 'ModelStep(name="Reg", step_args=model.register('
+            + 'model_package_group_name="churn"))\n',
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "sagemaker-model-register-without-package-group",
+        "VER003",
+        {"pipeline.py": SM_MODEL + "model.register()\n", "train.py": TRAIN},
+        "fail",
+    ),
+    (
+        "sagemaker-model-register-is-registry-lineage",
+        "EXP004",
+        {
+            "pipeline.py": SM_MODEL
+            + 'ModelStep(name="Reg", step_args=model.register('
+            + 'model_package_group_name="churn"))\n',
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "vertex-training-job-uploads-a-model-version",
+        "VER003",
+        {
+            "submit.py": VX_JOB + 'job.run(model_display_name="churn", parent_model=parent)\n',
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "vertex-training-job-without-model-upload",
+        "VER003",
+        {"submit.py": VX_JOB + "job.run(replica_count=1)\n", "train.py": TRAIN},
         "fail",
     ),
     # --- experiment tracking (EXP001-EXP003) ------------------------------------------------

@@ -196,14 +196,24 @@ REGISTER_CALLS = re.compile(
     r"^mlflow\.register_model$|\.create_model_version$|\.link_model$|\.link_artifact$|"
     r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$|"
     r"^azureml\.core\.(model\.)?Model\.register$|(^|\.)\w*[Rr]un\.register_model$|"
-    r"\.models\.create_or_update$"
+    r"\.models\.create_or_update$|ModelUploadOp$"
 )
+# Calls that register only with one of these keyword arguments: SageMaker's
+# ``model.register(model_package_group_name=...)`` (inside a ``ModelStep`` or not), Vertex AI's
+# ``CustomTrainingJob.run(model_display_name=... | parent_model=...)``, which uploads the
+# trained model to the Model Registry as a new model or a new version.
+REGISTER_BY_KWARG = {
+    "register": ("model_package_group_name",),
+    "run": ("parent_model", "model_display_name"),
+}
 
 
 def _registers(call: Call) -> bool:
     if REGISTER_CALLS.search(call.name):
         return True
-    return call.attr == "log_model" and call.kwarg("registered_model_name") is not None
+    if call.attr == "log_model":
+        return call.kwarg("registered_model_name") is not None
+    return any(call.has_kwarg(k) for k in REGISTER_BY_KWARG.get(call.attr, ()))
 
 
 def _unsigned(call: Call) -> bool:
@@ -221,7 +231,8 @@ def registry_lineage(ctx: CheckContext) -> Outcome:
     registered: list[Evidence] = []
     unsigned: list[Evidence] = []
     names = callsites.by_name(ctx.repo).keys(lambda name: bool(REGISTER_CALLS.search(name)))
-    for path, call in callsites.sites(ctx.repo, names=names, attrs=["log_model"]):
+    attrs = ["log_model", *REGISTER_BY_KWARG]
+    for path, call in callsites.sites(ctx.repo, names=names, attrs=attrs):
         if traits.is_test_path(path):
             continue
         if _registers(call):
