@@ -282,6 +282,62 @@ CASES += [
     ),
 ]
 
+TF_SCHEDULER = """\
+resource "google_cloud_scheduler_job" "{name}" {{
+  name     = var.name
+  schedule = var.schedule
+  pubsub_target {{
+    topic_name = var.topic
+  }}
+}}
+"""
+TF_FUNCTION = """\
+module "pipeline_trigger" {{
+  source     = "../modules/cloudfunction"
+  source_dir = "../../trigger"
+  runtime    = "python311"
+{trigger}}}
+"""
+CASES += [
+    # --- Terraform: schedules through variables, event-triggered functions ---------------
+    (
+        "terraform-scheduler-from-a-variable-named-for-training",
+        "PIPE003",
+        {"infra/main.tf": TF_SCHEDULER.format(name="retrain_model"), "train.py": TRAIN},
+        "pass",
+    ),
+    (
+        "terraform-scheduler-from-a-variable-for-a-report",
+        "PIPE003",
+        {"infra/main.tf": TF_SCHEDULER.format(name="weekly_report"), "train.py": TRAIN},
+        "fail",
+    ),
+    (
+        "terraform-pubsub-function-launches-training-pipeline",
+        "PIPE003",
+        {
+            "infra/env/main.tf": TF_FUNCTION.format(
+                trigger='  event_trigger = {\n    event_type = "google.pubsub.topic.publish"\n  }\n'
+            ),
+            "trigger/main.py": LAUNCHER,
+            "pipeline.py": KFP_PIPELINE,
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "terraform-http-function-launches-training-pipeline",
+        "PIPE003",
+        {
+            "infra/env/main.tf": TF_FUNCTION.format(trigger="  trigger_http = true\n"),
+            "trigger/main.py": LAUNCHER,
+            "pipeline.py": KFP_PIPELINE,
+            "train.py": TRAIN,
+        },
+        "fail",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rule", "files", "expected"),

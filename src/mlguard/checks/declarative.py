@@ -210,7 +210,7 @@ def _any(items: list[Mapping[str, Any]], ctx: CheckContext) -> Result:
         ok, evidence = evaluate(item, ctx)
         holds = holds or ok
         found.extend(evidence)
-    return holds, found
+    return holds, list(dict.fromkeys(found))  # one call matched by two branches counts once
 
 
 def _all(items: list[Mapping[str, Any]], ctx: CheckContext) -> Result:

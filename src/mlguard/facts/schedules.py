@@ -39,8 +39,12 @@ TF_SCHEDULED = re.compile(
     r'aws_scheduler_schedule|databricks_job|azurerm_\w*(schedule|recurrence)\w*)"\s+"([^"]+)"'
 )
 TF_SPEC = re.compile(
-    r'^\s*(schedule|schedule_expression|quartz_cron_expression|frequency)\s*=\s*"([^"]+)"'
+    r'^\s*(schedule|schedule_expression|quartz_cron_expression|frequency)\s*=\s*"?([^"\n]+?)"?\s*$'
 )
+# A function (resource or module) started by an event: its ``source_dir`` holds main.py.
+TF_BLOCK = re.compile(r'^\s*(resource\s+"[\w-]+"|module)\s+"([^"]+)"\s*\{')
+TF_SOURCE_DIR = re.compile(r'^\s*source_dir\s*=\s*"([^"$]+)"')
+TF_EVENT = re.compile(r"^\s*(dynamic\s+\"event_trigger\"|event_trigger)\s*[={]")
 CFN_SPEC = re.compile(r"^(\s*)(ScheduleExpression|Schedule):\s*['\"]?((rate|cron)\(.+?\))")
 CLI = re.compile(
     r"\bgcloud\s+scheduler\s+jobs\s+create\b.*--schedule|"
@@ -95,6 +99,24 @@ def _terraform(repo: Facts, facts: ScheduleFacts) -> None:
             if spec:
                 body = "\n".join(b.strip() for b in block)
                 _add(facts, "terraform", path, number, spec, body)
+        _terraform_functions(path, lines, facts)
+
+
+def _terraform_functions(path: str, lines: list[str], facts: ScheduleFacts) -> None:
+    """Cloud Functions declared in Terraform with an ``event_trigger`` (a Pub/Sub message or
+    a new object starts them): the ``main.py`` of their ``source_dir`` runs."""
+    for number, text in enumerate(lines, 1):
+        if TF_BLOCK.match(text) is None:
+            continue
+        block = _block(lines, number - 1)
+        source = next((m.group(1) for b in block if (m := TF_SOURCE_DIR.match(b))), "")
+        if not source or not any(TF_EVENT.match(b) for b in block):
+            continue
+        entry = posixpath.normpath(posixpath.join(posixpath.dirname(path), source, "main.py"))
+        body = "\n".join(b.strip() for b in block)
+        via = Command(body, path, number, "terraform", "", frozenset({Trigger.DISPATCH}), True)
+        facts.commands.append(via)
+        facts.files.append((entry, via))
 
 
 def _block(lines: list[str], start: int) -> list[str]:
