@@ -546,6 +546,28 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         {"submit.py": VX_JOB + "job.run(replica_count=1)\n", "train.py": TRAIN},
         "fail",
     ),
+    # --- feature code tested through the source root, datamodules, prep modules (TST002) ---
+    (
+        "test-imports-feature-module-through-src",
+        "TST002",
+        {
+            "src/data/mnist_datamodule.py": "def setup():\n    return 1\n",
+            "src/train.py": TRAIN,
+            "tests/test_datamodule.py": "from src.data.mnist_datamodule import setup\n\n"
+            "def test_setup():\n    assert setup() == 1\n",
+        },
+        "pass",
+    ),
+    (
+        "prep-module-without-a-test",
+        "TST002",
+        {
+            "components/prep/prep.py": "def clean(df):\n    return df.dropna()\n",
+            "src/train.py": TRAIN,
+            "tests/test_train.py": "from train import fit\n\ndef test_fit():\n    assert fit\n",
+        },
+        "fail",
+    ),
     # --- experiment tracking (EXP001-EXP003) ------------------------------------------------
     (
         "azureml-run-log",

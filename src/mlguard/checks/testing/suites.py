@@ -46,6 +46,11 @@ FEATURE_GLOBS = (
     "**/*data_prep*.py",
     "**/*transformation*.py",
     "**/etl*.py",
+    "**/prep.py",
+    "**/prep_*.py",
+    "**/*_prep.py",
+    "**/*datamodule*.py",
+    "**/*data_module*.py",
 )
 PIPELINE_RUN = (
     r"(dvc (repro|exp run)|kedro run|mlflow run|airflow dags test|zenml pipeline run"
@@ -127,11 +132,17 @@ def _imports(facts: PyFacts, module: str) -> bool:
     """``module`` or a dotted suffix of it (``features.build``) is imported by ``facts``."""
     parts = module.split(".")
     names = {module} | {".".join(parts[i:]) for i in range(len(parts) - 1)}
-    return any(
-        imp.module.lstrip(".") == n or imp.module.lstrip(".").startswith(n + ".")
-        for imp in facts.imports
-        for n in names
-    )
+    imported = {_unrooted(imp.module.lstrip(".")) for imp in facts.imports}
+    return any(i == n or i.startswith(n + ".") for i in imported for n in names)
+
+
+def _unrooted(module: str) -> str:
+    """``src.train`` -> ``train``: a test that imports through the source root (as
+    ``module_name`` strips it from paths)."""
+    for root in ("src.", "lib."):
+        if module.startswith(root):
+            return module[len(root) :]
+    return module
 
 
 @register
