@@ -338,6 +338,36 @@ CASES += [
     ),
 ]
 
+AZURE_EXTERNAL = """\
+trigger: {trigger}
+resources:
+  repositories:
+    - {{repository: templates, type: git, name: shared/templates}}
+steps:
+  - template: steps/test.yml@templates
+"""
+CASES += [
+    # --- CI configuration from another repository -----------------------------------------
+    (
+        "external-template-in-a-pipeline-started-by-hand",
+        "CICD001",
+        {
+            "azure-pipelines.yml": AZURE_EXTERNAL.format(trigger="none"),
+            "tests/test_a.py": "def test_a():\n    assert 1\n",
+        },
+        "partial",
+    ),
+    (
+        "external-template-in-a-pipeline-run-on-push",
+        "CICD001",
+        {
+            "azure-pipelines.yml": AZURE_EXTERNAL.format(trigger="[main]"),
+            "tests/test_a.py": "def test_a():\n    assert 1\n",
+        },
+        "not-checked",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rule", "files", "expected"),

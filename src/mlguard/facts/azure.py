@@ -158,7 +158,9 @@ def _strategy(strategy: dict[str, Any], trail: Trail, job: str) -> Iterator[Walk
                 yield from _walk(mapping(spec), where, job)
 
 
-def _triggers(data: dict[str, Any]) -> frozenset[Trigger]:
+def pipeline_triggers(data: dict[str, Any]) -> frozenset[Trigger]:
+    """What starts an Azure pipeline: ``trigger:``/``pr:`` (push and pull request unless
+    ``none``) and ``schedules:``; none of them means it runs only when started by hand."""
     found: set[Trigger] = set()
     if data.get("trigger") not in ("none", [], False):
         found.add(Trigger.PUSH)
@@ -192,7 +194,7 @@ def azure_pipelines(repo: Facts, path: str) -> Found:
     schedules: list[Schedule] = []
     for doc in quiet_docs(repo, path):
         data = mapping(doc.data)
-        events = _triggers(data)
+        events = pipeline_triggers(data)
         for i, item in enumerate(items(data.get("schedules"))):
             cron = mapping(item).get("cron")
             if cron:

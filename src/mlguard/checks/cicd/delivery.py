@@ -99,7 +99,7 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
 
 def _unread_ci(repo: Facts) -> None:
     """Give up (not-checked) when CI pulls configuration from outside the repository."""
-    outside = ci_unread(repo)
+    outside = [o for o in ci_unread(repo) if not _started_by_hand_only(repo, o[0])]
     if outside:
         path, line, what = outside[0]
         more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
@@ -107,6 +107,27 @@ def _unread_ci(repo: Facts) -> None:
             f"CI configuration comes partly from outside the repository ({path}:{line}: "
             f"{what}{more}); mlguard cannot read it"
         )
+
+
+def _started_by_hand_only(repo: Facts, path: str) -> bool:
+    """A CI file that runs only when someone starts it (``workflow_dispatch``, an Azure
+    pipeline with ``trigger: none`` and ``pr: none``): whatever configuration it pulls in
+    from outside cannot run on a change, so the rules about changes can still decide."""
+    docs = [d for d in repo.config(path) if isinstance(d, dict)]
+    if not docs:
+        return False
+    if path.startswith(".github/"):
+        events = {e for d in docs for e in _events(d.get("on"))}
+        return bool(events) and events <= {"workflow_dispatch"}
+    # Azure Pipelines: ``trigger: none`` turns off CI runs; pull-request runs of Azure Repos
+    # come from branch policies (``pr:`` is read only for GitHub and Bitbucket), so a missing
+    # ``pr:`` does not make the pipeline run on changes.
+    return all(
+        d.get("trigger") in ("none", [], False)
+        and d.get("pr") in (None, "none", [], False)
+        and not d.get("schedules")
+        for d in docs
+    )
 
 
 def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
