@@ -519,15 +519,17 @@ def fix_cmd(
       SEC006  .github/dependabot.yml for pip, github-actions (and docker)
       VER004  .gitignore: the ML output folders found committed, appended if missing
       SEC005  .pre-commit-config.yaml: an nbstripout hook (created, or appended as text)
-      SEC0xx  .pre-commit-config.yaml: mlguard's own hook, when a security violation is found
+      SEC...  .pre-commit-config.yaml: mlguard's own hook, under the first security rule
+              with a violation (it checks them on the staged files)
 
     A file that does not parse is never touched; it is listed with the reason, as are
-    findings no fix handles. Every fix is described in docs/fix.md.
+    the reported calls a fix cannot change safely (from yaml import load, **kwargs, a
+    branch revision). Every fix is described in docs/fix.md.
 
     \b
     Examples:
       mlguard fix --diff            # what would change, as a unified diff
-      mlguard fix . --select SEC001 # only the unsafe-deserialization fixes
+      mlguard fix . --select SEC001 # only the fixes for unsafe deserialization
       mlguard fix --unsafe-fixes    # placeholders to pin hub downloads as well
     """
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
