@@ -15,6 +15,9 @@ from mlguard.engine.cache import default_dir as default_cache_dir
 from mlguard.engine.pool import default_jobs, start_python
 from mlguard.engine.scan import ScanResult
 from mlguard.errors import ConfigError, MlguardError, UsageError
+from mlguard.facts import traits
+from mlguard.facts.files import Facts
+from mlguard.fix.model import Plan
 from mlguard.model import Finding, Kind
 from mlguard.repo.git import GitView
 from mlguard.report.document import Report
@@ -284,17 +287,46 @@ def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:
     return baseline.entries(f for res in result.results for f in res.findings)
 
 
+@contextmanager
+def _analysed_repo(opts: ScanOptions, setup: Setup) -> Iterator[Facts]:
+    """The repository as a scan opens it (the policy's excludes), its Python files parsed
+    as a scan parses them: cached facts, else worker processes. No rule is evaluated."""
+    with _facts_cache(opts) as cache:
+        repo = engine.open_repo(opts.path, setup.policy)
+        repo.attach_analysis(start_python(repo, opts.jobs or default_jobs(), cache))
+        try:
+            yield repo
+        finally:
+            repo.cancel_analysis()  # only stops workers still running (an interrupt)
+
+
+def _inventory(repo: Facts, setup: Setup) -> bom.Inventory:
+    spec = setup.catalog.rules.get("SEC002")
+    params = engine.effective_rule(spec, setup.policy).params if spec else {}
+    return bom.inventory(repo, params)
+
+
 def bom_inventory(opts: ScanOptions) -> bom.Inventory:
     """What ``mlguard bom`` lists: the repository's files as the policy's ``paths.exclude``
     and ``model_exclude`` leave them; nothing is fetched and no rule is evaluated."""
     setup = prepare(opts)
-    with _facts_cache(opts) as cache:
-        repo = engine.open_repo(opts.path, setup.policy)
-        # Python files are parsed as a scan parses them: cached facts, else worker processes
-        repo.attach_analysis(start_python(repo, opts.jobs or default_jobs(), cache))
-        spec = setup.catalog.rules.get("SEC002")
-        params = engine.effective_rule(spec, setup.policy).params if spec else {}
-        try:
-            return bom.inventory(repo, params)
-        finally:
-            repo.cancel_analysis()  # only stops workers still running (an interrupt)
+    with _analysed_repo(opts, setup) as repo:
+        return _inventory(repo, setup)
+
+
+def fix_plan(opts: ScanOptions, unsafe: bool) -> Plan:
+    """What ``mlguard fix`` would change: a scan (the findings decide), then the code fixes
+    and, for the practices that failed, the scaffolds (which read the repository again,
+    from the facts cache)."""
+    from mlguard.fix import plan as fixes
+    from mlguard.fix.scaffolds import Inputs
+
+    report = run(opts)
+
+    def inputs() -> Inputs:
+        setup = prepare(opts)
+        with _analysed_repo(opts, setup) as repo:
+            training = tuple(traits.training_files(repo))
+            return Inputs(opts.path, repo, _inventory(repo, setup), training, report.findings)
+
+    return fixes.build(report, inputs, unsafe)

@@ -89,6 +89,7 @@ def cli() -> None:
     One rule:     mlguard explain REP003
     Policies:     mlguard policy show default
     Many repos:   mlguard fleet reports/*.json   (their `scan -f json` reports)
+    Fix findings: mlguard fix --diff             (then without --diff to apply)
     """
 
 
@@ -453,6 +454,108 @@ def bom_cmd(path: Path, output: Path | None, config_path: str | None, no_config:
         _count(len(inv.libraries), "ML framework"),
     ]
     click.echo(f"wrote {output}: " + ", ".join(parts))
+
+
+FIX_EXIT = exit_help(
+    "0  the fixes were applied, or there was nothing to fix (also with --diff)",
+    "1  with --diff: fixes would change files (nothing was written)",
+)
+
+
+@cli.command("fix", epilog=FIX_EXIT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print a unified diff of what would change and write nothing (exit 1 if anything would).",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply the fixes that can change behaviour or need a value from you: "
+    'revision="<pin-a-commit-sha>" placeholders (SEC013), torch.hub commit placeholders '
+    "(SEC003), weights_only=False -> True and UnsafeLoader -> safe_load (SEC001).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Only fix findings of these rules (ids, categories, tag:NAME or globs, as for scan).",
+)
+@click.option("--ignore", multiple=True, help="Do not fix findings of these rules.")
+@click.option("--policy", "-p", help="Built-in policy name or a policy file (as for scan).")
+@click.option("--config", "-c", "config_path", help="Config file (else discovered).")
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+def fix_cmd(
+    path: Path,
+    show_diff: bool,
+    unsafe_fixes: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    policy: str | None,
+    config_path: str | None,
+    no_config: bool,
+) -> None:
+    """Fix what a scan of PATH reports, in place: the calls it flags, rewritten without
+    touching anything else (formatting and comments kept), and starter files for missing
+    practices. Scans first (offline; the config's excludes, rule selection and inline
+    ignores apply), so only reported findings are fixed. Never runs the repository's code.
+
+    \b
+    Safe fixes (applied by default):
+      SEC001  yaml.load(x[, Loader=FullLoader|Loader]) / yaml.full_load(x) -> yaml.safe_load(x)
+      SEC001  torch.load(x) -> torch.load(x, weights_only=True)  (weights_only= absent)
+    Unsafe fixes (only with --unsafe-fixes; listed otherwise):
+      SEC013  hub downloads (from_pretrained ...) get revision="<pin-a-commit-sha>"
+      SEC003  torch.hub.load('owner/repo', trust_repo=True) -> 'owner/repo:<pin-a-commit-sha>'
+      SEC001  torch.load(x, weights_only=False) -> weights_only=True;
+              yaml.load(x, Loader=UnsafeLoader) / yaml.unsafe_load(x) -> yaml.safe_load(x)
+    A placeholder stays a finding until you put the commit sha in its place.
+
+    \b
+    Scaffolds (when the rule fails; an existing file is never overwritten):
+      GOV003  .github/CODEOWNERS for the training code and ML assets (owner @OWNER)
+      GOV001  MODEL_CARD.md from the models, data and code the repository holds
+      SEC006  .github/dependabot.yml for pip, github-actions (and docker)
+      VER004  .gitignore: the ML output folders found committed, appended if missing
+      SEC005  .pre-commit-config.yaml: an nbstripout hook (created, or appended as text)
+      SEC...  .pre-commit-config.yaml: mlguard's own hook, under the first security rule
+              with a violation (it checks them on the staged files)
+
+    A file that does not parse is never touched; it is listed with the reason, as are
+    the reported calls a fix cannot change safely (from yaml import load, **kwargs, a
+    branch revision). Every fix is described in docs/fix.md.
+
+    \b
+    Examples:
+      mlguard fix --diff            # what would change, as a unified diff
+      mlguard fix . --select SEC001 # only the fixes for unsafe deserialization
+      mlguard fix --unsafe-fixes    # placeholders to pin hub downloads as well
+    """
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+    from mlguard.fix import files, summary
+
+    opts = app.ScanOptions(
+        path,
+        policy,
+        config_path,
+        no_config,
+        select,
+        ignore,
+        fail_on="never",
+        min_level=0,
+        offline=True,
+    )
+    plan = app.fix_plan(opts, unsafe_fixes)
+    if show_diff:
+        for change in plan.changes:
+            click.echo(files.diff(change), nl=False)
+        for line in summary.lines(plan, applied=False):
+            click.echo(line, err=True)
+        sys.exit(EXIT_FAILED if plan.changes else EXIT_OK)
+    done = files.apply(path, plan)
+    for line in summary.lines(done, applied=True):
+        click.echo(line)
 
 
 def _count(n: int, noun: str) -> str:

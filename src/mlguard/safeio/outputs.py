@@ -69,6 +69,11 @@ def check_existing(paths: list[Path]) -> None:
 def write_text(path: Path, text: str) -> None:
     """Replace the contents of the regular file ``path`` (created if missing) with
     ``text``; a symlink, a non-regular file or a missing directory is a usage error."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """:func:`write_text` for bytes (written exactly as given)."""
     check(path)
     try:
         fd = os.open(path, WRITE_FLAGS, 0o644)
@@ -79,4 +84,4 @@ def write_text(path: Path, text: str) -> None:
         if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:  # replaced since the check
             raise UsageError(f"cannot write {path}: it changed into something else while opened")
         handle.truncate(0)
-        handle.write(text.encode("utf-8"))
+        handle.write(data)
