@@ -368,6 +368,24 @@ CASES += [
     ),
 ]
 
+VERTEX_BATCH = """\
+from google.cloud import aiplatform
+
+model = aiplatform.Model("projects/p/locations/l/models/churn@champion")
+model.batch_predict(job_display_name="score", gcs_source="gs://b/in.jsonl")
+"""
+VERTEX_LIST = """\
+from google.cloud import aiplatform
+
+print([m.display_name for m in aiplatform.Model.list()])
+"""
+CASES += [
+    # --- batch prediction is deployment, not online serving -------------------------------
+    ("vertex-batch-prediction-by-hand", "CICD003", {"score.py": VERTEX_BATCH}, "partial"),
+    ("vertex-batch-prediction-is-not-a-service", "CICD006", {"score.py": VERTEX_BATCH}, "n/a"),
+    ("vertex-model-listing-deploys-nothing", "CICD003", {"score.py": VERTEX_LIST}, "n/a"),
+]
+
 
 @pytest.mark.parametrize(
     ("rule", "files", "expected"),

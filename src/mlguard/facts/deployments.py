@@ -13,13 +13,18 @@ web-server code: the cloud platform runs the server. mlguard recognises
   ``AWS::SageMaker::Endpoint``, Terraform ``aws_sagemaker_endpoint`` /
   ``google_vertex_ai_endpoint``.
 
-Batch scoring jobs are not serving and are left out. Files are read as parsed facts or text;
-nothing is run.
+Batch prediction is deployment too ("part of a batch prediction system", in Google's MLOps
+definitions), but not online serving: :func:`batch_deployments` finds Vertex AI
+``batch_predict``/``BatchPredictionJob``/``ModelBatchPredictOp``, SageMaker batch transform
+(``transformer(...)``, ``Transformer``, ``TransformStep``, ``create_transform_job``), Azure ML
+batch endpoints and ``ParallelRunStep``, TFX ``BulkInferrer``, and Azure ML batch endpoint
+YAML. Files are read as parsed facts or text; nothing is run.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts.fact import fact
@@ -56,6 +61,23 @@ DEPLOY_NAMES = frozenset(
     }
 )
 DEPLOY_ATTRS = frozenset({"deploy", "create_endpoint", "update_endpoint", "create_deployment"})
+BATCH_NAMES = frozenset(
+    {
+        "BatchPredictionJob",
+        "ModelBatchPredictOp",
+        "Transformer",
+        "TransformStep",
+        "BatchEndpoint",
+        "BatchDeployment",
+        "ModelBatchDeployment",
+        "ParallelRunStep",
+        "BulkInferrer",
+    }
+)
+BATCH_ATTRS = frozenset(
+    {"batch_predict", "create_batch_prediction_job", "transformer", "create_transform_job"}
+)
+BATCH_MANIFEST = re.compile(r"(model)?[bB]atch(Deployment|Endpoint)\.schema\.json")
 VERTEX_PUSHER = "google_cloud_ai_platform"
 MANIFEST_FILES = ("*.yaml", "*.yml", "*.tf", "*.template", "*template*.json", "*.cfn.json")
 MANIFEST = re.compile(
@@ -80,7 +102,7 @@ def _managed_deployments(repo: Facts) -> tuple[Evidence, ...]:
     for rel in product_paths(repo):
         facts = repo.python(rel)
         if facts is not None:
-            found += _python(rel, facts)
+            found += _python(rel, facts, _deploys)
     for rel in repo.glob(*MANIFEST_FILES)[:MAX_MANIFESTS]:
         if rel.startswith(".github/"):
             continue
@@ -92,11 +114,39 @@ def _managed_deployments(repo: Facts) -> tuple[Evidence, ...]:
     return tuple(sorted(set(found), key=lambda e: (e.location, e.text)))
 
 
-def _python(rel: str, facts: PyFacts) -> list[Evidence]:
+def batch_deployments(repo: Facts) -> list[Evidence]:
+    """Where the repository runs its model as a batch prediction job or batch endpoint."""
+    return list(_batch_deployments(repo))
+
+
+@fact
+def _batch_deployments(repo: Facts) -> tuple[Evidence, ...]:
+    found: list[Evidence] = []
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is not None:
+            found += _python(rel, facts, _batch)
+    for rel in repo.glob("*.yaml", "*.yml")[:MAX_MANIFESTS]:
+        text = repo.text(rel) or ""
+        match = BATCH_MANIFEST.search(text) if "atch" in text else None
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(Evidence(Location(rel, line), match.group(0)))
+    return tuple(sorted(set(found), key=lambda e: (e.location, e.text)))
+
+
+def _python(rel: str, facts: PyFacts, test: Callable[[Call], bool]) -> list[Evidence]:
     if not any(_under(i.module, SDK_MODULES) for i in facts.imports):
         return []
-    found = [Evidence(Location(rel, c.line), c.name[:120]) for c in facts.calls if _deploys(c)]
+    found = [Evidence(Location(rel, c.line), c.name[:120]) for c in facts.calls if test(c)]
     return found[:5]
+
+
+def _batch(call: Call) -> bool:
+    parts = call.name.split("(")[0].split(".")
+    if BATCH_NAMES.intersection(parts):
+        return True
+    return call.attr in BATCH_ATTRS and bool(call.args or call.kwargs)
 
 
 def _deploys(call: Call) -> bool:

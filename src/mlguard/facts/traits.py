@@ -8,7 +8,7 @@ from collections.abc import Callable
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.ci import ci_files
-from mlguard.facts.deployments import managed_deployments
+from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.product import NON_PRODUCT as NON_PRODUCT  # re-exported: one definition
@@ -248,7 +248,7 @@ def _serving(repo: Facts) -> bool:
 
 
 # Traits decided from Python facts (imports, calls): their rules run after the analysis.
-PYTHON_TRAITS = frozenset({"ml", "training", "library", "serving", "llm"})
+PYTHON_TRAITS = frozenset({"ml", "training", "library", "serving", "deployed", "llm"})
 
 TRAITS: dict[str, Callable[[Facts], bool]] = {
     "python": lambda r: bool(r.python_files),
@@ -256,6 +256,8 @@ TRAITS: dict[str, Callable[[Facts], bool]] = {
     "training": _training,
     "library": _library,
     "serving": _serving,
+    # the model is put to use: online serving, or batch prediction jobs
+    "deployed": lambda r: _serving(r) or bool(batch_deployments(r)),
     "llm": _llm,
     "notebooks": lambda r: bool(r.glob("*.ipynb")),
     "docker": lambda r: bool(r.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
@@ -272,6 +274,7 @@ REASONS: dict[str, str] = {
     "training": "no training code found (an ML library or a serving-only repository)",
     "library": "not an ML library (training scripts found, or no estimator classes)",
     "serving": "no model-serving code found",
+    "deployed": "the model is neither served nor run as a batch prediction job",
     "llm": "no LLM SDK is used",
     "notebooks": "no notebooks",
     "docker": "no Dockerfile",

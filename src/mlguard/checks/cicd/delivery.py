@@ -18,7 +18,7 @@ from mlguard.facts.ci_commands import (
     ci_commands,
     ci_runs,
 )
-from mlguard.facts.deployments import managed_deployments
+from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import local_runs, test_files
 from mlguard.facts.model import Trigger
@@ -207,7 +207,7 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     repo = ctx.repo
     in_ci = ci_runs(repo, DEPLOY) + ci_actions(repo, DEPLOY_ACTIONS)
     automated = [e for e in in_ci if not _manual_only(repo, e.location.path)] + _gitops(ctx)
-    managed = managed_deployments(repo)
+    managed = managed_deployments(repo) + batch_deployments(repo)
     automated += [e for e in managed if _deployed_automatically(repo, e)]
     if automated:
         return Outcome.passed(automated)
