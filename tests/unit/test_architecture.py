@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"engine"}),
     frozenset({"results"}),
     frozenset({"report"}),
-    frozenset({"app", "cli", "__main__", "__init__"}),
+    frozenset({"app", "history", "cli", "__main__", "__init__"}),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
