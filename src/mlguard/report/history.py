@@ -58,11 +58,11 @@ def render_text(points: Sequence[Point], where: str) -> str:
         "",
     ]
     for row in (header, *rows):
-        cells = [
+        padded = [
             c.ljust(w) if i < 2 or i >= 7 else c.rjust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=False))
         ]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
     lines.extend(_footnotes(points, differs))
     return "\n".join(lines) + "\n"
 
