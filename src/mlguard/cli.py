@@ -488,6 +488,12 @@ HISTORY_EXIT = exit_help(
     default=None,
     help="Show which commit is being scanned on stderr (default: on a terminal, not in CI).",
 )
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="Print on stderr how many Python files came from the cache or were analysed, how "
+    "many commits' results were reused whole, and the time taken.",
+)
 @_network_options
 def history_cmd(
     path: Path,
@@ -507,6 +513,7 @@ def history_cmd(
     cache_dir: Path | None,
     no_cache: bool,
     progress: bool | None,
+    stats: bool,
     offline: bool,
     advisory_db: Path | None,
 ) -> None:
@@ -556,9 +563,20 @@ def history_cmd(
     count = last if last is not None else (0 if tags or since else history_mod.DEFAULT_LAST)
     opts = history_mod.HistoryOptions(scan_opts, last=count, ref=ref, tags=tags, since=since)
     show = progress_mod.wanted(progress)
+    totals = history_mod.Totals()
+    started = time.perf_counter()
     points = history_mod.run(
-        opts, (lambda line: click.echo(f"mlguard: scanning {line}", err=True)) if show else None
+        opts,
+        (lambda line: click.echo(f"mlguard: scanning {line}", err=True)) if show else None,
+        totals,
     )
+    if stats:
+        click.echo(
+            f"mlguard: {_count(totals.commits, 'commit')} scanned; Python files and notebooks: "
+            f"{totals.cached} from cache, {totals.analysed} analysed; whole result reused for "
+            f"{_count(totals.reused, 'commit')}; {time.perf_counter() - started:.2f} s",
+            err=True,
+        )
     if fmt == "json":
         selection = {"ref": None if tags else ref, "last": count or None, "tags": tags}
         selection["since"] = since

@@ -15,13 +15,13 @@ one config for all of them. A commit whose scan fails becomes a point with its e
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from mlguard import __version__, app
 from mlguard.analyzers import redaction
 from mlguard.engine.cache import FactsCache
-from mlguard.errors import UsageError
+from mlguard.errors import MlguardError, UsageError
 from mlguard.repo.commits import Commit, History
 from mlguard.results.history import Point, policy_hash, severity_counts
 
@@ -44,7 +44,27 @@ def commits(opts: HistoryOptions, history: History) -> list[Commit]:
     return history.last(opts.ref, opts.last, opts.since)
 
 
-def run(opts: HistoryOptions, progress: Callable[[str], None] | None = None) -> tuple[Point, ...]:
+@dataclass
+class Totals:
+    """What the scans of a history cost, for ``--stats``."""
+
+    commits: int = 0
+    cached: int = 0  # Python files and notebooks whose facts came from the cache
+    analysed: int = 0  # ... that were parsed
+    reused: int = 0  # commits whose whole result came from the memo
+
+    def add(self, stats: Mapping[str, float]) -> None:
+        self.commits += 1
+        self.cached += int(stats.get("cached", 0))
+        self.analysed += int(stats.get("analysed", 0))
+        self.reused += int(bool(stats.get("memo")))
+
+
+def run(
+    opts: HistoryOptions,
+    progress: Callable[[str], None] | None = None,
+    totals: Totals | None = None,
+) -> tuple[Point, ...]:
     """One point per selected commit, oldest first."""
     path = opts.scan.path
     if not path.is_dir():
@@ -65,7 +85,7 @@ def run(opts: HistoryOptions, progress: Callable[[str], None] | None = None) -> 
         for number, commit in enumerate(chosen, 1):
             if progress is not None:
                 progress(f"{number}/{len(chosen)} {commit.sha[:12]}")
-            points.append(_point(history, commit, scan_opts, shared, cache))
+            points.append(_point(history, commit, scan_opts, shared, cache, totals))
     return tuple(points)
 
 
@@ -75,6 +95,7 @@ def _point(
     opts: app.ScanOptions,
     shared: app.Setup | None,
     cache: FactsCache | None,
+    totals: Totals | None,
 ) -> Point:
     base = Point(commit.sha, commit.date, redaction.text(commit.subject), __version__, commit.tags)
     try:
@@ -85,10 +106,14 @@ def _point(
             here = replace(opts, path=tree.root)
             suppressed = app.evaluate(tree.root, setup, here, cache, tree.view)
             report = app.build_report(here, setup, suppressed.result, suppressed.count)
+            if totals is not None:
+                totals.add(report.scan.stats)
             left_out = tuple(
                 sorted(p for p, why in tree.skipped.items() if why.startswith(LEFT_OUT))
             )
-    except Exception as exc:  # one commit's failure is its point's error; the rest go on
+    except MlguardError as exc:  # one commit's failure is its point's error; the rest go on
+        return replace(base, error=redaction.text(str(exc)))
+    except Exception as exc:  # e.g. a hostile tree git cannot list: that point only
         return replace(base, error=redaction.text(f"{type(exc).__name__}: {exc}"))
     a = report.assessment
     assessed = a.assessed and not report.nothing_to_scan
