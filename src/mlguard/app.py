@@ -84,6 +84,12 @@ def prepare(opts: ScanOptions) -> Setup:
     return _setup(opts, config_mod.discover(opts.path, opts.config, opts.no_config))
 
 
+def setup_at(opts: ScanOptions, root: Path, label: str) -> Setup:
+    """The setup of a scan of ``root`` (a commit written out) under the config found
+    there, confined to ``root``; ``label`` names the revision in messages."""
+    return _setup(opts, config_mod.discover(root, None, False, use_env=False, label=label))
+
+
 def _named(base: Path) -> tuple[str, ...]:
     """The files (relative to ``base``) read from a revision: the config, its policy chain
     and its rule files."""
@@ -188,7 +194,7 @@ def evaluate(
 
 
 @contextmanager
-def _facts_cache(opts: ScanOptions) -> Iterator[FactsCache | None]:
+def facts_cache(opts: ScanOptions) -> Iterator[FactsCache | None]:
     cache = None
     if not opts.no_cache:
         directory = opts.cache_dir or default_cache_dir()
@@ -224,13 +230,25 @@ def run(opts: ScanOptions) -> Report:
         raise UsageError("use --baseline or --diff-base, not both")
     if setup.baseline and not (opts.baseline or opts.diff_base):
         opts = replace(opts, baseline=setup.baseline)
-    with _facts_cache(opts) as cache:
+    with facts_cache(opts) as cache:
         suppressed = evaluate(opts.path, setup, opts, cache)
         result = suppressed.result
         known, compared_to = None, ""
         if opts.baseline or opts.diff_base:
             known, compared_to = _known(opts, setup, result, cache)
             result = known.result
+    return build_report(opts, setup, result, suppressed.count, known, compared_to)
+
+
+def build_report(
+    opts: ScanOptions,
+    setup: Setup,
+    result: ScanResult,
+    suppressed: int,
+    known: baseline.Known | None = None,
+    compared_to: str = "",
+) -> Report:
+    """The report of one evaluated scan: scoring, verdict, ML Test Score."""
     if opts.only_files is not None:
         result = filters.only_paths(result, filters.scan_paths(opts.path, opts.only_files))
     # findings added after the engine (unused inline ignores ...) are redacted too
@@ -253,7 +271,7 @@ def run(opts: ScanOptions) -> Report:
         decision,
         findings,
         mltestscore.estimate(result.results),
-        suppressed=suppressed.count,
+        suppressed=suppressed,
         known=known.removed if known else 0,
         stale=tuple(e.describe() for e in known.stale) if known else (),
         compared_to=compared_to,
@@ -282,7 +300,7 @@ def _diff_note(opts: ScanOptions) -> tuple[str, ...]:
 
 def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:
     """What ``mlguard baseline`` writes: the findings left after inline ignores."""
-    with _facts_cache(opts) as cache:
+    with facts_cache(opts) as cache:
         result = evaluate(opts.path, prepare(opts), opts, cache).result
     return baseline.entries(f for res in result.results for f in res.findings)
 
@@ -291,7 +309,7 @@ def baseline_entries(opts: ScanOptions) -> tuple[baseline.Entry, ...]:
 def _analysed_repo(opts: ScanOptions, setup: Setup) -> Iterator[Facts]:
     """The repository as a scan opens it (the policy's excludes), its Python files parsed
     as a scan parses them: cached facts, else worker processes. No rule is evaluated."""
-    with _facts_cache(opts) as cache:
+    with facts_cache(opts) as cache:
         repo = engine.open_repo(opts.path, setup.policy)
         repo.attach_analysis(start_python(repo, opts.jobs or default_jobs(), cache))
         try:

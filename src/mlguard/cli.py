@@ -90,6 +90,7 @@ def cli() -> None:
     Policies:     mlguard policy show default
     Many repos:   mlguard fleet reports/*.json   (their `scan -f json` reports)
     Fix findings: mlguard fix --diff             (then without --diff to apply)
+    Over time:    mlguard history . --last 20
     """
 
 
@@ -199,6 +200,14 @@ def cli() -> None:
     "rules and SEC002 stay on at their severity, model files cannot be excluded, fail "
     "thresholds cannot be lowered. Attempts are undone and reported.",
 )
+@click.option(
+    "--history",
+    "history_count",
+    type=click.IntRange(1, 1000),
+    metavar="N",
+    help="Add the trend over the last N commits of HEAD's first-parent history (each read "
+    "from git's objects, never checked out) to the html report; see `mlguard history`.",
+)
 @_network_options
 def scan(
     path: Path,
@@ -222,6 +231,7 @@ def scan(
     diff_base: str | None,
     config_ref: str | None,
     enforce_floor: bool,
+    history_count: int | None,
     offline: bool,
     advisory_db: Path | None,
 ) -> None:
@@ -234,8 +244,11 @@ def scan(
       mlguard scan . --select security --fail-on warning
       mlguard scan . --diff-base origin/main --format github --format markdown:summary.md
       mlguard scan . -f html:report.html   # one self-contained page to open or share
+      mlguard scan . --history 20 -f html:report.html   # with the trend of 20 commits
     """
     targets = outputs.targets(formats, output)
+    if history_count and not any(t.fmt == "html" for t in targets):
+        raise UsageError("--history draws a trend in the html report: add -f html:FILE")
     from mlguard import app  # the scan pipeline: loaded only by commands that scan
 
     opts = app.ScanOptions(
@@ -261,6 +274,11 @@ def scan(
     )
     started = time.perf_counter()
     report = app.run(opts)
+    if history_count:
+        from mlguard import history as history_mod
+
+        options = history_mod.HistoryOptions(opts, last=history_count)
+        report = dataclasses.replace(report, history=history_mod.run(options))
     if stats:
         click.echo(_stats_line(report.scan.stats, time.perf_counter() - started), err=True)
     _emit(report, targets, color)
@@ -400,6 +418,176 @@ def baseline_cmd(
     total = sum(r.count for r in rows)
     entries = "entry" if len(rows) == 1 else "entries"
     click.echo(f"wrote {dest}: {_count(total, 'finding')} as {len(rows)} {entries}")
+
+
+HISTORY_EXIT = exit_help(
+    "0  the history was written (whatever the levels; a commit that failed to scan is a "
+    "point with its error)"
+)
+
+
+@cli.command("history", epilog=HISTORY_EXIT)
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--last",
+    "-n",
+    type=click.IntRange(1, 10_000),
+    metavar="N",
+    help="The last N commits (default: 10; with --tags or --since: all of them).",
+)
+@click.option(
+    "--ref",
+    default="HEAD",
+    show_default=True,
+    metavar="REF",
+    help="Follow this revision's first-parent history (branch, tag or commit).",
+)
+@click.option("--tags", is_flag=True, help="One point per tagged commit instead, by date.")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only commits since this date (YYYY-MM-DD or an ISO 8601 date-time).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text (a table, default) or json (the shape is in docs/history.md).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Write to FILE instead of stdout."
+)
+@click.option("--policy", "-p", help="Built-in policy name or a policy file, for every commit.")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    help="One config file for every commit (default: each commit's own config).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore every config file.")
+@click.option(
+    "--config-ref",
+    metavar="REF",
+    help="One config for every commit, read from this git revision (e.g. main).",
+)
+@click.option("--select", multiple=True, help="Only these rules (as for scan).")
+@click.option("--ignore", multiple=True, help="Skip these rules (as for scan).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes for file analysis."
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MLGUARD_CACHE_DIR",
+    help="Where per-file facts are cached (as for scan; env MLGUARD_CACHE_DIR).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show which commit is being scanned on stderr (default: on a terminal, not in CI).",
+)
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="Print on stderr how many Python files came from the cache or were analysed, how "
+    "many commits' results were reused whole, and the time taken.",
+)
+@_network_options
+def history_cmd(
+    path: Path,
+    last: int | None,
+    ref: str,
+    tags: bool,
+    since: str | None,
+    fmt: str,
+    output: Path | None,
+    policy: str | None,
+    config_path: str | None,
+    no_config: bool,
+    config_ref: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    jobs: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    progress: bool | None,
+    stats: bool,
+    offline: bool,
+    advisory_db: Path | None,
+) -> None:
+    """Maturity over the history of the git repository at PATH: one point per commit
+    with its level, practice score and findings by severity, oldest first.
+
+    Each commit is read from git's objects into a private temporary folder and scanned
+    as `mlguard scan` would: nothing is checked out, the work tree and the index are not
+    touched, and nothing the repository configures (filters, hooks) runs. Files unchanged
+    between commits are analysed once (the facts cache is keyed by content).
+
+    Each point records mlguard's version and a hash of the effective policy; a commit
+    scored differently from the newest (its own .mlguard.yaml, another version) is marked
+    `*`: its level is not comparable. --config, --config-ref or --no-config judge every
+    commit by one config.
+
+    \b
+    Examples:
+      mlguard history .                      # the last 10 commits of HEAD
+      mlguard history . --last 30 -f json -o history.json
+      mlguard history . --tags               # one point per release tag
+      mlguard history . --since 2025-01-01 --ref main
+      mlguard scan . --history 20 -f html:report.html   # the trend in the HTML report
+    """
+    if tags and ref != "HEAD":
+        raise UsageError("--tags and --ref: choose one (tags are taken from the whole repository)")
+    if output is not None:
+        outputs.check_writable(output)
+    from mlguard import app  # the scan pipeline: loaded only by commands that scan
+    from mlguard import history as history_mod
+    from mlguard.report import history as history_view
+
+    scan_opts = app.ScanOptions(
+        path,
+        policy,
+        config_path,
+        no_config,
+        select,
+        ignore,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        offline=offline,
+        advisory_db=advisory_db,
+        config_ref=config_ref,
+    )
+    count = last if last is not None else (0 if tags or since else history_mod.DEFAULT_LAST)
+    opts = history_mod.HistoryOptions(scan_opts, last=count, ref=ref, tags=tags, since=since)
+    show = progress_mod.wanted(progress)
+    totals = history_mod.Totals()
+    started = time.perf_counter()
+    points = history_mod.run(
+        opts,
+        (lambda line: click.echo(f"mlguard: scanning {line}", err=True)) if show else None,
+        totals,
+    )
+    if stats:
+        click.echo(
+            f"mlguard: {_count(totals.commits, 'commit')} scanned; Python files and notebooks: "
+            f"{totals.cached} from cache, {totals.analysed} analysed; whole result reused for "
+            f"{_count(totals.reused, 'commit')}; {time.perf_counter() - started:.2f} s",
+            err=True,
+        )
+    if fmt == "json":
+        selection = {"ref": None if tags else ref, "last": count or None, "tags": tags}
+        selection["since"] = since
+        text = history_view.render_json(points, str(path), selection)
+    else:
+        text = history_view.render_text(points, str(path))
+    if output is not None:
+        outputs.write(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
 BOM_EXIT = exit_help("0  the BOM was written")

@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"results"}),
     frozenset({"report"}),
     frozenset({"fix"}),
-    frozenset({"app", "cli", "__main__", "__init__"}),
+    frozenset({"app", "history", "cli", "__main__", "__init__"}),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 

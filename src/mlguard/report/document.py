@@ -10,6 +10,7 @@ from mlguard.model import Finding, Kind, RuleResult
 
 if TYPE_CHECKING:  # types only: reading the document's constants loads no scan code
     from mlguard.engine.scan import ScanResult
+    from mlguard.results.history import Point
     from mlguard.results.mltestscore import Estimate
     from mlguard.results.scoring import Assessment
     from mlguard.results.verdict import Verdict
@@ -44,6 +45,7 @@ class Report:
     compared_to: str = ""  # "baseline FILE" or "merge-base SHA of REF"
     notes: tuple[str, ...] = ()  # about the config: changed by this revision, floor applied
     nothing_to_scan: bool = False  # no file to scan: no level, no score
+    history: tuple[Point, ...] = ()  # past commits, oldest first (scan --history N)
 
     @property
     def violations(self) -> tuple[Finding, ...]:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from mlguard.analyzers import redaction
 from mlguard.model import Finding, Severity, Status
+from mlguard.report import trend
 from mlguard.report.document import TOOL_NAME, VERSION, Report, plural
 from mlguard.report.text import clean
 from mlguard.results.mltestscore import Estimate
@@ -72,6 +73,7 @@ def render(report: Report) -> str:
             _scores(a),
             _mts(report.ml_test_score),
             "</div></div>",
+            trend.section(report.history) if report.history else "",
             _violations(report),
             _gaps(report),
             _other(report),
@@ -446,6 +448,17 @@ border-bottom:1px solid var(--line);vertical-align:top}
 .cats :is(th,td):nth-child(n+4){width:9.5%;text-align:right}
 .cats thead th{font-weight:500;font-size:.75rem;white-space:nowrap}
 .mts{font-size:.85rem;padding-left:1rem}
+.trend{width:100%;height:auto;max-height:320px}.trend .gridline{stroke:var(--line);stroke-width:1}
+.trend .axis{fill:var(--muted);font-size:11px}.trend .sha{font-family:ui-monospace,monospace}
+.score-line{fill:none;stroke:var(--accent);stroke-width:2}
+.level-step{fill:none;stroke:var(--ok);stroke-width:2;stroke-dasharray:6 3}
+.score-dot{fill:var(--accent);stroke:var(--bg);stroke-width:1.5}.level-dot{fill:var(--ok)}
+.other-scoring .score-dot{fill:var(--bg);stroke:var(--warn);stroke-width:2}
+.other-scoring .level-dot{fill:var(--bg);stroke:var(--warn);stroke-width:1.5}
+.trend .cross{stroke:var(--bad);stroke-width:2}
+.key{display:inline-block;width:1.6rem;height:0;border-top:2px solid var(--accent);
+vertical-align:middle}.level-key{border-top:2px dashed var(--ok);margin-left:1rem}
+.trend-table{font-size:.85rem}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:center;margin:0 0 .8rem;
 padding:.6rem;border:1px solid var(--line);border-radius:8px;background:var(--bg)}
 .filters[hidden]{display:none}
