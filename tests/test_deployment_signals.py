@@ -386,6 +386,136 @@ CASES += [
     ("vertex-model-listing-deploys-nothing", "CICD003", {"score.py": VERTEX_LIST}, "n/a"),
 ]
 
+CDK_PIPELINE = """\
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as actions
+
+pipeline = codepipeline.Pipeline(self, "Deploy")
+pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(action_name="b")])
+{stages}"""
+CDK_DEPLOY = (
+    'pipeline.add_stage(stage_name="Staging", actions=['
+    'actions.CloudFormationCreateUpdateStackAction(action_name="staging")])\n'
+)
+CDK_APPROVE = (
+    'pipeline.add_stage(stage_name="Approve", actions=['
+    'actions.ManualApprovalAction(action_name="approve")])\n'
+)
+CDK_RULE = """\
+from aws_cdk import aws_events as events
+
+rule = events.Rule(
+    self,
+    "Rule",
+    description="{description}",
+    {trigger},
+)
+"""
+SAGEMAKER_PIPELINE = """\
+from sagemaker.workflow.pipeline import Pipeline
+from sagemaker.workflow.steps import TrainingStep
+
+train = TrainingStep(name="TrainModel", estimator=estimator)
+Pipeline(name="churn", steps=[train]).upsert(role_arn=role)
+"""
+CFN_PIPELINE = """\
+Resources:
+  Delivery:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Stages:
+        - Name: Prod
+          Actions:
+            - Name: DeployProd
+              ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation}
+"""
+CASES += [
+    # --- CodePipeline declared in infrastructure code -----------------------------------
+    (
+        "cdk-codepipeline-deploy-action",
+        "CICD003",
+        {"infra/cd.py": CDK_PIPELINE.format(stages=CDK_DEPLOY), "app.py": SERVE},
+        "pass",
+    ),
+    (
+        "cdk-codepipeline-build-only",
+        "CICD003",
+        {"infra/cd.py": CDK_PIPELINE.format(stages=""), "app.py": SERVE},
+        "fail",
+    ),
+    (
+        "cdk-codepipeline-approval-between-deploys",
+        "CICD004",
+        {
+            "infra/cd.py": CDK_PIPELINE.format(stages=CDK_DEPLOY + CDK_APPROVE + CDK_DEPLOY),
+            "app.py": SERVE,
+        },
+        "pass",
+    ),
+    (
+        "cdk-codepipeline-without-approval",
+        "CICD004",
+        {"infra/cd.py": CDK_PIPELINE.format(stages=CDK_DEPLOY + CDK_DEPLOY), "app.py": SERVE},
+        "fail",
+    ),
+    (
+        "cloudformation-codepipeline-deploy-stage",
+        "CICD003",
+        {"infra/pipeline.yml": CFN_PIPELINE, "app.py": SERVE},
+        "pass",
+    ),
+    (
+        "cdk-scheduled-rule-retrains",
+        "PIPE003",
+        {
+            "infra/rules.py": CDK_RULE.format(
+                description="Retrain the churn model weekly",
+                trigger='schedule=events.Schedule.cron(week_day="MON", hour="3")',
+            ),
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "cdk-scheduled-rule-reports",
+        "PIPE003",
+        {
+            "infra/rules.py": CDK_RULE.format(
+                description="Weekly cost report",
+                trigger='schedule=events.Schedule.cron(week_day="MON", hour="3")',
+            ),
+            "train.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
+        "cdk-rule-on-delivery-pipeline-success-starts-training-pipeline",
+        "CICD002",
+        {
+            "infra/rules.py": CDK_RULE.format(
+                description="Start the SageMaker pipeline once it is deployed",
+                trigger='event_pattern=events.EventPattern(source=["aws.codepipeline"])',
+            ),
+            "pipelines/pipeline.py": SAGEMAKER_PIPELINE,
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "cdk-rule-on-an-alarm-starts-training-pipeline",
+        "CICD002",
+        {
+            "infra/rules.py": CDK_RULE.format(
+                description="Start the SageMaker pipeline on drift",
+                trigger='event_pattern=events.EventPattern(source=["aws.cloudwatch"])',
+            ),
+            "pipelines/pipeline.py": SAGEMAKER_PIPELINE,
+            "train.py": TRAIN,
+        },
+        "fail",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rule", "files", "expected"),

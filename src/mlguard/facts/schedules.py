@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger
 from mlguard.facts.notebook_shell import notebook_shell
@@ -76,7 +77,24 @@ def schedule_facts(repo: Facts) -> ScheduleFacts:
     _serverless(repo, facts)
     _bundles(repo, facts)
     _cli(repo, facts)
+    _eventbridge(repo, facts)
     return facts
+
+
+def _eventbridge(repo: Facts, facts: ScheduleFacts) -> None:
+    """EventBridge rules declared in CDK code: a ``schedule=`` is a clock, an
+    ``event_pattern=`` an event (an alarm, a pipeline state change, a new object)."""
+    declared = delivery(repo)
+    for item in declared.clocks:
+        where = item.location
+        spec = next((ln.strip() for ln in item.text.splitlines() if "Schedule." in ln), "")
+        _add(facts, "eventbridge", where.path, where.line, spec, item.text)
+    for item in declared.events:
+        where = item.location
+        target = item.text.splitlines()[0][:200]
+        events = frozenset({Trigger.DISPATCH})
+        command = Command(item.text, where.path, where.line, "eventbridge", target, events, True)
+        facts.commands.append(command)
 
 
 def _add(facts: ScheduleFacts, system: str, path: str, at: int, spec: str, text: str) -> Command:

@@ -9,6 +9,7 @@ from mlguard.analyzers.configs import lookup
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.registry import register
 from mlguard.facts.automation import automation, is_automated
+from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.ci import ci_unread
 from mlguard.facts.ci_commands import (
     GHA_FILES,
@@ -186,7 +187,11 @@ def _pipeline_runs_on_change(ctx: CheckContext) -> list[Evidence]:
     """CI reproduces the training pipeline on changes: it runs the training code, or submits
     a run of the repository's own training pipeline (Azure ML, Vertex, SageMaker, Kubeflow
     ...), on push or pull request. Re-running the pipeline is the reproduction check."""
-    from mlguard.checks.pipeline.automation import launched_pipelines, training_reaches
+    from mlguard.checks.pipeline.automation import (
+        launched_pipelines,
+        rules_started_by_change,
+        training_reaches,
+    )
 
     found = [
         ev(
@@ -198,7 +203,7 @@ def _pipeline_runs_on_change(ctx: CheckContext) -> list[Evidence]:
         for r in training_reaches(ctx)
         if r.ci and r.triggers & CHANGE_TRIGGERS
     ]
-    return found + launched_pipelines(ctx, set(CHANGE_TRIGGERS))
+    return found + launched_pipelines(ctx, set(CHANGE_TRIGGERS)) + rules_started_by_change(ctx)
 
 
 @register
@@ -207,6 +212,7 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     repo = ctx.repo
     in_ci = ci_runs(repo, DEPLOY) + ci_actions(repo, DEPLOY_ACTIONS)
     automated = [e for e in in_ci if not _manual_only(repo, e.location.path)] + _gitops(ctx)
+    automated += list(delivery(repo).deploys)  # CodePipeline deploy actions in IaC code
     managed = managed_deployments(repo) + batch_deployments(repo)
     automated += [e for e in managed if _deployed_automatically(repo, e)]
     if automated:
@@ -265,6 +271,9 @@ def staged_promotion(ctx: CheckContext) -> Outcome:
     """A production environment reached only after earlier jobs/approval (pass)."""
     gated, environments = _gha_environments(ctx)
     gated += _gitlab_manual_prod(ctx)
+    declared = delivery(ctx.repo)
+    if declared.deploys:  # an approval action between CodePipeline deploy stages
+        gated += list(declared.approvals)
     for path in ctx.repo.glob(*JENKINS_FILES):
         for number, line in enumerate(ctx.repo.lines(path), 1):
             if re.search(r"^\s*input\s*[({'\"]", line):

@@ -205,6 +205,27 @@ def launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
     ]
 
 
+CHANGE_SOURCES = re.compile(r"aws\.code(pipeline|commit)")
+STARTS_PIPELINE = re.compile(r"sagemaker.?pipeline|start_pipeline_execution", re.IGNORECASE)
+
+
+def rules_started_by_change(ctx: CheckContext) -> list[Evidence]:
+    """EventBridge rules (in CDK code) that start training when the repository changes or
+    its delivery pipeline succeeds: the event source is CodeCommit or CodePipeline and the
+    rule retrains or starts the repository's training pipeline."""
+    from mlguard.facts.cd_pipelines import delivery
+
+    if not any(_stage_trains(ctx, s) for s in automation(ctx.repo).stages):
+        return []
+    declared = delivery(ctx.repo)
+    return [
+        ev(e.location.path, e.location.line, e.text.splitlines()[0].strip()[:120])
+        for e in (*declared.clocks, *declared.events)
+        if CHANGE_SOURCES.search(e.text)
+        and (TRAIN_WORDS.search(e.text) or STARTS_PIPELINE.search(e.text))
+    ]
+
+
 def _names_training(ctx: CheckContext, text: str) -> bool:
     """A command that says it trains but runs nothing mlguard can see (an image, a CLI)."""
     lines = [line for line in text.splitlines() if TRAIN_WORDS.search(line)]
