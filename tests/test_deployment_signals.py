@@ -516,6 +516,104 @@ CASES += [
     ),
 ]
 
+GHA_TESTS = """\
+on: {on}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: make e2e-tests
+"""
+MAKEFILE = "e2e-tests:\n\tpython -m pytest tests\n"
+LAUNCHER_MODULE = """\
+from google.cloud import aiplatform
+
+def run_pipeline(template):
+    aiplatform.PipelineJob(display_name="p", template_path=template).submit()
+"""
+E2E_TEST = """\
+from trigger.launch import run_pipeline
+
+def test_training_pipeline_runs():
+    run_pipeline("pipeline.json")
+"""
+SMOKE_TEST = """\
+from src.train import main
+
+def test_one_epoch():
+    assert main(epochs=1) is not None
+"""
+UTILS_TEST = """\
+from src.utils import slug
+
+def test_slug():
+    assert slug("A b") == "a-b"
+"""
+PIPELINE_STACK = {
+    "pipeline.py": KFP_PIPELINE,
+    "train.py": TRAIN,
+    "trigger/launch.py": LAUNCHER_MODULE,
+}
+CASES += [
+    # --- tests that train, and CI that runs them ----------------------------------------
+    (
+        "test-launches-the-training-pipeline-through-a-local-module",
+        "TST001",
+        {**PIPELINE_STACK, "tests/test_e2e.py": E2E_TEST},
+        "pass",
+    ),
+    (
+        "test-calls-training-code-through-the-source-root",
+        "TST001",
+        {"src/train.py": TRAIN, "tests/test_train.py": SMOKE_TEST},
+        "pass",
+    ),
+    (
+        "test-of-a-helper-module-only",
+        "TST001",
+        {
+            "src/train.py": TRAIN,
+            "src/utils.py": "def slug(s):\n    return s\n",
+            "tests/test_utils.py": UTILS_TEST,
+        },
+        "partial",
+    ),
+    (
+        "ci-on-push-runs-an-end-to-end-pipeline-test-through-make",
+        "CICD002",
+        {
+            **PIPELINE_STACK,
+            "tests/test_e2e.py": E2E_TEST,
+            "Makefile": MAKEFILE,
+            ".github/workflows/e2e.yml": GHA_TESTS.format(on="[push]"),
+        },
+        "pass",
+    ),
+    (
+        "ci-started-by-hand-runs-an-end-to-end-pipeline-test",
+        "CICD002",
+        {
+            **PIPELINE_STACK,
+            "tests/test_e2e.py": E2E_TEST,
+            "Makefile": MAKEFILE,
+            ".github/workflows/e2e.yml": GHA_TESTS.format(on="[workflow_dispatch]"),
+        },
+        "partial",
+    ),
+    (
+        "ci-on-push-runs-a-smoke-training-test",
+        "CICD002",
+        {
+            "src/train.py": TRAIN,
+            "tests/test_train.py": SMOKE_TEST,
+            "Makefile": MAKEFILE,
+            ".github/workflows/e2e.yml": GHA_TESTS.format(on="[push]"),
+        },
+        "partial",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("rule", "files", "expected"),

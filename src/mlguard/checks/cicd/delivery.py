@@ -8,6 +8,7 @@ from typing import Any
 from mlguard.analyzers.configs import lookup
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.registry import register
+from mlguard.checks.testing.suites import training_tests
 from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.ci import ci_unread
@@ -155,9 +156,20 @@ def ml_checks(ctx: CheckContext) -> Outcome:
     automated = ci_runs(ctx.repo, ML_CHECK)
     on_change = [e for e in automated if _triggered_by_change(ctx, e.location.path)]
     on_change += _pipeline_runs_on_change(ctx)
+    runs = ci_test_runs(ctx.repo)
+    tested = [e for e in runs if _triggered_by_change(ctx, e.location.path)]
+    end_to_end, smoke = training_tests(ctx) if runs else ([], [])
+    on_change += [_tested_by(tested[0], e) for e in end_to_end] if tested else []
     if on_change:
         return Outcome.passed(on_change)
+    if smoke and tested:
+        return Outcome.partial(
+            "CI's tests run the training code (a smoke test), but CI does not reproduce the "
+            "pipeline or compare its metrics.",
+            [_tested_by(tested[0], smoke[0])],
+        )
     automated += _training_in_ci(ctx)
+    automated += [_tested_by(runs[0], e) for e in end_to_end]  # CI's tests, not on a change
     if automated:
         return Outcome.partial(
             "CI runs ML checks only on a schedule or by hand, not on push or pull request.",
@@ -170,6 +182,11 @@ def ml_checks(ctx: CheckContext) -> Outcome:
     return Outcome.failed(
         "CI runs no ML-specific check (dvc repro/metrics diff, evaluation, data validation)."
     )
+
+
+def _tested_by(run: Evidence, test: Evidence) -> Evidence:
+    where = test.location
+    return ev(where.path, where.line, test.text, f"run by CI's tests ({run.location.path})")
 
 
 def _training_in_ci(ctx: CheckContext) -> list[Evidence]:

@@ -192,6 +192,23 @@ def _launches(ctx: CheckContext, path: str) -> bool:
     return built and any(c.attr in ("submit", "run") for c in facts.calls)
 
 
+def launches_training_pipeline(ctx: CheckContext, path: str) -> bool:
+    """The file starts a run of a pipeline, itself or through the local modules it imports,
+    and one of the repository's declared pipelines has a training step."""
+    from mlguard.facts.modules import ModuleIndex
+
+    index = ModuleIndex.of(ctx.repo)
+    seen, todo, found = {path}, [(path, 0)], False
+    while todo and not found:  # the file, or a local module it imports (3 levels deep)
+        current, depth = todo.pop()
+        found = _launches(ctx, current)
+        for imported in index.local_imports(current) if depth < 3 else ():
+            if imported not in seen and len(seen) < 200:
+                seen.add(imported)
+                todo.append((imported, depth + 1))
+    return found and any(_stage_trains(ctx, s) for s in automation(ctx.repo).stages)
+
+
 def launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
     """A file started on one of ``when`` that launches a run of the repository's own
     training pipeline (one of its declared pipelines has a training step)."""

@@ -85,11 +85,9 @@ def ml_tests(ctx: CheckContext) -> Outcome:
         if calls:
             found.append(ev(path, calls[0].line, f"{calls[0].name}(...)"))
             continue
-        for imp in facts.imports:
-            name = imp.module.lstrip(".")
-            if any(name == m or name.startswith(m + ".") for m in train_modules):
-                found.append(ev(path, imp.line, f"imports {name}"))
-                break
+        found += _imports_training(path, facts, train_modules)[:1]
+    launches, _ = training_tests(ctx)
+    found += launches
     if found:
         return Outcome.passed(found)
     if any_test:
@@ -126,6 +124,30 @@ def feature_tests(ctx: CheckContext) -> Outcome:
     if covered:
         return Outcome.partial(detail, [ev(missing[0])])
     return Outcome.failed(detail, [ev(missing[0])])
+
+
+def _imports_training(path: str, facts: PyFacts, modules: dict[str, str]) -> list[Evidence]:
+    for imp in facts.imports:
+        name = _unrooted(imp.module.lstrip("."))
+        if any(name == m or name.startswith(m + ".") for m in modules):
+            return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+    return []
+
+
+def training_tests(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
+    """Tests that train: (those that launch a run of the repository's training pipeline, an
+    end-to-end test; those that import the training code, a smoke test)."""
+    from mlguard.checks.pipeline.automation import launches_training_pipeline
+
+    modules = _product_ml_modules(ctx)
+    launches: list[Evidence] = []
+    smoke: list[Evidence] = []
+    for path, facts in test_files(ctx.repo):
+        if launches_training_pipeline(ctx, path):
+            launches.append(ev(path, 1, "launches a run of the training pipeline"))
+        else:
+            smoke += _imports_training(path, facts, modules)
+    return launches, smoke
 
 
 def _imports(facts: PyFacts, module: str) -> bool:
