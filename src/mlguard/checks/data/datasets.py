@@ -44,6 +44,30 @@ SCHEMA_FILES = (
     "gx/expectations/**/*.json",
     "**/schema.pbtxt",
 )
+# Hand-written data checks: a test that reads a data file and asserts on its columns, types
+# or missing values; a product function named for validating data that raises on failure.
+DATA_READS = frozenset(
+    {
+        "pandas.read_csv",
+        "pandas.read_parquet",
+        "pandas.read_json",
+        "pandas.read_excel",
+        "pandas.read_feather",
+        "pandas.read_table",
+        "polars.read_csv",
+        "polars.read_parquet",
+    }
+)
+DATA_ASSERTS = re.compile(
+    r"^\s*assert\b.*\.(isnull|isna|notnull|notna|dtypes?|columns|nunique|shape|duplicated)\b",
+    re.MULTILINE,
+)
+DATA_TEST_NAME = re.compile(
+    r"^test_\w*(schema|missing|nulls?|nans?|distribution|columns?|dtypes?|quality|integrity)"
+)
+VALIDATOR_NAME = re.compile(
+    r"^_?(validate|check|verify)_\w*(data|frame|df|dataset|schema|columns?|features)\w*$"
+)
 DATA_TESTS = re.compile(r"(^|/)tests?/data/|(^|/)test_data|_data_test\.py$")
 PYTEST = re.compile(r"^\s*(\S*/)?(pytest|py\.test)\b|-m pytest\b")
 SODA_CHECKS = re.compile(r"^checks for \S+:", re.MULTILINE)
@@ -54,7 +78,9 @@ VALIDATION_COMMANDS = re.compile(
 
 
 def schema_evidence(ctx: CheckContext) -> list[Evidence]:
-    """DATA001 evidence: pandera schemas/models, GX, TFDV, deepchecks, Soda, whylogs."""
+    """DATA001 evidence: pandera schemas/models, GX, TFDV, deepchecks, Soda, whylogs, and
+    hand-written checks (a test that reads a data file and asserts on its columns, types or
+    missing values; a ``validate_dataframe``-style function that raises)."""
     return list(_schema_evidence(ctx.repo))
 
 
@@ -78,7 +104,30 @@ def _schema_evidence(repo: Facts) -> tuple[Evidence, ...]:
             for i in facts.imports
             if i.module.split(".")[0] in SCHEMA_IMPORTS
         ]
-    return tuple(found)
+    return tuple(found + _hand_written(repo))
+
+
+def _hand_written(repo: Facts) -> list[Evidence]:
+    found = []
+    reads = callsites.by_file(callsites.sites(repo, names=sorted(DATA_READS)))
+    for path, facts in repo.iter_python():
+        if not path.endswith(".py"):
+            continue
+        if traits.is_test_path(path):
+            text = repo.text(path) or "" if path in reads else ""
+            match = DATA_ASSERTS.search(text)
+            named = [(n, line) for n, line in facts.functions if DATA_TEST_NAME.match(n)]
+            if match:
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(ev(path, line, match.group(0).strip()[:120]))
+            elif text and named:
+                found.append(ev(path, named[0][1], f"def {named[0][0]}"))
+            continue
+        validators = [(n, line) for n, line in facts.functions if VALIDATOR_NAME.match(n)]
+        if validators and "raise " in (repo.text(path) or ""):
+            name, line = validators[0]
+            found.append(ev(path, line, f"def {name}"))
+    return found
 
 
 def _schema_name(name: str) -> bool:
@@ -136,6 +185,8 @@ def _run_by_pytest(ctx: CheckContext, found: list[Evidence]) -> list[Evidence]:
             args = [a for a in line.split()[1:] if not a.startswith("-") and "=" not in a]
             paths = [a.strip("'\"").removeprefix("./").rstrip("/") for a in args]
             paths = [p for p in paths if p not in ("pytest", "py.test", "-m")]
+            if "." in paths or "" in paths:  # ``pytest .`` collects the whole repository
+                paths = []
             for item in tests:
                 where = item.location.path
                 if not paths or any(where == p or where.startswith(p + "/") for p in paths):
