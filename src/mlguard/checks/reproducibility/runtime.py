@@ -60,18 +60,39 @@ CONFIG_FILES = (
     "*.gin",
     "conf/base/parameters*.yml",
     "conf/base/parameters/**/*.yml",
+    # Python config files (nanoGPT, mmcv/detectron2-style configs)
+    "config/**/*.py",
+    "configs/**/*.py",
 )
+
+
+def _training_entry_files(ctx: CheckContext) -> list[str]:
+    """The training files and the product files that import them (the scripts that start
+    training and hand it its settings, e.g. ``train_aml.py`` calling ``train.py``)."""
+    from mlguard.facts.modules import ModuleIndex
+
+    training = traits.training_files(ctx.repo)
+    wanted = set(training)
+    index = ModuleIndex.of(ctx.repo)
+    callers = [
+        p
+        for p in traits.product_paths(ctx.repo)
+        if p.endswith(".py") and p not in wanted and wanted & set(index.local_imports(p))
+    ]
+    return [*training, *callers]
 
 
 def _config_sources(ctx: CheckContext) -> list[Evidence]:
     repo = ctx.repo
     found = [ev(p) for p in repo.glob(*CONFIG_FILES)]
     found += [ev(s.path, s.line, s.name) for s in automation(repo).stages if s.params]
-    for path in traits.training_files(repo):
+    for path in _training_entry_files(ctx):
         facts = repo.python(path)
         if facts is None:
             continue
         found += [ev(path, c.line, c.name) for c in facts.calls if c.name in CONFIG_CALLS]
+        # absl / TensorFlow flags: ``flags.DEFINE_float("learning_rate", 0.01, ...)``
+        found += [ev(path, c.line, c.name) for c in facts.calls if c.attr.startswith("DEFINE_")]
         found += [ev(path, line, n) for n, line in facts.decorators if n in CONFIG_DECORATORS]
         found += [
             ev(path, i.line, i.module)
