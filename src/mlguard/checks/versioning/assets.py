@@ -22,7 +22,13 @@ ARTIFACT_DIRS = (
     "lightning_logs/",
     ".ipynb_checkpoints/",
     "multirun/",
+    "catboost_info/",  # CatBoost's training logs and snapshots
+    ".neptune/",
+    ".aim/",
 )
+# Single files that tools write: MLflow's SQLite tracking store, TensorBoard event files.
+ARTIFACT_FILES = ("mlflow.db",)
+ARTIFACT_FILE_PREFIXES = ("events.out.tfevents.",)
 DATA_GLOBS = ("data/**", "*.csv", "*.parquet", "*.tsv", "*.feather", "*.jsonl")
 
 
@@ -165,6 +171,18 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     path,
                     "A DVC stage output is also committed to git: "
                     "let DVC track it (it adds the path to .gitignore)",
+                )
+            )
+        elif (name := path.rsplit("/", 1)[-1]) in ARTIFACT_FILES or name.startswith(
+            ARTIFACT_FILE_PREFIXES
+        ):
+            found.append(
+                ev(
+                    path,
+                    1,
+                    name,
+                    f"A tracking or logging output is committed ({name}): git-ignore it and "
+                    "keep it in the tracker or an artifact store",
                 )
             )
         elif path.rsplit("/", 1)[-1] == ".env":
