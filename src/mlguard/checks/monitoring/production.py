@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlguard.analyzers.python_ast import Call
+from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
@@ -222,11 +222,43 @@ def _serving_logger(text: str) -> re.Match[str] | None:
 def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
     found = []
     logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
-    for path in traits.product_paths(ctx.repo):
+    for path in _prediction_code(ctx):
         for call in logs.get(path, ()):
             text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
             text += " ".join(str(v) for _, v in call.kwargs)
-            if re.search(r"pred", text, re.IGNORECASE):
+            if re.search(r"pred", text, re.IGNORECASE) and _logs_values(call):
                 found.append(ev(path, call.line, f"{call.name}(...)"))
                 break
     return found
+
+
+PREDICTION_FILE = re.compile(r"(score|infer|predict|serv|batch|api|app|handler|endpoint)", re.I)
+
+
+def _prediction_code(ctx: CheckContext) -> list[str]:
+    """Where predictions are made for users: serving code, deployed scoring scripts, files
+    named for inference (not training or evaluation scripts that also predict)."""
+    serving = set(traits.serving_files(ctx.repo))
+    return [
+        p
+        for p in traits.product_paths(ctx.repo)
+        if p in serving or PREDICTION_FILE.search(p.rsplit("/", 1)[-1])
+    ]
+
+
+# ``len(predictions)``, ``outputs.shape``: the log says how many predictions were made, not
+# what they were
+COUNT_ONLY = re.compile(r"^\s*len\(.*\)\s*$|\.(shape|size)\b|\bcount\b", re.IGNORECASE)
+
+
+def _logs_values(call: Call) -> bool:
+    """The log call carries a value (a variable, a dict of fields), not only counts or text."""
+    found = []
+    for value in (*call.args, *(v for _, v in call.kwargs)):
+        if isinstance(value, Expr):
+            text = value.text
+            if re.match(r"^[rbRB]?[fF][rbRB]?['\"]", text):  # an f-string: its fields
+                found += re.findall(r"\{([^{}]+)\}", text)
+            else:
+                found.append(text)
+    return any(not COUNT_ONLY.search(e) for e in found)
