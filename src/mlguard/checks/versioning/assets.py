@@ -97,6 +97,36 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     return pinned + _azure_versions(ctx), reads
 
 
+# Data assets of a cloud ML platform and pipeline data artifacts: versioned by the platform
+MANAGED_DATASETS = re.compile(
+    r"(^|\.)(TabularDataset|ImageDataset|TextDataset|TimeSeriesDataset|VideoDataset)\.create$|"
+    r"\.data\.create_or_update$"
+)
+DATA_ASSET_TEXT = re.compile(
+    r"azuremlschemas\.azureedge\.net/\S*/data\.schema\.json|"
+    r"\bpath\s*[:=]\s*['\"]?azureml:[\w.-]+@latest\b|"
+    r"\bOutput\[(dsl\.)?Dataset\]"
+)
+
+
+def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
+    repo = ctx.repo
+    names = callsites.by_name(repo).keys(lambda n: bool(MANAGED_DATASETS.search(n)))
+    found = [
+        ev(path, call.line, call.name)
+        for path, call in callsites.sites(repo, names=names)
+        if not traits.is_test_path(path)
+    ]
+    for path in repo.glob("*.yml", "*.yaml", "*.py"):
+        if traits.is_test_path(path):
+            continue
+        text = repo.text(path) or ""
+        match = DATA_ASSET_TEXT.search(text) if ("azureml" in text or "Output[" in text) else None
+        if match:
+            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+    return found
+
+
 def _pinned_version(value: object) -> bool:
     """A dataset version that names one version (not ``"latest"``)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -120,6 +150,13 @@ def data_versioned(ctx: CheckContext) -> Outcome:
         return Outcome.passed(pinned)
     if dvc_files or repo.exists(".dvc/config"):
         return Outcome.partial("DVC is set up but no data is tracked by it yet.")
+    managed = _managed_datasets(ctx)
+    if managed:
+        return Outcome.partial(
+            "Datasets are platform data assets or pipeline artifacts (versioned per run, with "
+            "lineage), but the code reads them unpinned (latest), so a rerun may see other data.",
+            managed[:3],
+        )
     if not reads and not traits.has_trait(repo, "data-files"):
         raise NotApplicable("the code reads no datasets and the repository holds no data files")
     return Outcome.failed(
