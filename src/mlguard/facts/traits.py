@@ -225,6 +225,21 @@ def serving_files(repo: Facts) -> list[str]:
     return found
 
 
+PREDICTION_NAME = re.compile(r"(score|infer|predict|serv|batch|api|app|handler|endpoint)", re.I)
+
+
+def prediction_files(repo: Facts) -> list[str]:
+    """Where predictions are made for users: serving code, and product files named for
+    inference or scoring (``predict_pipeline.py``, ``inference.py``, ``batch_score.py``) —
+    not training or evaluation scripts that also predict."""
+    serving = set(serving_files(repo))
+    return [
+        p
+        for p in product_paths(repo)
+        if p in serving or PREDICTION_NAME.search(p.rsplit("/", 1)[-1])
+    ]
+
+
 def scoring_script(path: str, facts: PyFacts) -> bool:
     """An Azure ML entry script: ``init()`` loads the model, ``run()`` answers requests
     (a file named ``score*`` or one that imports ``azureml``)."""

@@ -287,14 +287,43 @@ def _model_loads(ctx: CheckContext, path: str) -> tuple[list[Evidence], list[Evi
     return by_ref, by_file
 
 
+def _registry_uris(ctx: CheckContext, path: str) -> list[Evidence]:
+    """MLflow model registry URIs written in the code (``f"models:/{name}@{alias}"``)."""
+    facts = ctx.repo.python(path)
+    strings = facts.strings if facts is not None else ()
+    return [ev(path, line, text[:80]) for text, line in strings if text.startswith("models:/")][:1]
+
+
+def _serving_and_imports(ctx: CheckContext) -> list[str]:
+    """Serving and inference code, and the local modules it imports (two levels): the model
+    is often loaded by a ``predict_pipeline`` module the web app imports."""
+    from mlguard.facts.modules import ModuleIndex
+
+    index = ModuleIndex.of(ctx.repo)
+    found = list(traits.prediction_files(ctx.repo))
+    seen = set(found)
+    frontier = list(found)
+    for _ in range(2):
+        frontier = [
+            m
+            for p in frontier
+            for m in index.local_imports(p)
+            if m not in seen and m.endswith(".py")
+        ]
+        frontier = [m for m in dict.fromkeys(frontier) if not traits.is_test_path(m)]
+        seen.update(frontier)
+        found += frontier
+    return found
+
+
 @register
 def serving_by_reference(ctx: CheckContext) -> Outcome:
     """EXP005: serving code loads models by registry name and alias, not a bundled file."""
     by_ref: list[Evidence] = []
     by_file: list[Evidence] = []
-    for path in traits.serving_files(ctx.repo):
+    for path in _serving_and_imports(ctx):
         ref, local = _model_loads(ctx, path)
-        by_ref += ref
+        by_ref += ref + _registry_uris(ctx, path)
         by_file += local
     for path in ctx.repo.glob("*.yaml", "*.yml"):
         text = ctx.repo.text(path) or ""

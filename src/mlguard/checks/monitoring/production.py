@@ -222,7 +222,7 @@ def _serving_logger(text: str) -> re.Match[str] | None:
 def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
     found = []
     logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
-    for path in _prediction_code(ctx):
+    for path in traits.prediction_files(ctx.repo):
         for call in logs.get(path, ()):
             text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
             text += " ".join(str(v) for _, v in call.kwargs)
@@ -230,20 +230,6 @@ def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
                 found.append(ev(path, call.line, f"{call.name}(...)"))
                 break
     return found
-
-
-PREDICTION_FILE = re.compile(r"(score|infer|predict|serv|batch|api|app|handler|endpoint)", re.I)
-
-
-def _prediction_code(ctx: CheckContext) -> list[str]:
-    """Where predictions are made for users: serving code, deployed scoring scripts, files
-    named for inference (not training or evaluation scripts that also predict)."""
-    serving = set(traits.serving_files(ctx.repo))
-    return [
-        p
-        for p in traits.product_paths(ctx.repo)
-        if p in serving or PREDICTION_FILE.search(p.rsplit("/", 1)[-1])
-    ]
 
 
 # ``len(predictions)``, ``outputs.shape``: the log says how many predictions were made, not
