@@ -310,3 +310,34 @@ def test_files_zizmor_cannot_read_are_listed_as_skipped(cli: Any, tmp_path: Path
     _, report = scan_json(cli, repo, "--select", "ZIZ036")
     assert rule(report, "ZIZ036")["status"] == "not-checked"
     assert "could read none" in rule(report, "ZIZ036")["reason"]
+
+
+UNPINNED_ONLY = """\
+on: push
+permissions: {}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v5
+"""
+
+
+def test_cicd008_fails_without_findings_when_zizmor_reports_every_problem(
+    cli: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo", {CI: UNPINNED_ONLY})
+    _, report = scan_json(cli, repo, "--select", "tag:zizmor", "--select", "CICD008")
+    assert hits(report, "ZIZ036") == [(CI, 7)]  # unpinned-uses, zizmor's finding
+    assert hits(report, "CICD008") == []  # not reported twice ...
+    assert rule(report, "CICD008")["status"] == "fail"  # ... but the workflow is not hardened
+    assert "zizmor" in rule(report, "CICD008")["reason"]
+
+
+def test_cicd008_passes_a_hardened_workflow_with_zizmor(cli: Any, tmp_path: Path) -> None:
+    pinned = UNPINNED_ONLY.replace(
+        "actions/setup-python@v5", "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065"
+    )
+    repo = make_repo(tmp_path / "repo", {CI: pinned})
+    _, report = scan_json(cli, repo, "--select", "tag:zizmor", "--select", "CICD008")
+    assert rule(report, "CICD008")["status"] == "pass"

@@ -138,9 +138,17 @@ def workflow_hardening(ctx: CheckContext) -> Outcome:
                 kept = (f for f in _once(items) if not _allowed(f, trusted))
                 found += itertools.islice(kept, MAX_FINDINGS_PER_FILE)
     found = [f for f in found if not dedupe.ignored_for_zizmor(ctx.repo, f)]
-    if ctx.param("defer_to_zizmor", True):
-        found = dedupe.without_zizmor_duplicates(ctx.repo, found)
-    return Outcome.violations(found)
+    if not found or not ctx.param("defer_to_zizmor", True):
+        return Outcome.violations(found)
+    kept = dedupe.without_zizmor_duplicates(ctx.repo, found)
+    if kept:
+        return Outcome.violations(kept)
+    # Every problem is on a line where zizmor's rule for it reports it: the workflows are
+    # not hardened, but the findings are zizmor's (one finding per line and concern).
+    return Outcome.failed(
+        f"{len(found)} hardening problem(s), each reported on its line by zizmor's rules "
+        "(the ZIZ findings)"
+    )
 
 
 def _once(items: Iterator[Evidence]) -> Iterator[Evidence]:

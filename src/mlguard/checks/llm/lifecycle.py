@@ -41,6 +41,8 @@ PROMPT_REGISTRY = (
     "langchain.hub.pull",
     "langchain_classic.hub.pull",
     "*.hub.pull",
+    "*.pull_prompt",  # LangSmith Client: prompts versioned by commit in the hub
+    "*.push_prompt",
     "promptlayer.*",
 )
 PROMPT_MODULES = ("**/prompts.py", "**/prompts/**/*.py", "**/*_prompts.py", "**/prompt_*.py")
