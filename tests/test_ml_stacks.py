@@ -570,6 +570,47 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
     ),
     # --- experiment tracking (EXP001-EXP003) ------------------------------------------------
     (
+        "sagemaker-pipeline-executions-are-trials",
+        "EXP001",
+        {
+            "pipeline.py": "from sagemaker.workflow.pipeline import Pipeline\n"
+            "from sagemaker.workflow.steps import TrainingStep\n"
+            "Pipeline(name='p', steps=[TrainingStep(name='Train', estimator=e)])\n",
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "sagemaker-estimator-alone-tracks-nothing",
+        "EXP001",
+        {
+            "launch.py": "from sagemaker.estimator import Estimator\n"
+            "Estimator(image_uri=i, role=r).fit({'train': s3})\n",
+            "train.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
+        "kfp-component-logs-metrics-artifact",
+        "EXP001",
+        {
+            "pipeline.py": "from kfp import dsl\nfrom kfp.dsl import Metrics, Output\n\n"
+            "@dsl.component\ndef evaluate(metrics: Output[Metrics]):\n"
+            "    metrics.log_metric('auc', 0.9)\n",
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "log-metric-without-kfp",
+        "EXP001",
+        {
+            "report.py": "import reporting\nreporting.client().log_metric('auc', 0.9)\n",
+            "train.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
         "azureml-run-log",
         "EXP001",
         {

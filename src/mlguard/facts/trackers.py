@@ -5,7 +5,9 @@ framework integration that logs by itself (Hugging Face ``TrainingArguments(repo
 Lightning loggers, a ZenML step's ``experiment_tracker=``, kedro-mlflow's config), or a
 cloud ML platform's run tracking: Azure ML SDK v1 ``Run.get_context()`` + ``run.log(...)``,
 Vertex AI Experiments (``aiplatform.init(experiment=)``, ``start_run``, ``log_params``,
-``log_metrics``) and SageMaker Experiments (``sagemaker.experiments.Run``).
+``log_metrics``), Kubeflow components' metrics artifacts (``metrics.log_metric``, recorded
+in Vertex ML Metadata), SageMaker Experiments (``sagemaker.experiments.Run``) and SageMaker
+Pipelines (each execution is an experiment trial; ``ModelMetrics`` on the model package).
 Test files are not evidence.
 """
 
@@ -43,8 +45,21 @@ VERTEX = re.compile(
     r"log_classification_metrics|start_execution)$"
 )
 SAGEMAKER = frozenset(
-    {"sagemaker.experiments.Run", "sagemaker.experiments.run.Run", "sagemaker.experiments.load_run"}
+    {
+        "sagemaker.experiments.Run",
+        "sagemaker.experiments.run.Run",
+        "sagemaker.experiments.load_run",
+        # a SageMaker pipeline records each execution as an experiment trial (with its
+        # parameters), and ModelMetrics attaches the evaluation report to the model package
+        "sagemaker.workflow.pipeline.Pipeline",
+        "sagemaker.workflow.pipeline_experiment_config.PipelineExperimentConfig",
+        "sagemaker.model_metrics.ModelMetrics",
+        "sagemaker.ModelMetrics",
+    }
 )
+# A Kubeflow component's Metrics artifact (``metrics.log_metric(...)``): Vertex AI Pipelines
+# record it, with the run's parameters, in ML Metadata.
+KFP_METRIC_ATTRS = frozenset({"log_metric", "log_confusion_matrix", "log_roc_curve"})
 AZURE_IMPORT = "azureml.core"
 AZURE_LOG_ATTRS = frozenset(
     {"log", "log_metric", "log_list", "log_row", "log_table", "log_image", "log_confusion_matrix"}
@@ -108,7 +123,7 @@ def _build(repo: Facts) -> Trackers:
     integrations = _integrations(repo)
     hosted += [e for e in integrations if HOSTED_NAMES.search(e.text)]
     platform = _named(repo, lambda n: bool(VERTEX.match(n)) or n in SAGEMAKER)
-    platform += _vertex_init(repo) + _azure_runs(repo)
+    platform += _vertex_init(repo) + _azure_runs(repo) + _kfp_metrics(repo)
     hosted += platform
     return Trackers(tuple(api), tuple(integrations), tuple(platform), tuple(hosted))
 
@@ -149,6 +164,18 @@ def _vertex_init(repo: Facts) -> list[Evidence]:
         for path, call in callsites.sites(repo, names=["google.cloud.aiplatform.init"])
         if call.kwarg("experiment") is not None and not traits.is_test_path(path)
     ]
+
+
+def _kfp_metrics(repo: Facts) -> list[Evidence]:
+    found = []
+    grouped = callsites.by_file(callsites.sites(repo, attrs=KFP_METRIC_ATTRS))
+    for path, calls in grouped.items():
+        facts = repo.python(path)
+        if traits.is_test_path(path) or facts is None:
+            continue
+        if any(i.module == "kfp" or i.module.startswith("kfp.") for i in facts.imports):
+            found += [ev(path, c.line, c.name) for c in calls if not c.name.startswith("mlflow.")]
+    return found
 
 
 def _azure_runs(repo: Facts) -> list[Evidence]:

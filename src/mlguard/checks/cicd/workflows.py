@@ -140,9 +140,9 @@ def workflow_hardening(ctx: CheckContext) -> Outcome:
     found = [f for f in found if not dedupe.ignored_for_zizmor(ctx.repo, f)]
     if not found or not ctx.param("defer_to_zizmor", True):
         return Outcome.violations(found)
-    kept = dedupe.without_zizmor_duplicates(ctx.repo, found)
-    if kept:
-        return Outcome.violations(kept)
+    own = dedupe.without_zizmor_duplicates(ctx.repo, found)
+    if own:
+        return Outcome.violations(own)
     # Every problem is on a line where zizmor's rule for it reports it: the workflows are
     # not hardened, but the findings are zizmor's (one finding per line and concern).
     return Outcome.failed(

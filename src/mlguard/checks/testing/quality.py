@@ -4,70 +4,127 @@ Pass: a baseline model (scikit-learn dummies), a model-quality scanner (giskard,
 deepchecks model evaluation), a metric compared in a test or an evaluation/validation
 file, a metric threshold in dvc.yaml/params.yaml/CI, or a validation gate that PIPE004
 recognises (TFMA thresholds of a TFX Evaluator, SageMaker ConditionStep, kfp dsl.If,
-MLflow validation thresholds). Partial: metrics are computed but nothing compares them.
+MLflow validation thresholds). In other product code, a metric comparison counts when it
+fails the run (``if score < 0.6: raise ...``). Partial: metrics are computed (a metrics
+library, or the project's own evaluation functions: ``evaluate``, ``estimate_loss``,
+``accuracy`` ...) but nothing compares them, or they are compared only with trivial bounds
+(``assert acc > 0``).
 """
 
 from __future__ import annotations
 
-from mlguard.checks.base import CheckContext, Outcome
+import re
+
+from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import evaluate
 from mlguard.checks.pipeline.gates import gate_evidence
 from mlguard.checks.registry import register
+from mlguard.facts import traits
+from mlguard.model import Evidence
 
-ASSERTED = {
-    "any": [
-        {
-            "any_call": {
-                "names": [
-                    "sklearn.dummy.DummyClassifier",
-                    "sklearn.dummy.DummyRegressor",
-                    "giskard.scan",
-                    "deepchecks.*model_evaluation",
-                    "deepchecks.*.model_evaluation",
-                ]
-            }
-        },
-        {
-            "file_contains": {
-                "files": [
-                    "tests/**/*.py",
-                    "test/**/*.py",
-                    "test_*.py",
-                    "*_test.py",
-                    "**/*eval*.py",
-                    "**/*valid*.py",
-                ],
-                "pattern": (
-                    r"(assert\b|if\b|raise\b|sys\.exit).*\b(accuracy|acc|f1|auc|roc_auc|"
-                    r"precision|recall|rmse|mse|mae|r2|map|ndcg|bleu|rouge|score|metric\w*)"
-                    r"\b.*(>=|<=|>|<)"
-                ),
-            }
-        },
-        {
-            "file_contains": {
-                "files": ["dvc.yaml", "params.yaml", ".github/workflows/*.y*ml"],
-                "pattern": (
-                    r"(min_|max_)?(accuracy|f1|auc|rmse|score)_?threshold|"
-                    r"dvc metrics diff.*--fail"
-                ),
-            }
-        },
-    ]
+BASELINES = {
+    "any_call": {
+        "names": [
+            "sklearn.dummy.DummyClassifier",
+            "sklearn.dummy.DummyRegressor",
+            "giskard.scan",
+            "deepchecks.*model_evaluation",
+            "deepchecks.*.model_evaluation",
+        ]
+    }
+}
+CONFIG_THRESHOLDS = {
+    "file_contains": {
+        "files": ["dvc.yaml", "params.yaml", ".github/workflows/*.y*ml"],
+        "pattern": (
+            r"(min_|max_)?(accuracy|f1|auc|rmse|score)_?threshold|dvc metrics diff.*--fail"
+        ),
+    }
 }
 COMPUTED = {
     "any_call": {"names": ["sklearn.metrics.*", "torchmetrics.*", "evaluate.load", "*.evaluate"]}
 }
+# Where a comparison of a metric is a quality check wherever it is written (tests, evaluation
+# and validation code); elsewhere it must fail the run (raise, exit, assert) to count.
+CHECK_FILES = (
+    "tests/**/*.py",
+    "test/**/*.py",
+    "test_*.py",
+    "*_test.py",
+    "**/*eval*.py",
+    "**/*valid*.py",
+)
+METRIC = (
+    r"(accuracy|acc|f1|auc|roc_auc|precision|recall|rmse|mse|mae|r2|map|ndcg|bleu|rouge"
+    r"|score|metric\w*|loss|perplexity)"
+)
+COMPARED = re.compile(
+    rf"(assert\b|\bif\b|\braise\b|sys\.exit).*(\b|_){METRIC}(\b|_).*(>=|<=|>|<)",
+    re.IGNORECASE,
+)
+FAILS_RUN = re.compile(r"\b(raise|sys\.exit|assert|exit)\b")
+# ``> 0``, ``>= 0.0``, ``< 1``, ``<= 1.0``: a sanity bound, not a quality bar
+TRIVIAL = re.compile(r"(>=?|<=?)\s*[01](\.0*)?\s*(?:$|[,):\]#]|and\b|or\b)")
+# Hand-written evaluation: metrics are computed even without a metrics library.
+EVAL_FUNCTION = re.compile(
+    r"(^|_)(evaluate|evaluation|eval|accuracy|metrics?|estimate_loss|nll|bpd|perplexity)"
+    r"($|_)|^(validation|test)_step$"
+)
+
+
+def _comparisons(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
+    """(metric comparisons that check quality, those against trivial bounds only)."""
+    repo = ctx.repo
+    checks = set(repo.glob(*CHECK_FILES))
+    real: list[Evidence] = []
+    trivial: list[Evidence] = []
+    for path in repo.python_files:
+        if not path.endswith(".py") or not (path in checks or path in _product(ctx)):
+            continue
+        lines = repo.lines(path)
+        for number, line in enumerate(lines, 1):
+            code = line.split("#", 1)[0]
+            if not COMPARED.search(code):
+                continue
+            after = " ".join(lines[number - 1 : number + 2])
+            if path not in checks and not FAILS_RUN.search(after):
+                continue
+            item = ev(path, number, line.strip()[:160])
+            (trivial if TRIVIAL.search(code) else real).append(item)
+    return real, trivial
+
+
+def _product(ctx: CheckContext) -> set[str]:
+    return set(traits.product_paths(ctx.repo))
+
+
+def _evaluation_functions(ctx: CheckContext) -> list[Evidence]:
+    found = []
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path)
+        for name, line in facts.functions if facts is not None else ():
+            if EVAL_FUNCTION.search(name.lower()):
+                found.append(ev(path, line, f"def {name}"))
+    return found
 
 
 @register
 def asserted(ctx: CheckContext) -> Outcome:
-    ok, found = evaluate(ASSERTED, ctx)
+    _, baselines = evaluate(BASELINES, ctx)
+    _, configured = evaluate(CONFIG_THRESHOLDS, ctx)
+    compared, trivial = _comparisons(ctx)
     gates = gate_evidence(ctx)
-    if ok or gates:
-        return Outcome.passed(found + gates)
-    computed, metrics = evaluate(COMPUTED, ctx)
-    if computed:
+    if baselines or configured or compared or gates:
+        return Outcome.passed(baselines + configured + compared + gates)
+    if trivial:
+        return Outcome.partial(
+            "Metrics are checked only against trivial bounds (> 0, <= 1): a sanity check, "
+            "not a quality bar or a baseline.",
+            trivial[:3],
+        )
+    _, metrics = evaluate(COMPUTED, ctx)
+    metrics += _evaluation_functions(ctx)
+    if metrics:
         return Outcome.partial(
             "Model metrics are computed, but no test, evaluation step or pipeline compares "
             "them with a threshold or a baseline model.",
