@@ -5,14 +5,15 @@ practitioner's level and rule statuses, written before mlguard's output was look
 This script fetches nothing: check the repositories out by hand (``repos.txt`` lists
 them with their commits) into one folder, as ``<owner>+<name>/``, then run
 
-    python benchmarks/accuracy/run.py --checkouts DIR [--set all|tuned|heldout] [--json OUT]
+    python benchmarks/accuracy/run.py --checkouts DIR [--set all|SETNAME] [--json OUT]
 
 It scans each checkout with the default policy (``--no-config --offline --no-cache``) and
 prints per-rule agreement, level agreement and the ROC AUC of the maturity score between
 the repositories labelled ``mature`` and ``adhoc`` (libraries are left out of the AUC).
-Labels with ``set: heldout`` were written after the rules were tuned on the others
-(``set`` absent means ``tuned``); ``--set`` scores one set, and with the default ``all``
-both sets are also summarised separately.
+Labels with ``set: heldout`` were written after the rules were tuned on the others,
+``set: heldout2`` later still (``set`` absent means ``tuned``); ``--set NAME`` scores the
+labels whose ``set`` is NAME, and with the default ``all`` every set present is also
+summarised separately.
 """
 
 from __future__ import annotations
@@ -93,13 +94,21 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every disagreement")
     parser.add_argument(
         "--set",
-        choices=("all", "tuned", "heldout"),
         default="all",
-        help="labels to score: 'tuned' (the first 14, the rules were improved on them), "
-        "'heldout' (labelled after; a label's `set:` field, absent means tuned), or all; "
-        "with 'all' the held-out figures are also printed separately",
+        metavar="NAME",
+        help="labels to score, by their `set:` field (absent means 'tuned'): 'tuned' (the "
+        "first 14, the rules were improved on them), 'heldout', 'heldout2' (labelled after), "
+        "any other set name used in labels/, or 'all'; with 'all' each set's figures are "
+        "also printed separately",
     )
     args = parser.parse_args()
+
+    known = {
+        str(yaml.safe_load(f.read_text("utf-8")).get("set", "tuned"))
+        for f in (HERE / "labels").glob("*.yaml")
+    }
+    if args.set != "all" and args.set not in known:
+        parser.error(f"--set {args.set}: no label has that set (sets: {', '.join(sorted(known))})")
 
     rows: list[dict[str, Any]] = []
     for label_file in sorted((HERE / "labels").glob("*.yaml")):
@@ -154,8 +163,9 @@ def main() -> int:
             for line in row["disagreements"]:
                 print(f"    {line}")
     summarise(rows, "")
-    if args.set == "all" and {row["set"] for row in rows} == {"tuned", "heldout"}:
-        for name in ("tuned", "heldout"):
+    sets = sorted({row["set"] for row in rows}, key=lambda name: (name != "tuned", name))
+    if args.set == "all" and len(sets) > 1:
+        for name in sets:
             summarise([row for row in rows if row["set"] == name], f" [{name}]")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n", encoding="utf-8")
