@@ -63,6 +63,26 @@ def test_ipython_syntax_never_drops_a_notebook(cli, tmp_path: Path) -> None:
     assert found == [("explore.ipynb", n) for n in expected]
 
 
+def test_a_broken_cell_does_not_hide_the_rest_of_a_notebook(cli, tmp_path: Path) -> None:
+    nb = notebook(
+        ["import pickle\n"],
+        ["model.fit(X, y\n"],  # exploratory, never valid Python
+        [f"{LOAD}\n"],
+        ["for row in rows:\n", "print(row)\n"],  # a second broken cell
+    )
+    found, skipped = sec001(cli, make_repo(tmp_path / "r", {"explore.ipynb": nb}))
+    line = next(i for i, text in enumerate(nb.splitlines(), 1) if "m = pickle.load" in text)
+    assert found == [("explore.ipynb", line)]
+    assert "2 code cell(s) skipped" in skipped["explore.ipynb"]  # what was left out is said
+
+
+def test_a_notebook_with_only_broken_cells_is_still_reported(cli, tmp_path: Path) -> None:
+    nb = notebook(["def f(:\n", "    pass\n"])
+    found, skipped = sec001(cli, make_repo(tmp_path / "r", {"explore.ipynb": nb}))
+    assert found == []
+    assert "explore.ipynb" in skipped
+
+
 REQUIRE_SKLEARN = {"src/train.py": "import sklearn\n\nprint(sklearn.__version__)\n"}
 
 

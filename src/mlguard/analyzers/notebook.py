@@ -8,9 +8,13 @@ notebook file where the cell's source appears (nbformat writes one source line p
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
+
+from mlguard.analyzers.python_ast import parse_source
 
 MAX_DEPTH = 64
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug"})
@@ -25,6 +29,7 @@ class NotebookFacts:
     outputs: tuple[tuple[str, int], ...]
     outputs_present: bool
     error: str = ""
+    cells: tuple[tuple[int, int], ...] = ()  # (first code line, line count) of each code cell
 
     def file_line(self, code_line: int) -> int:
         if 1 <= code_line <= len(self.line_map):
@@ -154,12 +159,14 @@ def parse_notebook(raw: str) -> NotebookFacts:
     line_map: list[int] = []
     outputs: list[tuple[str, int]] = []
     has_outputs = False
+    spans: list[tuple[int, int]] = []
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict):
             continue
         base = key_lines[index] if index < len(key_lines) else 1
         lines = _cell_text(cell.get("source"))
         if cell.get("cell_type") == "code":
+            spans.append((len(code) + 1, len(lines)))
             code.extend(python_lines(lines))
             line_map.extend(base + offset for offset in range(len(lines)))
             cell_outputs = cell.get("outputs")
@@ -168,7 +175,39 @@ def parse_notebook(raw: str) -> NotebookFacts:
                 outputs.extend((text, base) for text in _output_texts(cell_outputs))
             if cell.get("execution_count") is not None:
                 has_outputs = True
-    return NotebookFacts("\n".join(code) + "\n", tuple(line_map), tuple(outputs), has_outputs)
+    source = "\n".join(code) + "\n"
+    return NotebookFacts(source, tuple(line_map), tuple(outputs), has_outputs, "", tuple(spans))
+
+
+MAX_REPAIRS = 50
+
+
+def parse_cells(nb: NotebookFacts, filename: str) -> tuple[ast.Module | None, str, NotebookFacts]:
+    """The syntax tree of a notebook's code cells. A cell that does not parse (exploratory
+    code, a half-written line) is blanked, line for line, and the rest parsed again, so one
+    broken cell does not hide every import of the notebook; the reason names those cells."""
+    tree, error = parse_source(nb.source, filename)
+    broken: list[int] = []
+    while tree is None and len(broken) < MAX_REPAIRS:
+        line = _error_line(error)
+        span = next(((a, n) for a, n in nb.cells if a <= line < a + n), None)
+        if span is None or span[0] in broken:
+            break
+        broken.append(span[0])
+        lines = nb.source.split("\n")
+        first, count = span
+        lines[first - 1 : first - 1 + count] = [""] * count
+        nb = dataclasses.replace(nb, source="\n".join(lines))
+        tree, error = parse_source(nb.source, filename)
+    if tree is not None and broken:
+        where = ", ".join(str(nb.file_line(a)) for a in broken[:5])
+        error = f"{len(broken)} code cell(s) skipped: not valid Python (at line {where})"
+    return tree, error, nb
+
+
+def _error_line(error: str) -> int:
+    match = re.match(r"line (\d+):", error)
+    return int(match.group(1)) if match else 0
 
 
 def _output_texts(outputs: list[object]) -> list[str]:

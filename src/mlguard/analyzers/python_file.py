@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
-from mlguard.analyzers.python_ast import PyFacts, analyze_source
+from mlguard.analyzers.notebook import NotebookFacts, parse_cells, parse_notebook
+from mlguard.analyzers.python_ast import PyFacts, analyze_source, analyze_tree
 
 
 def notebook_facts(nb: NotebookFacts, rel: str) -> PyFacts:
-    return remap_to_notebook(analyze_source(nb.source, rel), nb)
+    tree, error, nb = parse_cells(nb, rel)  # a cell that is not valid Python is left out
+    facts = PyFacts(syntax_error=error) if tree is None else analyze_tree(tree)
+    # cells left out are noted like a syntax error, with the facts of the cells kept
+    return remap_to_notebook(dataclasses.replace(facts, syntax_error=error), nb)
 
 
 def analyze_text(rel: str, text: str) -> tuple[PyFacts | None, str]:

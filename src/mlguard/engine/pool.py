@@ -25,7 +25,7 @@ from typing import Any
 
 from mlguard.analyzers import python_codec
 from mlguard.analyzers.bandit_adapter import BanditIssue, BanditRun, bandit_identity, run_bandit
-from mlguard.analyzers.notebook import parse_notebook
+from mlguard.analyzers.notebook import parse_cells, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_tree, parse_source
 from mlguard.analyzers.python_file import remap_to_notebook
 from mlguard.engine import workers
@@ -104,10 +104,15 @@ def _read(job: Job) -> _Read:
         text = nb.source
     if len(text) > limit:
         return _Read(FileResult(rel, sha, reason=too_big))
-    tree, error = parse_source(text, rel)
+    if nb is not None:  # a cell that is not valid Python is left out, not the notebook
+        tree, error, nb = parse_cells(nb, rel)
+        text = nb.source
+    else:
+        tree, error = parse_source(text, rel)
     facts = PyFacts(syntax_error=error) if tree is None else analyze_tree(tree)
     if nb is not None:
-        facts = remap_to_notebook(facts, nb)
+        # cells left out of a notebook are noted like a syntax error, with what was kept
+        facts = remap_to_notebook(dataclasses.replace(facts, syntax_error=error), nb)
     return _Read(FileResult(rel, sha, _json(facts), reason), text, tree, nb)
 
 

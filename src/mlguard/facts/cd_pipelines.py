@@ -34,7 +34,7 @@ CDK_DEPLOY = re.compile(
 CDK_APPROVAL = frozenset({"ManualApprovalAction", "ManualApprovalStep"})
 CDK_PIPELINES = frozenset({"add_stage", "add_wave"})  # CDK Pipelines deploy stages
 CATEGORY = re.compile(
-    r"(?:^\s*|[{,]\s*)(?:Category:\s*['\"]?|\"Category\"\s*:\s*\"|category\s*=\s*\")"
+    r"(?:^[ \t]*|[{,][ \t]*)(?:Category:\s*['\"]?|\"Category\"\s*:\s*\"|category\s*=\s*\")"
     r"(Deploy|Approval)\b",
     re.MULTILINE,
 )

@@ -80,7 +80,7 @@ SUBMIT = re.compile(
 )
 TRIGGER = re.compile(
     r"\bgcloud\s+(?:beta\s+)?builds\s+triggers\s+create\b[^\n]*?--build-config[= ]+"
-    r"['\"]?([^\s'\"]+)|^\s*filename\s*=\s*\"([^\"]+)\"",
+    r"['\"]?([^\s'\"]+)|^[ \t]*filename[ \t]*=\s*\"([^\"]+)\"",
     re.MULTILINE,
 )
 SUBMITTERS = ("*.sh", "*.bash", "*.py", "Makefile", "*.mk")

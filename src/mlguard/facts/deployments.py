@@ -81,11 +81,11 @@ BATCH_MANIFEST = re.compile(r"(model)?[bB]atch(Deployment|Endpoint)\.schema\.jso
 VERTEX_PUSHER = "google_cloud_ai_platform"
 MANIFEST_FILES = ("*.yaml", "*.yml", "*.tf", "*.template", "*template*.json", "*.cfn.json")
 MANIFEST = re.compile(
-    r"^\s*kind:\s*[\"']?(InferenceService|SeldonDeployment)\b"
+    r"^[ \t]*kind:[ \t]*[\"']?(InferenceService|SeldonDeployment)\b"
     r"|(managed|kubernetes)OnlineDeployment\.schema\.json"
     r"|(managed|kubernetes)OnlineEndpoint\.schema\.json"
     r"|[\"']?Type[\"']?\s*:\s*[\"']?AWS::SageMaker::Endpoint[\"'\s,]"
-    r"|^\s*resource\s+\"(aws_sagemaker_endpoint|google_vertex_ai_endpoint)\"",
+    r"|^[ \t]*resource[ \t]+\"(aws_sagemaker_endpoint|google_vertex_ai_endpoint)\"",
     re.MULTILINE,
 )
 MAX_MANIFESTS = 3000

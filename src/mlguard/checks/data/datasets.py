@@ -59,7 +59,7 @@ DATA_READS = frozenset(
     }
 )
 DATA_ASSERTS = re.compile(
-    r"^\s*assert\b.*\.(isnull|isna|notnull|notna|dtypes?|columns|nunique|shape|duplicated)\b",
+    r"^[ \t]*assert\b.*\.(isnull|isna|notnull|notna|dtypes?|columns|nunique|shape|duplicated)\b",
     re.MULTILINE,
 )
 DATA_TEST_NAME = re.compile(
