@@ -185,6 +185,7 @@ def _anchor(ctx: CheckContext, *candidates: str) -> str:
     return found or next(iter(ctx.repo.files), ".")
 
 
+# VER002: data files and model files (known.MODEL_SUFFIXES but sentencepiece's .model)
 DATA_EXTENSIONS = (
     ".csv",
     ".tsv",
@@ -192,27 +193,15 @@ DATA_EXTENSIONS = (
     ".feather",
     ".arrow",
     ".jsonl",
-    ".npy",
-    ".npz",
-    ".h5",
-    ".hdf5",
     ".tfrecord",
-    ".pkl",
-    ".pickle",
-    ".joblib",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".bin",
     ".onnx",
-    ".safetensors",
     ".pb",
     ".tflite",
     ".gguf",
     ".mar",
     ".zip",
     ".tar.gz",
-    ".keras",
+    *(s for s in MODEL_SUFFIXES if s != ".model"),
 )
 MB = 1024 * 1024
 
