@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
-from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
+from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
 from mlguard.facts import callsites, traits
@@ -80,11 +80,7 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
                 pinned.append(ev(path, call.line, f"{call.name}(version=...)"))
             elif DATA_READS.match(call.name) or AZURE_READS.match(call.name):
                 reads.append(ev(path, call.line, call.name))
-        pinned += [
-            ev(path, i.line, i.module)
-            for i in facts.imports
-            if i.module.split(".")[0] in VERSIONED_IMPORTS
-        ]
+        pinned += imports_of(path, facts, VERSIONED_IMPORTS)
         pinned += [
             ev(path, line, text[:60]) for text, line in facts.strings if TIME_TRAVEL.search(text)
         ]
