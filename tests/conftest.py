@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,16 @@ def make_repo(root: Path, files: dict[str, str | bytes], commit: bool = True) ->
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", "fixture", "--allow-empty")
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """mlguard run in a child process by a test caches its facts in this session's (this
+    worker's) own directory, never in the user's ~/.cache/mlguard; ``cli`` gives each test
+    a fresh one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLGUARD_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))
+        yield
 
 
 @pytest.fixture

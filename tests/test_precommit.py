@@ -44,6 +44,9 @@ def _hook_repo(tmp_path: Path) -> Path:
 
 def _try_repo(hook_repo: Path, target: Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    # the hook's environment: no bytecode compiled ahead for every dependency, no pip
+    # self-version check (the hook imports what it runs either way)
+    env |= {"PIP_NO_COMPILE": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("MLGUARD_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "mlguard", "--all-files"],

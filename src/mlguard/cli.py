@@ -76,6 +76,26 @@ def _network_options(fn: Callable[..., None]) -> Callable[..., None]:
     )(fn)
 
 
+Decorator = Callable[[Callable[..., None]], Callable[..., None]]
+
+
+def _formats_option(help_text: str) -> Decorator:
+    """-f/--format FORMAT[:FILE], repeatable (scan and hook), with the command's own help."""
+    return click.option(
+        "--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]", help=help_text
+    )
+
+
+def _baseline_option(help_text: str) -> Decorator:
+    """--baseline FILE (scan and hook), with the command's own help."""
+    return click.option(
+        "--baseline",
+        "baseline_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mlguard")
 def cli() -> None:
@@ -107,17 +127,12 @@ def cli() -> None:
     ".github/mlguard.yaml or [tool.mlguard] in pyproject.toml).",
 )
 @click.option("--no-config", is_flag=True, help="Ignore every config file.")
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help="text (default), json, sarif, markdown (job summary / PR comment), github "
+@_formats_option(
+    "text (default), json, sarif, markdown (job summary / PR comment), github "
     "(workflow annotations), gitlab (Code Quality report), junit, concise (one line per "
     "violation) or html (one self-contained page: the maturity ladder, scores, filterable "
     "findings); add :FILE to write that format to a file. "
-    "Repeat to write several formats from one scan (at most one to standard output).",
+    "Repeat to write several formats from one scan (at most one to standard output)."
 )
 @click.option(
     "--output",
@@ -175,12 +190,7 @@ def cli() -> None:
 @click.option(
     "--no-ignores", is_flag=True, help="Disregard inline `# mlguard: ignore[...]` comments."
 )
-@click.option(
-    "--baseline",
-    "baseline_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report only findings not in this baseline file (see `mlguard baseline`).",
-)
+@_baseline_option("Report only findings not in this baseline file (see `mlguard baseline`).")
 @click.option(
     "--diff-base",
     metavar="REF",
@@ -323,20 +333,8 @@ HOOK_EXIT = exit_help(
 @click.option("--no-config", is_flag=True, help="Ignore every config file.")
 @click.option("--select", multiple=True, help="Only these rules (as for scan).")
 @click.option("--ignore", multiple=True, help="Skip these rules (as for scan).")
-@click.option(
-    "--baseline",
-    "baseline_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report only violations not in this baseline file.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help="concise (default: one line per violation and a summary line) or any scan format.",
-)
+@_baseline_option("Report only violations not in this baseline file.")
+@_formats_option("concise (default: one line per violation and a summary line) or any scan format.")
 @click.option("--color/--no-color", default=None, help="Colour the output.")
 def hook(
     files: tuple[Path, ...],

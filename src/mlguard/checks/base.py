@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlguard.analyzers.python_ast import PyFacts
 from mlguard.facts.files import Facts
 from mlguard.model import Evidence, Status, ev
 from mlguard.settings import Settings
@@ -66,4 +67,18 @@ def line_of(ctx: CheckContext, path: str, needle: str) -> int:
     return 1
 
 
-__all__ = ["CheckContext", "CheckFn", "NotApplicable", "NotCheckable", "Outcome", "ev", "line_of"]
+def imports_of(path: str, facts: PyFacts, packages: Collection[str]) -> list[Evidence]:
+    """Evidence of the imports in ``path`` of a module of one of ``packages`` (top level)."""
+    return [ev(path, i.line, i.module) for i in facts.imports if i.module.split(".")[0] in packages]
+
+
+__all__ = [
+    "CheckContext",
+    "CheckFn",
+    "NotApplicable",
+    "NotCheckable",
+    "Outcome",
+    "ev",
+    "imports_of",
+    "line_of",
+]

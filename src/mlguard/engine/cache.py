@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +78,7 @@ class FactsCache:
 
     def remember_hashes(self, rows: list[tuple[str, str, str]]) -> None:
         """Record (absolute path, stat signature, content hash) rows in one transaction."""
-        if rows and self._db is not None:
-            try:
-                with self._db:
-                    self._db.executemany("INSERT OR REPLACE INTO stats VALUES (?,?,?)", rows)
-            except sqlite3.Error:
-                self._db = None
+        self._write_many("INSERT OR REPLACE INTO stats VALUES (?,?,?)", rows)
 
     @staticmethod
     def key(analyzer: str, version: str, settings: str, sha: str) -> str:
@@ -105,23 +101,11 @@ class FactsCache:
             (k, v if isinstance(v, RawJson) else json.dumps(v, separators=(",", ":")), now)
             for k, v in items
         ]
-        if rows and self._db is not None:
-            try:
-                with self._db:
-                    self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?,?,?)", rows)
-            except sqlite3.Error:
-                self._db = None
+        self._write_many("INSERT OR REPLACE INTO facts VALUES (?,?,?)", rows)
 
     def touch(self, keys: list[str]) -> None:
         now = int(time.time())
-        if keys and self._db is not None:
-            try:
-                with self._db:
-                    self._db.executemany(
-                        "UPDATE facts SET used=? WHERE key=?", [(now, k) for k in keys]
-                    )
-            except sqlite3.Error:
-                self._db = None
+        self._write_many("UPDATE facts SET used=? WHERE key=?", [(now, k) for k in keys])
 
     def prune(self) -> None:
         try:
@@ -152,10 +136,12 @@ class FactsCache:
             return None
         return tuple(row) if row else None
 
-    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
-        if self._db is None:
+    def _write_many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """``sql`` once per row, in one transaction; a database error turns the cache off."""
+        if not rows or self._db is None:
             return
         try:
-            self._db.execute(sql, args)
+            with self._db:
+                self._db.executemany(sql, rows)
         except sqlite3.Error:
             self._db = None

@@ -12,9 +12,9 @@ for running the tests.
 from __future__ import annotations
 
 import re
-import shlex
 
 from mlguard.facts.automation import automation, command_lines
+from mlguard.facts.commands import bare_words
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.model import CI_SYSTEMS
@@ -36,7 +36,6 @@ _RUNNERS = (
     ("rye", "run"),
     ("pixi", "run"),
 )
-_ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PREFIXES = frozenset({"env", "time", "nohup", "xvfb-run", "sudo", "exec"})
 
 
@@ -54,14 +53,7 @@ def invoked(command: str) -> list[str]:
     """The programs a command line starts, runners and env assignments stripped."""
     out = []
     for part in _SPLIT.split(command):
-        try:
-            words = shlex.split(part, comments=True)
-        except ValueError:
-            words = part.split()
-        while words and (_ENV_ASSIGN.match(words[0]) or words[0] in _PREFIXES):
-            words = words[1:]
-            while words and words[0].startswith("-"):  # env -i, time -p
-                words = words[1:]
+        words = bare_words(part, _PREFIXES)
         if len(words) >= 2 and (words[0], words[1]) in _RUNNERS:
             words = words[2:]
         if len(words) >= 3 and words[0] in ("python", "python3", "py") and words[1] == "-m":

@@ -55,16 +55,22 @@ def simple_commands(text: str) -> list[str]:
     return [part.strip() for part in SPLIT.split(joined) if part.strip()]
 
 
-def _tokens(command: str) -> list[str]:
+def bare_words(command: str, prefixes: frozenset[str] = PREFIXES) -> list[str]:
+    """The words of one simple command (shell quoting, else white space), without its leading
+    env assignments and ``prefixes`` (env, time, sudo ...) and their options (env -i)."""
     try:
         tokens = shlex.split(command, comments=True)
     except ValueError:
         tokens = command.split()
-    while tokens and (ENV_ASSIGN.match(tokens[0]) or tokens[0] in PREFIXES):
+    while tokens and (ENV_ASSIGN.match(tokens[0]) or tokens[0] in prefixes):
         tokens = tokens[1:]
         while tokens and tokens[0].startswith("-"):
             tokens = tokens[1:]
-    return _unwrap(tokens)
+    return tokens
+
+
+def _tokens(command: str) -> list[str]:
+    return _unwrap(bare_words(command))
 
 
 def _unwrap(tokens: list[str]) -> list[str]:

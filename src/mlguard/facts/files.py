@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Protocol
 
 from mlguard.analyzers import configs
@@ -18,8 +17,7 @@ from mlguard.analyzers.notebook import NotebookFacts, parse_notebook
 from mlguard.analyzers.python_ast import PyFacts, analyze_source
 from mlguard.analyzers.python_file import notebook_facts
 from mlguard.repo import globs
-from mlguard.repo.context import DEFAULT_MAX_TEXT_BYTES, RepoContext
-from mlguard.repo.git import GitView
+from mlguard.repo.context import RepoContext
 
 MAX_PYTHON_BYTES = 4 * 1024 * 1024  # one source given to ast.parse (~400 MB of AST)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -38,30 +36,20 @@ class Analysis(Protocol):
 class Facts(RepoContext):
     """The scanned repository with its parsed files and repository-level facts."""
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        exclude: tuple[str, ...] = (),
-        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
-        use_git: bool = True,
-        focus: frozenset[str] | None = None,
-        git_view: GitView | None = None,
-        model_exclude: tuple[str, ...] | None = None,
-    ) -> None:
-        super().__init__(
-            root,
-            exclude=exclude,
-            max_text_bytes=max_text_bytes,
-            use_git=use_git,
-            focus=focus,
-            git_view=git_view,
-            model_exclude=model_exclude,
-        )
-        self._py: dict[str, PyFacts | None] = {}
-        self._nb: dict[str, NotebookFacts | None] = {}
-        self._cfg: dict[str, list[Any]] = {}
-        self._analysis: Analysis | None = None
+    _analysis: Analysis | None = None
+
+    # RepoContext's constructor builds the inventory; what is parsed starts empty
+    @cached_property
+    def _py(self) -> dict[str, PyFacts | None]:
+        return {}
+
+    @cached_property
+    def _nb(self) -> dict[str, NotebookFacts | None]:
+        return {}
+
+    @cached_property
+    def _cfg(self) -> dict[str, list[Any]]:
+        return {}
 
     @cached_property
     def fact_store(self) -> dict[Hashable, object]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mlguard.facts.files import Facts
@@ -32,27 +33,33 @@ def join(base: str, rel: str) -> str:
     return posixpath.normpath(posixpath.join(base, rel))
 
 
-def _paths(value: Any) -> tuple[str, ...]:
-    """Paths of a DVC deps/outs/metrics list (strings or one-key mappings)."""
+def _listed(value: Any, of_mapping: Callable[[dict[Any, Any]], Iterable[str]]) -> tuple[str, ...]:
+    """The entries of a DVC list: strings as they are, mappings through ``of_mapping``."""
     out: list[str] = []
     for item in value if isinstance(value, list) else []:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, dict):
-            out.extend(str(k) for k in item)
+            out.extend(of_mapping(item))
     return tuple(out)
+
+
+def _paths(value: Any) -> tuple[str, ...]:
+    """Paths of a DVC deps/outs/metrics list (strings or one-key mappings)."""
+    return _listed(value, lambda item: [str(k) for k in item])
 
 
 def _params(value: Any) -> tuple[str, ...]:
+    """``file:key`` of a DVC params list (``file`` alone where a file lists no keys)."""
+    return _listed(value, _param_names)
+
+
+def _param_names(item: dict[Any, Any]) -> list[str]:
     out: list[str] = []
-    for item in value if isinstance(value, list) else []:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict):
-            for file, keys in item.items():
-                names = strings(keys)
-                out.extend(f"{file}:{k}" for k in names) if names else out.append(str(file))
-    return tuple(out)
+    for file, keys in item.items():
+        names = strings(keys)
+        out.extend(f"{file}:{k}" for k in names) if names else out.append(str(file))
+    return out
 
 
 def dvc_stages(repo: Facts) -> list[Stage]:

@@ -15,9 +15,8 @@ import shlex
 
 from mlguard.facts import task_files as read
 from mlguard.facts.commands import (
-    ENV_ASSIGN,
-    PREFIXES,
     PYTHON,
+    bare_words,
     make_targets,
     parse_makefile,
     simple_commands,
@@ -40,14 +39,7 @@ SHELLS = frozenset({"bash", "sh", "zsh", "source", "."})
 def words(command: str) -> list[str]:
     """The words of one simple command, env assignments and prefixes (env, time) removed;
     ``python -m tox`` -> ``tox``."""
-    try:
-        tokens = shlex.split(command, comments=True)
-    except ValueError:
-        tokens = command.split()
-    while tokens and (ENV_ASSIGN.match(tokens[0]) or tokens[0] in PREFIXES):
-        tokens = tokens[1:]
-        while tokens and tokens[0].startswith("-"):
-            tokens = tokens[1:]
+    tokens = bare_words(command)
     if tokens[:2] in (["hatch", "run"], ["pdm", "run"]):
         return tokens
     tokens = unwrap(tokens)

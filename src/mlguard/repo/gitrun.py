@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict, Unpack
 
 GIT_TIMEOUT_S = 120.0
 STREAM_TIMEOUT_S = 900.0  # a streamed call (history listing, object reads) as a whole
@@ -162,26 +162,20 @@ def argv(git_dir: Path | None, work_tree: Path | None, args: Sequence[str]) -> l
     return [*cmd, *args]
 
 
-def run(
-    args: Sequence[str],
-    *,
-    git_dir: Path | None = None,
-    work_tree: Path | None = None,
-    cwd: Path | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float = GIT_TIMEOUT_S,
-    ok_codes: tuple[int, ...] = (0,),
-) -> str:
+class Call(TypedDict, total=False):
+    """How :func:`run` calls git: the keyword arguments of :func:`run_bytes` but stdin."""
+
+    git_dir: Path | None
+    work_tree: Path | None
+    cwd: Path | None
+    env: Mapping[str, str] | None
+    timeout: float
+    ok_codes: tuple[int, ...]
+
+
+def run(args: Sequence[str], **call: Unpack[Call]) -> str:
     """The standard output of one git call (text, undecodable bytes replaced)."""
-    return run_bytes(
-        args,
-        git_dir=git_dir,
-        work_tree=work_tree,
-        cwd=cwd,
-        env=env,
-        timeout=timeout,
-        ok_codes=ok_codes,
-    ).decode("utf-8", "surrogateescape")
+    return run_bytes(args, **call).decode("utf-8", "surrogateescape")
 
 
 def run_bytes(

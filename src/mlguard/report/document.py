@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,18 @@ class Report:
     notes: tuple[str, ...] = ()  # about the config: changed by this revision, floor applied
     nothing_to_scan: bool = False  # no file to scan: no level, no score
     history: tuple[Point, ...] = ()  # past commits, oldest first (scan --history N)
+
+    def scope_notes(self, escape: Callable[[str], str]) -> list[str]:
+        """What the findings shown leave out (diff base, baseline, inline ignores), for the
+        HTML and Markdown headers; ``escape`` makes the compared-to name safe there."""
+        notes = []
+        if self.compared_to:
+            notes.append(f"only findings new since {escape(self.compared_to)}")
+        if self.known:
+            notes.append(f"{plural(self.known, 'already known finding')} left out")
+        if self.suppressed:
+            notes.append(f"{plural(self.suppressed, 'finding')} ignored inline")
+        return notes
 
     @property
     def violations(self) -> tuple[Finding, ...]:

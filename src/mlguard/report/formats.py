@@ -5,6 +5,7 @@ Renderers are imported when used, so listing the formats loads no reporter.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,42 +25,16 @@ FORMATS: tuple[str, ...] = (
 )
 
 
+# the module of report/ that renders each format (its ``render(report)``), when not its name
+MODULES: dict[str, str] = {"json": "json_report"}
+
+
 def renderer(fmt: str, *, color: bool = False) -> Callable[[Report], str]:
     """The function that renders ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    module = importlib.import_module(f"mlguard.report.{MODULES.get(fmt, fmt)}")
+    render: Callable[..., str] = module.render
     if fmt == "text":
-        from mlguard.report import text
-
-        return lambda report: text.render(report, color=color)
-    if fmt == "json":
-        from mlguard.report import json_report
-
-        return json_report.render
-    if fmt == "sarif":
-        from mlguard.report import sarif
-
-        return sarif.render
-    if fmt == "markdown":
-        from mlguard.report import markdown
-
-        return markdown.render
-    if fmt == "github":
-        from mlguard.report import github
-
-        return github.render
-    if fmt == "gitlab":
-        from mlguard.report import gitlab
-
-        return gitlab.render
-    if fmt == "junit":
-        from mlguard.report import junit
-
-        return junit.render
-    if fmt == "concise":
-        from mlguard.report import concise
-
-        return concise.render
-    if fmt == "html":
-        from mlguard.report import html
-
-        return html.render
-    raise ValueError(f"unknown format {fmt!r}")
+        return lambda report: render(report, color=color)
+    return render

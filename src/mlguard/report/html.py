@@ -118,13 +118,7 @@ def _header(report: Report) -> str:
             + "".join(f"<li>{e(item)}</li>" for item in a.kind.evidence)
             + "</ul>"
         )
-    notes = []
-    if report.compared_to:
-        notes.append(f"only findings new since {e(report.compared_to)}")
-    if report.known:
-        notes.append(f"{plural(report.known, 'already known finding')} left out")
-    if report.suppressed:
-        notes.append(f"{plural(report.suppressed, 'finding')} ignored inline")
+    notes = report.scope_notes(e)
     if notes:
         out.append(f'<p class="muted">{"; ".join(notes)}.</p>')
     out.extend(f'<p class="note">Note: {e(note)}</p>' for note in report.notes)

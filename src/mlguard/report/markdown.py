@@ -88,13 +88,7 @@ def _headline(report: Report) -> list[str]:
             f"Capped at Level {a.level} (Level {a.uncapped_level} otherwise) by failing gate "
             f"{'rule' if len(a.capped_by) == 1 else 'rules'}: {', '.join(a.capped_by)}.",
         ]
-    notes = []
-    if report.compared_to:
-        notes.append(f"only findings new since {cell(report.compared_to)}")
-    if report.known:
-        notes.append(f"{plural(report.known, 'already known finding')} left out")
-    if report.suppressed:
-        notes.append(f"{plural(report.suppressed, 'finding')} ignored inline")
+    notes = report.scope_notes(cell)
     if notes:
         out += ["", "_" + "; ".join(notes) + "._"]
     for note in report.notes:

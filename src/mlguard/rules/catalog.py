@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -143,19 +144,32 @@ class Catalog:
 
     @classmethod
     def load(cls, extra_paths: Iterable[Path] = ()) -> Catalog:
-        rules: dict[str, RuleSpec] = {spec.id: spec for spec in [*rule_specs(), *zizmor_specs()]}
-        for location in [data_dir("rules"), *extra_paths]:
-            for path in _rule_files(location):
-                spec = load_rule_file(path)
-                if spec.id in rules:
-                    raise ConfigError(
-                        str(path),
-                        f"rule id {spec.id} is already defined in {rules[spec.id].source}",
-                    )
-                if path.stem != spec.id and location == data_dir("rules"):
-                    raise ConfigError(str(path), f"built-in rule file must be named {spec.id}.yaml")
-                rules[spec.id] = spec
+        rules = dict(_builtin_rules())  # a copy: users' rules join this catalog only
+        for location in extra_paths:
+            _add_files(rules, location)
         return cls(rules)
+
+
+@cache
+def _builtin_rules() -> dict[str, RuleSpec]:
+    """The rules that ship with mlguard (bandit's, zizmor's, rules/*.yaml), read and validated
+    once per process: they cannot change while it runs. Callers copy the dict."""
+    rules: dict[str, RuleSpec] = {spec.id: spec for spec in [*rule_specs(), *zizmor_specs()]}
+    _add_files(rules, data_dir("rules"))
+    return rules
+
+
+def _add_files(rules: dict[str, RuleSpec], location: Path) -> None:
+    for path in _rule_files(location):
+        spec = load_rule_file(path)
+        if spec.id in rules:
+            raise ConfigError(
+                str(path),
+                f"rule id {spec.id} is already defined in {rules[spec.id].source}",
+            )
+        if path.stem != spec.id and location == data_dir("rules"):
+            raise ConfigError(str(path), f"built-in rule file must be named {spec.id}.yaml")
+        rules[spec.id] = spec
 
 
 __all__ = ["Catalog", "RuleDocs", "RuleSpec", "load_rule_file"]

@@ -92,13 +92,17 @@ def _counted(s: Meter, n: int) -> bytes:
     return _exact(s, n)
 
 
+def _decoded(data: bytes, encoding: str, problem: str, errors: str = "strict") -> str:
+    try:
+        return data.decode(encoding, errors)
+    except UnicodeDecodeError as exc:
+        raise Malformed(problem) from exc
+
+
 def _text(data: bytes) -> str | None:
     if isinstance(data, Hole):
         return None
-    try:
-        return data.decode("utf-8", "surrogatepass")
-    except UnicodeDecodeError as exc:
-        raise Malformed("string argument is not valid UTF-8") from exc
+    return _decoded(data, "utf-8", "string argument is not valid UTF-8", "surrogatepass")
 
 
 def _long(s: Meter, n: int) -> int | None:
@@ -118,10 +122,7 @@ def _string_nl(s: Meter) -> str:
 
 
 def _unicode_nl(s: Meter) -> str:
-    try:
-        return _line(s).decode("raw-unicode-escape")
-    except UnicodeDecodeError as exc:
-        raise Malformed("invalid UNICODE argument") from exc
+    return _decoded(_line(s), "raw-unicode-escape", "invalid UNICODE argument")
 
 
 def _int_nl(s: Meter) -> int | bool:
@@ -157,10 +158,7 @@ def _memo_nl(s: Meter) -> int:
 
 
 def _utf8_line(s: Meter) -> str:
-    try:
-        return _line(s).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Malformed("GLOBAL/INST argument is not valid UTF-8") from exc
+    return _decoded(_line(s), "utf-8", "GLOBAL/INST argument is not valid UTF-8")
 
 
 def _pair_nl(s: Meter) -> tuple[str, str]:

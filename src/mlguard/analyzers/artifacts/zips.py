@@ -110,6 +110,8 @@ def _miniz_members(f: SeekableFile, size: int) -> list[Member] | None:
 
 
 def _zip64_central(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    """The fields of a header that say "see the zip64 extra field" (0xFFFFFFFF), from it, in
+    the order they stand there."""
     pos = 0
     while pos + 4 <= len(extra):
         tag, length = struct.unpack_from("<HH", extra, pos)
@@ -218,18 +220,7 @@ def _name(raw: bytes, flags: int) -> str:
 
 def _zip64_sizes(extra: bytes, csize: int, usize: int) -> tuple[int, int]:
     """Sizes of a local header whose 32-bit fields say "see the zip64 extra field"."""
-    pos = 0
-    while pos + 4 <= len(extra):
-        tag, length = struct.unpack_from("<HH", extra, pos)
-        body = extra[pos + 4 : pos + 4 + length]
-        if tag == 0x0001:
-            values = [v for (v,) in struct.iter_unpack("<Q", body[: len(body) // 8 * 8])]
-            if usize == 0xFFFFFFFF and values:
-                usize = values.pop(0)
-            if csize == 0xFFFFFFFF and values:
-                csize = values.pop(0)
-            break
-        pos += 4 + length
+    usize, csize, _ = _zip64_central(extra, usize, csize, 0)  # a local header has no offset
     return csize, usize
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mlguard.analyzers.python_ast import Call, Expr
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automated_commands, automation, is_automated
@@ -99,11 +99,7 @@ def _schema_evidence(repo: Facts) -> tuple[Evidence, ...]:
             continue  # unit tests of code; data tests (tests/data/, test_data*.py) count
         found += [ev(path, c.line, c.name) for c in calls.get(path, ())]
         found += [ev(path, line, base) for base, line in facts.class_bases if base in SCHEMA_BASES]
-        found += [
-            ev(path, i.line, i.module)
-            for i in facts.imports
-            if i.module.split(".")[0] in SCHEMA_IMPORTS
-        ]
+        found += imports_of(path, facts, SCHEMA_IMPORTS)
     return tuple(found + _hand_written(repo))
 
 
@@ -322,11 +318,7 @@ def features_shared(ctx: CheckContext) -> Outcome:
     repo = ctx.repo
     stores = [ev(p) for p in repo.glob("feature_store.yaml", "**/feature_store.yaml")]
     for path, facts in repo.iter_python():
-        stores += [
-            ev(path, i.line, i.module)
-            for i in facts.imports
-            if i.module.split(".")[0] in FEATURE_STORE_IMPORTS
-        ]
+        stores += imports_of(path, facts, FEATURE_STORE_IMPORTS)
     if stores:
         return Outcome.passed(stores)
     index = ModuleIndex.of(repo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev, imports_of
 from mlguard.checks.pipeline.automation import EVAL_WORDS
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
@@ -170,11 +170,7 @@ def lineage_recorded(ctx: CheckContext) -> Outcome:
     calls = callsites.by_file(callsites.sites(repo, names=LINEAGE_CALLS, attrs=["use_artifact"]))
     for path, facts in repo.iter_python():
         found += [ev(path, c.line, c.name) for c in calls.get(path, ())]
-        found += [
-            ev(path, i.line, i.module)
-            for i in facts.imports
-            if i.module.split(".")[0] in LINEAGE_IMPORTS
-        ]
+        found += imports_of(path, facts, LINEAGE_IMPORTS)
     if found:
         return Outcome.passed(found)
     dvc = [s for s in automation(repo).stages if s.system == "dvc"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
@@ -94,11 +94,7 @@ def _config_sources(ctx: CheckContext) -> list[Evidence]:
         # absl / TensorFlow flags: ``flags.DEFINE_float("learning_rate", 0.01, ...)``
         found += [ev(path, c.line, c.name) for c in facts.calls if c.attr.startswith("DEFINE_")]
         found += [ev(path, line, n) for n, line in facts.decorators if n in CONFIG_DECORATORS]
-        found += [
-            ev(path, i.line, i.module)
-            for i in facts.imports
-            if i.module.split(".")[0] in ("typer", "click", "hydra", "fire", "jsonargparse")
-        ]
+        found += imports_of(path, facts, ("typer", "click", "hydra", "fire", "jsonargparse"))
     return found
 
 
@@ -193,21 +189,21 @@ def environment_pinned(ctx: CheckContext) -> Outcome:
     """REP005: a container or managed environment; base images pinned by digest."""
     images = _base_images(ctx)
     if images:
-        floating = [i for i in images if "@sha256:" not in i[2] and _floating(i[2])]
-        tagged = [i for i in images if "@sha256:" not in i[2] and not _floating(i[2])]
-        if floating:
-            path, line, image = floating[0]
-            return Outcome.failed(
-                f"Base image {image} is untagged or :latest: every build can pull a different "
-                "system.",
-                [ev(path, line, image)],
-            )
-        if tagged:
-            path, line, image = tagged[0]
+        unpinned = [i for i in images if "@sha256:" not in i[2]]
+        floating = [i for i in unpinned if _floating(i[2])]
+        if unpinned:
+            path, line, image = (floating or unpinned)[0]
+            found = [ev(path, line, image)]
+            if floating:
+                return Outcome.failed(
+                    f"Base image {image} is untagged or :latest: every build can pull a "
+                    "different system.",
+                    found,
+                )
             return Outcome.partial(
-                f"Base image {image} is pinned by tag, which can be re-pushed: pin it by digest "
-                "(image:tag@sha256:...).",
-                [ev(path, line, image)],
+                f"Base image {image} is pinned by tag, which can be re-pushed: pin it by "
+                "digest (image:tag@sha256:...).",
+                found,
             )
         return Outcome.passed([ev(p, line, i) for p, line, i in images])
     managed = _managed(ctx)

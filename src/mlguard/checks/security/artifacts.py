@@ -131,20 +131,16 @@ def _unrecognised(rel: str, repo: Facts, report: ArtifactReport) -> Evidence | N
     if lower.endswith(AMBIGUOUS_SUFFIXES):
         if text is not None or _sentencepiece(rel, repo):
             return None
-        return Evidence(
-            Location(rel),
-            text="unrecognised",
-            message="not a recognised model format, and not loadable as a pickle"
-            f"{reason}: torch.load/pickle.load would fail before importing anything",
-            severity=Severity.NOTE,
+        message = (
+            f"not a recognised model format, and not loadable as a pickle{reason}: "
+            "torch.load/pickle.load would fail before importing anything"
         )
-    return Evidence(
-        Location(rel),
-        text="unrecognised",
-        message="unscannable: named like a model file but its content matches no known model "
-        f"format{reason}",
-        severity=Severity.WARNING,
+        return Evidence(Location(rel), "unrecognised", message, Severity.NOTE)
+    message = (
+        "unscannable: named like a model file but its content matches no known model "
+        f"format{reason}"
     )
+    return Evidence(Location(rel), "unrecognised", message, Severity.WARNING)
 
 
 def _sentencepiece(rel: str, repo: Facts) -> bool:

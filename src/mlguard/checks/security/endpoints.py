@@ -61,12 +61,6 @@ AUTH_DEPENDS = re.compile(r"depends\(\s{0,20}\w{0,60}?(auth|token|key|user)")
 FRAMEWORK = re.compile(r"^[ \t]*(from|import)[ \t]+(fastapi|flask|gradio)\b", re.MULTILINE)
 
 
-def _ev(
-    path: str, line: int, text: str, message: str, severity: Severity | None = None
-) -> Evidence:
-    return Evidence(Location(path, line), text, message, severity)
-
-
 def _line(text: str, at: int) -> int:
     return text.count("\n", 0, at) + 1
 
@@ -77,24 +71,22 @@ def _authenticates(text: str) -> bool:
 
 
 def _file(path: str, text: str, require_auth: bool) -> list[Evidence]:
-    found = []
-    for match in SHARE.finditer(text):
-        found.append(
-            _ev(
-                path,
-                _line(text, match.start()),
-                "gradio share=True",
-                "`launch(share=True)` publishes the model on a public gradio.live link that "
-                "anyone can call, with no authentication",
-                Severity.WARNING,
-            )
+    # (offset in text, evidence text, message, severity)
+    hits: list[tuple[int, str, str, Severity | None]] = [
+        (
+            match.start(),
+            "gradio share=True",
+            "`launch(share=True)` publishes the model on a public gradio.live link that "
+            "anyone can call, with no authentication",
+            Severity.WARNING,
         )
+        for match in SHARE.finditer(text)
+    ]
     cors = CORS_ANY.search(text)
     if cors and CREDENTIALS.search(text):
-        found.append(
-            _ev(
-                path,
-                _line(text, cors.start()),
+        hits.append(
+            (
+                cors.start(),
                 "cors * with credentials",
                 "CORS allows every origin together with credentials: any web page a user "
                 "visits can call the model with that user's cookies; list the origins",
@@ -103,10 +95,9 @@ def _file(path: str, text: str, require_auth: bool) -> list[Evidence]:
         )
     flask_cors = FLASK_CORS.search(text)
     if flask_cors and "origins" not in flask_cors.group(0):
-        found.append(
-            _ev(
-                path,
-                _line(text, flask_cors.start()),
+        hits.append(
+            (
+                flask_cors.start(),
                 "cors * with credentials",
                 "flask-cors with `supports_credentials=True` and no `origins=` allows every "
                 "origin with credentials; list the origins",
@@ -118,19 +109,22 @@ def _file(path: str, text: str, require_auth: bool) -> list[Evidence]:
         None,
     )
     if require_auth and route and not _authenticates(text):
-        found.append(
-            _ev(
-                path,
-                _line(text, route.start()),
+        hits.append(
+            (
+                route.start(),
                 "routes without authentication",
                 f"The inference route {route.group(1) or '/'} (and the service's other routes) "
                 "require no authentication: anyone who reaches it can query the model "
                 "(extraction, membership inference, cost). Add an auth "
                 "dependency (e.g. `Depends(APIKeyHeader(...))`) or set "
                 "`params.require_auth: false` when a gateway authenticates",
+                None,
             )
         )
-    return found
+    return [
+        Evidence(Location(path, _line(text, at)), label, message, severity)
+        for at, label, message, severity in hits
+    ]
 
 
 @register

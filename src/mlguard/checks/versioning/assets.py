@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
-from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev
+from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
 from mlguard.facts import callsites, traits
@@ -86,11 +86,7 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
                 pinned.append(ev(path, call.line, f"{call.name}(version=...)"))
             elif DATA_READS.match(call.name) or AZURE_READS.match(call.name):
                 reads.append(ev(path, call.line, call.name))
-        pinned += [
-            ev(path, i.line, i.module)
-            for i in facts.imports
-            if i.module.split(".")[0] in VERSIONED_IMPORTS
-        ]
+        pinned += imports_of(path, facts, VERSIONED_IMPORTS)
         pinned += [
             ev(path, line, text[:60]) for text, line in facts.strings if TIME_TRAVEL.search(text)
         ]
@@ -240,6 +236,7 @@ def _anchor(ctx: CheckContext, *candidates: str) -> str:
     return found or next(iter(ctx.repo.files), ".")
 
 
+# VER002: data files and model files (known.MODEL_SUFFIXES but sentencepiece's .model)
 DATA_EXTENSIONS = (
     ".csv",
     ".tsv",
@@ -247,27 +244,15 @@ DATA_EXTENSIONS = (
     ".feather",
     ".arrow",
     ".jsonl",
-    ".npy",
-    ".npz",
-    ".h5",
-    ".hdf5",
     ".tfrecord",
-    ".pkl",
-    ".pickle",
-    ".joblib",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".bin",
     ".onnx",
-    ".safetensors",
     ".pb",
     ".tflite",
     ".gguf",
     ".mar",
     ".zip",
     ".tar.gz",
-    ".keras",
+    *(s for s in MODEL_SUFFIXES if s != ".model"),
 )
 MB = 1024 * 1024
 
