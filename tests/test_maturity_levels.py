@@ -10,6 +10,7 @@ exactly the practices an MLOps engineer would say it lacks for the next one.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,45 @@ def test_n_a_practices_do_not_raise_the_practice_score(cli, tmp_path: Path) -> N
     assert level0["maturity"]["score"] < 30 < 80 < level3["maturity"]["score"]
     judged = level0["maturity"]["coverage"]
     assert 0 < judged["judged"] <= judged["practices"]
+
+
+TUTORIAL = {
+    "notebooks/tutorial.ipynb": json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": [
+                        "from sklearn.datasets import load_iris\n",
+                        "from sklearn.linear_model import LogisticRegression\n",
+                        "X, y = load_iris(return_X_y=True)\n",
+                        "clf = LogisticRegression().fit(X, y)\n",
+                    ],
+                }
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+}
+
+
+def test_a_published_librarys_tutorial_notebooks_do_not_make_it_a_project(
+    cli, tmp_path: Path
+) -> None:
+    readme = projects.LIBRARY["README.md"] + "\n## Install\n\n    pip install shrunken\n"
+    files = {**projects.LIBRARY, **TUTORIAL, "README.md": readme}
+    report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
+    kind = report["maturity"]["kind"]
+    assert kind["name"] == "library", kind
+    assert any("pip install shrunken" in e for e in kind["evidence"])
+
+
+def test_notebooks_that_train_make_an_unpublished_package_a_project(cli, tmp_path: Path) -> None:
+    files = {**projects.LIBRARY, **TUTORIAL}  # no `pip install shrunken` anywhere
+    report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
+    assert report["maturity"]["kind"]["name"] == "ml-project"

@@ -88,6 +88,29 @@ def _entry_point(repo: Facts, rel: str) -> bool:
     return facts is not None and any(text == "__main__" for text, _ in facts.strings)
 
 
+PROJECT_NAME = re.compile(r"""(?m)^\s{0,4}name\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
+TUTORIAL_DIRS = ("notebooks/", "examples/", "example/", "tutorials/", "docs/", "doc/")
+
+
+def _published(repo: Facts, packaged: str) -> str:
+    """The distribution name, when the README tells users to ``pip install`` it."""
+    text = repo.text(packaged) if packaged else None
+    match = PROJECT_NAME.search(text or "")
+    if match is None:
+        return ""
+    name = match.group(1)
+    pattern = re.compile(rf"pip3?\s+install\s+(-U\s+|--upgrade\s+)?['\"]?{re.escape(name)}\b", re.I)
+    for path in READMES:
+        readme = repo.text(path) if repo.exists(path) else None
+        if readme and pattern.search(readme):
+            return name
+    return ""
+
+
+def _tutorial(rel: str) -> bool:
+    return rel.endswith(".ipynb") or rel.startswith(TUTORIAL_DIRS) or "/examples/" in rel
+
+
 def _paper(repo: Facts) -> str:
     for path in READMES:
         text = repo.text(path) if repo.exists(path) else None
@@ -119,9 +142,14 @@ def detected(repo: Facts) -> RepoKind:
     serving = traits.serving_files(repo)
     pipeline = traits.has_trait(repo, "pipeline")
     entry_points = [rel for rel in training if _entry_point(repo, rel)]
+    published = _published(repo, packaged)
+    if published:  # a package users `pip install`: its notebooks and examples are tutorials
+        entry_points = [rel for rel in entry_points if not _tutorial(rel)]
     if not entry_points and not serving and not pipeline:
         estimators = _estimator_files(repo)
         evidence = ["no script trains or serves a model"]
+        if published:
+            evidence.insert(0, f"installed with `pip install {published}` (its notebooks teach)")
         if estimators:
             evidence.insert(0, f"defines estimator or model classes ({_first(estimators)})")
         if packaged:
