@@ -568,6 +568,49 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         },
         "fail",
     ),
+    (
+        "zenml-pipeline-model-versions",
+        "VER003",
+        {
+            "pipeline.py": "from zenml import Model, pipeline\n\n"
+            "@pipeline(model=Model(name='churn', license='MIT'))\ndef training():\n    pass\n",
+            "train.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "zenml-pipeline-without-a-model",
+        "VER003",
+        {
+            "pipeline.py": "from zenml import pipeline\n\n@pipeline\ndef training():\n    pass\n",
+            "train.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
+        "ray-mlflow-callback-saves-checkpoints",
+        "VER003",
+        {
+            "train.py": TRAIN + "from ray.air.integrations.mlflow import MLflowLoggerCallback\n"
+            "cb = MLflowLoggerCallback(experiment_name='e', save_artifact=True)\n",
+        },
+        "partial",
+    ),
+    (
+        "ray-mlflow-callback-is-experiment-tracking",
+        "EXP001",
+        {
+            "train.py": TRAIN + "from ray.air.integrations.mlflow import MLflowLoggerCallback\n"
+            "cb = MLflowLoggerCallback(experiment_name='e')\n",
+        },
+        "pass",
+    ),
+    (
+        "zenml-metadata-is-experiment-tracking",
+        "EXP001",
+        {"train.py": TRAIN + "from zenml import log_metadata\nlog_metadata(metadata={'acc': 1})\n"},
+        "pass",
+    ),
     # --- experiment tracking (EXP001-EXP003) ------------------------------------------------
     (
         "sagemaker-pipeline-executions-are-trials",

@@ -39,6 +39,11 @@ API_CALLS = (
     "clearml.Task.init",
     "aim.Run",
     "dvclive.Live",
+    # ZenML records metadata of runs, steps, artifacts and model versions on its server
+    "zenml.log_metadata",
+    "zenml.log_artifact_metadata",
+    "zenml.log_model_metadata",
+    "zenml.log_step_metadata",
 )
 VERTEX = re.compile(
     r"^google\.cloud\.aiplatform\.(start_run|log_params|log_metrics|log_time_series_metrics|"
@@ -65,7 +70,16 @@ AZURE_LOG_ATTRS = frozenset(
     {"log", "log_metric", "log_list", "log_row", "log_table", "log_image", "log_confusion_matrix"}
 )
 AZURE_RUN = re.compile(r"(^|\.)(run|parent)$", re.IGNORECASE)
-INTEGRATION_IMPORTS = ("dvclive", "lightning.pytorch.loggers", "pytorch_lightning.loggers")
+INTEGRATION_IMPORTS = (
+    "dvclive",
+    "lightning.pytorch.loggers",
+    "pytorch_lightning.loggers",
+    # Ray Train/Tune callbacks that log params, metrics and checkpoints to MLflow / W&B
+    "ray.air.integrations.mlflow",
+    "ray.air.integrations.wandb",
+    "ray.tune.integration.mlflow",
+    "ray.tune.integration.wandb",
+)
 INTEGRATION_FILES = ("conf/*/mlflow.yml",)
 HOSTED_NAMES = re.compile(r"wandb|neptune|comet|clearml", re.IGNORECASE)
 TENSORBOARD = (
