@@ -142,6 +142,18 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "pass",
     ),
     (
+        "ci-runs-azd-deploy",
+        "CICD003",
+        {".github/workflows/cd.yml": GHA_RUN.format(run="azd deploy --no-prompt"), "app.py": SERVE},
+        "pass",
+    ),
+    (
+        "ci-runs-azd-auth-only",
+        "CICD003",
+        {".github/workflows/cd.yml": GHA_RUN.format(run="azd auth login"), "app.py": SERVE},
+        "fail",
+    ),
+    (
         "ci-only-shows-an-endpoint",
         "CICD003",
         {

@@ -44,6 +44,7 @@ DEPLOY = (
     r"|mlflow (deployments create|models build-docker)"
     r"|bentoml (containerize|deploy)|modal deploy|serverless deploy|sls deploy|sam deploy"
     r"|cdk deploy|terraform apply|truss push|fly(ctl)? deploy|heroku container:release"
+    r"|anyscale service (deploy|rollout)|azd (up|deploy)|ray serve deploy"
     r"|python3? \S*deploy\S*\.py)"
 )
 # Reusable CI actions and Azure Pipelines tasks that deploy (an app, a container, a model).

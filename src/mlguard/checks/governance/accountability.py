@@ -16,6 +16,8 @@ from mlguard.repo import globs
 
 CARD_FILES = (
     "MODEL_CARD.md",
+    "model_cards/*.md",  # a folder of cards, one per model
+    "model-cards/*.md",
     "model_card*.md",
     "modelcard*.md",
     "model-card*.md",
