@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlguard.analyzers import redaction
 from mlguard.engine import scan as engine
@@ -21,13 +22,16 @@ from mlguard.fix.model import Plan
 from mlguard.model import Finding, Kind
 from mlguard.repo.git import GitView
 from mlguard.report.document import Report
-from mlguard.results import baseline, bom, filters, mltestscore, scoring, suppress, verdict
+from mlguard.results import baseline, filters, mltestscore, scoring, suppress, verdict
 from mlguard.rules import config as config_mod
 from mlguard.rules import config_ref, floor, selection
 from mlguard.rules.catalog import Catalog, RuleSpec
 from mlguard.rules.policy import Policy, build, resolve_chain
 from mlguard.safeio import outputs
 from mlguard.settings import Settings
+
+if TYPE_CHECKING:
+    from mlguard.results import bom
 
 
 @dataclass(frozen=True)
@@ -319,6 +323,8 @@ def _analysed_repo(opts: ScanOptions, setup: Setup) -> Iterator[Facts]:
 
 
 def _inventory(repo: Facts, setup: Setup) -> bom.Inventory:
+    from mlguard.results import bom  # the BOM reads check modules: loaded only for `bom`/`fix`
+
     spec = setup.catalog.rules.get("SEC002")
     params = engine.effective_rule(spec, setup.policy).params if spec else {}
     return bom.inventory(repo, params)

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlguard.checks.declarative import PYTHON_KINDS
-from mlguard.checks.families import NO_PYTHON_CHECKS
 from mlguard.facts.traits import PYTHON_TRAITS
 from mlguard.rules.spec import RuleSpec
 
@@ -24,6 +23,9 @@ def _check_needs_python(node: Any) -> bool:
         return False
     for key, value in node.items():
         if key == "python":
+            # imported here: a scan answered from the whole-scan memo loads no check module
+            from mlguard.checks.families import NO_PYTHON_CHECKS
+
             if value not in NO_PYTHON_CHECKS:
                 return True
         elif key in PYTHON_KINDS or _check_needs_python(value):
