@@ -223,6 +223,8 @@ def _evaluate(
     When any rule needs Python facts, their analysis starts in worker processes; the rules
     that need none (history, configs, secrets, CI) are evaluated meanwhile, and the others
     after the analysis has finished."""
+    import mlguard.checks.families  # noqa: F401  # registers every Python check (memo misses only)
+
     needs = [plan.needs_python(rule) or bool(rule.not_for) for rule in rules]
     done: dict[int, RuleResult] = {}
     try:
