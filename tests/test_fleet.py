@@ -247,3 +247,26 @@ def test_help_teaches(cli: Any) -> None:
     ):
         assert expected in text, expected
     assert "fleet" in cli(["--help"]).out
+
+
+def test_html_is_one_self_contained_page(cli: Any, fleet3: Any) -> None:
+    out, _ = fleet3
+    view = cli(["fleet", *files_of(out), "-f", "json"]).json()
+    result = cli(["fleet", *files_of(out), "-f", "html", "--top", "2"])
+    assert result.code == 0, result.err
+    page = result.out
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page and "src=" not in page and "href=" not in page
+    rows = [line for line in page.splitlines() if line.startswith("<tr")]
+    names = [line.split("<td>")[1].split("</td>")[0] for line in rows if "<td>" in line]
+    assert names[:3] == ["lib", "notebook", "pipeline"]
+    assert "<td>Level 1</td>" in page and "<td>not assessed</td>" in page
+    shown = [line.split("<code>")[1].split("</code>")[0] for line in rows if "<code>" in line]
+    assert shown == [m["rule_id"] for m in view["most_missing"][:2]]
+
+
+def test_names_from_reports_cannot_render_in_html(cli: Any, fleet3: Any) -> None:
+    out, _ = fleet3
+    shutil.copy(out / "lib.json", out / "<img onerror=x>.json")
+    page = cli(["fleet", *files_of(out), "-f", "html"]).out
+    assert "<img" not in page and "&lt;img onerror=x&gt;" in page

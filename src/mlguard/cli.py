@@ -931,6 +931,7 @@ def fleet_cmd(reports: tuple[Path, ...], fmt: str, output: Path | None, by: str,
       mlguard fleet reports/*.json                       # one report per repository
       mlguard fleet --by dir reports/*/*.json -f markdown -o fleet.md   # with history
       mlguard fleet reports/*.json -f csv -o fleet.csv   # one row per repository
+      mlguard fleet reports/*.json -f html -o fleet.html # one self-contained page
     """
     if output is not None:
         outputs.check_writable(output)

@@ -3,7 +3,8 @@
 Reading: each file must be an mlguard JSON report (``mlguard scan -f json``); a file that
 cannot be read, is not JSON or is not such a report is a usage error naming the file.
 Rendering: ``text`` (a terminal), ``csv`` (one row per repository, for spreadsheets),
-``markdown`` (a job summary or an issue) and ``json`` (scripts). Names, titles and paths
+``markdown`` (a job summary or an issue), ``html`` (one self-contained page) and ``json``
+(scripts). Names, titles and paths
 come from the reports, so the human-readable formats escape them (bidirectional controls,
 Markdown, spreadsheet formulas).
 """
@@ -29,7 +30,7 @@ from mlguard.results.fleet import (
 )
 from mlguard.safeio import escapes
 
-FLEET_FORMATS = ("text", "csv", "markdown", "json")
+FLEET_FORMATS = ("text", "csv", "markdown", "html", "json")
 SCHEMA_VERSION = "1.0"
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 DEFAULT_TOP = 10
@@ -344,4 +345,8 @@ def render(fleet: Fleet, fmt: str, top: int = DEFAULT_TOP) -> str:
         return render_markdown(fleet, top)
     if fmt == "text":
         return render_text(fleet, top)
+    if fmt == "html":
+        from mlguard.report.fleet_html import render_html
+
+        return render_html(fleet, top)
     raise ValueError(f"unknown fleet format {fmt!r}")
