@@ -98,20 +98,7 @@ def managed_deployments(repo: Facts) -> list[Evidence]:
 
 @fact
 def _managed_deployments(repo: Facts) -> tuple[Evidence, ...]:
-    found: list[Evidence] = []
-    for rel in product_paths(repo):
-        facts = repo.python(rel)
-        if facts is not None:
-            found += _python(rel, facts, _deploys)
-    for rel in repo.glob(*MANIFEST_FILES)[:MAX_MANIFESTS]:
-        if rel.startswith(".github/"):
-            continue
-        text = repo.text(rel) or ""
-        match = MANIFEST.search(text)
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
-            found.append(Evidence(Location(rel, line), match.group(0).strip()[:120]))
-    return tuple(sorted(set(found), key=lambda e: (e.location, e.text)))
+    return _scan(repo, _deploys, MANIFEST, MANIFEST_FILES)
 
 
 def batch_deployments(repo: Facts) -> list[Evidence]:
@@ -121,17 +108,27 @@ def batch_deployments(repo: Facts) -> list[Evidence]:
 
 @fact
 def _batch_deployments(repo: Facts) -> tuple[Evidence, ...]:
+    return _scan(repo, _batch, BATCH_MANIFEST, ("*.yaml", "*.yml"))
+
+
+def _scan(
+    repo: Facts, calls: Callable[[Call], bool], manifest: re.Pattern[str], files: tuple[str, ...]
+) -> tuple[Evidence, ...]:
+    """Product code's matching calls, and the first matching line of each manifest file
+    (workflow files are CI, not manifests)."""
     found: list[Evidence] = []
     for rel in product_paths(repo):
         facts = repo.python(rel)
         if facts is not None:
-            found += _python(rel, facts, _batch)
-    for rel in repo.glob("*.yaml", "*.yml")[:MAX_MANIFESTS]:
+            found += _python(rel, facts, calls)
+    for rel in repo.glob(*files)[:MAX_MANIFESTS]:
+        if rel.startswith(".github/"):
+            continue
         text = repo.text(rel) or ""
-        match = BATCH_MANIFEST.search(text) if "atch" in text else None
+        match = manifest.search(text)
         if match:
             line = text.count("\n", 0, match.start()) + 1
-            found.append(Evidence(Location(rel, line), match.group(0)))
+            found.append(Evidence(Location(rel, line), match.group(0).strip()[:120]))
     return tuple(sorted(set(found), key=lambda e: (e.location, e.text)))
 
 
