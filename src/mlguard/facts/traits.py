@@ -107,7 +107,7 @@ def _top_imports(repo: Facts, paths: list[str] | None = None) -> set[str]:
 
 
 def _ml(repo: Facts) -> bool:
-    if _top_imports(repo) & ML_LIBS:
+    if _top_imports(repo) & ML_LIBS or _llm(repo):  # an LLM application is ML code too
         return True
     return any(_platform(i.module) for rel, facts in repo.iter_python() for i in facts.imports)
 
