@@ -147,15 +147,47 @@ def model_pinned(ctx: CheckContext) -> Outcome:
     found = []
     for path, facts in llm_files(ctx.repo):
         constants = {a.target: a.value for a in facts.assigns if isinstance(a.value, str)}
+        defaults = [(c.line, d) for c in facts.calls if (d := _env_default(c))]
+        defaults += [
+            (a.line, m.group(2))
+            for a in facts.assigns
+            if isinstance(a.value, Expr)
+            and (m := ENV_OR.search(a.value.text))
+            and not AZURE_SETTING.search(m.group(1))
+        ]
         for call in facts.calls:
             name = _model_literal(call, constants)
             if name and floating_model(name):
-                message = (
-                    f"Model {name!r} is a floating alias: pin a dated snapshot "
-                    "(e.g. gpt-4o-2024-08-06, claude-sonnet-4-20250514)"
-                )
-                found.append(ev(path, call.line, name, message))
-    return Outcome.violations(found)
+                found.append(ev(path, call.line, name, _floating(name)))
+        for line, name in defaults:
+            if VENDOR_MODEL.match(name) and floating_model(name):
+                found.append(ev(path, line, name, _floating(name) + " (the default when unset)"))
+    return Outcome.violations(sorted(set(found), key=lambda e: (e.location, e.text)))
+
+
+ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+# ``os.getenv("CHAT_MODEL") or "gpt-3.5-turbo"``: the fallback model when the setting is unset
+ENV_OR = re.compile(
+    r"(?:getenv|environ\.get)\(\s*['\"]?([^'\"()]*)['\"]?[^()]*\)\s+or\s+['\"]([^'\"]+)['\"]"
+)
+# Azure OpenAI names a deployment, and the deployment pins the model version (in the
+# infrastructure), so a default for an Azure setting is not a floating model
+AZURE_SETTING = re.compile(r"azure|deployment", re.IGNORECASE)
+
+
+def _env_default(call: Call) -> str:
+    """The default of ``os.getenv("X", "gpt-4o")``."""
+    if call.name not in ENV_CALLS or len(call.args) < 2 or not isinstance(call.args[1], str):
+        return ""
+    setting = call.args[0] if isinstance(call.args[0], str) else ""
+    return "" if AZURE_SETTING.search(setting) else call.args[1]
+
+
+def _floating(name: str) -> str:
+    return (
+        f"Model {name!r} is a floating alias: pin a dated snapshot "
+        "(e.g. gpt-4o-2024-08-06, claude-sonnet-4-20250514)"
+    )
 
 
 def _eval_evidence(repo: Facts) -> list[Evidence]:
