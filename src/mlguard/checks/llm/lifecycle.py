@@ -67,6 +67,11 @@ EVAL_LIBS = (
     "garak",
     "pyrit",
     "trulens",
+    "azure.ai.evaluation",  # Azure AI Foundry evaluators (groundedness, relevance, safety)
+    "promptflow.evals",
+    "evaltools",  # ai-rag-chat-evaluator
+    "phoenix.evals",
+    "opik",
     "openai.evals",
     "giskard",
 )
