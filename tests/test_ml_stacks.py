@@ -613,6 +613,26 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
     ),
     # --- experiment tracking (EXP001-EXP003) ------------------------------------------------
     (
+        "keras-tensorboard-callback-writes-event-files",
+        "EXP001",
+        {
+            "train.py": "from tensorflow.keras.callbacks import TensorBoard\n"
+            "from tensorflow import keras\nm = keras.Sequential()\n"
+            "m.fit(x, y, callbacks=[TensorBoard(log_dir='logs')])\n"
+        },
+        "partial",
+    ),
+    (
+        "keras-early-stopping-logs-nothing",
+        "EXP001",
+        {
+            "train.py": "from tensorflow.keras.callbacks import EarlyStopping\n"
+            "from tensorflow import keras\nm = keras.Sequential()\n"
+            "m.fit(x, y, callbacks=[EarlyStopping()])\n"
+        },
+        "fail",
+    ),
+    (
         "sagemaker-pipeline-executions-are-trials",
         "EXP001",
         {

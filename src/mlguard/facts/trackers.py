@@ -86,6 +86,11 @@ TENSORBOARD = (
     "torch.utils.tensorboard.SummaryWriter",
     "tensorboardX.SummaryWriter",
     "tensorflow.summary.create_file_writer",
+    # Keras' TensorBoard callback and clu's metric writers (JAX/Flax) write event files too
+    "tensorflow.keras.callbacks.TensorBoard",
+    "keras.callbacks.TensorBoard",
+    "clu.metric_writers.create_default_writer",
+    "clu.metric_writers.SummaryWriter",
 )
 
 
