@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterable
 
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
@@ -73,6 +74,32 @@ class ModuleIndex:
                 found.append(target)
         self._imports[path] = found
         return found
+
+    def imported_within(
+        self,
+        paths: Iterable[str],
+        levels: int,
+        keep: Callable[[str], bool] = lambda _: True,
+        limit: int = 200,
+    ) -> list[str]:
+        """Project files that ``paths`` import, directly or through at most ``levels - 1``
+        files in between, breadth first and in import order; a file ``keep`` rejects is
+        neither listed nor followed. At most ``limit`` files."""
+        frontier = list(dict.fromkeys(paths))
+        seen = set(frontier)
+        found: list[str] = []
+        for _ in range(levels):
+            following: list[str] = []
+            for path in frontier:
+                for module in self.local_imports(path):
+                    if module not in seen and keep(module):
+                        seen.add(module)
+                        following.append(module)
+            found += following
+            frontier = following
+            if not frontier or len(found) >= limit:
+                break
+        return found[:limit]
 
     @staticmethod
     def _absolute(module: str, path: str) -> str:

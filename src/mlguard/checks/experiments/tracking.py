@@ -299,21 +299,12 @@ def _serving_and_imports(ctx: CheckContext) -> list[str]:
     is often loaded by a ``predict_pipeline`` module the web app imports."""
     from mlguard.facts.modules import ModuleIndex
 
-    index = ModuleIndex.of(ctx.repo)
     found = list(traits.prediction_files(ctx.repo))
-    seen = set(found)
-    frontier = list(found)
-    for _ in range(2):
-        frontier = [
-            m
-            for p in frontier
-            for m in index.local_imports(p)
-            if m not in seen and m.endswith(".py")
-        ]
-        frontier = [m for m in dict.fromkeys(frontier) if not traits.is_test_path(m)]
-        seen.update(frontier)
-        found += frontier
-    return found
+
+    def kept(path: str) -> bool:
+        return path.endswith(".py") and not traits.is_test_path(path)
+
+    return found + ModuleIndex.of(ctx.repo).imported_within(found, 2, kept, limit=10_000)
 
 
 @register

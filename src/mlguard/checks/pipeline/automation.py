@@ -197,16 +197,10 @@ def launches_training_pipeline(ctx: CheckContext, path: str) -> bool:
     and one of the repository's declared pipelines has a training step."""
     from mlguard.facts.modules import ModuleIndex
 
-    index = ModuleIndex.of(ctx.repo)
-    seen, todo, found = {path}, [(path, 0)], False
-    while todo and not found:  # the file, or a local module it imports (3 levels deep)
-        current, depth = todo.pop()
-        found = _launches(ctx, current)
-        for imported in index.local_imports(current) if depth < 3 else ():
-            if imported not in seen and len(seen) < 200:
-                seen.add(imported)
-                todo.append((imported, depth + 1))
-    return found and any(_stage_trains(ctx, s) for s in automation(ctx.repo).stages)
+    imported = ModuleIndex.of(ctx.repo).imported_within([path], 3)
+    if not any(_launches(ctx, p) for p in (path, *imported)):
+        return False
+    return any(_stage_trains(ctx, s) for s in automation(ctx.repo).stages)
 
 
 def launched_pipelines(ctx: CheckContext, when: set[Trigger]) -> list[Evidence]:
