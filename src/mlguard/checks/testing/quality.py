@@ -76,10 +76,11 @@ def _comparisons(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     """(metric comparisons that check quality, those against trivial bounds only)."""
     repo = ctx.repo
     checks = set(repo.glob(*CHECK_FILES))
+    product = set(traits.product_paths(repo))
     real: list[Evidence] = []
     trivial: list[Evidence] = []
     for path in repo.python_files:
-        if not path.endswith(".py") or not (path in checks or path in _product(ctx)):
+        if not path.endswith(".py") or not (path in checks or path in product):
             continue
         lines = repo.lines(path)
         for number, line in enumerate(lines, 1):
@@ -92,10 +93,6 @@ def _comparisons(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
             item = ev(path, number, line.strip()[:160])
             (trivial if TRIVIAL.search(code) else real).append(item)
     return real, trivial
-
-
-def _product(ctx: CheckContext) -> set[str]:
-    return set(traits.product_paths(ctx.repo))
 
 
 def _evaluation_functions(ctx: CheckContext) -> list[Evidence]:
