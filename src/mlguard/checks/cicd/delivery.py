@@ -133,9 +133,14 @@ def _started_by_hand_only(repo: Facts, path: str) -> bool:
     )
 
 
+def _file_triggers(repo: Facts, path: str) -> set[Trigger]:
+    """What starts the CI commands written in ``path``."""
+    return {t for c in automation(repo).ci_commands if c.path == path for t in c.triggers}
+
+
 def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
     if not path.startswith(".github/"):  # the triggers of the pipeline the file belongs to
-        events = {t for c in automation(ctx.repo).ci_commands if c.path == path for t in c.triggers}
+        events = _file_triggers(ctx.repo, path)
         return not events or bool(events & {Trigger.PUSH, Trigger.PULL_REQUEST})
     for doc in ctx.repo.config(path):
         for on in lookup(doc, "on"):
@@ -269,7 +274,7 @@ def _deployed_by_hand_in_ci(repo: Facts, where: Evidence) -> bool:
 
 def _manual_only(repo: Facts, path: str) -> bool:
     """Every CI command of the file is started only by hand (workflow_dispatch and the like)."""
-    events = {t for c in automation(repo).commands if c.path == path for t in c.triggers}
+    events = _file_triggers(repo, path)
     return bool(events) and events <= {Trigger.MANUAL}
 
 
