@@ -100,11 +100,7 @@ def _published(repo: Facts, packaged: str) -> str:
         return ""
     name = match.group(1)
     pattern = re.compile(rf"pip3?\s+install\s+(-U\s+|--upgrade\s+)?['\"]?{re.escape(name)}\b", re.I)
-    for path in READMES:
-        readme = repo.text(path) if repo.exists(path) else None
-        if readme and pattern.search(readme):
-            return name
-    return ""
+    return name if _readme_says(repo, pattern) else ""
 
 
 def _tutorial(rel: str) -> bool:
@@ -112,9 +108,14 @@ def _tutorial(rel: str) -> bool:
 
 
 def _paper(repo: Facts) -> str:
+    return _readme_says(repo, PAPER)
+
+
+def _readme_says(repo: Facts, pattern: re.Pattern[str]) -> str:
+    """The first README that matches ``pattern``, or ``""``."""
     for path in READMES:
         text = repo.text(path) if repo.exists(path) else None
-        if text and PAPER.search(text):
+        if text and pattern.search(text):
             return path
     return ""
 
