@@ -416,3 +416,49 @@ def test_task_runners_carry_ci_triggers_to_the_code_they_run(tmp_path: Path) -> 
     report_reach = is_automated(repo, "src/report.py")
     assert report_reach is not None and [t.value for t in report_reach.triggers] == ["schedule"]
     assert is_automated(repo, "src/unused.py") is None
+
+
+SEED_WORKFLOW = (
+    "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+    "    steps:\n      - run: make test\n"
+)
+SEED = {
+    "seedcode/Makefile": "test:\n\tpytest -q tests\n",
+    "seedcode/app.py": "x = 1\n",
+    "seedcode/tests/test_app.py": "def test_app():\n    assert 1\n",
+    "seedcode/.github/workflows/ci.yml": SEED_WORKFLOW,
+}
+
+
+def test_seed_code_workflows_are_the_ci_of_the_project_it_makes(cli, tmp_path: Path) -> None:
+    """A repository that ships seed code with its own .github/workflows (and has none at its
+    root) is a template: the seed's workflows run its commands from the seed's folder."""
+    _, report = scan_json(cli, make_repo(tmp_path / "r", SEED))
+    assert status_of(report, "CICD001") == "pass"
+    rule = next(r for r in report["rules"] if r["id"] == "CICD001")
+    assert rule["evidence"][0]["path"] == "seedcode/.github/workflows/ci.yml"
+    kind = report["maturity"]["kind"]
+    assert kind["name"] == "template", kind
+    assert any("seedcode/" in e for e in kind["evidence"])
+
+
+def test_nested_workflows_do_not_count_next_to_the_roots_own(cli, tmp_path: Path) -> None:
+    """GitHub runs only the root's workflows: with workflows of its own at the root, a
+    folder's .github/workflows is not CI (a vendored project, an example)."""
+    lint = "on: [push]\njobs:\n  l:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff .\n"
+    files = {**SEED, ".github/workflows/lint.yml": lint}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert status_of(report, "CICD001") == "partial"
+    assert report["maturity"]["kind"]["name"] != "template"
+
+
+def test_a_cookiecutter_folders_workflows_count_beside_the_templates_own(
+    cli, tmp_path: Path
+) -> None:
+    lint = "on: [push]\njobs:\n  l:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff .\n"
+    slug = "{{cookiecutter.project_slug}}"
+    files = {f"{slug}/{k.split('/', 1)[1]}": v for k, v in SEED.items()}
+    files |= {"cookiecutter.json": '{"project_slug": "p"}\n', ".github/workflows/lint.yml": lint}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert status_of(report, "CICD001") == "pass"
+    assert report["maturity"]["kind"]["name"] == "template"

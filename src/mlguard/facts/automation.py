@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from mlguard.facts import commands as cmdtext
-from mlguard.facts.ci import ci_facts
+from mlguard.facts.ci import ci_facts, command_base
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.graph import Graph, cmd_key
@@ -114,7 +114,8 @@ def _build(repo: Facts) -> AutomationFacts:
     schedules += [s for f in flows for s in f.schedules]
     graph = Graph(repo, dvc, mlproject, flows, ci_commands)
     for command in ci_commands:
-        graph.push(cmd_key(command, ""), command, command.triggers, {command.system}, command)
+        key = cmd_key(command, command_base(command.path))
+        graph.push(key, command, command.triggers, {command.system}, command)
     scheduled_files = {s.path for s in workflow_schedules}
     for stage in [*dvc, *mlproject, *workflow_stages]:
         when = frozenset({Trigger.SCHEDULE}) if stage.path in scheduled_files else MANUAL

@@ -50,6 +50,7 @@ from mlguard.facts.sources import (
 from mlguard.safeio.yamlio import YamlDoc
 
 GHA_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+SEED_GHA_FILES = ("*/.github/workflows/*.yml", "*/.github/workflows/*.yaml")
 GITLAB_FILES = (
     "/.gitlab-ci.yml",
     "/.gitlab-ci.yaml",
@@ -382,9 +383,37 @@ def ci_unread(repo: Facts) -> list[tuple[str, int, str]]:
     return unread(repo)
 
 
+@fact
+def seed_projects(repo: Facts) -> tuple[str, ...]:
+    """Top-level folders holding a project that brings its own GitHub workflows, which the
+    repository ships to be copied into a repository of its own: a cookiecutter folder
+    (``{{cookiecutter.name}}/``), the seed code of a SageMaker or Azure ML project template.
+    GitHub runs workflows only from the root's ``.github/``; these run in the project made
+    from the folder, so they are that project's CI. A folder counts when its name is
+    templated or the repository has no workflows of its own at the root."""
+    folders = sorted({path.split("/", 1)[0] for path in repo.glob(*SEED_GHA_FILES)})
+    own = bool(repo.glob(*GHA_FILES))
+    return tuple(f for f in folders if f.startswith("{{") or not own)
+
+
+def workflow_files(repo: Facts) -> list[str]:
+    """GitHub workflow files: the root's, then those of the seed projects."""
+    seeds = seed_projects(repo)
+    nested = [p for p in repo.glob(*SEED_GHA_FILES) if p.split("/", 1)[0] in seeds]
+    return [*repo.glob(*GHA_FILES), *nested]
+
+
+def command_base(path: str) -> str:
+    """The folder a CI file's commands run in: a seed project's root for its workflows."""
+    head, sep, _ = path.partition("/.github/")
+    return head if sep else ""
+
+
 def _roots(repo: Facts) -> list[tuple[str, str, Parser]]:
     """(system, file, parser) of every CI configuration file that is a pipeline root."""
     roots = [(name, path, parser) for name, globs, parser in SIMPLE for path in repo.glob(*globs)]
+    roots += [("github-actions", path, github_actions) for path in workflow_files(repo)]
+    roots = list(dict.fromkeys(roots))
     gitlab = gitlab_roots(repo)
     roots += [("gitlab-ci", path, gitlab_ci) for path in gitlab]
     claimed = {path for _, path, _ in roots} | set(repo.glob(*GITLAB_FILES))

@@ -122,7 +122,7 @@ def _scan(
         if facts is not None:
             found += _python(rel, facts, calls)
     for rel in repo.glob(*files)[:MAX_MANIFESTS]:
-        if rel.startswith(".github/"):
+        if rel.startswith(".github/") or "/.github/" in rel:
             continue
         text = repo.text(rel) or ""
         match = manifest.search(text)

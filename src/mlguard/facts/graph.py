@@ -22,7 +22,7 @@ from mlguard.facts.model import (
     Trigger,
 )
 from mlguard.facts.modules import ModuleIndex
-from mlguard.facts.pipelines import job_spec_commands
+from mlguard.facts.pipelines import job_spec_commands, join
 from mlguard.facts.pyflows import PyFlow, kedro_project, kedro_session, python_commands
 
 MAX_NODES = 20_000
@@ -139,7 +139,8 @@ class Graph:
         base = key[3].split("\0", 1)[0]
         targets = cmdtext.analyse(command.text, base)
         if command.action and command.text.startswith("./"):
-            self._expand_called_workflow(command.text[2:], triggers, systems, via)
+            called = join(base, command.text[2:])
+            self._expand_called_workflow(called, base, triggers, systems, via)
         for path in targets.files:
             resolved = self._resolve_path(path, base)
             if resolved:
@@ -162,10 +163,15 @@ class Graph:
                 self.push(("file", path, 0, ""), None, triggers, systems | {"kedro"}, via)
 
     def _expand_called_workflow(
-        self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
+        self,
+        path: str,
+        base: str,
+        triggers: frozenset[Trigger],
+        systems: frozenset[str],
+        via: Command,
     ) -> None:
         for command in self.ci_by_path.get(path.split("@", 1)[0], ()):
-            self.push(cmd_key(command, ""), command, triggers, systems, via)
+            self.push(cmd_key(command, base), command, triggers, systems, via)
 
     def _expand_spec(
         self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command

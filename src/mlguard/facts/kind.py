@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from mlguard.facts import traits
+from mlguard.facts.ci import seed_projects
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 
@@ -123,6 +124,8 @@ def _readme_says(repo: Facts, pattern: re.Pattern[str]) -> str:
 def _template(repo: Facts) -> list[str]:
     found = [p for p in TEMPLATE_FILES if repo.exists(p)]
     found += sorted({p.split("/")[0] for p in repo.files if p.startswith("{{cookiecutter.")})
+    seeds = [seed for seed in seed_projects(repo) if not seed.startswith("{{")]
+    found += [f"{seed}/ (seed code with its own .github/workflows)" for seed in seeds]
     return found
 
 

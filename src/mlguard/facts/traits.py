@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
-from mlguard.facts.ci import ci_files
+from mlguard.facts.ci import ci_files, workflow_files
 from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
@@ -276,7 +276,7 @@ TRAITS: dict[str, Callable[[Facts], bool]] = {
     "llm": _llm,
     "notebooks": lambda r: bool(r.glob("*.ipynb")),
     "docker": lambda r: bool(r.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
-    "github-actions": lambda r: bool(r.glob(".github/workflows/*.yml", ".github/workflows/*.yaml")),
+    "github-actions": lambda r: bool(workflow_files(r)),
     "ci": lambda r: bool(ci_files(r)),
     "git": lambda r: r.has_git,
     "data-files": lambda r: bool(r.glob("data/**", "*.csv", "*.parquet")),

@@ -11,9 +11,8 @@ from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
 from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.cd_pipelines import delivery
-from mlguard.facts.ci import ci_unread
+from mlguard.facts.ci import ci_unread, workflow_files
 from mlguard.facts.ci_commands import (
-    GHA_FILES,
     GITLAB_FILES,
     JENKINS_FILES,
     ci_actions,
@@ -119,7 +118,7 @@ def _started_by_hand_only(repo: Facts, path: str) -> bool:
     docs = [d for d in repo.config(path) if isinstance(d, dict)]
     if not docs:
         return False
-    if path.startswith(".github/"):
+    if _workflow(path):
         events = {e for d in docs for e in _events(d.get("on"))}
         return bool(events) and events <= {"workflow_dispatch"}
     # Azure Pipelines: ``trigger: none`` turns off CI runs; pull-request runs of Azure Repos
@@ -139,7 +138,7 @@ def _file_triggers(repo: Facts, path: str) -> set[Trigger]:
 
 
 def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
-    if not path.startswith(".github/"):  # the triggers of the pipeline the file belongs to
+    if not _workflow(path):  # the triggers of the pipeline the file belongs to
         events = _file_triggers(ctx.repo, path)
         return not events or bool(events & {Trigger.PUSH, Trigger.PULL_REQUEST})
     for doc in ctx.repo.config(path):
@@ -147,6 +146,11 @@ def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
             if CHANGE_EVENTS & _events(on):
                 return True
     return False
+
+
+def _workflow(path: str) -> bool:
+    """A GitHub Actions file: the root's, or a seed project's (:func:`workflow_files`)."""
+    return path.startswith(".github/") or "/.github/workflows/" in path
 
 
 def _events(on: Any) -> set[str]:
@@ -321,7 +325,7 @@ def _env_name(job: dict[str, Any]) -> str:
 
 def _gha_environments(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     gated, envs = [], []
-    for path in ctx.repo.glob(*GHA_FILES):
+    for path in workflow_files(ctx.repo):
         for doc in ctx.repo.config(path):
             for job in lookup(doc, "jobs.*"):
                 name = _env_name(job) if isinstance(job, dict) else ""

@@ -24,10 +24,10 @@ import yaml
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev
 from mlguard.checks.cicd import workflow_dedupe as dedupe
 from mlguard.checks.registry import register
+from mlguard.facts.ci import workflow_files
 from mlguard.model import Evidence
 from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
 
-WORKFLOWS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 COMPOSITE_ACTIONS = ("action.yml", "action.yaml")  # at any depth
 MAX_FINDINGS_PER_FILE = 200
 SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -129,8 +129,9 @@ def workflow_hardening(ctx: CheckContext) -> Outcome:
         raise NotCheckable("params.tag_pins_allowed must be a glob or a list of globs")
     trusted = (allowed,) if isinstance(allowed, str) else tuple(str(p) for p in allowed)
     found: list[Evidence] = []
-    for patterns, audit in ((WORKFLOWS, _audit), (COMPOSITE_ACTIONS, _audit_action)):
-        for path in ctx.repo.glob(*patterns):
+    files = ((workflow_files(ctx.repo), _audit), (ctx.repo.glob(*COMPOSITE_ACTIONS), _audit_action))
+    for paths, audit in files:
+        for path in paths:
             text = ctx.repo.text(path)
             doc = _document(text) if text is not None else None
             if doc is not None:

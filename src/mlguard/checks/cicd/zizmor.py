@@ -21,6 +21,7 @@ from mlguard.analyzers.zizmor_adapter import (
 from mlguard.analyzers.zizmor_meta import BY_IDENT
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.registry import register
+from mlguard.facts.ci import workflow_files
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.model import Evidence, Location
@@ -39,7 +40,8 @@ SEVERITIES = ("informational", "low", "medium", "high")
 
 
 def inputs(repo: Facts) -> list[str]:
-    return sorted(set(repo.glob(*INPUTS)))
+    """The root's workflows, actions and dependabot file, and the seed projects' workflows."""
+    return sorted(set(repo.glob(*INPUTS)) | set(workflow_files(repo)))
 
 
 @fact

@@ -10,7 +10,8 @@ from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
-from mlguard.facts.ci_commands import GHA_FILES, GITLAB_FILES
+from mlguard.facts.ci import workflow_files
+from mlguard.facts.ci_commands import GITLAB_FILES
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import path_words
@@ -158,7 +159,7 @@ def _schedules(call: Call) -> bool:
 
 def _scheduler_files(repo: Facts) -> list[str]:
     files = []
-    for path in repo.glob(*GHA_FILES, *GITLAB_FILES):
+    for path in [*workflow_files(repo), *repo.glob(*GITLAB_FILES)]:
         if re.search(
             r"^[ \t]*(schedule:|- schedules?\b|(?>.*?CI_PIPELINE_SOURCE).*schedule)",
             _t(repo, path),
