@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import maturity_projects as projects
-from conftest import make_repo
+from conftest import make_repo, scan_json
 
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 GATES = yaml.safe_load(POLICY.read_text(encoding="utf-8"))["maturity"]["gates"]
@@ -213,3 +213,35 @@ def test_notebooks_that_train_make_an_unpublished_package_a_project(cli, tmp_pat
     files = {**projects.LIBRARY, **TUTORIAL}  # no `pip install shrunken` anywhere
     report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
     assert report["maturity"]["kind"]["name"] == "ml-project"
+
+
+PAPER_README = (
+    "# Method\n\nOfficial PyTorch implementation of our paper (arxiv.org/abs/2101.00001).\n"
+)
+SCRIPT_TRAINING = (
+    "import torch\n\nmodel = torch.nn.Linear(2, 1)\n"
+    "opt = torch.optim.SGD(model.parameters(), 0.1)\n"
+    "loss = model(torch.ones(1, 2)).sum()\nloss.backward()\nopt.step()\n"
+)
+FLOW_TRAINING = (
+    "from metaflow import FlowSpec, step\nfrom sklearn.linear_model import LogisticRegression\n\n\n"
+    "class Train(FlowSpec):\n    @step\n    def start(self):\n"
+    "        self.model = LogisticRegression().fit([[0], [1]], [0, 1])\n"
+    "        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n"
+)
+
+
+def test_paper_code_trained_by_hand_is_research(cli, tmp_path: Path) -> None:
+    files = {"README.md": PAPER_README, "train.py": SCRIPT_TRAINING}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] == "research"
+
+
+def test_a_paper_repository_with_an_orchestrated_flow_is_a_project(cli, tmp_path: Path) -> None:
+    """A flow of an orchestrator (Metaflow here) is a declared pipeline, so a README that
+    cites a paper does not make the repository research code."""
+    files = {"README.md": PAPER_README, "flow.py": FLOW_TRAINING}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    kind = report["maturity"]["kind"]
+    assert kind["name"] == "ml-project", kind
+    assert "declares a pipeline" in kind["evidence"]

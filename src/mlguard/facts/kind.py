@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from mlguard.facts import traits
+from mlguard.facts.automation import automation
 from mlguard.facts.ci import seed_projects
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
@@ -129,6 +130,12 @@ def _template(repo: Facts) -> list[str]:
     return found
 
 
+def _declared_pipeline(repo: Facts) -> bool:
+    """A pipeline declared in any form mlguard reads: dvc.yaml, MLproject, workflow YAML
+    (Argo, compiled kfp), or Python flows (Metaflow, Airflow, ZenML, kfp, Prefect ...)."""
+    return traits.has_trait(repo, "pipeline") or bool(automation(repo).stages)
+
+
 @fact
 def detected(repo: Facts) -> RepoKind:
     """The kind read from the repository's facts."""
@@ -144,7 +151,7 @@ def detected(repo: Facts) -> RepoKind:
         return RepoKind("other", ("no ML library is imported",))
     packaged = _packaged(repo)
     serving = traits.serving_files(repo)
-    pipeline = traits.has_trait(repo, "pipeline")
+    pipeline = _declared_pipeline(repo)
     entry_points = [rel for rel in training if _entry_point(repo, rel)]
     published = _published(repo, packaged)
     if published:  # a package users `pip install`: its notebooks and examples are tutorials
