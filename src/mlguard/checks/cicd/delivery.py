@@ -11,7 +11,7 @@ from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
 from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.cd_pipelines import delivery
-from mlguard.facts.ci import ci_unread, workflow_files
+from mlguard.facts.ci import ci_files, ci_unread, workflow_files
 from mlguard.facts.ci_commands import (
     GITLAB_FILES,
     JENKINS_FILES,
@@ -87,6 +87,11 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
         )
     local = local_runs(repo, TEST_RUNNER)
     tests = [ev(p) for p, f in test_files(repo) if f.functions]
+    if (local or tests) and not ci_files(repo):
+        return Outcome.failed(
+            "Tests exist, but the repository has no CI configuration to run them.",
+            (local or tests)[:1],
+        )
     if local or tests:
         _unread_ci(repo)
         return Outcome.partial(
