@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from mlguard.checks.base import CheckContext, Outcome, ev, imports_of
-from mlguard.checks.pipeline.automation import EVAL_WORDS
+from mlguard.checks.pipeline.automation import EVAL_WORDS, FIT_WORDS
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.model import Stage
 from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence
 
@@ -140,10 +141,12 @@ def validation_gate(ctx: CheckContext) -> Outcome:
     automated += _run_by_eval_step(ctx, [g for g in gates if g not in automated])
     if automated:
         return Outcome.passed(automated)
+    stages = automation(ctx.repo).stages
+    trained_in = {s.path for s in stages if FIT_WORDS.search(s.name)}
     evals = [
         s
-        for s in automation(ctx.repo).stages
-        if EVAL_WORDS.search(s.name) and (s.deps or s.metrics)
+        for s in stages
+        if EVAL_WORDS.search(s.name) and (s.deps or s.metrics or _flow_step(s, trained_in))
     ]
     if gates:
         return Outcome.partial(
@@ -156,6 +159,12 @@ def validation_gate(ctx: CheckContext) -> Outcome:
             [ev(s.path, s.line, s.name) for s in evals],
         )
     return Outcome.failed("No evaluation gate before a model is registered or deployed.")
+
+
+def _flow_step(stage: Stage, trained_in: set[str]) -> bool:
+    """An evaluation step of a Python flow (Metaflow, Airflow, ZenML ...) that also trains:
+    its steps declare no files, the step itself is the evaluation."""
+    return stage.module == stage.path and stage.path in trained_in
 
 
 LINEAGE_CALLS = frozenset({"mlflow.log_input", "mlflow.data.from_pandas", "mlflow.data.from_numpy"})
