@@ -154,6 +154,32 @@ def defines_estimator(facts: PyFacts) -> bool:
     return bool(facts.class_bases) and any(name in LIBRARY_METHODS for name, _ in facts.functions)
 
 
+MODEL_BASE_NAMES = frozenset(
+    {"Module", "LightningModule", "Model", "BaseEstimator", "PreTrainedModel", "Sequential"}
+)
+
+
+def defines_model(facts: PyFacts) -> bool:
+    """The file defines a model class: a subclass of an ML library's model base (a PyTorch /
+    Flax ``Module``, a Lightning module, a Keras ``Model``, a scikit-learn estimator,
+    a Hugging Face ``PreTrainedModel``), or an estimator class of its own."""
+    for base, _ in facts.class_bases:
+        if base.split(".")[0] in ML_LIBS and base.rsplit(".", 1)[-1] in MODEL_BASE_NAMES:
+            return True
+    return defines_estimator(facts)
+
+
+@fact
+def model_files(repo: Facts) -> tuple[str, ...]:
+    """Product files that define model classes (:func:`defines_model`)."""
+    found = []
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is not None and defines_model(facts):
+            found.append(rel)
+    return tuple(found)
+
+
 def training_files(repo: Facts) -> list[str]:
     """Product files that train a model: a fit/train call, or a *train* script with ML imports.
 

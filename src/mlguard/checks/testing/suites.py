@@ -68,16 +68,18 @@ INTEGRATION_TEST_GLOBS = (
 PIPELINE_TEST_CALLS = ("airflow.models.DagBag", "airflow.models.dagbag.DagBag", "*.dag.test")
 
 
-def _product_ml_modules(ctx: CheckContext) -> dict[str, str]:
-    return {module_name(p): p for p in traits.training_files(ctx.repo)}
+def _product_ml_modules(ctx: CheckContext, models: bool = False) -> dict[str, str]:
+    """The modules of the training code (and, with ``models``, of the model classes)."""
+    paths = [*traits.training_files(ctx.repo), *(traits.model_files(ctx.repo) if models else ())]
+    return {module_name(p): p for p in paths}
 
 
 @register
 def ml_tests(ctx: CheckContext) -> Outcome:
-    """Tests that fit/predict a model, or import and call the project's training modules."""
+    """Tests that fit/predict a model, or import the project's training or model modules."""
     found: list[Evidence] = []
     any_test = False
-    train_modules = _product_ml_modules(ctx)
+    train_modules = _product_ml_modules(ctx, models=True)
     fits = callsites.by_file(callsites.sites(ctx.repo, attrs=MODEL_METHODS))
     for path, facts in test_files(ctx.repo):
         any_test = any_test or bool(facts.functions)
