@@ -216,6 +216,42 @@ def _registers(call: Call) -> bool:
     return any(call.has_kwarg(k) for k in REGISTER_BY_KWARG.get(call.attr, ()))
 
 
+ZENML_MODELS = ["zenml.Model", "zenml.model.model.Model"]
+METAFLOW_MODEL = re.compile(r"^[ \t]*self\.\w*model\w*\s*=[^=]", re.MULTILINE)
+KFP_MODEL = re.compile(r"\bOutput\[(?:dsl\.)?Model\]")
+MODEL_OUT = re.compile(r"(?i)(model|\.(pkl|joblib|pt|pth|ckpt|onnx|h5|keras|safetensors|bin)$)")
+
+
+def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
+    """Models kept as artifacts of the run that made them, which records its lineage: an
+    MLflow run's logged model or checkpoints, a Metaflow step artifact, a Kubeflow/Vertex
+    pipeline's ``Output[Model]``, a DVC stage output locked in a committed dvc.lock."""
+    found: list[Evidence] = []
+    attrs = ["log_model", "MLflowLoggerCallback"]
+    for path, call in callsites.sites(ctx.repo, attrs=attrs):
+        if traits.is_test_path(path):
+            continue
+        if call.attr == "log_model" and call.name.startswith("mlflow."):
+            found.append(ev(path, call.line, call.name))
+        elif call.attr == "MLflowLoggerCallback" and call.kwarg("save_artifact") is True:
+            found.append(ev(path, call.line, f"{call.name}(save_artifact=True)"))
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        tops = {i.module.split(".")[0] for i in facts.imports}
+        pattern = METAFLOW_MODEL if "metaflow" in tops else KFP_MODEL if "kfp" in tops else None
+        match = pattern.search(ctx.repo.text(path) or "") if pattern else None
+        if match:
+            line = (ctx.repo.text(path) or "").count("\n", 0, match.start()) + 1
+            found.append(ev(path, line, match.group(0).strip()))
+    if ctx.repo.exists("dvc.lock"):
+        outs = [o for s in automation(ctx.repo).stages if s.system == "dvc" for o in s.outs]
+        models = [o for o in outs if MODEL_OUT.search(o)]
+        if models:
+            found.append(ev("dvc.lock", 1, f"locks {models[0]}"))
+    return found
+
+
 def _unsigned(call: Call) -> bool:
     return (
         call.name.startswith("mlflow.")
@@ -242,6 +278,19 @@ def registry_lineage(ctx: CheckContext) -> Outcome:
     for path in ctx.repo.glob("dvc.yaml"):
         if any(isinstance(d, dict) and d.get("artifacts") for d in ctx.repo.config(path)):
             registered.append(ev(path, 1, "artifacts"))
+    for path, call in callsites.sites(ctx.repo, names=ZENML_MODELS):
+        if not traits.is_test_path(path):  # a model version per run, no I/O signature
+            registered.append(ev(path, call.line, call.name))
+            unsigned.append(ev(path, call.line, f"{call.name} (no input/output signature)"))
+    if not registered:
+        versioned = _run_versioned_models(ctx)
+        if versioned:
+            return Outcome.partial(
+                "Models are kept per run with their lineage (the run's parameters, data and "
+                "metrics) but not registered: nothing names the released version or its "
+                "input/output signature.",
+                versioned,
+            )
     if registered and unsigned:
         return Outcome.partial(
             "Models are registered, but logged without a signature or input example: the "
