@@ -9,6 +9,7 @@ from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.ml import local_runs, module_name, product_files, test_files
+from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.test_runs import ci_test_runs
 from mlguard.model import Evidence
 from mlguard.repo import globs
@@ -110,14 +111,17 @@ def feature_tests(ctx: CheckContext) -> Outcome:
     if not modules:
         # No module of its own: the data is prepared where the model is trained.
         modules = traits.training_files(ctx.repo)
+    # a test cannot import a notebook: next to modules, a notebook is a prototype
+    modules = [p for p in modules if p.endswith(".py")] or modules
     if not modules:
         raise NotApplicable("no feature or preprocessing modules (features/, preprocess*.py, ...)")
     tests = list(test_files(ctx.repo))
+    reached = _reached_by_tests(ctx, [t for t, _ in tests])
     covered: list[str] = []
     missing: list[str] = []
     for path in modules:
         name = module_name(path)
-        hit = next((t for t, f in tests if _imports(f, name)), None)
+        hit = path in reached or any(_imports(f, name) for _, f in tests)
         (covered if hit else missing).append(path)
     if not missing:
         return Outcome.passed([ev(p) for p in covered])
@@ -126,6 +130,28 @@ def feature_tests(ctx: CheckContext) -> Outcome:
     if covered:
         return Outcome.partial(detail, [ev(missing[0])])
     return Outcome.failed(detail, [ev(missing[0])])
+
+
+def _reached_by_tests(ctx: CheckContext, tests: list[str]) -> set[str]:
+    """Project modules the tests import, directly or through the ``__init__.py`` of a
+    package they import (``from pkg import jobs`` loads what ``pkg/jobs/__init__.py``
+    imports)."""
+    index = ModuleIndex.of(ctx.repo)
+    reached: set[str] = set()
+    frontier = [m for t in tests for m in index.local_imports(t)]
+    for _ in range(MAX_PACKAGE_DEPTH):
+        following: list[str] = []
+        for module in frontier:
+            if module not in reached:
+                reached.add(module)
+                if module.endswith("__init__.py"):
+                    following += index.local_imports(module)
+        frontier = following
+    reached.update(frontier)
+    return reached
+
+
+MAX_PACKAGE_DEPTH = 4
 
 
 def _imports_training(path: str, facts: PyFacts, modules: dict[str, str]) -> list[Evidence]:
