@@ -9,7 +9,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
-from mlguard.facts.automation import automation
+from mlguard.facts.automation import automation, is_automated
 from mlguard.facts.ci import workflow_files
 from mlguard.facts.ci_commands import GITLAB_FILES
 from mlguard.facts.fact import fact
@@ -50,7 +50,21 @@ DRIFT_CALLS = (
 MONITOR_TEMPLATES = re.compile(r"AWS::SageMaker::MonitoringSchedule\b")
 # batch prediction that checks skew/drift against the training data (Vertex AI)
 MONITORED_BATCH = ("model_monitoring_objective_config", "model_monitoring_alert_config")
+# the objective of a managed model-monitoring job or of a monitored batch prediction, as the
+# API's fields (Vertex AI REST/JSON and client classes), however the job is submitted
+MONITORING_OBJECTIVE = re.compile(
+    r"[\"'](?:trainingPredictionSkewDetectionConfig|predictionDriftDetectionConfig)[\"'][ \t]*:|"
+    r"\b(?:TrainingPredictionSkewDetectionConfig|PredictionDriftDetectionConfig|"
+    r"SkewDetectionConfig|DriftDetectionConfig|ModelMonitoringObjectiveConfig)[ \t]*\(|"
+    r"\bmodel_monitoring_objective_config[ \t]*="
+)
+MANAGED_MONITOR = re.compile(
+    r"ModelDeploymentMonitoringJob|MonitoringSchedule|MonitorSchedule|MonitorDefinition|"
+    r"DefaultModelMonitor|ModelQualityMonitor|ModelBiasMonitor|DataDriftDetector|create_monitor"
+)
 MANAGED_SCHEDULE = (
+    "*.ModelDeploymentMonitoringScheduleConfig",
+    "*.create_model_deployment_monitoring_job",
     "*.create_monitoring_schedule",
     "*.MonitorSchedule",
     "*.ModelDeploymentMonitoringJob.create",
@@ -83,6 +97,13 @@ def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
             found.setdefault(path, ev(path, call.line, f"{call.name}(model_monitoring_...)"))
     for path in _monitor_templates(repo):
         found.setdefault(path, ev(path, 1, "AWS::SageMaker::MonitoringSchedule"))
+    for path in repo.python_files:
+        if path in found or path.endswith(".ipynb"):
+            continue
+        match = MONITORING_OBJECTIVE.search(repo.text(path) or "")
+        if match:
+            line = (repo.text(path) or "").count("\n", 0, match.start()) + 1
+            found[path] = ev(path, line, match.group(0))
     for path, facts in repo.iter_python():
         for imp in facts.imports:
             if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
@@ -107,11 +128,17 @@ def _key(item: Evidence) -> tuple[str, int]:
     return (item.location.path, item.location.line)
 
 
+def _managed(item: Evidence) -> bool:
+    """A managed monitor (a cloud monitoring job or schedule): once created, from a
+    notebook too, it watches production on its own."""
+    return bool(MANAGED_MONITOR.search(item.text))
+
+
 @register
 def drift(ctx: CheckContext) -> Outcome:
     """Drift computed in code that can run in production (pass); only in notebooks (partial)."""
     found = drift_evidence(ctx.repo)
-    code = [e for e in found if not e.location.path.endswith(".ipynb")]
+    code = [e for e in found if not e.location.path.endswith(".ipynb") or _managed(e)]
     if code:
         return Outcome.passed(code)
     if found:
@@ -131,12 +158,21 @@ def scheduled(ctx: CheckContext) -> Outcome:
         return Outcome.failed("No drift monitoring code to schedule (see MON001).")
     words = sorted({w for e in found for w in path_words(e.location.path)})
     hits = _managed_schedule(repo) + _schedulers_naming(repo, words)
+    hits += [e for e in found if _run_on_a_clock(repo, e)]
     if hits:
         return Outcome.passed(hits)
     return Outcome.partial(
         "Drift monitoring exists but nothing runs it on a schedule.",
         found[:1],
     )
+
+
+def _run_on_a_clock(repo: Facts, item: Evidence) -> bool:
+    """The drift code is run by something scheduled: a cron workflow, a pipeline that a
+    scheduler (Terraform, Cloud Scheduler, EventBridge, Airflow ...) starts, or a module
+    such a pipeline imports."""
+    reach = is_automated(repo, item)
+    return reach is not None and reach.scheduled
 
 
 def _managed_schedule(repo: Facts) -> list[Evidence]:
