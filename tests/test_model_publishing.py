@@ -152,6 +152,18 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "n/a",
     ),
     (
+        "makefile-uploads-by-hand",
+        "CICD003",
+        {"train.py": TRAIN, "Makefile": "release:\n\thuggingface-cli upload org/c model/\n"},
+        "partial",
+    ),
+    (
+        "makefile-downloads-only",
+        "CICD003",
+        {"train.py": TRAIN, "Makefile": "base:\n\thuggingface-cli download org/base\n"},
+        "n/a",
+    ),
+    (
         "publishing-only-makes-no-predictions-for-mon003",
         "MON003",
         {"train.py": TRAIN, ".github/workflows/release.yml": gha("[push]", GIT_PUSH_TO_HUB)},

@@ -23,7 +23,6 @@ from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts.automation import automation
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.facts.ml import local_runs
 from mlguard.facts.model import Command
 from mlguard.facts.product import product_paths
 from mlguard.model import Evidence, Location
@@ -34,6 +33,7 @@ HUB_UPLOADS = frozenset({"upload_file", "upload_folder", "upload_large_folder", 
 SELF_RECEIVERS = ("self.", "cls.", "super().")
 HUB_CLI = r"(^|[\s;&|(])(huggingface-cli|hf)\s+upload\s"
 HUB_REPO = re.compile(r"git\s+(clone|remote\s+(add|set-url))\s[^\n]*huggingface\.co/")
+TASK_FILES = ("Makefile", "makefile", "justfile", "Taskfile.y*ml", "*.sh")
 GIT_PUSH = re.compile(r"(^|[\s;&|(])git\s+push\b")
 
 
@@ -92,7 +92,14 @@ def _git_push_to_hub(text: str) -> bool:
 
 def hub_upload_scripts(repo: Facts) -> list[Evidence]:
     """Lines of local task files (Makefile, shell scripts) that upload to the Hub."""
-    return local_runs(repo, HUB_CLI)
+    cli = re.compile(HUB_CLI)
+    found = []
+    for path in repo.glob(*TASK_FILES):
+        for number, line in enumerate(repo.lines(path), 1):
+            if cli.search(line) and not line.lstrip().startswith("#"):
+                found.append(Evidence(Location(path, number), line.strip()[:120]))
+                break
+    return found
 
 
 def publishes_model(repo: Facts) -> bool:
