@@ -19,6 +19,7 @@ import re
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts.ci import ci_facts, command_base
+from mlguard.facts.databricks_jobs import job_stages
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.graph import Graph, cmd_key
@@ -108,7 +109,8 @@ def _build(repo: Facts) -> AutomationFacts:
     workflow_stages, workflow_schedules = workflow_yaml(repo)
     deployments, deployment_schedules = prefect_deployments(repo)
     flows = pyflows(repo)
-    stages = [*dvc, *mlproject, *workflow_stages, *deployments]
+    databricks = job_stages(repo)
+    stages = [*dvc, *mlproject, *workflow_stages, *deployments, *databricks]
     stages += [s for f in flows for s in f.stages]
     schedules += workflow_schedules + deployment_schedules
     schedules += [s for f in flows for s in f.schedules]
@@ -129,6 +131,10 @@ def _build(repo: Facts) -> AutomationFacts:
     for path, via in clocks.files:
         if path in repo.files:
             graph.push(("file", path, 0, ""), None, via.triggers, {via.system}, via)
+    for stage in databricks:  # a declared job runs when someone (or a command) starts it
+        if stage.module in repo.files:
+            via = Command(f"databricks job task {stage.name}", stage.path, stage.line, "databricks")
+            graph.push(("file", stage.module, 0, ""), None, MANUAL, {"databricks"}, via)
     scheduled_names = {s.target for s in deployment_schedules}
     for stage in deployments:
         if stage.module in repo.files:

@@ -8,6 +8,10 @@ web-server code: the cloud platform runs the server. mlguard recognises
   ``model.deploy(endpoint=...)``, ``Model.deploy(ws, ...)``, ``ManagedOnlineDeployment(...)``,
   ``create_endpoint(...)``, kfp's ``ModelDeployOp``, the Vertex TFX ``Pusher``, CDK's
   ``CfnEndpoint``;
+- Databricks model serving endpoints created or updated from code: the SDK's
+  ``WorkspaceClient().serving_endpoints.create/update_config(...)`` (and ``*_and_wait``),
+  and write requests (POST/PUT/PATCH, also through a small helper named so) to the
+  ``/api/2.0/serving-endpoints`` REST API (not ``.../invocations``, which queries a model);
 - serving manifests and infrastructure code: KServe ``InferenceService``, Seldon
   ``SeldonDeployment``, Azure ML online endpoint/deployment YAML, CloudFormation
   ``AWS::SageMaker::Endpoint``, Terraform ``aws_sagemaker_endpoint`` /
@@ -61,6 +65,14 @@ DEPLOY_NAMES = frozenset(
     }
 )
 DEPLOY_ATTRS = frozenset({"deploy", "create_endpoint", "update_endpoint", "create_deployment"})
+# Databricks SDK: WorkspaceClient().serving_endpoints.create(...) and friends
+SERVING_ENDPOINTS = re.compile(r"(^|\.)serving_endpoints\.\w+$")
+SERVING_ENDPOINT_ATTRS = frozenset(
+    {"create", "create_and_wait", "update_config", "update_config_and_wait"}
+)
+# Databricks REST: a POST/PUT/PATCH to .../serving-endpoints (not .../invocations: a query)
+SERVING_REST = re.compile(r"serving-endpoints(?!.*invocations)")
+WRITE_CALL = re.compile(r"(^|_)(post|put|patch)(_|$)", re.IGNORECASE)
 BATCH_NAMES = frozenset(
     {
         "BatchPredictionJob",
@@ -134,6 +146,9 @@ def _scan(
 
 def _python(rel: str, facts: PyFacts, test: Callable[[Call], bool]) -> list[Evidence]:
     if not any(_under(i.module, SDK_MODULES) for i in facts.imports):
+        if test is _deploys:  # REST calls need no SDK
+            rest = [Evidence(Location(rel, c.line), c.name[:120]) for c in facts.calls if _rest(c)]
+            return rest[:5]
         return []
     found = [Evidence(Location(rel, c.line), c.name[:120]) for c in facts.calls if test(c)]
     return found[:5]
@@ -150,6 +165,10 @@ def _deploys(call: Call) -> bool:
     parts = call.name.split("(")[0].split(".")
     if DEPLOY_NAMES.intersection(parts):
         return True
+    if call.attr in SERVING_ENDPOINT_ATTRS and SERVING_ENDPOINTS.search(call.name):
+        return True
+    if _rest(call):
+        return True
     if call.attr == "Pusher":
         return VERTEX_PUSHER in parts
     return call.attr in DEPLOY_ATTRS and bool(call.args or call.kwargs)
@@ -157,3 +176,18 @@ def _deploys(call: Call) -> bool:
 
 def _under(module: str, roots: tuple[str, ...]) -> bool:
     return any(module == r or module.startswith(r + ".") for r in roots)
+
+
+def _rest(call: Call) -> bool:
+    """A write request (``requests.post``, ``session.put``, a ``*_put_api`` helper) whose
+    arguments name the Databricks serving-endpoints API."""
+    if not WRITE_CALL.search(call.attr):
+        return False
+    values = [*call.args, *(v for _, v in call.kwargs)]
+    return any(SERVING_REST.search(_text(v)) for v in values)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return str(getattr(value, "text", ""))

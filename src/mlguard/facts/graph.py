@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts import tasks
+from mlguard.facts.databricks_jobs import databricks_jobs, started_job_files
 from mlguard.facts.files import Facts
 from mlguard.facts.model import (
     CI_SYSTEMS,
@@ -147,6 +148,7 @@ class Graph:
                 self.push(("file", resolved, 0, ""), None, triggers, systems, via)
         for spec in targets.specs:
             self._expand_spec(self._resolve_path(spec, base), triggers, systems, via)
+        self._expand_databricks(command.text, base, triggers, systems, via)
         for name in targets.modules:
             found = self.modules.resolve(name)
             if found:
@@ -181,6 +183,25 @@ class Graph:
         for number, key, text in job_spec_commands(self.repo, path):
             child = Command(text, path, number, "job-spec", key)
             self.push(cmd_key(child, ""), child, triggers, systems, via)
+
+    def _expand_databricks(
+        self,
+        text: str,
+        base: str,
+        triggers: frozenset[Trigger],
+        systems: frozenset[str],
+        via: Command,
+    ) -> None:
+        """A command that creates, deploys or runs a Databricks job starts its tasks' code."""
+        started = set(started_job_files(self.repo, text, lambda p: self._resolve_path(p, base)))
+        if not started:
+            return
+        for job in databricks_jobs(self.repo):
+            if job.path in started:
+                for task in job.tasks:
+                    if task.module:
+                        key = ("file", task.module, 0, "")
+                        self.push(key, None, triggers, systems | {"databricks"}, via)
 
     def _resolve_path(self, path: str, base: str) -> str:
         """A repository file for a command's path: as written, without the base directory,

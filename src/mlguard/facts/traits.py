@@ -13,6 +13,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.product import NON_PRODUCT as NON_PRODUCT  # re-exported: one definition
 from mlguard.facts.product import product_paths as product_paths
+from mlguard.facts.publishing import publishes_model
 from mlguard.repo.testpaths import TEST_GLOBS as TEST_GLOBS  # re-exported: one definition
 from mlguard.repo.testpaths import is_test_path as is_test_path
 
@@ -289,7 +290,12 @@ def _serving(repo: Facts) -> bool:
 
 
 # Traits decided from Python facts (imports, calls): their rules run after the analysis.
-PYTHON_TRAITS = frozenset({"ml", "training", "library", "serving", "deployed", "llm"})
+PYTHON_TRAITS = frozenset({"ml", "training", "library", "serving", "predicting", "deployed", "llm"})
+
+
+def _predicting(repo: Facts) -> bool:
+    return _serving(repo) or bool(batch_deployments(repo))
+
 
 TRAITS: dict[str, Callable[[Facts], bool]] = {
     "python": lambda r: bool(r.python_files),
@@ -297,8 +303,10 @@ TRAITS: dict[str, Callable[[Facts], bool]] = {
     "training": _training,
     "library": _library,
     "serving": _serving,
-    # the model is put to use: online serving, or batch prediction jobs
-    "deployed": lambda r: _serving(r) or bool(batch_deployments(r)),
+    # the model makes predictions for users: online serving, or batch prediction jobs
+    "predicting": _predicting,
+    # the model is put to use: it predicts, or it is published as a release artefact
+    "deployed": lambda r: _predicting(r) or publishes_model(r),
     "llm": _llm,
     "notebooks": lambda r: bool(r.glob("*.ipynb")),
     "docker": lambda r: bool(r.glob("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")),
@@ -315,7 +323,10 @@ REASONS: dict[str, str] = {
     "training": "no training code found (an ML library or a serving-only repository)",
     "library": "not an ML library (training scripts found, or no estimator classes)",
     "serving": "no model-serving code found",
-    "deployed": "the model is neither served nor run as a batch prediction job",
+    "predicting": "the model is neither served nor run as a batch prediction job",
+    "deployed": (
+        "the model is neither served, run as a batch prediction job, nor published to a model hub"
+    ),
     "llm": "no LLM SDK is used",
     "notebooks": "no notebooks",
     "docker": "no Dockerfile",

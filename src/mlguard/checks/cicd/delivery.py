@@ -22,7 +22,13 @@ from mlguard.facts.ci_commands import (
 from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import local_runs, test_files
-from mlguard.facts.model import Trigger
+from mlguard.facts.model import CI_SYSTEMS, EVENT_TRIGGERS, Trigger
+from mlguard.facts.publishing import (
+    command_evidence,
+    hub_upload_commands,
+    hub_upload_scripts,
+    hub_uploads_in_code,
+)
 from mlguard.facts.test_runs import ci_test_runs
 from mlguard.model import Evidence
 
@@ -249,7 +255,15 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     automated += [e for e in managed if _deployed_automatically(repo, e)]
     if automated:
         return Outcome.passed(automated)
+    released, released_by_hand, release_scripted = _hub_releases(repo)
+    if released:
+        return Outcome.partial(
+            "The model is released automatically as an artefact on the model hub (on merge, "
+            "tag or schedule), but no serving endpoint or batch job is deployed.",
+            released[:1],
+        )
     by_hand = in_ci + [e for e in managed if _deployed_by_hand_in_ci(repo, e)]
+    by_hand += released_by_hand
     if by_hand:
         return Outcome.partial(
             "CI deploys the model, but only when someone starts the job by hand "
@@ -257,6 +271,7 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
             by_hand[:1],
         )
     local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]
+    local += release_scripted
     _unread_ci(repo)
     if local:
         return Outcome.partial("Deployment is scripted but CI does not run it.", local[:1])
@@ -267,6 +282,33 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
             managed[:1],
         )
     return Outcome.failed("No automated model deployment (no deploy step in CI, no GitOps).")
+
+
+def _hub_releases(repo: Facts) -> tuple[list[Evidence], list[Evidence], list[Evidence]]:
+    """Publishing the model to the Hugging Face Hub: started by an event (push, tag,
+    schedule), by CI only by hand, or written in code or a task file nothing automated runs.
+
+    Publishing is a release of the artefact, not a deployment: it never passes CICD003 on its
+    own (nobody operates a model that users download).
+    """
+    events, manual, scripted = [], [], []
+    for command in hub_upload_commands(repo):
+        where = command_evidence(command)
+        if command.triggers & EVENT_TRIGGERS:
+            events.append(where)
+        elif command.system in CI_SYSTEMS:
+            manual.append(where)
+        else:
+            scripted.append(where)
+    for where in hub_uploads_in_code(repo):
+        reach = is_automated(repo, where)
+        if reach is not None and reach.event_driven:
+            events.append(where)
+        elif reach is not None and reach.ci:
+            manual.append(where)
+        else:
+            scripted.append(where)
+    return events, manual, scripted + hub_upload_scripts(repo)
 
 
 def _deployed_automatically(repo: Facts, where: Evidence) -> bool:

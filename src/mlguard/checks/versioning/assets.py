@@ -11,6 +11,8 @@ from mlguard.checks.security.artifacts import candidates
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.files import Facts
+from mlguard.facts.modules import ModuleIndex
+from mlguard.facts.notebook_shell import notebook_shell
 from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
@@ -123,6 +125,101 @@ def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
+# Datasets fetched at run time: downloads from a URL, Spark/warehouse tables and queries
+DOWNLOADS = re.compile(
+    r"^(urllib\.request\.urlretrieve|wget\.download|(tensorflow\.)?keras\.utils\.get_file|"
+    r"torchvision\.datasets\.utils\.(download_url|download_and_extract_archive)|"
+    r"gdown\.download)$"
+)
+URL_FETCHES = re.compile(r"^(urllib\.request\.urlopen|requests\.get|httpx\.get)$")
+DATA_URL = re.compile(
+    r"https?://\S+\.(csv|tsv|parquet|jsonl?|zip|gz|tgz|tar|bz2|xz|txt|xlsx?|npz|npy|h5|"
+    r"feather|arrow|data)\b",
+    re.IGNORECASE,
+)
+SPARK_READS = re.compile(r"(^|\.)spark\.(read(\.|$)|table$|sql$)")
+WAREHOUSE_MODULES = (
+    "snowflake",
+    "google.cloud.bigquery",
+    "redshift_connector",
+    "databricks.sql",
+    "pyathena",
+    "awswrangler",
+    "pandas_gbq",
+)
+WAREHOUSE_READS = frozenset(
+    {
+        "fetch_pandas_all",
+        "fetch_pandas_batches",
+        "fetchall",
+        "fetchmany",
+        "fetch_arrow_all",
+        "to_dataframe",
+        "to_arrow",
+        "read_gbq",
+        "read_sql_query",
+    }
+)
+SHELL_DOWNLOAD = re.compile(r"^\s*(wget|curl)\b")
+# Metaflow keeps every ``self.<name>`` of a step as an artifact of the run
+SNAPSHOT_VALUE = re.compile(r"fetch|read|load|query|download|table|sql", re.IGNORECASE)
+
+
+def _remote_reads(ctx: CheckContext) -> list[Evidence]:
+    """Datasets the code fetches when it runs: downloads from a URL (``urlretrieve``, a
+    ``requests.get``/``urlopen`` of a data file), Spark tables and queries, warehouse query
+    results (Snowflake, BigQuery, Redshift, Databricks SQL, Athena), and notebooks' ``!wget``
+    / ``!curl`` of a data file."""
+    found: list[Evidence] = []
+    for path, facts in ctx.repo.iter_python():
+        if traits.is_test_path(path):
+            continue
+        warehouse = any(
+            i.module == m or i.module.startswith(m + ".")
+            for i in facts.imports
+            for m in WAREHOUSE_MODULES
+        )
+        for call in facts.calls:
+            if _fetches(call.name, call.attr, call.args, warehouse):
+                found.append(ev(path, call.line, call.name[:80]))
+    for item in notebook_shell(ctx.repo):
+        if SHELL_DOWNLOAD.search(item.text) and DATA_URL.search(item.text):
+            found.append(ev(item.location.path, item.location.line, item.text[:80]))
+    return found
+
+
+def _fetches(name: str, attr: str, args: tuple[object, ...], warehouse: bool) -> bool:
+    if DOWNLOADS.match(name) or SPARK_READS.search(name.split("(")[0]):
+        return True
+    if URL_FETCHES.match(name):
+        return any(DATA_URL.search(_text(a)) for a in args[:1])
+    return warehouse and attr in WAREHOUSE_READS
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else str(getattr(value, "text", ""))
+
+
+def _run_snapshots(ctx: CheckContext, reads: list[Evidence]) -> list[Evidence]:
+    """A Metaflow step that keeps the fetched data as an artifact (``self.dataset =
+    client.fetch(...)``) in a flow that reads it itself or through a module it imports:
+    each run stores its own immutable copy."""
+    repo = ctx.repo
+    readers = {e.location.path for e in reads}
+    index = ModuleIndex.of(repo)
+    found = []
+    for path, facts in repo.iter_python():
+        if not any(i.module.split(".")[0] == "metaflow" for i in facts.imports):
+            continue
+        if path not in readers and not readers.intersection(index.local_imports(path)):
+            continue
+        for item in facts.assigns:
+            value = _text(item.value)
+            if item.target.startswith("self.") and "(" in value and SNAPSHOT_VALUE.search(value):
+                found.append(ev(path, item.line, f"{item.target} = {value[:60]}"))
+    return found
+
+
 def _pinned_version(value: object) -> bool:
     """A dataset version that names one version (not ``"latest"``)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -153,11 +250,17 @@ def data_versioned(ctx: CheckContext) -> Outcome:
             "lineage), but the code reads them unpinned (latest), so a rerun may see other data.",
             managed[:3],
         )
+    fetched = _remote_reads(ctx)
+    snapshots = _run_snapshots(ctx, fetched) if fetched else []
+    if snapshots:
+        return Outcome.passed(snapshots[:3])
+    reads += fetched
     if not reads and not traits.has_trait(repo, "data-files"):
         raise NotApplicable("the code reads no datasets and the repository holds no data files")
     return Outcome.failed(
         "Data is read without versioning: no DVC (.dvc/config with .dvc files or dvc.yaml), "
-        "git-LFS data rules, pinned dataset revisions or lakeFS/Delta time travel.",
+        "git-LFS data rules, pinned dataset revisions, lakeFS/Delta time travel or a "
+        "per-run snapshot of data fetched from a URL or a warehouse.",
         reads[:1],
     )
 
