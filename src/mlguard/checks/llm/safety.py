@@ -11,7 +11,7 @@ from typing import Any
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.declarative import name_matches
-from mlguard.checks.llm.lifecycle import expr_text, llm_files
+from mlguard.checks.llm.lifecycle import agents_sdk, expr_text, llm_files
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
 
@@ -56,6 +56,11 @@ UNCAPPED_CALLS = (
     "litellm.acompletion",
 )
 TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+# OpenAI Agents SDK: an Agent's completions are capped by its ModelSettings(max_tokens=...),
+# or by the ModelSettings of a RunConfig, which override every agent of the run
+AGENT_CALLS = ("agents.Agent",)
+MODEL_SETTINGS = ("agents.ModelSettings", "agents.model_settings.ModelSettings")
+RUN_CONFIGS = ("agents.RunConfig", "agents.run.RunConfig")
 PROMPT_MARKER = re.compile(r"(you are|system prompt|assistant|instructions?:|respond)", re.I)
 PROMPT_SECRET = re.compile(
     r"((password|passwd|api[_ -]?key|secret|token)\s*(is|:|=)\s*['\"]?[A-Za-z0-9_\-./+]{6,}"
@@ -200,15 +205,58 @@ def _unpinned_package(spec: dict[str, Any]) -> str:
 def prompt_secrets_and_limits(ctx: CheckContext) -> Outcome:
     """Secrets written into prompts; completion calls without an output-token cap."""
     found: list[Evidence] = []
+    sdk = agents_sdk(ctx.repo)
     for path, facts in llm_files(ctx.repo):
         for text, line in facts.strings:
             if PROMPT_MARKER.search(text) and PROMPT_SECRET.search(text):
                 msg = "A prompt contains a credential: prompts leak, keep secrets out of them"
                 found.append(ev(path, line, "secret in prompt", msg))
         for call in facts.calls:
-            if any(name_matches(call, n) for n in UNCAPPED_CALLS) and not (
-                call.star_kwargs or any(call.has_kwarg(k) for k in TOKEN_CAPS)
-            ):
+            if any(name_matches(call, n) for n in UNCAPPED_CALLS) and not _capped(call):
                 msg = f"{call.name}() without max_tokens: output length and cost are unbounded"
                 found.append(ev(path, call.line, f"{call.name}(...)", msg))
+        found += _uncapped_agents(path, facts) if sdk else []
     return Outcome.violations(found)
+
+
+def _capped(call: Call) -> bool:
+    return call.star_kwargs or any(call.has_kwarg(k) for k in TOKEN_CAPS)
+
+
+def _within(outer: Call, names: tuple[str, ...], facts: PyFacts) -> list[Call]:
+    """The calls named ``names`` written inside ``outer``'s arguments."""
+    return [
+        c
+        for c in facts.calls
+        if outer.line <= c.line <= (outer.end_line or outer.line)
+        and c is not outer
+        and any(name_matches(c, n) for n in names)
+    ]
+
+
+def _uncapped_agents(path: str, facts: PyFacts) -> list[Evidence]:
+    """OpenAI Agents SDK ``Agent(...)`` without ``model_settings=ModelSettings(max_tokens=)``.
+
+    A ``model_settings`` given as a variable is taken as capped (its value is not followed);
+    a RunConfig with capped ModelSettings in the same file caps every agent of the file."""
+    agents = [c for c in facts.calls if any(name_matches(c, n) for n in AGENT_CALLS)]
+    if not agents:
+        return []
+    run_configs = [c for c in facts.calls if any(name_matches(c, n) for n in RUN_CONFIGS)]
+    if any(_capped(s) for rc in run_configs for s in _within(rc, MODEL_SETTINGS, facts)):
+        return []
+    found = []
+    for agent in agents:
+        if agent.star_kwargs:
+            continue
+        settings = agent.kwarg("model_settings")
+        if isinstance(settings, Expr) and not re.match(r"^[\w.]*ModelSettings\(", settings.text):
+            continue  # settings built elsewhere
+        inline = _within(agent, MODEL_SETTINGS, facts) if settings is not None else []
+        if not any(_capped(s) for s in inline):
+            msg = (
+                "Agent(...) without model_settings=ModelSettings(max_tokens=...): "
+                "output length and cost are unbounded"
+            )
+            found.append(ev(path, agent.line, "Agent(...)", msg))
+    return found
