@@ -9,7 +9,7 @@ from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
-from mlguard.facts import traits
+from mlguard.facts import kind, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import ci_mentions, path_words
@@ -78,6 +78,11 @@ EVAL_LIBS = (
 )
 EVAL_FILES = ("promptfooconfig.y*ml", "**/promptfooconfig.y*ml", "promptfoo/**", "evals/**/*.y*ml")
 EVAL_CI = r"(promptfoo|npx promptfoo|deepeval|lm_eval|lm-eval|inspect eval|garak|pyrit|ragas)\b"
+
+
+def llm_app(ctx: CheckContext) -> bool:
+    """The repository is an LLM application (calls LLM SDKs, trains no model)."""
+    return kind.detected(ctx.repo).name == "llm-app"
 
 
 def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:

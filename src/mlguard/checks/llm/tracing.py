@@ -13,7 +13,7 @@ from typing import Any
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import evaluate
 from mlguard.checks.registry import register
-from mlguard.facts import kind, traits
+from mlguard.facts import traits
 from mlguard.model import Evidence
 
 TRACING_MODULES = (
@@ -65,11 +65,6 @@ def llm_tracing(ctx: CheckContext) -> list[Evidence]:
             ev(path, line, name) for name, line in facts.decorators if name in TRACING_DECORATORS
         ]
     return [e for e in dict.fromkeys(found) if not traits.is_test_path(e.location.path)]
-
-
-def llm_app(ctx: CheckContext) -> bool:
-    """The repository is an LLM application (calls LLM SDKs, trains no model)."""
-    return kind.detected(ctx.repo).name == "llm-app"
 
 
 @register

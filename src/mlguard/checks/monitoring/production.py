@@ -7,7 +7,8 @@ import re
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.declarative import calls_named
-from mlguard.checks.llm.tracing import llm_app, llm_tracing
+from mlguard.checks.llm.lifecycle import llm_app
+from mlguard.checks.llm.tracing import llm_tracing
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
