@@ -257,7 +257,7 @@ class _Collector:
                 node.name,
                 node.lineno,
                 node.end_lineno or node.lineno,
-                tuple((p.arg, _unparse(p.annotation) if p.annotation else "") for p in params),
+                tuple((p.arg, _annotation(p.annotation)) for p in params),
                 tuple(name for name, _ in self.decorators[start:]),
             )
         )
@@ -275,11 +275,15 @@ class _Collector:
         return False
 
     def assign(self, target: str, node: ast.expr, line: int) -> Assign:
+        value, refs = self.read(node)
+        return Assign(target, value, line, refs)
+
+    def read(self, node: ast.expr) -> tuple[Value, tuple[str, ...]]:
         value = self.value(node)
         refs: tuple[str, ...] = ()
         if isinstance(value, Expr) and not isinstance(node, ast.Name | ast.Attribute):
             refs = _names_read(node)
-        return Assign(target, value, line, refs)
+        return value, refs
 
     def on_assign(self, node: ast.Assign) -> bool:
         for target in node.targets:
@@ -299,11 +303,13 @@ class _Collector:
 
     def flow_to(self, target: ast.expr, value: ast.expr, line: int) -> None:
         targets = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
+        read: tuple[Value, tuple[str, ...]] | None = None
         for item in targets[:16]:
             item = item.value if isinstance(item, ast.Starred) else item
             dotted = self.dotted(item)
             if dotted and "(" not in dotted:
-                self.flows.append(self.assign(self.resolve(dotted), value, line))
+                read = read or self.read(value)
+                self.flows.append(Assign(self.resolve(dotted), read[0], line, read[1]))
 
     def on_expr(self, node: ast.Expr) -> bool:
         # a docstring or bare string statement: never a prompt or an argument
@@ -320,24 +326,55 @@ MAX_REFS = 32
 
 def _names_read(node: ast.AST) -> tuple[str, ...]:
     """The distinct names an expression reads (``x``, and ``x.y`` for an attribute of a
-    variable), in walk order, at most ``MAX_REFS``."""
+    variable), at most ``MAX_REFS``."""
     found: dict[str, None] = {}
-    for sub in ast.walk(node):
-        name = ""
-        if isinstance(sub, ast.Name):
-            name = sub.id
-        elif isinstance(sub, ast.Attribute):
-            parts = [sub.attr]
-            inner = sub.value
-            while isinstance(inner, ast.Attribute):
+    stack = [node]
+    name_type, attr_type, const_type, ast_type = ast.Name, ast.Attribute, ast.Constant, ast.AST
+    while stack and len(found) < MAX_REFS:
+        sub = stack.pop()
+        kind = type(sub)
+        if kind is name_type:
+            found.setdefault(sub.id, None)  # type: ignore[attr-defined]
+            continue
+        if kind is const_type:
+            continue
+        if kind is attr_type:
+            parts = [sub.attr]  # type: ignore[attr-defined]
+            inner = sub.value  # type: ignore[attr-defined]
+            while type(inner) is attr_type:
                 parts.append(inner.attr)
                 inner = inner.value
-            name = ".".join([inner.id, *reversed(parts)]) if isinstance(inner, ast.Name) else ""
-        if name and name not in found:
-            found[sys.intern(name)] = None
-            if len(found) >= MAX_REFS:
-                break
-    return tuple(found)
+            if type(inner) is name_type:
+                found.setdefault(".".join([inner.id, *reversed(parts)]), None)
+                found.setdefault(inner.id, None)
+                continue
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast_type))
+            elif isinstance(value, ast_type):
+                stack.append(value)
+    return tuple(sys.intern(n) for n in found)[:MAX_REFS]
+
+
+def _annotation(node: ast.expr | None) -> str:
+    """The names an annotation mentions (``Optional[list[Filter]]`` -> ``Optional list
+    Filter``), string forward references included."""
+    if node is None:
+        return ""
+    names: list[str] = []
+    stack: list[ast.AST] = [node]
+    while stack and len(names) < MAX_REFS:
+        sub = stack.pop()
+        if isinstance(sub, ast.Name):
+            names.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            names.append(sub.attr)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            names.append(sub.value[:100])
+        elif isinstance(sub, ast.Subscript | ast.Tuple | ast.List | ast.BinOp):
+            stack.extend(ast.iter_child_nodes(sub))
+    return " ".join(reversed(names))
 
 
 def _unparse(node: ast.AST) -> str:
