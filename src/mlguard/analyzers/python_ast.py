@@ -59,11 +59,28 @@ class Import:
 
 @dataclass(frozen=True, slots=True)
 class Assign:
-    """``target = value`` for dotted targets and simple names (value literal or Expr)."""
+    """``target = value`` for dotted targets and simple names (value literal or Expr).
+
+    ``refs``: the variables (``x``) and dotted names (``x.y``) an expression value reads,
+    whatever the length of its text, and not the words inside its string literals; empty
+    for a literal or a plain dotted name (its text is the name)."""
 
     target: str
     value: Value
     line: int
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FuncDef:
+    """A function or method: its parameters with their annotations' source text (``""``
+    when none), its decorators (resolved names) and the lines it spans."""
+
+    name: str
+    line: int
+    end_line: int
+    params: tuple[tuple[str, str], ...] = ()
+    decorators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,11 @@ class PyFacts:
     functions: tuple[tuple[str, int], ...] = ()
     strings: tuple[tuple[str, int], ...] = ()
     syntax_error: str = ""
+    # value flow beyond ``name = value``: for-loop targets, unpacked tuples, annotated and
+    # augmented assignments (kept apart from ``assigns``, whose readers expect plain ones)
+    flows: tuple[Assign, ...] = ()
+    defs: tuple[FuncDef, ...] = ()
+    classes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, resolved bases)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -92,6 +114,9 @@ class _Collector:
         self.assigns: list[Assign] = []
         self.functions: list[tuple[str, int]] = []
         self.strings: list[tuple[str, int]] = []
+        self.flows: list[Assign] = []
+        self.defs: list[FuncDef] = []
+        self.classes: list[tuple[str, tuple[str, ...]]] = []
 
     # --- names -------------------------------------------------------------------------
     def dotted(self, node: ast.AST) -> str:
@@ -143,6 +168,10 @@ class _Collector:
             ast.AsyncFunctionDef: self.on_function,
             ast.ClassDef: self.on_class,
             ast.Assign: self.on_assign,
+            ast.AnnAssign: self.on_flow,
+            ast.AugAssign: self.on_flow,
+            ast.For: self.on_flow,
+            ast.AsyncFor: self.on_flow,
             ast.Expr: self.on_expr,
             ast.Constant: self.on_constant,
         }
@@ -218,25 +247,69 @@ class _Collector:
 
     def on_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         self.functions.append((node.name, node.lineno))
+        start = len(self.decorators)
         self._decorated(node)
+        a = node.args
+        params = [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs]
+        params += [a.kwarg] if a.kwarg else []
+        self.defs.append(
+            FuncDef(
+                node.name,
+                node.lineno,
+                node.end_lineno or node.lineno,
+                tuple((p.arg, _annotation(p.annotation)) for p in params),
+                tuple(name for name, _ in self.decorators[start:]),
+            )
+        )
         return False
 
     def on_class(self, node: ast.ClassDef) -> bool:
         self._decorated(node)
+        bases = []
         for base in node.bases:
             dotted = self.dotted(base)
             if dotted:
+                bases.append(self.resolve(dotted))
                 self.bases.append((self.resolve(dotted), node.lineno))
+        self.classes.append((node.name, tuple(bases)))
         return False
+
+    def assign(self, target: str, node: ast.expr, line: int) -> Assign:
+        value, refs = self.read(node)
+        return Assign(target, value, line, refs)
+
+    def read(self, node: ast.expr) -> tuple[Value, tuple[str, ...]]:
+        value = self.value(node)
+        refs: tuple[str, ...] = ()
+        if isinstance(value, Expr) and not isinstance(node, ast.Name | ast.Attribute):
+            refs = _names_read(node)
+        return value, refs
 
     def on_assign(self, node: ast.Assign) -> bool:
         for target in node.targets:
             dotted = self.dotted(target)
             if dotted:
-                self.assigns.append(
-                    Assign(self.resolve(dotted), self.value(node.value), node.lineno)
-                )
+                self.assigns.append(self.assign(self.resolve(dotted), node.value, node.lineno))
+            elif isinstance(target, ast.Tuple | ast.List):
+                self.flow_to(target, node.value, node.lineno)
         return False
+
+    def on_flow(self, node: ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor) -> bool:
+        """``for x in xs``, ``x: T = v``, ``x += v``: the target takes the value's flow."""
+        value = node.iter if isinstance(node, ast.For | ast.AsyncFor) else node.value
+        if value is not None:
+            self.flow_to(node.target, value, node.lineno)
+        return False
+
+    def flow_to(self, target: ast.expr, value: ast.expr, line: int) -> None:
+        targets = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
+        read: tuple[Value, tuple[str, ...]] | None = None
+        for item in targets[:16]:
+            item = item.value if isinstance(item, ast.Starred) else item
+            dotted = self.dotted(item)
+            if dotted and "(" not in dotted:
+                read = read or self.read(value)
+                self.flows.append(Assign(self.resolve(dotted), read[0], line, read[1]))
 
     def on_expr(self, node: ast.Expr) -> bool:
         # a docstring or bare string statement: never a prompt or an argument
@@ -246,6 +319,62 @@ class _Collector:
         if isinstance(node.value, str) and 8 <= len(node.value) <= 4096:
             self.strings.append((node.value, node.lineno))
         return True
+
+
+MAX_REFS = 32
+
+
+def _names_read(node: ast.AST) -> tuple[str, ...]:
+    """The distinct names an expression reads (``x``, and ``x.y`` for an attribute of a
+    variable), at most ``MAX_REFS``."""
+    found: dict[str, None] = {}
+    stack = [node]
+    name_type, attr_type, const_type, ast_type = ast.Name, ast.Attribute, ast.Constant, ast.AST
+    while stack and len(found) < MAX_REFS:
+        sub = stack.pop()
+        kind = type(sub)
+        if kind is name_type:
+            found.setdefault(sub.id, None)  # type: ignore[attr-defined]
+            continue
+        if kind is const_type:
+            continue
+        if kind is attr_type:
+            parts = [sub.attr]  # type: ignore[attr-defined]
+            inner = sub.value  # type: ignore[attr-defined]
+            while type(inner) is attr_type:
+                parts.append(inner.attr)
+                inner = inner.value
+            if type(inner) is name_type:
+                found.setdefault(".".join([inner.id, *reversed(parts)]), None)
+                found.setdefault(inner.id, None)
+                continue
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast_type))
+            elif isinstance(value, ast_type):
+                stack.append(value)
+    return tuple(sys.intern(n) for n in found)[:MAX_REFS]
+
+
+def _annotation(node: ast.expr | None) -> str:
+    """The names an annotation mentions (``Optional[list[Filter]]`` -> ``Optional list
+    Filter``), string forward references included."""
+    if node is None:
+        return ""
+    names: list[str] = []
+    stack: list[ast.AST] = [node]
+    while stack and len(names) < MAX_REFS:
+        sub = stack.pop()
+        if isinstance(sub, ast.Name):
+            names.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            names.append(sub.attr)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            names.append(sub.value[:100])
+        elif isinstance(sub, ast.Subscript | ast.Tuple | ast.List | ast.BinOp):
+            stack.extend(ast.iter_child_nodes(sub))
+    return " ".join(reversed(names))
 
 
 def _unparse(node: ast.AST) -> str:
@@ -289,4 +418,7 @@ def analyze_tree(tree: ast.Module) -> PyFacts:
         assigns=tuple(collector.assigns),
         functions=tuple(collector.functions),
         strings=tuple(collector.strings),
+        flows=tuple(collector.flows),
+        defs=tuple(collector.defs),
+        classes=tuple(collector.classes),
     )

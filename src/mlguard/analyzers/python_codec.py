@@ -6,7 +6,7 @@ from __future__ import annotations
 from sys import intern
 from typing import Any
 
-from mlguard.analyzers.python_ast import Assign, Call, Expr, Import, PyFacts, Value
+from mlguard.analyzers.python_ast import Assign, Call, Expr, FuncDef, Import, PyFacts, Value
 
 
 def _enc(value: Value) -> Any:
@@ -67,11 +67,27 @@ def encode(facts: PyFacts) -> dict[str, Any]:
         ],
         "d": [list(d) for d in facts.decorators],
         "b": [list(b) for b in facts.class_bases],
-        "a": [[a.target, _enc(a.value), a.line] for a in facts.assigns],
+        "a": [_enc_assign(a) for a in facts.assigns],
         "f": [list(f) for f in facts.functions],
         "s": [list(s) for s in facts.strings],
         "x": facts.syntax_error,
+        "fl": [_enc_assign(a) for a in facts.flows],
+        "fd": [
+            [d.name, d.line, d.end_line, [list(p) for p in d.params], list(d.decorators)]
+            for d in facts.defs
+        ],
+        "cl": [[name, list(bases)] for name, bases in facts.classes],
     }
+
+
+def _enc_assign(a: Assign) -> list[Any]:
+    row = [a.target, _enc(a.value), a.line]
+    return [*row, list(a.refs)] if a.refs else row
+
+
+def _dec_assign(row: list[Any]) -> Assign:
+    refs = tuple(_str(str(r)) for r in row[3]) if len(row) > 3 else ()
+    return Assign(_str(str(row[0])), _dec(row[1]), int(row[2]), refs)
 
 
 def _decs(values: list[Any]) -> tuple[Value, ...]:
@@ -97,8 +113,22 @@ def decode(raw: dict[str, Any]) -> PyFacts:
         ),
         decorators=tuple((str(n), int(line)) for n, line in raw["d"]),
         class_bases=tuple((str(n), int(line)) for n, line in raw["b"]),
-        assigns=tuple(Assign(_str(str(t)), _dec(v), int(line)) for t, v, line in raw["a"]),
+        assigns=tuple(_dec_assign(row) for row in raw["a"]),
         functions=tuple((n, line) for n, line in raw["f"]),
         strings=tuple((s, line) for s, line in raw["s"]),
         syntax_error=str(raw["x"]),
+        flows=tuple(_dec_assign(row) for row in raw["fl"]),
+        defs=tuple(
+            FuncDef(
+                _str(str(name)),
+                int(line),
+                int(end),
+                tuple((_str(str(p)), str(a)) for p, a in params),
+                tuple(_str(str(d)) for d in decorators),
+            )
+            for name, line, end, params, decorators in raw["fd"]
+        ),
+        classes=tuple(
+            (_str(str(name)), tuple(_str(str(b)) for b in bases)) for name, bases in raw["cl"]
+        ),
     )

@@ -44,4 +44,9 @@ def remap_to_notebook(facts: PyFacts, nb: NotebookFacts) -> PyFacts:
         class_bases=tuple((n, nb.file_line(line)) for n, line in facts.class_bases),
         functions=tuple((n, nb.file_line(line)) for n, line in facts.functions),
         strings=tuple((s, nb.file_line(line)) for s, line in facts.strings),
+        flows=tuple(fix(a) for a in facts.flows),
+        defs=tuple(
+            dataclasses.replace(d, line=nb.file_line(d.line), end_line=nb.file_line(d.end_line))
+            for d in facts.defs
+        ),
     )

@@ -42,6 +42,7 @@ CHECK_NAMES: frozenset[str] = frozenset(
         "llm.safety.agent_bounds",
         "llm.safety.output_sinks",
         "llm.safety.prompt_secrets_and_limits",
+        "llm.tracing.traced",
         "monitoring.production.drift",
         "monitoring.production.prediction_logging",
         "monitoring.production.scheduled",

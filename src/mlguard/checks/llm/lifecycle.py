@@ -9,10 +9,11 @@ from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
-from mlguard.facts import traits
+from mlguard.facts import kind, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import ci_mentions, path_words
+from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
 PROMPT_FILES = (
@@ -79,18 +80,34 @@ EVAL_FILES = ("promptfooconfig.y*ml", "**/promptfooconfig.y*ml", "promptfoo/**",
 EVAL_CI = r"(promptfoo|npx promptfoo|deepeval|lm_eval|lm-eval|inspect eval|garak|pyrit|ragas)\b"
 
 
+def llm_app(ctx: CheckContext) -> bool:
+    """The repository is an LLM application (calls LLM SDKs, trains no model)."""
+    return kind.detected(ctx.repo).name == "llm-app"
+
+
 def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
     """Product Python files that import an LLM SDK."""
+    sdk = AGENTS_SDK if agents_sdk(repo) else frozenset()
     for path in traits.product_paths(repo):
         facts = repo.python(path)
-        if facts is not None and any(_llm_import(i.module) for i in facts.imports):
+        if facts is not None and any(_llm_import(i.module, sdk) for i in facts.imports):
             yield path, facts
 
 
-def _llm_import(module: str) -> bool:
+# the OpenAI Agents SDK's top-level package is plainly ``agents``: only its own names count
+AGENTS_SDK = frozenset({"agents.Agent", "agents.Runner", "agents.function_tool"})
+
+
+def agents_sdk(repo: Facts) -> bool:
+    """``agents`` is the OpenAI Agents SDK: the project has no ``agents`` module of its own."""
+    return "agents" not in ModuleIndex.of(repo).by_name
+
+
+def _llm_import(module: str, sdk: frozenset[str]) -> bool:
     parts = module.split(".")
     return (
         parts[0] in traits.LLM_LIBS
+        or module in sdk
         or ".".join(parts[:2]) in traits.LLM_LIBS
         or parts[0].startswith("langchain_")  # every provider package: langchain_groq, ...
     )

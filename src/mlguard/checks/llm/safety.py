@@ -8,17 +8,19 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlguard.analyzers.python_ast import Call, Expr, PyFacts
+from mlguard.analyzers.python_ast import Assign, Call, Expr, FuncDef, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.declarative import name_matches
-from mlguard.checks.llm.lifecycle import expr_text, llm_files
+from mlguard.checks.llm.lifecycle import agents_sdk, expr_text, llm_files
+from mlguard.checks.llm.tool_args import ToolInputs, seeded, tool_inputs
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
 
 LLM_OUTPUT = re.compile(
     r"(\.choices\b|\.message\.content|\.content\b|\.output_text\b|\.text\b|\.invoke\(|"
     r"\.ainvoke\(|\.generate\(|\.completions?\.create\(|\.messages\.create\(|\.chat\(|"
-    r"\bcompletion\(|\.run\(|\.kickoff\()"
+    r"\bcompletion\(|\.run\(|\.kickoff\(|\.final_output\b|\.output_parsed\b|"
+    r"\.function\.arguments\b|\[['\"]arguments['\"]\])"  # a tool call's JSON arguments
 )
 CODE_SINKS = (
     "eval",
@@ -33,7 +35,26 @@ CODE_SINKS = (
     "markupsafe.Markup",
 )
 SINK_KWARGS = ("args", "cmd", "command", "source", "sql", "query", "statement", "template")
-SQL_SINKS = ("*.execute", "*.executescript", "*.executemany", "pandas.read_sql*", "*.raw")
+SQL_SINKS = (
+    "*.execute",
+    "*.executescript",
+    "*.executemany",
+    "pandas.read_sql*",
+    "*.raw",
+    "sqlalchemy.text",  # text(f"... {value}"): bound parameters (:name) are the safe form
+    "sqlalchemy.sql.text",
+    "sqlalchemy.sql.expression.text",
+    "*.sql",  # spark.sql, duckdb.sql
+    "*_sql",  # run_sql, execute_sql
+)
+MUTATORS = frozenset({"append", "extend", "add", "insert", "update", "appendleft"})
+# SQLAlchemy/ORM query construction: column == value comparisons become bound parameters
+ORM_BUILDER = re.compile(
+    r"^\s*(?:[\w.]*\.)?(?:select|insert|update|delete)\(|"
+    r"^\s*[\w.]*\.(?:where|filter|filter_by|values|order_by|having)\("
+)
+FSTRING = re.compile(r"^[rbRB]?[fF][rbRB]?['\"]")
+STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 DANGEROUS_TOOLS = ("*PythonREPLTool", "*PythonAstREPLTool", "*ShellTool", "*.BashProcess")
 DANGEROUS_FLAGS = (
     "allow_dangerous_code",
@@ -56,6 +77,11 @@ UNCAPPED_CALLS = (
     "litellm.acompletion",
 )
 TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+# OpenAI Agents SDK: an Agent's completions are capped by its ModelSettings(max_tokens=...),
+# or by the ModelSettings of a RunConfig, which override every agent of the run
+AGENT_CALLS = ("agents.Agent",)
+MODEL_SETTINGS = ("agents.ModelSettings", "agents.model_settings.ModelSettings")
+RUN_CONFIGS = ("agents.RunConfig", "agents.run.RunConfig")
 PROMPT_MARKER = re.compile(r"(you are|system prompt|assistant|instructions?:|respond)", re.I)
 PROMPT_SECRET = re.compile(
     r"((password|passwd|api[_ -]?key|secret|token)\s*(is|:|=)\s*['\"]?[A-Za-z0-9_\-./+]{6,}"
@@ -64,14 +90,52 @@ PROMPT_SECRET = re.compile(
 )
 
 
+def _read(a: Assign) -> str:
+    """The names an assignment's value reads (not the words of its string literals)."""
+    if isinstance(a.value, Expr) and ORM_BUILDER.match(a.value.text):
+        return ""  # values in a SQLAlchemy expression become bound parameters
+    if a.refs or isinstance(a.value, str):
+        return " ".join(a.refs)
+    return _code_of(expr_text(a.value))
+
+
+def _code_of(text: str) -> str:
+    """An expression's text without its string literals: an f-string's fields only."""
+    if FSTRING.match(text):
+        return " ".join(re.findall(r"\{([^{}]+)\}", text))
+    return STRING_LITERAL.sub(" ", text)
+
+
 def _tainted(facts: PyFacts) -> set[str]:
-    names = {a.target for a in facts.assigns if LLM_OUTPUT.search(expr_text(a.value))}
-    for _ in range(2):
-        for a in facts.assigns:
-            text = expr_text(a.value)
-            if any(re.search(rf"\b{re.escape(n)}\b", text) for n in names):
-                names.add(a.target)
+    """Names (file-wide) whose values derive from LLM output."""
+    rows = (*facts.assigns, *facts.flows)
+    return _propagate(facts, {a.target for a in rows if LLM_OUTPUT.search(expr_text(a.value))})
+
+
+def _propagate(facts: PyFacts, seeds: set[str], lines: tuple[int, int] = (0, 1 << 30)) -> set[str]:
+    """``seeds`` and the names assigned from them (``x = f(seed)``, ``for x in seed``,
+    ``x, y = seed``, ``xs.append(seed)``) between ``lines``, to a fixed point."""
+    lo, hi = lines
+    rows = [(a.target, _read(a)) for a in (*facts.assigns, *facts.flows) if lo <= a.line <= hi]
+    rows += [
+        (c.name[: -len(c.attr) - 1], _code_of(expr_text((*c.args, *(v for _, v in c.kwargs)))))
+        for c in facts.calls
+        if c.attr in MUTATORS and lo <= c.line <= hi and not c.name.startswith("?")
+    ]
+    names = set(seeds)
+    for _ in range(4):
+        if not names:
+            break
+        pattern = _mentions(names)
+        grown = {target for target, text in rows if pattern.search(text)} - names
+        if not grown:
+            break
+        names |= grown
     return names
+
+
+def _mentions(names: set[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
 
 
 def _reaches(call: Call, tainted: set[str]) -> bool:
@@ -82,20 +146,85 @@ def _reaches(call: Call, tainted: set[str]) -> bool:
     if not isinstance(target, Expr):
         return False  # a literal command or query (parameters may be tainted: that is safe)
     text = target.text
-    return bool(LLM_OUTPUT.search(text)) or any(
-        re.search(rf"\b{re.escape(n)}\b", text) for n in tainted
-    )
+    if LLM_OUTPUT.search(text):
+        return True
+    return bool(tainted) and bool(_mentions(tainted).search(_code_of(text)))
 
 
 @register
 def output_sinks(ctx: CheckContext) -> Outcome:
-    """LLM output flowing into eval/exec/shell/SQL/templates, and code-executing tools."""
+    """LLM output flowing into eval/exec/shell/SQL/templates, and code-executing tools;
+    the model's tool-call arguments flowing into code or SQL (:mod:`.tool_args`)."""
     found: list[Evidence] = []
+    inputs = tool_inputs(ctx.repo)
     for path, facts in llm_files(ctx.repo):
         tainted = _tainted(facts)
         for call in facts.calls:
             found += _sink_findings(path, call, tainted)
-    return Outcome.violations(found)
+        found += _tool_arg_findings(path, facts, inputs)
+    seen: set[tuple[str, int, str]] = set()
+    unique = []
+    for e in found:  # one finding per sink, however many functions hand it model output
+        key = (e.location.path, e.location.line, e.text)
+        if key not in seen:
+            seen.add(key)
+            unique.append(e)
+    return Outcome.violations(unique)
+
+
+def _tool_arg_findings(path: str, facts: PyFacts, inputs: ToolInputs) -> list[Evidence]:
+    """Sinks reached by a function's model-written parameters, within the function or one
+    call further, through a helper function of the same file that it hands them to."""
+    local = {d.name: d for d in facts.defs}
+    found: list[Evidence] = []
+    for func, params in seeded(path, facts, inputs):
+        scopes = [(func, params)]
+        lines = (func.line, func.end_line)
+        tainted = _propagate(facts, params, lines)
+        for call in _calls_in(facts, lines):
+            helper = local.get(call.attr)
+            if helper is not None and helper is not func and _local_call(call):
+                handed = _handed(call, helper, tainted)
+                if handed:
+                    scopes.append((helper, handed))
+        for scope, names in scopes:
+            lines = (scope.line, scope.end_line)
+            reached = _propagate(facts, names, lines)
+            for call in _calls_in(facts, lines):
+                found += _flow_findings(path, call, reached, func.name)
+    return found
+
+
+def _calls_in(facts: PyFacts, lines: tuple[int, int]) -> list[Call]:
+    return [c for c in facts.calls if lines[0] <= c.line <= lines[1]]
+
+
+def _local_call(call: Call) -> bool:
+    """``helper(...)`` or ``self.helper(...)``: a function of this file, not an import."""
+    return call.name == call.attr or call.name in (f"self.{call.attr}", f"cls.{call.attr}")
+
+
+def _handed(call: Call, helper: FuncDef, tainted: set[str]) -> set[str]:
+    """The helper's parameters that receive a tainted argument of ``call``."""
+    if not tainted:
+        return set()
+    pattern = _mentions(tainted)
+    params = [n for n, _ in helper.params]
+    if params and params[0] in ("self", "cls") and call.name != call.attr:
+        params = params[1:]
+    handed = {p for p, v in zip(params, call.args, strict=False) if pattern.search(expr_text(v))}
+    handed |= {k for k, v in call.kwargs if k in params and pattern.search(expr_text(v))}
+    return handed
+
+
+def _flow_findings(path: str, call: Call, tainted: set[str], tool: str) -> list[Evidence]:
+    sql = any(name_matches(call, n) for n in SQL_SINKS)
+    code = any(name_matches(call, n) for n in CODE_SINKS)
+    if (code or sql) and tainted and _reaches(call, tainted):
+        kind = "a SQL query" if sql else f"{call.name}()"
+        msg = f"model-written tool arguments (received by {tool}()) reach {kind} unvalidated"
+        return [ev(path, call.line, f"{call.name}(...)", msg)]
+    return []
 
 
 def _sink_findings(path: str, call: Call, tainted: set[str]) -> list[Evidence]:
@@ -200,15 +329,58 @@ def _unpinned_package(spec: dict[str, Any]) -> str:
 def prompt_secrets_and_limits(ctx: CheckContext) -> Outcome:
     """Secrets written into prompts; completion calls without an output-token cap."""
     found: list[Evidence] = []
+    sdk = agents_sdk(ctx.repo)
     for path, facts in llm_files(ctx.repo):
         for text, line in facts.strings:
             if PROMPT_MARKER.search(text) and PROMPT_SECRET.search(text):
                 msg = "A prompt contains a credential: prompts leak, keep secrets out of them"
                 found.append(ev(path, line, "secret in prompt", msg))
         for call in facts.calls:
-            if any(name_matches(call, n) for n in UNCAPPED_CALLS) and not (
-                call.star_kwargs or any(call.has_kwarg(k) for k in TOKEN_CAPS)
-            ):
+            if any(name_matches(call, n) for n in UNCAPPED_CALLS) and not _capped(call):
                 msg = f"{call.name}() without max_tokens: output length and cost are unbounded"
                 found.append(ev(path, call.line, f"{call.name}(...)", msg))
+        found += _uncapped_agents(path, facts) if sdk else []
     return Outcome.violations(found)
+
+
+def _capped(call: Call) -> bool:
+    return call.star_kwargs or any(call.has_kwarg(k) for k in TOKEN_CAPS)
+
+
+def _within(outer: Call, names: tuple[str, ...], facts: PyFacts) -> list[Call]:
+    """The calls named ``names`` written inside ``outer``'s arguments."""
+    return [
+        c
+        for c in facts.calls
+        if outer.line <= c.line <= (outer.end_line or outer.line)
+        and c is not outer
+        and any(name_matches(c, n) for n in names)
+    ]
+
+
+def _uncapped_agents(path: str, facts: PyFacts) -> list[Evidence]:
+    """OpenAI Agents SDK ``Agent(...)`` without ``model_settings=ModelSettings(max_tokens=)``.
+
+    A ``model_settings`` given as a variable is taken as capped (its value is not followed);
+    a RunConfig with capped ModelSettings in the same file caps every agent of the file."""
+    agents = [c for c in facts.calls if any(name_matches(c, n) for n in AGENT_CALLS)]
+    if not agents:
+        return []
+    run_configs = [c for c in facts.calls if any(name_matches(c, n) for n in RUN_CONFIGS)]
+    if any(_capped(s) for rc in run_configs for s in _within(rc, MODEL_SETTINGS, facts)):
+        return []
+    found = []
+    for agent in agents:
+        if agent.star_kwargs:
+            continue
+        settings = agent.kwarg("model_settings")
+        if isinstance(settings, Expr) and not re.match(r"^[\w.]*ModelSettings\(", settings.text):
+            continue  # settings built elsewhere
+        inline = _within(agent, MODEL_SETTINGS, facts) if settings is not None else []
+        if not any(_capped(s) for s in inline):
+            msg = (
+                "Agent(...) without model_settings=ModelSettings(max_tokens=...): "
+                "output length and cost are unbounded"
+            )
+            found.append(ev(path, agent.line, "Agent(...)", msg))
+    return found

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from mlguard.analyzers.python_ast import Call, Expr
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.declarative import calls_named
+from mlguard.checks.llm.lifecycle import llm_app
+from mlguard.checks.llm.tracing import llm_tracing
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation, is_automated
@@ -229,8 +231,16 @@ def _t(repo: Facts, path: str) -> str:
 
 @register
 def prediction_logging(ctx: CheckContext) -> Outcome:
-    """Predictions are logged with inputs and the model version (or captured by the platform)."""
+    """Predictions are logged with inputs and the model version (or captured by the platform).
+
+    An LLM application's traced LLM calls are its prediction log (prompt, response, model)."""
     repo = ctx.repo
+    if llm_app(ctx):
+        traced = llm_tracing(ctx)
+        if traced:
+            return Outcome.passed(traced)
+    if not traits.has_trait(repo, "predicting"):
+        raise NotApplicable(traits.reason(repo, "predicting"))
     regex = re.compile(MANAGED_CAPTURE, re.MULTILINE)
     for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf"):
         if traits.is_test_path(path):
@@ -246,6 +256,10 @@ def prediction_logging(ctx: CheckContext) -> Outcome:
         return Outcome.passed(versioned)
     if logged:
         return Outcome.partial("Predictions are logged without the model version.", logged[:1])
+    if llm_app(ctx):
+        return Outcome.failed(
+            "The serving code neither logs its predictions nor traces its LLM calls."
+        )
     return Outcome.failed("The serving code does not log its predictions.")
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from mlguard.analyzers.python_ast import PyFacts
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.declarative import calls_named
+from mlguard.checks.llm.lifecycle import llm_app
 from mlguard.checks.registry import register
+from mlguard.checks.testing.llm_flows import app_clients, data_modules, llm_mocks, model_modules
 from mlguard.facts import callsites, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.ml import local_runs, module_name, product_files, test_files
@@ -91,8 +93,15 @@ def ml_tests(ctx: CheckContext) -> Outcome:
         found += _imports_training(path, facts, train_modules)[:1]
     launches, _ = training_tests(ctx)
     found += launches
+    if not found and llm_app(ctx):
+        found += _llm_flow_tests(ctx)
     if found:
         return Outcome.passed(found)
+    if any_test and llm_app(ctx):
+        return Outcome.partial(
+            "Tests exist but none drives the LLM flow (its routes, or the code that calls the"
+            " model) with the LLM client mocked."
+        )
     if any_test:
         return Outcome.partial(
             "Tests exist but none fits or predicts with a model or imports the training code."
@@ -111,6 +120,11 @@ def feature_tests(ctx: CheckContext) -> Outcome:
     if not modules:
         # No module of its own: the data is prepared where the model is trained.
         modules = traits.training_files(ctx.repo)
+    llm = not modules and llm_app(ctx)
+    if llm:
+        modules = data_modules(ctx)  # an LLM app prepares data by embedding and chunking
+    if not modules and llm:
+        raise NotApplicable("no feature, preprocessing, embedding or chunking code")
     # a test cannot import a notebook: next to modules, a notebook is a prototype
     modules = [p for p in modules if p.endswith(".py")] or modules
     if not modules:
@@ -152,6 +166,21 @@ def _reached_by_tests(ctx: CheckContext, tests: list[str]) -> set[str]:
 
 
 MAX_PACKAGE_DEPTH = 4
+
+
+def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
+    """An LLM app's tests that drive its RAG/agent flow (its routes through a test client,
+    or a module that calls the model) with the LLM client mocked."""
+    mocks = llm_mocks(ctx)
+    if not mocks:
+        return []
+    drives = app_clients(ctx)
+    flows = [module_name(p) for p in model_modules(ctx)]
+    for path, facts in test_files(ctx.repo):
+        module = next((m for m in flows if _imports(facts, m)), None)
+        if module is not None:
+            drives.append(ev(path, 1, f"imports {module}, which calls the model"))
+    return [mocks[0], *drives[:3]] if drives else []
 
 
 def _imports_training(path: str, facts: PyFacts, modules: dict[str, str]) -> list[Evidence]:

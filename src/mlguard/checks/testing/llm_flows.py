@@ -1,0 +1,121 @@
+"""What an LLM application's tests exercise: its model code is the flow that builds prompts
+and calls the chat client (RAG, agents), its data processing the embedding, chunking and
+indexing code.
+
+A test of the flow drives it (through the app's routes with a test client, or by importing
+a module that calls the model) while the suite mocks the LLM client (a patched SDK class or
+function, a fake chat model): such tests run the prompt building, retrieval and response
+handling around the model without a network. Tests of middleware or prompt text alone do
+not drive the flow.
+"""
+
+from __future__ import annotations
+
+from mlguard.analyzers.python_ast import Call, Expr
+from mlguard.checks.base import CheckContext, ev
+from mlguard.checks.declarative import name_matches
+from mlguard.checks.llm.lifecycle import llm_files
+from mlguard.facts import traits
+from mlguard.facts.ml import test_files
+from mlguard.model import Evidence
+
+PATCH_ATTRS = frozenset({"setattr", "patch", "object"})  # monkeypatch.setattr, mock.patch(.object)
+FAKE_MODELS = (
+    "*FakeListChatModel",
+    "*GenericFakeChatModel",
+    "*FakeMessagesListChatModel",
+    "*FakeListLLM",
+    "*FakeChatModel",
+    "*FakeLLM",
+)
+APP_CLIENTS = (
+    "fastapi.testclient.TestClient",
+    "starlette.testclient.TestClient",
+    "httpx.ASGITransport",
+    "*.test_client",  # Flask / Quart
+)
+MODEL_CALLS = (
+    "*.chat.completions.create",
+    "*.chat.completions.parse",
+    "*.responses.create",
+    "*.responses.parse",
+    "*.messages.create",
+    "litellm.completion",
+    "litellm.acompletion",
+    "agents.Runner.run",
+    "agents.Runner.run_streamed",
+    "agents.Runner.run_sync",
+    "*.invoke",
+    "*.ainvoke",
+    "*.generate_content",
+)
+DATA_CALLS = (
+    "*.embeddings.create",
+    "*.embed_documents",
+    "*.embed_query",
+    "*.aembed_documents",
+    "*.aembed_query",
+    "*.split_documents",
+    "*.split_text",
+    "*.create_documents",
+    "*.add_documents",
+    "*.add_texts",
+    "*.from_documents",
+    "*.from_texts",
+)
+
+
+def _sdk(name: str) -> bool:
+    head = name.strip("'\"").split(".")[0]
+    return head in traits.LLM_LIBS or head.startswith("langchain_")
+
+
+def _mocks_llm(call: Call) -> bool:
+    """The call replaces part of an LLM SDK (its target is an SDK name) or builds a fake
+    chat model."""
+    if any(name_matches(call, n) for n in FAKE_MODELS):
+        return True
+    if call.attr not in PATCH_ATTRS or not call.args:
+        return False
+    target = call.args[0]
+    if isinstance(target, Expr):
+        return _sdk(target.qualname or target.text)
+    return isinstance(target, str) and _sdk(target)
+
+
+def llm_mocks(ctx: CheckContext) -> list[Evidence]:
+    """Where the test suite mocks the LLM client."""
+    found = []
+    for path, facts in test_files(ctx.repo):
+        call = next((c for c in facts.calls if _mocks_llm(c)), None)
+        if call is not None:
+            found.append(ev(path, call.line, f"{call.name}(...) mocks the LLM client"))
+    return found
+
+
+def app_clients(ctx: CheckContext) -> list[Evidence]:
+    """Tests that call the application's routes through a test client."""
+    found = []
+    for path, facts in test_files(ctx.repo):
+        call = next((c for c in facts.calls if any(name_matches(c, n) for n in APP_CLIENTS)), None)
+        if call is not None:
+            found.append(ev(path, call.line, f"{call.name}(...) drives the app's routes"))
+    return found
+
+
+def _calling(ctx: CheckContext, names: tuple[str, ...]) -> list[str]:
+    return [
+        path
+        for path, facts in llm_files(ctx.repo)
+        if any(name_matches(c, n) for c in facts.calls for n in names)
+    ]
+
+
+def model_modules(ctx: CheckContext) -> list[str]:
+    """Product files that call the model (the RAG or agent flow)."""
+    return _calling(ctx, MODEL_CALLS)
+
+
+def data_modules(ctx: CheckContext) -> list[str]:
+    """Product files that embed, chunk or index documents: an LLM app's data processing."""
+    return _calling(ctx, DATA_CALLS)
