@@ -245,3 +245,23 @@ def test_a_paper_repository_with_an_orchestrated_flow_is_a_project(cli, tmp_path
     kind = report["maturity"]["kind"]
     assert kind["name"] == "ml-project", kind
     assert "declares a pipeline" in kind["evidence"]
+
+
+AGENT_APP = (
+    "from agents import Agent, Runner\n\n"
+    "triage = Agent(name='triage', instructions='Route the question.')\n\n\n"
+    "def answer(question: str) -> str:\n"
+    "    return Runner.run_sync(triage, question).final_output\n"
+)
+
+
+def test_an_openai_agents_sdk_app_is_an_llm_app(cli, tmp_path: Path) -> None:
+    _, report = scan_json(cli, make_repo(tmp_path / "r", {"app/main.py": AGENT_APP}))
+    assert report["maturity"]["kind"]["name"] == "llm-app", report["maturity"]["kind"]
+
+
+def test_a_projects_own_agents_package_is_not_the_agents_sdk(cli, tmp_path: Path) -> None:
+    own = "class Agent:\n    pass\n\n\nclass Runner:\n    pass\n"
+    files = {"app/main.py": AGENT_APP, "agents/__init__.py": own}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] != "llm-app"

@@ -72,4 +72,7 @@ def ci_mentions(repo: Facts, words: list[str]) -> list[Evidence]:
 def path_words(path: str) -> list[str]:
     """Names by which a command may refer to a file: path, module, stem."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".py").removesuffix(".ipynb")
-    return [path, module_name(path), stem]
+    words = [path, module_name(path), stem]
+    if stem == "__main__":  # ``python -m pkg`` runs pkg/__main__.py
+        words.append(module_name(path).removesuffix(".__main__"))
+    return words

@@ -11,6 +11,7 @@ from mlguard.facts.ci import ci_files, workflow_files
 from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.product import NON_PRODUCT as NON_PRODUCT  # re-exported: one definition
 from mlguard.facts.product import product_paths as product_paths
 from mlguard.facts.publishing import publishes_model
@@ -62,6 +63,7 @@ LLM_LIBS = frozenset(
         "ollama",
         "vllm",
         "mcp",
+        "prompty",
         "google.genai",
         "google.generativeai",
         "vertexai.generative_models",
@@ -235,7 +237,18 @@ def _training(repo: Facts) -> bool:
 
 def _llm(repo: Facts) -> bool:
     found = _top_imports(repo)
+    if found & AGENTS_SDK and agents_sdk(repo):
+        return True
     return bool(found & LLM_LIBS) or any(n.startswith("langchain_") for n in found)
+
+
+# the OpenAI Agents SDK's top-level package is plainly ``agents``: only its own names count
+AGENTS_SDK = frozenset({"agents.Agent", "agents.Runner", "agents.function_tool"})
+
+
+def agents_sdk(repo: Facts) -> bool:
+    """``agents`` is the OpenAI Agents SDK: the project has no ``agents`` module of its own."""
+    return "agents" not in ModuleIndex.of(repo).by_name
 
 
 def serving_files(repo: Facts) -> list[str]:

@@ -13,7 +13,6 @@ from mlguard.facts import kind, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import ci_mentions, path_words
-from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
 PROMPT_FILES = (
@@ -94,13 +93,8 @@ def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
             yield path, facts
 
 
-# the OpenAI Agents SDK's top-level package is plainly ``agents``: only its own names count
-AGENTS_SDK = frozenset({"agents.Agent", "agents.Runner", "agents.function_tool"})
-
-
-def agents_sdk(repo: Facts) -> bool:
-    """``agents`` is the OpenAI Agents SDK: the project has no ``agents`` module of its own."""
-    return "agents" not in ModuleIndex.of(repo).by_name
+AGENTS_SDK = traits.AGENTS_SDK
+agents_sdk = traits.agents_sdk
 
 
 def _llm_import(module: str, sdk: frozenset[str]) -> bool:
@@ -219,7 +213,30 @@ def _eval_evidence(repo: Facts) -> list[Evidence]:
             if any(imp.module == m or imp.module.startswith(m + ".") for m in EVAL_LIBS):
                 found.append(ev(path, imp.line, imp.module))
                 break
+        else:
+            found += _judge_evaluation(repo, path)
     return found
+
+
+# an evaluation of its own: a script or module named for evaluation that scores answers with
+# LLM-judge metrics (groundedness, relevance, coherence ...), or prompt files of such judges
+EVAL_PATH = re.compile(r"(^|/)(evals?|evaluat\w*|evaluators?)(/|_|\.py$|\.prompty$)", re.I)
+JUDGE_METRICS = re.compile(
+    r"\b(groundedness|faithfulness|answer_relevan\w*|context_(precision|recall)|"
+    r"coherence|fluency|hallucination\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _judge_evaluation(repo: Facts, path: str) -> list[Evidence]:
+    if traits.is_test_path(path) or not EVAL_PATH.search(path):
+        return []
+    text = repo.text(path) or ""
+    match = JUDGE_METRICS.search(text)
+    if match is None:
+        return []
+    line = text.count("\n", 0, match.start()) + 1
+    return [ev(path, line, f"scores answers by {match.group(0)}")]
 
 
 @register

@@ -32,6 +32,8 @@ TRACING_MODULES = (
     "agentops",
     "helicone",
     "logfire",
+    "prompty.tracer",  # Prompty's @trace: inputs and outputs of each prompt run and LLM call
+    "azure.ai.inference.tracing",  # AIInferenceInstrumentor: OpenTelemetry spans of LLM calls
 )
 TRACING_CALLS = (
     "mlflow.openai.autolog",
