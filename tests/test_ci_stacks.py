@@ -480,3 +480,55 @@ def test_a_cookiecutter_folders_workflows_count_beside_the_templates_own(
     _, report = scan_json(cli, make_repo(tmp_path / "r", files))
     assert status_of(report, "CICD001") == "pass"
     assert report["maturity"]["kind"]["name"] == "template"
+
+
+TRAIN_MODULE = (
+    "import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n\n"
+    "def fit(path: str) -> LogisticRegression:\n"
+    "    df = pd.read_csv(path)\n"
+    "    return LogisticRegression().fit(df[['x']], df['y'])\n"
+)
+RUNNER_MODULE = (
+    "import argparse\nimport importlib\n\n\ndef main() -> None:\n"
+    "    parser = argparse.ArgumentParser()\n    parser.add_argument('--module-name')\n"
+    "    args = parser.parse_args()\n"
+    "    importlib.import_module(args.module_name).fit('data.csv')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("packaging", "declares"),
+    [
+        ("pyproject.toml", '[project]\nname = "p"\n[project.scripts]\nrun-job = "jobs.run:main"\n'),
+        ("setup.cfg", "[options.entry_points]\nconsole_scripts =\n    run-job = jobs.run:main\n"),
+        ("setup.py", 'setup(entry_points={"console_scripts": ["run-job=jobs.run:main"]})\n'),
+    ],
+)
+def test_ci_running_a_console_script_runs_its_module_and_the_module_it_names(
+    cli, tmp_path: Path, packaging: str, declares: str
+) -> None:
+    """``run-job --module-name jobs.training`` in CI runs jobs/run.py (the project's console
+    script) and, through it, the training module it is told to import."""
+    files = {
+        packaging: declares,
+        "jobs/__init__.py": "",
+        "jobs/run.py": RUNNER_MODULE,
+        "jobs/training.py": TRAIN_MODULE,
+        **gha("run-job --module-name jobs.training"),
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "REP006")
+    assert status_of(report, "REP006") == "partial", report["rules"]
+    rule = next(r for r in report["rules"] if r["id"] == "REP006")
+    assert "CI" in rule["reason"] or rule["evidence"][0]["path"].startswith(".github/")
+
+
+def test_a_program_the_project_does_not_install_runs_nothing_of_it(cli, tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "p"\n[project.scripts]\nother = "jobs.run:main"\n',
+        "jobs/__init__.py": "",
+        "jobs/run.py": RUNNER_MODULE,
+        "jobs/training.py": TRAIN_MODULE,
+        **gha("run-job --module-name jobs.training"),
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "REP006")
+    assert status_of(report, "REP006") == "fail", report["rules"]

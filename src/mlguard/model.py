@@ -107,6 +107,8 @@ class RuleResult:
     findings: tuple[Finding, ...] = ()
     reason: str = ""
     evidence: tuple[Evidence, ...] = field(default=())
+    # partial with only a prerequisite of the practice in place: never in place for a level
+    prerequisite: bool = False
 
 
 def ev(path: str, line: int = 1, text: str = "", message: str = "") -> Evidence:

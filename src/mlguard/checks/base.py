@@ -37,14 +37,19 @@ class Outcome:
     status: Status
     evidence: tuple[Evidence, ...] = ()
     detail: str = ""
+    prerequisite: bool = False  # partial: only a prerequisite of the practice is in place
 
     @classmethod
     def passed(cls, evidence: Iterable[Evidence] = (), detail: str = "") -> Outcome:
         return cls(Status.PASS, tuple(evidence), detail)
 
     @classmethod
-    def partial(cls, detail: str, evidence: Iterable[Evidence] = ()) -> Outcome:
-        return cls(Status.PARTIAL, tuple(evidence), detail)
+    def partial(
+        cls, detail: str, evidence: Iterable[Evidence] = (), prerequisite: bool = False
+    ) -> Outcome:
+        """Part of the practice is in place. ``prerequisite``: only what the practice needs
+        is (tests exist, but no CI job runs them), so it never counts toward a level."""
+        return cls(Status.PARTIAL, tuple(evidence), detail, prerequisite)
 
     @classmethod
     def failed(cls, detail: str = "", evidence: Iterable[Evidence] = ()) -> Outcome:

@@ -30,7 +30,9 @@ from mlguard.rules.catalog import RuleSpec
 from mlguard.rules.policy import Policy
 from mlguard.settings import Settings
 
-VERSION = "4"  # 2: inline ignores stored with the result; 3: the repository kind; 4: CI systems
+# 2: inline ignores stored with the result; 3: the repository kind; 4: CI systems;
+# 5: partial results that are prerequisites only
+VERSION = "5"
 NETWORK_RULES = frozenset({"SEC012"})  # online lookups: the answer changes without the repo
 
 
@@ -127,6 +129,7 @@ def encode(
                     [_loc(e.location), e.text, e.message, e.severity.value if e.severity else None]
                     for e in r.evidence
                 ],
+                r.prerequisite,
             ]
             for r in results
         ],
@@ -162,8 +165,9 @@ def decode(raw: Any, rule_ids: list[str]) -> Memoised | None:
                     Evidence(_unloc(loc), str(text), str(msg), Severity(sev) if sev else None)
                     for loc, text, msg, sev in evidence
                 ),
+                bool(prerequisite),
             )
-            for rule_id, status, reason, findings, evidence in raw["results"]
+            for rule_id, status, reason, findings, evidence, prerequisite in raw["results"]
         )
         skipped = {str(k): str(v) for k, v in raw["skipped"].items()}
         traits = {str(k): bool(v) for k, v in raw["traits"].items()}

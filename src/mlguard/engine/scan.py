@@ -208,7 +208,14 @@ def run_rule(
         )
     outcome = _excluded(rule, outcome)
     findings = tuple(sorted(_findings(rule, outcome, repo), key=Finding.sort_key))
-    return RuleResult(rule.id, outcome.status, findings, outcome.detail, outcome.evidence)
+    return RuleResult(
+        rule.id,
+        outcome.status,
+        findings,
+        outcome.detail,
+        outcome.evidence,
+        outcome.status == Status.PARTIAL and outcome.prerequisite,
+    )
 
 
 def _evaluate(

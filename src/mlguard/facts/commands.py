@@ -73,6 +73,29 @@ def _tokens(command: str) -> list[str]:
     return _unwrap(bare_words(command))
 
 
+def programs(text: str) -> list[list[str]]:
+    """The words of each simple command of ``text``: env assignments, prefixes (env, time,
+    sudo ...) and runners (``uv run``, ``poetry run`` ...) removed; empty ones left out."""
+    return [words for command in simple_commands(text) if (words := _tokens(command))]
+
+
+MODULE_OPTION = re.compile(r"^--[\w-]*module[\w-]*$")
+
+
+def module_options(words: list[str]) -> list[str]:
+    """Dotted module names passed by an option naming a module (``--module-name a.b``,
+    ``--pipeline-module=a.b``): the program imports them by name."""
+    found = []
+    for index, word in enumerate(words):
+        name, eq, value = word.partition("=")
+        if not MODULE_OPTION.match(name):
+            continue
+        value = value if eq else (words[index + 1] if index + 1 < len(words) else "")
+        if re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", value):
+            found.append(value)
+    return found
+
+
 def _unwrap(tokens: list[str]) -> list[str]:
     for _ in range(3):
         if len(tokens) > 1 and tokens[0] in WRAPPERS and tokens[1] in WRAPPERS[tokens[0]]:

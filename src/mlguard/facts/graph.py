@@ -7,10 +7,12 @@ bounds it on huge repositories.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts import tasks
+from mlguard.facts.console_scripts import console_script
 from mlguard.facts.databricks_jobs import databricks_jobs, started_job_files
 from mlguard.facts.files import Facts
 from mlguard.facts.model import (
@@ -153,6 +155,8 @@ class Graph:
             found = self.modules.resolve(name)
             if found:
                 self.push(("file", found, 0, ""), None, triggers, systems, via)
+        for path in self._installed_programs(command.text, base):
+            self.push(("file", path, 0, ""), None, triggers, systems, via)
         for directory, target in targets.make:
             self._expand_make(directory, target, triggers, systems, via, set())
         for child in tasks.expand(self.repo, command.text, base, scripts=False, make=False):
@@ -163,6 +167,21 @@ class Graph:
         if targets.kedro:
             for path in self.kedro:
                 self.push(("file", path, 0, ""), None, triggers, systems | {"kedro"}, via)
+
+    def _installed_programs(self, text: str, base: str) -> list[str]:
+        """Files run by the project's console scripts in ``text`` (``run-pipeline ...``),
+        and the modules such a program is told to import (``--module-name pkg.pipeline``)."""
+        found: list[str] = []
+        for words in cmdtext.programs(text):
+            script = console_script(self.repo, posixpath.basename(words[0]))
+            if not script:
+                continue
+            found.append(script)
+            near = f"{base}/" if base else ""
+            for name in cmdtext.module_options(words[1:]):
+                module = self.modules.resolve(name, near)
+                found += [module] if module else []
+        return found
 
     def _expand_called_workflow(
         self,

@@ -124,6 +124,7 @@ def as_dict(report: Report) -> dict[str, Any]:
                 "reason": res.reason,
                 "findings": len(res.findings),
                 "evidence": _evidence(res),
+                **({"prerequisite_only": True} if res.prerequisite else {}),
             }
             for rule, res in report.pairs
         ],

@@ -5,9 +5,11 @@ practitioner checks to say a repository is at that level) and *supporting* ones
 (``maturity.supporting``: counted in progress, never gating). Level L is reached when L-1
 is, at least one defining practice of L applies, and every applicable one is in place: pass,
 or partial for the rules in ``maturity.partial_ok`` (evidence of automation in spirit, such
-as retraining triggered by pushes rather than a schedule). A failing gate rule caps the
-level. Repository kinds may have their own defining practices (``maturity.kinds``); for an ML
-library or a repository without ML code the level is *not assessed*.
+as retraining triggered by pushes rather than a schedule) unless the check says only a
+prerequisite of the practice is in place (tests exist, but no CI job runs them). A failing
+gate rule caps the level. Repository kinds may have their own defining practices
+(``maturity.kinds``); for an ML library or a repository without ML code the level is *not
+assessed*.
 
 **Practice score** (0-100): the share of the applicable *practice* rules that are in place
 (pass 1, partial 0.5), weighted by severity (error 10, warning 5, note 2.5). Violation rules
@@ -128,10 +130,15 @@ def _category(name: str, pairs: Sequence[tuple[RuleSpec, RuleResult]]) -> Catego
     )
 
 
-def _counts_for_level(rule_id: str, status: Status, level: int, policy: Policy) -> bool:
+def _counts_for_level(
+    rule_id: str, status: Status, level: int, policy: Policy, prerequisites: frozenset[str]
+) -> bool:
+    """Pass counts; partial counts for the policy's ``partial_ok`` rules (and levels), unless
+    only a prerequisite of the practice is in place (tests exist but no CI job runs them):
+    such a partial scores half in progress and score, and is never in place for a level."""
     if status == Status.PASS:
         return True
-    if status == Status.PARTIAL:
+    if status == Status.PARTIAL and rule_id not in prerequisites:
         return rule_id in policy.partial_ok or level in policy.accept_partial
     return False
 
@@ -143,13 +150,17 @@ def _applicable(ids: Sequence[str], statuses: Mapping[str, Status]) -> list[str]
 
 
 def _progress(
-    level: int, statuses: Mapping[str, Status], policy: Policy, kind: str
+    level: int,
+    statuses: Mapping[str, Status],
+    policy: Policy,
+    kind: str,
+    prerequisites: frozenset[str],
 ) -> LevelProgress:
     spec = policy.levels_for(kind)
     defining = _applicable(spec.required.get(level, ()), statuses)
     supporting = _applicable(spec.supporting.get(level, ()), statuses)
     reached = bool(defining) and all(
-        _counts_for_level(r, statuses[r], level, policy) for r in defining
+        _counts_for_level(r, statuses[r], level, policy, prerequisites) for r in defining
     )
     return LevelProgress(
         level,
@@ -166,13 +177,16 @@ def _gaps(
     level: int,
     by_id: Mapping[str, tuple[RuleSpec, RuleResult]],
     policy: Policy,
+    prerequisites: frozenset[str],
 ) -> list[Gap]:
     gaps = []
     for rule_id in ids:
         if rule_id not in by_id:
             continue
         rule, res = by_id[rule_id]
-        if res.status == Status.NA or _counts_for_level(rule_id, res.status, level, policy):
+        if res.status == Status.NA or _counts_for_level(
+            rule_id, res.status, level, policy, prerequisites
+        ):
             continue
         gaps.append(Gap(rule.id, rule.title, res.status, res.reason, rule.docs.fix))
     return gaps
@@ -186,9 +200,12 @@ def assess(
 ) -> Assessment:
     by_id = {rule.id: (rule, res) for rule, res in zip(rules, results, strict=True)}
     statuses = {rid: res.status for rid, (_, res) in by_id.items()}
+    weak = frozenset(rid for rid, (_, res) in by_id.items() if res.prerequisite)
     kind_name = kind.name if kind else "ml-project"
     assessed = kind is None or kind.assessed
-    progress = tuple(_progress(n, statuses, policy, kind_name) for n in range(1, MAX_LEVEL + 1))
+    progress = tuple(
+        _progress(n, statuses, policy, kind_name, weak) for n in range(1, MAX_LEVEL + 1)
+    )
     level = 0
     if assessed:
         while level < MAX_LEVEL and progress[level].reached:
@@ -202,8 +219,10 @@ def assess(
     supporting_missing: list[Gap] = []
     if next_level is not None:
         spec = policy.levels_for(kind_name)
-        missing = _gaps(spec.required.get(next_level, ()), next_level, by_id, policy)
-        supporting_missing = _gaps(spec.supporting.get(next_level, ()), next_level, by_id, policy)
+        missing = _gaps(spec.required.get(next_level, ()), next_level, by_id, policy, weak)
+        supporting_missing = _gaps(
+            spec.supporting.get(next_level, ()), next_level, by_id, policy, weak
+        )
         if next_level > policy.gate_cap:
             for gate in capped_by:
                 rule, res = by_id[gate]

@@ -103,6 +103,7 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
         return Outcome.partial(
             "Tests exist but no CI job runs them (no pytest/tox/nox step in CI).",
             (local or tests)[:1],
+            prerequisite=True,
         )
     _unread_ci(repo)
     if ci_commands(repo):

@@ -104,7 +104,8 @@ def ml_tests(ctx: CheckContext) -> Outcome:
         )
     if any_test:
         return Outcome.partial(
-            "Tests exist but none fits or predicts with a model or imports the training code."
+            "Tests exist but none fits or predicts with a model or imports the training code.",
+            prerequisite=True,
         )
     return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
 
