@@ -28,10 +28,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mlguard.facts.console_scripts import console_script
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Stage
-from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.sources import items, line, mapping
 from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
 
@@ -162,7 +162,7 @@ def _task_file(repo: Facts, path: str, task: dict[str, Any]) -> str:
             if found:
                 return found
     if isinstance(wheel, str):
-        return _entry_point(repo, wheel)
+        return console_script(repo, wheel)
     return ""
 
 
@@ -186,16 +186,6 @@ def resolve(repo: Facts, written: str, base: str) -> str:
         return ""
     same = [p for p in repo.files if p.rsplit("/", 1)[-1] == name]
     return same[0] if len(same) == 1 else ""
-
-
-def _entry_point(repo: Facts, name: str) -> str:
-    """A console script's module (pyproject ``[project.scripts]``, setup.py/cfg entry points)."""
-    pattern = re.compile(rf"['\"]?\b{re.escape(name)}['\"]?\s*=\s*['\"]?([\w.]+):")
-    for path in ("pyproject.toml", "setup.py", "setup.cfg"):
-        match = pattern.search(repo.text(path) or "") if path in repo.files else None
-        if match:
-            return ModuleIndex.of(repo).resolve(match.group(1)) or ""
-    return ""
 
 
 def started_job_files(repo: Facts, text: str, resolve_path: Any) -> list[str]:
