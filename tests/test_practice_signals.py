@@ -112,3 +112,95 @@ def test_plot_styles_are_not_hyperparameters(cli, tmp_path: Path) -> None:
     result = rule(cli, root, "REP004")
     assert result["status"] == "fail"
     assert result["reason"].startswith("Training reads no configuration")
+
+
+# --- EXP001: runs recorded without a tracker -------------------------------------------------
+
+LIGHTNING = """\
+import lightning as L
+from lightning.pytorch.loggers import {logger}
+
+trainer = L.Trainer(logger={logger}("logs"))
+trainer.fit(model)
+"""
+
+
+def test_lightning_tensorboard_logger_is_partial_and_a_tracker_logger_passes(
+    cli, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path / "tb", {"train.py": LIGHTNING.format(logger="TensorBoardLogger")})
+    assert rule(cli, root, "EXP001")["status"] == "partial"
+    assert rule(cli, root, "EXP003")["status"] == "fail"
+    root = make_repo(tmp_path / "wandb", {"train.py": LIGHTNING.format(logger="WandbLogger")})
+    assert rule(cli, root, "EXP001")["status"] == "pass"
+
+
+def test_the_lightning_logger_base_class_is_not_a_tracker(cli, tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"train.py": LIGHTNING.format(logger="Logger")})
+    assert rule(cli, root, "EXP001")["status"] == "fail"
+
+
+OWN_LOGGER = """\
+import csv
+import os
+
+
+def log_run(run_dir, row):
+    with open(os.path.join(run_dir, "{name}"), "{mode}") as handle:
+        {body}
+"""
+TRAIN_FIT = "from sklearn.linear_model import Ridge\nRidge().fit(X, y)\n"
+
+
+def test_a_project_logger_writing_per_run_metric_files_is_partial(cli, tmp_path: Path) -> None:
+    logger = OWN_LOGGER.format(
+        name="progress.csv", mode="a", body="csv.writer(handle).writerow(row)"
+    )
+    root = make_repo(tmp_path / "r", {"train.py": TRAIN_FIT, "utils/logger.py": logger})
+    result = rule(cli, root, "EXP001")
+    assert result["status"] == "partial"
+    assert "own per-run metric files" in result["reason"]
+    # EXP002 agrees that metrics are recorded, without their parameters
+    assert rule(cli, root, "EXP002")["status"] == "partial"
+
+
+def test_reading_a_results_file_is_not_logging_runs(cli, tmp_path: Path) -> None:
+    reader = OWN_LOGGER.format(name="results.csv", mode="r", body="return list(csv.reader(handle))")
+    root = make_repo(tmp_path / "r", {"train.py": TRAIN_FIT, "utils/report.py": reader})
+    assert rule(cli, root, "EXP001")["status"] == "fail"
+
+
+DVC_STAGE = """\
+stages:
+  train:
+    cmd: python train.py
+    deps: [train.py]
+    params: [train]
+{extra}"""
+
+
+def test_dvc_metrics_with_params_per_run_are_partial(cli, tmp_path: Path) -> None:
+    files = {
+        "train.py": TRAIN_FIT,
+        "params.yaml": "train:\n  alpha: 1.0\n",
+        "dvc.yaml": DVC_STAGE.format(
+            extra="    metrics:\n      - metrics.json:\n          cache: false\n"
+        ),
+    }
+    root = make_repo(tmp_path / "metrics", files)
+    assert rule(cli, root, "EXP001")["status"] == "partial"
+    files["dvc.yaml"] = DVC_STAGE.format(extra="    outs: [model.pkl]\n")
+    root = make_repo(tmp_path / "outs", files)
+    assert rule(cli, root, "EXP001")["status"] == "fail"
+
+
+def test_a_tracker_logger_only_offered_in_config_is_partial(cli, tmp_path: Path) -> None:
+    files = {
+        "train.py": TRAIN_FIT,
+        "configs/logger/wandb.yaml": "_target_: lightning.pytorch.loggers.wandb.WandbLogger\n",
+    }
+    root = make_repo(tmp_path / "r", files)
+    assert rule(cli, root, "EXP001")["status"] == "partial"
+    files["configs/logger/wandb.yaml"] = "_target_: mypkg.callbacks.PrintProgress\n"
+    root = make_repo(tmp_path / "near", files)
+    assert rule(cli, root, "EXP001")["status"] == "fail"
