@@ -204,3 +204,60 @@ def test_a_tracker_logger_only_offered_in_config_is_partial(cli, tmp_path: Path)
     files["configs/logger/wandb.yaml"] = "_target_: mypkg.callbacks.PrintProgress\n"
     root = make_repo(tmp_path / "near", files)
     assert rule(cli, root, "EXP001")["status"] == "fail"
+
+
+# --- VER004: generated outputs committed ---------------------------------------------------
+
+DVC_EVALUATE = """\
+stages:
+  evaluate:
+    cmd: python evaluate.py
+    deps: [evaluate.py]
+    metrics:
+      - live/metrics.json:
+          cache: {cache}
+    outs:
+      - live/best_params.yaml:
+          cache: {cache}
+"""
+
+
+def test_dvc_outputs_declared_uncached_are_meant_to_be_committed(cli, tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "evaluate.py": TRAIN_FIT,
+        "live/metrics.json": '{"auc": 0.9}\n',
+        "live/best_params.yaml": "alpha: 0.5\n",
+        "dvc.yaml": DVC_EVALUATE.format(cache="false"),
+    }
+    root = make_repo(tmp_path / "uncached", files)
+    assert rule(cli, root, "VER004")["status"] == "pass"
+    files["dvc.yaml"] = DVC_EVALUATE.format(cache="true")
+    root = make_repo(tmp_path / "cached", files)
+    assert rule(cli, root, "VER004")["status"] == "fail"
+
+
+def test_committed_submissions_and_blends_are_generated_outputs(cli, tmp_path: Path) -> None:
+    rows = "id,label\n1,0.3\n"
+    files: dict[str, str | bytes] = {
+        "train.py": TRAIN_FIT,
+        "submits/submission_v2.csv": rows,
+        "blends/blend3/mean_rank.csv": rows,
+        "oof_lgbm.csv": rows,
+    }
+    root = make_repo(tmp_path / "r", files)
+    _, report = scan_json(cli, root, "--select", "VER004")
+    flagged = sorted(f["path"] for f in report["findings"] if f["rule_id"] == "VER004")
+    assert flagged == ["blends/blend3/mean_rank.csv", "oof_lgbm.csv", "submits/submission_v2.csv"]
+
+
+def test_sample_submissions_fixtures_and_datasets_are_inputs(cli, tmp_path: Path) -> None:
+    rows = "id,label\n1,0.3\n"
+    files: dict[str, str | bytes] = {
+        "train.py": TRAIN_FIT,
+        "data/sample_submission.csv": rows,
+        "data/train.csv": rows,
+        "tests/fixtures/predictions.csv": rows,
+        "subjects.csv": rows,
+    }
+    root = make_repo(tmp_path / "r", files)
+    assert rule(cli, root, "VER004")["status"] == "pass"
