@@ -248,6 +248,11 @@ def test_committed_submissions_and_blends_are_generated_outputs(cli, tmp_path: P
     _, report = scan_json(cli, root, "--select", "VER004")
     flagged = sorted(f["path"] for f in report["findings"] if f["rule_id"] == "VER004")
     assert flagged == ["blends/blend3/mean_rank.csv", "oof_lgbm.csv", "submits/submission_v2.csv"]
+    # `mlguard fix` git-ignores the prediction folders, and the root file by its path
+    result = cli(["fix", str(root), "--select", "VER004", "--no-config"])
+    assert result.code == 0, result.err
+    added = (root / ".gitignore").read_text().splitlines()[1:]
+    assert added == ["blends/", "/oof_lgbm.csv", "submits/"]
 
 
 def test_sample_submissions_fixtures_and_datasets_are_inputs(cli, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
-from mlguard.checks.versioning.outputs import is_prediction_output, uncached_dvc_outputs
+from mlguard.checks.versioning.outputs import prediction_output, uncached_dvc_outputs
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.files import Facts
@@ -220,12 +220,12 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     "keep it in the tracker or an artifact store",
                 )
             )
-        elif is_prediction_output(path):
+        elif (entry := prediction_output(path)) is not None:
             found.append(
                 ev(
                     path,
                     1,
-                    path.rsplit("/", 1)[-1],
+                    entry,
                     "A prediction output (submission, out-of-fold or blend predictions) is "
                     "committed: a run regenerates it; git-ignore it and keep it as a run "
                     "artifact",

@@ -53,12 +53,16 @@ def _uncached(section: dict[str, Any], base: str) -> Iterator[str]:
                     yield posixpath.normpath(posixpath.join(base, out)).rstrip("/")
 
 
-def is_prediction_output(path: str) -> bool:
+def prediction_output(path: str) -> str | None:
     """A committed prediction file: under a submissions/predictions/oof/blend folder or
-    named so, in a tabular or array format; not a test fixture, not a sample input."""
+    named so, in a tabular or array format; not a test fixture, not a sample input. Returns
+    what to git-ignore: the folder (``submits/``), else the file's path."""
     name = path.rsplit("/", 1)[-1]
     if not name.lower().endswith(PREDICTION_SUFFIXES) or INPUT_NAME.match(name):
-        return False
+        return None
     if traits.is_test_path(path):
-        return False
-    return bool(PREDICTION_DIR.search(path) or PREDICTION_NAME.match(name))
+        return None
+    folder = PREDICTION_DIR.search(path)
+    if folder:
+        return path[: folder.end()].lstrip("/")
+    return path if PREDICTION_NAME.match(name) else None
