@@ -23,16 +23,17 @@ FAMILIES: dict[str, re.Pattern[str]] = {
     for name, pattern in {
         "learning rate": r"^(lr|eta|blr)$|^lr_|_lr$|learning_?rate",
         "epochs": r"epoch|^(num_|n_|max_)?(iter|iters|iterations|steps|rounds?|boost_rounds?)$|"
-        r"^num_round|^max_iter",
+        r"^num_round|^max_iter|^n_trials$",
         "batch size": r"batch_?size|^bs$|^batch$",
         "depth": r"depth|^(num_|n_)?layers?$|^n_layer$",
         "estimators": r"estimators|^(num_|n_)trees$|leaves|min_child|subsample|colsample|"
-        r"^min_samples|^max_features$|^n_neighbors$|^n_clusters$",
+        r"^min_samples|^max_features$|^n_neighbors$|^n_clusters$|leaf_nodes",
         "dropout": r"dropout|drop_rate|drop_path",
         "regularisation": r"^(alpha|c|l1|l2|wd|lambda|gamma|penalty|l1_ratio|reg)$|^reg_|_reg$|"
         r"weight_decay",
         "hidden sizes": r"hidden|embed_?dim|^emb_|^d_model$|^n_embd$|^n_heads?$|^num_heads$|"
-        r"^units$|^n_components$|^(dim|width|channels|filters|kernel_size|latent_dim)$",
+        r"^units$|^n_components$|^(dim|width|channels|filters|kernel_size|latent_dim)$|"
+        r"^(block_size|max_len|seq_len|max_seq_length|context_length)$",
         "optimiser": r"optimi[sz]er|^optim$|momentum|^beta[12]?$|^eps$|warmup|clip_grad|"
         r"grad_clip|^scheduler$|label_smoothing|^patience$",
     }.items()
