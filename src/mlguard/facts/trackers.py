@@ -72,8 +72,6 @@ AZURE_LOG_ATTRS = frozenset(
 AZURE_RUN = re.compile(r"(^|\.)(run|parent)$", re.IGNORECASE)
 INTEGRATION_IMPORTS = (
     "dvclive",
-    "lightning.pytorch.loggers",
-    "pytorch_lightning.loggers",
     # Ray Train/Tune callbacks that log params, metrics and checkpoints to MLflow / W&B
     "ray.air.integrations.mlflow",
     "ray.air.integrations.wandb",
@@ -82,15 +80,11 @@ INTEGRATION_IMPORTS = (
 )
 INTEGRATION_FILES = ("conf/*/mlflow.yml",)
 HOSTED_NAMES = re.compile(r"wandb|neptune|comet|clearml", re.IGNORECASE)
-TENSORBOARD = (
-    "torch.utils.tensorboard.SummaryWriter",
-    "tensorboardX.SummaryWriter",
-    "tensorflow.summary.create_file_writer",
-    # Keras' TensorBoard callback and clu's metric writers (JAX/Flax) write event files too
-    "tensorflow.keras.callbacks.TensorBoard",
-    "keras.callbacks.TensorBoard",
-    "clu.metric_writers.create_default_writer",
-    "clu.metric_writers.SummaryWriter",
+# Lightning loggers that send runs to a tracker (its TensorBoard and CSV loggers write local
+# files: ``run_records``); imported by name, by their submodule, or called through the module
+LIGHTNING_TRACKERS = re.compile(
+    r"^(lightning\.pytorch|pytorch_lightning|lightning)\.loggers\."
+    r"((\w+\.)?(MLFlowLogger|WandbLogger|NeptuneLogger|CometLogger)|mlflow|wandb|neptune|comet)$"
 )
 
 
@@ -117,10 +111,6 @@ class Trackers:
 @fact
 def trackers(repo: Facts) -> Trackers:
     return _build(repo)
-
-
-def tensorboard(repo: Facts) -> list[Evidence]:
-    return _named(repo, lambda name: name in TENSORBOARD)
 
 
 def _named(repo: Facts, test: object) -> list[Evidence]:
@@ -169,6 +159,14 @@ def _integrations(repo: Facts) -> list[Evidence]:
         for imp in facts.imports:
             if any(imp.module == m or imp.module.startswith(m + ".") for m in INTEGRATION_IMPORTS):
                 found.append(ev(path, imp.line, imp.module))
+    found += _named(repo, lambda name: bool(LIGHTNING_TRACKERS.match(name)))
+    for path, facts in repo.iter_python():
+        if not traits.is_test_path(path):
+            found += [
+                ev(path, i.line, i.module)
+                for i in facts.imports
+                if LIGHTNING_TRACKERS.match(i.module)
+            ]
     found += [ev(p) for p in repo.glob(*INTEGRATION_FILES)]
     return found
 

@@ -10,7 +10,8 @@ from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
-from mlguard.facts.trackers import tensorboard, trackers
+from mlguard.facts.run_records import run_records
+from mlguard.facts.trackers import trackers
 from mlguard.model import Evidence
 
 PARAM_CALLS = re.compile(
@@ -31,11 +32,20 @@ def runs_tracked(ctx: CheckContext) -> Outcome:
     found = trackers(ctx.repo).all
     if found:
         return Outcome.passed(found)
-    events = tensorboard(ctx.repo)
-    if events:
+    records = run_records(ctx.repo)
+    kinds = [
+        (records.tensorboard, "TensorBoard event (or trainer CSV) files"),
+        (records.dvc, "DVC metrics and params committed per run"),
+        (records.files, "the project's own per-run metric files"),
+        (records.configured, "a tracker logger that is configured but optional"),
+    ]
+    partial = [(evidence, what) for evidence, what in kinds if evidence]
+    if partial:
+        whats = ", ".join(what for _, what in partial)
         return Outcome.partial(
-            "Runs write TensorBoard event files only: no parameters, no shared run history.",
-            events[:3],
+            f"Runs are recorded without an experiment tracker ({whats}): no shared, "
+            "queryable run history with parameters.",
+            [e for evidence, _ in partial for e in evidence[:2]],
         )
     return Outcome.failed(
         "No experiment tracker: no MLflow, W&B, Neptune, Comet, ClearML, Aim or DVCLive "
@@ -59,6 +69,8 @@ def params_metrics_persisted(ctx: CheckContext) -> Outcome:
     params = _calls(ctx, PARAM_CALLS) + [ev(s.path, s.line, s.name) for s in with_params]
     metrics = _calls(ctx, METRIC_CALLS) + [ev(s.path, s.line, s.name) for s in with_metrics]
     metrics += _top_level_metrics(ctx) + _calls_named(ctx, METRIC_TRACKERS)
+    records = run_records(ctx.repo)  # what EXP001 reads as runs recorded without a tracker
+    metrics += list(records.tensorboard + records.files)
     autolog = [m for m in metrics if m.text.endswith("autolog")]
     if (params or autolog) and metrics:
         return Outcome.passed(params + metrics)
@@ -169,6 +181,11 @@ def shared_tracking(ctx: CheckContext) -> Outcome:
             "The tracker has no visible shared backend (MLflow without a tracking URI logs "
             "to a local ./mlruns unless MLFLOW_TRACKING_URI is set where training runs).",
             (calls or list(found.all))[:3],
+        )
+    if run_records(ctx.repo).metrics:
+        return Outcome.failed(
+            "No experiment tracker (see EXP001): runs are recorded in local files only, so "
+            "there is no shared run history."
         )
     return Outcome.failed("No experiment tracker (see EXP001), so no shared run history.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.governance.card_generation import card_generators, run_by_pipeline
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.ci_commands import CI_FILES
@@ -32,6 +33,7 @@ CARD_SECTIONS = {
     "limitations": r"limitations|bias|risks|ethical|caveats",
 }
 HF_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---", re.DOTALL)
+HF_CARD_KEYS = r"^(model-index|base_model|pipeline_tag|library_name):"
 ML_ASSETS = (
     "dvc.yaml",
     "params.yaml",
@@ -54,11 +56,23 @@ SIGNING = r"(cosign sign|sigstore|model_signing|gpg --detach-sign|gitsign|sigsto
 def model_card(ctx: CheckContext) -> Outcome:
     """A model card covering intended use, training data, evaluation and limitations."""
     repo = ctx.repo
+    generators, names = card_generators(ctx)
+    runs = run_by_pipeline(ctx, names) if names else []
+    if generators and runs:  # rewritten with each release
+        return Outcome.passed(runs + generators)
     cards = repo.glob(*CARD_FILES)
-    for readme in repo.glob("/README.md"):
+    for readme in repo.glob("README.md", "**/README.md"):
+        if traits.is_test_path(readme):
+            continue
         front = HF_FRONT_MATTER.match(repo.text(readme) or "")
-        if front and re.search(r"^(model-index|base_model|pipeline_tag):", front.group(1), re.M):
+        if front and re.search(HF_CARD_KEYS, front.group(1), re.M):
             cards.append(readme)
+    if not cards and generators:
+        return Outcome.partial(
+            "A model card template or generator exists, but no pipeline stage or CI job runs "
+            "it: the card is not written with each release.",
+            generators[:3],
+        )
     if not cards:
         return Outcome.failed("No model card (MODEL_CARD.md, model_card*.md, HF model README).")
     best: tuple[int, str, list[str]] = (-1, "", [])

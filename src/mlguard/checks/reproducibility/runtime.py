@@ -8,50 +8,23 @@ import re
 
 from mlguard.checks.base import CheckContext, Outcome, ev, imports_of
 from mlguard.checks.registry import register
+from mlguard.checks.reproducibility import hyperparams as hp
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
 
-HYPERPARAMS = frozenset(
-    {
-        "lr",
-        "learning_rate",
-        "n_estimators",
-        "max_depth",
-        "batch_size",
-        "epochs",
-        "num_epochs",
-        "max_epochs",
-        "num_train_epochs",
-        "weight_decay",
-        "dropout",
-        "num_leaves",
-        "alpha",
-        "C",
-        "hidden_size",
-        "num_layers",
-        "per_device_train_batch_size",
-    }
-)
-CONFIG_CALLS = frozenset(
+OPAQUE_CALLS = frozenset(
     {
         "hydra.main",
         "omegaconf.OmegaConf.load",
         "gin.parse_config_file",
-        "argparse.ArgumentParser",
-        "yaml.safe_load",
         "dvc.api.params_show",
-        "tomllib.load",
-        "json.load",
     }
 )
-CONFIG_DECORATORS = (
-    "hydra.main",
-    "click.option",
-    "click.command",
-    "typer.Option",
-    "gin.configurable",
-)
+# loaders of a file that may be a config (or a data file: the keys are not visible)
+LOADER_CALLS = frozenset({"yaml.safe_load", "tomllib.load", "json.load"})
+OPAQUE_DECORATORS = ("hydra.main", "typer.Option", "gin.configurable")
+OPAQUE_IMPORTS = ("typer", "hydra", "fire", "jsonargparse")
 CONFIG_FILES = (
     "params.yaml",
     "conf/**/*.yaml",
@@ -67,6 +40,9 @@ CONFIG_FILES = (
     "config/**/*.py",
     "configs/**/*.py",
 )
+# a local module the training code imports for its settings (``model_config.py``)
+CONFIG_MODULE = re.compile(r"(config|params|hparams|hyperparam|settings)[^/]*\.py$", re.I)
+GIN_KEY = re.compile(r"^[ \t]*[\w.]*?(\w+)[ \t]*=", re.MULTILINE)
 
 
 def _training_entry_files(ctx: CheckContext) -> list[str]:
@@ -85,56 +61,124 @@ def _training_entry_files(ctx: CheckContext) -> list[str]:
     return [*training, *callers]
 
 
-def _config_sources(ctx: CheckContext) -> list[Evidence]:
+def _config_modules(ctx: CheckContext, entries: list[str]) -> list[str]:
+    from mlguard.facts.modules import ModuleIndex
+
+    index = ModuleIndex.of(ctx.repo)
+    found = {m for p in entries for m in index.local_imports(p) if CONFIG_MODULE.search(m)}
+    return sorted(found - set(entries))
+
+
+def _config_files(ctx: CheckContext, found: hp.Parameterised) -> None:
     repo = ctx.repo
-    found = [ev(p) for p in repo.glob(*CONFIG_FILES)]
-    found += [ev(s.path, s.line, s.name) for s in automation(repo).stages if s.params]
-    for path in _training_entry_files(ctx):
+    for path in repo.glob(*CONFIG_FILES):
+        if path.endswith(".py"):
+            facts = repo.python(path)
+            if facts is not None:
+                found.add_keys(path, hp.python_config_keys(facts, repo.text(path) or ""))
+        elif path.endswith(".gin"):
+            found.add_keys(path, GIN_KEY.findall(repo.text(path) or ""))
+        else:
+            docs = repo.config(path)
+            if docs:
+                found.add_keys(path, hp.config_keys(docs))
+            else:  # not parsed (a template): its keys are not visible
+                found.opaque.append(ev(path))
+
+
+def _parameterised(ctx: CheckContext) -> tuple[hp.Parameterised, list[Evidence]]:
+    """What sets the training run from outside, and the config loaders whose file is unknown."""
+    repo = ctx.repo
+    found = hp.Parameterised()
+    _config_files(ctx, found)
+    found.opaque += [ev(s.path, s.line, s.name) for s in automation(repo).stages if s.params]
+    loaders: list[Evidence] = []
+    entries = _training_entry_files(ctx)
+    for path in entries:
         facts = repo.python(path)
         if facts is None:
             continue
-        found += [ev(path, c.line, c.name) for c in facts.calls if c.name in CONFIG_CALLS]
-        # absl / TensorFlow flags: ``flags.DEFINE_float("learning_rate", 0.01, ...)``
-        found += [ev(path, c.line, c.name) for c in facts.calls if c.attr.startswith("DEFINE_")]
-        found += [ev(path, line, n) for n, line in facts.decorators if n in CONFIG_DECORATORS]
-        found += imports_of(path, facts, ("typer", "click", "hydra", "fire", "jsonargparse"))
-    return found
+        hp.read_code(found, path, facts)
+        found.opaque += [ev(path, c.line, c.name) for c in facts.calls if c.name in OPAQUE_CALLS]
+        loaders += [ev(path, c.line, c.name) for c in facts.calls if c.name in LOADER_CALLS]
+        found.opaque += [
+            ev(path, line, n) for n, line in facts.decorators if n in OPAQUE_DECORATORS
+        ]
+        found.opaque += imports_of(path, facts, OPAQUE_IMPORTS)
+        if not any(c.name in ("click.option", "click.argument") for c in facts.calls):
+            found.opaque += imports_of(path, facts, ("click",))
+    for path in _config_modules(ctx, entries):
+        facts = repo.python(path)
+        if facts is not None:
+            found.add_keys(path, hp.python_config_keys(facts, repo.text(path) or ""))
+    return found, loaders
 
 
-def _literals(ctx: CheckContext) -> list[Evidence]:
+def _literals(ctx: CheckContext) -> list[tuple[str, Evidence]]:
     found = []
     for path in traits.training_files(ctx.repo):
         facts = ctx.repo.python(path)
-        for call in facts.calls if facts is not None else ():
-            for key, value in call.kwargs:
-                if (
-                    key in HYPERPARAMS
-                    and isinstance(value, int | float)
-                    and not isinstance(value, bool)
-                ):
-                    found.append(
-                        ev(
-                            path,
-                            call.line,
-                            f"{key}={value}",
-                            f"Hyperparameter {key}={value} is hard-coded",
-                        )
-                    )
+        if facts is not None:
+            found += hp.literals(path, facts)
     return found
+
+
+def _names(items: list[Evidence], limit: int = 4) -> str:
+    names = sorted({e.text.partition("(")[2].rstrip(")") or e.text for e in items})
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 @register
 def hyperparams_in_config(ctx: CheckContext) -> Outcome:
-    """REP004: hyperparameters come from a versioned config or CLI options, not literals."""
-    sources = _config_sources(ctx)
+    """REP004: hyperparameters come from a versioned config or CLI options, not literals.
+
+    What is parameterised is read by name: options, flags, pipeline parameters and config
+    keys that are hyperparameters (learning rate, epochs, batch size, depth, ...) count;
+    options that are only paths, ids or infrastructure do not.
+    """
+    found, loaders = _parameterised(ctx)
     literals = _literals(ctx)
-    if sources:
-        return Outcome.passed(sources)
+    if found.opaque:
+        return Outcome.passed(found.opaque + found.hyper + loaders)
+    hard_coded = [e for fam, e in literals if fam not in found.families]
+    if found.hyper:
+        if hard_coded:
+            return Outcome.partial(
+                f"Some hyperparameters ({', '.join(sorted(found.families))}) come from config "
+                f"or options, but {len(hard_coded)} are literals in training code.",
+                hard_coded[:20],
+            )
+        return Outcome.passed(found.hyper)
+    if loaders or found.pipeline:
+        if not literals and loaders:
+            return Outcome.passed(loaders)
+        what = (
+            "A config file is loaded"
+            if loaders
+            else (f"Pipeline parameters ({_names(found.pipeline)}) set the run")
+        )
+        tail = (
+            f", but {len(literals)} hyperparameter(s) are literals in training code."
+            if literals
+            else ", but none of them is a hyperparameter."
+        )
+        return Outcome.partial(what + tail, ([e for _, e in literals] or found.pipeline)[:20])
+    if found.other:
+        options = (
+            f"Command-line options set only paths, ids or infrastructure ({_names(found.other)})"
+        )
+        if literals:
+            return Outcome.failed(
+                f"{options}; {len(literals)} hyperparameter(s) are hard-coded in training code.",
+                [e for _, e in literals][:20],
+            )
+        return Outcome.failed(f"{options}: no hyperparameter is set from outside the code.")
     if literals:
         return Outcome.failed(
             f"{len(literals)} hyperparameter(s) are hard-coded in training code and no config "
             "file or command-line options feed it.",
-            literals[:20],
+            [e for _, e in literals][:20],
         )
     return Outcome.failed("Training reads no configuration (params.yaml, Hydra, CLI options).")
 

@@ -8,6 +8,7 @@ from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
+from mlguard.checks.versioning.outputs import prediction_output, uncached_dvc_outputs
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.files import Facts
@@ -284,6 +285,7 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
         raise NotCheckable("not a git repository: cannot tell which files are committed")
     folders = _artifact_dirs(ctx)
     outs = {o.rstrip("/") for s in automation(repo).stages if s.system == "dvc" for o in s.outs}
+    outs -= uncached_dvc_outputs(ctx)  # cache: false: DVC leaves these to git on purpose
     found = []
     for path in repo.files:
         if not repo.is_tracked(path):
@@ -319,6 +321,17 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     name,
                     f"A tracking or logging output is committed ({name}): git-ignore it and "
                     "keep it in the tracker or an artifact store",
+                )
+            )
+        elif (entry := prediction_output(path)) is not None:
+            found.append(
+                ev(
+                    path,
+                    1,
+                    entry,
+                    "A prediction output (submission, out-of-fold or blend predictions) is "
+                    "committed: a run regenerates it; git-ignore it and keep it as a run "
+                    "artifact",
                 )
             )
         elif path.rsplit("/", 1)[-1] == ".env":
