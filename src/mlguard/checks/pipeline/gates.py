@@ -37,7 +37,9 @@ GATE_SHORT = frozenset(
 # champion/challenger comparisons defined in the project (compare with the current model)
 GATE_FUNCTIONS = re.compile(
     r"^(compare_(models?|with_champion|to_production)|\w*promot\w*|\w*champion\w*|"
-    r"\w*challenger\w*|\w*(quality|model|release)_gate\w*|validate_model\w*)$",
+    r"\w*challenger\w*|\w*(quality|model|release)_gate\w*|"
+    # validating the model, not the data it is given or returns
+    r"validate_model(?!_(inputs?|outputs?|predictions?|schema|data|config|params))\w*)$",
     re.IGNORECASE,
 )
 THRESHOLD_EXIT = re.compile(
@@ -75,12 +77,27 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
         ]
         text = ctx.repo.text(path) or ""
         if EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
-            for regex in (THRESHOLD_EXIT, ASSERT_METRIC):
-                match = regex.search(text)
+            for match in (_metric_exit(text), ASSERT_METRIC.search(text)):
                 if match:
                     line = text.count("\n", 0, match.start()) + 1
                     found.append(ev(path, line, match.group(0).strip()[:120]))
     return found
+
+
+GATED_METRIC = re.compile(
+    r"(\b|_)(acc\w*|auc|f1|score|loss|rmse|mse|mae|r2|precision|recall|metric\w*|map|ndcg)"
+    r"(\b|_)",
+    re.IGNORECASE,
+)
+
+
+def _metric_exit(text: str) -> re.Match[str] | None:
+    """The first ``if <metric> < ...: raise/exit``: a bound on a model metric, not a check of
+    the inputs or predictions (``if (predictions < 0).any(): raise``)."""
+    for match in THRESHOLD_EXIT.finditer(text):
+        if GATED_METRIC.search(match.group(0).split("\n", 1)[0]):
+            return match
+    return None
 
 
 COMPARISON = re.compile(r"^[ \t]*(el)?if\b(?>.*?[<>])", re.MULTILINE)

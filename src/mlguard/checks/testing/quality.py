@@ -91,8 +91,31 @@ def _comparisons(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
             if path not in checks and not FAILS_RUN.search(after):
                 continue
             item = ev(path, number, line.strip()[:160])
-            (trivial if TRIVIAL.search(code) else real).append(item)
+            (trivial if TRIVIAL.search(code) or _between_runs(code) else real).append(item)
     return real, trivial
+
+
+OPERATOR = re.compile(r"(>=|<=|(?<![-=])>|<)")
+METRIC_WORD = re.compile(rf"(\b|_){METRIC}(\b|_)", re.IGNORECASE)
+BASELINE_WORDS = re.compile(
+    r"baseline|champion|incumbent|prod|previous|reference|dummy|registered|deployed|"
+    r"threshold|min_|max_|minimum|maximum|target|expected|required",
+    re.IGNORECASE,
+)
+
+
+def _between_runs(code: str) -> bool:
+    """A metric compared with the same run's or another run's metric (``loss[0] >
+    loss[1]``, ``acc_1 < acc_2``, ``abs(acc_a - acc_b) < 1e-3``): a check that training
+    works, not a quality bar; a baseline, champion or threshold named on either side is
+    one."""
+    parts = OPERATOR.split(code, maxsplit=1)
+    if len(parts) < 3 or BASELINE_WORDS.search(code):
+        return False
+    left, right = parts[0], parts[2]
+    if re.search(r"\babs\(", left) and len(METRIC_WORD.findall(left)) >= 2:
+        return True
+    return bool(METRIC_WORD.search(left) and METRIC_WORD.search(right))
 
 
 def _evaluation_functions(ctx: CheckContext) -> list[Evidence]:
@@ -115,8 +138,9 @@ def asserted(ctx: CheckContext) -> Outcome:
         return Outcome.passed(baselines + configured + compared + gates)
     if trivial:
         return Outcome.partial(
-            "Metrics are checked only against trivial bounds (> 0, <= 1): a sanity check, "
-            "not a quality bar or a baseline.",
+            "Metrics are checked only against trivial bounds (> 0, <= 1) or against each "
+            "other (the loss decreased, two runs agree): a check that training works, not a "
+            "quality bar or a baseline.",
             trivial[:3],
         )
     _, metrics = evaluate(COMPUTED, ctx)
