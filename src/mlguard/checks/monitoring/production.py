@@ -60,6 +60,7 @@ MONITORING_OBJECTIVE = re.compile(
     r"SkewDetectionConfig|DriftDetectionConfig|ModelMonitoringObjectiveConfig)[ \t]*\(|"
     r"\bmodel_monitoring_objective_config[ \t]*="
 )
+OBJECTIVE_LITERALS = ("DetectionConfig", "ObjectiveConfig", "objective_config")
 MANAGED_MONITOR = re.compile(
     r"ModelDeploymentMonitoringJob|MonitoringSchedule|MonitorSchedule|MonitorDefinition|"
     r"DefaultModelMonitor|ModelQualityMonitor|ModelBiasMonitor|DataDriftDetector|create_monitor"
@@ -102,9 +103,12 @@ def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
     for path in repo.python_files:
         if path in found or path.endswith(".ipynb"):
             continue
-        match = MONITORING_OBJECTIVE.search(repo.text(path) or "")
+        text = repo.text(path) or ""
+        if not any(literal in text for literal in OBJECTIVE_LITERALS):
+            continue  # every form of the objective holds one of these
+        match = MONITORING_OBJECTIVE.search(text)
         if match:
-            line = (repo.text(path) or "").count("\n", 0, match.start()) + 1
+            line = text.count("\n", 0, match.start()) + 1
             found[path] = ev(path, line, match.group(0))
     for path, facts in repo.iter_python():
         for imp in facts.imports:
