@@ -6,6 +6,7 @@ and pipelines run, on which triggers, and which files those commands reach.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 
@@ -260,6 +261,13 @@ def modular(ctx: CheckContext) -> Outcome:
     """PIPE001: the pipeline separates preparation, training and evaluation steps."""
     grouped = _pipelines(ctx)
     if not grouped:
+        scripted = _scripted_steps(ctx)
+        if scripted:
+            return Outcome.partial(
+                f"{scripted[0].location.path} runs the steps as separate scripts one after "
+                "another; nothing declares them as a pipeline with inputs and outputs.",
+                scripted,
+            )
         return Outcome.failed("No declared pipeline (dvc.yaml, MLproject, an orchestrator).")
     training = {p: g for p, g in grouped.items() if any(_stage_trains(ctx, s) for s in g)}
     if not training:
@@ -284,6 +292,37 @@ def modular(ctx: CheckContext) -> Outcome:
         "training and evaluation into separate steps.",
         evidence,
     )
+
+
+SCRIPT_FILES = ("*.sh", "*.bash", "Makefile", "makefile", "GNUmakefile")
+
+
+def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
+    """A shell script or Makefile that runs two or more of the project's Python scripts, one
+    of them training code: separate steps, sequenced by hand rather than declared."""
+    repo = ctx.repo
+    training = set(traits.training_files(repo))
+    best: list[Evidence] = []
+    for path in repo.glob(*SCRIPT_FILES):
+        if traits.is_test_path(path):
+            continue
+        here = path.rsplit("/", 1)[0] if "/" in path else ""
+        cwd = ""  # scripts are usually run from the repository root; ``cd dir`` moves them
+        steps: dict[str, Evidence] = {}
+        for number, line in enumerate(repo.lines(path), 1):
+            words = line.split()
+            if not words or words[0].startswith("#"):
+                continue
+            if words[0] == "cd" and len(words) == 2:
+                moved = posixpath.normpath(posixpath.join(cwd, words[1].strip("'\"")))
+                cwd = "" if moved == "." or moved.startswith(("..", "/")) else moved
+                continue
+            for target in analyse(line, cwd).files + analyse(line, here).files:
+                if target.endswith(".py") and target in repo.files and target not in steps:
+                    steps[target] = ev(path, number, line.strip()[:120])
+        if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
+            best = list(steps.values())
+    return best
 
 
 NOTEBOOK_RUN = re.compile(
