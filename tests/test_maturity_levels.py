@@ -286,3 +286,10 @@ def test_a_level_2_project_has_no_prerequisite_only_partials(cli, tmp_path: Path
     report, _ = _scan(cli, make_repo(tmp_path / "r", projects.LEVEL2))
     assert report["maturity"]["level"] >= 2
     assert not any(r.get("prerequisite_only") for r in report["rules"])
+
+
+def test_a_module_named_agents_that_uses_the_sdk_keeps_it_the_sdk(cli, tmp_path: Path) -> None:
+    """``shop/agents.py`` holding the app's agents imports the SDK: it is no SDK of its own."""
+    files = {"shop/__init__.py": "", "shop/agents.py": AGENT_APP}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] == "llm-app", report["maturity"]["kind"]

@@ -247,8 +247,20 @@ AGENTS_SDK = frozenset({"agents.Agent", "agents.Runner", "agents.function_tool"}
 
 
 def agents_sdk(repo: Facts) -> bool:
-    """``agents`` is the OpenAI Agents SDK: the project has no ``agents`` module of its own."""
-    return "agents" not in ModuleIndex.of(repo).by_name
+    """``agents`` is the OpenAI Agents SDK: no ``agents`` module of the project (an
+    ``agents.py`` or ``agents/`` at any depth) defines the SDK's names itself."""
+    for path in ModuleIndex.of(repo).by_name.get("agents", ()):
+        facts = repo.python(path)
+        if facts is None:
+            continue
+        names = {n for n, _ in facts.functions} | {n for n, _ in facts.classes}
+        names |= {a.target for a in facts.assigns}
+        if names & SDK_NAMES:
+            return False
+    return True
+
+
+SDK_NAMES = frozenset(name.split(".", 1)[1] for name in AGENTS_SDK)
 
 
 def serving_files(repo: Facts) -> list[str]:
