@@ -72,6 +72,7 @@ AZURE_LOG_ATTRS = frozenset(
 AZURE_RUN = re.compile(r"(^|\.)(run|parent)$", re.IGNORECASE)
 INTEGRATION_IMPORTS = (
     "dvclive",
+    "kedro_mlflow",  # kedro-mlflow: each `kedro run` is an MLflow run
     # Ray Train/Tune callbacks that log params, metrics and checkpoints to MLflow / W&B
     "ray.air.integrations.mlflow",
     "ray.air.integrations.wandb",
@@ -79,6 +80,10 @@ INTEGRATION_IMPORTS = (
     "ray.tune.integration.wandb",
 )
 INTEGRATION_FILES = ("conf/*/mlflow.yml",)
+# Kedro data catalogs: datasets of the kedro-mlflow plugin log metrics, artifacts and models
+# to the run of each `kedro run`
+KEDRO_CATALOGS = ("conf/**/catalog*.yml", "conf/**/catalog*.yaml", "conf/**/catalog/**/*.yml")
+KEDRO_MLFLOW_DATASET = re.compile(r"^[ \t]*type:[ \t]*kedro_mlflow\.io\.\S+", re.MULTILINE)
 HOSTED_NAMES = re.compile(r"wandb|neptune|comet|clearml", re.IGNORECASE)
 # Lightning loggers that send runs to a tracker (its TensorBoard and CSV loggers write local
 # files: ``run_records``); imported by name, by their submodule, or called through the module
@@ -168,6 +173,12 @@ def _integrations(repo: Facts) -> list[Evidence]:
                 if LIGHTNING_TRACKERS.match(i.module)
             ]
     found += [ev(p) for p in repo.glob(*INTEGRATION_FILES)]
+    for path in repo.glob(*KEDRO_CATALOGS):
+        text = repo.text(path) or ""
+        match = KEDRO_MLFLOW_DATASET.search(text) if "kedro_mlflow" in text else None
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(ev(path, line, match.group(0).strip()))
     return found
 
 

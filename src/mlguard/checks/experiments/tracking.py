@@ -11,7 +11,7 @@ from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.run_records import run_records
-from mlguard.facts.trackers import trackers
+from mlguard.facts.trackers import KEDRO_CATALOGS, trackers
 from mlguard.model import Evidence
 
 PARAM_CALLS = re.compile(
@@ -234,6 +234,9 @@ def _registers(call: Call) -> bool:
 
 
 ZENML_MODELS = ["zenml.Model", "zenml.model.model.Model"]
+KEDRO_MODEL_DATASET = re.compile(
+    r"^[ \t]*type:[ \t]*kedro_mlflow\.io\.models\.MlflowModel\w*Data[Ss]et\b", re.MULTILINE
+)
 METAFLOW_MODEL = re.compile(r"^[ \t]*self\.\w*model\w*\s*=[^=]", re.MULTILINE)
 KFP_MODEL = re.compile(r"\bOutput\[(?:dsl\.)?Model\]")
 MODEL_OUT = re.compile(r"(?i)(model|\.(pkl|joblib|pt|pth|ckpt|onnx|h5|keras|safetensors|bin)$)")
@@ -260,6 +263,12 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
         match = pattern.search(ctx.repo.text(path) or "") if pattern else None
         if match:
             line = (ctx.repo.text(path) or "").count("\n", 0, match.start()) + 1
+            found.append(ev(path, line, match.group(0).strip()))
+    for path in ctx.repo.glob(*KEDRO_CATALOGS):
+        text = ctx.repo.text(path) or ""
+        match = KEDRO_MODEL_DATASET.search(text) if "kedro_mlflow" in text else None
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
             found.append(ev(path, line, match.group(0).strip()))
     if ctx.repo.exists("dvc.lock"):
         outs = [o for s in automation(ctx.repo).stages if s.system == "dvc" for o in s.outs]
