@@ -148,12 +148,19 @@ def _schedule_of(call: Call) -> str | None:
     return None
 
 
+def _step_variant(name: str) -> bool:
+    """A step decorator's variant: Airflow's ``@task.virtualenv``, ``@task.docker``,
+    ``@task.kubernetes``, ``@task.branch`` ... (``airflow.decorators.task.<kind>``)."""
+    head, _, _ = name.rpartition(".")
+    return head == "airflow.decorators.task" or head == "airflow.sdk.task"
+
+
 def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
     stages = []
     constants = {a.target: a.value for a in facts.assigns if isinstance(a.value, str)}
     functions = sorted(facts.functions, key=lambda f: f[1])
     for name, at in facts.decorators:
-        if name in STEP_DECORATORS:
+        if name in STEP_DECORATORS or _step_variant(name):
             func = next((f for f, fl in functions if fl >= at), name)
             stages.append(Stage(func, system, path, at, module=path))
     for call in facts.calls:
