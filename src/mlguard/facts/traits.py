@@ -293,12 +293,22 @@ def prediction_files(repo: Facts) -> list[str]:
 
 
 def scoring_script(path: str, facts: PyFacts) -> bool:
-    """An Azure ML entry script: ``init()`` loads the model, ``run()`` answers requests
-    (a file named ``score*`` or one that imports ``azureml``)."""
-    if not {"init", "run"} <= {name for name, _ in facts.functions}:
+    """An entry script that answers prediction requests: Azure ML's ``init()`` loads the
+    model and ``run()`` answers (a file named ``score*`` or one that imports ``azureml``);
+    a serverless function (``lambda_handler``, or ``handler``) in a file that loads a
+    model with an ML or inference library (onnxruntime, torch, scikit-learn, joblib ...)."""
+    functions = {name for name, _ in facts.functions}
+    tops = {i.module.split(".")[0] for i in facts.imports}
+    if functions & SERVERLESS_HANDLERS and tops & (ML_LIBS | INFERENCE_LIBS):
+        return True
+    if not {"init", "run"} <= functions:
         return False
     named = "score" in path.rsplit("/", 1)[-1].lower()
-    return named or any(i.module.split(".")[0] == "azureml" for i in facts.imports)
+    return named or "azureml" in tops
+
+
+SERVERLESS_HANDLERS = frozenset({"lambda_handler", "handler"})
+INFERENCE_LIBS = frozenset({"onnxruntime", "joblib", "tflite_runtime", "openvino"})
 
 
 def _serving(repo: Facts) -> bool:

@@ -46,6 +46,8 @@ DEPLOY = (
     r"|az ml (online|batch)-(deployment|endpoint) (create|update)|az ml model deploy"
     r"|az (webapp|functionapp|containerapp) (deploy|up|update|create)|az webapp config container"
     r"|aws sagemaker (create|update)-endpoint|aws ecs update-service|eb deploy"
+    r"|aws lambda (update-function-code|create-function)|aws apprunner (create|update)-service"
+    r"|aws apprunner start-deployment|gcloud functions deploy"
     r"|mlflow (deployments create|models build-docker)"
     r"|bentoml (containerize|deploy)|modal deploy|serverless deploy|sls deploy|sam deploy"
     r"|cdk deploy|terraform apply|truss push|fly(ctl)? deploy|heroku container:release"

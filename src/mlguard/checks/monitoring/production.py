@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlguard.analyzers.python_ast import Call, Expr
+from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.llm.lifecycle import llm_app
@@ -278,13 +278,30 @@ def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
     found = []
     logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
     for path in traits.prediction_files(ctx.repo):
+        predicted = _predicted_names(ctx.repo.python(path))
         for call in logs.get(path, ()):
             text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
             text += " ".join(str(v) for _, v in call.kwargs)
-            if re.search(r"pred", text, re.IGNORECASE) and _logs_values(call):
+            names = set(re.findall(r"[A-Za-z_]\w*", text))
+            named = re.search(r"pred", text, re.IGNORECASE) or names & predicted
+            if named and _logs_values(call):
                 found.append(ev(path, call.line, f"{call.name}(...)"))
                 break
     return found
+
+
+MODEL_CALL = re.compile(r"(^|\.)(predict\w*|infer\w*|generate|forward|run)\(")
+
+
+def _predicted_names(facts: PyFacts | None) -> set[str]:
+    """Variables assigned a model's output (``response = model.predict(x)``)."""
+    if facts is None:
+        return set()
+    return {
+        a.target
+        for a in facts.assigns
+        if isinstance(a.value, Expr) and MODEL_CALL.search(a.value.text) and "." not in a.target
+    }
 
 
 # ``len(predictions)``, ``outputs.shape``: the log says how many predictions were made, not
