@@ -272,7 +272,11 @@ def serving_files(repo: Facts) -> list[str]:
             continue
         names = {i.module.split(".")[0] for i in facts.imports}
         names |= {".".join(i.module.split(".")[:2]) for i in facts.imports}
-        if names & SERVING_LIBS or scoring_script(rel, facts):
+        if (
+            names & SERVING_LIBS
+            or scoring_script(rel, facts)
+            or serverless_handler(repo, rel, facts)
+        ):
             found.append(rel)
     return found
 
@@ -293,14 +297,10 @@ def prediction_files(repo: Facts) -> list[str]:
 
 
 def scoring_script(path: str, facts: PyFacts) -> bool:
-    """An entry script that answers prediction requests: Azure ML's ``init()`` loads the
-    model and ``run()`` answers (a file named ``score*`` or one that imports ``azureml``);
-    a serverless function (``lambda_handler``, or ``handler``) in a file that loads a
-    model with an ML or inference library (onnxruntime, torch, scikit-learn, joblib ...)."""
+    """An Azure ML entry script: ``init()`` loads the model, ``run()`` answers requests
+    (a file named ``score*`` or one that imports ``azureml``)."""
     functions = {name for name, _ in facts.functions}
     tops = {i.module.split(".")[0] for i in facts.imports}
-    if functions & SERVERLESS_HANDLERS and tops & (ML_LIBS | INFERENCE_LIBS):
-        return True
     if not {"init", "run"} <= functions:
         return False
     named = "score" in path.rsplit("/", 1)[-1].lower()
@@ -311,13 +311,27 @@ SERVERLESS_HANDLERS = frozenset({"lambda_handler", "handler"})
 INFERENCE_LIBS = frozenset({"onnxruntime", "joblib", "tflite_runtime", "openvino"})
 
 
+def serverless_handler(repo: Facts, rel: str, facts: PyFacts) -> bool:
+    """A serverless function (``lambda_handler``/``handler``) whose module, or a project
+    module it imports, loads a model with an ML or inference library."""
+    if not {name for name, _ in facts.functions} & SERVERLESS_HANDLERS:
+        return False
+    for path in [rel, *ModuleIndex.of(repo).local_imports(rel)]:
+        found = repo.python(path)
+        tops = {i.module.split(".")[0] for i in found.imports} if found is not None else set()
+        if tops & (ML_LIBS | INFERENCE_LIBS):
+            return True
+    return False
+
+
 def _serving(repo: Facts) -> bool:
     return (
         bool(managed_deployments(repo))
         or bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS)
         or bool(repo.glob(*SERVING_FILES))
         or any(
-            (facts := repo.python(rel)) is not None and scoring_script(rel, facts)
+            (facts := repo.python(rel)) is not None
+            and (scoring_script(rel, facts) or serverless_handler(repo, rel, facts))
             for rel in product_paths(repo)
             if rel.endswith(".py")
         )

@@ -277,12 +277,14 @@ def _serving_logger(text: str) -> re.Match[str] | None:
 def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
     found = []
     logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
+    serving = set(traits.serving_files(ctx.repo))
     for path in traits.prediction_files(ctx.repo):
-        predicted = _predicted_names(ctx.repo.python(path))
+        # in a service, logging the variable that holds the model's output logs predictions
+        predicted = _predicted_names(ctx.repo.python(path)) if path in serving else set()
         for call in logs.get(path, ()):
             text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
             text += " ".join(str(v) for _, v in call.kwargs)
-            names = set(re.findall(r"[A-Za-z_]\w*", text))
+            names = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
             named = re.search(r"pred", text, re.IGNORECASE) or names & predicted
             if named and _logs_values(call):
                 found.append(ev(path, call.line, f"{call.name}(...)"))
