@@ -213,7 +213,9 @@ REGISTER_CALLS = re.compile(
     r"^mlflow\.register_model$|\.create_model_version$|\.link_model$|\.link_artifact$|"
     r"RegisterModel$|ModelPackageGroup$|\.push_to_hub$|aiplatform\.Model\.upload$|"
     r"^azureml\.core\.(model\.)?Model\.register$|(^|\.)\w*[Rr]un\.register_model$|"
-    r"\.models\.create_or_update$|ModelUploadOp$"
+    r"\.models\.create_or_update$|ModelUploadOp$|"
+    # Hopsworks: project.get_model_registry().<framework>.create_model(...)
+    r"\.(python|sklearn|tensorflow|torch|llm)\.create_model$"
 )
 # Calls that register only with one of these keyword arguments: SageMaker's
 # ``model.register(model_package_group_name=...)`` (inside a ``ModelStep`` or not), Vertex AI's

@@ -152,14 +152,36 @@ def drift(ctx: CheckContext) -> Outcome:
             "Drift is only analysed in notebooks, not in code that runs against production.",
             found[:1],
         )
+    performance = performance_monitoring(ctx.repo)
+    if performance:
+        return Outcome.partial(
+            "Model performance is monitored (metrics of past predictions against the outcomes "
+            "that arrived since), but nothing detects data or prediction drift.",
+            performance[:1],
+        )
     return Outcome.failed("No data or prediction drift detection in the code.")
+
+
+MONITOR_PATH = re.compile(r"monitor", re.IGNORECASE)
+METRIC_CALLS = ("sklearn.metrics.*", "sktime.performance_metrics.*", "torchmetrics.*")
+
+
+def performance_monitoring(repo: Facts) -> list[Evidence]:
+    """Monitoring code (a module or folder named for monitoring, not a test or notebook) that
+    computes model metrics: performance measured on production predictions."""
+    found: dict[str, Evidence] = {}
+    for path, call in calls_named(CheckContext(repo), list(METRIC_CALLS)):
+        if path.endswith(".py") and MONITOR_PATH.search(path) and not traits.is_test_path(path):
+            found.setdefault(path, ev(path, call.line, call.name))
+    return list(found.values())
 
 
 @register
 def scheduled(ctx: CheckContext) -> Outcome:
-    """Drift code runs on a schedule (CI cron, CronJob, Airflow, managed monitor schedule)."""
+    """Drift (or, without it, performance) monitoring runs on a schedule (CI cron, CronJob,
+    Airflow, managed monitor schedule)."""
     repo = ctx.repo
-    found = drift_evidence(repo)
+    found = drift_evidence(repo) or performance_monitoring(repo)
     if not found:
         return Outcome.failed("No drift monitoring code to schedule (see MON001).")
     words = sorted({w for e in found for w in path_words(e.location.path)})
