@@ -162,16 +162,20 @@ def drift(ctx: CheckContext) -> Outcome:
     return Outcome.failed("No data or prediction drift detection in the code.")
 
 
-MONITOR_PATH = re.compile(r"monitor", re.IGNORECASE)
+MONITOR_PATH = re.compile(r"(^|/)monitor\w*(/|\.py$)", re.IGNORECASE)
 METRIC_CALLS = ("sklearn.metrics.*", "sktime.performance_metrics.*", "torchmetrics.*")
 
 
 def performance_monitoring(repo: Facts) -> list[Evidence]:
-    """Monitoring code (a module or folder named for monitoring, not a test or notebook) that
-    computes model metrics: performance measured on production predictions."""
+    """Monitoring code (a module or folder named ``monitor*``; not training code, a test or
+    a notebook) that computes model metrics: performance measured on production
+    predictions."""
     found: dict[str, Evidence] = {}
+    training = set(traits.training_files(repo))
     for path, call in calls_named(CheckContext(repo), list(METRIC_CALLS)):
-        if path.endswith(".py") and MONITOR_PATH.search(path) and not traits.is_test_path(path):
+        if path in training or traits.is_test_path(path):
+            continue
+        if path.endswith(".py") and MONITOR_PATH.search(path):
             found.setdefault(path, ev(path, call.line, call.name))
     return list(found.values())
 
