@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from mlguard.analyzers.llm_names import DATAFLOW_MODULES
 
 MAX_EXPR_TEXT = 120
 
@@ -116,6 +118,10 @@ class _Collector:
         self.strings: list[tuple[str, int]] = []
         self.flows: list[Assign] = []
         self.defs: list[FuncDef] = []
+        # data flow, needed only where LLM output is followed: collected during the walk,
+        # worked out after it only for a module that imports an LLM SDK (dataflow())
+        self._read_later: list[tuple[int, ast.expr]] = []  # (index in assigns, value node)
+        self._flow_later: list[tuple[str, ast.expr, int]] = []  # (target, value node, line)
         self.classes: list[tuple[str, tuple[str, ...]]] = []
 
     # --- names -------------------------------------------------------------------------
@@ -274,10 +280,6 @@ class _Collector:
         self.classes.append((node.name, tuple(bases)))
         return False
 
-    def assign(self, target: str, node: ast.expr, line: int) -> Assign:
-        value, refs = self.read(node)
-        return Assign(target, value, line, refs)
-
     def read(self, node: ast.expr) -> tuple[Value, tuple[str, ...]]:
         value = self.value(node)
         refs: tuple[str, ...] = ()
@@ -289,7 +291,10 @@ class _Collector:
         for target in node.targets:
             dotted = self.dotted(target)
             if dotted:
-                self.assigns.append(self.assign(self.resolve(dotted), node.value, node.lineno))
+                value = self.value(node.value)
+                if isinstance(value, Expr) and not isinstance(node.value, ast.Name | ast.Attribute):
+                    self._read_later.append((len(self.assigns), node.value))
+                self.assigns.append(Assign(self.resolve(dotted), value, node.lineno))
             elif isinstance(target, ast.Tuple | ast.List):
                 self.flow_to(target, node.value, node.lineno)
         return False
@@ -303,13 +308,26 @@ class _Collector:
 
     def flow_to(self, target: ast.expr, value: ast.expr, line: int) -> None:
         targets = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
-        read: tuple[Value, tuple[str, ...]] | None = None
         for item in targets[:16]:
             item = item.value if isinstance(item, ast.Starred) else item
             dotted = self.dotted(item)
             if dotted and "(" not in dotted:
-                read = read or self.read(value)
-                self.flows.append(Assign(self.resolve(dotted), read[0], line, read[1]))
+                self._flow_later.append((self.resolve(dotted), value, line))
+
+    def dataflow(self) -> None:
+        """Work out what each assignment reads (``Assign.refs``) and the flows (``for x in
+        xs``, ``x += v``, ``a, b = v``), for a module that imports an LLM SDK: only the LLM
+        checks follow values, and only through such modules; elsewhere they stay empty."""
+        tops = {i.module.split(".")[0] for i in self.imports}
+        tops |= {".".join(i.module.split(".")[:2]) for i in self.imports}
+        if not tops & DATAFLOW_MODULES and not any(t.startswith("langchain_") for t in tops):
+            return
+        for index, node in self._read_later:
+            self.assigns[index] = replace(self.assigns[index], refs=_names_read(node))
+        read: dict[int, tuple[Value, tuple[str, ...]]] = {}
+        for target, node, line in self._flow_later:
+            value, refs = read.get(id(node)) or read.setdefault(id(node), self.read(node))
+            self.flows.append(Assign(target, value, line, refs))
 
     def on_expr(self, node: ast.Expr) -> bool:
         # a docstring or bare string statement: never a prompt or an argument
@@ -408,6 +426,7 @@ def analyze_tree(tree: ast.Module) -> PyFacts:
     collector = _Collector()
     try:
         collector.walk(tree)
+        collector.dataflow()
     except RecursionError:
         return PyFacts(syntax_error="nested too deeply to analyse")
     return PyFacts(

@@ -37,7 +37,7 @@ from mlguard.facts.files import Facts
 from mlguard.facts.stats import python_stats
 from mlguard.safeio.fileio import read_text
 
-PYTHON, PYTHON_VERSION = "python", "3"  # 3: value flows, function and class definitions
+PYTHON, PYTHON_VERSION = "python", "4"  # 3: value flows and definitions; 4: flows in LLM files only
 BANDIT = "bandit"
 INLINE_BELOW = 64  # files: below this a process pool costs more than it saves
 CHUNK = 32

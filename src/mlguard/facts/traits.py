@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from mlguard.analyzers.llm_names import LLM_LIBS as LLM_LIBS  # re-exported: one definition
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.ci import ci_files, workflow_files
@@ -39,34 +40,6 @@ ML_LIBS = frozenset(
         "sentence_transformers",
         "optuna",
         "wandb",
-    ]
-)
-LLM_LIBS = frozenset(
-    [
-        "openai",
-        "anthropic",
-        "litellm",
-        "langchain",
-        "langchain_core",
-        "langchain_openai",
-        "langchain_community",
-        "langchain_experimental",
-        "langchain_anthropic",
-        "langgraph",
-        "llama_index",
-        "crewai",
-        "autogen",
-        "autogen_agentchat",
-        "autogen_core",
-        "autogen_ext",
-        "smolagents",
-        "ollama",
-        "vllm",
-        "mcp",
-        "prompty",
-        "google.genai",
-        "google.generativeai",
-        "vertexai.generative_models",
     ]
 )
 SERVING_LIBS = frozenset(
