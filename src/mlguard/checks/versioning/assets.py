@@ -172,21 +172,31 @@ def _remote_reads(ctx: CheckContext) -> list[Evidence]:
     results (Snowflake, BigQuery, Redshift, Databricks SQL, Athena), and notebooks' ``!wget``
     / ``!curl`` of a data file."""
     found: list[Evidence] = []
-    for path, facts in ctx.repo.iter_python():
+    names = callsites.by_name(ctx.repo).keys(_fetching_name)  # distinct names, not each call
+    warehouse: dict[str, bool] = {}
+    for path, call in callsites.sites(ctx.repo, names=names, attrs=WAREHOUSE_READS):
         if traits.is_test_path(path):
             continue
-        warehouse = any(
-            i.module == m or i.module.startswith(m + ".")
-            for i in facts.imports
-            for m in WAREHOUSE_MODULES
-        )
-        for call in facts.calls:
-            if _fetches(call.name, call.attr, call.args, warehouse):
-                found.append(ev(path, call.line, call.name[:80]))
+        if path not in warehouse:
+            facts = ctx.repo.python(path)
+            imports = facts.imports if facts is not None else ()
+            warehouse[path] = any(
+                i.module == m or i.module.startswith(m + ".")
+                for i in imports
+                for m in WAREHOUSE_MODULES
+            )
+        if _fetches(call.name, call.attr, call.args, warehouse[path]):
+            found.append(ev(path, call.line, call.name[:80]))
     for item in notebook_shell(ctx.repo):
         if SHELL_DOWNLOAD.search(item.text) and DATA_URL.search(item.text):
             found.append(ev(item.location.path, item.location.line, item.text[:80]))
     return found
+
+
+def _fetching_name(name: str) -> bool:
+    return bool(
+        DOWNLOADS.match(name) or SPARK_READS.search(name.split("(")[0]) or URL_FETCHES.match(name)
+    )
 
 
 def _fetches(name: str, attr: str, args: tuple[object, ...], warehouse: bool) -> bool:
