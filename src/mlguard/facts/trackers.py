@@ -173,9 +173,16 @@ def _integrations(repo: Facts) -> list[Evidence]:
                 if LIGHTNING_TRACKERS.match(i.module)
             ]
     found += [ev(p) for p in repo.glob(*INTEGRATION_FILES)]
+    found += kedro_mlflow_datasets(repo, KEDRO_MLFLOW_DATASET)
+    return found
+
+
+def kedro_mlflow_datasets(repo: Facts, pattern: re.Pattern[str]) -> list[Evidence]:
+    """The first kedro-mlflow dataset entry matching ``pattern`` in each Kedro catalog."""
+    found = []
     for path in repo.glob(*KEDRO_CATALOGS):
         text = repo.text(path) or ""
-        match = KEDRO_MLFLOW_DATASET.search(text) if "kedro_mlflow" in text else None
+        match = pattern.search(text) if "kedro_mlflow" in text else None
         if match:
             line = text.count("\n", 0, match.start()) + 1
             found.append(ev(path, line, match.group(0).strip()))

@@ -11,7 +11,7 @@ from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.run_records import run_records
-from mlguard.facts.trackers import KEDRO_CATALOGS, trackers
+from mlguard.facts.trackers import kedro_mlflow_datasets, trackers
 from mlguard.model import Evidence
 
 PARAM_CALLS = re.compile(
@@ -266,12 +266,7 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
         if match:
             line = (ctx.repo.text(path) or "").count("\n", 0, match.start()) + 1
             found.append(ev(path, line, match.group(0).strip()))
-    for path in ctx.repo.glob(*KEDRO_CATALOGS):
-        text = ctx.repo.text(path) or ""
-        match = KEDRO_MODEL_DATASET.search(text) if "kedro_mlflow" in text else None
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
-            found.append(ev(path, line, match.group(0).strip()))
+    found += kedro_mlflow_datasets(ctx.repo, KEDRO_MODEL_DATASET)
     if ctx.repo.exists("dvc.lock"):
         outs = [o for s in automation(ctx.repo).stages if s.system == "dvc" for o in s.outs]
         models = [o for o in outs if MODEL_OUT.search(o)]
