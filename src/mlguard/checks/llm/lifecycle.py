@@ -86,15 +86,11 @@ def llm_app(ctx: CheckContext) -> bool:
 
 def llm_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
     """Product Python files that import an LLM SDK."""
-    sdk = AGENTS_SDK if agents_sdk(repo) else frozenset()
+    sdk = traits.AGENTS_SDK if traits.agents_sdk(repo) else frozenset()
     for path in traits.product_paths(repo):
         facts = repo.python(path)
         if facts is not None and any(_llm_import(i.module, sdk) for i in facts.imports):
             yield path, facts
-
-
-AGENTS_SDK = traits.AGENTS_SDK
-agents_sdk = traits.agents_sdk
 
 
 def _llm_import(module: str, sdk: frozenset[str]) -> bool:

@@ -11,9 +11,10 @@ from typing import Any
 from mlguard.analyzers.python_ast import Assign, Call, Expr, FuncDef, PyFacts
 from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.declarative import name_matches
-from mlguard.checks.llm.lifecycle import agents_sdk, expr_text, llm_files
+from mlguard.checks.llm.lifecycle import expr_text, llm_files
 from mlguard.checks.llm.tool_args import ToolInputs, seeded, tool_inputs
 from mlguard.checks.registry import register
+from mlguard.facts import traits
 from mlguard.model import Evidence
 
 LLM_OUTPUT = re.compile(
@@ -329,7 +330,7 @@ def _unpinned_package(spec: dict[str, Any]) -> str:
 def prompt_secrets_and_limits(ctx: CheckContext) -> Outcome:
     """Secrets written into prompts; completion calls without an output-token cap."""
     found: list[Evidence] = []
-    sdk = agents_sdk(ctx.repo)
+    sdk = traits.agents_sdk(ctx.repo)
     for path, facts in llm_files(ctx.repo):
         for text, line in facts.strings:
             if PROMPT_MARKER.search(text) and PROMPT_SECRET.search(text):
