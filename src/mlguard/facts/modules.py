@@ -31,6 +31,7 @@ class ModuleIndex:
             for start in range(len(parts)):
                 self.by_name.setdefault(".".join(parts[start:]), []).append(path)
         self._imports: dict[str, list[str]] = {}
+        self._importers: dict[str, list[str]] | None = None
 
     @classmethod
     def of(cls, repo: Facts) -> ModuleIndex:
@@ -74,6 +75,16 @@ class ModuleIndex:
                 found.append(target)
         self._imports[path] = found
         return found
+
+    def importers(self, path: str) -> list[str]:
+        """Project files (notebooks included) that import ``path``, in path order."""
+        if self._importers is None:
+            reverse: dict[str, list[str]] = {}
+            for source in sorted(self.repo.python_files):
+                for target in self.local_imports(source):
+                    reverse.setdefault(target, []).append(source)
+            self._importers = reverse
+        return self._importers.get(path, [])
 
     def imported_within(
         self,

@@ -44,10 +44,18 @@ SEED_KWARGS = ("random_state", "seed")
 
 
 def _scope(ctx: CheckContext, training: list[str]) -> list[str]:
-    """Training files and the project modules they import, transitively (tests excluded)."""
+    """Training files, the scripts that drive them (a ``main.py`` importing the module whose
+    ``train_one_epoch`` trains is where the run seeds itself) and the project modules all of
+    these import, transitively (tests excluded)."""
     index = ModuleIndex.of(ctx.repo)
-    seen = dict.fromkeys(training)
-    todo = list(training)
+    drivers = [
+        driver
+        for path in training
+        for driver in index.importers(path)
+        if not traits.is_test_path(driver)
+    ]
+    seen = dict.fromkeys([*training, *drivers])
+    todo = list(seen)
     while todo and len(seen) < MAX_MODULES:
         for imported in index.local_imports(todo.pop()):
             if imported not in seen and not traits.is_test_path(imported):
