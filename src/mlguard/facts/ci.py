@@ -117,8 +117,10 @@ def github_actions(repo: Facts, path: str) -> Found:
     schedules: list[Schedule] = []
     for doc in yaml_docs(repo, path):
         data = mapping(doc.data)
-        on = data.get("on", {})
-        events = _gha_triggers(on if on is not None else {})
+        on = data.get("on")
+        if not on:  # no trigger (``on:`` missing or commented out): GitHub never runs it
+            continue
+        events = _gha_triggers(on)
         for i, item in enumerate(items(mapping(on).get("schedule"))):
             cron = mapping(item).get("cron")
             if cron:
