@@ -32,6 +32,7 @@ ARTIFACT_DIRS = (
 # Single files that tools write: MLflow's SQLite tracking store, TensorBoard event files.
 ARTIFACT_FILES = ("mlflow.db",)
 ARTIFACT_FILE_PREFIXES = ("events.out.tfevents.",)
+TERRAFORM_STATE = (".tfstate", ".tfstate.backup")  # written by every terraform apply
 DATA_GLOBS = ("data/**", "*.csv", "*.parquet", "*.tsv", "*.feather", "*.jsonl")
 
 
@@ -342,6 +343,17 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     "A prediction output (submission, out-of-fold or blend predictions) is "
                     "committed: a run regenerates it; git-ignore it and keep it as a run "
                     "artifact",
+                )
+            )
+        elif path.endswith(TERRAFORM_STATE):
+            found.append(
+                ev(
+                    path,
+                    1,
+                    path.rsplit("/", 1)[-1],
+                    "Terraform state is committed: every apply rewrites it and it holds the "
+                    "deployed resources' attributes, secrets included, in plain text; keep "
+                    "it in a remote backend (S3, GCS, azurerm) and git-ignore *.tfstate*",
                 )
             )
         elif path.rsplit("/", 1)[-1] == ".env":
