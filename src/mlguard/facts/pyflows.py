@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.files import Facts
+from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
 from mlguard.facts.platforms import (
     SCHEDULE_NAMES,
@@ -81,6 +82,11 @@ FLOW_NAMES = frozenset(
     | DAG_DECORATORS
 )
 FLOW_ATTRS = SCHEDULE_ATTRS | SERVE_ATTRS
+# a pipeline's own decorator (the steps' decorators are STEP_DECORATORS)
+PIPELINE_DECORATORS = frozenset(
+    {n for names in SYSTEM_DECORATORS.values() for n in names} - STEP_DECORATORS
+)
+STEP_CALL_ATTRS = ("submit", "map", "with_options")  # Prefect/Dask-style ways to run a step
 
 
 @dataclass(frozen=True)
@@ -237,7 +243,41 @@ def pyflows(repo: Facts) -> list[PyFlow]:
         flow = pyflow(path, facts)
         if flow is not None:
             flows.append(flow)
-    return flows
+    return _with_imported_steps(repo, flows)
+
+
+def _with_imported_steps(repo: Facts, flows: list[PyFlow]) -> list[PyFlow]:
+    """A pipeline function whose steps are defined in other modules (``from tasks.train
+    import train`` then ``train()`` inside a ``@flow``/``@pipeline``/``@dag``) has those
+    steps: each call of an imported step function is one of its stages."""
+    steps = {(s.path, s.name) for flow in flows for s in flow.stages if s.module == s.path}
+    if not steps:
+        return flows
+    index = ModuleIndex.of(repo)
+    result = []
+    for flow in flows:
+        facts = repo.python(flow.path)
+        if facts is None or not {n for n, _ in facts.decorators} & PIPELINE_DECORATORS:
+            result.append(flow)
+            continue
+        known = {s.name for s in flow.stages}  # a step called twice is still one step
+        added = []
+        for call in facts.calls:
+            name = call.name
+            if name.rsplit(".", 1)[-1] in STEP_CALL_ATTRS:
+                name = name.rsplit(".", 1)[0]
+            module, _, func = name.rpartition(".")
+            target = index.resolve(module, flow.path) if module else None
+            if target and target != flow.path and (target, func) in steps:
+                if func not in known:
+                    known.add(func)
+                    added.append(Stage(func, flow.system, flow.path, call.line, module=target))
+        if added:
+            flow = PyFlow(
+                flow.path, flow.system, flow.triggers, (*flow.stages, *added), flow.schedules
+            )
+        result.append(flow)
+    return result
 
 
 def _flow_names(repo: Facts) -> list[str]:
