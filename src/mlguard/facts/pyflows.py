@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.files import Facts
-from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
+from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.platforms import (
     SCHEDULE_NAMES,
     platform_of,
@@ -268,10 +268,9 @@ def _with_imported_steps(repo: Facts, flows: list[PyFlow]) -> list[PyFlow]:
                 name = name.rsplit(".", 1)[0]
             module, _, func = name.rpartition(".")
             target = index.resolve(module, flow.path) if module else None
-            if target and target != flow.path and (target, func) in steps:
-                if func not in known:
-                    known.add(func)
-                    added.append(Stage(func, flow.system, flow.path, call.line, module=target))
+            if target and target != flow.path and (target, func) in steps and func not in known:
+                known.add(func)
+                added.append(Stage(func, flow.system, flow.path, call.line, module=target))
         if added:
             flow = PyFlow(
                 flow.path, flow.system, flow.triggers, (*flow.stages, *added), flow.schedules
