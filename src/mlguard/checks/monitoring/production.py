@@ -29,8 +29,7 @@ DRIFT_LIBS = (
     "whylabs_client",
     "deepchecks.tabular.checks.train_test_validation",
     "azureml.datadrift",
-    "azureml.monitoring",
-)
+)  # not azureml.monitoring: its ModelDataCollector only collects inputs/outputs (MON003)
 DRIFT_CALLS = (
     "evidently.*Drift*",
     "deepchecks.*Drift*",
