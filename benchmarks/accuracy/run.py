@@ -101,6 +101,14 @@ def main() -> int:
         "any other set name used in labels/, or 'all'; with 'all' each set's figures are "
         "also printed separately",
     )
+    parser.add_argument(
+        "--except",
+        dest="skip",
+        default="",
+        metavar="NAMES",
+        help="comma-separated sets to leave out (a held-out set kept unscanned until its "
+        "first honest run)",
+    )
     args = parser.parse_args()
 
     known = {
@@ -117,6 +125,8 @@ def main() -> int:
         label = yaml.safe_load(label_file.read_text("utf-8"))
         label_set = str(label.get("set", "tuned"))
         if args.set != "all" and label_set != args.set:
+            continue
+        if label_set in args.skip.split(","):
             continue
         checkout = args.checkouts / label_file.stem
         if not checkout.is_dir():

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlguard.analyzers.configs import lookup
 from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
+from mlguard.checks.cicd.environments import staged_environments
 from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
 from mlguard.facts.automation import automation, is_automated
@@ -348,6 +349,9 @@ def staged_promotion(ctx: CheckContext) -> Outcome:
     """A production environment reached only after earlier jobs/approval (pass)."""
     gated, environments = _gha_environments(ctx)
     gated += _gitlab_manual_prod(ctx)
+    azure_gated, azure_environments = _azure_stages(ctx)
+    gated += azure_gated
+    environments += azure_environments
     declared = delivery(ctx.repo)
     if declared.deploys:  # an approval action between CodePipeline deploy stages
         gated += list(declared.approvals)
@@ -362,6 +366,14 @@ def staged_promotion(ctx: CheckContext) -> Outcome:
             "Deployment environments are declared but production is not gated by earlier "
             "jobs (needs:) or a manual approval.",
             environments[:1],
+        )
+    named = staged_environments(ctx.repo)
+    if named:
+        return Outcome.partial(
+            "Pre-production and production environments are named (per-environment "
+            "configuration, targets or registry stages), but nothing gates the promotion to "
+            "production: no pipeline stage after staging, approval or protected environment.",
+            named,
         )
     return Outcome.failed("No staged promotion (staging -> production environments with gates).")
 
@@ -385,6 +397,31 @@ def _gha_environments(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]
                 envs.append(item)
                 if PROD.search(name) and job.get("needs"):
                     gated.append(item)
+    return gated, envs
+
+
+def _azure_stages(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
+    """Azure Pipelines: a production stage (or a deployment job to a production
+    environment) that runs after an earlier stage is gated by it (stages run in order, and
+    an environment carries its approvals and checks); deployment jobs declare environments."""
+    gated, envs = [], []
+    for path in ci_files(ctx.repo).get("azure-pipelines", []):
+        for doc in ctx.repo.config(path):
+            stages = doc.get("stages") if isinstance(doc, dict) else None
+            for position, stage in enumerate(stages if isinstance(stages, list) else []):
+                if not isinstance(stage, dict):
+                    continue
+                name = str(stage.get("stage", ""))
+                deploys = [
+                    _env_name(job)
+                    for job in stage.get("jobs") or ()
+                    if isinstance(job, dict) and "deployment" in job and _env_name(job)
+                ]
+                for env in deploys:
+                    envs.append(ev(path, line_of(ctx, path, f"environment: {env}"), env))
+                after = position > 0 or bool(stage.get("dependsOn"))
+                if after and (PROD.search(name) or any(PROD.search(e) for e in deploys)):
+                    gated.append(ev(path, line_of(ctx, path, f"stage: {name}"), f"stage: {name}"))
     return gated, envs
 
 
