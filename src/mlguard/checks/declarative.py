@@ -18,7 +18,7 @@ from mlguard.checks.base import CheckContext, NotCheckable, ev
 from mlguard.facts import callsites
 from mlguard.model import Evidence, Status
 from mlguard.repo import globs
-from mlguard.repo.testpaths import expand
+from mlguard.repo.testpaths import expand, is_test_path
 from mlguard.rules import regexliterals
 
 Result = tuple[bool, list[Evidence]]
@@ -200,8 +200,55 @@ def _any_call(arg: Mapping[str, Any], ctx: CheckContext) -> Result:
             if not in_scope[path]:
                 continue
         if all(condition_holds(call, c) for c in conds):
+            if arg.get("skip_round_trips") and round_trip(ctx, path, call):
+                continue
             found.append(ev(path, call.line, f"{call.name}(...)"))
     return bool(found), found
+
+
+WRITES = frozenset({"dump", "save", "to_pickle", "save_model", "save_session", "write_bytes"})
+OPENED = re.compile(
+    r"^(?:builtins\.)?open\((.+?)(?:,\s*(?:mode\s*=\s*)?['\"]([rwab+xt]*)['\"])?\s*\)$"
+)
+MAX_PATH_TEXT = 300  # a path expression longer than this is not compared
+TEMPORARY = re.compile(r"\b(tmp_path|tmpdir|tmp_path_factory|tmpdir_factory)\b")
+
+
+def _path_text(value: Value) -> tuple[str, str]:
+    """The path an argument names and the open mode (``open(p, "wb")`` -> ``p``, ``wb``)."""
+    text = value.text if isinstance(value, Expr) else "" if value is None else repr(value)
+    if len(text) > MAX_PATH_TEXT:
+        return "", ""
+    match = OPENED.match(text)
+    return (match.group(1).strip(), match.group(2) or "r") if match else (text, "")
+
+
+def round_trip(ctx: CheckContext, path: str, call: Call) -> bool:
+    """A test's ``call`` reads back what the test wrote a moment before: its path argument
+    was passed to a ``dump``/``save`` (or opened for writing) on an earlier line, or it is a
+    pytest temporary file (``tmp_path``), which only the test itself can have written.
+    Product code is never excused: what it reads back may have been replaced meanwhile."""
+    if not call.args or not is_test_path(path):
+        return False
+    target, _ = _path_text(call.args[0])
+    if not target:
+        return False
+    if TEMPORARY.search(target):
+        return True
+    facts = ctx.repo.python(path)
+    for other in facts.calls if facts is not None else ():
+        if other.line >= call.line:
+            continue
+        if other.attr == "open" and other.args:
+            mode = other.args[1] if len(other.args) > 1 else other.kwarg("mode")
+            if isinstance(mode, str) and "w" in mode and _path_text(other.args[0])[0] == target:
+                return True
+            continue
+        for value in (*other.args, *(v for _, v in other.kwargs)):
+            written, mode = _path_text(value)
+            if written == target and (other.attr in WRITES or "w" in mode):
+                return True
+    return False
 
 
 def _any(items: list[Mapping[str, Any]], ctx: CheckContext) -> Result:
