@@ -293,3 +293,34 @@ def test_a_module_named_agents_that_uses_the_sdk_keeps_it_the_sdk(cli, tmp_path:
     files = {"shop/__init__.py": "", "shop/agents.py": AGENT_APP}
     _, report = scan_json(cli, make_repo(tmp_path / "r", files))
     assert report["maturity"]["kind"]["name"] == "llm-app", report["maturity"]["kind"]
+
+
+def _makefile_project(makefile: str) -> dict[str, str]:
+    files = {k: v for k, v in projects.LEVEL1.items() if not k.startswith(("dvc.", ".github/"))}
+    files["Makefile"] = makefile
+    return files
+
+
+def test_a_make_target_that_only_starts_training_is_not_a_pipeline(cli, tmp_path: Path) -> None:
+    """``make train`` running one script is an entry point someone runs by hand: REP006 is
+    partial as its prerequisite only, and the project does not reach Level 1 on it."""
+    files = _makefile_project("train:\n\tpython src/train.py\n")
+    report, _ = _scan(cli, make_repo(tmp_path / "r", files))
+    rule = next(r for r in report["rules"] if r["id"] == "REP006")
+    assert rule["status"] == "partial" and rule.get("prerequisite_only") is True, rule
+    assert report["maturity"]["level"] == 0
+    assert "REP006" in {g["rule_id"] for g in report["maturity"]["missing"]}
+
+
+def test_a_make_target_that_runs_the_steps_in_sequence_counts(cli, tmp_path: Path) -> None:
+    """A target whose prerequisites prepare the data before it trains runs the steps in
+    sequence: a pipeline in spirit, partial and counted for Level 1."""
+    makefile = (
+        "prepare:\n\tpython src/prepare.py\n\n"
+        "train: prepare\n\tpython src/train.py\n\n"
+        "evaluate: train\n\tpython src/evaluate.py\n"
+    )
+    report, _ = _scan(cli, make_repo(tmp_path / "r", _makefile_project(makefile)))
+    rule = next(r for r in report["rules"] if r["id"] == "REP006")
+    assert rule["status"] == "partial" and not rule.get("prerequisite_only"), rule
+    assert "REP006" not in {g["rule_id"] for g in report["maturity"]["missing"]}

@@ -126,9 +126,14 @@ def github_actions(repo: Facts, path: str) -> Found:
             if cron:
                 at = line(doc, ["on", "schedule", i])
                 schedules.append(Schedule("github-actions", path, at, str(cron), path))
+        env = _env_pairs(data.get("env"))
         for job, spec in mapping(data.get("jobs")).items():
-            commands.extend(_gha_job(doc, path, job, mapping(spec), events))
+            commands.extend(_gha_job(doc, path, job, mapping(spec), events, env))
     return commands, schedules
+
+
+def _env_pairs(value: Any) -> tuple[str, ...]:
+    return tuple(f"{k}={v}" for k, v in mapping(value).items() if isinstance(k, str))
 
 
 def _job_events(spec: dict[str, Any], events: frozenset[Trigger]) -> frozenset[Trigger]:
@@ -140,9 +145,15 @@ def _job_events(spec: dict[str, Any], events: frozenset[Trigger]) -> frozenset[T
 
 
 def _gha_job(
-    doc: YamlDoc, path: str, job: str, spec: dict[str, Any], events: frozenset[Trigger]
+    doc: YamlDoc,
+    path: str,
+    job: str,
+    spec: dict[str, Any],
+    events: frozenset[Trigger],
+    env: tuple[str, ...] = (),
 ) -> list[Command]:
     events = _job_events(spec, events)
+    env = (*env, *_env_pairs(spec.get("env")))
     commands = []
     if isinstance(spec.get("uses"), str):  # a reusable workflow called by this job
         at = line(doc, ["jobs", job, "uses"])
@@ -153,8 +164,11 @@ def _gha_job(
         for key in ("run", "uses"):
             if isinstance(step.get(key), str):
                 at = line(doc, ["jobs", job, "steps", i, key])
+                step_env = (*env, *_env_pairs(step.get("env")))
                 commands.append(
-                    Command(step[key], path, at, "github-actions", job, events, key == "uses")
+                    Command(
+                        step[key], path, at, "github-actions", job, events, key == "uses", step_env
+                    )
                 )
     return commands
 

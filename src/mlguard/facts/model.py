@@ -80,6 +80,7 @@ class Command:
     job: str = ""
     triggers: frozenset[Trigger] = field(default_factory=frozenset)
     action: bool = False  # a reusable action / task reference rather than a shell command
+    env: tuple[str, ...] = ()  # NAME=value pairs the CI sets for it (workflow, job, step env)
 
     @property
     def trigger_names(self) -> tuple[str, ...]:

@@ -14,8 +14,8 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation, is_automated, stage_files
-from mlguard.facts.commands import analyse
-from mlguard.facts.model import CI_SYSTEMS, PIPELINE_SYSTEMS, Reach, Stage, Trigger
+from mlguard.facts.commands import MakeRule, analyse, parse_makefile
+from mlguard.facts.model import CI_SYSTEMS, PIPELINE_SYSTEMS, Command, Reach, Stage, Trigger
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
@@ -29,12 +29,31 @@ FIT_WORDS = re.compile(r"train|fit|tune", re.IGNORECASE)
 EVAL_WORDS = re.compile(r"eval|validat|test|score|metric", re.IGNORECASE)
 
 
+SMOKE_WORDS = frozenset({"fast", "smoke", "dummy", "quick", "tiny", "dry", "toy"})
+SMOKE_FLAGS = re.compile(r"--(fast|smoke|dummy|quick|tiny|dry)[-_]?\w*|fast_dev_run=(true|1)", re.I)
+SMOKE_ON = frozenset({"1", "true", "yes", "on"})
+
+
+def smoke_run(command: Command) -> bool:
+    """A training command CI runs in a smoke mode (``FAST_TRAIN=1``, ``--smoke-test``,
+    ``trainer.fast_dev_run=true``): a check that training still runs, not a training run."""
+    if SMOKE_FLAGS.search(command.text):
+        return True
+    for pair in command.env:
+        name, _, value = pair.partition("=")
+        words = set(re.split(r"[^a-z]+", name.lower()))
+        if words & SMOKE_WORDS and value.strip().strip("'\"").lower() in SMOKE_ON:
+            return True
+    return False
+
+
 def training_reaches(ctx: CheckContext) -> list[Reach]:
-    """How each training file is run automatically (files run by nothing are left out)."""
+    """How each training file is run automatically (files run by nothing are left out, and
+    so are CI runs in a smoke mode: they test that training runs, they train nothing)."""
     found = []
     for path in traits.training_files(ctx.repo):
         reach = is_automated(ctx.repo, path)
-        if reach is not None:
+        if reach is not None and not (reach.ci and smoke_run(reach.via)):
             found.append(reach)
     return found
 
@@ -120,11 +139,20 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
         if re.search(r"^(train|data|features|model)[A-Za-z_-]*:", repo.text(p) or "", re.MULTILINE)
     ]
     scripts = repo.glob("scripts/train*.sh", "run*.sh", "train*.sh")
+    sequenced = _scripted_steps(ctx)
+    if sequenced:
+        return Outcome.partial(
+            "Training is scripted (a Makefile target or shell script runs the steps one after "
+            "another) but not declared as a pipeline with inputs and outputs.",
+            sequenced,
+        )
     if makefile or scripts:
         return Outcome.partial(
-            "Training is scripted (Makefile targets or shell scripts) but not declared as a "
-            "pipeline with inputs and outputs.",
+            "Training is scripted (a Makefile target or shell script starts it), but no "
+            "script runs the steps in sequence and no pipeline declares them: an entry point "
+            "run by hand, not yet a pipeline.",
             [ev(p) for p in makefile + scripts],
+            prerequisite=True,
         )
     notebooks = [p for p in traits.training_files(repo) if p.endswith(".ipynb")]
     if notebooks and len(notebooks) == len(traits.training_files(repo)):
@@ -298,8 +326,10 @@ SCRIPT_FILES = ("*.sh", "*.bash", "Makefile", "makefile", "GNUmakefile")
 
 
 def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
-    """A shell script or Makefile that runs two or more of the project's Python scripts, one
-    of them training code: separate steps, sequenced by hand rather than declared."""
+    """A shell script, or one Makefile target with the targets it depends on, that runs two
+    or more of the project's Python scripts, one of them training code: separate steps,
+    sequenced by hand rather than declared. Independent Makefile targets that each run one
+    script are a menu of commands, not a sequence."""
     repo = ctx.repo
     training = set(traits.training_files(repo))
     best: list[Evidence] = []
@@ -307,22 +337,58 @@ def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
         if traits.is_test_path(path):
             continue
         here = path.rsplit("/", 1)[0] if "/" in path else ""
-        cwd = ""  # scripts are usually run from the repository root; ``cd dir`` moves them
-        steps: dict[str, Evidence] = {}
-        for number, line in enumerate(repo.lines(path), 1):
-            words = line.split()
-            if not words or words[0].startswith("#"):
-                continue
-            if words[0] == "cd" and len(words) == 2:
-                moved = posixpath.normpath(posixpath.join(cwd, words[1].strip("'\"")))
-                cwd = "" if moved == "." or moved.startswith(("..", "/")) else moved
-                continue
-            for target in analyse(line, cwd).files + analyse(line, here).files:
-                if target.endswith(".py") and target in repo.files and target not in steps:
-                    steps[target] = ev(path, number, line.strip()[:120])
-        if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
-            best = list(steps.values())
+        for sequence in _sequences(ctx, path):
+            steps: dict[str, Evidence] = {}
+            for number, line, cwd in sequence:
+                for target in analyse(line, cwd).files + analyse(line, here).files:
+                    if target.endswith(".py") and target in repo.files and target not in steps:
+                        steps[target] = ev(path, number, line.strip()[:120])
+            if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
+                best = list(steps.values())
     return best
+
+
+Line = tuple[int, str, str]  # number, text, directory it runs from
+
+
+def _sequences(ctx: CheckContext, path: str) -> list[list[Line]]:
+    """The command sequences a script file runs: a shell script top to bottom (``cd dir``
+    moves the rest), each Makefile target with its prerequisites' recipes first."""
+    if path.rsplit("/", 1)[-1] in ("Makefile", "makefile", "GNUmakefile"):
+        rules = {rule.target: rule for rule in parse_makefile(ctx.repo.text(path) or "")}
+        return [_make_sequence(rules, name) for name in rules]
+    lines: list[Line] = []
+    cwd = ""  # scripts are usually run from the repository root; ``cd dir`` moves them
+    for number, line in enumerate(ctx.repo.lines(path), 1):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if words[0] == "cd" and len(words) == 2:
+            moved = posixpath.normpath(posixpath.join(cwd, words[1].strip("'\"")))
+            cwd = "" if moved == "." or moved.startswith(("..", "/")) else moved
+            continue
+        lines.append((number, line, cwd))
+    return [lines]
+
+
+def _make_sequence(rules: dict[str, MakeRule], target: str) -> list[Line]:
+    out: list[Line] = []
+    seen: set[str] = set()
+
+    def visit(name: str, depth: int) -> None:
+        rule = rules.get(name)
+        if rule is None or name in seen or depth > MAX_MAKE_DEPTH:
+            return
+        seen.add(name)
+        for prereq in rule.prereqs:
+            visit(prereq, depth + 1)
+        out.extend((number, text, "") for number, text in rule.recipe)
+
+    visit(target, 0)
+    return out
+
+
+MAX_MAKE_DEPTH = 8
 
 
 NOTEBOOK_RUN = re.compile(
