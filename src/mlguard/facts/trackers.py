@@ -152,7 +152,7 @@ def _integrations(repo: Facts) -> list[Evidence]:
         if call.name.endswith("TrainingArguments"):
             # report_to defaults to every installed integration (transformers 4.x)
             text = _text(call.kwarg("report_to")) if call.has_kwarg("report_to") else "all"
-            if not re.search(r"^(none|None)$", text):
+            if not local_report_to(text):
                 found.append(ev(path, call.line, f"{call.name}(report_to={text})"))
         elif (call.name == "zenml.step" or call.name.endswith(".step")) and call.kwarg(
             "experiment_tracker"
@@ -175,6 +175,16 @@ def _integrations(repo: Facts) -> list[Evidence]:
     found += [ev(p) for p in repo.glob(*INTEGRATION_FILES)]
     found += kedro_mlflow_datasets(repo, KEDRO_MLFLOW_DATASET)
     return found
+
+
+LOCAL_REPORTS = frozenset({"none", "tensorboard"})  # no tracker: nothing, or event files
+
+
+def local_report_to(text: str) -> bool:
+    """A ``report_to=`` naming no tracker: ``"none"``, ``"tensorboard"`` or a list of those
+    (TensorBoard event files are a run record without a tracker)."""
+    words = re.findall(r"[A-Za-z_]+", text)
+    return bool(words) and {w.lower() for w in words} <= LOCAL_REPORTS
 
 
 def kedro_mlflow_datasets(repo: Facts, pattern: re.Pattern[str]) -> list[Evidence]:
