@@ -138,7 +138,7 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
         for p in repo.glob("Makefile")
         if re.search(r"^(train|data|features|model)[A-Za-z_-]*:", repo.text(p) or "", re.MULTILINE)
     ]
-    scripts = repo.glob("scripts/train*.sh", "run*.sh", "train*.sh")
+    scripts = repo.glob("scripts/train*.sh", "train*.sh") + _scripts_starting_training(ctx)
     sequenced = _scripted_steps(ctx)
     if sequenced:
         return Outcome.partial(
@@ -346,6 +346,32 @@ def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
             if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
                 best = list(steps.values())
     return best
+
+
+def _scripts_starting_training(ctx: CheckContext) -> list[str]:
+    """Other shell scripts (``run.sh``, ``scripts/go.sh``) that run a training file."""
+    training = set(traits.training_files(ctx.repo))
+    found = []
+    for path in ctx.repo.glob("*.sh", "*.bash"):
+        if traits.is_test_path(path) or path.rsplit("/", 1)[-1].startswith("train"):
+            continue
+        here = path.rsplit("/", 1)[0] if "/" in path else ""
+        for sequence in _sequences(ctx, path):
+            if any(_runs(ctx, line, cwd, here) & training for _, line, cwd in sequence):
+                found.append(path)
+                break
+    return found
+
+
+def _runs(ctx: CheckContext, line: str, *folders: str) -> set[str]:
+    """The repository files a command line runs: scripts, and modules of ``python -m``."""
+    index = ModuleIndex.of(ctx.repo)
+    found: set[str] = set()
+    for folder in dict.fromkeys(folders):
+        targets = analyse(line, folder)
+        found.update(targets.files)
+        found.update(f for m in targets.modules if (f := index.resolve(m)))
+    return found
 
 
 Line = tuple[int, str, str]  # number, text, directory it runs from
