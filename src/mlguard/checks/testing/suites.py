@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mlguard.analyzers.python_ast import PyFacts
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.declarative import calls_named
@@ -184,11 +186,27 @@ def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
     return [mocks[0], *drives[:3]] if drives else []
 
 
+# Names imported from a training module: helpers that only load data or tokenizers do not
+# touch the model; entry points, trainers and model builders do.
+HELPER_NAME = re.compile(r"dataset|data$|data_|tokeni[sz]er|loader|collat|config|args")
+MODEL_NAME = re.compile(
+    r"train|fit|model|predict|infer|learn|estimator|net|classif|regress|main|run"
+)
+CONSTANT = re.compile(r"^[A-Z_0-9]+$")
+
+
 def _imports_training(path: str, facts: PyFacts, modules: dict[str, str]) -> list[Evidence]:
     for imp in facts.imports:
         name = _unrooted(imp.module.lstrip("."))
-        if any(name == m or name.startswith(m + ".") for m in modules):
-            return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+        for module in modules:
+            if name == module:
+                return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+            if name.startswith(module + "."):
+                imported = name[len(module) + 1 :]
+                lower = imported.lower()
+                helper = HELPER_NAME.search(lower) or CONSTANT.match(imported)
+                if not helper and MODEL_NAME.search(lower):
+                    return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
     return []
 
 
