@@ -47,7 +47,13 @@ SERVING_LIBS = frozenset(
 )
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
-TRAINER_CALLS = ("Trainer.train", "trainer.train", "trainer.fit")
+TRAINER_CALLS = (
+    "Trainer.train",
+    "trainer.train",
+    "trainer.fit",
+    "Trainer().train",
+    "Trainer().fit",
+)
 # a hand-written loop: gradients from a loss, then an optimiser step (PyTorch, TF/Keras)
 LOOP_BACKWARD = frozenset({"backward", "gradient"})
 LOOP_STEP = frozenset({"step", "apply_gradients"})

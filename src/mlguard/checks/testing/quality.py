@@ -6,9 +6,9 @@ file, a metric threshold in dvc.yaml/params.yaml/CI, or a validation gate that P
 recognises (TFMA thresholds of a TFX Evaluator, SageMaker ConditionStep, kfp dsl.If,
 MLflow validation thresholds). In other product code, a metric comparison counts when it
 fails the run (``if score < 0.6: raise ...``). Partial: metrics are computed (a metrics
-library, or the project's own evaluation functions: ``evaluate``, ``estimate_loss``,
-``accuracy`` ...) but nothing compares them, or they are compared only with trivial bounds
-(``assert acc > 0``).
+library, the project's own evaluation functions: ``evaluate``, ``estimate_loss``,
+``accuracy`` ..., or a Hugging Face Trainer with an eval strategy) but nothing compares
+them, or they are compared only with trivial bounds (``assert acc > 0``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import evaluate
 from mlguard.checks.pipeline.gates import gate_evidence
 from mlguard.checks.registry import register
-from mlguard.facts import traits
+from mlguard.facts import callsites, traits
 from mlguard.model import Evidence
 
 BASELINES = {
@@ -128,6 +128,22 @@ def _evaluation_functions(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
+EVAL_STRATEGIES = ("evaluation_strategy", "eval_strategy")
+
+
+def _trainer_evaluation(ctx: CheckContext) -> list[Evidence]:
+    """A Hugging Face Trainer told to evaluate during training (an eval strategy other than
+    "no"): it computes the eval loss and metrics, and compares them with nothing."""
+    found = []
+    for path, call in callsites.sites(ctx.repo, kwargs=EVAL_STRATEGIES):
+        if not call.name.endswith("TrainingArguments") or traits.is_test_path(path):
+            continue
+        value = next((call.kwarg(k) for k in EVAL_STRATEGIES if call.has_kwarg(k)), None)
+        if not (isinstance(value, str) and value.lower() == "no"):
+            found.append(ev(path, call.line, f"{call.name}(eval_strategy=...)"))
+    return found
+
+
 @register
 def asserted(ctx: CheckContext) -> Outcome:
     _, baselines = evaluate(BASELINES, ctx)
@@ -144,7 +160,7 @@ def asserted(ctx: CheckContext) -> Outcome:
             trivial[:3],
         )
     _, metrics = evaluate(COMPUTED, ctx)
-    metrics += _evaluation_functions(ctx)
+    metrics += _evaluation_functions(ctx) + _trainer_evaluation(ctx)
     if metrics:
         return Outcome.partial(
             "Model metrics are computed, but no test, evaluation step or pipeline compares "
