@@ -60,12 +60,14 @@ def model_card(ctx: CheckContext) -> Outcome:
     runs = run_by_pipeline(ctx, names) if names else []
     if generators and runs:  # rewritten with each release
         return Outcome.passed(runs + generators)
-    cards = repo.glob(*CARD_FILES)
+    # a model folder's README is a card only when it has a card's sections, not just usage
+    cards = [p for p in repo.glob(*CARD_FILES) if not _folder_readme(p) or _sections(repo, p)]
     for readme in repo.glob("README.md", "**/README.md"):
-        if traits.is_test_path(readme):
+        if traits.is_test_path(readme) or readme in cards:
             continue
         front = HF_FRONT_MATTER.match(repo.text(readme) or "")
-        if front and re.search(HF_CARD_KEYS, front.group(1), re.M):
+        hub_card = bool(front and re.search(HF_CARD_KEYS, front.group(1), re.M))
+        if hub_card or _readme_card(repo, readme):
             cards.append(readme)
     if not cards and generators:
         return Outcome.partial(
@@ -77,16 +79,37 @@ def model_card(ctx: CheckContext) -> Outcome:
         return Outcome.failed("No model card (MODEL_CARD.md, model_card*.md, HF model README).")
     best: tuple[int, str, list[str]] = (-1, "", [])
     for path in cards:
-        text = _headings(repo.text(path) or "")
-        missing = [n for n, rx in CARD_SECTIONS.items() if not re.search(rx, text, re.I)]
-        if len(CARD_SECTIONS) - len(missing) > best[0]:
-            best = (len(CARD_SECTIONS) - len(missing), path, missing)
+        present = _sections(repo, path)
+        missing = [n for n in CARD_SECTIONS if n not in present]
+        if len(present) > best[0]:
+            best = (len(present), path, missing)
     _, path, missing = best
     if not missing:
         return Outcome.passed([ev(path)])
     return Outcome.partial(
         f"The model card {path} lacks sections: {', '.join(missing)}.", [ev(path)]
     )
+
+
+def _folder_readme(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] == "README.md"
+
+
+def _sections(repo: Facts, path: str) -> list[str]:
+    """The model-card sections a card's headings name."""
+    text = _headings(repo.text(path) or "")
+    return [n for n, rx in CARD_SECTIONS.items() if re.search(rx, text, re.I)]
+
+
+def _readme_card(repo: Facts, path: str) -> bool:
+    """A README that carries a model card: it names the model's limitations (the section
+    only a card has) and at least one other card section in its headings."""
+    present = _sections(repo, path)
+    return "limitations" in present and len(present) >= 2 and _mentions_model(repo, path)
+
+
+def _mentions_model(repo: Facts, path: str) -> bool:
+    return bool(re.search(r"^\s*#+.*\bmodel", repo.text(path) or "", re.I | re.M))
 
 
 def _headings(text: str) -> str:
