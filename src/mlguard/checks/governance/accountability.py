@@ -102,14 +102,22 @@ def _sections(repo: Facts, path: str) -> list[str]:
 
 
 def _readme_card(repo: Facts, path: str) -> bool:
-    """A README that carries a model card: it names the model's limitations (the section
-    only a card has) and at least one other card section in its headings."""
+    """A README that carries a model card: a section describing the model, its limitations
+    (the section only a card has) and at least one other card section in its headings."""
     present = _sections(repo, path)
     return "limitations" in present and len(present) >= 2 and _mentions_model(repo, path)
 
 
+MODEL_HEADING = re.compile(
+    r"^[ \t]*#+[ \t]*(model[ \t]+(overview|details|description|card|summary|information)"
+    r"|about[ \t]+the[ \t]+model)\b",
+    re.I | re.M,
+)
+
+
 def _mentions_model(repo: Facts, path: str) -> bool:
-    return bool(re.search(r"^\s*#+.*\bmodel", repo.text(path) or "", re.I | re.M))
+    """The README describes a model in a section of its own (Model Overview, Model Details)."""
+    return bool(MODEL_HEADING.search(repo.text(path) or ""))
 
 
 def _headings(text: str) -> str:
