@@ -18,8 +18,10 @@ from mlguard.facts import traits
 from mlguard.model import Evidence
 
 LLM_OUTPUT = re.compile(
-    r"(\.choices\b|\.message\.content|\.content\b|\.output_text\b|\.text\b|\.invoke\(|"
-    r"\.ainvoke\(|\.generate\(|\.completions?\.create\(|\.messages\.create\(|\.chat\(|"
+    # ``.text``/``.content`` are a response's attributes; ``sqlalchemy.text(...)`` is a call
+    r"(\.choices\b|\.message\.content|\.content\b(?!\s*\()|\.output_text\b|"
+    r"\.text\b(?!\s*\()|\.invoke\(|\.ainvoke\(|\.generate\(|\.completions?\.create\(|"
+    r"\.messages\.create\(|\.chat\(|"
     r"\bcompletion\(|\.run\(|\.kickoff\(|\.final_output\b|\.output_parsed\b|"
     r"\.function\.arguments\b|\[['\"]arguments['\"]\])"  # a tool call's JSON arguments
 )
