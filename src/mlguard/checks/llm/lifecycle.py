@@ -174,7 +174,39 @@ def model_pinned(ctx: CheckContext) -> Outcome:
         for line, name in defaults:
             if VENDOR_MODEL.match(name) and floating_model(name):
                 found.append(ev(path, line, name, _floating(name) + " (the default when unset)"))
+    reported = {e.text for e in found}
+    found += [e for e in _model_settings(ctx.repo) if e.text not in reported]
     return Outcome.violations(sorted(set(found), key=lambda e: (e.location, e.text)))
+
+
+# ``CHAT_MODEL = "gpt-4o"`` or a settings class field ``LLM_NAME: str = "gpt-4o-mini"``
+MODEL_SETTING = re.compile(
+    r"^[ \t]*(\w*(?:model|llm)\w*)[ \t]*(?::[^=\n]{0,80})?=[ \t]*[\"']([^\"'\n]{1,100})[\"']",
+    re.IGNORECASE | re.MULTILINE,
+)
+QUOTED_VENDOR = re.compile(
+    r"[\"'](gpt-|chatgpt-|o[1-9]|claude-|gemini-|mistral-|codestral-|command-r)"
+)
+
+
+def _model_settings(repo: Facts) -> list[Evidence]:
+    """Floating model names given as the value of a model setting (a module constant or a
+    settings class field, where the app reads its model from), in any product file."""
+    found = []
+    for path in traits.product_paths(repo):
+        if not path.endswith(".py"):
+            continue
+        text = repo.text(path) or ""
+        if not QUOTED_VENDOR.search(text):
+            continue
+        for match in MODEL_SETTING.finditer(text):
+            name, setting = match.group(2), match.group(1)
+            if AZURE_SETTING.search(setting):
+                continue  # an Azure deployment name: the deployment pins the version
+            if VENDOR_MODEL.match(name) and floating_model(name):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(ev(path, line, name, _floating(name) + f" ({setting})"))
+    return found
 
 
 ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
