@@ -78,6 +78,15 @@ UNCAPPED_CALLS = (
     "*.messages.create",
     "litellm.completion",
     "litellm.acompletion",
+    # framework chat models whose output is uncapped unless max_tokens is given (LangChain's
+    # and LlamaIndex's Anthropic models default to a cap, so they are not listed)
+    "llama_index.llms.openai.OpenAI",
+    "llama_index.llms.azure_openai.AzureOpenAI",
+    "langchain_openai.ChatOpenAI",
+    "langchain_openai.AzureChatOpenAI",
+    "langchain.chat_models.ChatOpenAI",
+    "langchain_community.chat_models.ChatOpenAI",
+    "langchain_google_genai.ChatGoogleGenerativeAI",
 )
 TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 # OpenAI Agents SDK: an Agent's completions are capped by its ModelSettings(max_tokens=...),
