@@ -1,5 +1,6 @@
 """The one vocabulary of LLM call tracing (LangSmith, Langfuse, OpenTelemetry GenAI
-instrumentation, Arize Phoenix/OpenInference, OpenLLMetry, Weave, MLflow tracing, ...).
+instrumentation, Arize Phoenix/OpenInference, OpenLLMetry, Weave, MLflow tracing,
+LlamaIndex global handlers, ...).
 
 LLM007 passes on it, and MON003 reads it as an LLM application's prediction log: a trace
 records each prompt, response and model, so the two rules cannot disagree about what
@@ -44,6 +45,11 @@ TRACING_CALLS = (
     "mlflow.trace",
     "mlflow.*.autolog",
 )
+LLAMA_INDEX_HANDLERS = ("llama_index.core.set_global_handler", "llama_index.set_global_handler")
+LLAMA_INDEX_TRACERS = (
+    r"^(arize_phoenix|openinference|langfuse|wandb|opik|honeyhive|literalai|deepeval|agentops"
+    r"|argilla)$"
+)
 TRACING_DECORATORS = ("mlflow.trace",)  # a bare ``@mlflow.trace`` is no call
 TRACING_CONFIG_FILES = (".env.example", ".env.sample", "*.yaml", "*.yml", "*.toml", "Dockerfile")
 TRACING_ENV = (
@@ -53,6 +59,12 @@ _SPEC: dict[str, Any] = {
     "any": [
         {"any_import": {"modules": list(TRACING_MODULES)}},
         {"any_call": {"names": list(TRACING_CALLS)}},
+        {  # LlamaIndex's one-line integrations (``"simple"`` only prints to stdout)
+            "any_call": {
+                "names": list(LLAMA_INDEX_HANDLERS),
+                "where": [{"arg": 0, "matches": LLAMA_INDEX_TRACERS}],
+            }
+        },
         {"file_contains": {"files": list(TRACING_CONFIG_FILES), "pattern": TRACING_ENV}},
     ]
 }
