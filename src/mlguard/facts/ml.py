@@ -25,9 +25,24 @@ LOCAL_RUNNERS = (
 
 
 def test_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
+    """Test files: under a test folder, or named like tests and holding a test (a
+    ``test_*.py`` script in a product folder that defines no test is a script)."""
     for path, facts in repo.iter_python():
-        if traits.is_test_path(path):
+        if traits.is_test_path(path) and (_in_test_folder(path) or _holds_tests(facts)):
             yield path, facts
+
+
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "unit_tests", "integration_tests"})
+
+
+def _in_test_folder(path: str) -> bool:
+    return any(part in TEST_FOLDERS for part in path.split("/")[:-1])
+
+
+def _holds_tests(facts: PyFacts) -> bool:
+    return any(name.startswith("test") for name, _ in facts.functions) or any(
+        i.module.split(".")[0] in ("unittest", "pytest") for i in facts.imports
+    )
 
 
 def product_files(repo: Facts) -> Iterator[tuple[str, PyFacts]]:
