@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS
@@ -9,6 +10,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts.dependencies import dependency_facts
 from mlguard.facts.envfiles import conda_envs
+from mlguard.model import Evidence
 
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
 MANIFESTS = (
@@ -38,6 +40,31 @@ def _compiled(text: str) -> bool:
     return "--hash=" in text or bool(COMPILED.search(text[:2000]))
 
 
+DOCKERFILES = ("Dockerfile", "**/Dockerfile", "Dockerfile.*", "**/Dockerfile.*", "*.Dockerfile")
+PIP_REQUIREMENTS = re.compile(r"\bpip3?\s+install\b[^\n&;|]*?\s-r\s*([^\s&;|]+)")
+
+
+def _unpinned_images(ctx: CheckContext) -> list[Evidence]:
+    """Requirements files a Dockerfile installs (``pip install -r requirements.txt``, found
+    next to the Dockerfile or at the root) with most requirements unpinned."""
+    repo = ctx.repo
+    rows: dict[str, list[str]] = {}
+    for d in dependency_facts(repo).declared:
+        rows.setdefault(d.path, []).append(d.specifier)
+    found = []
+    for dockerfile in repo.glob(*DOCKERFILES):
+        folder = posixpath.dirname(dockerfile)
+        for number, line in enumerate(repo.lines(dockerfile), 1):
+            for name in PIP_REQUIREMENTS.findall(line):
+                name = name.strip("'\"").removeprefix("./")
+                path = next((p for p in (posixpath.join(folder, name), name) if p in rows), "")
+                specs = rows.get(path, [])
+                loose = [s for s in specs if not s.startswith("=")]
+                if specs and 2 * len(loose) >= len(specs) and not _compiled(repo.text(path) or ""):
+                    found.append(ev(dockerfile, number, path))
+    return found
+
+
 @register(needs_python=False)
 def dependencies_pinned(ctx: CheckContext) -> Outcome:
     """A lock file, or hashed requirements, pass; requirements pinned with ``==`` (all, or
@@ -45,6 +72,13 @@ def dependencies_pinned(ctx: CheckContext) -> Outcome:
     repo = ctx.repo
     locks = repo.glob(*LOCK_PATTERNS)
     if locks:
+        images = _unpinned_images(ctx)
+        if images:
+            return Outcome.partial(
+                f"A lock file pins the project, but {images[0].location.path} builds an image "
+                f"from unpinned requirements ({images[0].text}): what is deployed drifts.",
+                images[:3],
+            )
         return Outcome.passed([ev(p) for p in locks])
     hashed = [p for p in repo.glob(*REQUIREMENT_FILES) if _compiled(repo.text(p) or "")]
     if hashed:
