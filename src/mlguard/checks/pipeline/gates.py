@@ -175,7 +175,40 @@ def validation_gate(ctx: CheckContext) -> Outcome:
             "check that fails the step.",
             [ev(s.path, s.line, s.name) for s in evals],
         )
+    selected = _metric_selection(ctx)
+    if selected:
+        return Outcome.partial(
+            "The model to register or promote is chosen by comparing metrics (the best of "
+            "the candidates), but no threshold or comparison with the production model can "
+            "stop a worse one.",
+            selected[:3],
+        )
     return Outcome.failed("No evaluation gate before a model is registered or deployed.")
+
+
+PROMOTIONS = (
+    "transition_model_version_stage",
+    "set_registered_model_alias",
+    "register_model",
+    "create_model_version",
+)
+SELECTION_WINDOW = 60  # lines before a promotion where the choosing comparison is looked for
+
+
+def _metric_selection(ctx: CheckContext) -> list[Evidence]:
+    """A promotion or registration preceded (within its window) by an ``if`` comparing
+    metrics: ``if rmse_rf < rmse_xgb: best = ...`` then ``transition_model_version_stage``."""
+    found = []
+    for path, call in callsites.sites(ctx.repo, attrs=PROMOTIONS):
+        if traits.is_test_path(path):
+            continue
+        lines = ctx.repo.lines(path)[max(0, call.line - SELECTION_WINDOW) : call.line]
+        for line in lines:
+            match = COMPARISON.match(line)
+            if match and GATED_METRIC.search(line):
+                found.append(ev(path, call.line, f"{call.attr}(...) after {line.strip()[:80]}"))
+                break
+    return found
 
 
 def _flow_step(stage: Stage, trained_in: set[str]) -> bool:
