@@ -318,7 +318,9 @@ def _serving(repo: Facts) -> bool:
 
 
 # Traits decided from Python facts (imports, calls): their rules run after the analysis.
-PYTHON_TRAITS = frozenset({"ml", "training", "library", "serving", "predicting", "deployed", "llm"})
+PYTHON_TRAITS = frozenset(
+    {"ml", "training", "library", "models", "serving", "predicting", "deployed", "llm"}
+)
 
 
 def _predicting(repo: Facts) -> bool:
@@ -330,6 +332,8 @@ TRAITS: dict[str, Callable[[Facts], bool]] = {
     "ml": _ml,
     "training": _training,
     "library": _library,
+    # the repository trains models or, as an ML library, defines them
+    "models": lambda r: _training(r) or _library(r),
     "serving": _serving,
     # the model makes predictions for users: online serving, or batch prediction jobs
     "predicting": _predicting,
@@ -350,6 +354,7 @@ REASONS: dict[str, str] = {
     "ml": "no ML library is imported",
     "training": "no training code found (an ML library or a serving-only repository)",
     "library": "not an ML library (training scripts found, or no estimator classes)",
+    "models": "no training code and no model classes of an ML library",
     "serving": "no model-serving code found",
     "predicting": "the model is neither served nor run as a batch prediction job",
     "deployed": (
