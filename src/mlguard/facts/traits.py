@@ -43,7 +43,17 @@ ML_LIBS = frozenset(
     ]
 )
 SERVING_LIBS = frozenset(
-    ["fastapi", "flask", "bentoml", "ray.serve", "kserve", "seldon_core", "litserve"]
+    [
+        "fastapi",
+        "flask",
+        "bentoml",
+        "ray.serve",
+        "kserve",
+        "seldon_core",
+        "litserve",
+        "gradio",
+        "streamlit",
+    ]
 )
 TRAIN_CALLS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 TRAIN_ATTRS = frozenset({"fit", "fit_generator"})
