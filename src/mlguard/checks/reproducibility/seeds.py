@@ -38,8 +38,16 @@ SEED_CALLS = frozenset(
         "lightning.fabric.seed_everything",
         "jax.random.PRNGKey",
         "jax.random.key",
+        "tensorflow.set_random_seed",  # TensorFlow 1.x
+        "tensorflow.compat.v1.set_random_seed",
     }
 )
+# ``np``/``tf`` that a star import brought in (``from utils import *``) stay unresolved
+SEED_CALLS |= {
+    name.replace("numpy.", "np.", 1).replace("tensorflow.", "tf.", 1)
+    for name in SEED_CALLS
+    if name.startswith(("numpy.", "tensorflow."))
+}
 SEED_KWARGS = ("random_state", "seed")
 
 
