@@ -80,7 +80,7 @@ SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit
 MANAGED_CAPTURE = (
     r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
     r"collect_model_data\s*=\s*True|app_insights_enabled\s*=\s*True|enable_app_insights|"
-    r"predict_request_response_logging_config|enable_capture)"
+    r"predict_request_response_logging_config|enable_capture|logging_sampling_strategy)"
 )
 
 
@@ -271,7 +271,8 @@ def prediction_logging(ctx: CheckContext) -> Outcome:
     if not traits.has_trait(repo, "predicting"):
         raise NotApplicable(traits.reason(repo, "predicting"))
     regex = re.compile(MANAGED_CAPTURE, re.MULTILINE)
-    for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf"):
+    # platform capture set up from a notebook keeps capturing once the endpoint exists
+    for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf", "*.ipynb"):
         if traits.is_test_path(path):
             continue
         text = _t(repo, path)
