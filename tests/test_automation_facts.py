@@ -451,3 +451,25 @@ def test_airflow_running_kedro_in_process_or_by_subprocess(tmp_path: Path) -> No
     assert _triggers(repo, "src/proj/pipelines/ds/nodes.py") == ["manual", "schedule"]
     fit = next(s for s in facts.stages if s.name == "fit")
     assert fit.system == "kedro"
+
+
+def test_azure_pipeline_with_trigger_none_runs_only_by_hand(tmp_path: Path) -> None:
+    """``trigger: none`` without a ``pr:`` section switches the pipeline's CI off (implicit
+    pull-request validation is a GitHub-hosted default, and an explicit ``none`` says the
+    author does not want it): it runs when someone starts it. Without any ``trigger:`` key,
+    Azure's defaults run it on push and pull request."""
+    job = "jobs:\n  - job: train\n    steps: [{script: python %s}]\n"
+    repo = _facts(
+        tmp_path,
+        {
+            "pipelines/manual.yml": "trigger: none\n" + job % "manual.py",
+            "pipelines/default.yml": "pool: {vmImage: ubuntu-latest}\n" + job % "default.py",
+            "pipelines/pr.yml": "trigger: none\npr: [main]\n" + job % "pr.py",
+            "manual.py": "",
+            "default.py": "",
+            "pr.py": "",
+        },
+    )
+    assert _triggers(repo, "manual.py") == ["manual"]
+    assert _triggers(repo, "default.py") == ["pull_request", "push"]
+    assert _triggers(repo, "pr.py") == ["pull_request"]

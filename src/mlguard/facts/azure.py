@@ -160,15 +160,20 @@ def _strategy(strategy: dict[str, Any], trail: Trail, job: str) -> Iterator[Walk
 
 def pipeline_triggers(data: dict[str, Any]) -> frozenset[Trigger]:
     """What starts an Azure pipeline: ``trigger:``/``pr:`` (push and pull request unless
-    ``none``) and ``schedules:``; none of them means it runs only when started by hand."""
+    ``none``) and ``schedules:``; none of them means it runs only when started by hand
+    (``manual``)."""
     found: set[Trigger] = set()
-    if data.get("trigger") not in ("none", [], False):
+    off: tuple[object, ...] = ("none", [], False)
+    if data.get("trigger") not in off:
         found.add(Trigger.PUSH)
-    if data.get("pr") not in ("none", [], False):
+    # ``trigger: none`` without a ``pr:`` section switches CI off: implicit pull-request
+    # validation exists only for GitHub-hosted code (Azure Repos use branch policies)
+    pr = data.get("pr", "none" if data.get("trigger") in off and "trigger" in data else None)
+    if pr not in off:
         found.add(Trigger.PULL_REQUEST)
     if data.get("schedules"):
         found.add(Trigger.SCHEDULE)
-    return frozenset(found)
+    return frozenset(found or {Trigger.MANUAL})
 
 
 def _task_commands(step: dict[str, Any]) -> list[tuple[str, str]]:
