@@ -566,6 +566,18 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "src/train.py": TRAIN,
             "tests/test_train.py": "from train import fit\n\ndef test_fit():\n    assert fit\n",
         },
+        "partial",  # the prep module is untested; the tests cover the training code only
+    ),
+    (
+        "prep-module-and-no-ml-code-tested",
+        "TST002",
+        {
+            "components/prep/prep.py": "def clean(df):\n    return df.dropna()\n",
+            "src/train.py": TRAIN,
+            "src/version.py": "VERSION = '1.0'\n",
+            "tests/test_version.py": "from version import VERSION\n\n"
+            "def test_version():\n    assert VERSION\n",
+        },
         "fail",
     ),
     (
