@@ -61,6 +61,8 @@ DEPLOY_ACTIONS = (
     r"|google-github-actions/deploy-(cloudrun|appengine|cloud-functions)"
     r"|aws-actions/(amazon-ecs-deploy-task-definition|aws-cloudformation-github-deploy)"
     r"|akhileshns/heroku-deploy|superfly/flyctl-actions"
+    # commands run on the serving host over SSH (git pull, docker compose up) from CI
+    r"|google-github-actions/ssh-compute|appleboy/ssh-action|easingthemes/ssh-deploy"
     r"|(AzureWebApp|AzureRmWebAppDeployment|AzureWebAppContainer|AzureFunctionApp"
     r"|AzureFunctionAppContainer|AzureContainerApps|HelmDeploy|KubernetesManifest)@"
     r"|\S*AMLmodelDeploy@)"
@@ -254,8 +256,9 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     repo = ctx.repo
     in_ci = ci_runs(repo, DEPLOY) + ci_actions(repo, DEPLOY_ACTIONS)
     automated = [e for e in in_ci if not _manual_only(repo, e.location.path)] + _gitops(ctx)
+    automated += _blueprints(ctx)
     automated += list(delivery(repo).deploys)  # CodePipeline deploy actions in IaC code
-    managed = managed_deployments(repo) + batch_deployments(repo)
+    managed = managed_deployments(repo) + batch_deployments(repo) + _blueprints(ctx, True)
     automated += [e for e in managed if _deployed_automatically(repo, e)]
     if automated:
         return Outcome.passed(automated)
@@ -333,6 +336,42 @@ def _manual_only(repo: Facts, path: str) -> bool:
     return bool(events) and events <= {Trigger.MANUAL}
 
 
+RENDER_SERVICES = re.compile(r"^services:[ \t]*$", re.MULTILINE)
+RENDER_MANUAL = re.compile(r"^[ \t]*autoDeploy:[ \t]*(false|no)\b", re.MULTILINE | re.IGNORECASE)
+
+
+def _blueprints(ctx: CheckContext, manual: bool = False) -> list[Evidence]:
+    """A Render blueprint (render.yaml): Render deploys its services from the repository on
+    every push to the linked branch unless a service sets ``autoDeploy: false`` (with
+    ``manual``: the blueprints that do)."""
+    found = []
+    for path in ctx.repo.glob("render.yaml", "render.yml"):
+        text = ctx.repo.text(path) or ""
+        match = RENDER_SERVICES.search(text)
+        if match and bool(RENDER_MANUAL.search(text)) == manual:
+            found.append(ev(path, text.count("\n", 0, match.start()) + 1, "Render blueprint"))
+    return found
+
+
+RENDER_PREVIEWS = re.compile(
+    r"^(previewsEnabled:[ \t]*true|previews:[ \t]*\n[ \t]+generation:[ \t]*(automatic|manual))",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _preview_environments(ctx: CheckContext) -> list[Evidence]:
+    """Render preview environments: each pull request gets its own copy of the services
+    before the merge deploys production."""
+    found = []
+    for path in ctx.repo.glob("render.yaml", "render.yml"):
+        text = ctx.repo.text(path) or ""
+        match = RENDER_PREVIEWS.search(text)
+        if match and RENDER_SERVICES.search(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(ev(path, line, "Render preview environments"))
+    return found
+
+
 def _gitops(ctx: CheckContext) -> list[Evidence]:
     regex = re.compile(GITOPS, re.MULTILINE)
     found = []
@@ -367,12 +406,13 @@ def staged_promotion(ctx: CheckContext) -> Outcome:
             "jobs (needs:) or a manual approval.",
             environments[:1],
         )
-    named = staged_environments(ctx.repo)
+    named = staged_environments(ctx.repo) + _preview_environments(ctx)
     if named:
         return Outcome.partial(
-            "Pre-production and production environments are named (per-environment "
-            "configuration, targets or registry stages), but nothing gates the promotion to "
-            "production: no pipeline stage after staging, approval or protected environment.",
+            "A pre-production environment exists beside production (per-environment "
+            "configuration, targets, registry stages or pull-request previews), but nothing "
+            "gates the promotion to production: no pipeline stage after staging, approval or "
+            "protected environment.",
             named,
         )
     return Outcome.failed("No staged promotion (staging -> production environments with gates).")
