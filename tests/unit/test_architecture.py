@@ -138,7 +138,7 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
     assert imports(bad) == {"checks.base"}
 
 
-def _modules_loaded_by(*args: str) -> list[str]:
+def _modules_loaded_by(*args: str, cwd: Path | None = None) -> list[str]:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
@@ -147,7 +147,9 @@ def _modules_loaded_by(*args: str) -> list[str]:
         "assert result.exit_code == 0, result.output\n"
         "print('\\n'.join(sorted(sys.modules)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd
+    )
     return out.stdout.split()
 
 
@@ -159,6 +161,17 @@ def test_rule_metadata_commands_import_no_check() -> None:
             m for m in loaded if m.startswith(("mlguard.checks", "mlguard.engine.scan", "git"))
         ]
         assert offending == [], (args, offending)
+
+
+def test_hook_loads_only_the_security_checks_and_no_schema_validator(tmp_path: Path) -> None:
+    """The pre-commit hook (security policy, no config) imports the check modules of its
+    rules only, and no jsonschema: mlguard's own rule and policy files are trusted."""
+    (tmp_path / "ok.py").write_text("import json\n\nprint(json.dumps(1))\n")
+    loaded = _modules_loaded_by("hook", "--no-config", "ok.py", cwd=tmp_path)
+    checks = {m for m in loaded if m.startswith("mlguard.checks.") and m.count(".") >= 3}
+    assert "mlguard.checks.security.torch_load" in checks and "bandit" in loaded
+    assert {m for m in checks if not m.startswith("mlguard.checks.security.")} == set()
+    assert [m for m in loaded if m.startswith("jsonschema")] == []
 
 
 def test_declared_check_names_match_the_registry() -> None:

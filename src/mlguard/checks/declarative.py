@@ -276,9 +276,9 @@ def _not(item: Mapping[str, Any], ctx: CheckContext) -> Result:
 
 
 def _python(ref: str, ctx: CheckContext) -> Result:
-    from mlguard.checks.registry import PYTHON_CHECKS
+    from mlguard.checks import registry
 
-    outcome = PYTHON_CHECKS[ref](ctx)
+    outcome = registry.get(ref)(ctx)
     return outcome.status == Status.PASS, list(outcome.evidence)
 
 

@@ -4,15 +4,20 @@ Only functions listed here can run: a rule file, even one from a scanned reposit
 config, can never make mlguard import or execute arbitrary code.
 
 A check's name says where its code is: the function ``model_files`` in
-``checks/security/artifacts.py`` is ``security.artifacts.model_files``.
+``checks/security/artifacts.py`` is ``security.artifacts.model_files``. A scan imports only
+the modules of the checks its rules name (:func:`get`, :func:`needs_python`), so a scan
+with the security rules alone (the pre-commit hook) loads no other category's code;
+``families`` imports them all.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import overload
 
 from mlguard.checks.base import CheckFn
+from mlguard.rules.check_names import CHECK_NAMES
 
 PYTHON_CHECKS: dict[str, CheckFn] = {}
 # Checks declared to read no Python facts: the engine runs them while the analysis runs.
@@ -127,3 +132,23 @@ def register(
     if fn is not None:
         return _add(fn, needs_python)
     return lambda check: _add(check, needs_python)
+
+
+def _load(name: str) -> None:
+    """Import the module of the check ``name`` (registering its checks), if it is one of
+    mlguard's checks: a rule file names checks, never modules, and never anything else."""
+    if name not in PYTHON_CHECKS and name in CHECK_NAMES:
+        importlib.import_module(PREFIX + name.rpartition(".")[0])
+
+
+def get(name: str) -> CheckFn:
+    """The registered check ``name``, its module imported on first use (``KeyError`` for a
+    name that is no check)."""
+    _load(name)
+    return PYTHON_CHECKS[name]
+
+
+def needs_python(name: str) -> bool:
+    """Whether the check ``name`` asks for Python facts (as declared when registered)."""
+    _load(name)
+    return name not in NO_PYTHON_CHECKS

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mlguard.checks import registry
 from mlguard.checks.declarative import PYTHON_KINDS
 from mlguard.facts.traits import PYTHON_TRAITS
 from mlguard.rules.spec import RuleSpec
@@ -23,10 +24,9 @@ def _check_needs_python(node: Any) -> bool:
         return False
     for key, value in node.items():
         if key == "python":
-            # imported here: a scan answered from the whole-scan memo loads no check module
-            from mlguard.checks.families import NO_PYTHON_CHECKS
-
-            if value not in NO_PYTHON_CHECKS:
+            # loads the check's module only: a scan answered from the whole-scan memo loads
+            # none, a scan with the security rules alone no other category's
+            if registry.needs_python(value):
                 return True
         elif key in PYTHON_KINDS or _check_needs_python(value):
             return True

@@ -15,6 +15,7 @@ from typing import Any
 
 from mlguard import known
 from mlguard.analyzers import redaction
+from mlguard.checks import registry
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome
 from mlguard.checks.declarative import evaluate
 from mlguard.engine import memo, plan
@@ -77,9 +78,7 @@ def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
                 return Outcome.partial("", evidence)
         return Outcome.failed()
     if set(check) == {"python"}:
-        from mlguard.checks.families import PYTHON_CHECKS
-
-        return PYTHON_CHECKS[check["python"]](ctx)
+        return registry.get(check["python"])(ctx)
     ok, evidence = evaluate(check, ctx)
     if rule.kind == Kind.VIOLATION:
         return Outcome.violations(evidence)
@@ -230,8 +229,6 @@ def _evaluate(
     When any rule needs Python facts, their analysis starts in worker processes; the rules
     that need none (history, configs, secrets, CI) are evaluated meanwhile, and the others
     after the analysis has finished."""
-    import mlguard.checks.families  # noqa: F401  # registers every Python check (memo misses only)
-
     needs = [plan.needs_python(rule) or bool(rule.not_for) for rule in rules]
     done: dict[int, RuleResult] = {}
     try:

@@ -102,6 +102,8 @@ class RepoContext:
             candidates = [(p, False) for p in self._walk()]
         found: dict[str, FileInfo] = {}
         for rel, tracked in candidates:
+            if self._left_out(rel):
+                continue  # not even looked at (no stat): a focused scan never judges it
             model = rel.lower().endswith(MODEL_SUFFIXES)
             if globs.match_any(rel, self.model_exclude if model else self.exclude):
                 continue
@@ -110,19 +112,26 @@ class RepoContext:
                 found[rel] = info
         return found
 
+    def _left_out(self, rel: str) -> bool:
+        """With a focus: a code or model file outside it (most of a repository's files)."""
+        focus = self.focus
+        return focus is not None and rel not in focus and rel.endswith(FOCUS_ONLY_SUFFIXES)
+
     def _in_focus(self, info: FileInfo) -> bool:
         """With a focus (hook mode, violation rules only): the focused files, plus the small
         non-code files that give them context (manifests, lock files, configs)."""
         if self.focus is None or info.path in self.focus:
             return True
-        code_or_model = info.path.endswith(FOCUS_ONLY_SUFFIXES)
-        return not code_or_model and info.size <= FOCUS_CONTEXT_MAX_BYTES
+        return not self._left_out(info.path) and info.size <= FOCUS_CONTEXT_MAX_BYTES
 
     def _walk(self) -> Iterator[str]:
+        root = str(self.root)
         for dirpath, dirnames, filenames in os.walk(
-            self.root, followlinks=False, onerror=self._walk_error
+            root, followlinks=False, onerror=self._walk_error
         ):
-            base = Path(dirpath).relative_to(self.root).as_posix()
+            # os.walk joins names onto ``root``: the rest is the relative path (strings, not
+            # Path objects: a large tree has thousands of directories)
+            base = dirpath[len(root) :].lstrip(os.sep).replace(os.sep, "/") or "."
             kept = []
             for name in sorted(dirnames):
                 rel = name if base == "." else f"{base}/{name}"

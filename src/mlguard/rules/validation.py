@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlguard.errors import ConfigError
 from mlguard.rules.schemas import load_schema
 from mlguard.safeio.safefs import NotRegular, read_bounded
 from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_one
 
-# jsonschema imports its optional format checkers when it is imported; rfc3987-syntax (pulled
-# in by some environments) compiles about forty grammars then, 2-3 s on every mlguard run, for
-# "iri" formats mlguard's schemas never use. It is only left out when nothing imported it yet.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-import jsonschema  # noqa: E402 - after the guard above
+if TYPE_CHECKING:
+    import jsonschema
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_MESSAGE = 300
@@ -93,10 +89,23 @@ def validate(doc: YamlDoc, schema: str, source: str, data: Any = None) -> None:
         key_path, key = bad
         where = ".".join(str(p) for p in key_path) or "top level"
         raise ConfigError(source, f"{where}: key {key!r} must be a string", doc.line_of(key_path))
-    validator = jsonschema.Draft202012Validator(load_schema(schema))
+    validator = _jsonschema().Draft202012Validator(load_schema(schema))
     errors = sorted(validator.iter_errors(instance), key=_error_order)
     if errors:
         raise ConfigError.collect([_problem(doc, source, error) for error in errors])
+
+
+def _jsonschema() -> Any:
+    """jsonschema, imported on first validation (0.15 s): a run that reads only mlguard's own
+    rule and policy files, which tests validate, never needs it.
+
+    jsonschema imports its optional format checkers when it is imported; rfc3987-syntax
+    (pulled in by some environments) compiles about forty grammars then, 2-3 s, for "iri"
+    formats mlguard's schemas never use. It is only left out when nothing imported it yet."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import jsonschema
+
+    return jsonschema
 
 
 def _problem(doc: YamlDoc, source: str, error: jsonschema.ValidationError) -> ConfigError:
