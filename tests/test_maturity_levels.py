@@ -323,3 +323,37 @@ def test_a_make_target_that_runs_the_steps_in_sequence_counts(cli, tmp_path: Pat
     rule = next(r for r in report["rules"] if r["id"] == "REP006")
     assert rule["status"] == "partial" and not rule.get("prerequisite_only"), rule
     assert "REP006" not in {g["rule_id"] for g in report["maturity"]["missing"]}
+
+
+EXAMPLE_TRAINING = (
+    "import mlflow\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n"
+    "df = pd.read_csv('data/iris.csv')\nwith mlflow.start_run():\n"
+    "    model = LogisticRegression().fit(df[['x']], df['y'])\n"
+    "    mlflow.sklearn.log_model(model, 'model', registered_model_name='iris')\n"
+)
+
+
+def test_a_template_repository_brings_its_examples(cli, tmp_path: Path) -> None:
+    """A GitHub template repository (its README says so) is a template, and the examples a
+    project made from it starts with are product code."""
+    files = {
+        "README.md": "# ML Ops template\n\nClick *Use this template* to start a project.\n",
+        "examples/train_iris.py": EXAMPLE_TRAINING,
+        "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] == "template", report["maturity"]["kind"]
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert statuses["EXP001"] == "pass" and statuses["VER003"] == "pass", statuses
+
+
+def test_examples_of_an_ordinary_project_are_not_its_product(cli, tmp_path: Path) -> None:
+    files = {
+        "README.md": "# Iris service\n\nServes the iris model.\n",
+        "examples/train_iris.py": EXAMPLE_TRAINING,
+        "api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] != "template"
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert statuses["EXP001"] == "n/a", statuses

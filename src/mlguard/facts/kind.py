@@ -25,6 +25,7 @@ from mlguard.facts.automation import automation
 from mlguard.facts.ci import seed_projects
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.product import template_readme
 
 KINDS = ("ml-project", "library", "research", "llm-app", "template", "other")
 NOT_ASSESSED = frozenset({"library", "other"})
@@ -124,6 +125,9 @@ def _readme_says(repo: Facts, pattern: re.Pattern[str]) -> str:
 
 def _template(repo: Facts) -> list[str]:
     found = [p for p in TEMPLATE_FILES if repo.exists(p)]
+    readme = template_readme(repo)
+    if readme:
+        found.append(f"{readme} (a template repository: projects are created from it)")
     found += sorted({p.split("/")[0] for p in repo.files if p.startswith("{{cookiecutter.")})
     seeds = [seed for seed in seed_projects(repo) if not seed.startswith("{{")]
     found += [f"{seed}/ (seed code with its own .github/workflows)" for seed in seeds]
