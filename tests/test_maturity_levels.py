@@ -357,3 +357,28 @@ def test_examples_of_an_ordinary_project_are_not_its_product(cli, tmp_path: Path
     assert report["maturity"]["kind"]["name"] != "template"
     statuses = {r["id"]: r["status"] for r in report["rules"]}
     assert statuses["EXP001"] == "n/a", statuses
+
+
+def _notebook(source: str) -> str:
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": source}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+ROUTER_TRAINING = (
+    "from sklearn.linear_model import LogisticRegression\n"
+    "router = LogisticRegression().fit([[0.0], [1.0]], [0, 1])\n"
+)
+
+
+def test_an_llm_app_that_fits_a_router_in_a_notebook_stays_an_llm_app(cli, tmp_path) -> None:
+    files = {"app/serve.py": AGENT_APP, "notebooks/router.ipynb": _notebook(ROUTER_TRAINING)}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    kind = report["maturity"]["kind"]
+    assert kind["name"] == "llm-app", kind
+    assert any("trains only in notebooks" in e for e in kind["evidence"]), kind
+
+
+def test_an_llm_app_with_a_training_script_is_an_ml_project(cli, tmp_path: Path) -> None:
+    files = {"app/serve.py": AGENT_APP, "train_router.py": ROUTER_TRAINING}
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] == "ml-project", report["maturity"]["kind"]

@@ -134,6 +134,12 @@ def _template(repo: Facts) -> list[str]:
     return found
 
 
+def _llm_in_code(repo: Facts) -> bool:
+    """A product module (not a notebook) imports an LLM SDK."""
+    code = [p for p in traits.product_paths(repo) if p.endswith(".py")]
+    return traits.has_llm_imports(repo, code)
+
+
 def _declared_pipeline(repo: Facts) -> bool:
     """A pipeline declared in any form mlguard reads: dvc.yaml, MLproject, workflow YAML
     (Argo, compiled kfp), or Python flows (Metaflow, Airflow, ZenML, kfp, Prefect ...)."""
@@ -151,6 +157,12 @@ def detected(repo: Facts) -> RepoKind:
     llm = traits.has_trait(repo, "llm")
     if llm and not training:
         return RepoKind("llm-app", ("calls an LLM SDK", "trains no model"))
+    if llm and all(p.endswith(".ipynb") for p in training) and _llm_in_code(repo):
+        # a router or reranker fitted in a notebook does not make the app an ML project
+        return RepoKind(
+            "llm-app",
+            ("calls an LLM SDK from its code", f"trains only in notebooks ({_first(training)})"),
+        )
     if not ml and not training:
         return RepoKind("other", ("no ML library is imported",))
     packaged = _packaged(repo)

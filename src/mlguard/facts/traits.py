@@ -225,7 +225,12 @@ def _training(repo: Facts) -> bool:
 
 
 def _llm(repo: Facts) -> bool:
-    found = _top_imports(repo)
+    return has_llm_imports(repo)
+
+
+def has_llm_imports(repo: Facts, paths: list[str] | None = None) -> bool:
+    """An LLM SDK is imported (by ``paths`` when given, else anywhere)."""
+    found = _top_imports(repo, paths)
     if found & AGENTS_SDK and agents_sdk(repo):
         return True
     return bool(found & LLM_LIBS) or any(n.startswith("langchain_") for n in found)
