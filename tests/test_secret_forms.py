@@ -57,6 +57,9 @@ FOUND: dict[str, str] = {
         "apiVersion: v1\nkind: Secret\ndata:\n"
         f"  credentials: {base64.b64encode(f'token: {GH}'.encode()).decode()}\n"
     ),
+    # a provider token stays a finding as a shell default, a passphrase of words as a password
+    "compose.yml": f"services:\n  app:\n    environment:\n      - GH_TOKEN=${{GH_TOKEN:-{GH}}}\n",
+    "passphrase.py": 'DB_PASSWORD = "CorrectHorseBatteryStaple"\n',
     "wrapped.py": (
         "import base64\n"
         f"TOKEN = base64.b64decode('{base64.b64encode(GH.encode()).decode()}').decode()\n"
@@ -71,6 +74,12 @@ QUIET: dict[str, str] = {
         f"import base64\nPNG = base64.b64decode('{base64.b64encode(bytes(range(200))).decode()}')\n"
     ),
     "names.py": 'MODEL = "bert" "-base" "-uncased"\nSEP = "-" + "-"\n',
+    # shell defaults of a local stack, and camelCase names given to "Key"
+    "docker-compose.yml": (
+        'services:\n  init:\n    entrypoint: >\n      /bin/sh -c "mc alias set minio '
+        'http://minio:9000 ${MINIO_ROOT_USER:-minioadmin} ${MINIO_ROOT_PASSWORD:-minioadmin};"\n'
+    ),
+    "tags.py": "Tags = [{'Key': 'sagemaker:projectS3TemplatesLocation', 'Value': 'x'}]\n",
 }
 
 

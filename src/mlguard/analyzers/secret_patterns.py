@@ -35,6 +35,9 @@ def _token(
     after: str = "A-Za-z0-9_-",
 ) -> Pattern:
     guard = rf"(?<![{before}])" if before else ""
+    if before.endswith("-"):  # a dash joins words (``my-sk-...``) but not ``${T:-sk-...}``
+        word = before[:-1]
+        guard = rf"(?<![{word}])(?<![{word}]-)"
     return Pattern(kind, re.compile(rf"{guard}(?P<s>{body})(?![{after}])"), anchors)
 
 
@@ -298,6 +301,21 @@ def looks_like_identifier(value: str) -> bool:
     return len(parts) >= 2 and all(len(p) <= 12 for p in parts)
 
 
+CAMEL_PART = re.compile(r"[A-Z]?[a-z]+\d*|[A-Z]+\d*(?![a-z])|\d+")
+WORD = re.compile(r"[A-Z]?[a-z]{2,11}\d{0,2}|[A-Z]{1,4}\d{0,2}")
+
+
+def _camel_words(value: str) -> bool:
+    """Words run together in camelCase, with separators between groups
+    (``sagemaker:projectS3TemplatesLocation``): a name, not a credential. Only for
+    high-entropy secrets; a passphrase of words given to a password name is still one."""
+    parts = [p for p in SEGMENTS.split(value) if p]
+    words = [w for p in parts for w in CAMEL_PART.findall(p)]
+    if len(words) < 3 or sum(map(len, words)) != sum(map(len, parts)):
+        return False
+    return all(WORD.fullmatch(w) for w in words)
+
+
 def _char_classes(value: str) -> int:
     return sum(
         (
@@ -315,7 +333,7 @@ def strong_value(value: str, role: str) -> bool:
         return False
     if role == "password":  # a single character class is a local default (postgres, admin)
         return len(value) >= 6 and entropy(value) >= 2.0 and _char_classes(value) >= 2
-    if len(value) < 16 or not any(c.isalpha() for c in value):
+    if len(value) < 16 or not any(c.isalpha() for c in value) or _camel_words(value):
         return False
     if not any(c.isdigit() for c in value) and not any(c in "+/=-_" for c in value):
         return False

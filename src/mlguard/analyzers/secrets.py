@@ -117,6 +117,8 @@ def _assignments(chunk: str, mode: Mode) -> Iterator[tuple[Span, str, str, str]]
             continue
         else:
             value = value.rstrip(",;)]}")
+        if chunk[max(0, m.start("name") - 2) : m.start("name")] == "${":
+            continue  # ``${DB_PASSWORD:-dev}``: a shell default; provider formats still count
         role = sp.secret_name(m.group("name"))
         if role and sp.strong_value(value, role):
             kind = "password" if role == "password" else "high-entropy secret"
