@@ -311,15 +311,27 @@ def test_a_make_target_that_only_starts_training_is_not_a_pipeline(cli, tmp_path
     assert "REP006" in {g["rule_id"] for g in report["maturity"]["missing"]}
 
 
-def test_a_make_target_that_runs_the_steps_in_sequence_counts(cli, tmp_path: Path) -> None:
+def test_a_sequence_run_by_hand_is_a_prerequisite_and_counts_once_automated(
+    cli, tmp_path: Path
+) -> None:
     """A target whose prerequisites prepare the data before it trains runs the steps in
-    sequence: a pipeline in spirit, partial and counted for Level 1."""
+    sequence: partial. Started by hand it is only the prerequisite of a pipeline; started by
+    CI (here on a schedule) it is a pipeline in spirit and counts for Level 1."""
     makefile = (
         "prepare:\n\tpython src/prepare.py\n\n"
         "train: prepare\n\tpython src/train.py\n\n"
         "evaluate: train\n\tpython src/evaluate.py\n"
     )
-    report, _ = _scan(cli, make_repo(tmp_path / "r", _makefile_project(makefile)))
+    report, _ = _scan(cli, make_repo(tmp_path / "hand", _makefile_project(makefile)))
+    rule = next(r for r in report["rules"] if r["id"] == "REP006")
+    assert rule["status"] == "partial" and rule.get("prerequisite_only") is True, rule
+
+    files = _makefile_project(makefile)
+    files[".github/workflows/retrain.yml"] = (
+        "on:\n  schedule:\n    - cron: '0 3 * * 1'\njobs:\n  retrain:\n"
+        "    runs-on: ubuntu-latest\n    steps:\n      - run: make evaluate\n"
+    )
+    report, _ = _scan(cli, make_repo(tmp_path / "ci", files))
     rule = next(r for r in report["rules"] if r["id"] == "REP006")
     assert rule["status"] == "partial" and not rule.get("prerequisite_only"), rule
     assert "REP006" not in {g["rule_id"] for g in report["maturity"]["missing"]}

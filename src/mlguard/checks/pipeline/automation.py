@@ -140,11 +140,20 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
     ]
     scripts = repo.glob("scripts/train*.sh", "train*.sh") + _scripts_starting_training(ctx)
     sequenced = _scripted_steps(ctx)
+    if sequenced and any(is_automated(repo, e) is not None for e in sequenced):
+        return Outcome.partial(
+            "Training is scripted (a script, Makefile target or plain-Python pipeline runs "
+            "the steps one after another, started automatically) but not declared as a "
+            "pipeline with inputs and outputs.",
+            sequenced,
+        )
     if sequenced:
         return Outcome.partial(
-            "Training is scripted (a Makefile target or shell script runs the steps one after "
-            "another) but not declared as a pipeline with inputs and outputs.",
+            "Training runs its steps in sequence (a script, Makefile target or plain-Python "
+            "pipeline), but someone starts it by hand and no pipeline declares the steps: "
+            "not yet an automated pipeline.",
             sequenced,
+            prerequisite=True,
         )
     if makefile or scripts:
         return Outcome.partial(
@@ -292,8 +301,9 @@ def modular(ctx: CheckContext) -> Outcome:
         scripted = _scripted_steps(ctx)
         if scripted:
             return Outcome.partial(
-                f"{scripted[0].location.path} runs the steps as separate scripts one after "
-                "another; nothing declares them as a pipeline with inputs and outputs.",
+                f"{scripted[0].location.path} runs the steps one after another (separate "
+                "scripts, or functions of a pipeline written in plain Python); nothing "
+                "declares them as a pipeline with inputs and outputs.",
                 scripted,
             )
         return Outcome.failed("No declared pipeline (dvc.yaml, MLproject, an orchestrator).")
@@ -329,7 +339,41 @@ def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
     """A shell script, or one Makefile target with the targets it depends on, that runs two
     or more of the project's Python scripts, one of them training code: separate steps,
     sequenced by hand rather than declared. Independent Makefile targets that each run one
-    script are a menu of commands, not a sequence."""
+    script are a menu of commands, not a sequence. A pipeline written in plain Python counts
+    the same way (:func:`_python_pipelines`)."""
+    return _shell_steps(ctx) or _python_pipelines(ctx)
+
+
+PIPELINE_NAME = re.compile(r"pipeline", re.IGNORECASE)
+STEP_CALL = re.compile(r"ingest|valid|transform|train|fit|evaluat|push|prepar|featur|preprocess")
+MIN_PYTHON_STEPS = 3
+
+
+def _python_pipelines(ctx: CheckContext) -> list[Evidence]:
+    """A function named as a pipeline (``TrainPipeline.run_pipeline``, ``training_pipeline``)
+    in product code that calls three or more step functions one after another (ingestion,
+    validation, transformation, training, evaluation ...), one of them training: a pipeline
+    written in plain Python, sequenced but not declared with inputs and outputs."""
+    best: list[Evidence] = []
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path) if path.endswith(".py") else None
+        if facts is None:
+            continue
+        for func in facts.defs:
+            if not PIPELINE_NAME.search(func.name) and not PIPELINE_NAME.search(path):
+                continue
+            steps: dict[str, Evidence] = {}
+            for call in facts.calls:
+                inside = func.line < call.line <= func.end_line
+                if inside and STEP_CALL.search(call.attr.lower()) and call.attr not in steps:
+                    steps[call.attr] = ev(path, call.line, call.attr)
+            trains = any(FIT_WORDS.search(name) for name in steps)
+            if len(steps) >= MIN_PYTHON_STEPS and trains and len(steps) > len(best):
+                best = list(steps.values())
+    return best
+
+
+def _shell_steps(ctx: CheckContext) -> list[Evidence]:
     repo = ctx.repo
     training = set(traits.training_files(repo))
     best: list[Evidence] = []

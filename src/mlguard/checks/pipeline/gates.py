@@ -44,7 +44,9 @@ GATE_FUNCTIONS = re.compile(
 )
 THRESHOLD_EXIT = re.compile(
     # linear: [ \t]* (not \s*) at line starts, the earliest comparison taken atomically
-    r"^[ \t]*if\b(?>.*?[<>])=?.*:[ \t]*\n(?:[ \t]*(?:#.*)?\n)*[ \t]*(raise\b|sys\.exit\(|exit\()",
+    # blank, comment and logging lines may come between the comparison and the exit
+    r"^[ \t]*if\b(?>.*?[<>])=?.*:[ \t]*\n(?:[ \t]*(?:#.*|(?:logging|logger|log|print)\b.*)?\n)*"
+    r"[ \t]*(raise\b|sys\.exit\(|exit\()",
     re.MULTILINE,
 )
 ASSERT_METRIC = re.compile(
@@ -60,6 +62,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
         lambda name: name in GATE_CALLS or name.rsplit(".", 1)[-1] in GATE_SHORT
     )
     calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate", "cancel"]))
+    training = set(traits.training_files(ctx.repo))
     for path, facts in ctx.repo.iter_python():
         if traits.is_test_path(path):
             continue
@@ -76,7 +79,9 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
             ev(path, line, f"def {n}") for n, line in facts.functions if GATE_FUNCTIONS.match(n)
         ]
         text = ctx.repo.text(path) or ""
-        if EVAL_WORDS.search(path.rsplit("/", 1)[-1]):
+        # evaluation files, and training code that refuses a model below a bar
+        # (``if best_score < 0.6: raise Exception("No best model found")``)
+        if EVAL_WORDS.search(path.rsplit("/", 1)[-1]) or path in training:
             for match in (_metric_exit(text), ASSERT_METRIC.search(text)):
                 if match:
                     line = text.count("\n", 0, match.start()) + 1
