@@ -8,6 +8,7 @@ tests exist but CI does not run them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -174,9 +175,15 @@ def test_ci_systems_running_tests(cli, tmp_path: Path, name: str) -> None:
     _, report = scan_json(
         cli, make_repo(tmp_path / "near", {**TEST, **near_miss}), "--select", "CICD001"
     )
-    # tests with CI that does not run them are partial; tests without any CI fail
-    expected = "fail" if name in NEAR_MISSES_WITHOUT_CI else "partial"
-    assert status_of(report, "CICD001") == expected, report["rules"]
+    # both fail; the reason tells CI that does not run the tests from no CI at all
+    _assert_untested(report, ci=name not in NEAR_MISSES_WITHOUT_CI)
+
+
+def _assert_untested(report: dict[str, Any], ci: bool) -> None:
+    rule = next(r for r in report["rules"] if r["id"] == "CICD001")
+    assert rule["status"] == "fail", rule
+    expected = "no CI job runs them" if ci else "no CI configuration"
+    assert expected in rule["reason"], rule
 
 
 NEAR_MISSES_WITHOUT_CI = {  # files shaped like CI that no CI system reads
@@ -327,9 +334,8 @@ def test_task_runners_followed_from_ci(cli, tmp_path: Path, name: str) -> None:
     _, report = scan_json(
         cli, make_repo(tmp_path / "near", {**TEST, **near_miss}), "--select", "CICD001"
     )
-    # tests with CI that does not run them are partial; tests without any CI fail
-    expected = "fail" if name in NEAR_MISSES_WITHOUT_CI else "partial"
-    assert status_of(report, "CICD001") == expected, report["rules"]
+    # both fail; the reason tells CI that does not run the tests from no CI at all
+    _assert_untested(report, ci=name not in NEAR_MISSES_WITHOUT_CI)
 
 
 NEAR_MISSES_WITHOUT_CI = {  # files shaped like CI that no CI system reads
@@ -466,7 +472,7 @@ def test_nested_workflows_do_not_count_next_to_the_roots_own(cli, tmp_path: Path
     lint = "on: [push]\njobs:\n  l:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff .\n"
     files = {**SEED, ".github/workflows/lint.yml": lint}
     _, report = scan_json(cli, make_repo(tmp_path / "r", files))
-    assert status_of(report, "CICD001") == "partial"
+    _assert_untested(report, ci=True)
     assert report["maturity"]["kind"]["name"] != "template"
 
 

@@ -268,15 +268,14 @@ def test_a_projects_own_agents_package_is_not_the_agents_sdk(cli, tmp_path: Path
 
 def test_tests_that_no_ci_job_runs_do_not_make_level_2(cli, tmp_path: Path) -> None:
     """Partial CI testing counts for Level 2 when CI runs the tests in a weaker way; tests
-    that exist while no CI job runs them are only its prerequisite: partial, reported as
-    such, and missing for the level."""
+    that exist while no CI job runs them fail the rule, and it is missing for the level."""
     files = dict(projects.LEVEL2)
     files[".github/workflows/ci.yml"] = files[".github/workflows/ci.yml"].replace(
         "- run: pytest -q", "- run: python -c 'print(1)'"
     )
     report, _ = _scan(cli, make_repo(tmp_path / "r", files))
     rule = next(r for r in report["rules"] if r["id"] == "CICD001")
-    assert rule["status"] == "partial" and rule.get("prerequisite_only") is True, rule
+    assert rule["status"] == "fail", rule
     assert report["maturity"]["level"] == 1
     assert "CICD001" in {g["rule_id"] for g in report["maturity"]["missing"]}
 

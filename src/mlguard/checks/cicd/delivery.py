@@ -105,10 +105,10 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
         )
     if local or tests:
         _unread_ci(repo)
-        return Outcome.partial(
-            "Tests exist but no CI job runs them (no pytest/tox/nox step in CI).",
+        return Outcome.failed(
+            "Tests exist but no CI job runs them (no pytest/tox/nox step in CI): they only "
+            "protect the main branch when someone remembers to run them.",
             (local or tests)[:1],
-            prerequisite=True,
         )
     _unread_ci(repo)
     if ci_commands(repo):
