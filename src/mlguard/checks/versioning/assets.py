@@ -33,6 +33,23 @@ ARTIFACT_DIRS = (
 ARTIFACT_FILES = ("mlflow.db",)
 ARTIFACT_FILE_PREFIXES = ("events.out.tfevents.",)
 TERRAFORM_STATE = (".tfstate", ".tfstate.backup")  # written by every terraform apply
+# a folder named by a date and a time of day (03_27_2025_00_48_09, 2024-01-05_12-30-00,
+# 20240105-123000): a run's output folder, one per run
+TIMESTAMP_DIR = re.compile(
+    r"^(\d{4}[-_]\d{2}[-_]\d{2}|\d{2}[-_]\d{2}[-_]\d{4}|\d{8})[-_T ]"
+    r"\d{2}[-_:]?\d{2}([-_:]?\d{2})?([.,_]\d+)?$"
+)
+
+
+def _timestamped_folder(path: str) -> str:
+    """The path up to its first folder named by a timestamp (not the file's own name)."""
+    parts = path.split("/")[:-1]
+    for index, part in enumerate(parts):
+        if TIMESTAMP_DIR.match(part):
+            return "/".join(parts[: index + 1])
+    return ""
+
+
 DATA_GLOBS = ("data/**", "*.csv", "*.parquet", "*.tsv", "*.feather", "*.jsonl")
 
 
@@ -298,7 +315,8 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
     outs = {o.rstrip("/") for s in automation(repo).stages if s.system == "dvc" for o in s.outs}
     outs -= uncached_dvc_outputs(ctx)  # cache: false: DVC leaves these to git on purpose
     found = []
-    for path in repo.files:
+    runs: set[str] = set()
+    for path in sorted(repo.files):
         if not repo.is_tracked(path):
             continue
         folder = next((f for f in folders if _under(path, f)), None)
@@ -343,6 +361,18 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     "A prediction output (submission, out-of-fold or blend predictions) is "
                     "committed: a run regenerates it; git-ignore it and keep it as a run "
                     "artifact",
+                )
+            )
+        elif (stamped := _timestamped_folder(path)) and stamped not in runs:
+            runs.add(stamped)
+            found.append(
+                ev(
+                    path,
+                    1,
+                    stamped + "/",
+                    f"A run's output folder named by its timestamp is committed ({stamped}/): "
+                    "every run writes a new one; git-ignore the parent folder and keep run "
+                    "outputs in an artifact store",
                 )
             )
         elif path.endswith(TERRAFORM_STATE):
