@@ -140,6 +140,11 @@ class _Collector:
         return ".".join(reversed(parts))
 
     def resolve(self, dotted: str) -> str:
+        if dotted.startswith("self."):  # ``self._wandb = wandb`` then ``self._wandb.init()``
+            attr, _, tail = dotted[5:].partition(".")
+            bound = self.aliases.get(f"self.{attr}")
+            if bound is not None:
+                return f"{bound}.{tail}" if tail else bound
         head, _, rest = dotted.partition(".")
         target = self.aliases.get(head)
         if target is None:
@@ -291,6 +296,9 @@ class _Collector:
         for target in node.targets:
             dotted = self.dotted(target)
             if dotted:
+                module = node.value.id if isinstance(node.value, ast.Name) else ""
+                if module in self.aliases and dotted.startswith("self.") and dotted.count(".") == 1:
+                    self.aliases[dotted] = self.aliases[module]  # a module kept on the instance
                 value = self.value(node.value)
                 if isinstance(value, Expr) and not isinstance(node.value, ast.Name | ast.Attribute):
                     self._read_later.append((len(self.assigns), node.value))
