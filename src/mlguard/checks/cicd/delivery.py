@@ -105,6 +105,14 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
         )
     if local or tests:
         _unread_ci(repo)
+        by_hand = [o for o in ci_unread(repo) if _started_by_hand_only(repo, o[0])]
+        if by_hand:
+            path, line, what = by_hand[0]
+            return Outcome.partial(
+                f"CI started by hand pulls its steps from outside the repository ({path}:"
+                f"{line}: {what}): they may run the tests, but never on a change.",
+                [ev(path, line, what)],
+            )
         return Outcome.failed(
             "Tests exist but no CI job runs them (no pytest/tox/nox step in CI): they only "
             "protect the main branch when someone remembers to run them.",
