@@ -393,3 +393,39 @@ def test_an_llm_app_with_a_training_script_is_an_ml_project(cli, tmp_path: Path)
     files = {"app/serve.py": AGENT_APP, "train_router.py": ROUTER_TRAINING}
     _, report = scan_json(cli, make_repo(tmp_path / "r", files))
     assert report["maturity"]["kind"]["name"] == "ml-project", report["maturity"]["kind"]
+
+
+EXPERIMENT = (
+    "import torch\n\n\nclass Experiment:\n    def train(self, steps: int) -> None:\n"
+    "        model = torch.nn.Linear(4, 1)\n"
+    "        model_optim = torch.optim.Adam(model.parameters())\n"
+    "        for _ in range(steps):\n"
+    "            loss = model(torch.randn(8, 4)).pow(2).mean()\n"
+    "            model_optim.zero_grad()\n            loss.backward()\n            model_optim.step()\n"
+)
+
+
+def test_a_package_trainer_driven_by_a_top_level_script_is_trained_by_hand(
+    cli, tmp_path: Path
+) -> None:
+    """``main.py`` (no ``__main__`` guard, imported by nothing) runs the package's trainer:
+    research code that trains, not a library of model classes."""
+    files = {
+        "README.md": PAPER_README,
+        "exp/__init__.py": "",
+        "exp/experiment.py": EXPERIMENT,
+        "main.py": "from exp.experiment import Experiment\n\nExperiment().train(10)\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] == "research", report["maturity"]["kind"]
+
+
+def test_a_package_trainer_nothing_runs_is_library_code(cli, tmp_path: Path) -> None:
+    files = {
+        "README.md": PAPER_README,
+        "exp/__init__.py": "from exp.experiment import Experiment\n",
+        "exp/experiment.py": EXPERIMENT,
+        "pyproject.toml": "[project]\nname = 'exp'\nversion = '0.1'\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["maturity"]["kind"]["name"] == "library", report["maturity"]["kind"]

@@ -25,7 +25,9 @@ from mlguard.facts.automation import automation
 from mlguard.facts.ci import seed_projects
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.product import template_readme
+from mlguard.repo.testpaths import is_test_path
 
 KINDS = ("ml-project", "library", "research", "llm-app", "template", "other")
 NOT_ASSESSED = frozenset({"library", "other"})
@@ -87,6 +89,28 @@ def _entry_point(repo: Facts, rel: str) -> bool:
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
     if not folder or not repo.exists(f"{folder}/__init__.py"):
         return True
+    if _main_script(repo, rel):
+        return True
+    # a package module that a script drives (main_informer.py running Exp_Informer.train)
+    index = ModuleIndex.of(repo)
+    return any(
+        _script(repo, index, driver)
+        for driver in index.importers(rel)
+        if not is_test_path(driver) and not driver.startswith(TUTORIAL_DIRS)
+    )
+
+
+def _script(repo: Facts, index: ModuleIndex, rel: str) -> bool:
+    """A file someone runs: a ``__main__`` script, or a module outside any package that no
+    other file imports."""
+    if _main_script(repo, rel):
+        return True
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    outside = not folder or not repo.exists(f"{folder}/__init__.py")
+    return outside and rel.endswith(".py") and not index.importers(rel)
+
+
+def _main_script(repo: Facts, rel: str) -> bool:
     facts = repo.python(rel)
     return facts is not None and any(text == "__main__" for text, _ in facts.strings)
 
