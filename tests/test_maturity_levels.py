@@ -401,7 +401,9 @@ EXPERIMENT = (
     "        model_optim = torch.optim.Adam(model.parameters())\n"
     "        for _ in range(steps):\n"
     "            loss = model(torch.randn(8, 4)).pow(2).mean()\n"
-    "            model_optim.zero_grad()\n            loss.backward()\n            model_optim.step()\n"
+    "            model_optim.zero_grad()\n"
+    "            loss.backward()\n"
+    "            model_optim.step()\n"
 )
 
 
