@@ -9,11 +9,12 @@ schedule when one is declared, otherwise when someone starts the pipeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.files import Facts
+from mlguard.facts.images import image_command
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.platforms import (
@@ -172,9 +173,13 @@ def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
     for call in facts.calls:
         short = call.name.rsplit(".", 1)[-1]
         task = _literal(call.kwarg("task_id")) or short
-        if short in OPERATOR_COMMANDS and isinstance(call.kwarg(OPERATOR_COMMANDS[short]), str):
-            command = str(call.kwarg(OPERATOR_COMMANDS[short]))
+        if short in OPERATOR_COMMANDS and isinstance(
+            call.kwarg(OPERATOR_COMMANDS[short]), str | Expr
+        ):  # an f-string command keeps its text: the script it names still shows
+            command = _literal(call.kwarg(OPERATOR_COMMANDS[short]))
             stages.append(Stage(task, system, path, call.line, command, module=path))
+        elif short in CONTAINER_TASKS and isinstance(call.kwarg("image"), str):
+            stages.append(Stage(task, system, path, call.line, "", module=path))
         elif short == "KubernetesPodOperator":
             parts = [str(v) for key in ("cmds", "arguments") for v in _seq(call.kwarg(key))]
             stages.append(Stage(task, system, path, call.line, " ".join(parts), module=path))
@@ -242,8 +247,30 @@ def pyflows(repo: Facts) -> list[PyFlow]:
             continue  # no call, decorator or base class of any pipeline system
         flow = pyflow(path, facts)
         if flow is not None:
-            flows.append(flow)
+            flows.append(_with_images(repo, facts, flow))
     return _with_imported_steps(repo, flows)
+
+
+CONTAINER_TASKS = frozenset({"DockerOperator", "KubernetesPodOperator", "DockerSwarmOperator"})
+
+
+def _with_images(repo: Facts, facts: PyFacts, flow: PyFlow) -> PyFlow:
+    """Container tasks of an image built from the repository run that image's program: the
+    stage's command becomes the program followed by the task's own arguments."""
+    images = {
+        call.line: str(call.kwarg("image"))
+        for call in facts.calls
+        if call.name.rsplit(".", 1)[-1] in CONTAINER_TASKS and isinstance(call.kwarg("image"), str)
+    }
+    if not images:
+        return flow
+    stages = []
+    for stage in flow.stages:
+        program = image_command(repo, images[stage.line]) if stage.line in images else ""
+        if program:
+            stage = replace(stage, command=f"{program} {stage.command}".strip())
+        stages.append(stage)
+    return PyFlow(flow.path, flow.system, flow.triggers, tuple(stages), flow.schedules)
 
 
 def _with_imported_steps(repo: Facts, flows: list[PyFlow]) -> list[PyFlow]:
