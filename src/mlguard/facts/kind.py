@@ -26,7 +26,7 @@ from mlguard.facts.ci import seed_projects
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.modules import ModuleIndex
-from mlguard.facts.product import template_readme
+from mlguard.facts.product import readme_says, template_readme
 from mlguard.repo.testpaths import is_test_path
 
 KINDS = ("ml-project", "library", "research", "llm-app", "template", "other")
@@ -39,7 +39,6 @@ PAPER = re.compile(
     r"\bofficial (?:pytorch |tensorflow |jax )?(?:implementation|code)\b",
     re.IGNORECASE,
 )
-READMES = ("README.md", "README.rst", "README.txt", "README")
 
 
 @dataclass(frozen=True)
@@ -140,11 +139,7 @@ def _paper(repo: Facts) -> str:
 
 def _readme_says(repo: Facts, pattern: re.Pattern[str]) -> str:
     """The first README that matches ``pattern``, or ``""``."""
-    for path in READMES:
-        text = repo.text(path) if repo.exists(path) else None
-        if text and pattern.search(text):
-            return path
-    return ""
+    return readme_says(repo, pattern)
 
 
 def _template(repo: Facts) -> list[str]:

@@ -39,8 +39,13 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
 def template_readme(repo: Facts) -> str:
     """The README that presents the repository as a template (``# ML Ops template``, "Use
     this template"), or ``""``."""
+    return readme_says(repo, TEMPLATE_README, MAX_README)
+
+
+def readme_says(repo: Facts, pattern: re.Pattern[str], limit: int | None = None) -> str:
+    """The first README whose text (its first ``limit`` characters) matches ``pattern``."""
     for path in READMES:
         text = repo.text(path) if repo.exists(path) else None
-        if text and TEMPLATE_README.search(text[:MAX_README]):
+        if text and pattern.search(text[:limit]):
             return path
     return ""
