@@ -384,7 +384,7 @@ def _shell_steps(ctx: CheckContext) -> list[Evidence]:
         for sequence in _sequences(ctx, path):
             steps: dict[str, Evidence] = {}
             for number, line, cwd in sequence:
-                for target in analyse(line, cwd).files + analyse(line, here).files:
+                for target in sorted(_runs(ctx, line, cwd, here)):
                     if target.endswith(".py") and target in repo.files and target not in steps:
                         steps[target] = ev(path, number, line.strip()[:120])
             if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
