@@ -346,6 +346,8 @@ def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
 
 PIPELINE_NAME = re.compile(r"pipeline", re.IGNORECASE)
 STEP_CALL = re.compile(r"ingest|valid|transform|train|fit|evaluat|push|prepar|featur|preprocess")
+# an estimator's own methods (model.fit, scaler.transform) are not steps of a pipeline
+ESTIMATOR_API = frozenset({"fit", "transform", "fit_transform", "partial_fit", "predict"})
 MIN_PYTHON_STEPS = 3
 
 
@@ -365,7 +367,8 @@ def _python_pipelines(ctx: CheckContext) -> list[Evidence]:
             steps: dict[str, Evidence] = {}
             for call in facts.calls:
                 inside = func.line < call.line <= func.end_line
-                if inside and STEP_CALL.search(call.attr.lower()) and call.attr not in steps:
+                step = STEP_CALL.search(call.attr.lower()) and call.attr not in ESTIMATOR_API
+                if inside and step and call.attr not in steps:
                     steps[call.attr] = ev(path, call.line, call.attr)
             trains = any(FIT_WORDS.search(name) for name in steps)
             if len(steps) >= MIN_PYTHON_STEPS and trains and len(steps) > len(best):
