@@ -85,10 +85,7 @@ def _entry_point(repo: Facts, rel: str) -> bool:
     their users pass in are not."""
     if rel.endswith(".ipynb") or "train" in rel.rsplit("/", 1)[-1].lower():
         return True
-    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    if not folder or not repo.exists(f"{folder}/__init__.py"):
-        return True
-    if _main_script(repo, rel):
+    if _outside_package(repo, rel) or _main_script(repo, rel):
         return True
     # a package module that a script drives (main_informer.py running Exp_Informer.train)
     index = ModuleIndex.of(repo)
@@ -104,9 +101,14 @@ def _script(repo: Facts, index: ModuleIndex, rel: str) -> bool:
     other file imports."""
     if _main_script(repo, rel):
         return True
+    return _outside_package(repo, rel) and rel.endswith(".py") and not index.importers(rel)
+
+
+def _outside_package(repo: Facts, rel: str) -> bool:
+    """A module at the root or in a folder without ``__init__.py``: a script, not a part of
+    a package."""
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    outside = not folder or not repo.exists(f"{folder}/__init__.py")
-    return outside and rel.endswith(".py") and not index.importers(rel)
+    return not folder or not repo.exists(f"{folder}/__init__.py")
 
 
 def _main_script(repo: Facts, rel: str) -> bool:

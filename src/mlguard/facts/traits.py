@@ -211,12 +211,13 @@ def _library(repo: Facts) -> bool:
         return False
     for rel in product_paths(repo):
         facts = repo.python(rel)
-        if facts is not None and defines_estimator(facts) and _ml_imports(facts):
+        if facts is not None and defines_estimator(facts) and ml_imports(facts):
             return True
     return False
 
 
-def _ml_imports(facts: PyFacts) -> bool:
+def ml_imports(facts: PyFacts) -> bool:
+    """The file imports an ML library."""
     return bool({i.module.split(".")[0] for i in facts.imports} & ML_LIBS)
 
 

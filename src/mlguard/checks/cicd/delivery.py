@@ -104,8 +104,7 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
             (local or tests)[:1],
         )
     if local or tests:
-        _unread_ci(repo)
-        by_hand = [o for o in ci_unread(repo) if _started_by_hand_only(repo, o[0])]
+        by_hand = _unread_ci(repo)
         if by_hand:
             path, line, what = by_hand[0]
             return Outcome.partial(
@@ -124,9 +123,13 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
     return Outcome.failed("No tests and no CI job running them.")
 
 
-def _unread_ci(repo: Facts) -> None:
-    """Give up (not-checked) when CI pulls configuration from outside the repository."""
-    outside = [o for o in ci_unread(repo) if not _started_by_hand_only(repo, o[0])]
+def _unread_ci(repo: Facts) -> list[tuple[str, int, str]]:
+    """Give up (not-checked) when CI pulls configuration from outside the repository; the
+    outside configuration of CI files only started by hand is returned instead (it cannot
+    run on a change, so the rules about changes can still decide)."""
+    unread = ci_unread(repo)
+    by_hand = [o for o in unread if _started_by_hand_only(repo, o[0])]
+    outside = [o for o in unread if o not in by_hand]
     if outside:
         path, line, what = outside[0]
         more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
@@ -134,6 +137,7 @@ def _unread_ci(repo: Facts) -> None:
             f"CI configuration comes partly from outside the repository ({path}:{line}: "
             f"{what}{more}); mlguard cannot read it"
         )
+    return by_hand
 
 
 def _started_by_hand_only(repo: Facts, path: str) -> bool:
@@ -352,12 +356,21 @@ def _blueprints(ctx: CheckContext, manual: bool = False) -> list[Evidence]:
     """A Render blueprint (render.yaml): Render deploys its services from the repository on
     every push to the linked branch unless a service sets ``autoDeploy: false`` (with
     ``manual``: the blueprints that do)."""
+    return [
+        ev(path, line, "Render blueprint")
+        for path, text, line in _render_blueprints(ctx)
+        if bool(RENDER_MANUAL.search(text)) == manual
+    ]
+
+
+def _render_blueprints(ctx: CheckContext) -> list[tuple[str, str, int]]:
+    """(path, text, line of ``services:``) of each Render blueprint."""
     found = []
     for path in ctx.repo.glob("render.yaml", "render.yml"):
         text = ctx.repo.text(path) or ""
         match = RENDER_SERVICES.search(text)
-        if match and bool(RENDER_MANUAL.search(text)) == manual:
-            found.append(ev(path, text.count("\n", 0, match.start()) + 1, "Render blueprint"))
+        if match:
+            found.append((path, text, text.count("\n", 0, match.start()) + 1))
     return found
 
 
@@ -371,10 +384,9 @@ def _preview_environments(ctx: CheckContext) -> list[Evidence]:
     """Render preview environments: each pull request gets its own copy of the services
     before the merge deploys production."""
     found = []
-    for path in ctx.repo.glob("render.yaml", "render.yml"):
-        text = ctx.repo.text(path) or ""
+    for path, text, _ in _render_blueprints(ctx):
         match = RENDER_PREVIEWS.search(text)
-        if match and RENDER_SERVICES.search(text):
+        if match:
             line = text.count("\n", 0, match.start()) + 1
             found.append(ev(path, line, "Render preview environments"))
     return found

@@ -15,6 +15,8 @@ from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation, is_automated, stage_files
 from mlguard.facts.commands import MakeRule, analyse, parse_makefile
+from mlguard.facts.fact import fact
+from mlguard.facts.files import Facts
 from mlguard.facts.model import CI_SYSTEMS, PIPELINE_SYSTEMS, Command, Reach, Stage, Trigger
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
@@ -340,8 +342,14 @@ def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
     or more of the project's Python scripts, one of them training code: separate steps,
     sequenced by hand rather than declared. Independent Makefile targets that each run one
     script are a menu of commands, not a sequence. A pipeline written in plain Python counts
-    the same way (:func:`_python_pipelines`)."""
-    return _shell_steps(ctx) or _python_pipelines(ctx)
+    the same way (:func:`_python_pipelines`). Computed once per scan (REP006 and PIPE001)."""
+    return list(_scripted_steps_of(ctx.repo))
+
+
+@fact
+def _scripted_steps_of(repo: Facts) -> tuple[Evidence, ...]:
+    ctx = CheckContext(repo)
+    return tuple(_shell_steps(ctx) or _python_pipelines(ctx))
 
 
 PIPELINE_NAME = re.compile(r"pipeline", re.IGNORECASE)
@@ -380,14 +388,11 @@ def _shell_steps(ctx: CheckContext) -> list[Evidence]:
     repo = ctx.repo
     training = set(traits.training_files(repo))
     best: list[Evidence] = []
-    for path in repo.glob(*SCRIPT_FILES):
-        if traits.is_test_path(path):
-            continue
-        here = path.rsplit("/", 1)[0] if "/" in path else ""
-        for sequence in _sequences(ctx, path):
+    for path, sequences in _script_sequences(repo).items():
+        for sequence in sequences:
             steps: dict[str, Evidence] = {}
-            for number, line, cwd in sequence:
-                for target in sorted(_runs(ctx, line, cwd, here)):
+            for number, line, targets in sequence:
+                for target in sorted(targets):
                     if target.endswith(".py") and target in repo.files and target not in steps:
                         steps[target] = ev(path, number, line.strip()[:120])
             if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
@@ -398,15 +403,32 @@ def _shell_steps(ctx: CheckContext) -> list[Evidence]:
 def _scripts_starting_training(ctx: CheckContext) -> list[str]:
     """Other shell scripts (``run.sh``, ``scripts/go.sh``) that run a training file."""
     training = set(traits.training_files(ctx.repo))
-    found = []
-    for path in ctx.repo.glob("*.sh", "*.bash"):
-        if traits.is_test_path(path) or path.rsplit("/", 1)[-1].startswith("train"):
+    return [
+        path
+        for path, sequences in _script_sequences(ctx.repo).items()
+        if path.endswith((".sh", ".bash"))
+        and not path.rsplit("/", 1)[-1].startswith("train")
+        and any(targets & training for sequence in sequences for _, _, targets in sequence)
+    ]
+
+
+Run = tuple[int, str, frozenset[str]]  # line number, text, repository files it runs
+
+
+@fact
+def _script_sequences(repo: Facts) -> dict[str, list[list[Run]]]:
+    """Per shell script or Makefile (tests excluded), its command sequences with the files
+    each line runs: analysed once for every check that asks."""
+    ctx = CheckContext(repo)
+    found: dict[str, list[list[Run]]] = {}
+    for path in repo.glob(*SCRIPT_FILES):
+        if traits.is_test_path(path):
             continue
         here = path.rsplit("/", 1)[0] if "/" in path else ""
-        for sequence in _sequences(ctx, path):
-            if any(_runs(ctx, line, cwd, here) & training for _, line, cwd in sequence):
-                found.append(path)
-                break
+        found[path] = [
+            [(number, line, frozenset(_runs(ctx, line, cwd, here))) for number, line, cwd in seq]
+            for seq in _sequences(ctx, path)
+        ]
     return found
 
 

@@ -163,8 +163,9 @@ def feature_tests(ctx: CheckContext) -> Outcome:
 def _ml_code(ctx: CheckContext, path: str) -> bool:
     """Model or data code: the module imports an ML library (not only a web framework)."""
     facts = ctx.repo.python(path)
-    top = {i.module.split(".")[0] for i in facts.imports} if facts is not None else set()
-    return bool(top & traits.ML_LIBS) and not top & traits.SERVING_LIBS
+    if facts is None or not traits.ml_imports(facts):
+        return False
+    return not {i.module.split(".")[0] for i in facts.imports} & traits.SERVING_LIBS
 
 
 def _reached_by_tests(ctx: CheckContext, tests: list[str]) -> set[str]:
