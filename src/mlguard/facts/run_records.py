@@ -15,12 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mlguard.analyzers.python_ast import Expr
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.facts.trackers import local_report_to
+from mlguard.facts.trackers import local_report_to, report_to
 from mlguard.model import Evidence, ev
 
 TENSORBOARD = (
@@ -81,10 +80,6 @@ def run_records(repo: Facts) -> Records:
     )
 
 
-def _report_to(value: object) -> str:
-    return value.qualname or value.text if isinstance(value, Expr) else str(value)
-
-
 def _tensorboard(repo: Facts) -> list[Evidence]:
     names = callsites.by_name(repo).keys(
         lambda name: name in TENSORBOARD or bool(LOCAL_LOGGERS.match(name))
@@ -95,11 +90,8 @@ def _tensorboard(repo: Facts) -> list[Evidence]:
         if not traits.is_test_path(path)
     ]
     # Hugging Face's Trainer reporting to TensorBoard only (report_to="tensorboard")
-    arguments = callsites.by_name(repo).keys(lambda name: name.endswith("TrainingArguments"))
-    for path, call in callsites.sites(repo, names=arguments, kwargs=["report_to"]):
-        text = _report_to(call.kwarg("report_to"))
-        tensorboard = "tensorboard" in text.lower() and local_report_to(text)
-        if tensorboard and not traits.is_test_path(path):
+    for path, call, text in report_to(repo):
+        if "tensorboard" in text.lower() and local_report_to(text):
             found.append(ev(path, call.line, f"{call.name}(report_to={text})"))
     # a Catalyst runner given a logdir writes TensorBoard logs there
     for path, call in callsites.sites(repo, kwargs=["logdir"]):

@@ -142,19 +142,28 @@ def _build(repo: Facts) -> Trackers:
     return Trackers(tuple(api), tuple(integrations), tuple(platform), tuple(hosted))
 
 
-def _integrations(repo: Facts) -> list[Evidence]:
-    found = []
+def report_to(repo: Facts) -> list[tuple[str, Call, str]]:
+    """Hugging Face ``TrainingArguments`` calls outside tests, with what their ``report_to``
+    names (``all`` when omitted: it defaults to every installed integration, transformers
+    4.x)."""
     arguments = callsites.by_name(repo).keys(lambda name: name.endswith("TrainingArguments"))
-    sites = callsites.sites(repo, names=arguments, kwargs=["experiment_tracker"])
-    for path, call in sites:
-        if traits.is_test_path(path):
+    return [
+        (path, call, _text(call.kwarg("report_to")) if call.has_kwarg("report_to") else "all")
+        for path, call in callsites.sites(repo, names=arguments)
+        if not traits.is_test_path(path)
+    ]
+
+
+def _integrations(repo: Facts) -> list[Evidence]:
+    found = [
+        ev(path, call.line, f"{call.name}(report_to={text})")
+        for path, call, text in report_to(repo)
+        if not local_report_to(text)
+    ]
+    for path, call in callsites.sites(repo, kwargs=["experiment_tracker"]):
+        if traits.is_test_path(path) or call.name.endswith("TrainingArguments"):
             continue
-        if call.name.endswith("TrainingArguments"):
-            # report_to defaults to every installed integration (transformers 4.x)
-            text = _text(call.kwarg("report_to")) if call.has_kwarg("report_to") else "all"
-            if not local_report_to(text):
-                found.append(ev(path, call.line, f"{call.name}(report_to={text})"))
-        elif (call.name == "zenml.step" or call.name.endswith(".step")) and call.kwarg(
+        if (call.name == "zenml.step" or call.name.endswith(".step")) and call.kwarg(
             "experiment_tracker"
         ) is not None:
             found.append(ev(path, call.line, f"{call.name}(experiment_tracker=...)"))
