@@ -16,6 +16,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from mlguard.safeio.lines import line_at
+
 PYPI = "pypi"
 CONDA = "conda"
 _OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
@@ -282,14 +284,14 @@ class Lines:
 def find_line(text: str, needle: str, start: int = 0) -> int:
     """1-based line of the first occurrence of ``needle`` (1 when absent)."""
     index = text.find(needle, start)
-    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+    return line_at(text, index)
 
 
 def find_key_line(text: str, key: str) -> int:
     """Line of a TOML key ``key =`` (bare or quoted), 1 when absent."""
     pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+    return line_at(text, match.start()) if match else 1
 
 
 def unique(deps: Iterable[Dependency]) -> list[Dependency]:

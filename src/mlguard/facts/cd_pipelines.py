@@ -25,6 +25,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.product import product_paths
 from mlguard.model import Evidence, Location
+from mlguard.safeio.lines import line_at
 
 CDK_DEPLOY = re.compile(
     r"^(CloudFormation(CreateUpdateStack|CreateReplaceChangeSet|ExecuteChangeSet|DeployStackSet"
@@ -77,7 +78,7 @@ def delivery(repo: Facts) -> DeliveryFacts:
         if "AWS::CodePipeline::Pipeline" not in text and '"aws_codepipeline"' not in text:
             continue
         for match in CATEGORY.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             item = Evidence(Location(rel, line), match.group(0).strip())
             (deploys if match.group(1) == "Deploy" else approvals).append(item)
     return DeliveryFacts(tuple(deploys), tuple(approvals), tuple(clocks), tuple(events))

@@ -35,6 +35,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.product import product_paths
 from mlguard.model import Evidence, Location
+from mlguard.safeio.lines import line_at
 
 SDK_MODULES = (
     "sagemaker",
@@ -139,7 +140,7 @@ def _scan(
         text = repo.text(rel) or ""
         match = manifest.search(text)
         if match:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             found.append(Evidence(Location(rel, line), match.group(0).strip()[:120]))
     return tuple(sorted(set(found), key=lambda e: (e.location, e.text)))
 

@@ -21,6 +21,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.trackers import local_report_to, report_to
 from mlguard.model import Evidence, ev
+from mlguard.safeio.lines import line_at
 
 TENSORBOARD = (
     "torch.utils.tensorboard.SummaryWriter",
@@ -154,6 +155,6 @@ def _configured(repo: Facts) -> list[Evidence]:
         text = repo.text(path) or ""
         match = CONFIGURED_LOGGER.search(text)
         if match:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             found.append(ev(path, line, f"_target_: {match.group(1)}Logger"))
     return found

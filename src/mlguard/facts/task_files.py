@@ -16,6 +16,7 @@ from typing import Any
 from mlguard.analyzers.python_ast import PyFacts
 from mlguard.facts.files import Facts
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
+from mlguard.safeio.lines import line_at
 
 Tasks = dict[str, list[tuple[int, str]]]
 
@@ -83,7 +84,7 @@ def _line_of(text: str, needle: str, fallback: str = "") -> int:
         if probe:
             at = text.find(probe)
             if at != -1:
-                return text.count("\n", 0, at) + 1
+                return line_at(text, at)
     return 1
 
 

@@ -22,6 +22,7 @@ from mlguard.facts import callsites, traits
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.model import Evidence, ev
+from mlguard.safeio.lines import line_at
 
 API_CALLS = (
     "mlflow.start_run",
@@ -203,7 +204,7 @@ def kedro_mlflow_datasets(repo: Facts, pattern: re.Pattern[str]) -> list[Evidenc
         text = repo.text(path) or ""
         match = pattern.search(text) if "kedro_mlflow" in text else None
         if match:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             found.append(ev(path, line, match.group(0).strip()))
     return found
 

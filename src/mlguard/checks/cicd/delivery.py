@@ -32,6 +32,7 @@ from mlguard.facts.publishing import (
 )
 from mlguard.facts.test_runs import ci_test_runs
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 TEST_RUNNER = r"(pytest|py\.test|tox|nox|hatch test|make (test|check)|unittest|coverage run|nose)"
 CHANGE_EVENTS = frozenset({"push", "pull_request", "merge_group", "pull_request_target"})
@@ -370,7 +371,7 @@ def _render_blueprints(ctx: CheckContext) -> list[tuple[str, str, int]]:
         text = ctx.repo.text(path) or ""
         match = RENDER_SERVICES.search(text)
         if match:
-            found.append((path, text, text.count("\n", 0, match.start()) + 1))
+            found.append((path, text, line_at(text, match.start())))
     return found
 
 
@@ -387,7 +388,7 @@ def _preview_environments(ctx: CheckContext) -> list[Evidence]:
     for path, text, _ in _render_blueprints(ctx):
         match = RENDER_PREVIEWS.search(text)
         if match:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             found.append(ev(path, line, "Render preview environments"))
     return found
 
@@ -399,7 +400,7 @@ def _gitops(ctx: CheckContext) -> list[Evidence]:
         text = ctx.repo.text(path) or ""
         match = regex.search(text)
         if match and re.search(r"(argoproj\.io|fluxcd\.io)", text):
-            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+            found.append(ev(path, line_at(text, match.start()), match.group(0)))
     return found
 
 

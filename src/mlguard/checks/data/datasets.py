@@ -14,6 +14,7 @@ from mlguard.facts.files import Facts
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
+from mlguard.safeio.lines import line_at
 
 SCHEMA_CALLS = frozenset(
     {
@@ -91,7 +92,7 @@ def _schema_evidence(repo: Facts) -> tuple[Evidence, ...]:
         text = repo.text(path) or ""
         match = SODA_CHECKS.search(text) if "checks for" in text else None
         if match:
-            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+            found.append(ev(path, line_at(text, match.start()), match.group(0)))
     names = callsites.by_name(repo).keys(_schema_name)
     calls = callsites.by_file(callsites.sites(repo, names=names))
     for path, facts in repo.iter_python():
@@ -114,7 +115,7 @@ def _hand_written(repo: Facts) -> list[Evidence]:
             match = DATA_ASSERTS.search(text)
             named = [(n, line) for n, line in facts.functions if DATA_TEST_NAME.match(n)]
             if match:
-                line = text.count("\n", 0, match.start()) + 1
+                line = line_at(text, match.start())
                 found.append(ev(path, line, match.group(0).strip()[:120]))
             elif text and named:
                 found.append(ev(path, named[0][1], f"def {named[0][0]}"))

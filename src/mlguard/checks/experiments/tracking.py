@@ -13,6 +13,7 @@ from mlguard.facts.automation import automation
 from mlguard.facts.run_records import run_records
 from mlguard.facts.trackers import kedro_mlflow_datasets, trackers
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 PARAM_CALLS = re.compile(
     r"(^|\.)(log_param|log_params|log_hyperparams|log_parameter|log_parameters)$|"
@@ -264,7 +265,7 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
         pattern = METAFLOW_MODEL if "metaflow" in tops else KFP_MODEL if "kfp" in tops else None
         match = pattern.search(ctx.repo.text(path) or "") if pattern else None
         if match:
-            line = (ctx.repo.text(path) or "").count("\n", 0, match.start()) + 1
+            line = line_at(ctx.repo.text(path) or "", match.start())
             found.append(ev(path, line, match.group(0).strip()))
     found += kedro_mlflow_datasets(ctx.repo, KEDRO_MODEL_DATASET)
     if ctx.repo.exists("dvc.lock"):
@@ -392,7 +393,7 @@ def serving_by_reference(ctx: CheckContext) -> Outcome:
         text = ctx.repo.text(path) or ""
         match = MANIFEST_REF.search(text) if "kind:" in text else None
         if match:
-            by_ref.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)[:80]))
+            by_ref.append(ev(path, line_at(text, match.start()), match.group(0)[:80]))
     if by_ref:
         return Outcome.passed(by_ref)
     if by_file:

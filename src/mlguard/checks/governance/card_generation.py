@@ -12,6 +12,7 @@ from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.ci_commands import CI_FILES
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 TEMPLATE = re.compile(
     r"model[_-]?card[\w.-]*\.(j2|jinja2?|tpl|template|mustache)$|"
@@ -66,5 +67,5 @@ def run_by_pipeline(ctx: CheckContext, names: list[str]) -> list[Evidence]:
         text = ctx.repo.text(path) or ""
         hit = next((n for n in names if n in text), None)
         if hit:
-            found.append(ev(path, text.count("\n", 0, text.index(hit)) + 1, hit))
+            found.append(ev(path, line_at(text, text.index(hit)), hit))
     return found

@@ -14,6 +14,7 @@ from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import ci_mentions, path_words
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 PROMPT_FILES = (
     "prompts/**/*.txt",
@@ -204,7 +205,7 @@ def _model_settings(repo: Facts) -> list[Evidence]:
             if AZURE_SETTING.search(setting):
                 continue  # an Azure deployment name: the deployment pins the version
             if VENDOR_MODEL.match(name) and floating_model(name):
-                line = text.count("\n", 0, match.start()) + 1
+                line = line_at(text, match.start())
                 found.append(ev(path, line, name, _floating(name) + f" ({setting})"))
     return found
 
@@ -263,7 +264,7 @@ def _judge_evaluation(repo: Facts, path: str) -> list[Evidence]:
     match = JUDGE_METRICS.search(text)
     if match is None:
         return []
-    line = text.count("\n", 0, match.start()) + 1
+    line = line_at(text, match.start())
     return [ev(path, line, f"scores answers by {match.group(0)}")]
 
 

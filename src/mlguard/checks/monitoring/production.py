@@ -18,6 +18,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import path_words
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 DRIFT_LIBS = (
     "nannyml",
@@ -107,7 +108,7 @@ def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
             continue  # every form of the objective holds one of these
         match = MONITORING_OBJECTIVE.search(text)
         if match:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             found[path] = ev(path, line, match.group(0))
     for path, facts in repo.iter_python():
         for imp in facts.imports:
@@ -278,7 +279,7 @@ def prediction_logging(ctx: CheckContext) -> Outcome:
         text = _t(repo, path)
         match = regex.search(text) or _serving_logger(text)
         if match:
-            line = _t(repo, path).count("\n", 0, match.start()) + 1
+            line = line_at(_t(repo, path), match.start())
             return Outcome.passed([ev(path, line, match.group(0).strip())])
     logged = _prediction_logs(ctx)
     versioned = [e for e in logged if re.search(r"version", _t(repo, e.location.path), re.I)]

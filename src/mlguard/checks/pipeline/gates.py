@@ -14,6 +14,7 @@ from mlguard.facts.files import Facts
 from mlguard.facts.model import Stage
 from mlguard.facts.sources import yaml_docs
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 GATE_CALLS = frozenset(
     {
@@ -84,7 +85,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
         if EVAL_WORDS.search(path.rsplit("/", 1)[-1]) or path in training:
             for match in (_metric_exit(text), ASSERT_METRIC.search(text)):
                 if match:
-                    line = text.count("\n", 0, match.start()) + 1
+                    line = line_at(text, match.start())
                     found.append(ev(path, line, match.group(0).strip()[:120]))
     return found
 

@@ -10,6 +10,7 @@ from mlguard.analyzers.configs import parse_json
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 
 def _counts(doc: Any) -> list[tuple[int, int]]:
@@ -35,7 +36,7 @@ def _out_of_order(path: str, text: str, counts: list[tuple[int, int]]) -> Eviden
                 what = f"Cell {cell} ran as [{count}], before cell {previous} above it ([{before}])"
             return ev(
                 path,
-                text.count("\n", 0, match.start()) + 1 if match else 1,
+                line_at(text, match.start()) if match else 1,
                 f"cell {cell}: [{count}] after [{before}]",
                 f"{what}: the saved results depend on an execution order nobody can see. "
                 "Restart the kernel and run all cells before committing",

@@ -12,6 +12,7 @@ from mlguard.checks.reproducibility import hyperparams as hp
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 OPAQUE_CALLS = frozenset(
     {
@@ -212,7 +213,7 @@ def _base_images(ctx: CheckContext) -> list[tuple[str, int, str]]:
                 stages.add(match.group(2).lower())
             if image.lower() in stages or image.lower() == "scratch":
                 continue
-            images.append((path, text.count("\n", 0, match.start()) + 1, image))
+            images.append((path, line_at(text, match.start()), image))
     return images
 
 

@@ -12,6 +12,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 SEED_CONFIGS = ("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml")
 # [ \t]* rather than \s*: \s* also matches newlines, and a file of blank lines then
@@ -103,7 +104,7 @@ def training_seeded(ctx: CheckContext) -> Outcome:
     for cfg in ctx.repo.glob(*SEED_CONFIGS):
         match = SEED_KEY.search(ctx.repo.text(cfg) or "")
         if match:
-            line = (ctx.repo.text(cfg) or "").count("\n", 0, match.start()) + 1
+            line = line_at(ctx.repo.text(cfg) or "", match.start())
             return Outcome.passed([ev(cfg, line, match.group(0).strip())])
     return Outcome.failed(
         "No random seed is set in training code or the modules it imports (random/numpy/"

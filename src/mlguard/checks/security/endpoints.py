@@ -21,6 +21,7 @@ from mlguard.checks.registry import register
 from mlguard.facts.traits import product_paths
 from mlguard.model import Evidence, Location, Severity
 from mlguard.repo import globs
+from mlguard.safeio.lines import line_at
 
 SHARE = re.compile(r"\.launch\([^)]{0,300}?\bshare\s*=\s*True")
 CORS_ANY = re.compile(r"allow_origins\s*=\s*\[\s*['\"]\*['\"]\s*\]")
@@ -62,7 +63,7 @@ FRAMEWORK = re.compile(r"^[ \t]*(from|import)[ \t]+(fastapi|flask|gradio)\b", re
 
 
 def _line(text: str, at: int) -> int:
-    return text.count("\n", 0, at) + 1
+    return line_at(text, at)
 
 
 def _authenticates(text: str) -> bool:

@@ -14,6 +14,7 @@ import re
 
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.safeio.lines import line_at
 
 BUNDLES = ("*.sig", "*.sigstore", "*.sigstore.json", "*.sig.json")
 SIGNING = re.compile(
@@ -43,7 +44,7 @@ def model_integrity(ctx: CheckContext) -> Outcome:
         text = repo.text(path) or ""
         match = SIGNING.search(text)
         if match:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_at(text, match.start())
             return Outcome.passed([ev(path, line, match.group(0))], f"signing: {path}")
     for path in repo.glob(*BOMS):
         text = repo.text(path) or ""

@@ -15,6 +15,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.model import Evidence
 from mlguard.repo import globs
+from mlguard.safeio.lines import line_at
 
 STRIPPERS = re.compile(r"nbstripout|nb-clean|nbclean|clear[-_]output|jupyter-notebook-cleanup")
 IMAGES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
@@ -80,7 +81,7 @@ def _kinds(outputs: list[dict[str, Any]]) -> tuple[list[str], str]:
 
 def _line(text: str, needle: str) -> int:
     at = text.find(needle) if needle else -1
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
+    return line_at(text, at)
 
 
 @register

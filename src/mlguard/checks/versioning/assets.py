@@ -17,6 +17,7 @@ from mlguard.facts.notebook_shell import notebook_shell
 from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Evidence
 from mlguard.repo import git as gitfacts
+from mlguard.safeio.lines import line_at
 
 ARTIFACT_DIRS = (
     "mlruns/",
@@ -140,7 +141,7 @@ def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
         text = repo.text(path) or ""
         match = DATA_ASSET_TEXT.search(text) if ("azureml" in text or "Output[" in text) else None
         if match:
-            found.append(ev(path, text.count("\n", 0, match.start()) + 1, match.group(0)))
+            found.append(ev(path, line_at(text, match.start()), match.group(0)))
     return found
 
 
