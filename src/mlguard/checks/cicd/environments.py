@@ -19,7 +19,7 @@ PRE = frozenset({"dev", "development", "staging", "stage", "stg", "qa", "uat", "
 PRE |= {"challenger", "candidate"}
 PROD = frozenset({"prod", "production", "prd", "champion"})
 CONFIG_SUFFIXES = (".tfvars", ".yml", ".yaml", ".json", ".env", ".toml", ".ini", ".cfg", ".conf")
-PROMOTIONS = ("transition_model_version_stage", "set_registered_model_alias")
+STAGE_PROMOTIONS = ("transition_model_version_stage", "set_registered_model_alias")
 MAKEFILES = ("Makefile", "makefile", "GNUmakefile", "**/Makefile")
 WORD = re.compile(r"[a-z]+")
 
@@ -49,7 +49,7 @@ def _staged(repo: Facts) -> tuple[Evidence, ...]:
             kind = _kind(rule.target)
             if kind:
                 found[kind].append(ev(path, rule.line, f"make {rule.target}"))
-    for path, call in callsites.sites(repo, attrs=PROMOTIONS):
+    for path, call in callsites.sites(repo, attrs=STAGE_PROMOTIONS):
         for value in (*call.args, *(v for _, v in call.kwargs)):
             kind = _kind(value) if isinstance(value, str) else ""
             if kind and not is_test_path(path):

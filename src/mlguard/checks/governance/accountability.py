@@ -61,14 +61,17 @@ def model_card(ctx: CheckContext) -> Outcome:
     if generators and runs:  # rewritten with each release
         return Outcome.passed(runs + generators)
     # a model folder's README is a card only when it has a card's sections, not just usage
-    cards = [p for p in repo.glob(*CARD_FILES) if not _folder_readme(p) or _sections(repo, p)]
-    for readme in repo.glob("README.md", "**/README.md"):
-        if traits.is_test_path(readme) or readme in cards:
+    card_files = repo.glob(*CARD_FILES)
+    readmes = [p for p in repo.glob("README.md", "**/README.md") if not traits.is_test_path(p)]
+    sections = {p: _sections(repo, p) for p in (*card_files, *readmes)}
+    cards = {p: sections[p] for p in card_files if not _folder_readme(p) or sections[p]}
+    for readme in readmes:
+        if readme in cards:
             continue
         front = HF_FRONT_MATTER.match(repo.text(readme) or "")
         hub_card = bool(front and re.search(HF_CARD_KEYS, front.group(1), re.M))
-        if hub_card or _readme_card(repo, readme):
-            cards.append(readme)
+        if hub_card or _readme_card(repo, readme, sections[readme]):
+            cards[readme] = sections[readme]
     if not cards and generators:
         return Outcome.partial(
             "A model card template or generator exists, but no pipeline stage or CI job runs "
@@ -78,8 +81,7 @@ def model_card(ctx: CheckContext) -> Outcome:
     if not cards:
         return Outcome.failed("No model card (MODEL_CARD.md, model_card*.md, HF model README).")
     best: tuple[int, str, list[str]] = (-1, "", [])
-    for path in cards:
-        present = _sections(repo, path)
+    for path, present in cards.items():
         missing = [n for n in CARD_SECTIONS if n not in present]
         if len(present) > best[0]:
             best = (len(present), path, missing)
@@ -101,10 +103,10 @@ def _sections(repo: Facts, path: str) -> list[str]:
     return [n for n, rx in CARD_SECTIONS.items() if re.search(rx, text, re.I)]
 
 
-def _readme_card(repo: Facts, path: str) -> bool:
-    """A README that carries a model card: a section describing the model, its limitations
-    (the section only a card has) and at least one other card section in its headings."""
-    present = _sections(repo, path)
+def _readme_card(repo: Facts, path: str, present: list[str]) -> bool:
+    """A README that carries a model card (``present``: the card sections its headings
+    name): a section describing the model, its limitations (the section only a card has) and
+    at least one other card section."""
     return "limitations" in present and len(present) >= 2 and _mentions_model(repo, path)
 
 

@@ -192,7 +192,7 @@ def validation_gate(ctx: CheckContext) -> Outcome:
     return Outcome.failed("No evaluation gate before a model is registered or deployed.")
 
 
-PROMOTIONS = (
+REGISTRATIONS_AND_PROMOTIONS = (
     "transition_model_version_stage",
     "set_registered_model_alias",
     "register_model",
@@ -205,7 +205,7 @@ def _metric_selection(ctx: CheckContext) -> list[Evidence]:
     """A promotion or registration preceded (within its window) by an ``if`` comparing
     metrics: ``if rmse_rf < rmse_xgb: best = ...`` then ``transition_model_version_stage``."""
     found = []
-    for path, call in callsites.sites(ctx.repo, attrs=PROMOTIONS):
+    for path, call in callsites.sites(ctx.repo, attrs=REGISTRATIONS_AND_PROMOTIONS):
         if traits.is_test_path(path):
             continue
         lines = ctx.repo.lines(path)[max(0, call.line - SELECTION_WINDOW) : call.line]
