@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from mlguard.facts import commands as cmdtext
+from mlguard.facts.azureml_jobs import azureml_specs
 from mlguard.facts.ci import ci_facts, command_base
 from mlguard.facts.databricks_jobs import job_stages
 from mlguard.facts.fact import fact
@@ -110,16 +111,17 @@ def _build(repo: Facts) -> AutomationFacts:
     deployments, deployment_schedules = prefect_deployments(repo)
     flows = pyflows(repo)
     databricks = job_stages(repo)
-    stages = [*dvc, *mlproject, *workflow_stages, *deployments, *databricks]
+    azureml = azureml_specs(repo)
+    stages = [*dvc, *mlproject, *workflow_stages, *deployments, *databricks, *azureml.stages]
     stages += [s for f in flows for s in f.stages]
-    schedules += workflow_schedules + deployment_schedules
+    schedules += workflow_schedules + deployment_schedules + list(azureml.schedules)
     schedules += [s for f in flows for s in f.schedules]
     graph = Graph(repo, dvc, mlproject, flows, ci_commands)
     for command in ci_commands:
         key = cmd_key(command, command_base(command.path))
         graph.push(key, command, command.triggers, {command.system}, command)
-    scheduled_files = {s.path for s in workflow_schedules}
-    for stage in [*dvc, *mlproject, *workflow_stages]:
+    scheduled_files = {s.path for s in workflow_schedules} | azureml.scheduled
+    for stage in [*dvc, *mlproject, *workflow_stages, *azureml.stages]:
         when = frozenset({Trigger.SCHEDULE}) if stage.path in scheduled_files else MANUAL
         graph.push_stage(stage, when)
     for flow in flows:
@@ -146,7 +148,8 @@ def _build(repo: Facts) -> AutomationFacts:
 
 def stage_files(repo: Facts, stage: Stage) -> list[str]:
     """Files a stage runs directly (its command's scripts and modules)."""
-    targets = cmdtext.analyse(stage.command, stage.module if stage.system == "dvc" else "")
+    in_folder = stage.system in ("dvc", "azureml")  # commands that run in the stage's folder
+    targets = cmdtext.analyse(stage.command, stage.module if in_folder else "")
     index = ModuleIndex.of(repo)
     found = [p for p in targets.files if p in repo.files]
     found += [p for m in targets.modules if (p := index.resolve(m))]

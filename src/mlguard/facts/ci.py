@@ -34,6 +34,7 @@ from mlguard.facts.ci_hosted import (
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.gha_composite import composite_commands
 from mlguard.facts.model import Command, Schedule, Trigger, triggers
 from mlguard.facts.sources import (
     items,
@@ -129,6 +130,7 @@ def github_actions(repo: Facts, path: str) -> Found:
         env = _env_pairs(data.get("env"))
         for job, spec in mapping(data.get("jobs")).items():
             commands.extend(_gha_job(doc, path, job, mapping(spec), events, env))
+            commands.extend(_local_actions(repo, path, job, mapping(spec), events, env))
     return commands, schedules
 
 
@@ -171,6 +173,29 @@ def _gha_job(
                     )
                 )
     return commands
+
+
+def _local_actions(
+    repo: Facts,
+    path: str,
+    job: str,
+    spec: dict[str, Any],
+    events: frozenset[Trigger],
+    env: tuple[str, ...],
+) -> list[Command]:
+    """The commands of the local composite actions a job's steps use."""
+    events = _job_events(spec, events)
+    env = (*env, *_env_pairs(spec.get("env")))
+    found: list[Command] = []
+    for step in items(spec.get("steps")):
+        step = mapping(step)
+        uses = step.get("uses")
+        if isinstance(uses, str) and uses.startswith("./"):
+            step_env = (*env, *_env_pairs(step.get("env")))
+            given = mapping(step.get("with"))
+            base = command_base(path)
+            found += composite_commands(repo, uses, given, base, job, events, step_env)
+    return found
 
 
 # --- GitLab CI ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts import tasks
+from mlguard.facts.azureml_jobs import spec_stages
 from mlguard.facts.console_scripts import console_script
 from mlguard.facts.databricks_jobs import databricks_jobs, started_job_files
 from mlguard.facts.files import Facts
@@ -198,6 +199,12 @@ class Graph:
         self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
     ) -> None:
         if not path or path in self.ci_by_path:
+            return
+        steps = spec_stages(self.repo, path)  # an Azure ML job: each step in its code folder
+        for stage in steps:
+            child = self._stage_command(stage)
+            self.push(cmd_key(child, stage.module), child, triggers, systems | {"azureml"}, via)
+        if steps:
             return
         for number, key, text in job_spec_commands(self.repo, path):
             child = Command(text, path, number, "job-spec", key)
