@@ -179,26 +179,40 @@ def workflow_yaml(repo: Facts) -> tuple[list[Stage], list[Schedule]]:
 
 
 def prefect_deployments(repo: Facts) -> tuple[list[Stage], list[Schedule]]:
-    """prefect.yaml deployments: entrypoint ``path/flow.py:func`` and cron/interval schedules."""
+    """Prefect deployments: ``prefect.yaml``'s list, and the one-deployment files that
+    ``prefect deployment build`` writes (``<flow>-deployment.yaml``: ``flow_name``,
+    ``entrypoint``, ``schedule``); each gives its entrypoint ``path/flow.py:func`` and its
+    cron/interval/rrule schedules."""
     stages: list[Stage] = []
     schedules: list[Schedule] = []
-    for path in repo.glob("prefect.yaml", "prefect.yml"):
+    built = [
+        p
+        for p in repo.glob("*.yaml", "*.yml")[:MAX_SCANNED_YAML]
+        if "flow_name:" in (text := repo.text(p) or "") and "entrypoint:" in text
+    ]
+    for path in [*repo.glob("prefect.yaml", "prefect.yml"), *built]:
         for doc in yaml_docs(repo, path):
-            deployments = mapping(doc.data).get("deployments")
-            for i, item in enumerate(deployments if isinstance(deployments, list) else []):
-                spec = mapping(item)
+            data = mapping(doc.data)
+            deployments = items(data.get("deployments"))
+            listed: list[tuple[list[str | int], dict[str, Any]]] = [
+                (["deployments", i], mapping(d)) for i, d in enumerate(deployments)
+            ]
+            if not listed and "flow_name" in data:
+                listed = [([], data)]
+            for trail, spec in listed:
                 entry = str(spec.get("entrypoint", "")).split(":", 1)[0]
                 if not entry:
                     continue
-                name = str(spec.get("name", i))
-                at = line(doc, ["deployments", i])
+                name = str(spec.get("name", trail[-1] if trail else path))
+                at = line(doc, trail) if trail else line(doc, ["entrypoint"])
                 module = join(base_dir(path), entry)
                 stages.append(Stage(name, "prefect", path, at, module=module))
                 found = [mapping(spec.get("schedule"))]
                 found += [mapping(s) for s in items(spec.get("schedules"))]
+                paused = spec.get("is_schedule_active") is False
                 for when in found:
                     spec_text = when.get("cron") or when.get("interval") or when.get("rrule")
-                    if spec_text:
+                    if spec_text and not paused and when.get("active") is not False:
                         schedules.append(Schedule("prefect", path, at, str(spec_text), name))
     return stages, schedules
 
