@@ -40,6 +40,12 @@ def _compiled(text: str) -> bool:
     return "--hash=" in text or bool(COMPILED.search(text[:2000]))
 
 
+# ``==1.5.2``, ``==1.27.*`` and conda's ``=1.18`` pin a release (or a release line), and so
+# does a compatible release of patch level (``~=1.2.0`` takes only 1.2.x bug fixes); ``~=1.2``
+# (any 1.x) and ``>=`` ranges float.
+RELEASE_PIN = re.compile(r"\s*(=|~=\s*\d+\.\d+\.\d+)")
+
+
 DOCKERFILES = ("Dockerfile", "**/Dockerfile", "Dockerfile.*", "**/Dockerfile.*", "*.Dockerfile")
 PIP_REQUIREMENTS = re.compile(r"\bpip3?\s+install\b[^\n&;|]*?\s-r\s*([^\s&;|]+)")
 
@@ -59,7 +65,7 @@ def _unpinned_images(ctx: CheckContext) -> list[Evidence]:
                 name = name.strip("'\"").removeprefix("./")
                 path = next((p for p in (posixpath.join(folder, name), name) if p in rows), "")
                 specs = rows.get(path, [])
-                loose = [s for s in specs if not s.startswith("=")]
+                loose = [s for s in specs if not RELEASE_PIN.match(s)]
                 if specs and 2 * len(loose) >= len(specs) and not _compiled(repo.text(path) or ""):
                     found.append(ev(dockerfile, number, path))
     return found
@@ -87,11 +93,10 @@ def dependencies_pinned(ctx: CheckContext) -> Outcome:
         return Outcome.failed("No dependency manifest (requirements.txt, pyproject.toml, ...).")
     rows = _requirement_lines(ctx)
     if rows:
-        # ``==1.5.2``, ``==1.27.*`` and conda's ``=1.18`` pin a release (or a release line)
-        loose = [r for r in rows if not r[3].startswith("=")]
+        loose = [r for r in rows if not RELEASE_PIN.match(r[3])]
         if not loose:
             return Outcome.partial(
-                "Every requirement is pinned with == but there is no lock "
+                "Every requirement is pinned (==, or ~= to a patch release) but there is no lock "
                 "file or hashes (transitive dependencies float).",
                 [ev(rows[0][0])],
             )
