@@ -121,6 +121,20 @@ def test_project_is_assessed_at_its_level(cli, tmp_path: Path, name: str) -> Non
         assert maturity["capped_by"] == []
 
 
+@pytest.mark.parametrize("name", ["level0", "level1"])
+def test_every_practice_not_in_place_says_why(cli, tmp_path: Path, name: str) -> None:
+    report, _ = _scan(cli, make_repo(tmp_path / name, CASES[name][0]))
+    unexplained = [
+        r["id"]
+        for r in report["rules"]
+        if r["kind"] == "practice" and r["status"] in ("fail", "partial") and not r["reason"]
+    ]
+    assert unexplained == []
+    ver003 = next(r for r in report["rules"] if r["id"] == "VER003")
+    if name == "level0":  # a declarative practice names what it looked for
+        assert ver003["reason"] == "Not found: " + ver003["title"] + "."
+
+
 def test_level0_findings_show_the_unsafe_pickle_load(cli, tmp_path: Path) -> None:
     report, _ = _scan(cli, make_repo(tmp_path / "level0", projects.LEVEL0))
     sec001 = [f for f in report["findings"] if f["rule_id"] == "SEC001"]

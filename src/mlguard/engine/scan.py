@@ -75,14 +75,24 @@ def _declarative(rule: RuleSpec, ctx: CheckContext) -> Outcome:
         if "partial_if" in check:
             ok, evidence = evaluate(check["partial_if"], ctx)
             if ok:
-                return Outcome.partial("", evidence)
-        return Outcome.failed()
+                return Outcome.partial(_partly(rule), evidence)
+        return Outcome.failed(_not_found(rule))
     if set(check) == {"python"}:
         return registry.get(check["python"])(ctx)
     ok, evidence = evaluate(check, ctx)
     if rule.kind == Kind.VIOLATION:
         return Outcome.violations(evidence)
-    return Outcome.passed(evidence) if ok else Outcome.failed()
+    return Outcome.passed(evidence) if ok else Outcome.failed(_not_found(rule))
+
+
+def _not_found(rule: RuleSpec) -> str:
+    """Why a declarative practice failed: none of the signals its rule accepts is there."""
+    return f"Not found: {rule.title.rstrip('.')}."
+
+
+def _partly(rule: RuleSpec) -> str:
+    """Why a declarative practice is partial: only a signal its ``partial_if`` accepts."""
+    return f"Partly in place (a weaker signal; see the evidence): {rule.title.rstrip('.')}."
 
 
 # where a finding is marked "(in an example)": the shared list, plus tutorial folders
@@ -151,13 +161,8 @@ def _findings(rule: RuleSpec, outcome: Outcome, repo: Facts) -> tuple[Finding, .
     elif outcome.detail:
         text = f"Partly in place: {rule.title}."
     else:
-        # the check's detail says what is missing (often: present but not automated)
-        text = (
-            f"Partly in place: {rule.title}."
-            if outcome.detail
-            else f"Partly in place: {rule.title} (present but not automated)."
-        )
-    if outcome.detail:
+        text = f"Partly in place: {rule.title} (present but not automated)."
+    if outcome.detail and rule.title not in outcome.detail:  # a declarative reason repeats it
         text += f" {outcome.detail}"
     location = outcome.evidence[0].location if outcome.evidence else _anchor(rule, repo)
     return (Finding(rule.id, text, location, rule.severity, snippet=rule.id, rule_name=rule.slug),)
