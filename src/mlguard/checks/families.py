@@ -39,6 +39,7 @@ import mlguard.checks.security.vulnerabilities
 import mlguard.checks.testing.quality
 import mlguard.checks.testing.suites
 import mlguard.checks.versioning.assets
+import mlguard.checks.versioning.model_files
 from mlguard.checks.registry import ALIASES, NO_PYTHON_CHECKS, PYTHON_CHECKS
 
 __all__ = ["ALIASES", "NO_PYTHON_CHECKS", "PYTHON_CHECKS"]

@@ -81,6 +81,7 @@ CHECK_NAMES: frozenset[str] = frozenset(
         "versioning.assets.model_binaries_not_in_git",
         "versioning.assets.model_releases_tagged",
         "versioning.assets.no_large_blobs",
+        "versioning.model_files.models_versioned_by_file",
     }
 )
 

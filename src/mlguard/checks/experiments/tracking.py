@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.checks.versioning.model_files import kedro_versioned_models
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.run_records import run_records
@@ -250,12 +251,14 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
     MLflow run's logged model or checkpoints, a Metaflow step artifact, a Kubeflow/Vertex
     pipeline's ``Output[Model]``, a DVC stage output locked in a committed dvc.lock."""
     found: list[Evidence] = []
-    attrs = ["log_model", "MLflowLoggerCallback"]
+    attrs = ["log_model", "MLflowLoggerCallback", "autolog"]
     for path, call in callsites.sites(ctx.repo, attrs=attrs):
         if traits.is_test_path(path):
             continue
         if call.attr == "log_model" and call.name.startswith("mlflow."):
             found.append(ev(path, call.line, call.name))
+        elif call.attr == "autolog" and logs_models(call):
+            found.append(ev(path, call.line, f"{call.name}() (logs the model with the run)"))
         elif call.attr == "MLflowLoggerCallback" and call.kwarg("save_artifact") is True:
             found.append(ev(path, call.line, f"{call.name}(save_artifact=True)"))
     for path, facts in ctx.repo.iter_python():
@@ -268,12 +271,23 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
             line = line_at(ctx.repo.text(path) or "", match.start())
             found.append(ev(path, line, match.group(0).strip()))
     found += kedro_mlflow_datasets(ctx.repo, KEDRO_MODEL_DATASET)
+    found += kedro_versioned_models(ctx)  # one save folder per run, named by the run
     if ctx.repo.exists("dvc.lock"):
         outs = [o for s in automation(ctx.repo).stages if s.system == "dvc" for o in s.outs]
         models = [o for o in outs if MODEL_OUT.search(o)]
         if models:
             found.append(ev("dvc.lock", 1, f"locks {models[0]}"))
     return found
+
+
+def logs_models(call: Call) -> bool:
+    """``mlflow.autolog()`` / ``mlflow.sklearn.autolog()``: logs the fitted model as an
+    artifact of each run, unless ``log_models=False`` (or ``disable=True``)."""
+    return (
+        call.name.startswith("mlflow.")
+        and call.kwarg("log_models") is not False
+        and call.kwarg("disable") is not True
+    )
 
 
 def _unsigned(call: Call) -> bool:

@@ -1,0 +1,78 @@
+"""Model files versioned by the tool that writes or tracks them, without a registry: a Kedro
+catalog dataset with ``versioned: true`` (each run saves under its own timestamped folder)
+and a ``.dvc`` file tracking a model folder or file (each commit pins its content).
+
+VER003 counts these as partial: the model is kept per run or per commit, but not registered
+with its metrics and stage.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.registry import register
+from mlguard.facts import traits
+from mlguard.facts.sources import quiet_docs
+from mlguard.known import MODEL_SUFFIXES
+from mlguard.model import Evidence
+
+KEDRO_CATALOGS = ("conf/**/catalog*.yml", "conf/**/catalog*.yaml", "conf/**/catalog/**/*.yml")
+# a dataset or folder that holds a model: by its name (regressor, classifier, checkpoints,
+# 06_models) or by a model file's suffix
+MODEL_NAME = re.compile(
+    r"(^|[^a-z])(models?|regressor|classifier|estimator|checkpoints?|weights)([^a-z]|$)", re.I
+)
+
+
+def _names_model(*names: str) -> bool:
+    return any(MODEL_NAME.search(n) or n.lower().endswith(MODEL_SUFFIXES) for n in names if n)
+
+
+def kedro_versioned_models(ctx: CheckContext) -> list[Evidence]:
+    """Kedro catalog entries of a model saved with ``versioned: true``."""
+    found = []
+    for path in ctx.repo.glob(*KEDRO_CATALOGS):
+        for doc in ctx.repo.config(path):
+            for name, entry in doc.items() if isinstance(doc, dict) else ():
+                if not isinstance(entry, dict) or entry.get("versioned") is not True:
+                    continue
+                if _names_model(str(name), str(entry.get("filepath", ""))):
+                    found.append(ev(path, _line(ctx, path, str(name)), f"{name}: versioned"))
+    return found
+
+
+def dvc_tracked_models(ctx: CheckContext) -> list[Evidence]:
+    """``.dvc`` files whose ``outs`` track a model folder or file (``dvc add models/``)."""
+    found = []
+    for path in ctx.repo.glob("*.dvc"):
+        if traits.is_test_path(path):
+            continue
+        for doc in quiet_docs(ctx.repo, path):  # a .dvc file is YAML under its own suffix
+            outs = doc.data.get("outs") if isinstance(doc.data, dict) else None
+            for out in outs if isinstance(outs, list) else []:
+                target = _out_path(out)
+                if target and _names_model(posixpath.basename(target.rstrip("/"))):
+                    found.append(ev(path, 1, f"dvc tracks {target}"))
+    return found
+
+
+def _out_path(out: Any) -> str:
+    value = out.get("path") if isinstance(out, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _line(ctx: CheckContext, path: str, key: str) -> int:
+    for number, text in enumerate(ctx.repo.lines(path), 1):
+        if text.startswith((f"{key}:", f'"{key}":', f"'{key}':")):
+            return number
+    return 1
+
+
+@register(needs_python=False)
+def models_versioned_by_file(ctx: CheckContext) -> Outcome:
+    """A model kept per run by Kedro's dataset versioning, or per commit by a ``.dvc`` file."""
+    found = kedro_versioned_models(ctx) + dvc_tracked_models(ctx)
+    return Outcome.passed(found) if found else Outcome.failed("No model file is versioned.")
