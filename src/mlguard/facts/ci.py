@@ -24,12 +24,15 @@ from mlguard.facts.ci_hosted import (
     BUILDKITE_FILES,
     CODEBUILD_FILES,
     DRONE_FILES,
+    SEED_WOODPECKER_FILES,
     TRAVIS_FILES,
+    WOODPECKER_FILES,
     appveyor,
     buildkite,
     codebuild,
     drone,
     travis,
+    woodpecker,
 )
 from mlguard.facts.ci_more import BITBUCKET_FILES, JENKINS_FILES, bitbucket, jenkins
 from mlguard.facts.fact import fact
@@ -399,6 +402,7 @@ SIMPLE: tuple[tuple[str, tuple[str, ...], Parser], ...] = (
     ("appveyor", APPVEYOR_FILES, appveyor),
     ("buildkite", BUILDKITE_FILES, buildkite),
     ("drone", DRONE_FILES, drone),
+    ("woodpecker", WOODPECKER_FILES, woodpecker),
     ("cloud-build", CLOUD_BUILD_FILES, cloud_build),
     ("codebuild", CODEBUILD_FILES, codebuild),
 )
@@ -446,14 +450,23 @@ def workflow_files(repo: Facts) -> list[str]:
 
 def command_base(path: str) -> str:
     """The folder a CI file's commands run in: a seed project's root for its workflows."""
-    head, sep, _ = path.partition("/.github/")
-    return head if sep else ""
+    for marker in ("/.github/", "/.woodpecker/", "/.woodpecker.y"):
+        head, sep, _ = path.partition(marker)
+        if sep:
+            return head
+    return ""
 
 
 def _roots(repo: Facts) -> list[tuple[str, str, Parser]]:
     """(system, file, parser) of every CI configuration file that is a pipeline root."""
     roots = [(name, path, parser) for name, globs, parser in SIMPLE for path in repo.glob(*globs)]
     roots += [("github-actions", path, github_actions) for path in workflow_files(repo)]
+    seeds = seed_projects(repo)
+    roots += [
+        ("woodpecker", path, woodpecker)
+        for path in repo.glob(*SEED_WOODPECKER_FILES)
+        if path.split("/", 1)[0] in seeds
+    ]
     roots = list(dict.fromkeys(roots))
     gitlab = gitlab_roots(repo)
     roots += [("gitlab-ci", path, gitlab_ci) for path in gitlab]

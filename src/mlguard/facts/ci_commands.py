@@ -1,5 +1,5 @@
 """Shell commands that CI runs (GitHub Actions, GitLab, Jenkins, CircleCI, Azure Pipelines,
-Bitbucket, Travis, AppVeyor, Buildkite, Drone, Cloud Build, Tekton), each as an
+Bitbucket, Travis, AppVeyor, Buildkite, Drone, Woodpecker, Cloud Build, Tekton), each as an
 :class:`Evidence` (file, line, command text).
 
 :func:`ci_commands` is the single entry point the checks use; it reads the automation facts

@@ -1,4 +1,4 @@
-"""Travis CI, AppVeyor, Buildkite and Drone: the shell commands of each job.
+"""Travis CI, AppVeyor, Buildkite, Drone and Woodpecker: the shell commands of each job.
 
 Travis and AppVeyor list commands per phase (``install``, ``script``, ``test_script`` ...),
 at the top level and in ``jobs.include``/``matrix.include`` (Travis) or ``for:`` (AppVeyor);
@@ -193,4 +193,63 @@ def drone(repo: Facts, path: str) -> Found:
                 at = line(doc, ["steps", i, "commands", j])
                 job = f"{name}/{spec.get('name', i)}" if name else str(spec.get("name", i))
                 commands.append(Command(text, path, at, "drone", job, step_events))
+    return commands, schedules
+
+
+# --- Woodpecker CI ---------------------------------------------------------------------
+# One workflow per file: .woodpecker.yml, or each file of .woodpecker/. Steps are a list (or,
+# in older files, a mapping of name -> step, also under ``pipeline:``) with ``commands``;
+# ``when:`` (a mapping or a list of them) filters by ``event``, at the workflow and per step.
+WOODPECKER_FILES = (
+    "/.woodpecker.yml",
+    "/.woodpecker.yaml",
+    "/.woodpecker/*.yml",
+    "/.woodpecker/*.yaml",
+)
+SEED_WOODPECKER_FILES = ("*/.woodpecker/*.yml", "*/.woodpecker/*.yaml", "*/.woodpecker.yml")
+WOODPECKER_EVENTS = {
+    "push": Trigger.PUSH,
+    "pull_request": Trigger.PULL_REQUEST,
+    "pull_request_closed": Trigger.PULL_REQUEST,
+    "tag": Trigger.TAG,
+    "release": Trigger.TAG,
+    "cron": Trigger.SCHEDULE,
+    "manual": Trigger.MANUAL,
+    "deployment": Trigger.DISPATCH,
+}
+
+
+def _woodpecker_events(when: Any) -> frozenset[Trigger] | None:
+    """The events a ``when:`` (a mapping or a list of mappings) lets through; ``None`` when
+    it names no event (the step follows its workflow)."""
+    names: list[str] = []
+    for item in when if isinstance(when, list) else [when]:
+        names += strings(mapping(item).get("event"))
+    if not names:
+        return None
+    return frozenset(WOODPECKER_EVENTS.get(n, Trigger.DISPATCH) for n in names)
+
+
+def woodpecker(repo: Facts, path: str) -> Found:
+    commands: list[Command] = []
+    schedules: list[Schedule] = []
+    for doc in yaml_docs(repo, path):
+        data = mapping(doc.data)
+        events = _woodpecker_events(data.get("when")) or DEFAULT_EVENTS
+        if Trigger.SCHEDULE in events:
+            schedules.append(Schedule("woodpecker", path, line(doc, ["when"]), "cron event", path))
+        key = "steps" if "steps" in data else "pipeline"
+        steps = data.get(key)
+        listed: list[tuple[str | int, Any]] = (
+            list(enumerate(steps)) if isinstance(steps, list) else list(mapping(steps).items())
+        )
+        for ref, step in listed:
+            spec = mapping(step)
+            name = str(spec.get("name", ref))
+            step_events = _woodpecker_events(spec.get("when")) or events
+            value = spec.get("commands")
+            for j, text in enumerate(strings(value)):
+                trail: Trail = [key, ref, "commands", j] if isinstance(value, list) else [key, ref]
+                at = line(doc, trail)
+                commands.append(Command(text, path, at, "woodpecker", name, step_events))
     return commands, schedules

@@ -30,6 +30,7 @@ CI_SYSTEMS = frozenset(
         "appveyor",
         "buildkite",
         "drone",
+        "woodpecker",
         "cloud-build",
         "tekton",
         "codebuild",
