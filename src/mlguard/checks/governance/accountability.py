@@ -8,6 +8,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.governance.card_generation import card_generators, run_by_pipeline
 from mlguard.checks.registry import register
 from mlguard.facts import traits
+from mlguard.facts.ci import seed_projects
 from mlguard.facts.ci_commands import CI_FILES
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
@@ -129,14 +130,31 @@ def _headings(text: str) -> str:
     )
 
 
-def _owner_patterns(ctx: CheckContext) -> list[tuple[str, int, str]]:
+OWNER_FILES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
+
+
+def _owner_patterns(ctx: CheckContext) -> list[tuple[str, int, str, str]]:
+    """(file, line, pattern, root) of each CODEOWNERS rule. A seed project's own CODEOWNERS
+    (a cookiecutter folder's ``.github/CODEOWNERS``, at the root of the repository generated
+    from it) covers the files under that folder, its ``root``."""
     rows = []
-    for path in ctx.repo.glob("/CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"):
-        for number, raw in enumerate(ctx.repo.lines(path), 1):
-            parts = raw.split("#", 1)[0].split()
-            if len(parts) >= 2:
-                rows.append((path, number, parts[0]))
+    for root in ("", *seed_projects(ctx.repo)):
+        prefix = f"{root}/" if root else ""
+        for path in (f"{prefix}{name}" for name in OWNER_FILES):  # no glob: {{ }} in names
+            if path not in ctx.repo.files:
+                continue
+            for number, raw in enumerate(ctx.repo.lines(path), 1):
+                parts = raw.split("#", 1)[0].split()
+                if len(parts) >= 2:
+                    rows.append((path, number, parts[0], root))
     return rows
+
+
+def _owns(row: tuple[str, int, str, str], asset: str) -> bool:
+    root = row[3]
+    if not root:
+        return _covers(row[2], asset)
+    return asset.startswith(f"{root}/") and _covers(row[2], asset[len(root) + 1 :])
 
 
 def _covers(pattern: str, path: str) -> bool:
@@ -157,7 +175,7 @@ def ml_owners(ctx: CheckContext) -> Outcome:
     covered: list[Evidence] = []
     uncovered = []
     for asset in assets:
-        hit = next((r for r in reversed(rows) if _covers(r[2], asset)), None)
+        hit = next((r for r in reversed(rows) if _owns(r, asset)), None)
         if hit:
             covered.append(ev(hit[0], hit[1], hit[2]))
         else:
