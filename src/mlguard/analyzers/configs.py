@@ -7,7 +7,8 @@ import tomllib
 from collections.abc import Iterator
 from typing import Any
 
-from mlguard.safeio.yamlio import YamlProblem, load_docs
+from mlguard.safeio.jinja_template import load_source_docs
+from mlguard.safeio.yamlio import YamlProblem
 
 MAX_JSON_DEPTH = 128
 _YAML11_BOOLS = {"on": True, "yes": True, "off": False, "no": False}
@@ -16,7 +17,7 @@ _YAML11_BOOLS = {"on": True, "yes": True, "off": False, "no": False}
 def parse_yaml(text: str) -> tuple[list[Any], str]:
     """All documents of a YAML stream, or an error message."""
     try:
-        return [d.data for d in load_docs(text)], ""
+        return [d.data for d in load_source_docs(text)], ""
     except YamlProblem as exc:
         where = f"line {exc.line}: " if exc.line else ""
         return [], f"{where}{exc.message}"

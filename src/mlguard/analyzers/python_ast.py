@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlguard.analyzers.llm_names import DATAFLOW_MODULES
+from mlguard.safeio.jinja_template import is_template, plain_source
 
 MAX_EXPR_TEXT = 120
 
@@ -412,10 +413,18 @@ def _unparse(node: ast.AST) -> str:
 
 
 def parse_source(source: str, filename: str = "<source>") -> tuple[ast.Module | None, str]:
-    """``source``'s syntax tree (never executing it), or ``None`` and why it cannot be parsed."""
+    """``source``'s syntax tree (never executing it), or ``None`` and why it cannot be parsed.
+
+    A cookiecutter template's source that is not Python as written is parsed as the code it
+    generates (:mod:`mlguard.safeio.jinja_template`)."""
     try:
         return ast.parse(source, filename=filename), ""
     except SyntaxError as exc:
+        if is_template(source):
+            try:
+                return ast.parse(plain_source(source), filename=filename), ""
+            except SyntaxError:
+                pass  # report the error of the source as written
         return None, f"line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # e.g. NUL bytes
         return None, f"cannot parse: {exc}"[:200]

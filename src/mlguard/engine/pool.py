@@ -38,7 +38,7 @@ from mlguard.facts.stats import python_stats
 from mlguard.safeio.fileio import read_text
 
 # 3: value flows and definitions; 4: flows in LLM files only; 5: modules kept on ``self``
-PYTHON, PYTHON_VERSION = "python", "5"
+PYTHON, PYTHON_VERSION = "python", "6"
 BANDIT = "bandit"
 INLINE_BELOW = 64  # files: below this a process pool costs more than it saves
 CHUNK = 32

@@ -33,6 +33,7 @@ from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Stage
 from mlguard.facts.sources import items, line, mapping
+from mlguard.safeio.jinja_template import blank_tags
 from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
 
 JOB_FILES = (
@@ -51,8 +52,6 @@ MARKER = re.compile(r"\b(spark_python_task|notebook_task|python_wheel_task)\b")
 NOT_JOBS = ("package.json", "package-lock.json", "tsconfig.json")
 MAX_FILES = 3000
 MAX_DEPTH = 8
-JINJA_EXPR = re.compile(r"\{\{(?:[^{}]|\{\{[^{}]*\}\}|\{[^{}]*\})*?\}\}")
-JINJA_BLOCK = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 PREFIXES = ("file:fuse://", "file://", "dbfs:/", "/dbfs/", "${workspace.file_path}/", "./")
 BUNDLE_NAMES = ("databricks.yml", "databricks.yaml")
 DBX_DEFAULT = ("conf/deployment.yml", "conf/deployment.yaml", "conf/deployment.json")
@@ -85,7 +84,7 @@ def databricks_jobs(repo: Facts) -> tuple[DatabricksJob, ...]:
         if not MARKER.search(text):
             continue
         try:
-            docs = load_docs(_blank_jinja(text))
+            docs = load_docs(blank_tags(text))
         except YamlProblem:
             continue
         bundle = _bundle_file(path)
@@ -101,13 +100,6 @@ def job_stages(repo: Facts) -> list[Stage]:
 
 def _bundle_file(path: str) -> bool:
     return path.rsplit("/", 1)[-1] in BUNDLE_NAMES or path.startswith("resources/")
-
-
-def _blank_jinja(text: str) -> str:
-    """Template expressions become a plain word; blocks and comments keep only their line
-    breaks, so line numbers still match the template."""
-    text = JINJA_BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    return JINJA_EXPR.sub("JINJA", text)
 
 
 def _walk(

@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterable
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.repo.testpaths import is_test_path
+from mlguard.safeio.jinja_template import plain_name
 
 
 def _dotted(path: str) -> list[str]:
     stem = path[: -len(".py")] if path.endswith(".py") else path[: -len(".ipynb")]
-    parts = stem.split("/")
+    parts = plain_name(stem).split("/")
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return parts
@@ -39,7 +40,7 @@ class ModuleIndex:
 
     def resolve(self, name: str, near: str = "") -> str | None:
         """The file of module ``name`` (or of its parent for ``pkg.mod.func``)."""
-        name = name.split(":", 1)[0].strip()
+        name = plain_name(name.split(":", 1)[0].strip())
         if name.startswith(".") and near:
             name = self._absolute(name, near)
         if not name or "/" in name or name.startswith("."):

@@ -7,7 +7,8 @@ from typing import Any
 
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.safeio.yamlio import YamlDoc, YamlProblem, load_docs
+from mlguard.safeio.jinja_template import load_source_docs
+from mlguard.safeio.yamlio import YamlDoc, YamlProblem
 
 
 def yaml_docs(repo: Facts, path: str) -> list[YamlDoc]:
@@ -21,7 +22,7 @@ def _yaml_docs(repo: Facts, path: str) -> tuple[YamlDoc, ...]:
     text = repo.text(path)
     if text is not None:
         try:
-            docs = load_docs(text)
+            docs = load_source_docs(text)
         except YamlProblem as exc:
             where = f"line {exc.line}: " if exc.line else ""
             repo.skipped.setdefault(path, f"unparseable config ({where}{exc.message})")
@@ -68,7 +69,7 @@ def _quiet_docs(repo: Facts, path: str) -> tuple[YamlDoc, ...]:
     if text is None:
         return ()
     try:
-        return tuple(load_docs(text))
+        return tuple(load_source_docs(text))
     except YamlProblem:
         return ()
 

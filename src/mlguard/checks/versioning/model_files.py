@@ -15,6 +15,7 @@ from typing import Any
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import traits
+from mlguard.facts.automation import automation
 from mlguard.facts.sources import quiet_docs
 from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Evidence
@@ -59,6 +60,21 @@ def dvc_tracked_models(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
+def dvc_stage_models(ctx: CheckContext) -> list[Evidence]:
+    """dvc.yaml stage outputs that hold a model (``models/model.pkl``, ``checkpoints/``):
+    versioned with each commit's dvc.lock. A stage that only outputs data or a run folder
+    (``outputs/train``) versions no model."""
+    found = []
+    for stage in automation(ctx.repo).stages:
+        if stage.system != "dvc":
+            continue
+        for out in stage.outs:
+            if _names_model(*out.rstrip("/").split("/")):
+                found.append(ev(stage.path, stage.line, f"{stage.name} outs {out}"))
+                break
+    return found
+
+
 def _out_path(out: Any) -> str:
     value = out.get("path") if isinstance(out, dict) else None
     return value if isinstance(value, str) else ""
@@ -73,6 +89,7 @@ def _line(ctx: CheckContext, path: str, key: str) -> int:
 
 @register(needs_python=False)
 def models_versioned_by_file(ctx: CheckContext) -> Outcome:
-    """A model kept per run by Kedro's dataset versioning, or per commit by a ``.dvc`` file."""
-    found = kedro_versioned_models(ctx) + dvc_tracked_models(ctx)
+    """A model kept per commit by DVC (a stage output or a ``.dvc`` file), or per run by
+    Kedro's dataset versioning."""
+    found = dvc_stage_models(ctx) + kedro_versioned_models(ctx) + dvc_tracked_models(ctx)
     return Outcome.passed(found) if found else Outcome.failed("No model file is versioned.")
