@@ -60,6 +60,15 @@ FOUND: dict[str, str] = {
     # a provider token stays a finding as a shell default, a passphrase of words as a password
     "compose.yml": f"services:\n  app:\n    environment:\n      - GH_TOKEN=${{GH_TOKEN:-{GH}}}\n",
     "passphrase.py": 'DB_PASSWORD = "CorrectHorseBatteryStaple"\n',
+    # a Terraform variable's default, a service's short secret key, a Fernet key
+    "infra/variables.tf": (
+        'variable "db_password" {\n  type    = string\n  default = "Hello2024"\n}\n'
+    ),
+    "testing/pytest.ini": "[pytest]\nenv =\n    MINIO_SECRET_KEY=minio123\n",
+    "docker/compose.airflow.yml": (
+        "services:\n  scheduler:\n    environment:\n"
+        f"      AIRFLOW__CORE__FERNET_KEY: {RANDOM[:43]}=\n"
+    ),
     "wrapped.py": (
         "import base64\n"
         f"TOKEN = base64.b64decode('{base64.b64encode(GH.encode()).decode()}').decode()\n"
@@ -80,6 +89,20 @@ QUIET: dict[str, str] = {
         'http://minio:9000 ${MINIO_ROOT_USER:-minioadmin} ${MINIO_ROOT_PASSWORD:-minioadmin};"\n'
     ),
     "tags.py": "Tags = [{'Key': 'sagemaker:projectS3TemplatesLocation', 'Value': 'x'}]\n",
+    # a secret variable without a default, other variables' defaults, a type annotation of
+    # code embedded in compiled pipeline YAML, and a Fernet key read from the environment
+    "infra/main.tf": (
+        'variable "db_password" {\n  type = string\n  sensitive = true\n}\n'
+        'variable "region" {\n  default = "us-east-2"\n}\n'
+    ),
+    "pipeline.yaml": (
+        '        - "\\ndef load(\\n    minio_secret_key:\\\n'
+        '          \\ str,\\n    bucket: str):\\n"\n'
+    ),
+    "compose.airflow.yml": (
+        "services:\n  scheduler:\n    environment:\n"
+        "      AIRFLOW__CORE__FERNET_KEY: ${AIRFLOW_FERNET_KEY}\n"
+    ),
 }
 
 

@@ -131,12 +131,22 @@ DOCKER_ENV = re.compile(
     r"(?P<q>[\"']?)(?P<value>[^\s\"'=]{1,256})"
 )
 
+# A Terraform variable whose name announces a secret and whose default holds it:
+# ``variable "db_password" { ... default = "Hello2024" ... }`` (the name is on another line
+# than the value, so the line-by-line assignment pattern cannot see it).
+TERRAFORM_VARIABLE = re.compile(
+    r'^[ \t]*variable[ \t]+"(?P<name>[A-Za-z_][\w-]{0,63})"[ \t]*\{(?P<body>[^{}]{0,2000}?)\}',
+    re.MULTILINE,
+)
+TERRAFORM_DEFAULT = re.compile(r'^[ \t]*default[ \t]*=[ \t]*"(?P<value>[^"\n]{1,256})"', re.M)
+
 SECRET_WORDS = frozenset(
     {"token", "secret", "password", "passwd", "pwd", "passphrase", "credential", "credentials"}
 )
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
 KEY_QUALIFIERS = frozenset(
     {"api", "access", "secret", "private", "auth", "signing", "encryption", "master", "client"}
+    | {"fernet", "jwt", "hmac", "session", "cookie"}  # keys that sign or encrypt
 )
 COMPOUND_WORDS = ("apikey", "secretkey", "accesskey", "authtoken", "accesstoken", "privatekey")
 
@@ -205,6 +215,10 @@ def secret_name(name: str) -> str:
     joined = "".join(words)
     for index, word in enumerate(words):
         if word in PASSWORD_WORDS:
+            return "password"
+        if word == "secret" and words[index + 1 : index + 2] in ([], ["key"]):
+            # a service's secret or secret key (MINIO_SECRET_KEY, CLIENT_SECRET) is the
+            # password of its account: a short mixed value is one, not only long random ones
             return "password"
         if word == "token" and index and words[index - 1] in ML_TOKEN_ROLES:
             return ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,7 @@ from mlguard.analyzers import secret_patterns as sp
 
 WINDOW = 4096
 OVERLAP = 1024  # longer than any match, so a secret straddling two windows is seen whole
+TRAILING_ESCAPES = re.compile(r"(?:\\[nrt]|[,;)\]}])+$")  # ``str,\n`` -> ``str``
 KEY_LOOKAHEAD = 4  # lines after a BEGIN ... PRIVATE KEY header that may hold key material
 
 
@@ -115,8 +117,8 @@ def _assignments(chunk: str, mode: Mode) -> Iterator[tuple[Span, str, str, str]]
                 continue
         elif mode == Mode.CODE:
             continue
-        else:
-            value = value.rstrip(",;)]}")
+        else:  # trailing punctuation, and escaped line ends of code embedded in YAML
+            value = TRAILING_ESCAPES.sub("", value).rstrip(",;)]}")
         if chunk[max(0, m.start("name") - 2) : m.start("name")] == "${":
             continue  # ``${DB_PASSWORD:-dev}``: a shell default; provider formats still count
         role = sp.secret_name(m.group("name"))
@@ -241,10 +243,26 @@ def _private_keys(lines: Sequence[str]) -> Iterator[SecretHit]:
                 yield SecretHit(index + 1, column, "private key", f"{label} block", fingerprint)
 
 
+def _terraform_defaults(text: str) -> Iterator[SecretHit]:
+    """Defaults of Terraform variables named like a secret (``variable "db_password"``)."""
+    for block in sp.TERRAFORM_VARIABLE.finditer(text):
+        role = sp.secret_name(block.group("name"))
+        default = sp.TERRAFORM_DEFAULT.search(block.group("body")) if role else None
+        if default is None or not sp.strong_value(default.group("value"), role):
+            continue
+        start = block.start("body") + default.start("value")
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        kind = "password" if role == "password" else "high-entropy secret"
+        yield _hit(line, column, kind, default.group("value"), name=block.group("name"))
+
+
 def scan_text(text: str, mode: Mode) -> list[SecretHit]:
     """Every hit in ``text``, sorted by line and column."""
     lines = text.splitlines()
     hits: set[SecretHit] = set(_private_keys(lines))
+    if mode == Mode.CONFIG and "variable" in text:
+        hits.update(_terraform_defaults(text))
     # base64 text is looked into in config files (Kubernetes Secret data, .env) and in
     # code that decodes base64; elsewhere only on lines that pass the anchors anyway
     encoded = (mode in (Mode.CONFIG, Mode.DOCKER) or (mode == Mode.CODE and _decodes(text))) and (
