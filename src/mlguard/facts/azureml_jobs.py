@@ -103,6 +103,9 @@ def _step(
     repo: Facts, doc: YamlDoc, path: str, name: str, job: dict[str, Any], depth: int
 ) -> list[Stage]:
     at = line(doc, ["jobs", name]) if name in mapping(mapping(doc.data).get("jobs")) else 1
+    trial = job.get("trial")
+    if isinstance(trial, dict) and "command" not in job:  # a sweep's trial written inline
+        job = {**mapping(trial), "code": mapping(trial).get("code", job.get("code"))}
     command = job.get("command")
     if isinstance(command, str) and command.strip():
         folder = _code_folder(job, path)

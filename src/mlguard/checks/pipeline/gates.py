@@ -181,7 +181,14 @@ def validation_gate(ctx: CheckContext) -> Outcome:
             "check that fails the step.",
             [ev(s.path, s.line, s.name) for s in evals],
         )
-    selected = _metric_selection(ctx)
+    evaluated = _automated_evaluation(ctx)
+    if evaluated:
+        return Outcome.partial(
+            "Automated training computes evaluation metrics but nothing stops a worse "
+            "model: add a threshold check that fails the run.",
+            evaluated[:3],
+        )
+    selected = _metric_selection(ctx) + _sweep_objectives(ctx)
     if selected:
         return Outcome.partial(
             "The model to register or promote is chosen by comparing metrics (the best of "
@@ -214,6 +221,52 @@ def _metric_selection(ctx: CheckContext) -> list[Evidence]:
             if match and GATED_METRIC.search(line):
                 found.append(ev(path, call.line, f"{call.attr}(...) after {line.strip()[:80]}"))
                 break
+    return found
+
+
+# metric functions: an evaluation computed in the training code itself
+METRIC_CALLS = re.compile(
+    r"^(sklearn\.metrics\.\w+|torchmetrics\.\w+|evaluate\.load|"
+    r"mlflow\.evaluate|mlflow\.models\.evaluate)$"
+)
+
+
+def _automated_evaluation(ctx: CheckContext) -> list[Evidence]:
+    """Metric computations (``sklearn.metrics.r2_score(...)``, ``mlflow.evaluate``) in training
+    code that a pipeline, CI or a scheduler runs: the run evaluates, without a threshold."""
+    found: list[Evidence] = []
+    for path in traits.training_files(ctx.repo):
+        facts = ctx.repo.python(path)
+        if facts is None or traits.is_test_path(path) or is_automated(ctx.repo, path) is None:
+            continue
+        call = next((c for c in facts.calls if METRIC_CALLS.match(c.name)), None)
+        if call is not None:
+            found.append(ev(path, call.line, call.name))
+    return found
+
+
+SWEEP_OBJECTIVE = re.compile(r"^[ \t]*primary_metric:[ \t]*\S", re.MULTILINE)
+TUNER_CALLS = frozenset({"HyperparameterTuner", "HyperparameterTuningJob", "sweep"})
+
+
+def _sweep_objectives(ctx: CheckContext) -> list[Evidence]:
+    """A hyperparameter sweep or tuning job that keeps the best trial by a metric (Azure ML
+    ``type: sweep`` with ``objective.primary_metric``, SageMaker ``HyperparameterTuner
+    (objective_metric_name=...)``, Vertex ``HyperparameterTuningJob(metric_spec=...)``, Azure
+    ``command(...).sweep(primary_metric=...)``) run by a declared pipeline or automation."""
+    found: list[Evidence] = []
+    piped = {s.path for s in automation(ctx.repo).stages if s.system == "azureml"}
+    for path in sorted(piped):
+        text = ctx.repo.text(path) or ""
+        match = SWEEP_OBJECTIVE.search(text) if "type: sweep" in text else None
+        if match:
+            found.append(ev(path, line_at(text, match.start()), match.group(0).strip()))
+    for path, call in callsites.sites(ctx.repo, attrs=list(TUNER_CALLS)):
+        keyed = ("objective_metric_name", "metric_spec", "primary_metric")
+        if traits.is_test_path(path) or not any(call.has_kwarg(k) for k in keyed):
+            continue
+        if is_automated(ctx.repo, path) is not None or path in piped:
+            found.append(ev(path, call.line, f"{call.attr}(...)"))
     return found
 
 
