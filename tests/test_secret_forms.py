@@ -65,6 +65,8 @@ FOUND: dict[str, str] = {
         'variable "db_password" {\n  type    = string\n  default = "Hello2024"\n}\n'
     ),
     "testing/pytest.ini": "[pytest]\nenv =\n    MINIO_SECRET_KEY=minio123\n",
+    # a user name repeated as the password still logs into a server at an address
+    "docs/tracking.md": "mlflow server --backend-store-uri postgresql://admin:admin@10.74.208.3/db\n",
     "docker/compose.airflow.yml": (
         "services:\n  scheduler:\n    environment:\n"
         f"      AIRFLOW__CORE__FERNET_KEY: {RANDOM[:43]}=\n"
@@ -99,6 +101,7 @@ QUIET: dict[str, str] = {
         '        - "\\ndef load(\\n    minio_secret_key:\\\n'
         '          \\ str,\\n    bucket: str):\\n"\n'
     ),
+    "stack/.env": "DATABASE_URL=postgresql://postgres:postgres@db:5432/app\n",
     "compose.airflow.yml": (
         "services:\n  scheduler:\n    environment:\n"
         "      AIRFLOW__CORE__FERNET_KEY: ${AIRFLOW_FERNET_KEY}\n"

@@ -99,7 +99,11 @@ def _url_credentials(chunk: str) -> Iterator[tuple[Span, str, str, str]]:
         user, password, host = m.group("user"), m.group("s"), m.group("host").lower()
         if host in sp.LOCAL_HOSTS or host.endswith((".example", ".local", "example.com")):
             continue
-        if password == user or sp.is_placeholder(password) or sp.placeholder_user(user):
+        # ``postgres:postgres@db``: a local stack's default for a service name; the same pair
+        # for an address or a domain (``admin:admin@10.74.208.3``) logs into a real server
+        if (password == user and "." not in host) or sp.is_placeholder(password):
+            continue
+        if sp.placeholder_user(user):
             continue
         if password.lower() in {"pass", "pw", "pwd", "user", "username", "x", "oauth"}:
             continue
