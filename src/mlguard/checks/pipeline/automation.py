@@ -232,11 +232,39 @@ def _launches(ctx: CheckContext, path: str) -> bool:
     return built and any(c.attr in ("submit", "run") for c in facts.calls)
 
 
+def runs_training_flow(ctx: CheckContext, path: str) -> bool:
+    """The file calls a function of a module that defines a pipeline, and one of the
+    repository's pipelines has a training step (``underwriting_pipeline(...)`` after
+    ``kfp.local.init(...)``, a Prefect ``@flow`` or a ZenML ``@pipeline`` called directly):
+    it runs that pipeline in process."""
+    from mlguard.facts.modules import ModuleIndex
+    from mlguard.facts.pyflows import pyflows
+
+    facts = ctx.repo.python(path)
+    if facts is None:
+        return False
+    training = {f.path for f in pyflows(ctx.repo) if any(_stage_trains(ctx, s) for s in f.stages)}
+    if not training:
+        return False
+    flows = {f.path for f in pyflows(ctx.repo)}
+    index = ModuleIndex.of(ctx.repo)
+    for call in facts.calls:
+        if "." in call.name and call.name[:1].isalpha():
+            target = index.resolve(call.name.rsplit(".", 1)[0], path)
+            # a pipeline's module, when one of the repository's pipelines trains (its
+            # components may come from other modules or component files)
+            if target in flows:
+                return True
+    return False
+
+
 def launches_training_pipeline(ctx: CheckContext, path: str) -> bool:
     """The file starts a run of a pipeline, itself or through the local modules it imports,
     and one of the repository's declared pipelines has a training step."""
     from mlguard.facts.modules import ModuleIndex
 
+    if runs_training_flow(ctx, path):
+        return True
     imported = ModuleIndex.of(ctx.repo).imported_within([path], 3)
     if not any(_launches(ctx, p) for p in (path, *imported)):
         return False
