@@ -172,6 +172,8 @@ def model_pinned(ctx: CheckContext) -> Outcome:
             name = _model_literal(call, constants)
             if name and floating_model(name):
                 found.append(ev(path, call.line, name, _floating(name)))
+            elif name and _ollama(call) and ":" not in name:
+                found.append(ev(path, call.line, name, _floating_tag(name)))
         for line, name in defaults:
             if VENDOR_MODEL.match(name) and floating_model(name):
                 found.append(ev(path, line, name, _floating(name) + " (the default when unset)"))
@@ -226,6 +228,23 @@ def _env_default(call: Call) -> str:
         return ""
     setting = call.args[0] if isinstance(call.args[0], str) else ""
     return "" if AZURE_SETTING.search(setting) else call.args[1]
+
+
+OLLAMA_CLASSES = frozenset({"ChatOllama", "Ollama", "OllamaLLM"})
+
+
+def _ollama(call: Call) -> bool:
+    """A chat or generation call of Ollama (the SDK or LangChain's classes)."""
+    if call.name.startswith("ollama.") and call.attr in ("chat", "generate"):
+        return True
+    return call.attr in OLLAMA_CLASSES or call.name.split(".")[-1] in OLLAMA_CLASSES
+
+
+def _floating_tag(name: str) -> str:
+    return (
+        f"Ollama model {name!r} has no tag, so it runs whatever {name}:latest is when pulled: "
+        "name a size and quantisation tag (e.g. llama3.1:8b-instruct-q4_K_M)"
+    )
 
 
 def _floating(name: str) -> str:
