@@ -17,6 +17,7 @@ from mlguard.facts.ci_commands import GITLAB_FILES
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import path_words
+from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 from mlguard.safeio.lines import line_at
 
@@ -114,7 +115,46 @@ def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
         for imp in facts.imports:
             if path not in found and any(_is_module(imp.module, m) for m in DRIFT_LIBS):
                 found[path] = ev(path, imp.line, imp.module)
+        if path not in found:
+            hand = _hand_written_drift(path, facts)
+            if hand is not None:
+                found[path] = hand
     return tuple(sorted((e for p, e in found.items() if not traits.is_test_path(p)), key=_key))
+
+
+# drift computed by the project itself: a population stability index, or a statistical
+# distance between reference and current data in a module about drift or monitoring (not
+# ``drift`` alone, the drift term of an SDE in diffusion-model code)
+DRIFT_FUNCTION = re.compile(
+    r"^(population_stability_index|\w*_psi|psi(_\w+)?|"
+    r"(calculate|compute|detect|check|measure|get|run)_\w*drift\w*|"
+    r"\w*(data|feature|prediction|concept|covariate|target|label|input)_drift\w*|"
+    r"drift_(score|report|severity|detect\w*|check\w*|test|metric\w*|stat\w*))$",
+    re.IGNORECASE,
+)
+DISTANCE_CALLS = frozenset(
+    {
+        "scipy.stats.ks_2samp",
+        "scipy.stats.wasserstein_distance",
+        "scipy.spatial.distance.jensenshannon",
+        "scipy.stats.chi2_contingency",
+        "scipy.stats.entropy",
+    }
+)
+DRIFT_PATH = re.compile(r"drift|monitor", re.IGNORECASE)
+
+
+def _hand_written_drift(path: str, facts: PyFacts) -> Evidence | None:
+    """A drift measure the project computes itself (``def population_stability_index``, a
+    ``ks_2samp`` in ``monitoring/drift.py``)."""
+    for name, line in facts.functions:
+        if DRIFT_FUNCTION.match(name):
+            return ev(path, line, f"def {name}")
+    if DRIFT_PATH.search(path):
+        for call in facts.calls:
+            if call.name in DISTANCE_CALLS:
+                return ev(path, call.line, call.name)
+    return None
 
 
 def _monitor_templates(repo: Facts) -> list[str]:
@@ -191,12 +231,39 @@ def scheduled(ctx: CheckContext) -> Outcome:
     words = sorted({w for e in found for w in path_words(e.location.path)})
     hits = _managed_schedule(repo) + _schedulers_naming(repo, words)
     hits += [e for e in found if _run_on_a_clock(repo, e)]
+    hits += _in_process_schedules(repo, found)
     if hits:
         return Outcome.passed(hits)
     return Outcome.partial(
         "Drift monitoring exists but nothing runs it on a schedule.",
         found[:1],
     )
+
+
+# a clock inside the running service: APScheduler jobs, the schedule library, FastAPI's
+# repeat_every, a periodic task class of the project (PeriodicScheduler, RepeatedTimer)
+IN_PROCESS_CLOCKS = re.compile(
+    r"^(apscheduler\.\S+|\S+\.add_job|schedule\.every|\S*repeat_every|"
+    r"\S*(Periodic|Repeat\w*Timer|Scheduler)\w*)$"
+)
+
+
+def _in_process_schedules(repo: Facts, found: list[Evidence]) -> list[Evidence]:
+    """Product code that runs the drift code on an in-process clock: a file that both sets
+    up a periodic job and imports a module where drift is computed (or one importing it)."""
+    index = ModuleIndex.of(repo)
+    drift_files = {e.location.path for e in found if e.location.path.endswith(".py")}
+    hits = []
+    for path, facts in repo.iter_python():
+        if traits.is_test_path(path) or path.endswith(".ipynb"):
+            continue
+        clock = next((c for c in facts.calls if IN_PROCESS_CLOCKS.match(c.name)), None)
+        if clock is None:
+            continue
+        reached = {path, *index.imported_within([path], 2)}
+        if reached & drift_files:
+            hits.append(ev(path, clock.line, f"{clock.name}(...) runs the drift code in process"))
+    return hits
 
 
 def _run_on_a_clock(repo: Facts, item: Evidence) -> bool:
