@@ -157,6 +157,24 @@ def _kfp_doc(doc: YamlDoc, path: str) -> list[Stage]:
     return stages
 
 
+def component_stages(repo: Facts, path: str) -> list[Stage]:
+    """The steps of a Kubeflow component file: a compiled spec's executors, or a v1
+    ``component.yaml``'s ``implementation.container`` command."""
+    stages: list[Stage] = []
+    for doc in yaml_docs(repo, path):
+        data = mapping(doc.data)
+        if "deploymentSpec" in data:
+            stages.extend(_kfp_doc(doc, path))
+            continue
+        container = mapping(mapping(data.get("implementation")).get("container"))
+        command = _container_command(container)
+        if command:
+            name = str(data.get("name", base_dir(path) or path))
+            at = line(doc, ["implementation", "container"])
+            stages.append(Stage(name, "kubeflow", path, at, command, module=base_dir(path)))
+    return stages
+
+
 def workflow_yaml(repo: Facts) -> tuple[list[Stage], list[Schedule]]:
     """Argo Workflow/CronWorkflow/WorkflowTemplate and compiled kfp pipeline specs."""
     stages: list[Stage] = []

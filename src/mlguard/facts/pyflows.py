@@ -9,6 +9,8 @@ schedule when one is declared, otherwise when someone starts the pipeline.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from dataclasses import dataclass, replace
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
@@ -17,6 +19,7 @@ from mlguard.facts.files import Facts
 from mlguard.facts.images import image_command
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
 from mlguard.facts.modules import ModuleIndex
+from mlguard.facts.pipelines import component_stages
 from mlguard.facts.platforms import (
     SCHEDULE_NAMES,
     platform_of,
@@ -247,8 +250,50 @@ def pyflows(repo: Facts) -> list[PyFlow]:
             continue  # no call, decorator or base class of any pipeline system
         flow = pyflow(path, facts)
         if flow is not None:
-            flows.append(_with_images(repo, facts, flow))
+            flows.append(_with_component_files(repo, facts, _with_images(repo, facts, flow)))
     return _with_imported_steps(repo, flows)
+
+
+COMPONENT_LOADERS = frozenset({"load_component_from_file", "load_component"})
+YAML_NAME = re.compile(r"[\"']([^\"'\n]{1,200}\.ya?ml)[\"']")
+
+
+def _with_component_files(repo: Facts, facts: PyFacts, flow: PyFlow) -> PyFlow:
+    """A Kubeflow pipeline built from component files (``load_component_from_file(
+    COMP_DIR / "train.yaml")``) has each file's steps: a compiled component (its executors)
+    or a v1 ``component.yaml`` (``implementation.container``)."""
+    if flow.system != "kubeflow":
+        return flow
+    added: list[Stage] = []
+    for call in facts.calls:
+        if call.attr not in COMPONENT_LOADERS or not call.args:
+            continue
+        first = call.args[0]
+        text = first if isinstance(first, str) else getattr(first, "text", "")
+        found = YAML_NAME.search(f"'{text}'" if isinstance(first, str) else str(text))
+        target = _component_file(repo, flow.path, found.group(1)) if found else ""
+        for stage in component_stages(repo, target) if target else ():
+            added.append(replace(stage, path=flow.path, line=call.line))
+    if not added:
+        return flow
+    return PyFlow(flow.path, flow.system, flow.triggers, (*flow.stages, *added), flow.schedules)
+
+
+def _component_file(repo: Facts, near: str, name: str) -> str:
+    """The repository file a component path names: next to the pipeline, in a folder below
+    it, or as written from the root."""
+    folder = posixpath.dirname(near)
+    name = name.lstrip("./")
+    for candidate in (posixpath.join(folder, name), name):
+        if candidate in repo.files:
+            return candidate
+    base = posixpath.basename(name)
+    below = [
+        p
+        for p in repo.files
+        if p.startswith(f"{folder}/" if folder else "") and p.endswith(f"/{base}")
+    ]
+    return min(below, key=lambda p: (p.count("/"), p)) if below else ""
 
 
 CONTAINER_TASKS = frozenset({"DockerOperator", "KubernetesPodOperator", "DockerSwarmOperator"})

@@ -66,12 +66,31 @@ def _where(reach: Reach) -> Evidence:
 
 def _stage_trains(ctx: CheckContext, stage: Stage) -> bool:
     training = set(traits.training_files(ctx.repo))
+    defined = _component_source(ctx, stage)
+    if defined is not None:  # a compiled component: judge the function it was compiled from
+        stage = defined
     for path in stage_files(ctx.repo, stage):
         if path in training:
             return True
         if any(r.target in training for r in _reached_from(ctx, path)):
             return True
     return bool(FIT_WORDS.search(stage.name)) or bool(FIT_WORDS.search(stage.command))
+
+
+def _component_source(ctx: CheckContext, stage: Stage) -> Stage | None:
+    """For a compiled Kubeflow executor (its command is the ``--function_to_execute`` name),
+    the step of the ``@dsl.component`` function of that name in the repository's code."""
+    name = stage.command.strip()
+    if stage.system != "kubeflow" or not name.isidentifier():
+        return None
+    return next(
+        (
+            s
+            for s in automation(ctx.repo).stages
+            if s.system == "kubeflow" and s.name == name and s.module.endswith(".py")
+        ),
+        None,
+    )
 
 
 def _reached_from(ctx: CheckContext, path: str) -> list[Reach]:
