@@ -73,6 +73,16 @@ def _scope(ctx: CheckContext, training: list[str]) -> list[str]:
     return list(seen)
 
 
+# a seed given as an estimator parameter in a dict (``params = {"random_state": 42}`` or
+# ``{"random_state": args.random_state}``, then ``Model(**params)``), or a seed option with a
+# numeric default (``add_argument("--random_state", type=int, default=24)``)
+SEED_ENTRY = re.compile(r"[\"'](random_state|seed|random_seed)[\"'][ \t]*:[ \t]*[\w.\[\]\"']")
+SEED_OPTION = re.compile(
+    r"add_argument\([ \t\n]*[\"']--(random[_-]state|seed|random[_-]seed)[\"'][^)]{0,200}?"
+    r"default[ \t]*=[ \t]*\d"
+)
+
+
 def _seeds(ctx: CheckContext, path: str) -> list[Evidence]:
     found = []
     for call in _seed_candidates(ctx).get(path, ()):
@@ -80,6 +90,13 @@ def _seeds(ctx: CheckContext, path: str) -> list[Evidence]:
             found.append(ev(path, call.line, call.name))
         elif any(call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS):
             found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
+    if not found and path.endswith(".py"):
+        text = ctx.repo.text(path) or ""
+        if "seed" in text or "random_state" in text:
+            match = SEED_ENTRY.search(text) or SEED_OPTION.search(text)
+            if match:
+                line = line_at(text, match.start())
+                found.append(ev(path, line, text.splitlines()[line - 1].strip()[:80]))
     return found
 
 
