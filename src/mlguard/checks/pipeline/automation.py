@@ -252,29 +252,30 @@ def _launches(ctx: CheckContext, path: str) -> bool:
 
 
 def runs_training_flow(ctx: CheckContext, path: str) -> bool:
-    """The file calls a function of a module that defines a pipeline, and one of the
-    repository's pipelines has a training step (``underwriting_pipeline(...)`` after
-    ``kfp.local.init(...)``, a Prefect ``@flow`` or a ZenML ``@pipeline`` called directly):
-    it runs that pipeline in process."""
+    """The file calls a function of a module that defines a training pipeline (one of its
+    steps trains, or it imports the training code): ``underwriting_pipeline(...)`` after
+    ``kfp.local.init(...)``, a Prefect ``@flow`` or a ZenML ``@pipeline`` called directly
+    runs that pipeline in process. Calling a data-loading flow does not count."""
     from mlguard.facts.modules import ModuleIndex
     from mlguard.facts.pyflows import pyflows
 
     facts = ctx.repo.python(path)
     if facts is None:
         return False
-    training = {f.path for f in pyflows(ctx.repo) if any(_stage_trains(ctx, s) for s in f.stages)}
-    if not training:
-        return False
-    flows = {f.path for f in pyflows(ctx.repo)}
+    training_files = set(traits.training_files(ctx.repo))
     index = ModuleIndex.of(ctx.repo)
-    for call in facts.calls:
-        if "." in call.name and call.name[:1].isalpha():
-            target = index.resolve(call.name.rsplit(".", 1)[0], path)
-            # a pipeline's module, when one of the repository's pipelines trains (its
-            # components may come from other modules or component files)
-            if target in flows:
-                return True
-    return False
+    trains = {
+        f.path
+        for f in pyflows(ctx.repo)
+        if any(_stage_trains(ctx, s) for s in f.stages)
+        or training_files & {f.path, *index.imported_within([f.path], 2)}
+    }
+    return any(
+        "." in call.name
+        and call.name[:1].isalpha()
+        and index.resolve(call.name.rsplit(".", 1)[0], path) in trains
+        for call in facts.calls
+    )
 
 
 def launches_training_pipeline(ctx: CheckContext, path: str) -> bool:
