@@ -77,6 +77,16 @@ CONFIG_OPTION = re.compile(
     r"^(config|cfg|conf|config_file|config_path|params|hparams|"
     r"hyperparameters|hyperparams|params_file)$"
 )
+# options that locate things or configure the machine, not the model or the run
+INFRASTRUCTURE = re.compile(
+    r"(dir|path|file|folder|root|output|out|input|uri|url|endpoint|bucket|host|port|"
+    r"device|gpu|cuda|cpu|workers|world_size|rank|instance|region|project|account|log|"
+    r"verbose|debug|quiet|cache|tracking|experiment|run_name|tag|token|(api|access)_?key|^key$|"
+    r"secret|env|"
+    r"registry|image|save|load|resume|checkpoint|wandb|mlflow|dry_run|local|profile|"
+    r"register|push|deploy|upload|publish|export|skip|enable|disable|force|overwrite)|"
+    r"(^|_)(ids?|names?)$|^no_"
+)
 CLI_CALLS = frozenset({"add_argument"})
 PIPELINE_PARAMETERS = re.compile(
     r"^metaflow\.Parameter$|^sagemaker\.workflow\.parameters\.Parameter(String|Integer|Float|"
@@ -100,8 +110,9 @@ class Parameterised:
     ``hyper``: evidence of hyperparameter names (and ``families``, the families they set);
     ``opaque``: sources whose names are not visible (a Hydra app, an argparse parser built
     elsewhere, a loaded config file), read as setting every hyperparameter; ``pipeline``:
-    pipeline parameters that set the run but no hyperparameter; ``other``: command-line
-    options that are only paths, ids or infrastructure.
+    pipeline parameters and options that set the run but no hyperparameter (``--model-name``,
+    ``--num-trials``, ``--seed``); ``other``: command-line options that are only paths, ids
+    or infrastructure.
     """
 
     hyper: list[Evidence] = field(default_factory=list)
@@ -123,7 +134,9 @@ class Parameterised:
         if families:
             self.families |= families
             self.hyper.append(ev(path, line, f"{kind}({spelled[0]})"))
-        elif kind == "parameter":
+        elif kind == "parameter" or not any(INFRASTRUCTURE.search(normalise(n)) for n in spelled):
+            # a pipeline parameter, or an option that chooses the run (--model-name,
+            # --num-trials, --seed, a date) without being a path, an id or infrastructure
             self.pipeline.append(ev(path, line, f"{kind}({spelled[0]})"))
         else:
             self.other.append(ev(path, line, f"{kind}({spelled[0]})"))

@@ -157,7 +157,7 @@ def hyperparams_in_config(ctx: CheckContext) -> Outcome:
         what = (
             "A config file is loaded"
             if loaders
-            else (f"Pipeline parameters ({_names(found.pipeline)}) set the run")
+            else (f"Pipeline parameters or options ({_names(found.pipeline)}) set the run")
         )
         tail = (
             f", but {len(literals)} hyperparameter(s) are literals in training code."
