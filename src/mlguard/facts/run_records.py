@@ -19,7 +19,7 @@ from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.facts.trackers import local_report_to, report_to
+from mlguard.facts.trackers import config_report_to, local_report_to, report_to
 from mlguard.model import Evidence, ev
 from mlguard.safeio.lines import line_at
 
@@ -94,6 +94,9 @@ def _tensorboard(repo: Facts) -> list[Evidence]:
     for path, call, text in report_to(repo):
         if "tensorboard" in text.lower() and local_report_to(text):
             found.append(ev(path, call.line, f"{call.name}(report_to={text})"))
+    for path, line, text in config_report_to(repo):  # the same, in a YAML training recipe
+        if "tensorboard" in text.lower() and local_report_to(text):
+            found.append(ev(path, line, f"report_to: {text}"))
     # a Catalyst runner given a logdir writes TensorBoard logs there
     for path, call in callsites.sites(repo, kwargs=["logdir"]):
         facts = repo.python(path)

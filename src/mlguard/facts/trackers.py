@@ -155,10 +155,49 @@ def report_to(repo: Facts) -> list[tuple[str, Call, str]]:
     ]
 
 
+HF_TRAINING = frozenset({"transformers", "trl", "accelerate"})
+MAX_CONFIGS = 2000
+
+
+def config_report_to(repo: Facts) -> list[tuple[str, int, str]]:
+    """(file, line, value) of a top-level ``report_to:`` in the YAML training recipes of a
+    repository that trains with Hugging Face (``TrlParser``/``HfArgumentParser`` turn them
+    into ``TrainingArguments``)."""
+    uses_hf = any(
+        i.module.split(".")[0] in HF_TRAINING
+        for path, facts in repo.iter_python()
+        if not traits.is_test_path(path)
+        for i in facts.imports
+    )
+    if not uses_hf:
+        return []
+    found = []
+    for path in repo.glob("*.yaml", "*.yml")[:MAX_CONFIGS]:
+        text = repo.text(path) or ""
+        if "report_to" not in text or traits.is_test_path(path):
+            continue
+        for doc in repo.config(path):
+            value = doc.get("report_to") if isinstance(doc, dict) else None
+            words = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            if words:
+                found.append((path, _key_line(text, "report_to"), ",".join(map(str, words))))
+    return found
+
+
+def _key_line(text: str, key: str) -> int:
+    match = re.search(rf"^{key}[ \t]*:", text, re.MULTILINE)
+    return line_at(text, match.start()) if match else 1
+
+
 def _integrations(repo: Facts) -> list[Evidence]:
     found = [
         ev(path, call.line, f"{call.name}(report_to={text})")
         for path, call, text in report_to(repo)
+        if not local_report_to(text)
+    ]
+    found += [
+        ev(path, line, f"report_to: {text}")
+        for path, line, text in config_report_to(repo)
         if not local_report_to(text)
     ]
     for path, call in callsites.sites(repo, kwargs=["experiment_tracker"]):
