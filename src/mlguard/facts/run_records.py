@@ -43,10 +43,12 @@ LOCAL_LOGGERS = re.compile(
 # the name of a metrics file a project's own logger writes (``progress%s.csv``)
 METRIC_FILE = re.compile(
     r"(^|/)(progress|metrics?|scores?|results?|history|\w*performance|train_log|\w*_metrics)"
-    r"[\w%{}.-]*\.(csv|json|jsonl|tsv)$",
+    r"[\w%{}.-]*\.(csv|json|jsonl|tsv|npy|npz|txt|ya?ml)$",
     re.IGNORECASE,
 )
-WRITE_ATTRS = frozenset({"to_csv", "to_json", "dump", "write", "writerow", "writerows"})
+WRITE_ATTRS = frozenset(
+    {"to_csv", "to_json", "dump", "write", "writerow", "writerows", "save", "savez", "savetxt"}
+)
 CONFIGURED_LOGGER = re.compile(
     r"^[ \t]*_target_:[ \t]*\S*loggers?\.\S*(MLFlow|Wandb|Neptune|Comet|Aim)Logger\b", re.M
 )
@@ -139,14 +141,40 @@ def _metric_files(repo: Facts) -> list[Evidence]:
             named[path] = (hit[1], hit[0])
         if any(c.attr in WRITE_ATTRS for c in facts.calls):
             writers.add(path)
+    kedro = _kedro_metric_datasets(repo)
     if not named:
-        return []
+        return kedro
     index = ModuleIndex.of(repo)
     read_by = {path: set(index.local_imports(path)) for path in writers}
     found = []
     for path, (line, text) in sorted(named.items()):
         if path in writers or any(path in imports for imports in read_by.values()):
             found.append(ev(path, line, text[:80]))
+    return found + kedro
+
+
+KEDRO_CATALOGS = ("conf/**/catalog*.yml", "conf/**/catalog*.yaml", "conf/**/catalog/**/*.yml")
+METRIC_NAME = re.compile(r"metric|score|report", re.IGNORECASE)
+
+
+def _kedro_metric_datasets(repo: Facts) -> list[Evidence]:
+    """Kedro catalog entries that keep each run's metrics (``versioned: true`` metric
+    datasets, or kedro's own ``MetricsDataset``)."""
+    found = []
+    for path in repo.glob(*KEDRO_CATALOGS):
+        for doc in repo.config(path):
+            for name, entry in doc.items() if isinstance(doc, dict) else ():
+                if not isinstance(entry, dict):
+                    continue
+                kind = str(entry.get("type", ""))
+                named = METRIC_NAME.search(f"{name} {entry.get('filepath', '')}")
+                if (
+                    "MetricsDataSet" in kind
+                    or "MetricsDataset" in kind
+                    or (named and entry.get("versioned") is True)
+                ):
+                    found.append(ev(path, 1, f"{name}: {kind or 'versioned'}"))
+                    break
     return found
 
 
