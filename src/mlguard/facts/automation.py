@@ -16,6 +16,7 @@ Computed once per scan and memoised as a fact. Nothing is executed or imported.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts.azureml_jobs import azureml_specs
@@ -41,7 +42,7 @@ from mlguard.facts.pipelines import (
     prefect_deployments,
     workflow_yaml,
 )
-from mlguard.facts.pyflows import pyflows
+from mlguard.facts.pyflows import pyflows, triggered_flows
 from mlguard.facts.schedules import schedule_facts
 from mlguard.model import Evidence, Location
 
@@ -126,6 +127,8 @@ def _build(repo: Facts) -> AutomationFacts:
         graph.push_stage(stage, when)
     for flow in flows:
         graph.push_flow(flow)
+    for source, target in triggered_flows(repo, flows):  # TriggerDagRunOperator
+        graph.push_flow(replace(target, triggers=target.triggers | source.triggers))
     clocks = schedule_facts(repo)  # Terraform, CloudFormation, serverless, bundles, CLIs
     schedules += clocks.schedules
     for command in clocks.commands:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
@@ -409,3 +410,51 @@ def kedro_session(repo: Facts, path: str) -> bool:
     """The file runs a Kedro pipeline in-process (``KedroSession.create(...).run()``)."""
     facts = repo.python(path) if path.endswith(".py") else None
     return facts is not None and any(c.name in KEDRO_SESSION for c in facts.calls)
+
+
+TRIGGER_DAG = "TriggerDagRunOperator"
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _dag_key(value: object, constants: Mapping[str, object]) -> str:
+    """A DAG id reduced to its literal text (``f"{prefix}train_model"`` -> ``train_model``),
+    through a module constant when the id is one."""
+    if isinstance(value, Expr) and value.text in constants:
+        value = constants[value.text]
+    text = value.text if isinstance(value, Expr) else value if isinstance(value, str) else ""
+    text = PLACEHOLDER.sub("", text)
+    return text.strip().lstrip("f").strip("'\"").strip()
+
+
+def _dag_ids(facts: PyFacts) -> set[str]:
+    constants = {a.target: a.value for a in facts.assigns}
+    found = set()
+    for call in facts.calls:
+        if call.attr in ("DAG", "dag"):
+            value = call.kwarg("dag_id") if call.has_kwarg("dag_id") else call.args[:1]
+            value = value[0] if isinstance(value, tuple) and value else value
+            key = _dag_key(value, constants)
+            if key:
+                found.add(key)
+    return found
+
+
+def triggered_flows(repo: Facts, flows: list[PyFlow]) -> list[tuple[PyFlow, PyFlow]]:
+    """(triggering, triggered) Airflow DAGs: a ``TriggerDagRunOperator(trigger_dag_id=X)``
+    starts the DAG whose id is X (matched on the id's literal text, or on its file's name),
+    so the triggered DAG runs whenever the triggering one does."""
+    airflow = [f for f in flows if f.system == "airflow"]
+    ids = {f.path: _dag_ids(repo.python(f.path) or PyFacts()) for f in airflow}
+    pairs = []
+    for flow in airflow:
+        facts = repo.python(flow.path)
+        constants = {a.target: a.value for a in facts.assigns} if facts else {}
+        for call in facts.calls if facts else ():
+            if call.attr != TRIGGER_DAG:
+                continue
+            key = _dag_key(call.kwarg("trigger_dag_id"), constants)
+            for target in airflow:
+                stem = posixpath.splitext(posixpath.basename(target.path))[0]
+                if target is not flow and key and (key in ids[target.path] or key.endswith(stem)):
+                    pairs.append((flow, target))
+    return pairs
