@@ -97,6 +97,8 @@ def ml_tests(ctx: CheckContext) -> Outcome:
     found += launches
     if not found and llm_app(ctx):
         found += _llm_flow_tests(ctx)
+    elif not found:
+        found += _serving_tests(ctx)
     if found:
         return Outcome.passed(found)
     if any_test and llm_app(ctx):
@@ -188,6 +190,52 @@ def _reached_by_tests(ctx: CheckContext, tests: list[str]) -> set[str]:
 
 
 MAX_PACKAGE_DEPTH = 4
+
+
+# what a serving module does with its model: predict, or load it (a pickle, a checkpoint, a
+# framework's model class given weights)
+PREDICT_ATTRS = frozenset(
+    {"predict", "predict_proba", "load_model", "from_pretrained", "InferenceSession", "YOLO"}
+)
+PREDICT_ROUTE = re.compile(
+    r"^/?(\w+/)*(predict|classify|infer|inference|score|invocations|generate|detect|"
+    r"recommend|forecast|embed|segment|transcribe)\w*/?$",
+    re.IGNORECASE,
+)
+MODEL_LOADS = frozenset(
+    {"joblib.load", "pickle.load", "torch.load", "dill.load", "cloudpickle.load"}
+)
+
+
+def _serving_tests(ctx: CheckContext) -> list[Evidence]:
+    """Tests that call the model-serving routes through a test client, of an app that
+    predicts with the model (its serving module, or a module it imports, loads or calls
+    the model): the request runs the model's prediction."""
+    clients = {e.location.path: e for e in app_clients(ctx)}
+    if not clients:
+        return []
+    serving = set(traits.serving_files(ctx.repo))
+    index = ModuleIndex.of(ctx.repo)
+    found = []
+    for path, evidence in sorted(clients.items()):
+        facts = ctx.repo.python(path)
+        if facts is None or not any(PREDICT_ROUTE.search(s) for s, _ in facts.strings):
+            continue  # only /health or / is called: the model never answers
+        for module in index.imported_within([path], 2):
+            if module in serving and _predicts(ctx, module, index):
+                found.append(ev(path, evidence.location.line, f"{evidence.text}; {module}"))
+                break
+    return found
+
+
+def _predicts(ctx: CheckContext, module: str, index: ModuleIndex) -> bool:
+    for path in (module, *index.local_imports(module)):
+        facts = ctx.repo.python(path)
+        if facts is not None and any(
+            c.attr in PREDICT_ATTRS or c.name in MODEL_LOADS for c in facts.calls
+        ):
+            return True
+    return False
 
 
 def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
