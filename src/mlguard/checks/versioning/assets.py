@@ -51,6 +51,20 @@ def _timestamped_folder(path: str) -> str:
     return ""
 
 
+# a log or report file named by a date and a time (test_run_20250827_153012.txt,
+# eval-2024-01-05T12-30-00.log): one per run; the first per folder is reported
+TIMESTAMPED_LOG = re.compile(
+    r"(^|[_-])(\d{8}|\d{4}-\d{2}-\d{2})[_T-]\d{2}[-_:]?\d{2}([-_:]?\d{2})?"
+    r"([_.-].*)?\.(log|txt|out|html|jsonl?)$"
+)
+
+
+def _timestamped_log(path: str) -> str:
+    """The folder of a log or report file named by its run's date and time, or ''."""
+    folder, _, name = path.rpartition("/")
+    return f"{folder}/*" if TIMESTAMPED_LOG.search(name) else ""
+
+
 DATA_GLOBS = ("data/**", "*.csv", "*.parquet", "*.tsv", "*.feather", "*.jsonl")
 
 
@@ -374,6 +388,17 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     f"A run's output folder named by its timestamp is committed ({stamped}/): "
                     "every run writes a new one; git-ignore the parent folder and keep run "
                     "outputs in an artifact store",
+                )
+            )
+        elif (log := _timestamped_log(path)) and log not in runs:
+            runs.add(log)
+            found.append(
+                ev(
+                    path,
+                    1,
+                    path.rsplit("/", 1)[-1],
+                    "A log or report named by the time of its run is committed: every run "
+                    "writes a new one; git-ignore it and keep run outputs in an artifact store",
                 )
             )
         elif path.endswith(TERRAFORM_STATE):
