@@ -76,6 +76,33 @@ def test_a_broken_cell_does_not_hide_the_rest_of_a_notebook(cli, tmp_path: Path)
     assert "2 code cell(s) skipped" in skipped["explore.ipynb"]  # what was left out is said
 
 
+def test_brackets_inside_notebook_text_are_not_nesting(cli, tmp_path: Path) -> None:
+    # a log printed into an output ("[" * 100, progress bars) or a string in the code: text,
+    # not JSON nesting; the notebook is analysed, while a truly deep one is still refused
+    nb = notebook(["import pickle\n", f"banner = {'[' * 100!r}\n", f"{LOAD}\n"])
+    deep = "[" * 100 + "]" * 100
+    repo = make_repo(tmp_path / "r", {"explore.ipynb": nb, "deep.ipynb": deep})
+    found, skipped = sec001(cli, repo)
+    assert [path for path, _ in found] == ["explore.ipynb"]
+    assert list(skipped) == ["deep.ipynb"] and "nested deeper" in skipped["deep.ipynb"]
+
+
+def test_cloudformation_short_tags_are_read_as_plain_values(cli, tmp_path: Path) -> None:
+    # !GetAtt, !Ref and !Sub are CloudFormation's, in serverless.yml and SAM templates: their
+    # values are read as plain text (Python tags are still refused: test_never_execute)
+    files = {
+        "serverless.yml": (
+            "service: predict\nprovider:\n  name: aws\n  role: !GetAtt LambdaRole.Arn\n"
+            "functions:\n  predict:\n    handler: handler.predict\n"
+            "    environment:\n      BUCKET: !Sub '${AWS::StackName}-models'\n"
+        ),
+        "template.yaml": "Resources:\n  Fn:\n    Properties:\n      Role: !Ref Role\n",
+        "handler.py": "import joblib\n\nmodel = joblib.load('model.joblib')\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files))
+    assert report["skipped"] == []
+
+
 def test_a_notebook_with_only_broken_cells_is_still_reported(cli, tmp_path: Path) -> None:
     nb = notebook(["def f(:\n", "    pass\n"])
     found, skipped = sec001(cli, make_repo(tmp_path / "r", {"explore.ipynb": nb}))

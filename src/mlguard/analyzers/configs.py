@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlguard.safeio.jinja_template import load_source_docs
+from mlguard.safeio.jsondepth import depth_within
 from mlguard.safeio.yamlio import YamlProblem
 
 MAX_JSON_DEPTH = 128
@@ -31,14 +32,8 @@ def parse_toml(text: str) -> tuple[list[Any], str]:
 
 
 def parse_json(text: str) -> tuple[list[Any], str]:
-    depth = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return [], f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
-        elif ch in "]}":
-            depth -= 1
+    if not depth_within(text, MAX_JSON_DEPTH):
+        return [], f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
     try:
         return [json.loads(text)], ""
     except (json.JSONDecodeError, RecursionError) as exc:

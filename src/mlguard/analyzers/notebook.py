@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from mlguard.analyzers.python_ast import parse_source
+from mlguard.safeio.jsondepth import depth_within
 
 MAX_DEPTH = 64
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug"})
@@ -38,16 +39,7 @@ class NotebookFacts:
 
 
 def _depth_ok(text: str) -> bool:
-    depth = deepest = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                return False
-        elif ch in "]}":
-            depth -= 1
-    return True
+    return depth_within(text, MAX_DEPTH)
 
 
 def _cell_text(value: object) -> list[str]:

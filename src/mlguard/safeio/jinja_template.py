@@ -44,15 +44,16 @@ def plain_name(name: str) -> str:
 
 
 def load_source_docs(text: str) -> list[YamlDoc]:
-    """The YAML documents of a scanned file; a cookiecutter template's file that is not YAML
-    as written is read as the YAML it generates. Raises :class:`YamlProblem` as written."""
+    """The YAML documents of a scanned file: local tags (CloudFormation's ``!Ref``) read as
+    plain values, and a cookiecutter template's file that is not YAML as written read as the
+    YAML it generates. Raises :class:`YamlProblem` as written."""
     try:
-        return load_docs(text)
+        return load_docs(text, plain_tags=True)
     except YamlProblem:
         if not is_template(text):
             raise
         try:
-            return load_docs(plain_source(text))
+            return load_docs(plain_source(text), plain_tags=True)
         except YamlProblem:
             pass
         raise

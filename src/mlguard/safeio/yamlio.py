@@ -177,12 +177,37 @@ def _construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
-def load_docs(text: str) -> list[YamlDoc]:
-    """Every document of a YAML stream, safely constructed."""
+PLAIN_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+def _plain_local_tags(node: yaml.Node) -> None:
+    """Local tags (CloudFormation's ``!Ref``, ``!GetAtt``, ``!Sub``) read as the plain
+    value they tag: a string, a list or a mapping. Nothing is constructed from a tag."""
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current.tag, str) and current.tag.startswith("!"):
+            current.tag = PLAIN_TAGS.get(type(current), current.tag)
+        stack.extend(_children(current))
+
+
+def load_docs(text: str, plain_tags: bool = False) -> list[YamlDoc]:
+    """Every document of a YAML stream, safely constructed; with ``plain_tags``, values
+    under a local tag (``!GetAtt Role.Arn``) are read as if untagged."""
     docs = []
     total = 0
     for node in _compose_all(text):
         total += _check_tree(node)
+        if plain_tags:
+            _plain_local_tags(node)
         if total > MAX_NODES:  # many documents, each under the limit
             raise YamlProblem(f"stream expands to more than {MAX_NODES} nodes")
         docs.append(YamlDoc(_construct(node), node))
