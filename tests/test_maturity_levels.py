@@ -222,6 +222,42 @@ def test_a_published_librarys_tutorial_notebooks_do_not_make_it_a_project(
     assert any("pip install shrunken" in e for e in kind["evidence"])
 
 
+def test_a_published_package_named_with_dashes_and_its_training_helpers_stay_a_library(
+    cli, tmp_path: Path
+) -> None:
+    # pip install shrunken-centroids installs the shrunken_centroids package (PEP 503 names);
+    # a module of that package named for training (pretraining_utils.py) is library code
+    pyproject = projects.LIBRARY["pyproject.toml"].replace(
+        'name = "shrunken"', 'name = "shrunken_centroids"'
+    )
+    readme = projects.LIBRARY["README.md"] + "\n## Install\n\n    pip install shrunken-centroids\n"
+    helper = (
+        "from sklearn.linear_model import LogisticRegression\n\n\n"
+        "def pretrain(X, y):\n    return LogisticRegression().fit(X, y)\n"
+    )
+    files = {
+        **{k: v for k, v in projects.LIBRARY.items() if not k.startswith("src/")},
+        **{
+            k.replace("src/shrunken/", "shrunken_centroids/"): v.replace(
+                "from shrunken.", "from shrunken_centroids."
+            )
+            for k, v in projects.LIBRARY.items()
+            if k.startswith("src/shrunken/") and not k.endswith("__init__.py")
+        },
+        "shrunken_centroids/pretraining_utils.py": helper,
+        **TUTORIAL,
+        "README.md": readme,
+        "pyproject.toml": pyproject,
+    }
+    report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
+    kind = report["maturity"]["kind"]
+    assert kind["name"] == "library", kind
+    # the same package without the README's install line is a project trained in notebooks
+    files["README.md"] = projects.LIBRARY["README.md"]
+    report, _ = _scan(cli, make_repo(tmp_path / "project", files))
+    assert report["maturity"]["kind"]["name"] == "ml-project"
+
+
 def test_notebooks_that_train_make_an_unpublished_package_a_project(cli, tmp_path: Path) -> None:
     files = {**projects.LIBRARY, **TUTORIAL}  # no `pip install shrunken` anywhere
     report, _ = _scan(cli, make_repo(tmp_path / "lib", files))

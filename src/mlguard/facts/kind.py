@@ -127,8 +127,18 @@ def _published(repo: Facts, packaged: str) -> str:
     if match is None:
         return ""
     name = match.group(1)
-    pattern = re.compile(rf"pip3?\s+install\s+(-U\s+|--upgrade\s+)?['\"]?{re.escape(name)}\b", re.I)
+    # PEP 503: pytorch_tabnet, pytorch-tabnet and pytorch.tabnet name one distribution
+    spelled = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name) if part)
+    pattern = re.compile(rf"pip3?\s+install\s+(-U\s+|--upgrade\s+)?['\"]?{spelled}\b", re.I)
     return name if _readme_says(repo, pattern) else ""
+
+
+def _in_distribution(rel: str, name: str) -> bool:
+    """``rel`` is in the distribution's own package folder (``pytorch_tabnet/`` of
+    ``pytorch-tabnet``; also under ``src/``)."""
+    folder = re.sub(r"[-.]+", "_", name).lower()
+    parts = rel.lower().split("/")
+    return len(parts) > 1 and (parts[0] == folder or parts[:2] == ["src", folder])
 
 
 def _tutorial(rel: str) -> bool:
@@ -191,8 +201,14 @@ def detected(repo: Facts) -> RepoKind:
     pipeline = _declared_pipeline(repo)
     entry_points = [rel for rel in training if _entry_point(repo, rel)]
     published = _published(repo, packaged)
-    if published:  # a package users `pip install`: its notebooks and examples are tutorials
-        entry_points = [rel for rel in entry_points if not _tutorial(rel)]
+    if published:  # a package users `pip install`: its notebooks and examples are tutorials,
+        # and its own modules (pytorch_tabnet/pretraining_utils.py) are library code
+        entry_points = [
+            rel
+            for rel in entry_points
+            if not _tutorial(rel)
+            and (not _in_distribution(rel, published) or _main_script(repo, rel))
+        ]
     if not entry_points and not serving and not pipeline:
         estimators = _estimator_files(repo)
         evidence = ["no script trains or serves a model"]
