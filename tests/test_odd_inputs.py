@@ -8,6 +8,7 @@ from conftest import make_repo, scan_json
 
 ODD = {
     "train.py": "import sklearn\n\n\ndef train(m, x, y):\n    return m.fit(x, y)\n",
+    "tests/test_train.py": "from train import train\n\n\ndef test_train():\n    assert train\n",
     "serve.py": "import fastapi\n",
     "app.py": "import openai\n\nopenai.chat.completions.create(model=None, **{})\neval()\n",
     ".github/workflows/a.yml": "on: [{push: 1}]\njobs: [1, 2]\n",
