@@ -15,9 +15,8 @@ from conftest import make_repo
 # assembled at run time: no literal credential in the test sources
 GH = "gh" + "p_" + "R8x2Kq9LmZ4vT7wN3pY6sB1cD5fG0hJ2kL8m"
 PYPI = "pyp" + "i-AgEIcHlwaS5vcmcCJGQ4ZjM5YjEzLTk1NmMtNGI2Yi05OWI0LTQ0ZjE4ZGU3MzM0ZQACKlsz"
-AWS_ID = (
-    "AK" + "IA" + "QX7ZK2LM9PV4RT8W"
-)  # mlguard: ignore[SEC004] a fake credential the test plants
+AWS_ID = "AK" + "IA" + "QX7ZK2LM9PV4RT8W"  # mlguard: ignore[SEC004] a fake credential planted
+ADMIN = ":".join(["admin"] * 2)  # a user name repeated as its password
 RANDOM = "Zq7Xk2Lm9Pv4Rt8Wn3Ys6Bd1Cf5Gh0Jk2Lm8Np4Q"
 PASSWORD = "Xk29vLq7mP"  # mlguard: ignore[SEC004] a fake credential the test plants
 
@@ -66,7 +65,7 @@ FOUND: dict[str, str] = {
     ),
     "testing/pytest.ini": "[pytest]\nenv =\n    MINIO_SECRET_KEY=minio123\n",
     # a user name repeated as the password still logs into a server at an address
-    "docs/tracking.md": "mlflow server --backend-store-uri postgresql://admin:admin@10.74.208.3/db\n",
+    "docs/tracking.md": f"mlflow server --backend-store-uri postgresql://{ADMIN}@10.74.208.3/db\n",
     "docker/compose.airflow.yml": (
         "services:\n  scheduler:\n    environment:\n"
         f"      AIRFLOW__CORE__FERNET_KEY: {RANDOM[:43]}=\n"
