@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mlguard.analyzers import secret_patterns as sp
+from mlguard.safeio.lines import line_at
 
 WINDOW = 4096
 OVERLAP = 1024  # longer than any match, so a secret straddling two windows is seen whole
@@ -255,7 +256,7 @@ def _terraform_defaults(text: str) -> Iterator[SecretHit]:
         if default is None or not sp.strong_value(default.group("value"), role):
             continue
         start = block.start("body") + default.start("value")
-        line = text.count("\n", 0, start) + 1
+        line = line_at(text, start)
         column = start - (text.rfind("\n", 0, start) + 1) + 1
         kind = "password" if role == "password" else "high-entropy secret"
         yield _hit(line, column, kind, default.group("value"), name=block.group("name"))

@@ -19,7 +19,12 @@ from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.facts.trackers import config_report_to, local_report_to, report_to
+from mlguard.facts.trackers import (
+    config_report_to,
+    kedro_catalog_entries,
+    local_report_to,
+    report_to,
+)
 from mlguard.model import Evidence, ev
 from mlguard.safeio.lines import line_at
 
@@ -153,29 +158,23 @@ def _metric_files(repo: Facts) -> list[Evidence]:
     return found + kedro
 
 
-KEDRO_CATALOGS = ("conf/**/catalog*.yml", "conf/**/catalog*.yaml", "conf/**/catalog/**/*.yml")
 METRIC_NAME = re.compile(r"metric|score|report", re.IGNORECASE)
 
 
 def _kedro_metric_datasets(repo: Facts) -> list[Evidence]:
     """Kedro catalog entries that keep each run's metrics (``versioned: true`` metric
-    datasets, or kedro's own ``MetricsDataset``)."""
-    found = []
-    for path in repo.glob(*KEDRO_CATALOGS):
-        for doc in repo.config(path):
-            for name, entry in doc.items() if isinstance(doc, dict) else ():
-                if not isinstance(entry, dict):
-                    continue
-                kind = str(entry.get("type", ""))
-                named = METRIC_NAME.search(f"{name} {entry.get('filepath', '')}")
-                if (
-                    "MetricsDataSet" in kind
-                    or "MetricsDataset" in kind
-                    or (named and entry.get("versioned") is True)
-                ):
-                    found.append(ev(path, 1, f"{name}: {kind or 'versioned'}"))
-                    break
-    return found
+    datasets, or kedro's own ``MetricsDataset``), the first per catalog file."""
+    found: dict[str, Evidence] = {}
+    for path, name, entry in kedro_catalog_entries(repo):
+        kind = str(entry.get("type", ""))
+        named = METRIC_NAME.search(f"{name} {entry.get('filepath', '')}")
+        if (
+            "MetricsDataSet" in kind
+            or "MetricsDataset" in kind
+            or (named and entry.get("versioned") is True)
+        ):
+            found.setdefault(path, ev(path, 1, f"{name}: {kind or 'versioned'}"))
+    return list(found.values())
 
 
 def _configured(repo: Facts) -> list[Evidence]:

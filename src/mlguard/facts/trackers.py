@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.facts import callsites, traits
@@ -234,6 +235,17 @@ def local_report_to(text: str) -> bool:
     (TensorBoard event files are a run record without a tracker)."""
     words = re.findall(r"[A-Za-z_]+", text)
     return bool(words) and {w.lower() for w in words} <= LOCAL_REPORTS
+
+
+def kedro_catalog_entries(repo: Facts) -> list[tuple[str, str, dict[str, Any]]]:
+    """(catalog file, dataset name, entry) of every mapping entry of the Kedro catalogs."""
+    found = []
+    for path in repo.glob(*KEDRO_CATALOGS):
+        for doc in repo.config(path):
+            for name, entry in doc.items() if isinstance(doc, dict) else ():
+                if isinstance(entry, dict):
+                    found.append((path, str(name), entry))
+    return found
 
 
 def kedro_mlflow_datasets(repo: Facts, pattern: re.Pattern[str]) -> list[Evidence]:

@@ -17,10 +17,10 @@ from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation
 from mlguard.facts.sources import quiet_docs
+from mlguard.facts.trackers import kedro_catalog_entries
 from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Evidence
 
-KEDRO_CATALOGS = ("conf/**/catalog*.yml", "conf/**/catalog*.yaml", "conf/**/catalog/**/*.yml")
 # a dataset or folder that holds a model: by its name (regressor, classifier, checkpoints,
 # 06_models) or by a model file's suffix
 MODEL_NAME = re.compile(
@@ -34,15 +34,11 @@ def _names_model(*names: str) -> bool:
 
 def kedro_versioned_models(ctx: CheckContext) -> list[Evidence]:
     """Kedro catalog entries of a model saved with ``versioned: true``."""
-    found = []
-    for path in ctx.repo.glob(*KEDRO_CATALOGS):
-        for doc in ctx.repo.config(path):
-            for name, entry in doc.items() if isinstance(doc, dict) else ():
-                if not isinstance(entry, dict) or entry.get("versioned") is not True:
-                    continue
-                if _names_model(str(name), str(entry.get("filepath", ""))):
-                    found.append(ev(path, _line(ctx, path, str(name)), f"{name}: versioned"))
-    return found
+    return [
+        ev(path, _line(ctx, path, name), f"{name}: versioned")
+        for path, name, entry in kedro_catalog_entries(ctx.repo)
+        if entry.get("versioned") is True and _names_model(name, str(entry.get("filepath", "")))
+    ]
 
 
 def dvc_tracked_models(ctx: CheckContext) -> list[Evidence]:
