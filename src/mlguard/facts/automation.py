@@ -85,6 +85,15 @@ def command_lines(repo: Facts, ci_only: bool = True) -> list[Evidence]:
     is joined with the next and keeps the first line's number. ``ci_only`` keeps commands
     written in CI files (not the stage, make or script lines they expand to).
     """
+    return [line for _, line in _lines_of_commands(repo, ci_only)]
+
+
+def may_fail_lines(repo: Facts) -> frozenset[Location]:
+    """Where the CI command lines whose failure does not fail the build are."""
+    return frozenset(line.location for c, line in _lines_of_commands(repo, True) if c.may_fail)
+
+
+def _lines_of_commands(repo: Facts, ci_only: bool) -> list[tuple[Command, Evidence]]:
     found = []
     for command in automation(repo).commands:
         if command.action or (ci_only and command.system not in CI_SYSTEMS):
@@ -100,7 +109,7 @@ def command_lines(repo: Facts, ci_only: bool = True) -> list[Evidence]:
                 continue
             text, pending = (pending + text).strip(), ""
             if text and not text.startswith("#"):
-                found.append(Evidence(Location(command.path, start), text))
+                found.append((command, Evidence(Location(command.path, start), text)))
     return found
 
 

@@ -170,9 +170,19 @@ def _gha_job(
             if isinstance(step.get(key), str):
                 at = line(doc, ["jobs", job, "steps", i, key])
                 step_env = (*env, *_env_pairs(step.get("env")))
+                may_fail = spec.get("continue-on-error") is True
+                may_fail = may_fail or step.get("continue-on-error") is True
                 commands.append(
                     Command(
-                        step[key], path, at, "github-actions", job, events, key == "uses", step_env
+                        step[key],
+                        path,
+                        at,
+                        "github-actions",
+                        job,
+                        events,
+                        key == "uses",
+                        step_env,
+                        may_fail,
                     )
                 )
     return commands
@@ -340,7 +350,10 @@ def gitlab_ci(repo: Facts, path: str) -> Found:
                         [job, key, i] if isinstance(spec.get(key), list) else [job, key]
                     )
                     at = line(doc, trail if own else [job])
-                    commands.append(Command(text, where, at, "gitlab-ci", job, events))
+                    may_fail = spec.get("allow_failure") is True
+                    commands.append(
+                        Command(text, where, at, "gitlab-ci", job, events, may_fail=may_fail)
+                    )
     return commands, schedules
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
+from dataclasses import replace
 
 from mlguard.facts import commands as cmdtext
 from mlguard.facts import tasks
@@ -332,17 +333,7 @@ class Graph:
                 reached.append(Reach(key[1], triggers, systems, via))
             else:
                 base = self.nodes[key]
-                commands.append(
-                    Command(
-                        base.text,
-                        base.path,
-                        base.line,
-                        base.system,
-                        base.job,
-                        triggers,
-                        base.action,
-                    )
-                )
+                commands.append(replace(base, triggers=triggers))
         commands.sort(key=lambda c: (c.path, c.line, c.text))
         reached.sort(key=lambda r: r.target)
         return AutomationFacts(

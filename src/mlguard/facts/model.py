@@ -82,6 +82,8 @@ class Command:
     triggers: frozenset[Trigger] = field(default_factory=frozenset)
     action: bool = False  # a reusable action / task reference rather than a shell command
     env: tuple[str, ...] = ()  # NAME=value pairs the CI sets for it (workflow, job, step env)
+    # its failure does not fail the build (``continue-on-error: true``, ``allow_failure: true``)
+    may_fail: bool = False
 
     @property
     def trigger_names(self) -> tuple[str, ...]:

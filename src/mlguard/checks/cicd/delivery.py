@@ -10,7 +10,7 @@ from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.cicd.environments import staged_environments
 from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
-from mlguard.facts.automation import automation, is_automated
+from mlguard.facts.automation import automation, is_automated, may_fail_lines
 from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.ci import ci_files, ci_unread, workflow_files
 from mlguard.facts.ci_commands import (
@@ -185,29 +185,9 @@ IGNORED_FAILURE = re.compile(r"\|\|[ \t]*(true|:|exit[ \t]+0|echo\b)")
 
 
 def _failure_ignored(ctx: CheckContext, run: Evidence) -> bool:
-    """The test command cannot fail the build: ``pytest || true``, or a GitHub Actions step
-    with ``continue-on-error: true``."""
-    if IGNORED_FAILURE.search(run.text):
-        return True
-    if not _workflow(run.location.path):
-        return False
-    lines = ctx.repo.lines(run.location.path)
-    at = run.location.line - 1
-    if not 0 <= at < len(lines):
-        return False
-    indent = len(lines[at]) - len(lines[at].lstrip(" -"))
-    start = at
-    while start > 0 and not lines[start].lstrip().startswith("- "):
-        start -= 1  # the step's first line
-    end = at + 1
-    while (
-        end < len(lines)
-        and not lines[end].lstrip().startswith("- ")
-        and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) >= indent - 2)
-    ):
-        end += 1
-    block = "\n".join(lines[start:end])
-    return re.search(r"continue-on-error:[ \t]*true", block) is not None
+    """The test command cannot fail the build: ``pytest || true``, or a step or job with
+    ``continue-on-error: true`` (GitHub Actions) or ``allow_failure: true`` (GitLab)."""
+    return bool(IGNORED_FAILURE.search(run.text)) or run.location in may_fail_lines(ctx.repo)
 
 
 def _triggered_by_change(ctx: CheckContext, path: str) -> bool:
