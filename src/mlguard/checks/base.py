@@ -64,10 +64,12 @@ class Outcome:
 CheckFn = Callable[[CheckContext], Outcome]
 
 
-def line_of(ctx: CheckContext, path: str, needle: str) -> int:
-    """1-based number of the first line of ``path`` containing ``needle`` (1 when none)."""
+def line_of(ctx: CheckContext, path: str, needle: str, *, key: bool = False) -> int:
+    """1-based number of the first line of ``path`` containing ``needle`` (1 when none);
+    with ``key``, the first line that starts with ``needle`` as a YAML or JSON key."""
+    heads = (f"{needle}:", f'"{needle}":', f"'{needle}':")
     for number, line in enumerate(ctx.repo.lines(path), 1):
-        if needle in line:
+        if line.startswith(heads) if key else needle in line:
             return number
     return 1
 

@@ -77,14 +77,16 @@ CONFIG_OPTION = re.compile(
     r"^(config|cfg|conf|config_file|config_path|params|hparams|"
     r"hyperparameters|hyperparams|params_file)$"
 )
-# options that locate things or configure the machine, not the model or the run
+# options that locate things or configure the machine, not the model or the run: words that
+# are safe inside a longer name (``outdir``, ``n_gpu``), then short words that must be a
+# whole ``_``-separated part (``log`` but not ``logits``, ``out`` but not ``dropout``)
 INFRASTRUCTURE = re.compile(
-    r"(dir|path|file|folder|root|output|out|input|uri|url|endpoint|bucket|host|port|"
-    r"device|gpu|cuda|cpu|workers|world_size|rank|instance|region|project|account|log|"
-    r"verbose|debug|quiet|cache|tracking|experiment|run_name|tag|token|(api|access)_?key|^key$|"
-    r"secret|env|"
-    r"registry|image|save|load|resume|checkpoint|wandb|mlflow|dry_run|local|profile|"
-    r"register|push|deploy|upload|publish|export|skip|enable|disable|force|overwrite)|"
+    r"(dir|path|file|folder|uri|url|endpoint|bucket|device|gpu|cuda|cpu|workers|world_size|"
+    r"region|account|verbose|debug|quiet|cache|tracking|experiment|run_name|token|"
+    r"(api|access)_?key|^key$|secret|environment|registry|resume|checkpoint|wandb|mlflow|dry_run|profile|"
+    r"register|deploy|upload|publish|export|enable|disable|overwrite|logging)|"
+    r"(^|_)(root|outputs?|out|inputs?|host|port|rank|instance|project|logs?|tags?|env|"
+    r"image|save|load|local|push|skip|force)(_|$)|"
     r"(^|_)(ids?|names?)$|^no_"
 )
 CLI_CALLS = frozenset({"add_argument"})

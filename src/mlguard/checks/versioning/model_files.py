@@ -12,7 +12,7 @@ import posixpath
 import re
 from typing import Any
 
-from mlguard.checks.base import CheckContext, Outcome, ev
+from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation
@@ -35,7 +35,7 @@ def _names_model(*names: str) -> bool:
 def kedro_versioned_models(ctx: CheckContext) -> list[Evidence]:
     """Kedro catalog entries of a model saved with ``versioned: true``."""
     return [
-        ev(path, _line(ctx, path, name), f"{name}: versioned")
+        ev(path, line_of(ctx, path, name, key=True), f"{name}: versioned")
         for path, name, entry in kedro_catalog_entries(ctx.repo)
         if entry.get("versioned") is True and _names_model(name, str(entry.get("filepath", "")))
     ]
@@ -74,13 +74,6 @@ def dvc_stage_models(ctx: CheckContext) -> list[Evidence]:
 def _out_path(out: Any) -> str:
     value = out.get("path") if isinstance(out, dict) else None
     return value if isinstance(value, str) else ""
-
-
-def _line(ctx: CheckContext, path: str, key: str) -> int:
-    for number, text in enumerate(ctx.repo.lines(path), 1):
-        if text.startswith((f"{key}:", f'"{key}":', f"'{key}':")):
-            return number
-    return 1
 
 
 @register(needs_python=False)
