@@ -5,11 +5,15 @@ from __future__ import annotations
 import posixpath
 import re
 
+from packaging.utils import canonicalize_name
+
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
+from mlguard.facts import traits
 from mlguard.facts.dependencies import dependency_facts
 from mlguard.facts.envfiles import conda_envs
+from mlguard.facts.import_names import candidates
 from mlguard.model import Evidence
 
 REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt", "requirements*.in")
@@ -44,6 +48,54 @@ def _compiled(text: str) -> bool:
 # does a compatible release of patch level (``~=1.2.0`` takes only 1.2.x bug fixes); ``~=1.2``
 # (any 1.x) and ``>=`` ranges float.
 RELEASE_PIN = re.compile(r"\s*(=|~=\s*\d+\.\d+\.\d+)")
+
+
+# distributions that compute the model: their release decides the numerics, the defaults
+# and whether a saved model loads (PEP 503 names)
+FRAMEWORKS = frozenset(
+    {
+        "scikit-learn",
+        "torch",
+        "tensorflow",
+        "keras",
+        "jax",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "transformers",
+        "statsmodels",
+        "prophet",
+        "pytorch-lightning",
+        "lightning",
+        "fastai",
+        "sentence-transformers",
+    }
+)
+
+
+# other distributions (and conda packages) of the same framework
+FRAMEWORK_ALTERNATIVES = {
+    "torch": ("pytorch",),
+    "tensorflow": ("tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos"),
+}
+
+
+def _pinned_frameworks(ctx: CheckContext, rows: list[tuple[str, int, str, str]]) -> list[str]:
+    """The ML frameworks the product code imports, when every one is declared and each of
+    its requirement lines pins a release (empty otherwise)."""
+    specs: dict[str, list[str]] = {}
+    for _, _, name, specifier in rows:
+        specs.setdefault(canonicalize_name(name), []).append(specifier)
+    used: set[str] = set()
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path)
+        for imp in facts.imports if facts is not None else ():
+            used |= candidates(imp.module.split(".")[0]) & FRAMEWORKS
+    for name in used:
+        lines = [s for n in (name, *FRAMEWORK_ALTERNATIVES.get(name, ())) for s in specs.get(n, ())]
+        if not lines or not all(RELEASE_PIN.match(s) for s in lines):
+            return []
+    return sorted(used)
 
 
 DOCKERFILES = ("Dockerfile", "**/Dockerfile", "Dockerfile.*", "**/Dockerfile.*", "*.Dockerfile")
@@ -107,5 +159,13 @@ def dependencies_pinned(ctx: CheckContext) -> Outcome:
         )
         if 2 * len(loose) < len(rows):  # most are pinned: reproducible in part
             return Outcome.partial(detail, [ev(path, line, name)])
+        frameworks = _pinned_frameworks(ctx, rows)
+        if frameworks:
+            # the numerics are fixed where they are made: the ML frameworks are pinned
+            names = ", ".join(frameworks)
+            return Outcome.partial(
+                f"The ML frameworks are pinned ({names}), but {detail[0].lower()}{detail[1:]}",
+                [ev(path, line, name)],
+            )
         return Outcome.failed(detail, [ev(path, line, name)])
     return Outcome.failed("Dependencies are declared but not locked (no lock file).")
