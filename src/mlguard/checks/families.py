@@ -16,6 +16,7 @@ import mlguard.checks.governance.suppression
 import mlguard.checks.llm.lifecycle
 import mlguard.checks.llm.safety
 import mlguard.checks.llm.tracing
+import mlguard.checks.monitoring.prediction_logs
 import mlguard.checks.monitoring.production
 import mlguard.checks.pipeline.automation
 import mlguard.checks.pipeline.gates

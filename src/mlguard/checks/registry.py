@@ -59,7 +59,7 @@ ALIASES: dict[str, str] = {
     "llm.prompt_secrets_and_limits": "llm.safety.prompt_secrets_and_limits",
     "llm.prompts_versioned": "llm.lifecycle.prompts_versioned",
     "monitoring.drift": "monitoring.production.drift",
-    "monitoring.prediction_logging": "monitoring.production.prediction_logging",
+    "monitoring.prediction_logging": "monitoring.prediction_logs.prediction_logging",
     "monitoring.scheduled": "monitoring.production.scheduled",
     "notebooks.executed_in_order": "reproducibility.notebooks.executed_in_order",
     "pipeline.continuous_training": "pipeline.automation.continuous_training",

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-from mlguard.analyzers.python_ast import Call, Expr, PyFacts
-from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
+from mlguard.analyzers.python_ast import Call, PyFacts
+from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
-from mlguard.checks.llm.lifecycle import llm_app
-from mlguard.checks.llm.tracing import llm_tracing
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation, is_automated
@@ -77,12 +75,6 @@ MANAGED_SCHEDULE = (
     "*.enable_schedule",
     "*.DataDriftDetector.create_from_datasets",
     "aws_cdk.aws_sagemaker.CfnMonitoringSchedule",
-)
-SERVING_LOG_CALLS = ("info", "debug", "log", "warning", "send", "produce", "emit", "insert_one")
-MANAGED_CAPTURE = (
-    r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
-    r"collect_model_data\s*=\s*True|app_insights_enabled\s*=\s*True|enable_app_insights|"
-    r"predict_request_response_logging_config|enable_capture|logging_sampling_strategy)"
 )
 
 
@@ -324,95 +316,3 @@ def _schedulers_naming(repo: Facts, words: list[str]) -> list[Evidence]:
 
 def _t(repo: Facts, path: str) -> str:
     return repo.text(path) or ""
-
-
-@register
-def prediction_logging(ctx: CheckContext) -> Outcome:
-    """Predictions are logged with inputs and the model version (or captured by the platform).
-
-    An LLM application's traced LLM calls are its prediction log (prompt, response, model)."""
-    repo = ctx.repo
-    if llm_app(ctx):
-        traced = llm_tracing(ctx)
-        if traced:
-            return Outcome.passed(traced)
-    if not traits.has_trait(repo, "predicting"):
-        raise NotApplicable(traits.reason(repo, "predicting"))
-    regex = re.compile(MANAGED_CAPTURE, re.MULTILINE)
-    # platform capture set up from a notebook keeps capturing once the endpoint exists
-    for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf", "*.ipynb"):
-        if traits.is_test_path(path):
-            continue
-        text = _t(repo, path)
-        match = regex.search(text) or _serving_logger(text)
-        if match:
-            line = line_at(_t(repo, path), match.start())
-            return Outcome.passed([ev(path, line, match.group(0).strip())])
-    logged = _prediction_logs(ctx)
-    versioned = [e for e in logged if re.search(r"version", _t(repo, e.location.path), re.I)]
-    if versioned:
-        return Outcome.passed(versioned)
-    if logged:
-        return Outcome.partial("Predictions are logged without the model version.", logged[:1])
-    if llm_app(ctx):
-        return Outcome.failed(
-            "The serving code neither logs its predictions nor traces its LLM calls."
-        )
-    return Outcome.failed("The serving code does not log its predictions.")
-
-
-def _serving_logger(text: str) -> re.Match[str] | None:
-    """KServe ``spec.predictor.logger`` / Seldon ``logger:`` in a serving manifest."""
-    if not re.search(r"^kind:\s*(InferenceService|SeldonDeployment)", text, re.MULTILINE):
-        return None
-    return re.search(r"^[ \t]*logger:", text, re.MULTILINE)
-
-
-def _prediction_logs(ctx: CheckContext) -> list[Evidence]:
-    found = []
-    logs = callsites.by_file(callsites.sites(ctx.repo, attrs=SERVING_LOG_CALLS))
-    serving = set(traits.serving_files(ctx.repo))
-    for path in traits.prediction_files(ctx.repo):
-        # in a service, logging the variable that holds the model's output logs predictions
-        predicted = _predicted_names(ctx.repo.python(path)) if path in serving else set()
-        for call in logs.get(path, ()):
-            text = " ".join(str(v) for v in (*call.args, *(k for k, _ in call.kwargs)))
-            text += " ".join(str(v) for _, v in call.kwargs)
-            names = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
-            named = re.search(r"pred", text, re.IGNORECASE) or names & predicted
-            if named and _logs_values(call):
-                found.append(ev(path, call.line, f"{call.name}(...)"))
-                break
-    return found
-
-
-MODEL_CALL = re.compile(r"(^|\.)(predict\w*|infer\w*|generate|forward|run)\(")
-
-
-def _predicted_names(facts: PyFacts | None) -> set[str]:
-    """Variables assigned a model's output (``response = model.predict(x)``)."""
-    if facts is None:
-        return set()
-    return {
-        a.target
-        for a in facts.assigns
-        if isinstance(a.value, Expr) and MODEL_CALL.search(a.value.text) and "." not in a.target
-    }
-
-
-# ``len(predictions)``, ``outputs.shape``: the log says how many predictions were made, not
-# what they were
-COUNT_ONLY = re.compile(r"^\s*len\(.*\)\s*$|\.(shape|size)\b|\bcount\b", re.IGNORECASE)
-
-
-def _logs_values(call: Call) -> bool:
-    """The log call carries a value (a variable, a dict of fields), not only counts or text."""
-    found = []
-    for value in (*call.args, *(v for _, v in call.kwargs)):
-        if isinstance(value, Expr):
-            text = value.text
-            if re.match(r"^[rbRB]?[fF][rbRB]?['\"]", text):  # an f-string: its fields
-                found += re.findall(r"\{([^{}]+)\}", text)
-            else:
-                found.append(text)
-    return any(not COUNT_ONLY.search(e) for e in found)
