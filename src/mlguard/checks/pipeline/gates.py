@@ -227,7 +227,8 @@ def _metric_selection(ctx: CheckContext) -> list[Evidence]:
 # metric functions: an evaluation computed in the training code itself
 METRIC_CALLS = re.compile(
     r"^(sklearn\.metrics\.\w+|torchmetrics\.\w+|evaluate\.load|"
-    r"mlflow\.evaluate|mlflow\.models\.evaluate)$"
+    r"mlflow\.evaluate|mlflow\.models\.evaluate|"
+    r"[\w.]*\.(metrics|performance_metrics)\.[\w.]+)$"  # any library's metrics module
 )
 
 
