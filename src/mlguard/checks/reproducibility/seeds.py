@@ -14,10 +14,18 @@ from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 from mlguard.safeio.lines import line_at
 
-SEED_CONFIGS = ("params.yaml", "conf/**/*.yaml", "config*.yaml", "configs/**/*.yaml")
+SEED_CONFIGS = (
+    "params.y{a,}ml",
+    "**/conf/**/*.y{a,}ml",
+    "config*.y{a,}ml",
+    "**/configs/**/*.y{a,}ml",
+    "*_config.y{a,}ml",
+)
 # [ \t]* rather than \s*: \s* also matches newlines, and a file of blank lines then
 # backtracks quadratically (a hostile 2 MB params.yaml took hours)
-SEED_KEY = re.compile(r"^[ \t]*(random_)?seed[ \t]*:", re.MULTILINE)
+SEED_KEY = re.compile(
+    r"^[ \t]*((random_)?seed|random_state)[ \t]*:[ \t]*(?!null\b|None\b|~|#)\S", re.MULTILINE
+)
 MAX_MODULES = 500
 
 SEED_CALLS = frozenset(
@@ -50,6 +58,9 @@ SEED_CALLS |= {
     if name.startswith(("numpy.", "tensorflow."))
 }
 SEED_KWARGS = ("random_state", "seed")
+# seeding functions whatever module they are reached through
+# (``pl.utilities.seed.seed_everything``, a project's ``utils.set_seed``)
+SEED_ATTRS = frozenset({"seed_everything", "set_seed", "set_random_seed", "manual_seed"})
 
 
 def _scope(ctx: CheckContext, training: list[str]) -> list[str]:
@@ -86,7 +97,8 @@ SEED_OPTION = re.compile(
 def _seeds(ctx: CheckContext, path: str) -> list[Evidence]:
     found = []
     for call in _seed_candidates(ctx).get(path, ()):
-        if call.name in SEED_CALLS and (call.args or call.kwargs):
+        seeding = call.name in SEED_CALLS or call.attr in SEED_ATTRS
+        if seeding and (call.args or call.kwargs):
             found.append(ev(path, call.line, call.name))
         elif any(call.has_kwarg(k) and call.kwarg(k) is not None for k in SEED_KWARGS):
             found.append(ev(path, call.line, f"{call.attr}(random_state=...)"))
@@ -107,7 +119,9 @@ def _seed_candidates(ctx: CheckContext) -> dict[str, list[Call]]:
 
 @fact
 def _seed_sites(repo: Facts) -> dict[str, list[Call]]:
-    return callsites.by_file(callsites.sites(repo, names=SEED_CALLS, kwargs=SEED_KWARGS))
+    return callsites.by_file(
+        callsites.sites(repo, names=SEED_CALLS, attrs=SEED_ATTRS, kwargs=SEED_KWARGS)
+    )
 
 
 @register
@@ -125,6 +139,6 @@ def training_seeded(ctx: CheckContext) -> Outcome:
             return Outcome.passed([ev(cfg, line, match.group(0).strip())])
     return Outcome.failed(
         "No random seed is set in training code or the modules it imports (random/numpy/"
-        "torch/tensorflow seeds, random_state=, or a seed: key in the config).",
+        "torch/tensorflow seeds, random_state=, or a seed: or random_state: key in the config).",
         [ev(training[0])] if training else [],
     )
