@@ -309,11 +309,17 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
             ]
         )
     released, released_by_hand, release_scripted = _hub_releases(repo)
-    if released or released_by_hand:
+    if released:
         return Outcome.partial(
-            "The model is released by CI as an artefact on the model hub, but no serving "
-            "endpoint or batch job is deployed.",
-            (released or released_by_hand)[:1],
+            "The model is released automatically as an artefact on the model hub (on merge, "
+            "tag or schedule), but no serving endpoint or batch job is deployed.",
+            released[:1],
+        )
+    if released_by_hand:
+        return Outcome.partial(
+            "CI releases the model to the model hub when someone starts the job by hand, "
+            "and no serving endpoint or batch job is deployed.",
+            released_by_hand[:1],
         )
     local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]
     local += release_scripted
