@@ -8,14 +8,17 @@ from collections.abc import Callable
 from mlguard.analyzers.llm_names import LLM_LIBS as LLM_LIBS  # re-exported: one definition
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts import callsites
+from mlguard.facts.automation import is_automated
 from mlguard.facts.ci import ci_files, workflow_files
 from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.model import Trigger
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.product import NON_PRODUCT as NON_PRODUCT  # re-exported: one definition
 from mlguard.facts.product import product_paths as product_paths
 from mlguard.facts.publishing import publishes_model
+from mlguard.model import Evidence, ev
 from mlguard.repo.testpaths import TEST_GLOBS as TEST_GLOBS  # re-exported: one definition
 from mlguard.repo.testpaths import is_test_path as is_test_path
 
@@ -340,7 +343,33 @@ PYTHON_TRAITS = frozenset(
 
 
 def _predicting(repo: Facts) -> bool:
-    return _serving(repo) or bool(batch_deployments(repo))
+    return _serving(repo) or bool(batch_deployments(repo)) or bool(scheduled_predictions(repo))
+
+
+BATCH_PREDICTION_NAME = re.compile(r"(predict|infer|scor|batch)", re.IGNORECASE)
+PREDICT_CALL = re.compile(r"^(predict\w*|forecast)$")
+
+
+@fact
+def scheduled_predictions(repo: Facts) -> tuple[Evidence, ...]:
+    """A batch prediction job of the project's own: a product module named for prediction,
+    inference or scoring that calls a model's ``predict``/``forecast`` and runs on a clock
+    (an Airflow DAG, a Prefect or ZenML schedule, a scheduled CI workflow)."""
+    found = []
+    for rel in product_paths(repo):
+        if not rel.endswith(".py") or not BATCH_PREDICTION_NAME.search(rel.rsplit("/", 1)[-1]):
+            continue
+        facts = repo.python(rel)
+        calls = facts.calls if facts is not None else ()
+        call = next(
+            (c for c in calls if c.attr.startswith("predict") or c.attr == "forecast"), None
+        )
+        if call is None:
+            continue
+        reach = is_automated(repo, rel)
+        if reach is not None and Trigger.SCHEDULE in reach.triggers:
+            found.append(ev(rel, call.line, call.name, f"run on a schedule: {reach.describe()}"))
+    return tuple(found)
 
 
 TRAITS: dict[str, Callable[[Facts], bool]] = {
@@ -372,7 +401,10 @@ REASONS: dict[str, str] = {
     "library": "not an ML library (training scripts found, or no estimator classes)",
     "models": "no training code and no model classes of an ML library",
     "serving": "no model-serving code found",
-    "predicting": "the model is neither served nor run as a batch prediction job",
+    "predicting": (
+        "the model is neither served nor run as a batch prediction job (a managed one, or a "
+        "prediction script run on a schedule)"
+    ),
     "deployed": (
         "the model is neither served, run as a batch prediction job, nor published to a model hub"
     ),
