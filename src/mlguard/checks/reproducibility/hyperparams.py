@@ -74,8 +74,8 @@ PLOT_RECEIVERS = frozenset({"plt", "ax", "axs", "axes", "sns", "fig", "px", "go"
 PLOT_MODULES = ("matplotlib.", "seaborn.", "plotly.")
 # an option or key that names a config file: the hyperparameters are in that file
 CONFIG_OPTION = re.compile(
-    r"^(config|cfg|conf|config_file|config_path|params|hparams|"
-    r"hyperparameters|hyperparams|params_file)$"
+    r"^(config|cfg|conf|config_file|config_path|config_name|conf_file|cfg_file|configs|"
+    r"params|hparams|hyperparameters|hyperparams|params_file)$"
 )
 # options that locate things or configure the machine, not the model or the run: words that
 # are safe inside a longer name (``outdir``, ``n_gpu``), then short words that must be a

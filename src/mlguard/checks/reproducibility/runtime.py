@@ -11,6 +11,7 @@ from mlguard.checks.registry import register
 from mlguard.checks.reproducibility import hyperparams as hp
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
+from mlguard.facts.model import Stage
 from mlguard.model import Evidence
 from mlguard.safeio.lines import line_at
 
@@ -92,7 +93,8 @@ def _parameterised(ctx: CheckContext) -> tuple[hp.Parameterised, list[Evidence]]
     repo = ctx.repo
     found = hp.Parameterised()
     _config_files(ctx, found)
-    found.opaque += [ev(s.path, s.line, s.name) for s in automation(repo).stages if s.params]
+    for stage in automation(repo).stages:
+        _stage_params(found, stage)
     loaders: list[Evidence] = []
     entries = _training_entry_files(ctx)
     for path in entries:
@@ -113,6 +115,23 @@ def _parameterised(ctx: CheckContext) -> tuple[hp.Parameterised, list[Evidence]]
         if facts is not None:
             found.add_keys(path, hp.python_config_keys(facts, repo.text(path) or ""))
     return found, loaders
+
+
+CONFIG_FILE = re.compile(r"\.(ya?ml|json|toml|py|cfg|ini|env)$")
+
+
+def _stage_params(found: hp.Parameterised, stage: Stage) -> None:
+    """A pipeline stage's declared parameters (DVC ``params:``, MLproject ``parameters:``):
+    a whole file or a whole section sets what is in it (read as every hyperparameter); a
+    named key (``train.lr``, ``featurize.max_features``) is judged by its name."""
+    for param in stage.params:
+        key = param.rpartition(":")[2] if ":" in param else param
+        if CONFIG_FILE.search(key) or (stage.system == "dvc" and "." not in key):
+            found.opaque.append(ev(stage.path, stage.line, stage.name))
+            return
+    for param in stage.params:
+        leaf = param.rpartition(":")[2].rpartition(".")[2]
+        found.add_names(stage.path, stage.line, [leaf], "parameter")
 
 
 def _literals(ctx: CheckContext) -> list[tuple[str, Evidence]]:
