@@ -244,18 +244,27 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else str(getattr(value, "text", ""))
 
 
+ZENML_STEPS = frozenset({"zenml.step", "zenml.steps.step"})
+
+
 def _run_snapshots(ctx: CheckContext, reads: list[Evidence]) -> list[Evidence]:
-    """A Metaflow step that keeps the fetched data as an artifact (``self.dataset =
-    client.fetch(...)``) in a flow that reads it itself or through a module it imports:
+    """A Metaflow step that keeps the data it reads as an artifact (``self.dataset =
+    client.fetch(...)``) in a flow that reads it itself or through a module it imports, or a
+    ZenML step that reads the data and returns it (step outputs are stored as artifacts):
     each run stores its own immutable copy."""
     repo = ctx.repo
     readers = {e.location.path for e in reads}
     index = ModuleIndex.of(repo)
     found = []
     for path, facts in repo.iter_python():
-        if not any(i.module.split(".")[0] == "metaflow" for i in facts.imports):
+        tops = {i.module.split(".")[0] for i in facts.imports}
+        if not tops & {"metaflow", "zenml"} or traits.is_test_path(path):
             continue
         if path not in readers and not readers.intersection(index.local_imports(path)):
+            continue
+        steps = [line for name, line in facts.decorators if name in ZENML_STEPS]
+        if "zenml" in tops and steps and path in readers:
+            found.append(ev(path, steps[0], "zenml step output (an artifact of each run)"))
             continue
         for item in facts.assigns:
             value = _text(item.value)
@@ -295,16 +304,16 @@ def data_versioned(ctx: CheckContext) -> Outcome:
             managed[:3],
         )
     fetched = _remote_reads(ctx)
-    snapshots = _run_snapshots(ctx, fetched) if fetched else []
+    reads += fetched
+    snapshots = _run_snapshots(ctx, reads) if reads else []
     if snapshots:
         return Outcome.passed(snapshots[:3])
-    reads += fetched
     if not reads and not traits.has_trait(repo, "data-files"):
         raise NotApplicable("the code reads no datasets and the repository holds no data files")
     return Outcome.failed(
         "Data is read without versioning: no DVC (.dvc/config with .dvc files or dvc.yaml), "
         "git-LFS data rules, pinned dataset revisions, lakeFS/Delta time travel or a "
-        "per-run snapshot of data fetched from a URL or a warehouse.",
+        "per-run snapshot (a Metaflow or ZenML run artifact).",
         reads[:1],
     )
 
