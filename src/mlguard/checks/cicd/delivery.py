@@ -66,7 +66,9 @@ DEPLOY_ACTIONS = (
     r"|google-github-actions/ssh-compute|appleboy/ssh-action|easingthemes/ssh-deploy"
     r"|(AzureWebApp|AzureRmWebAppDeployment|AzureWebAppContainer|AzureFunctionApp"
     r"|AzureFunctionAppContainer|AzureContainerApps|HelmDeploy|KubernetesManifest)@"
-    r"|\S*AMLmodelDeploy@)"
+    r"|\S*AMLmodelDeploy@"
+    # any other deploy action (astronomer/deploy-action), but not a site's (GitHub Pages, docs)
+    r"|(?![\w.-]*/[\w.-]*(pages|docs|site))[\w.-]+/[\w.-]*deploy[\w.-]*@)"
 )
 GITOPS = r"^kind:\s*(Application|ApplicationSet|Kustomization|HelmRelease)\s*$"
 IAC_FILES = (
