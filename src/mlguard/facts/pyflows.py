@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
+from mlguard.facts.azureml_jobs import spec_stages
 from mlguard.facts.files import Facts
 from mlguard.facts.images import image_command
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
@@ -260,24 +261,50 @@ YAML_NAME = re.compile(r"[\"']([^\"'\n]{1,200}\.ya?ml)[\"']")
 
 
 def _with_component_files(repo: Facts, facts: PyFacts, flow: PyFlow) -> PyFlow:
-    """A Kubeflow pipeline built from component files (``load_component_from_file(
-    COMP_DIR / "train.yaml")``) has each file's steps: a compiled component (its executors)
-    or a v1 ``component.yaml`` (``implementation.container``)."""
-    if flow.system != "kubeflow":
+    """A pipeline built from component files has each file's steps. Kubeflow:
+    ``load_component_from_file(COMP_DIR / "train.yaml")``, a compiled component (its
+    executors) or a v1 ``component.yaml`` (``implementation.container``). Azure ML:
+    ``load_component(source="components/train.yml")``, a command component; a path computed
+    in a loop (``f"{parent_dir}/{name}.yml"``) is read as every component file of the folder
+    the module names (``"mlops/taxi/components"``)."""
+    if flow.system not in ("kubeflow", "azureml"):
         return flow
+    read = component_stages if flow.system == "kubeflow" else spec_stages
     added: list[Stage] = []
+    computed: list[Call] = []
     for call in facts.calls:
-        if call.attr not in COMPONENT_LOADERS or not call.args:
+        if call.attr not in COMPONENT_LOADERS or not (call.args or call.has_kwarg("source")):
             continue
-        first = call.args[0]
+        first = call.args[0] if call.args else call.kwarg("source")
         text = first if isinstance(first, str) else getattr(first, "text", "")
         found = YAML_NAME.search(f"'{text}'" if isinstance(first, str) else str(text))
         target = _component_file(repo, flow.path, found.group(1)) if found else ""
-        for stage in component_stages(repo, target) if target else ():
+        if not target:
+            computed.append(call)
+        for stage in read(repo, target) if target else ():
             added.append(replace(stage, path=flow.path, line=call.line))
+    if computed and flow.system == "azureml":
+        for target in _named_component_folders(repo, facts):
+            for stage in spec_stages(repo, target):
+                added.append(replace(stage, path=flow.path, line=computed[0].line))
     if not added:
         return flow
     return PyFlow(flow.path, flow.system, flow.triggers, (*flow.stages, *added), flow.schedules)
+
+
+def _named_component_folders(repo: Facts, facts: PyFacts) -> list[str]:
+    """The YAML files directly inside folders the module names in a string literal."""
+    files = []
+    for text, _ in facts.strings:
+        folder = text.strip().removeprefix("./").rstrip("/")
+        if not folder or len(folder) > 200 or any(c.isspace() for c in folder):
+            continue
+        files += [
+            p
+            for p in repo.glob(f"{folder}/*.yml", f"{folder}/*.yaml")
+            if posixpath.dirname(p) == folder
+        ]
+    return sorted(set(files))
 
 
 def _component_file(repo: Facts, near: str, name: str) -> str:
