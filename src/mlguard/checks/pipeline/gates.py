@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev, imports_of
 from mlguard.checks.pipeline.automation import EVAL_WORDS, FIT_WORDS
 from mlguard.checks.registry import register
@@ -57,12 +59,44 @@ ASSERT_METRIC = re.compile(
 )
 
 
+# a bar the metric is held to, not another candidate's score
+BAR_WORDS = re.compile(
+    r"threshold|min_|max_|minimum|maximum|baseline|champion|production|prod_|current_|"
+    r"incumbent|expected|required",
+    re.IGNORECASE,
+)
+NUMERIC_BAR = re.compile(r"[<>]=?[ \t]*\d")  # ``if auc >= 0.8:``
+GUARD_WINDOW = 25  # lines above a registration where the comparison guarding it is looked for
+
+
+def _guarded_registrations(ctx: CheckContext, path: str, calls: Iterable[Call]) -> list[Evidence]:
+    """A registration guarded by a metric held to a bar (``if self.test_accuracy >=
+    self.accuracy_threshold:`` then ``log_model(..., registered_model_name=...)``): a model
+    below the bar is never registered."""
+    found = []
+    lines = ctx.repo.lines(path)
+    for call in calls:
+        registers = call.attr in REGISTRATIONS_AND_PROMOTIONS or (
+            call.attr == "log_model" and call.has_kwarg("registered_model_name")
+        )
+        if not registers:
+            continue
+        for text in reversed(lines[max(0, call.line - GUARD_WINDOW) : call.line - 1]):
+            match = COMPARISON.match(text)
+            held = BAR_WORDS.search(text) or NUMERIC_BAR.search(text)
+            if match and GATED_METRIC.search(text) and held:
+                found.append(ev(path, call.line, f"{call.attr}(...) only {text.strip()[:80]}"))
+                break
+    return found
+
+
 def _gates(ctx: CheckContext) -> list[Evidence]:
     found = []
     names = callsites.by_name(ctx.repo).keys(
         lambda name: name in GATE_CALLS or name.rsplit(".", 1)[-1] in GATE_SHORT
     )
-    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=["evaluate", "cancel"]))
+    attrs = ["evaluate", "cancel", "log_model", *REGISTRATIONS_AND_PROMOTIONS]
+    calls = callsites.by_file(callsites.sites(ctx.repo, names=names, attrs=attrs))
     training = set(traits.training_files(ctx.repo))
     for path, facts in ctx.repo.iter_python():
         if traits.is_test_path(path):
@@ -79,6 +113,7 @@ def _gates(ctx: CheckContext) -> list[Evidence]:
         found += [
             ev(path, line, f"def {n}") for n, line in facts.functions if GATE_FUNCTIONS.match(n)
         ]
+        found += _guarded_registrations(ctx, path, calls.get(path, ()))
         text = ctx.repo.text(path) or ""
         # evaluation files, and training code that refuses a model below a bar
         # (``if best_score < 0.6: raise Exception("No best model found")``)
