@@ -86,7 +86,7 @@ INFRASTRUCTURE = re.compile(
     r"(api|access)_?key|^key$|secret|environment|registry|resume|checkpoint|wandb|mlflow|dry_run|profile|"
     r"register|deploy|upload|publish|export|enable|disable|overwrite|logging)|"
     r"(^|_)(root|outputs?|out|inputs?|host|port|rank|instance|project|logs?|tags?|env|"
-    r"image|save|load|local|push|skip|force)(_|$)|"
+    r"image|save|load|local|push|skip|force|stage|alias)(_|$)|"
     r"(^|_)(ids?|names?)$|^no_"
 )
 CLI_CALLS = frozenset({"add_argument"})
