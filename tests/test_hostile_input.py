@@ -190,6 +190,25 @@ def test_unreadable_file_is_skipped_with_reason(cli, tmp_path: Path) -> None:
     assert "unreadable" in skipped["train.py"]
 
 
+def test_utf16_requirements_are_read(cli, tmp_path: Path) -> None:
+    """``pip freeze > requirements.txt`` in PowerShell writes UTF-16 with a byte order mark:
+    the file is read, not skipped as binary; UTF-16 that does not decode is skipped with a
+    reason and the scan goes on."""
+    pins = "scikit-learn==1.5.2\r\npandas==2.2.3\r\n"
+    files = {"train.py": "import pandas\nimport sklearn\n"}
+    repo = make_repo(tmp_path / "r", files)
+    (repo / "requirements.txt").write_bytes(pins.encode("utf-16"))
+    (repo / "requirements-dev.txt").write_bytes(b"\xff\xfe" + b"\x00\xd8")  # lone surrogate
+    result = cli(["scan", repo, "--format", "json", "--select", "REP001"])
+    report = result.json()
+    skipped = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert "requirements.txt" not in skipped
+    assert "UTF-16" in skipped["requirements-dev.txt"]
+    rule = next(r for r in report["rules"] if r["id"] == "REP001")
+    assert rule["status"] == "partial", rule
+    assert "Every requirement is pinned" in rule["reason"]
+
+
 # --- config files are the repository's too: hostile ones are exit 2 with file:line ------
 
 
