@@ -106,12 +106,27 @@ def ml_tests(ctx: CheckContext) -> Outcome:
             "Tests exist but none drives the LLM flow (its routes, or the code that calls the"
             " model) with the LLM client mocked."
         )
+    if any_test and not _touch_the_project(ctx):
+        return Outcome.failed(
+            "The tests import no code of the project (placeholders, or a template's example "
+            "tests): nothing the project ships is tested."
+        )
     if any_test:
         return Outcome.partial(
             "Tests exist but none fits or predicts with a model or imports the training code.",
             prerequisite=True,
         )
     return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
+
+
+def _touch_the_project(ctx: CheckContext) -> bool:
+    """Some test imports a module of the project (not another test module or a conftest)."""
+    index = ModuleIndex.of(ctx.repo)
+    return any(
+        not traits.is_test_path(module)
+        for path, _ in test_files(ctx.repo)
+        for module in index.local_imports(path)
+    )
 
 
 @register
