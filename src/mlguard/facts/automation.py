@@ -42,7 +42,7 @@ from mlguard.facts.pipelines import (
     prefect_deployments,
     workflow_yaml,
 )
-from mlguard.facts.pyflows import pyflows, triggered_flows
+from mlguard.facts.pyflows import PyFlow, pyflows, triggered_flows
 from mlguard.facts.schedules import schedule_facts
 from mlguard.model import Evidence, Location
 
@@ -113,6 +113,22 @@ def _lines_of_commands(repo: Facts, ci_only: bool) -> list[tuple[Command, Eviden
     return found
 
 
+def _chained_triggers(repo: Facts, flows: list[PyFlow]) -> list[tuple[PyFlow, frozenset[Trigger]]]:
+    """Each DAG another DAG starts, with every way it gets started through the chain (a
+    scheduled DAG that starts one that starts a third: the third runs on that clock too)."""
+    pairs = triggered_flows(repo, flows)
+    started: dict[str, frozenset[Trigger]] = {f.path: f.triggers for f in flows}
+    for _ in range(len(pairs)):  # a chain is at most as long as the list of its links
+        changed = False
+        for source, target in pairs:
+            merged = started.get(target.path, frozenset()) | started.get(source.path, frozenset())
+            if merged != started.get(target.path):
+                started[target.path], changed = merged, True
+        if not changed:
+            break
+    return [(target, started[target.path]) for _, target in pairs]
+
+
 def _build(repo: Facts) -> AutomationFacts:
     ci_commands, schedules = ci_facts(repo)
     dvc = dvc_stages(repo)
@@ -136,8 +152,8 @@ def _build(repo: Facts) -> AutomationFacts:
         graph.push_stage(stage, when)
     for flow in flows:
         graph.push_flow(flow)
-    for source, target in triggered_flows(repo, flows):  # TriggerDagRunOperator
-        graph.push_flow(replace(target, triggers=target.triggers | source.triggers))
+    for target, started_by in _chained_triggers(repo, flows):  # TriggerDagRunOperator
+        graph.push_flow(replace(target, triggers=target.triggers | started_by))
     clocks = schedule_facts(repo)  # Terraform, CloudFormation, serverless, bundles, CLIs
     schedules += clocks.schedules
     for command in clocks.commands:
