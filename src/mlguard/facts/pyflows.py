@@ -294,17 +294,16 @@ def _with_component_files(repo: Facts, facts: PyFacts, flow: PyFlow) -> PyFlow:
 
 def _named_component_folders(repo: Facts, facts: PyFacts) -> list[str]:
     """The YAML files directly inside folders the module names in a string literal."""
-    files = []
+    folders: dict[str, list[str]] = {}
+    for path in repo.files:
+        if path.endswith((".yml", ".yaml")):
+            folders.setdefault(posixpath.dirname(path), []).append(path)
+    files: set[str] = set()
     for text, _ in facts.strings:
         folder = text.strip().removeprefix("./").rstrip("/")
-        if not folder or len(folder) > 200 or any(c.isspace() for c in folder):
-            continue
-        files += [
-            p
-            for p in repo.glob(f"{folder}/*.yml", f"{folder}/*.yaml")
-            if posixpath.dirname(p) == folder
-        ]
-    return sorted(set(files))
+        if folder and len(folder) <= 200 and not any(c.isspace() for c in folder):
+            files.update(folders.get(folder, ()))
+    return sorted(files)
 
 
 def _component_file(repo: Facts, near: str, name: str) -> str:
