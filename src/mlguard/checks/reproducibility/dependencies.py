@@ -50,27 +50,9 @@ def _compiled(text: str) -> bool:
 RELEASE_PIN = re.compile(r"\s*(=|~=\s*\d+\.\d+\.\d+)")
 
 
-# distributions that compute the model: their release decides the numerics, the defaults
-# and whether a saved model loads (PEP 503 names)
-FRAMEWORKS = frozenset(
-    {
-        "scikit-learn",
-        "torch",
-        "tensorflow",
-        "keras",
-        "jax",
-        "xgboost",
-        "lightgbm",
-        "catboost",
-        "transformers",
-        "statsmodels",
-        "prophet",
-        "pytorch-lightning",
-        "lightning",
-        "fastai",
-        "sentence-transformers",
-    }
-)
+# the ML libraries whose release decides the numerics, the defaults and whether a saved model
+# loads (import names); tracking and tuning tools do not compute the model
+FRAMEWORKS = traits.ML_LIBS - {"mlflow", "optuna", "wandb"}
 
 
 # other distributions (and conda packages) of the same framework
@@ -90,9 +72,11 @@ def _pinned_frameworks(ctx: CheckContext, rows: list[tuple[str, int, str, str]])
     for path in traits.product_paths(ctx.repo):
         facts = ctx.repo.python(path)
         for imp in facts.imports if facts is not None else ():
-            used |= candidates(imp.module.split(".")[0]) & FRAMEWORKS
-    for name in used:
-        lines = [s for n in (name, *FRAMEWORK_ALTERNATIVES.get(name, ())) for s in specs.get(n, ())]
+            if imp.module.split(".")[0] in FRAMEWORKS:
+                used.add(imp.module.split(".")[0])
+    for module in used:
+        names = candidates(module) | set(FRAMEWORK_ALTERNATIVES.get(module, ()))
+        lines = [s for n in names for s in specs.get(n, ())]
         if not lines or not all(RELEASE_PIN.match(s) for s in lines):
             return []
     return sorted(used)
