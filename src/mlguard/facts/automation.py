@@ -88,8 +88,10 @@ def command_lines(repo: Facts, ci_only: bool = True) -> list[Evidence]:
     return [line for _, line in _lines_of_commands(repo, ci_only)]
 
 
+@fact
 def may_fail_lines(repo: Facts) -> frozenset[Location]:
-    """Where the CI command lines whose failure does not fail the build are."""
+    """Where the CI command lines whose failure does not fail the build are (computed once
+    per scan: CICD001 asks for each test run it finds)."""
     return frozenset(line.location for c, line in _lines_of_commands(repo, True) if c.may_fail)
 
 

@@ -361,9 +361,7 @@ def scheduled_predictions(repo: Facts) -> tuple[Evidence, ...]:
             continue
         facts = repo.python(rel)
         calls = facts.calls if facts is not None else ()
-        call = next(
-            (c for c in calls if c.attr.startswith("predict") or c.attr == "forecast"), None
-        )
+        call = next((c for c in calls if PREDICT_CALL.match(c.attr)), None)
         if call is None:
             continue
         reach = is_automated(repo, rel)

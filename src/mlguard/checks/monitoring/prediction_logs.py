@@ -129,10 +129,11 @@ def _prediction_records(ctx: CheckContext) -> list[tuple[Evidence, bool]]:
         if not records:
             continue
         lines = repo.lines(path)
-        record = next((c for c in records if _versioned(c, facts, lines)), records[0])
+        versioned = next((c for c in records if _versioned(c, facts, lines)), None)
+        record = versioned or records[0]
         verb = "stores" if record.attr in STORE_CALLS else "logs"
         evidence = ev(path, record.line, f"{record.name}(...)", f"{verb} predictions")
-        found.append((evidence, _versioned(record, facts, lines)))
+        found.append((evidence, versioned is not None))
     return found
 
 

@@ -74,13 +74,14 @@ def _guarded_registrations(ctx: CheckContext, path: str, calls: Iterable[Call]) 
     self.accuracy_threshold:`` then ``log_model(..., registered_model_name=...)``): a model
     below the bar is never registered."""
     found = []
-    lines = ctx.repo.lines(path)
-    for call in calls:
-        registers = call.attr in REGISTRATIONS_AND_PROMOTIONS or (
-            call.attr == "log_model" and call.has_kwarg("registered_model_name")
-        )
-        if not registers:
-            continue
+    registrations = [
+        c
+        for c in calls
+        if c.attr in REGISTRATIONS_AND_PROMOTIONS
+        or (c.attr == "log_model" and c.has_kwarg("registered_model_name"))
+    ]
+    lines = ctx.repo.lines(path) if registrations else []
+    for call in registrations:
         for text in reversed(lines[max(0, call.line - GUARD_WINDOW) : call.line - 1]):
             match = COMPARISON.match(text)
             held = BAR_WORDS.search(text) or NUMERIC_BAR.search(text)
