@@ -47,6 +47,45 @@ def test_utf8_bom_is_not_a_syntax_error(cli, tmp_path: Path) -> None:
     assert list(skipped) == ["broken.py"] and "syntax error" in skipped["broken.py"]
 
 
+def test_newer_python_syntax_never_drops_a_file(cli, tmp_path: Path) -> None:
+    """Code written for a newer Python than mlguard runs on is read line for line: the
+    calls after a 3.12 f-string, 3.12 type parameters or a 3.14 ``except A, B`` are found."""
+    files = {
+        # PEP 701: the f-string reuses its quote inside a replacement field
+        "train.py": (
+            "import os, pickle\n"
+            'print(f"saved to {os.path.join(DIR, "model.pkl")}")\n'
+            f"{LOAD}\n"
+        ),
+        # PEP 695 and PEP 758
+        "serve.py": (
+            "import pickle\n"
+            "type Rows = list[dict[str, float]]\n"
+            "def first[T](items: list[T]) -> T:\n"
+            "    return items[0]\n"
+            "try:\n"
+            f"    {LOAD}\n"
+            "except ValueError, OSError:\n"
+            "    pass\n"
+        ),
+        # a Databricks notebook exported as source runs IPython lines
+        "nb_source.py": (
+            "# Databricks notebook source\n"
+            "%pip install -r requirements.txt\n"
+            "# COMMAND ----------\n"
+            "!python prepare.py \\\n"
+            "  --rows 10\n"
+            "import pickle\n"
+            f"{LOAD}\n"
+        ),
+        # near miss: broken in a way no newer Python accepts
+        "broken.py": 'import pickle\nprint(f"{os.path.join(DIR, "m.pkl")")\n' + f"{LOAD}\n",
+    }
+    found, skipped = sec001(cli, make_repo(tmp_path / "r", files))
+    assert found == [("nb_source.py", 7), ("serve.py", 6), ("train.py", 3)]
+    assert list(skipped) == ["broken.py"] and "syntax error" in skipped["broken.py"]
+
+
 def test_ipython_syntax_never_drops_a_notebook(cli, tmp_path: Path) -> None:
     nb = notebook(
         ["files = !ls data\n", "for f in files:\n", "    !echo {f} \\\n", "      --flag\n"],

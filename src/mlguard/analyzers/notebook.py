@@ -15,12 +15,10 @@ import re
 from dataclasses import dataclass
 
 from mlguard.analyzers.python_ast import parse_source
+from mlguard.analyzers.python_compat import python_lines
 from mlguard.safeio.jsondepth import depth_within
 
 MAX_DEPTH = 64
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug"})
-MAGIC_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.,\s\[\]()*]*=\s*[!%]")  # files = !ls
-HELP = re.compile(r"^\s*\??[A-Za-z_][\w.]*\?{1,2}\s*$")  # model.fit?
 
 
 @dataclass(frozen=True)
@@ -62,32 +60,6 @@ def _source_lines(raw: str) -> list[int]:
         if stripped.startswith('"source"'):
             found.append(number + 1 if stripped.endswith("[") else number)
     return found
-
-
-def python_lines(lines: list[str]) -> list[str]:
-    """A code cell's lines with IPython syntax neutralised, one output line per input line.
-
-    ``!cmd``, ``%magic``, ``x = !cmd``, ``x = %magic`` and ``obj?`` become ``pass`` at their
-    indentation (so an indented block stays valid), with their ``\\`` continuation lines
-    blanked; a ``%%bash``/``%%writefile``-style cell is blanked whole, while the body of a
-    cell magic that runs Python (``%%time``, ``%%capture`` ...) is kept.
-    """
-    first = lines[0].lstrip() if lines else ""
-    cell_magic = first.startswith("%%")
-    python_body = cell_magic and first[2:].split(" ", 1)[0].strip() in PYTHON_CELL_MAGICS
-    out: list[str] = []
-    continued = False
-    for offset, line in enumerate(lines):
-        stripped = line.lstrip()
-        if (cell_magic and not python_body) or (offset == 0 and cell_magic) or continued:
-            out.append("")
-            continued = continued and line.rstrip().endswith("\\")
-        elif stripped.startswith(("%", "!", "?")) or MAGIC_ASSIGN.match(line) or HELP.match(line):
-            out.append(line[: len(line) - len(stripped)] + "pass")
-            continued = line.rstrip().endswith("\\")
-        else:
-            out.append(line)
-    return out
 
 
 SHELL_CELLS = frozenset({"bash", "sh", "script", "system"})

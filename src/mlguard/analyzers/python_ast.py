@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlguard.analyzers.llm_names import DATAFLOW_MODULES
+from mlguard.analyzers.python_compat import parse_newer
 from mlguard.safeio.jinja_template import is_template, plain_source
 
 MAX_EXPR_TEXT = 120
@@ -425,6 +426,9 @@ def parse_source(source: str, filename: str = "<source>") -> tuple[ast.Module | 
                 return ast.parse(plain_source(source), filename=filename), ""
             except SyntaxError:
                 pass  # report the error of the source as written
+        tree = parse_newer(source, filename, exc)
+        if tree is not None:
+            return tree, ""
         return None, f"line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # e.g. NUL bytes
         return None, f"cannot parse: {exc}"[:200]
