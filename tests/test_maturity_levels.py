@@ -222,6 +222,42 @@ def test_a_published_librarys_tutorial_notebooks_do_not_make_it_a_project(
     assert any("pip install shrunken" in e for e in kind["evidence"])
 
 
+PUBLISH_WORKFLOW = """\
+name: publish
+on:
+  push:
+    tags: ["*"]
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: python setup.py sdist bdist_wheel
+      - uses: pypa/gh-action-pypi-publish@release/v1
+"""
+
+
+def test_a_package_ci_uploads_to_pypi_is_a_library_whatever_its_readme_says(
+    cli, tmp_path: Path
+) -> None:
+    # setup(name=...) on the call's line, no install line in the README: the CI upload is
+    # what says users install it, so the notebook under examples/ is a tutorial
+    files = {
+        **{k: v for k, v in projects.LIBRARY.items() if k != "pyproject.toml"},
+        "setup.py": "from setuptools import setup\n\nsetup(name='Shrunken', packages=['shrunken'])\n",
+        "examples/tutorial.ipynb": TUTORIAL["notebooks/tutorial.ipynb"],
+        ".github/workflows/publish.yml": PUBLISH_WORKFLOW,
+    }
+    report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
+    kind = report["maturity"]["kind"]
+    assert kind["name"] == "library", kind
+    assert any("published as `Shrunken` by CI" in e for e in kind["evidence"]), kind
+    # a workflow that only builds the distribution publishes nothing: a notebook project
+    files[".github/workflows/publish.yml"] = PUBLISH_WORKFLOW.rsplit("\n      - uses", 1)[0]
+    report, _ = _scan(cli, make_repo(tmp_path / "project", files))
+    assert report["maturity"]["kind"]["name"] == "ml-project"
+
+
 def test_a_published_package_named_with_dashes_and_its_training_helpers_stay_a_library(
     cli, tmp_path: Path
 ) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from mlguard.facts import traits
 from mlguard.facts.automation import automation
-from mlguard.facts.ci import seed_projects
+from mlguard.facts.ci import ci_files, seed_projects
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.modules import ModuleIndex
@@ -116,21 +116,40 @@ def _main_script(repo: Facts, rel: str) -> bool:
     return facts is not None and any(text == "__main__" for text, _ in facts.strings)
 
 
-PROJECT_NAME = re.compile(r"""(?m)^\s{0,4}name\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
+PROJECT_NAME = re.compile(
+    r"""(?m)(?:^\s{0,4}|\bsetup\(\s*)name\s*=\s*["']([A-Za-z0-9_.-]+)["']"""
+)
+# a CI step that uploads the distribution to a package index
+PUBLISH = re.compile(
+    r"pypa/gh-action-pypi-publish|\btwine\s+upload\b|"
+    r"\b(?:poetry|flit|hatch|uv|pdm)\s+publish\b"
+)
 TUTORIAL_DIRS = ("notebooks/", "examples/", "example/", "tutorials/", "docs/", "doc/")
 
 
-def _published(repo: Facts, packaged: str) -> str:
-    """The distribution name, when the README tells users to ``pip install`` it."""
+def _published(repo: Facts, packaged: str) -> tuple[str, str]:
+    """The distribution name and how it reaches users: the README tells them to ``pip
+    install`` it, or CI uploads it to a package index. ``("", "")`` when neither."""
     text = repo.text(packaged) if packaged else None
     match = PROJECT_NAME.search(text or "")
     if match is None:
-        return ""
+        return "", ""
     name = match.group(1)
     # PEP 503: pytorch_tabnet, pytorch-tabnet and pytorch.tabnet name one distribution
     spelled = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name) if part)
     pattern = re.compile(rf"pip3?\s+install\s+(-U\s+|--upgrade\s+)?['\"]?{spelled}\b", re.I)
-    return name if _readme_says(repo, pattern) else ""
+    if _readme_says(repo, pattern):
+        return name, f"installed with `pip install {name}` (its notebooks teach)"
+    uploader = _ci_publisher(repo)
+    if uploader:
+        return name, f"published as `{name}` by CI ({uploader}; its notebooks teach)"
+    return "", ""
+
+
+def _ci_publisher(repo: Facts) -> str:
+    """The first CI file that uploads a distribution to a package index."""
+    ci = sorted({path for paths in ci_files(repo).values() for path in paths})
+    return next((path for path in ci if PUBLISH.search(repo.text(path) or "")), "")
 
 
 def _in_distribution(rel: str, name: str) -> bool:
@@ -200,7 +219,7 @@ def detected(repo: Facts) -> RepoKind:
     serving = traits.serving_files(repo)
     pipeline = _declared_pipeline(repo)
     entry_points = [rel for rel in training if _entry_point(repo, rel)]
-    published = _published(repo, packaged)
+    published, how = _published(repo, packaged)
     if published:  # a package users `pip install`: its notebooks and examples are tutorials,
         # and its own modules (pytorch_tabnet/pretraining_utils.py) are library code
         entry_points = [
@@ -213,7 +232,7 @@ def detected(repo: Facts) -> RepoKind:
         estimators = _estimator_files(repo)
         evidence = ["no script trains or serves a model"]
         if published:
-            evidence.insert(0, f"installed with `pip install {published}` (its notebooks teach)")
+            evidence.insert(0, how)
         if estimators:
             evidence.insert(0, f"defines estimator or model classes ({_first(estimators)})")
         if packaged:

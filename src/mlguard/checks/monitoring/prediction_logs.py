@@ -40,10 +40,11 @@ STORE_CALLS = (
     "insert_many",
     "insert_rows_json",
 )
-MANAGED_CAPTURE = (
+MANAGED_CAPTURE = re.compile(
     r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
     r"collect_model_data\s*=\s*True|app_insights_enabled\s*=\s*True|enable_app_insights|"
-    r"predict_request_response_logging_config|enable_capture|logging_sampling_strategy)"
+    r"predict_request_response_logging_config|enable_capture|logging_sampling_strategy)",
+    re.MULTILINE,
 )
 # what a prediction is called where it is written
 PREDICTION_WORDS = re.compile(r"pred|scor(e|ed|ing)|forecast|inference", re.IGNORECASE)
@@ -92,12 +93,11 @@ def _platform_capture(ctx: CheckContext) -> list[Evidence]:
     """Platform capture, also set up from a notebook (it keeps capturing once the endpoint
     exists), and KServe/Seldon loggers."""
     repo = ctx.repo
-    regex = re.compile(MANAGED_CAPTURE, re.MULTILINE)
     for path in repo.glob("*.py", "*.yaml", "*.yml", "*.json", "*.tf", "*.ipynb"):
         if traits.is_test_path(path):
             continue
         text = repo.text(path) or ""
-        match = regex.search(text) or _serving_logger(text)
+        match = MANAGED_CAPTURE.search(text) or _serving_logger(text)
         if match:
             return [ev(path, line_at(text, match.start()), match.group(0).strip())]
     return []
