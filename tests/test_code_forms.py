@@ -53,9 +53,7 @@ def test_newer_python_syntax_never_drops_a_file(cli, tmp_path: Path) -> None:
     files = {
         # PEP 701: the f-string reuses its quote inside a replacement field
         "train.py": (
-            "import os, pickle\n"
-            'print(f"saved to {os.path.join(DIR, "model.pkl")}")\n'
-            f"{LOAD}\n"
+            f'import os, pickle\nprint(f"saved to {{os.path.join(DIR, "model.pkl")}}")\n{LOAD}\n'
         ),
         # PEP 695 and PEP 758
         "serve.py": (

@@ -244,7 +244,7 @@ def test_a_package_ci_uploads_to_pypi_is_a_library_whatever_its_readme_says(
     # what says users install it, so the notebook under examples/ is a tutorial
     files = {
         **{k: v for k, v in projects.LIBRARY.items() if k != "pyproject.toml"},
-        "setup.py": "from setuptools import setup\n\nsetup(name='Shrunken', packages=['shrunken'])\n",
+        "setup.py": "from setuptools import setup\n\nsetup(name='Shrunken', packages=['x'])\n",
         "examples/tutorial.ipynb": TUTORIAL["notebooks/tutorial.ipynb"],
         ".github/workflows/publish.yml": PUBLISH_WORKFLOW,
     }

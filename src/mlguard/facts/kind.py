@@ -116,9 +116,7 @@ def _main_script(repo: Facts, rel: str) -> bool:
     return facts is not None and any(text == "__main__" for text, _ in facts.strings)
 
 
-PROJECT_NAME = re.compile(
-    r"""(?m)(?:^\s{0,4}|\bsetup\(\s*)name\s*=\s*["']([A-Za-z0-9_.-]+)["']"""
-)
+PROJECT_NAME = re.compile(r"""(?m)(?:^\s{0,4}|\bsetup\(\s*)name\s*=\s*["']([A-Za-z0-9_.-]+)["']""")
 # a CI step that uploads the distribution to a package index
 PUBLISH = re.compile(
     r"pypa/gh-action-pypi-publish|\btwine\s+upload\b|"
