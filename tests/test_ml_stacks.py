@@ -102,6 +102,45 @@ SCHEDULER_CLI = (
 )
 
 
+DAGSTER_DEFS = """\
+from dagster import Definitions, ScheduleDefinition, define_asset_job
+from dagster import load_assets_from_package_module, AssetSelection
+from . import assets
+
+training_job = define_asset_job("training_job", AssetSelection.groups("training"))
+nightly = ScheduleDefinition(job=training_job, cron_schedule="0 3 * * *")
+defs = Definitions(assets=load_assets_from_package_module(assets), schedules=[nightly])
+"""
+DAGSTER_TRAIN_ASSET = """\
+from dagster import asset
+from sklearn.linear_model import LogisticRegression
+
+
+@asset(group_name="training")
+def model(features):
+    return LogisticRegression().fit(features.X, features.y)
+"""
+KFP_STORE = """\
+import kfp
+from kfp import dsl
+
+store = kfp.components.ComponentStore(local_search_paths=["pipelines/p", "components"])
+train_op = store.load_component("training")
+
+
+@dsl.pipeline(name="p")
+def pipeline(epochs: int = 3):
+    train_op(epochs=epochs)
+"""
+KFP_V1_COMPONENT = """\
+name: training
+implementation:
+  container:
+    image: gcr.io/p/training:latest
+    command: [python, main.py]
+"""
+
+
 def _select(*rules: str) -> list[str]:
     return [arg for rule in rules for arg in ("--select", rule)]
 
@@ -1107,6 +1146,75 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
                 loss = net(x).sum()
                 loss.backward()
                 scheduler.step()
+                """,
+        },
+        "n/a",
+    ),
+    # --- Dagster code locations: a package of assets loaded whole -------------------------
+    (
+        "dagster-schedule-runs-a-package-of-assets",
+        "PIPE003",
+        {
+            "proj/__init__.py": DAGSTER_DEFS,
+            "proj/assets/__init__.py": "",
+            "proj/assets/model.py": DAGSTER_TRAIN_ASSET,
+        },
+        "pass",
+    ),
+    (
+        "dagster-schedule-without-the-asset-package",
+        "PIPE003",
+        {
+            "proj/__init__.py": DAGSTER_DEFS.replace(
+                "load_assets_from_package_module(assets)", "[]"
+            ),
+            "proj/assets/__init__.py": "",
+            "proj/assets/model.py": DAGSTER_TRAIN_ASSET,
+        },
+        "fail",
+    ),
+    # --- Kubeflow v1 component store: components loaded by name ---------------------------
+    (
+        "kfp-component-store-by-name",
+        "REP006",
+        {
+            "pipelines/p/p.py": KFP_STORE,
+            "pipelines/p/training/component.yaml": KFP_V1_COMPONENT,
+            "pipelines/p/training/main.py": TRAIN,
+        },
+        "pass",
+    ),
+    (
+        "kfp-component-store-name-without-a-component",
+        "REP006",
+        {
+            "pipelines/p/p.py": KFP_STORE,
+            "pipelines/p/train/component.yaml": KFP_V1_COMPONENT,
+            "pipelines/p/train/main.py": TRAIN,
+        },
+        "fail",
+    ),
+    (
+        "train-called-on-data",
+        "REP003",
+        {
+            "pipeline.py": """\
+                from ludwig.api import LudwigModel
+                model = LudwigModel(config="config.yaml")
+                stats, _, out = model.train(dataset=frame)
+                """,
+        },
+        "fail",
+    ),
+    (
+        "train-switching-a-module-mode",
+        "REP003",
+        {
+            "evaluate.py": """\
+                import torch
+                net.train()
+                net.train(False)
+                net.train(mode=True)
                 """,
         },
         "n/a",

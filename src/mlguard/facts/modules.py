@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.repo.testpaths import is_test_path
 from mlguard.safeio.jinja_template import plain_name
+
+PACKAGE_LOADER = re.compile(r"^load_\w+_from_package_(module|name)$")
+MAX_PACKAGE_MODULES = 500
 
 
 def _dotted(path: str) -> list[str]:
@@ -74,7 +78,32 @@ class ModuleIndex:
             target = self.resolve(name, path) if name else None
             if target and target != path and target not in found:
                 found.append(target)
+        for target in self._package_loads(path):
+            if target != path and target not in found:
+                found.append(target)
         self._imports[path] = found
+        return found
+
+    def _package_loads(self, path: str) -> list[str]:
+        """Modules a call imports as a whole package: Dagster's
+        ``load_assets_from_package_module(assets)`` / ``load_assets_from_package_name("pkg")``
+        (and the other ``load_*_from_package_*`` loaders) import every module below it."""
+        facts = self.repo.python(path)
+        found: list[str] = []
+        for call in facts.calls if facts is not None else ():
+            if not PACKAGE_LOADER.match(call.attr) or not call.args:
+                continue
+            first = call.args[0]
+            name = first if isinstance(first, str) else getattr(first, "qualname", "")
+            init = self.resolve(self._absolute(name, path) if name else "", path)
+            if init is None or not init.endswith("/__init__.py"):
+                continue
+            folder = init[: -len("__init__.py")]
+            found += [
+                p
+                for p in self.repo.python_files
+                if p.startswith(folder) and p.endswith(".py") and not is_test_path(p)
+            ][:MAX_PACKAGE_MODULES]
         return found
 
     def importers(self, path: str) -> list[str]:

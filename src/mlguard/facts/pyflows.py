@@ -279,6 +279,8 @@ def _with_component_files(repo: Facts, facts: PyFacts, flow: PyFlow) -> PyFlow:
         text = first if isinstance(first, str) else getattr(first, "text", "")
         found = YAML_NAME.search(f"'{text}'" if isinstance(first, str) else str(text))
         target = _component_file(repo, flow.path, found.group(1)) if found else ""
+        if not found and isinstance(first, str) and flow.system == "kubeflow":
+            target = _stored_component(repo, facts, flow.path, first)
         if not target:
             computed.append(call)
         for stage in read(repo, target) if target else ():
@@ -290,6 +292,26 @@ def _with_component_files(repo: Facts, facts: PyFacts, flow: PyFlow) -> PyFlow:
     if not added:
         return flow
     return PyFlow(flow.path, flow.system, flow.triggers, (*flow.stages, *added), flow.schedules)
+
+
+def _stored_component(repo: Facts, facts: PyFacts, near: str, name: str) -> str:
+    """The file of a component a Kubeflow v1 ``ComponentStore`` loads by name:
+    ``<search path>/<name>/component.yaml`` for each of its ``local_search_paths``, paths
+    as written from the root or next to the pipeline."""
+    if not name or len(name) > 200 or "\n" in name:
+        return ""
+    folders: list[str] = []
+    for call in facts.calls:
+        if call.attr == "ComponentStore":
+            paths = call.kwarg("local_search_paths")
+            folders += [p for p in paths if isinstance(p, str)] if isinstance(paths, tuple) else []
+    here = posixpath.dirname(near)
+    for folder in (*folders, ""):
+        wanted = posixpath.normpath(posixpath.join(folder, name, "component.yaml"))
+        for candidate in (wanted, posixpath.join(here, wanted)):
+            if candidate in repo.files:
+                return candidate
+    return ""
 
 
 def _named_component_folders(repo: Facts, facts: PyFacts) -> list[str]:

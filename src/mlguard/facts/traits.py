@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from mlguard.analyzers.llm_names import LLM_LIBS as LLM_LIBS  # re-exported: one definition
-from mlguard.analyzers.python_ast import Call, PyFacts
+from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.automation import is_automated
 from mlguard.facts.ci import ci_files, workflow_files
@@ -43,6 +43,37 @@ ML_LIBS = frozenset(
         "sentence_transformers",
         "optuna",
         "wandb",
+        # more training frameworks: AutoML, time series, NLP, vision, tabular deep learning
+        "autogluon",
+        "autokeras",
+        "darts",
+        "detectron2",
+        "diffusers",
+        "fasttext",
+        "flaml",
+        "gensim",
+        "gluonts",
+        "h2o",
+        "imblearn",
+        "ludwig",
+        "mxnet",
+        "neuralprophet",
+        "optax",
+        "paddle",
+        "peft",
+        "pmdarima",
+        "pycaret",
+        "pytorch_forecasting",
+        "simpletransformers",
+        "setfit",
+        "sktime",
+        "skorch",
+        "spacy",
+        "tensorflow_decision_forests",
+        "timm",
+        "torchvision",
+        "trl",
+        "ultralytics",
     ]
 )
 SERVING_LIBS = frozenset(
@@ -67,6 +98,27 @@ TRAINER_CALLS = (
     "Trainer().train",
     "Trainer().fit",
 )
+# what ``.train(...)`` is given when it trains on data
+DATA_KWARGS = frozenset(
+    {
+        "dataset",
+        "data",
+        "df",
+        "x",
+        "X",
+        "training_set",
+        "training_data",
+        "training_frame",
+        "train_data",
+        "train_set",
+        "train_dataset",
+        "train_df",
+        "train_loader",
+        "train_dataloader",
+        "input_fn",
+    }
+)
+DATA_ARG = re.compile(r"data|df$|frame|loader|^(x|X)(_\w+)?$|_set$|^train_", re.IGNORECASE)
 # a hand-written loop: gradients from a loss, then an optimiser step (PyTorch, TF/Keras)
 LOOP_BACKWARD = frozenset({"backward", "gradient"})
 LOOP_STEP = frozenset({"step", "apply_gradients"})
@@ -117,17 +169,29 @@ SELF_RECEIVERS = ("self.", "cls.", "super().")
 
 def _trains(calls: list[Call]) -> bool:
     """A call that fits a model from a script, not a method delegating to another estimator;
-    or a training loop: ``loss.backward()`` (``tape.gradient``) with ``optimizer.step()``
-    (``optimizer.apply_gradients``)."""
+    ``model.train(...)`` given data; or a training loop: ``loss.backward()``
+    (``tape.gradient``) with ``optimizer.step()`` (``optimizer.apply_gradients``)."""
     if any(
         (c.attr in TRAIN_ATTRS and not c.name.startswith(SELF_RECEIVERS))
         or c.name in TRAIN_CALLS
         or c.name.endswith(TRAINER_CALLS)
+        or _trains_on_data(c)
         for c in calls
     ):
         return True
     backward = any(c.attr in LOOP_BACKWARD for c in calls)
     return backward and any(c.attr in LOOP_STEP and _on_optimizer(c) for c in calls)
+
+
+def _trains_on_data(call: Call) -> bool:
+    """``model.train(dataset=df)`` (Ludwig, H2O, AutoML APIs) trains; PyTorch's
+    ``model.train()`` and ``model.train(False)`` only switch a module's mode."""
+    if call.attr != "train" or call.name.startswith(SELF_RECEIVERS):
+        return False
+    if any(name in DATA_KWARGS for name, _ in call.kwargs):
+        return True
+    first = call.args[0] if call.args else None
+    return isinstance(first, Expr) and bool(DATA_ARG.search(first.text))
 
 
 def _on_optimizer(call: Call) -> bool:
@@ -140,7 +204,7 @@ def _train_calls(repo: Facts) -> dict[str, list[Call]]:
     names = callsites.by_name(repo).keys(
         lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS)
     )
-    attrs = TRAIN_ATTRS | LOOP_BACKWARD | LOOP_STEP
+    attrs = TRAIN_ATTRS | LOOP_BACKWARD | LOOP_STEP | {"train"}
     return callsites.by_file(callsites.sites(repo, names=names, attrs=attrs))
 
 
