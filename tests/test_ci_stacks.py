@@ -371,6 +371,19 @@ def test_azure_template_from_another_repository_is_not_checked(cli, tmp_path: Pa
     assert status_of(report, "CICD001") == "not-checked"
 
 
+def test_outside_ci_cannot_run_tests_a_repository_does_not_have(cli, tmp_path: Path) -> None:
+    # no tests: whatever the outside template does, CI tests nothing (the near miss with
+    # tests is not checked, above)
+    files = {
+        "train.py": "from sklearn.linear_model import LinearRegression\n",
+        "azure-pipelines.yml": "trigger: [main]\nsteps:\n- template: steps/test.yml@templates\n",
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "CICD001")
+    rule = next(r for r in report["rules"] if r["id"] == "CICD001")
+    assert rule["status"] == "fail"
+    assert "no tests" in rule["reason"] and "azure-pipelines.yml:3" in rule["reason"]
+
+
 def test_json_report_lists_ci_systems_and_files(cli, tmp_path: Path) -> None:
     files = {
         **TEST,

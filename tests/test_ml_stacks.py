@@ -102,6 +102,23 @@ SCHEDULER_CLI = (
 )
 
 
+SCORE = "import joblib\nmodel = joblib.load('model.joblib')\nmodel.predict(rows).tofile('out')\n"
+AZURE_SCORING_PIPELINE = """\
+from azureml.pipeline.core import Pipeline
+from azureml.pipeline.steps import PythonScriptStep
+
+score = PythonScriptStep(name="Score", script_name="score.py", source_directory="src")
+Pipeline(workspace=ws, steps=[score]).publish(name="scoring")
+"""
+
+
+def ci_running(command: str) -> str:
+    return (
+        "on: [push]\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: actions/checkout@v4\n      - run: {command}\n"
+    )
+
+
 DAGSTER_DEFS = """\
 from dagster import Definitions, ScheduleDefinition, define_asset_job
 from dagster import load_assets_from_package_module, AssetSelection
@@ -1147,6 +1164,28 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
                 loss.backward()
                 scheduler.step()
                 """,
+        },
+        "n/a",
+    ),
+    # --- batch scoring pipelines that CI publishes ------------------------------------------
+    (
+        "scoring-pipeline-ci-publishes",
+        "CICD003",
+        {
+            "src/train.py": TRAIN,
+            "src/score.py": SCORE,
+            "pipelines/score_pipeline.py": AZURE_SCORING_PIPELINE,
+            ".github/workflows/publish.yml": ci_running("python pipelines/score_pipeline.py"),
+        },
+        "pass",
+    ),
+    (
+        "scoring-script-ci-runs-outside-a-pipeline",
+        "CICD003",
+        {
+            "src/train.py": TRAIN,
+            "src/score.py": SCORE,
+            ".github/workflows/publish.yml": ci_running("python src/score.py"),
         },
         "n/a",
     ),

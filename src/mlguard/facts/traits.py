@@ -418,7 +418,9 @@ PREDICT_CALL = re.compile(r"^(predict\w*|forecast)$")
 def scheduled_predictions(repo: Facts) -> tuple[Evidence, ...]:
     """A batch prediction job of the project's own: a product module named for prediction,
     inference or scoring that calls a model's ``predict``/``forecast`` and runs on a clock
-    (an Airflow DAG, a Prefect or ZenML schedule, a scheduled CI workflow)."""
+    (an Airflow DAG, a Prefect or ZenML schedule, a scheduled CI workflow) or as a step of a
+    declared pipeline that automation starts or publishes (an Azure ML scoring pipeline CI
+    publishes, a Kubeflow pipeline CI submits)."""
     found = []
     for rel in product_paths(repo):
         if not rel.endswith(".py") or not BATCH_PREDICTION_NAME.search(rel.rsplit("/", 1)[-1]):
@@ -429,8 +431,15 @@ def scheduled_predictions(repo: Facts) -> tuple[Evidence, ...]:
         if call is None:
             continue
         reach = is_automated(repo, rel)
-        if reach is not None and Trigger.SCHEDULE in reach.triggers:
+        if reach is None:
+            continue
+        if Trigger.SCHEDULE in reach.triggers:
             found.append(ev(rel, call.line, call.name, f"run on a schedule: {reach.describe()}"))
+        elif reach.in_pipeline and reach.event_driven:
+            # a scoring step of a declared pipeline that CI runs or publishes: a batch
+            # prediction job, not a script CI runs to check that predicting works
+            how = f"a pipeline step that automation runs: {reach.describe()}"
+            found.append(ev(rel, call.line, call.name, how))
     return tuple(found)
 
 

@@ -31,6 +31,7 @@ from mlguard.facts.publishing import (
     hub_uploads_in_code,
 )
 from mlguard.facts.test_runs import ci_test_runs
+from mlguard.facts.traits import scheduled_predictions
 from mlguard.model import Evidence
 from mlguard.safeio.lines import line_at
 
@@ -132,7 +133,14 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
             "protect the main branch when someone remembers to run them.",
             (local or tests)[:1],
         )
-    _unread_ci(repo)
+    # no tests: whatever CI pulls in from outside the repository has nothing to run
+    if ci_unread(repo):
+        path, line, what = ci_unread(repo)[0]
+        return Outcome.failed(
+            "The repository has no tests, so CI has none to run, whatever the configuration "
+            f"it pulls in from outside does ({path}:{line}: {what}).",
+            [ev(path, line, what)],
+        )
     if ci_commands(repo):
         return Outcome.failed("CI runs no test command, and there are no tests to run.")
     return Outcome.failed("No tests and no CI job running them.")
@@ -298,6 +306,7 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     automated += list(delivery(repo).deploys)  # CodePipeline deploy actions in IaC code
     managed = managed_deployments(repo) + batch_deployments(repo) + _blueprints(ctx, True)
     automated += [e for e in managed if _deployed_automatically(repo, e)]
+    automated += _scoring_pipelines_ci_runs(repo)
     if automated:
         return Outcome.passed(automated)
     # a CI job that deploys, started by hand (workflow_dispatch, ``trigger: none``): the
@@ -362,6 +371,18 @@ def _hub_releases(repo: Facts) -> tuple[list[Evidence], list[Evidence], list[Evi
         else:
             scripted.append(where)
     return events, manual, scripted + hub_upload_scripts(repo)
+
+
+def _scoring_pipelines_ci_runs(repo: Facts) -> list[Evidence]:
+    """A batch scoring step of a declared pipeline that CI submits or publishes on a change
+    (an Azure ML scoring pipeline published as an endpoint, a Kubeflow pipeline CI runs):
+    CI deploys the batch prediction job."""
+    found = []
+    for where in scheduled_predictions(repo):
+        reach = is_automated(repo, where)
+        if reach is not None and reach.ci and reach.in_pipeline and reach.event_driven:
+            found.append(ev(where.location.path, where.location.line, where.text, reach.describe()))
+    return found
 
 
 def _deployed_automatically(repo: Facts, where: Evidence) -> bool:
