@@ -42,6 +42,11 @@ FOUND: dict[str, str] = {
         f"    access_key_id = {AWS_ID}\n    secret_access_key = {RANDOM}\n"
     ),
     ".s3cfg": f"[default]\naccess_key = {AWS_ID}\nsecret_key = {RANDOM}\n",
+    # copies kept beside a config file are read as that file
+    ".dvc/config_example.local": (
+        f"['remote \"minio\"']\n    access_key_id = anon\n    secret_access_key = {RANDOM}\n"
+    ),
+    "conf/settings.yaml.bak": f"tracking:\n  password: {PASSWORD}\n",
     "infra/terraform.tfstate": json.dumps(
         {"resources": [{"instances": [{"attributes": {"password": PASSWORD + "Qz9"}}]}]},
         indent=2,
@@ -101,6 +106,9 @@ QUIET: dict[str, str] = {
         '          \\ str,\\n    bucket: str):\\n"\n'
     ),
     "stack/.env": "DATABASE_URL=postgresql://postgres:postgres@db:5432/app\n",
+    # an example copy with placeholders, and a backup of a file that is not configuration
+    "conf/settings.yaml.example": "tracking:\n  password: <your-password>\n",
+    "weights/model.pt.bak": f"secret_key = {RANDOM}\n",
     "compose.airflow.yml": (
         "services:\n  scheduler:\n    environment:\n"
         "      AIRFLOW__CORE__FERNET_KEY: ${AIRFLOW_FERNET_KEY}\n"

@@ -75,7 +75,7 @@ CONFIG_NAMES = frozenset(
         "pip.ini",
     }
 )
-CONFIG_PATHS = (".dvc/config", ".dvc/config.local", "**/.dvc/config", "**/.dvc/config.local")
+CONFIG_PATHS = (".dvc/config*", "**/.dvc/config*")
 PROSE_SUFFIXES = (".md", ".txt", ".rst", ".in", ".pem", ".key", ".p8", ".ppk", ".asc")
 KEY_FILES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
 NEVER = ("*.lock", "*-lock.json", "*-lock.yaml", "*.lock.json", "*.min.js", "*.map")
@@ -88,10 +88,33 @@ class FileSecret:
     hit: SecretHit
 
 
+# copies of a file kept beside it: read as the file they copy (``config.json.bak``,
+# ``settings.yaml.example``, ``.dvc/config_example.local``)
+COPY_SUFFIXES = (
+    ".bak",
+    ".backup",
+    ".old",
+    ".orig",
+    ".save",
+    ".local",
+    ".example",
+    ".sample",
+    ".template",
+    ".tmpl",
+    ".dist",
+)
+
+
 def mode_for(path: str) -> Mode | None:
     name = PurePosixPath(path).name
     if globs.match_any(path, NEVER):
         return None
+    if name.endswith(COPY_SUFFIXES) and "." in name[1:]:
+        copied = path.rsplit(".", 1)[0]
+        if PurePosixPath(copied).name:
+            found = mode_for(copied)
+            if found is not None:
+                return found
     if name in ("Dockerfile", "Containerfile") or name.startswith("Dockerfile."):
         return Mode.DOCKER
     if name.endswith((".dockerfile", ".Dockerfile", ".containerfile")):
