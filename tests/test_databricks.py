@@ -226,3 +226,75 @@ def test_ci_running_a_bundle_trains_on_push(cli: Any, tmp_path: Path) -> None:
     files[".github/workflows/train.yml"] = GHA.format(on="[push]", run="databricks bundle validate")
     _, report = scan_json(cli, make_repo(tmp_path / "other", files), "--select", "CICD002")
     assert status_of(report, "CICD002") != "pass"
+
+
+def test_a_bundle_includes_its_job_files_from_any_folder(cli: Any, tmp_path: Path) -> None:
+    # databricks.yml's `include:` names the job files (MLOps Stacks keep them in assets/)
+    files: dict[str, str | bytes] = {
+        "project/databricks.yml": "bundle: {name: clf}\ninclude:\n  - assets/*.yml\n",
+        "project/assets/train-workflow.yml": BUNDLE,
+        "notebooks/train_model.py": TRAIN,
+        ".github/workflows/train.yml": GHA.format(
+            on="[push]", run="cd project && databricks bundle run training -t test"
+        ),
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "repo", files), "--select", "CICD002")
+    assert status_of(report, "CICD002") == "pass"
+    # the same job file that no bundle includes is not started by the bundle command
+    files["project/databricks.yml"] = "bundle: {name: clf}\ninclude:\n  - resources/*.yml\n"
+    _, report = scan_json(cli, make_repo(tmp_path / "other", files), "--select", "CICD002")
+    assert status_of(report, "CICD002") != "pass"
+
+
+BATCH_JOB = """\
+bundle: {name: clf}
+resources:
+  jobs:
+    scoring:
+      name: scoring
+      schedule:
+        quartz_cron_expression: "0 0 11 * * ?"
+      tasks:
+        - task_key: score
+          spark_python_task:
+            python_file: batch/predict.py
+"""
+SPARK_SCORING = """\
+from pyspark.sql.functions import lit
+
+
+def predict_batch(spark, fs, model_uri, table, model_version, output_table):
+    prediction_df = fs.score_batch(model_uri, spark.table(table))
+    output_df = prediction_df.withColumn("model_version", lit(model_version))
+    output_df.write.format("delta").mode("append").saveAsTable(output_table)
+"""
+
+
+@pytest.mark.parametrize(
+    ("scoring", "expected"),
+    [
+        pytest.param(SPARK_SCORING, "pass", id="scored-rows-with-the-version-to-a-table"),
+        pytest.param(
+            SPARK_SCORING.replace('.withColumn("model_version", lit(model_version))', ""),
+            "partial",
+            id="scored-rows-without-the-version",
+        ),
+        pytest.param(
+            SPARK_SCORING.replace(
+                "output_df.write", "features = spark.table(table)\n    features.write"
+            ),
+            "fail",
+            id="a-table-of-other-rows",
+        ),
+    ],
+)
+def test_a_batch_job_storing_scored_rows_in_a_table_logs_predictions(
+    cli: Any, tmp_path: Path, scoring: str, expected: str
+) -> None:
+    files: dict[str, str | bytes] = {
+        "databricks.yml": BATCH_JOB,
+        "batch/predict.py": scoring,
+        "train.py": TRAIN,
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "repo", files), "--select", "MON003")
+    assert status_of(report, "MON003") == expected

@@ -7,7 +7,8 @@ mlguard reads job definitions from
   (``*.json.j2``): the template's expressions are blanked before parsing;
 - dbx deployment files (``conf/deployment.yml`` and the like: ``environments.<env>.workflows``),
   also as ``*.yml.j2`` templates;
-- Databricks Asset Bundles (``databricks.yml``, ``resources/*.yml``: ``resources.jobs.<name>``).
+- Databricks Asset Bundles (``databricks.yml``, ``resources/*.yml`` and the files its
+  ``include:`` globs name: ``resources.jobs.<name>``).
 
 Any mapping with a ``tasks`` list of Databricks tasks is a job; a task's code is its
 ``spark_python_task.python_file``, ``notebook_task.notebook_path`` or ``python_wheel_task``
@@ -23,6 +24,7 @@ Nothing is run; templates are not rendered.
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ MARKER = re.compile(r"\b(spark_python_task|notebook_task|python_wheel_task)\b")
 NOT_JOBS = ("package.json", "package-lock.json", "tsconfig.json")
 MAX_FILES = 3000
 MAX_DEPTH = 8
+MAX_INCLUDES = 50
 PREFIXES = ("file:fuse://", "file://", "dbfs:/", "/dbfs/", "${workspace.file_path}/", "./")
 BUNDLE_NAMES = ("databricks.yml", "databricks.yaml")
 DBX_DEFAULT = ("conf/deployment.yml", "conf/deployment.yaml", "conf/deployment.json")
@@ -77,6 +80,7 @@ class DatabricksJob:
 def databricks_jobs(repo: Facts) -> tuple[DatabricksJob, ...]:
     """Every Databricks job declared in the repository (sorted by file and line)."""
     found: list[DatabricksJob] = []
+    included = _bundle_includes(repo)
     for path in repo.glob(*JOB_FILES)[:MAX_FILES]:
         if path.rsplit("/", 1)[-1] in NOT_JOBS or path.startswith(".github/"):
             continue
@@ -87,7 +91,7 @@ def databricks_jobs(repo: Facts) -> tuple[DatabricksJob, ...]:
             docs = load_docs(blank_tags(text))
         except YamlProblem:
             continue
-        bundle = _bundle_file(path)
+        bundle = _bundle_file(path) or path in included
         for doc in docs:
             _walk(repo, path, doc, doc.data, [], "", found, bundle)
     return tuple(sorted(found, key=lambda j: (j.path, j.line, j.name)))
@@ -96,6 +100,21 @@ def databricks_jobs(repo: Facts) -> tuple[DatabricksJob, ...]:
 def job_stages(repo: Facts) -> list[Stage]:
     """The tasks of every declared job, as pipeline stages."""
     return [t for job in databricks_jobs(repo) for t in job.tasks]
+
+
+def _bundle_includes(repo: Facts) -> frozenset[str]:
+    """The files a bundle's ``include:`` globs name, relative to its ``databricks.yml``
+    (``assets/*.yml``, ``resources/**/*.yml``)."""
+    found: set[str] = set()
+    for bundle in repo.glob(*BUNDLE_NAMES):
+        folder = posixpath.dirname(bundle)
+        for doc in repo.config(bundle):
+            for pattern in items(mapping(doc).get("include"))[:MAX_INCLUDES]:
+                if not isinstance(pattern, str) or len(pattern) > 300:
+                    continue
+                wanted = posixpath.normpath(posixpath.join(folder, pattern))
+                found.update(p for p in repo.files if fnmatch.fnmatchcase(p, wanted))
+    return frozenset(found)
 
 
 def _bundle_file(path: str) -> bool:

@@ -411,7 +411,7 @@ def _predicting(repo: Facts) -> bool:
 
 
 BATCH_PREDICTION_NAME = re.compile(r"(predict|infer|scor|batch)", re.IGNORECASE)
-PREDICT_CALL = re.compile(r"^(predict\w*|forecast)$")
+PREDICT_CALL = re.compile(r"^(predict\w*|forecast|score_batch)$")
 
 
 @fact

@@ -39,6 +39,12 @@ STORE_CALLS = (
     "put_object",
     "insert_many",
     "insert_rows_json",
+    # tables: Spark / Delta, pandas-on-Spark, BigQuery
+    "saveAsTable",
+    "insertInto",
+    "to_table",
+    "to_gbq",
+    "load_table_from_dataframe",
 )
 MANAGED_CAPTURE = re.compile(
     r"(DataCaptureConfig|data_collector|azureml\.ai\.monitoring|ModelDataCollector|"
@@ -125,7 +131,8 @@ def _prediction_records(ctx: CheckContext) -> list[tuple[Evidence, bool]]:
         # in a service, logging the variable that holds the model's output logs predictions
         predicted = _predicted_names(facts) if path in serving else set()
         records = [c for c in logs.get(path, ()) if _logs_prediction(c, predicted)]
-        records += [c for c in stores.get(path, ()) if _stores_prediction(c)]
+        scored = _scored_names(facts)
+        records += [c for c in stores.get(path, ()) if _stores_prediction(c, scored)]
         if not records:
             continue
         lines = repo.lines(path)
@@ -149,9 +156,24 @@ def _logs_prediction(call: Call, predicted: set[str]) -> bool:
     return bool(named) and _logs_values(call)
 
 
-def _stores_prediction(call: Call) -> bool:
-    """``df_pred.to_csv(...)``, ``scored.to_parquet(...)``, ``upload_file("predictions.csv")``."""
-    return bool(PREDICTION_WORDS.search(f"{call.name} {_call_text(call)}"))
+def _stores_prediction(call: Call, scored: set[str]) -> bool:
+    """``df_pred.to_csv(...)``, ``scored.to_parquet(...)``, ``upload_file("predictions.csv")``,
+    or a frame built from the predictions (``out = preds.withColumn(...)`` then
+    ``out.write.saveAsTable(...)``)."""
+    if PREDICTION_WORDS.search(f"{call.name} {_call_text(call)}"):
+        return True
+    return call.name.split(".", 1)[0] in scored
+
+
+def _scored_names(facts: PyFacts) -> set[str]:
+    """Variables built from predictions: assigned a value that names them."""
+    return {
+        a.target
+        for a in facts.assigns
+        if "." not in a.target
+        and isinstance(a.value, Expr)
+        and PREDICTION_WORDS.search(a.value.text)
+    }
 
 
 def _versioned(call: Call, facts: PyFacts, lines: list[str]) -> bool:
