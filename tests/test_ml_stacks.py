@@ -1360,6 +1360,26 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         },
         "pass",
     ),
+    (
+        "azure-openai-client-names-a-deployment",
+        "LLM002",
+        {
+            "app.py": "from openai import AzureOpenAI\n"
+            + "client = AzureOpenAI(azure_endpoint=url)\n"
+            + "client.chat.completions.create(\n    model='gpt-4',\n    messages=m,\n)\n",
+        },
+        "pass",
+    ),
+    (
+        "openai-client-beside-an-azure-one",
+        "LLM002",
+        {
+            "app.py": "from openai import AzureOpenAI, OpenAI\n"
+            + "client = OpenAI()\n"
+            + "client.chat.completions.create(\n    model='gpt-4',\n    messages=m,\n)\n",
+        },
+        "fail",
+    ),
     # --- torch.hub refs (SEC003, SEC013) ----------------------------------------------------
     (
         "torch-hub-branch-ref",

@@ -37,8 +37,9 @@ from mlguard.facts.files import Facts
 from mlguard.facts.stats import python_stats
 from mlguard.safeio.fileio import read_text
 
-# 3: value flows and definitions; 4: flows in LLM files only; 5: modules kept on ``self``
-PYTHON, PYTHON_VERSION = "python", "6"
+# 3: value flows and definitions; 4: flows in LLM files only; 5: modules kept on ``self``;
+# 7: source of newer Pythons and IPython lines in .py files parsed (analyzers.python_compat)
+PYTHON, PYTHON_VERSION = "python", "7"
 BANDIT = "bandit"
 INLINE_BELOW = 64  # files: below this a process pool costs more than it saves
 CHUNK = 32
@@ -234,7 +235,8 @@ class _Keys:
         return FactsCache.key(PYTHON, PYTHON_VERSION, self.settings, content)
 
     def bandit(self, content: str) -> str:
-        return FactsCache.key(BANDIT, self.bandit_id, self.settings, content)
+        # bandit reads the tree mlguard parsed: a change in parsing changes its results too
+        return FactsCache.key(BANDIT, f"{self.bandit_id}+{PYTHON_VERSION}", self.settings, content)
 
 
 def start_python(

@@ -168,8 +168,9 @@ def model_pinned(ctx: CheckContext) -> Outcome:
             and (m := ENV_OR.search(a.value.text))
             and not AZURE_SETTING.search(m.group(1))
         ]
+        azure = _azure_only(facts)
         for call in facts.calls:
-            name = _model_literal(call, constants)
+            name = "" if azure else _model_literal(call, constants)
             if name and floating_model(name):
                 found.append(ev(path, call.line, name, _floating(name)))
             elif name and _ollama(call) and ":" not in name:
@@ -202,6 +203,9 @@ def _model_settings(repo: Facts) -> list[Evidence]:
         text = repo.text(path) or ""
         if not QUOTED_VENDOR.search(text):
             continue
+        facts = repo.python(path)
+        if facts is not None and _azure_only(facts):
+            continue  # model= and model settings name Azure deployments
         for match in MODEL_SETTING.finditer(text):
             name, setting = match.group(2), match.group(1)
             if AZURE_SETTING.search(setting):
@@ -210,6 +214,30 @@ def _model_settings(repo: Facts) -> list[Evidence]:
                 line = line_at(text, match.start())
                 found.append(ev(path, line, name, _floating(name) + f" ({setting})"))
     return found
+
+
+# clients whose ``model=`` names an Azure deployment (the deployment pins the version)
+AZURE_CLIENTS = (
+    "openai.AzureOpenAI",
+    "openai.AsyncAzureOpenAI",
+    "openai.lib.azure",
+    "azure.ai.projects",
+    "azure.ai.inference",
+    "azure.ai.agents",
+    "langchain_openai.AzureChatOpenAI",
+    "langchain_openai.chat_models.azure",
+    "llama_index.llms.azure_openai",
+)
+OTHER_CLIENTS = ("openai.OpenAI", "openai.AsyncOpenAI", "anthropic", "google", "mistralai")
+
+
+def _azure_only(facts: PyFacts) -> bool:
+    """The file's LLM clients are Azure's only: its ``model=`` names are deployments."""
+    modules = [i.module for i in facts.imports]
+    azure = any(m.startswith(AZURE_CLIENTS) for m in modules)
+    return azure and not any(
+        m == c or m.startswith(c + ".") for m in modules for c in OTHER_CLIENTS
+    )
 
 
 ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
