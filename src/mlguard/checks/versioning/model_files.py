@@ -16,10 +16,12 @@ from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation
+from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.sources import quiet_docs
 from mlguard.facts.trackers import kedro_catalog_entries
 from mlguard.known import MODEL_SUFFIXES
 from mlguard.model import Evidence
+from mlguard.safeio.lines import line_at
 
 # a dataset or folder that holds a model: by its name (regressor, classifier, checkpoints,
 # 06_models) or by a model file's suffix
@@ -30,6 +32,38 @@ MODEL_NAME = re.compile(
 
 def _names_model(*names: str) -> bool:
     return any(MODEL_NAME.search(n) or n.lower().endswith(MODEL_SUFFIXES) for n in names if n)
+
+
+# an f-string naming where models go with a placeholder that identifies the run
+FSTRING = re.compile(r"""\b[rR]?[fF][rR]?(["'])(?P<body>[^"'\n]{1,300})\1""")
+MODEL_PLACE = re.compile(
+    r"(^|[^a-z])(models?|weights|checkpoints?|artifacts?|saved_model|model_\w+)([^a-z]|$)", re.I
+)
+RUN_FIELD = re.compile(
+    r"\{[^{}\n]{0,80}\b(\w*job_id|\w*run_id|run_name|execution_id|build_id|\w*timestamp|"
+    r"datetime\.now|strftime|uuid\w*|time\.time)\b[^{}\n]{0,80}\}",
+    re.I,
+)
+
+
+def models_kept_per_run(ctx: CheckContext) -> list[Evidence]:
+    """Training code (or the script that drives it) that writes models under a path named by
+    the run: ``f"gs://{bucket}/artifacts/{job_id}/model"``, ``f"models/{timestamp}.pkl"``."""
+    repo = ctx.repo
+    training = traits.training_files(repo)
+    index = ModuleIndex.of(repo)
+    files = dict.fromkeys([*training, *(d for t in training for d in index.importers(t))])
+    found = []
+    for path in files:
+        if not path.endswith(".py") or traits.is_test_path(path):
+            continue
+        text = repo.text(path) or ""
+        for match in FSTRING.finditer(text):
+            body = match.group("body")
+            if RUN_FIELD.search(body) and MODEL_PLACE.search(RUN_FIELD.sub("", body)):
+                found.append(ev(path, line_at(text, match.start()), match.group(0)[:120]))
+                break
+    return found
 
 
 def kedro_versioned_models(ctx: CheckContext) -> list[Evidence]:
@@ -79,6 +113,7 @@ def _out_path(out: Any) -> str:
 @register(needs_python=False)
 def models_versioned_by_file(ctx: CheckContext) -> Outcome:
     """A model kept per commit by DVC (a stage output or a ``.dvc`` file), or per run by
-    Kedro's dataset versioning."""
+    Kedro's dataset versioning or a path named by the run."""
     found = dvc_stage_models(ctx) + kedro_versioned_models(ctx) + dvc_tracked_models(ctx)
+    found += models_kept_per_run(ctx)
     return Outcome.passed(found) if found else Outcome.failed("No model file is versioned.")
