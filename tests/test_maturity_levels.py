@@ -241,11 +241,11 @@ def test_a_package_ci_uploads_to_pypi_is_a_library_whatever_its_readme_says(
     cli, tmp_path: Path
 ) -> None:
     # setup(name=...) on the call's line, no install line in the README: the CI upload is
-    # what says users install it, so the notebook under examples/ is a tutorial
+    # what says users install it, so its notebook is a tutorial
     files = {
         **{k: v for k, v in projects.LIBRARY.items() if k != "pyproject.toml"},
         "setup.py": "from setuptools import setup\n\nsetup(name='Shrunken', packages=['x'])\n",
-        "examples/tutorial.ipynb": TUTORIAL["notebooks/tutorial.ipynb"],
+        **TUTORIAL,
         ".github/workflows/publish.yml": PUBLISH_WORKFLOW,
     }
     report, _ = _scan(cli, make_repo(tmp_path / "lib", files))

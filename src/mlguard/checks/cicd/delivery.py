@@ -10,6 +10,7 @@ from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.cicd.environments import staged_environments
 from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
+from mlguard.facts import callsites
 from mlguard.facts.automation import automation, is_automated, may_fail_lines
 from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.ci import ci_files, ci_unread, workflow_files
@@ -20,6 +21,7 @@ from mlguard.facts.ci_commands import (
     ci_commands,
     ci_runs,
 )
+from mlguard.facts.commands import parse_makefile
 from mlguard.facts.deployments import batch_deployments, managed_deployments
 from mlguard.facts.files import Facts
 from mlguard.facts.ml import local_runs, test_files
@@ -332,8 +334,16 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
             "and no serving endpoint or batch job is deployed.",
             released_by_hand[:1],
         )
+    shipped = _released_builds(repo)
+    if shipped:
+        return Outcome.partial(
+            "CI releases the model on a change (a serving image pushed to a registry, or the "
+            "model promoted in the model registry), but nothing deploys the release to an "
+            "environment.",
+            shipped[:1],
+        )
     local = local_runs(repo, DEPLOY) + [ev(p) for p in repo.glob("deploy*.sh", "**/deploy*.py")]
-    local += release_scripted
+    local += release_scripted + _deploy_targets(repo)
     _unread_ci(repo)
     if local:
         return Outcome.partial("Deployment is scripted but CI does not run it.", local[:1])
@@ -344,6 +354,48 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
             managed[:1],
         )
     return Outcome.failed("No automated model deployment (no deploy step in CI, no GitOps).")
+
+
+PUSH_IMAGE = r"(docker (image )?push|podman push|buildah push|gcloud builds submit|az acr build)"
+PUSH_ACTIONS = r"(docker/build-push-action@|redhat-actions/push-to-registry@)"
+PUSH_ON = re.compile(r"^\s*push:\s*(true|\$\{\{)", re.IGNORECASE)
+REGISTRY_PROMOTIONS = frozenset({"transition_model_version_stage", "set_registered_model_alias"})
+DEPLOY_TARGET = re.compile(r"^(deploy\w*|deployment|release|serve-prod)$")
+
+
+def _released_builds(repo: Facts) -> list[Evidence]:
+    """On a change (push, tag, schedule), CI pushes an image to a registry or runs code that
+    promotes the model in the registry (an MLflow stage or alias): the release is automated,
+    its rollout is not."""
+    pushed = ci_runs(repo, PUSH_IMAGE)
+    pushed += [e for e in ci_actions(repo, PUSH_ACTIONS) if _pushes(repo, e)]
+    found = [e for e in pushed if not _manual_only(repo, e.location.path)]
+    for path, call in callsites.sites(repo, attrs=REGISTRY_PROMOTIONS):
+        reach = is_automated(repo, path)
+        if reach is not None and reach.ci and reach.event_driven:
+            found.append(ev(path, call.line, call.name, reach.describe()))
+    return found
+
+
+def _pushes(repo: Facts, action: Evidence) -> bool:
+    """``docker/build-push-action`` with ``push: true`` in its step (it only builds without)."""
+    lines = repo.lines(action.location.path)[action.location.line : action.location.line + 15]
+    for text in lines:
+        if text.lstrip().startswith("- "):
+            return False
+        if PUSH_ON.match(text):
+            return True
+    return False
+
+
+def _deploy_targets(repo: Facts) -> list[Evidence]:
+    """Makefile targets named for deploying (``make deploy``, ``make deployment``)."""
+    found = []
+    for path in repo.glob("Makefile", "makefile", "**/Makefile"):
+        for rule in parse_makefile("\n".join(repo.lines(path))):
+            if DEPLOY_TARGET.match(rule.target) and rule.recipe:
+                found.append(ev(path, rule.line, f"make {rule.target}"))
+    return found
 
 
 def _hub_releases(repo: Facts) -> tuple[list[Evidence], list[Evidence], list[Evidence]]:
