@@ -276,10 +276,23 @@ def _automated_evaluation(ctx: CheckContext) -> list[Evidence]:
         facts = ctx.repo.python(path)
         if facts is None or traits.is_test_path(path) or is_automated(ctx.repo, path) is None:
             continue
-        call = next((c for c in facts.calls if METRIC_CALLS.match(c.name)), None)
+        call = next((c for c in facts.calls if METRIC_CALLS.match(c.name) or _evaluates(c)), None)
         if call is not None:
             found.append(ev(path, call.line, call.name))
     return found
+
+
+def _evaluates(call: Call) -> bool:
+    """A model evaluated on held-out data by its framework: Keras ``model.evaluate(x, y)``,
+    Hugging Face ``trainer.evaluate()``, Lightning ``trainer.validate()``/``trainer.test()``,
+    scikit-learn ``model.score(X_test, y_test)``."""
+    if call.name.startswith(("self.", "cls.", "super().")):
+        return False
+    if call.attr == "evaluate":
+        return True
+    if call.attr in ("validate", "test"):
+        return "trainer" in call.name.rsplit(".", 1)[0].lower()
+    return call.attr == "score" and len(call.args) >= 2
 
 
 SWEEP_OBJECTIVE = re.compile(r"^[ \t]*primary_metric:[ \t]*\S", re.MULTILINE)
