@@ -230,6 +230,8 @@ def round_trip(ctx: CheckContext, path: str, call: Call) -> bool:
     Product code is never excused: what it reads back may have been replaced meanwhile."""
     if not call.args or not is_test_path(path):
         return False
+    if _in_memory_round_trip(ctx, path, call):
+        return True
     target, _ = _path_text(call.args[0])
     if not target:
         return False
@@ -249,6 +251,25 @@ def round_trip(ctx: CheckContext, path: str, call: Call) -> bool:
             if written == target and (other.attr in WRITES or "w" in mode):
                 return True
     return False
+
+
+DUMPS = re.compile(r"^[\w.]*\bdumps\(")
+
+
+def _in_memory_round_trip(ctx: CheckContext, path: str, call: Call) -> bool:
+    """``pickle.loads(pickle.dumps(est))``, or ``loads(blob)`` of a ``blob = pickle.dumps(est)``
+    assigned before it: a test checking that an object survives pickling reads back only
+    the bytes it has just made."""
+    first = call.args[0]
+    text = first.text if isinstance(first, Expr) else ""
+    if DUMPS.match(text):
+        return True
+    facts = ctx.repo.python(path)
+    if not text.isidentifier() or facts is None:
+        return False
+    before = [a for a in facts.assigns if a.target == text and a.line < call.line]
+    last = max(before, key=lambda a: a.line, default=None)  # the value it holds at the call
+    return last is not None and isinstance(last.value, Expr) and bool(DUMPS.match(last.value.text))
 
 
 def _any(items: list[Mapping[str, Any]], ctx: CheckContext) -> Result:
