@@ -517,3 +517,38 @@ def test_a_package_trainer_nothing_runs_is_library_code(cli, tmp_path: Path) -> 
     }
     _, report = scan_json(cli, make_repo(tmp_path / "r", files))
     assert report["maturity"]["kind"]["name"] == "library", report["maturity"]["kind"]
+
+
+STUB_TRAIN = """\
+from pathlib import Path
+
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def main(model_path: Path = Path("models/model.pkl")):
+    # ---- REPLACE THIS WITH YOUR OWN CODE ----
+    print("Training some model...")
+"""
+
+
+def test_a_templates_training_stub_is_where_its_projects_train(cli, tmp_path: Path) -> None:
+    """A project template is judged on the project it makes: its modeling/train.py stub is
+    that project's training code, so lifecycle rules apply (and fail), not n/a."""
+    slug = "{{ cookiecutter.repo_name }}/{{ cookiecutter.module_name }}"
+    files = {
+        "cookiecutter.json": '{"repo_name": "p", "module_name": "p"}\n',
+        f"{slug}/modeling/train.py": STUB_TRAIN,
+        f"{slug}/features.py": "def build(frame):\n    return frame\n",
+    }
+    report, _ = _scan(cli, make_repo(tmp_path / "template", files))
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert report["maturity"]["kind"]["name"] == "template"
+    assert statuses["VER003"] == "fail" and statuses["EXP001"] == "fail"
+    # near miss: the same stub outside a rendered folder is a script that trains nothing
+    files = {"cookiecutter.json": files["cookiecutter.json"], "modeling/train.py": STUB_TRAIN}
+    report, _ = _scan(cli, make_repo(tmp_path / "plain", files))
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert statuses["VER003"] == "n/a"

@@ -98,6 +98,8 @@ TRAINER_CALLS = (
     "Trainer().train",
     "Trainer().fit",
 )
+# a folder a project template renders (``{{ cookiecutter.module_name }}/modeling/train.py``)
+TEMPLATED = re.compile(r"(^|/)\{\{[^/]*\}\}/")
 # what ``.train(...)`` is given when it trains on data
 DATA_KWARGS = frozenset(
     {
@@ -263,6 +265,9 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
         library = defines_estimator(facts)
         calls = _trains(train_calls.get(rel, [])) and not library
         if (calls and (ml or platform or named)) or (named and ml and not library):
+            found.append(rel)
+        elif named and rel.endswith(".py") and TEMPLATED.search(rel):
+            # a project template's training module, a stub until a project is made from it
             found.append(rel)
     return tuple(found)
 

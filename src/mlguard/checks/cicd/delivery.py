@@ -360,7 +360,7 @@ PUSH_IMAGE = r"(docker (image )?push|podman push|buildah push|gcloud builds subm
 PUSH_ACTIONS = r"(docker/build-push-action@|redhat-actions/push-to-registry@)"
 PUSH_ON = re.compile(r"^\s*push:\s*(true|\$\{\{)", re.IGNORECASE)
 REGISTRY_PROMOTIONS = frozenset({"transition_model_version_stage", "set_registered_model_alias"})
-DEPLOY_TARGET = re.compile(r"^(deploy\w*|deployment|release|serve-prod)$")
+DEPLOY_TARGET = re.compile(r"^(deploy\w*|deployment)$")
 
 
 def _released_builds(repo: Facts) -> list[Evidence]:
