@@ -1017,7 +1017,7 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "monitor.py": "from azureml.datadrift import DataDriftDetector\n"
             + "DataDriftDetector.create_from_datasets(ws, 'drift', base, target)\n",
         },
-        "partial",
+        "fail",
     ),
     (
         "cdk-sagemaker-monitoring-schedule",

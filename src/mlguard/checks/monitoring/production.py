@@ -48,6 +48,10 @@ DRIFT_CALLS = (
     "aws_cdk.aws_sagemaker.CfnDataQualityJobDefinition",
     "aws_cdk.aws_sagemaker.CfnModelQualityJobDefinition",
 )
+# orchestrators' steps that run a drift library (the drift sections are given as strings:
+# ``evidently_profile_step(params=EvidentlyProfileParameters(profile_sections=["datadrift"]))``)
+INTEGRATION_STEPS = ("zenml.integrations.evidently.*", "zenml.integrations.whylogs.*")
+DRIFT_WORD = re.compile(r"drift", re.IGNORECASE)
 MONITOR_TEMPLATES = re.compile(r"AWS::SageMaker::MonitoringSchedule\b")
 # batch prediction that checks skew/drift against the training data (Vertex AI)
 MONITORED_BATCH = ("model_monitoring_objective_config", "model_monitoring_alert_config")
@@ -88,6 +92,9 @@ def _drift_evidence(repo: Facts) -> tuple[Evidence, ...]:
     found: dict[str, Evidence] = {}
     for path, call in calls_named(CheckContext(repo), list(DRIFT_CALLS)):
         found.setdefault(path, ev(path, call.line, call.name))
+    for path, call in calls_named(CheckContext(repo), list(INTEGRATION_STEPS)):
+        if path not in found and DRIFT_WORD.search(repo.text(path) or ""):
+            found[path] = ev(path, call.line, call.name)  # a ZenML Evidently drift step
     for path, call in callsites.sites(repo, kwargs=MONITORED_BATCH):
         if call.attr == "batch_predict":
             found.setdefault(path, ev(path, call.line, f"{call.name}(model_monitoring_...)"))
@@ -226,10 +233,23 @@ def scheduled(ctx: CheckContext) -> Outcome:
     hits += _in_process_schedules(repo, found)
     if hits:
         return Outcome.passed(hits)
-    return Outcome.partial(
-        "Drift monitoring exists but nothing runs it on a schedule.",
+    automated = [e for e in found if _automated_by_change(repo, e)]
+    if automated:
+        return Outcome.partial(
+            "Drift monitoring runs automatically, but on code changes, not on a clock: it "
+            "does not watch fresh production data.",
+            automated[:1],
+        )
+    return Outcome.failed(
+        "Drift monitoring code exists, but nothing runs it by itself (no schedule, no "
+        "clock in the service): it finds drift only when someone remembers to run it.",
         found[:1],
     )
+
+
+def _automated_by_change(repo: Facts, where: Evidence) -> bool:
+    reach = is_automated(repo, where)
+    return reach is not None and reach.event_driven
 
 
 # a clock inside the running service: APScheduler jobs, the schedule library, FastAPI's

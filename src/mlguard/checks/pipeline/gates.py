@@ -41,6 +41,8 @@ GATE_SHORT = frozenset(
 GATE_FUNCTIONS = re.compile(
     r"^(compare_(models?|with_champion|to_production)|\w*promot\w*|\w*champion\w*|"
     r"\w*challenger\w*|\w*(quality|model|release)_gate\w*|"
+    # a step deciding whether the model is deployed (ZenML's ``deployment_trigger``)
+    r"deploy(ment)?_(trigger|decision)\w*|should_(deploy|promote|register)\w*|"
     # validating the model, not the data it is given or returns
     r"validate_model(?!_(inputs?|outputs?|predictions?|schema|data|config|params))\w*)$",
     re.IGNORECASE,
