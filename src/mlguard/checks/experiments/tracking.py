@@ -8,7 +8,11 @@ from collections.abc import Iterable
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.registry import register
-from mlguard.checks.versioning.model_files import kedro_versioned_models
+from mlguard.checks.versioning.model_files import (
+    kedro_versioned_models,
+    models_kept_per_run,
+    models_logged_with_runs,
+)
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.run_records import run_records
@@ -243,6 +247,9 @@ KEDRO_MODEL_DATASET = re.compile(
 )
 METAFLOW_MODEL = re.compile(r"^[ \t]*self\.\w*model\w*\s*=[^=]", re.MULTILINE)
 KFP_MODEL = re.compile(r"\bOutput\[(?:dsl\.)?Model\]")
+ZENML_MODEL = re.compile(r"\bOutput\([^)]*\bmodel\w*\s*=|->\s*Annotated\[[^,\]]+,\s*[\"']\w*model")
+# step outputs an orchestrator stores per run: the model is an artifact of the pipeline run
+RUN_ARTIFACT_MODELS = {"metaflow": METAFLOW_MODEL, "kfp": KFP_MODEL, "zenml": ZENML_MODEL}
 MODEL_OUT = re.compile(r"(?i)(model|\.(pkl|joblib|pt|pth|ckpt|onnx|h5|keras|safetensors|bin)$)")
 
 
@@ -255,7 +262,7 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
     for path, call in callsites.sites(ctx.repo, attrs=attrs):
         if traits.is_test_path(path):
             continue
-        if call.attr == "log_model" and call.name.startswith("mlflow."):
+        if call.attr == "log_model" and call.name.startswith(("mlflow.", "wandb.", "run.")):
             found.append(ev(path, call.line, call.name))
         elif call.attr == "autolog" and logs_models(call):
             found.append(ev(path, call.line, f"{call.name}() (logs the model with the run)"))
@@ -265,13 +272,15 @@ def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
         if traits.is_test_path(path):
             continue
         tops = {i.module.split(".")[0] for i in facts.imports}
-        pattern = METAFLOW_MODEL if "metaflow" in tops else KFP_MODEL if "kfp" in tops else None
+        pattern = RUN_ARTIFACT_MODELS.get(next((t for t in RUN_ARTIFACT_MODELS if t in tops), ""))
         match = pattern.search(ctx.repo.text(path) or "") if pattern else None
         if match:
             line = line_at(ctx.repo.text(path) or "", match.start())
             found.append(ev(path, line, match.group(0).strip()))
     found += kedro_mlflow_datasets(ctx.repo, KEDRO_MODEL_DATASET)
     found += kedro_versioned_models(ctx)  # one save folder per run, named by the run
+    found += models_kept_per_run(ctx)  # a path named by the run (f".../{job_id}/model")
+    found += models_logged_with_runs(ctx)  # mlflow.log_artifact(model_path), W&B artifacts
     if ctx.repo.exists("dvc.lock"):
         outs = [o for s in automation(ctx.repo).stages if s.system == "dvc" for o in s.outs]
         models = [o for o in outs if MODEL_OUT.search(o)]

@@ -12,9 +12,10 @@ import posixpath
 import re
 from typing import Any
 
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.registry import register
-from mlguard.facts import traits
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.sources import quiet_docs
@@ -63,6 +64,35 @@ def models_kept_per_run(ctx: CheckContext) -> list[Evidence]:
             if RUN_FIELD.search(body) and MODEL_PLACE.search(RUN_FIELD.sub("", body)):
                 found.append(ev(path, line_at(text, match.start()), match.group(0)[:120]))
                 break
+    return found
+
+
+# a file or folder logged as an artifact of the tracked run
+ARTIFACT_LOGS = ("log_artifact", "log_artifacts", "Artifact")
+MODEL_HINT = re.compile(
+    r"model|weights?\b|checkpoint|ckpt|\.(pkl|joblib|pt|pth|h5|keras|onnx|ubj|safetensors)\b",
+    re.IGNORECASE,
+)
+
+
+def model_artifact(call: Call) -> bool:
+    """``mlflow.log_artifact(model_path)``, ``wandb.log_artifact(ckpt)``, or a W&B
+    ``Artifact(name, type="model")``: a model file kept with the run that made it."""
+    if call.attr == "Artifact":
+        return call.name.startswith("wandb.") and call.kwarg("type") == "model"
+    if not call.name.startswith(("mlflow.", "wandb.", "run.", "client.", "self.run.")):
+        return False
+    first = call.args[0] if call.args else call.kwarg("local_path") or call.kwarg("local_dir")
+    text = first if isinstance(first, str) else getattr(first, "text", "")
+    return bool(MODEL_HINT.search(str(text)))
+
+
+def models_logged_with_runs(ctx: CheckContext) -> list[Evidence]:
+    """Model files logged as artifacts of the tracked run that made them."""
+    found = []
+    for path, call in callsites.sites(ctx.repo, attrs=ARTIFACT_LOGS):
+        if not traits.is_test_path(path) and model_artifact(call):
+            found.append(ev(path, call.line, f"{call.name}(...) (a model kept with the run)"))
     return found
 
 
@@ -115,5 +145,5 @@ def models_versioned_by_file(ctx: CheckContext) -> Outcome:
     """A model kept per commit by DVC (a stage output or a ``.dvc`` file), or per run by
     Kedro's dataset versioning or a path named by the run."""
     found = dvc_stage_models(ctx) + kedro_versioned_models(ctx) + dvc_tracked_models(ctx)
-    found += models_kept_per_run(ctx)
+    found += models_kept_per_run(ctx) + models_logged_with_runs(ctx)
     return Outcome.passed(found) if found else Outcome.failed("No model file is versioned.")
