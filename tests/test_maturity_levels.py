@@ -552,3 +552,20 @@ def test_a_templates_training_stub_is_where_its_projects_train(cli, tmp_path: Pa
     report, _ = _scan(cli, make_repo(tmp_path / "plain", files))
     statuses = {r["id"]: r["status"] for r in report["rules"]}
     assert statuses["VER003"] == "n/a"
+
+
+def test_a_release_without_a_deployment_is_not_level_2(cli, tmp_path: Path) -> None:
+    """CI that builds and pushes the serving image but deploys nothing releases the model:
+    CICD003 is partial, and Level 2 (the pipeline deploys) is not reached."""
+    workflow = projects.LEVEL2[".github/workflows/deploy.yml"]
+    released = "\n".join(line for line in workflow.splitlines() if "kubectl" not in line)
+    files = {**projects.LEVEL2, ".github/workflows/deploy.yml": released + "\n"}
+    files.pop("deploy/k8s/deployment.yaml")
+    report, _ = _scan(cli, make_repo(tmp_path / "released", files))
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert statuses["CICD003"] == "partial"
+    assert report["maturity"]["level"] == 1
+    assert "CICD003" in {m["rule_id"] for m in report["maturity"]["missing"]}
+    # the same project deploying the image is Level 2 (its case above)
+    report, _ = _scan(cli, make_repo(tmp_path / "deployed", projects.LEVEL2))
+    assert report["maturity"]["level"] == 2
