@@ -26,7 +26,10 @@ OPAQUE_CALLS = frozenset(
 # loaders of a file that may be a config (or a data file: the keys are not visible)
 LOADER_CALLS = frozenset({"yaml.safe_load", "tomllib.load", "json.load"})
 OPAQUE_DECORATORS = ("hydra.main", "typer.Option", "gin.configurable")
-OPAQUE_IMPORTS = ("typer", "hydra", "fire", "jsonargparse")
+OPAQUE_IMPORTS = ("typer", "hydra", "fire", "jsonargparse", "tyro", "simple_parsing")
+# parsers that fill dataclasses of arguments from the command line or a config file: every
+# field (learning rate, epochs, LoRA rank ...) is set from outside (Hugging Face, TRL)
+DATACLASS_PARSERS = frozenset({"HfArgumentParser", "TrlParser", "H4ArgumentParser"})
 CONFIG_FILES = (
     "params.yaml",
     "conf/**/*.yaml",
@@ -102,7 +105,11 @@ def _parameterised(ctx: CheckContext) -> tuple[hp.Parameterised, list[Evidence]]
         if facts is None:
             continue
         hp.read_code(found, path, facts)
-        found.opaque += [ev(path, c.line, c.name) for c in facts.calls if c.name in OPAQUE_CALLS]
+        found.opaque += [
+            ev(path, c.line, c.name)
+            for c in facts.calls
+            if c.name in OPAQUE_CALLS or c.attr in DATACLASS_PARSERS
+        ]
         loaders += [ev(path, c.line, c.name) for c in facts.calls if c.name in LOADER_CALLS]
         found.opaque += [
             ev(path, line, n) for n, line in facts.decorators if n in OPAQUE_DECORATORS
