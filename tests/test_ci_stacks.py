@@ -551,3 +551,39 @@ def test_a_program_the_project_does_not_install_runs_nothing_of_it(cli, tmp_path
     }
     _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "REP006")
     assert status_of(report, "REP006") == "fail", report["rules"]
+
+
+TRAINS = "from sklearn.linear_model import LinearRegression\nLinearRegression().fit(X, y)\n"
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        # a step's script changes directory before running the training script
+        ("      - run: |\n          cd ml/\n          python train.py\n", "partial"),
+        ("      - run: cd ml && python train.py\n", "partial"),
+        # the step's working directory, or the job's default one
+        ("      - run: python train.py\n        working-directory: ./ml\n", "partial"),
+        (
+            "    defaults:\n      run:\n        working-directory: ml\n"
+            "    steps:\n      - run: python train.py\n",
+            "partial",
+        ),
+        # near misses: a directory mlguard cannot know, and none at all
+        ("      - run: cd $ML_DIR && python train.py\n", "fail"),
+        ("      - run: python train.py\n", "fail"),
+    ],
+    ids=["cd-in-script", "cd-and", "working-directory", "job-default", "cd-variable", "root"],
+)
+def test_ci_commands_run_in_the_directory_they_change_to(
+    cli, tmp_path: Path, steps: str, expected: str
+) -> None:
+    head = "on: [push]\njobs:\n  train:\n    runs-on: ubuntu-latest\n"
+    body = steps if steps.startswith("    defaults") else "    steps:\n" + steps
+    files = {
+        "ml/train.py": TRAINS,
+        "train_notes.md": "python train.py runs in ml/\n",
+        ".github/workflows/train.yml": head + body,
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "PIPE003")
+    assert status_of(report, "PIPE003") == expected

@@ -131,10 +131,23 @@ def github_actions(repo: Facts, path: str) -> Found:
                 at = line(doc, ["on", "schedule", i])
                 schedules.append(Schedule("github-actions", path, at, str(cron), path))
         env = _env_pairs(data.get("env"))
+        workdir = _workdir(data)
         for job, spec in mapping(data.get("jobs")).items():
-            commands.extend(_gha_job(doc, path, job, mapping(spec), events, env))
+            commands.extend(_gha_job(doc, path, job, mapping(spec), events, env, workdir))
             commands.extend(_local_actions(repo, path, job, mapping(spec), events, env))
     return commands, schedules
+
+
+def _workdir(spec: dict[str, Any]) -> str:
+    """``defaults.run.working-directory`` of a workflow or a job."""
+    return _literal_dir(mapping(mapping(spec.get("defaults")).get("run")).get("working-directory"))
+
+
+def _literal_dir(value: Any) -> str:
+    """A working directory written as a path (not an expression mlguard cannot evaluate)."""
+    if not isinstance(value, str) or "${{" in value or "$" in value or len(value) > 300:
+        return ""
+    return value.strip().removeprefix("./").rstrip("/")
 
 
 def _env_pairs(value: Any) -> tuple[str, ...]:
@@ -156,9 +169,11 @@ def _gha_job(
     spec: dict[str, Any],
     events: frozenset[Trigger],
     env: tuple[str, ...] = (),
+    workdir: str = "",
 ) -> list[Command]:
     events = _job_events(spec, events)
     env = (*env, *_env_pairs(spec.get("env")))
+    workdir = _workdir(spec) or workdir
     commands = []
     if isinstance(spec.get("uses"), str):  # a reusable workflow called by this job
         at = line(doc, ["jobs", job, "uses"])
@@ -183,6 +198,7 @@ def _gha_job(
                         key == "uses",
                         step_env,
                         may_fail,
+                        _literal_dir(step.get("working-directory")) or workdir,
                     )
                 )
     return commands

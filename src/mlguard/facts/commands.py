@@ -127,6 +127,10 @@ def analyse(text: str, base: str = "") -> Targets:
         tokens = _tokens(command)
         if not tokens:
             continue
+        moved = _changed_directory(tokens, base)
+        if moved is not None:  # ``cd pipeline/`` then ``python deploy-train.py``
+            base = moved
+            continue
         head = posixpath.basename(tokens[0])
         args = tokens[1:]
         if head in TEST_RUNNERS or (PYTHON.match(head) and _option(args, ("-m",)) in TEST_RUNNERS):
@@ -158,6 +162,19 @@ def analyse(text: str, base: str = "") -> Targets:
         kedro,
         tuple(dict.fromkeys(s for s in specs if s)),
     )
+
+
+def _changed_directory(tokens: list[str], base: str) -> str | None:
+    """The directory a ``cd``/``pushd`` to a written path moves the commands after it to;
+    ``None`` for other commands. A path mlguard cannot know (``cd $DIR``, ``cd ~``,
+    ``cd -``) keeps the directory as it was."""
+    if tokens[0] not in ("cd", "pushd") or len(tokens) != 2:
+        return None
+    target = tokens[1].strip("'\"")
+    if not target or target[0] in "$~-/" or "$" in target or len(target) > 300:
+        return base
+    moved = join(base, target)
+    return "" if moved in (".", "") or moved.startswith("..") else moved
 
 
 def _option(args: list[str], names: tuple[str, ...]) -> str:

@@ -142,6 +142,8 @@ class Graph:
         if command is None:  # not an assert: asserts vanish under python -O
             raise ValueError(f"no command for {key!r}")
         base = key[3].split("\0", 1)[0]
+        if command.workdir:
+            base = join(base, command.workdir)
         targets = cmdtext.analyse(command.text, base)
         if command.action and command.text.startswith("./"):
             called = join(base, command.text[2:])

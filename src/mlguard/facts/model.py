@@ -84,6 +84,9 @@ class Command:
     env: tuple[str, ...] = ()  # NAME=value pairs the CI sets for it (workflow, job, step env)
     # its failure does not fail the build (``continue-on-error: true``, ``allow_failure: true``)
     may_fail: bool = False
+    # the directory its shell starts in, relative to where the CI file's commands run
+    # (GitHub ``working-directory``, ``defaults.run.working-directory``)
+    workdir: str = ""
 
     @property
     def trigger_names(self) -> tuple[str, ...]:
