@@ -40,16 +40,18 @@ FSTRING = re.compile(r"""\b[rR]?[fF][rR]?(["'])(?P<body>[^"'\n]{1,300})\1""")
 MODEL_PLACE = re.compile(
     r"(^|[^a-z])(models?|weights|checkpoints?|artifacts?|saved_model|model_\w+)([^a-z]|$)", re.I
 )
+# the identity of the run that made it, which leads back to the run's record (a timestamp
+# or a random id names a folder, not a run anyone can look up)
 RUN_FIELD = re.compile(
-    r"\{[^{}\n]{0,80}\b(\w*job_id|\w*run_id|run_name|execution_id|build_id|\w*timestamp|"
-    r"datetime\.now|strftime|uuid\w*|time\.time)\b[^{}\n]{0,80}\}",
+    r"\{[^{}\n]{0,80}\b(\w*job_id|\w*run_id|run_name|execution_id|build_id)\b[^{}\n]{0,80}\}",
     re.I,
 )
 
 
 def models_kept_per_run(ctx: CheckContext) -> list[Evidence]:
     """Training code (or the script that drives it) that writes models under a path named by
-    the run: ``f"gs://{bucket}/artifacts/{job_id}/model"``, ``f"models/{timestamp}.pkl"``."""
+    the run's identity: ``f"gs://{bucket}/artifacts/{job_id}/model"``,
+    ``f"models/{run.info.run_id}/model.pkl"``."""
     repo = ctx.repo
     training = traits.training_files(repo)
     index = ModuleIndex.of(repo)
