@@ -137,8 +137,12 @@ MANAGED_DATASETS = re.compile(
 DATA_ASSET_TEXT = re.compile(
     r"azuremlschemas\.azureedge\.net/\S*/data\.schema\.json|"
     r"\bpath\s*[:=]\s*['\"]?azureml:[\w.-]+@latest\b|"
-    r"\bOutput\[(dsl\.)?Dataset\]"
+    r"\bOutput\[(dsl\.)?Dataset\]|"
+    # an Airflow task's data path templated by the run (data/raw/{{ ds }}/train.csv)
+    r"[\"'][^\"'\n]{0,120}\bdata\b[^\"'\n]{0,120}\{\{[ \t]*(ds|ds_nodash|run_id|logical_date|"
+    r"execution_date|data_interval_start)\b"
 )
+ASSET_HINTS = ("azureml", "Output[", "{{")
 
 
 def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
@@ -153,7 +157,7 @@ def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
         if traits.is_test_path(path):
             continue
         text = repo.text(path) or ""
-        match = DATA_ASSET_TEXT.search(text) if ("azureml" in text or "Output[" in text) else None
+        match = DATA_ASSET_TEXT.search(text) if any(h in text for h in ASSET_HINTS) else None
         if match:
             found.append(ev(path, line_at(text, match.start()), match.group(0)))
     return found
