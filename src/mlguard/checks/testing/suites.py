@@ -85,6 +85,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
     found: list[Evidence] = []
     any_test = False
     train_modules = _product_ml_modules(ctx, models=True)
+    index = ModuleIndex.of(ctx.repo)
     fits = callsites.by_file(callsites.sites(ctx.repo, attrs=MODEL_METHODS))
     for path, facts in test_files(ctx.repo):
         any_test = any_test or bool(facts.functions)
@@ -92,7 +93,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
         if calls:
             found.append(ev(path, calls[0].line, f"{calls[0].name}(...)"))
             continue
-        found += _imports_training(path, facts, train_modules)[:1]
+        found += _imports_training(path, facts, train_modules, index)[:1]
     launches, _ = training_tests(ctx)
     found += launches
     if not found and llm_app(ctx):
@@ -277,19 +278,31 @@ MODEL_NAME = re.compile(
 CONSTANT = re.compile(r"^[A-Z_0-9]+$")
 
 
-def _imports_training(path: str, facts: PyFacts, modules: dict[str, str]) -> list[Evidence]:
+def _imports_training(
+    path: str, facts: PyFacts, modules: dict[str, str], index: ModuleIndex | None = None
+) -> list[Evidence]:
+    """The test's import of the training code or a model class (not of its data helpers or
+    constants), by module name, or (with ``index``) by the file the import resolves to, so
+    that nested source roots (``pkg/src/pkg/models.py``) and relative imports are found."""
+    files = set(modules.values())
     for imp in facts.imports:
         name = _unrooted(imp.module.lstrip("."))
         for module in modules:
             if name == module:
                 return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
-            if name.startswith(module + "."):
-                imported = name[len(module) + 1 :]
-                lower = imported.lower()
-                helper = HELPER_NAME.search(lower) or CONSTANT.match(imported)
-                if not helper and MODEL_NAME.search(lower):
-                    return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+            if name.startswith(module + ".") and _model_symbol(name[len(module) + 1 :]):
+                return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+        target = index.resolve(imp.module, path) if index is not None else None
+        if target in files and _model_symbol(imp.module.rsplit(".", 1)[-1]):
+            return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
     return []
+
+
+def _model_symbol(imported: str) -> bool:
+    """A trainer, model class or entry point, not a data helper or a constant."""
+    lower = imported.lower()
+    helper = HELPER_NAME.search(lower) or CONSTANT.match(imported)
+    return not helper and bool(MODEL_NAME.search(lower))
 
 
 def training_tests(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
