@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.azureml_jobs import spec_stages
+from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.images import image_command
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
@@ -316,16 +317,23 @@ def _stored_component(repo: Facts, facts: PyFacts, near: str, name: str) -> str:
 
 def _named_component_folders(repo: Facts, facts: PyFacts) -> list[str]:
     """The YAML files directly inside folders the module names in a string literal."""
-    folders: dict[str, list[str]] = {}
-    for path in repo.files:
-        if path.endswith((".yml", ".yaml")):
-            folders.setdefault(posixpath.dirname(path), []).append(path)
+    folders = _yaml_by_folder(repo)
     files: set[str] = set()
     for text, _ in facts.strings:
         folder = text.strip().removeprefix("./").rstrip("/")
         if folder and len(folder) <= 200 and not any(c.isspace() for c in folder):
             files.update(folders.get(folder, ()))
     return sorted(files)
+
+
+@fact
+def _yaml_by_folder(repo: Facts) -> dict[str, tuple[str, ...]]:
+    """The repository's YAML files by folder, indexed once per scan."""
+    folders: dict[str, list[str]] = {}
+    for path in repo.files:
+        if path.endswith((".yml", ".yaml")):
+            folders.setdefault(posixpath.dirname(path), []).append(path)
+    return {folder: tuple(paths) for folder, paths in folders.items()}
 
 
 def _component_file(repo: Facts, near: str, name: str) -> str:
