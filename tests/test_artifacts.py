@@ -82,8 +82,9 @@ def test_benign_artifact_is_not_flagged(cli, tmp_path: Path, case: Case) -> None
     repo = make_repo(tmp_path / "r", dict(case.files))
     status, findings = sec002(cli, repo)
     if case.note_only:
-        # Pickle-format files of known libraries, or a .bin that is no pickle: one note.
-        assert status == "fail"
+        # Pickle-format files of known libraries, or a .bin that is no pickle: one note,
+        # which informs and breaks nothing: the rule passes
+        assert status == "pass"
         assert [(f["severity"], f["path"]) for f in findings] == [("note", case.path)]
         message = findings[0]["message"]
         assert "prefer .safetensors" in message or "not a recognised model format" in message
