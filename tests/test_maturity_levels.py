@@ -569,3 +569,32 @@ def test_a_release_without_a_deployment_is_not_level_2(cli, tmp_path: Path) -> N
     # the same project deploying the image is Level 2 (its case above)
     report, _ = _scan(cli, make_repo(tmp_path / "deployed", projects.LEVEL2))
     assert report["maturity"]["level"] == 2
+
+
+PROMPTS_MODULE = (
+    'SYSTEM = """You answer questions about the handbook, citing the section."""\n'
+    'GRADER = """Say yes if the answer is grounded in the context."""\n'
+)
+
+
+def test_an_llm_app_template_is_judged_as_the_llm_app_it_makes(cli, tmp_path: Path) -> None:
+    """A template whose code calls an LLM and trains nothing is assessed on the LLM
+    practices; its prompts kept in a dedicated module are versioned in spirit (LLM001
+    partial counts for Level 1)."""
+    files = {
+        "README.md": "# Retrieval agent template\n\nUse this template to start an agent.\n",
+        "app/main.py": AGENT_APP + "from app.prompts import SYSTEM\n",
+        "app/prompts.py": PROMPTS_MODULE,
+    }
+    _, report = scan_json(cli, make_repo(tmp_path / "template", files))
+    maturity = report["maturity"]
+    assert maturity["kind"]["name"] == "llm-app", maturity["kind"]
+    assert any("project template of an LLM application" in e for e in maturity["kind"]["evidence"])
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert statuses["LLM001"] == "partial" and maturity["level"] == 1
+    # near miss: prompts inline in the code are not versioned at all
+    files.pop("app/prompts.py")
+    files["app/main.py"] = AGENT_APP
+    _, report = scan_json(cli, make_repo(tmp_path / "inline", files))
+    statuses = {r["id"]: r["status"] for r in report["rules"]}
+    assert statuses["LLM001"] == "fail" and report["maturity"]["level"] == 0

@@ -8,7 +8,8 @@ things for an ML project, an ML library, research code, an LLM application or a 
 - ``research``: paper code (cites a paper) that trains by hand, with no declared pipeline and
   no CI: assessed as a project.
 - ``llm-app``: calls LLM APIs and trains nothing: assessed on the LLM practices.
-- ``template``: a project template (cookiecutter, copier): assessed as the project it makes.
+- ``template``: a project template (cookiecutter, copier): assessed as the project it makes
+  (a template of an LLM application that trains nothing is assessed as an ``llm-app``).
 - ``other``: no ML code at all: not assessed.
 
 Detected from facts only (imports, calls, file names, packaging metadata); a config's
@@ -198,11 +199,17 @@ def _declared_pipeline(repo: Facts) -> bool:
 def detected(repo: Facts) -> RepoKind:
     """The kind read from the repository's facts."""
     template = _template(repo)
-    if template:
-        return RepoKind("template", (f"project template: {_first(template)}",))
     training = traits.training_files(repo)
     ml = traits.has_trait(repo, "ml")
     llm = traits.has_trait(repo, "llm")
+    if template and llm and not training:
+        # judged as what it makes: an LLM application, with the LLM practices' levels
+        return RepoKind(
+            "llm-app",
+            (f"project template of an LLM application: {_first(template)}", "trains no model"),
+        )
+    if template:
+        return RepoKind("template", (f"project template: {_first(template)}",))
     if llm and not training:
         return RepoKind("llm-app", ("calls an LLM SDK", "trains no model"))
     if llm and all(p.endswith(".ipynb") for p in training) and _llm_in_code(repo):
