@@ -1234,6 +1234,26 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "fail",
     ),
     (
+        "fit-helper-named-for-fitting",
+        "REP003",
+        {
+            "model/fit_model.py": "def fit_model(model, x, y, epochs):\n"
+            + "    return model.fit(x, y, epochs=epochs)\n",
+            "app.py": "import tensorflow as tf\n",
+        },
+        "fail",
+    ),
+    (
+        "fit-helper-named-otherwise",
+        "REP003",
+        {
+            "model/helpers.py": "def fit_model(model, x, y, epochs):\n"
+            + "    return model.fit(x, y, epochs=epochs)\n",
+            "app.py": "import tensorflow as tf\n",
+        },
+        "n/a",
+    ),
+    (
         "train-called-on-data",
         "REP003",
         {

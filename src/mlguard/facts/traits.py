@@ -98,6 +98,8 @@ TRAINER_CALLS = (
     "Trainer().train",
     "Trainer().fit",
 )
+# a file named for training: train.py, trainer.py, fit_model.py, refit.py
+TRAINING_NAME = re.compile(r"train|(^|[_-])(re)?fit([_-]|\.(py|ipynb)$)")
 # a folder a project template renders (``{{ cookiecutter.module_name }}/modeling/train.py``)
 TEMPLATED = re.compile(r"(^|/)\{\{[^/]*\}\}/")
 # what ``.train(...)`` is given when it trains on data
@@ -261,7 +263,7 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
             continue
         ml = bool({i.module.split(".")[0] for i in facts.imports} & ML_LIBS)
         platform = any(_platform(i.module) for i in facts.imports)  # Estimator.fit, ...
-        named = "train" in rel.rsplit("/", 1)[-1].lower()
+        named = bool(TRAINING_NAME.search(rel.rsplit("/", 1)[-1].lower()))
         library = defines_estimator(facts)
         calls = _trains(train_calls.get(rel, [])) and not library
         if (calls and (ml or platform or named)) or (named and ml and not library):
