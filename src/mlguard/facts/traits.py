@@ -381,16 +381,28 @@ INFERENCE_LIBS = frozenset({"onnxruntime", "joblib", "tflite_runtime", "openvino
 
 
 def serverless_handler(repo: Facts, rel: str, facts: PyFacts) -> bool:
-    """A serverless function (``lambda_handler``/``handler``) whose module, or a project
-    module it imports, loads a model with an ML or inference library."""
-    if not {name for name, _ in facts.functions} & SERVERLESS_HANDLERS:
+    """A serverless function (``lambda_handler``/``handler``, or any function taking AWS
+    Lambda's ``(event, context)``) whose module, or a project module it imports, loads a
+    model with an ML or inference library or unpickles one."""
+    named = {name for name, _ in facts.functions} & SERVERLESS_HANDLERS
+    if not named and not any(lambda_signature(d.params) for d in facts.defs):
         return False
     for path in [rel, *ModuleIndex.of(repo).local_imports(rel)]:
         found = repo.python(path)
         tops = {i.module.split(".")[0] for i in found.imports} if found is not None else set()
         if tops & (ML_LIBS | INFERENCE_LIBS):
             return True
+        if found is not None and any(c.name in MODEL_UNPICKLERS for c in found.calls):
+            return True
     return False
+
+
+MODEL_UNPICKLERS = frozenset({"pickle.load", "joblib.load", "cloudpickle.load", "dill.load"})
+
+
+def lambda_signature(params: tuple[tuple[str, str], ...]) -> bool:
+    """AWS Lambda calls its handler with ``(event, context)``."""
+    return [name for name, _ in params][:2] == ["event", "context"] and len(params) == 2
 
 
 def _serving(repo: Facts) -> bool:

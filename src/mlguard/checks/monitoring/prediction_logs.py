@@ -24,6 +24,7 @@ from mlguard.checks.llm.lifecycle import llm_app
 from mlguard.checks.llm.tracing import llm_tracing
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
+from mlguard.facts.files import Facts
 from mlguard.model import Evidence
 from mlguard.safeio.lines import line_at
 
@@ -121,6 +122,7 @@ def _prediction_records(ctx: CheckContext) -> list[tuple[Evidence, bool]]:
     version when there is one), and whether the model version goes with it."""
     repo = ctx.repo
     logs = callsites.by_file(callsites.sites(repo, attrs=SERVING_LOG_CALLS))
+    printed = callsites.by_file(callsites.sites(repo, names=["print"]))
     stores = callsites.by_file(callsites.sites(repo, attrs=STORE_CALLS))
     serving = set(traits.serving_files(repo))
     found = []
@@ -130,7 +132,9 @@ def _prediction_records(ctx: CheckContext) -> list[tuple[Evidence, bool]]:
             continue
         # in a service, logging the variable that holds the model's output logs predictions
         predicted = _predicted_names(facts) if path in serving else set()
-        records = [c for c in logs.get(path, ()) if _logs_prediction(c, predicted)]
+        # a serverless function's standard output is its platform's log (CloudWatch)
+        said = [*logs.get(path, ()), *(printed.get(path, ()) if _serverless(repo, path) else ())]
+        records = [c for c in said if _logs_prediction(c, predicted)]
         scored = _scored_names(facts)
         records += [c for c in stores.get(path, ()) if _stores_prediction(c, scored)]
         if not records:
@@ -142,6 +146,16 @@ def _prediction_records(ctx: CheckContext) -> list[tuple[Evidence, bool]]:
         evidence = ev(path, record.line, f"{record.name}(...)", f"{verb} predictions")
         found.append((evidence, versioned is not None))
     return found
+
+
+def _serverless(repo: Facts, path: str) -> bool:
+    """The file defines a serverless function (``handler``/``lambda_handler``, or any
+    function taking Lambda's ``(event, context)``)."""
+    facts = repo.python(path)
+    if facts is None:
+        return False
+    named = {name for name, _ in facts.functions} & traits.SERVERLESS_HANDLERS
+    return bool(named) or any(traits.lambda_signature(d.params) for d in facts.defs)
 
 
 def _call_text(call: Call) -> str:
