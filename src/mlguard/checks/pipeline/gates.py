@@ -226,7 +226,7 @@ def validation_gate(ctx: CheckContext) -> Outcome:
             "model: add a threshold check that fails the run.",
             evaluated[:3],
         )
-    selected = _metric_selection(ctx) + _sweep_objectives(ctx)
+    selected = _metric_selection(ctx) + _best_tracked_runs(ctx) + _sweep_objectives(ctx)
     if selected:
         return Outcome.partial(
             "The model to register or promote is chosen by comparing metrics (the best of "
@@ -259,6 +259,25 @@ def _metric_selection(ctx: CheckContext) -> list[Evidence]:
             if match and GATED_METRIC.search(line):
                 found.append(ev(path, call.line, f"{call.attr}(...) after {line.strip()[:80]}"))
                 break
+    return found
+
+
+BEST_RUN = re.compile(
+    r"order_by\s*=\s*\[?\s*[\"']metrics\.|\.idx(min|max)\(|\.nsmallest\(|\.nlargest\("
+)
+
+
+def _best_tracked_runs(ctx: CheckContext) -> list[Evidence]:
+    """The best of the tracked runs taken by a metric (``mlflow.search_runs(order_by=
+    ["metrics.rmse ASC"])``, or the runs' table sorted by ``metrics.<name>``): the model
+    used is the best candidate, held to no bar."""
+    found = []
+    for path, call in callsites.sites(ctx.repo, attrs=["search_runs"]):
+        if traits.is_test_path(path):
+            continue
+        text = ctx.repo.text(path) or ""
+        if "metrics." in text and BEST_RUN.search(text):
+            found.append(ev(path, call.line, f"{call.name}(...) best run by a metric"))
     return found
 
 
