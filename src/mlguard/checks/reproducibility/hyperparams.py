@@ -151,6 +151,9 @@ class Parameterised:
             self.hyper.append(ev(path))
 
 
+ENV_READS = frozenset({"os.getenv", "os.environ.get"})
+
+
 def option_names(call: Call) -> list[str]:
     """The names an argparse ``add_argument`` / click ``option`` / absl ``DEFINE_*`` /
     pipeline ``Parameter`` call declares (empty when computed, e.g. ``f"--{key}"``)."""
@@ -173,7 +176,12 @@ def read_code(found: Parameterised, path: str, facts: PyFacts) -> None:
     for call in arguments:
         found.add_names(path, call.line, option_names(call), "option")
     for call in facts.calls:
-        if call.name in ("click.option", "click.argument"):
+        if call.name in ENV_READS and call.args and isinstance(call.args[0], str):
+            # os.getenv("MAX_FEATURES"): a setting of the run, judged by its name; one
+            # that is no hyperparameter sets nothing here
+            if family(call.args[0]):
+                found.add_names(path, call.line, [call.args[0]], "environment")
+        elif call.name in ("click.option", "click.argument"):
             found.add_names(path, call.line, option_names(call), "option")
         elif call.attr.startswith("DEFINE_"):
             if "config" in call.attr.lower() or call.name.startswith("ml_collections."):
