@@ -76,11 +76,15 @@ def test_newer_python_syntax_never_drops_a_file(cli, tmp_path: Path) -> None:
             "import pickle\n"
             f"{LOAD}\n"
         ),
+        # a file of many such f-strings is rewritten in one pass
+        "report.py": "import pickle\n"
+        + "".join(f'line{i} = f"{{row["c{i}"]}}"\n' for i in range(80))
+        + f"{LOAD}\n",
         # near miss: broken in a way no newer Python accepts
         "broken.py": 'import pickle\nprint(f"{os.path.join(DIR, "m.pkl")")\n' + f"{LOAD}\n",
     }
     found, skipped = sec001(cli, make_repo(tmp_path / "r", files))
-    assert found == [("nb_source.py", 7), ("serve.py", 6), ("train.py", 3)]
+    assert found == [("nb_source.py", 7), ("report.py", 82), ("serve.py", 6), ("train.py", 3)]
     assert list(skipped) == ["broken.py"] and "syntax error" in skipped["broken.py"]
 
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 
 MAX_REPAIRS = 50
+PARSE_BUDGET = 20_000_000  # characters parsed again, summed over the repairs of one file
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug"})
 MAGIC_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.,\s\[\]()*]*=\s*[!%]")  # files = !ls
 HELP = re.compile(r"^\s*\??[A-Za-z_][\w.]*\?{1,2}\s*$")  # model.fit?
@@ -40,7 +41,8 @@ STRING_START = re.compile(r"(?<![\w])([rRbBuUfF]{0,2})('''|\"\"\"|'|\")")
 def parse_newer(source: str, filename: str, error: SyntaxError) -> ast.Module | None:
     """``source``'s tree after rewriting the lines of newer syntax, or ``None``."""
     text = source
-    for _ in range(MAX_REPAIRS):
+    # each repair parses the whole file again: a large file gets fewer tries
+    for _ in range(min(MAX_REPAIRS, max(1, PARSE_BUDGET // max(len(source), 1)))):
         repaired = _repair(text, error)
         if repaired is None or repaired == text:
             return None
@@ -129,17 +131,20 @@ LINE_REWRITES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
 
 
 def _without_newer_fstrings(lines: list[str], number: int) -> str | None:
-    """The f-strings that start on line ``number`` replaced by empty strings. The line is
-    read from its start as code: other strings and a comment are skipped."""
+    """Every f-string of the file replaced by an empty string spanning as many lines (one
+    pass over the whole file, read as Python 3.12 reads it, so a file with hundreds of
+    newer f-strings costs one more parse, not hundreds). Comments and other strings are
+    skipped; ``None`` when the file cannot be read that way or holds no f-string."""
+    del number  # the error's line only tells that an f-string is the problem
     text = "".join(lines)
-    start = sum(len(line) for line in lines[:number])
-    end_of_line = start + len(lines[number])
     out: list[tuple[int, int, str]] = []
-    i = start
-    while i < end_of_line:
+    i = 0
+    while i < len(text):
         char = text[i]
         if char == "#":
-            break
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+            continue
         match = STRING_START.match(text, i) if char in "rRbBuUfF'\"" else None
         if match is None or (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
             i += 1
