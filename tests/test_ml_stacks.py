@@ -1254,6 +1254,26 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "n/a",
     ),
     (
+        "module-fit-helper-beside-a-class",
+        "REP003",
+        {
+            "train.py": "import json\nimport lightgbm\n\n\nclass Encoder(json.JSONEncoder):\n"
+            + "    pass\n\n\ndef fit(model, X, y):\n    model.fit(X, y)\n\n\n"
+            + "fit(lightgbm.LGBMRegressor(), X, y)\n",
+        },
+        "fail",
+    ),
+    (
+        "estimator-class-fit-method",
+        "REP003",
+        {
+            "shrink.py": "import numpy\nfrom sklearn.base import BaseEstimator\n\n\n"
+            + "class Shrink(BaseEstimator):\n    def fit(self, X, y):\n"
+            + "        self.mean_ = numpy.mean(y)\n        return self\n",
+        },
+        "n/a",
+    ),
+    (
         "train-called-on-data",
         "REP003",
         {

@@ -213,8 +213,11 @@ def _train_calls(repo: Facts) -> dict[str, list[Call]]:
 
 
 def defines_estimator(facts: PyFacts) -> bool:
-    """The file defines an estimator class (a class with bases and a ``fit`` method)."""
-    return bool(facts.class_bases) and any(name in LIBRARY_METHODS for name, _ in facts.functions)
+    """The file defines an estimator class (a class with bases and a ``fit`` method, one
+    taking ``self``: a module-level ``def fit(model, X, y)`` helper is training code)."""
+    return bool(facts.class_bases) and any(
+        d.name in LIBRARY_METHODS and d.params[:1] and d.params[0][0] == "self" for d in facts.defs
+    )
 
 
 MODEL_BASE_NAMES = frozenset(
