@@ -119,6 +119,27 @@ def ci_running(command: str) -> str:
     )
 
 
+FLYTE_WORKFLOW = """\
+from flytekit import CronSchedule, LaunchPlan, task, workflow
+from sklearn.linear_model import LogisticRegression
+
+
+@task
+def train(rows: list) -> LogisticRegression:
+    return LogisticRegression().fit([r[:-1] for r in rows], [r[-1] for r in rows])
+
+
+@workflow
+def training(rows: list) -> LogisticRegression:
+    return train(rows=rows)
+"""
+FLYTE_LAUNCH_PLAN = """
+nightly = LaunchPlan.get_or_create(
+    workflow=training, name="nightly", schedule=CronSchedule(schedule="0 3 * * *")
+)
+"""
+
+
 DAGSTER_DEFS = """\
 from dagster import Definitions, ScheduleDefinition, define_asset_job
 from dagster import load_assets_from_package_module, AssetSelection
@@ -1210,6 +1231,19 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
             "proj/assets/__init__.py": "",
             "proj/assets/model.py": DAGSTER_TRAIN_ASSET,
         },
+        "fail",
+    ),
+    # --- Flyte: a launch plan's schedule starts the workflow --------------------------------
+    (
+        "flyte-launch-plan-on-a-cron",
+        "PIPE003",
+        {"workflows.py": FLYTE_WORKFLOW + FLYTE_LAUNCH_PLAN},
+        "pass",
+    ),
+    (
+        "flyte-workflow-started-by-hand",
+        "PIPE003",
+        {"workflows.py": FLYTE_WORKFLOW},
         "fail",
     ),
     # --- Kubeflow v1 component store: components loaded by name ---------------------------

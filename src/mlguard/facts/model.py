@@ -48,6 +48,7 @@ PIPELINE_SYSTEMS = frozenset(
         "prefect",
         "kedro",
         "dagster",
+        "flyte",
         "vertex",
         "sagemaker",
         "azureml",

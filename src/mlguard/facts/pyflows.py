@@ -1,5 +1,5 @@
 """Pipelines defined in Python: Airflow, Metaflow, ZenML, Prefect, Kubeflow (kfp), Kedro, Dagster,
-and the cloud ML platforms of :mod:`mlguard.facts.platforms` (Azure ML, TFX, Vertex AI,
+Flyte, and the cloud ML platforms of :mod:`mlguard.facts.platforms` (Azure ML, TFX, Vertex AI,
 SageMaker Pipelines).
 
 Read from the AST facts only (decorators, class bases, calls with literal arguments); the
@@ -45,6 +45,14 @@ SYSTEM_DECORATORS = {
         "kfp.v2.dsl.component",
     ),
     "dagster": ("dagster.asset", "dagster.op", "dagster.job", "dagster.graph"),
+    "flyte": (
+        "flytekit.workflow",
+        "flytekit.task",
+        "flytekit.dynamic",
+        "flytekit.reference_task",
+        "flytekit.core.workflow.workflow",
+        "flytekit.core.task.task",
+    ),
     "kedro": (),
     "sagemaker": ("sagemaker.workflow.pipeline.Pipeline",),
     "azureml": ("azure.ai.ml.dsl.pipeline",),
@@ -62,6 +70,10 @@ STEP_DECORATORS = frozenset(
         "kfp.v2.dsl.component",
         "dagster.asset",
         "dagster.op",
+        "flytekit.task",
+        "flytekit.dynamic",
+        "flytekit.reference_task",  # a task registered by another project, named here
+        "flytekit.core.task.task",
     }
 )
 DAG_CALLS = frozenset(
@@ -75,6 +87,8 @@ SCHEDULE_CALLS = (
     "dagster.schedule",
     "dagster.build_schedule_from_partitioned_job",
     "metaflow.schedule",
+    "flytekit.CronSchedule",
+    "flytekit.FixedRate",
 )
 SCHEDULE_ATTRS = frozenset({"create_recurring_run", "create_schedule"})
 SERVE_ATTRS = frozenset({"serve", "deploy", "to_deployment", "build_from_flow"})
