@@ -587,3 +587,70 @@ def test_ci_commands_run_in_the_directory_they_change_to(
     }
     _, report = scan_json(cli, make_repo(tmp_path / "r", files), "--select", "PIPE003")
     assert status_of(report, "PIPE003") == expected
+
+
+FEATURES_WORKFLOW = """\
+name: features-daily
+on:
+  schedule:
+    - cron: "11 6 * * *"
+jobs:
+  features:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python features.py
+"""
+INFERENCE_WORKFLOW = """\
+name: inference-daily
+on:
+  workflow_run:
+    workflows: ["features-daily"]
+    types: [completed]
+  workflow_dispatch:
+jobs:
+  predict:
+    runs-on: ubuntu-latest
+    if: >-
+      ${{ github.event.workflow_run.conclusion == 'success'
+      || github.event_name == 'workflow_dispatch' }}
+    steps:
+      - run: python predict.py
+"""
+PREDICT_JOB = """\
+import json
+
+import joblib
+import pandas as pd
+
+model = joblib.load("model.joblib")
+rows = pd.read_parquet("features.parquet")
+scores = model.predict(rows)
+output = {"predictions": scores.tolist()}
+with open("predictions.json", "w") as handle:
+    json.dump(output, handle)
+"""
+
+
+@pytest.mark.parametrize(
+    ("follows", "expected"),
+    [("features-daily", "pass"), ("a-workflow-that-is-not-here", "n/a")],
+    ids=["follows-a-scheduled-workflow", "follows-an-unknown-workflow"],
+)
+def test_a_workflow_run_chain_carries_the_schedule_to_the_job_it_starts(
+    cli, tmp_path: Path, follows: str, expected: str
+) -> None:
+    """inference-daily runs when features-daily (a cron) completes: its prediction job runs
+    on a clock, so CI deploys a batch prediction job (CICD003) and MON003 applies."""
+    files = {
+        "train.py": TRAINS,
+        "features.py": "import pandas as pd\n",
+        "predict.py": PREDICT_JOB,
+        ".github/workflows/features.yml": FEATURES_WORKFLOW,
+        ".github/workflows/inference.yml": INFERENCE_WORKFLOW.replace("features-daily", follows),
+    }
+    _, report = scan_json(
+        cli, make_repo(tmp_path / "r", files), "--select", "CICD003", "--select", "MON003"
+    )
+    assert status_of(report, "CICD003") == expected
+    if expected == "pass":  # the stored predictions lack the model version
+        assert status_of(report, "MON003") == "partial"

@@ -7,6 +7,7 @@ by regular expressions (``sh '...'``, ``sh \"\"\"...\"\"\"``, ``triggers { cron(
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from typing import Any
@@ -125,6 +126,11 @@ def github_actions(repo: Facts, path: str) -> Found:
         if not on:  # no trigger (``on:`` missing or commented out): GitHub never runs it
             continue
         events = _gha_triggers(on)
+        followed = strings(mapping(mapping(on).get("workflow_run")).get("workflows"))
+        if followed:  # runs when those workflows complete: on their triggers
+            inherited = _followed_triggers(repo, followed, {path})
+            if inherited:
+                events = (events - {Trigger.DISPATCH}) | inherited
         for i, item in enumerate(items(mapping(on).get("schedule"))):
             cron = mapping(item).get("cron")
             if cron:
@@ -150,14 +156,40 @@ def _literal_dir(value: Any) -> str:
     return value.strip().removeprefix("./").rstrip("/")
 
 
+MAX_WORKFLOW_CHAIN = 5
+
+
+def _followed_triggers(repo: Facts, names: list[str], seen: set[str]) -> frozenset[Trigger]:
+    """The triggers of the workflows a ``workflow_run`` follows (by their ``name:``, or
+    their file name when unnamed), along a chain of such workflows."""
+    found: set[Trigger] = set()
+    for other in sorted(repo.glob(*GHA_FILES)):
+        if other in seen or len(seen) > MAX_WORKFLOW_CHAIN:
+            continue
+        for doc in yaml_docs(repo, other):
+            data = mapping(doc.data)
+            title = data.get("name") or posixpath.basename(other).rsplit(".", 1)[0]
+            if str(title) not in names:
+                continue
+            on = data.get("on")
+            found |= _gha_triggers(on) - {Trigger.DISPATCH}
+            upstream = strings(mapping(mapping(on).get("workflow_run")).get("workflows"))
+            if upstream:
+                found |= _followed_triggers(repo, upstream, seen | {other})
+    return frozenset(found)
+
+
 def _env_pairs(value: Any) -> tuple[str, ...]:
     return tuple(f"{k}={v}" for k, v in mapping(value).items() if isinstance(k, str))
 
 
 def _job_events(spec: dict[str, Any], events: frozenset[Trigger]) -> frozenset[Trigger]:
-    """Narrow the workflow's events by a job-level ``if: github.event_name == '...'``."""
-    named = EVENT_IF.findall(str(spec.get("if", "")))
-    if not named:
+    """Narrow the workflow's events by a job-level ``if: github.event_name == '...'``; an
+    alternative that names no event (``... || github.event_name == 'workflow_dispatch'``)
+    lets the other events through, so nothing is narrowed."""
+    condition = str(spec.get("if", ""))
+    named = EVENT_IF.findall(condition)
+    if not named or any(not EVENT_IF.search(part) for part in condition.split("||")):
         return events
     return events & {GHA_EVENTS.get(n, Trigger.DISPATCH) for n in named}
 

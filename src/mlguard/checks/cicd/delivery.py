@@ -427,12 +427,16 @@ def _hub_releases(repo: Facts) -> tuple[list[Evidence], list[Evidence], list[Evi
 
 def _scoring_pipelines_ci_runs(repo: Facts) -> list[Evidence]:
     """A batch scoring step of a declared pipeline that CI submits or publishes on a change
-    (an Azure ML scoring pipeline published as an endpoint, a Kubeflow pipeline CI runs):
-    CI deploys the batch prediction job."""
+    (an Azure ML scoring pipeline published as an endpoint, a Kubeflow pipeline CI runs), or
+    a prediction job a scheduled CI workflow runs: CI deploys the batch prediction job."""
     found = []
     for where in scheduled_predictions(repo):
         reach = is_automated(repo, where)
-        if reach is not None and reach.ci and reach.in_pipeline and reach.event_driven:
+        if reach is None or not reach.ci:
+            continue
+        # a pipeline step CI submits on a change, or a prediction job CI itself runs on a
+        # clock (CI is the batch platform): the batch job is deployed by automation
+        if (reach.in_pipeline and reach.event_driven) or reach.scheduled:
             found.append(ev(where.location.path, where.location.line, where.text, reach.describe()))
     return found
 

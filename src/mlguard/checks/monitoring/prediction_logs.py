@@ -40,6 +40,7 @@ STORE_CALLS = (
     "put_object",
     "insert_many",
     "insert_rows_json",
+    "dump",  # json.dump(predictions, handle)
     # tables: Spark / Delta, pandas-on-Spark, BigQuery
     "saveAsTable",
     "insertInto",
@@ -176,7 +177,9 @@ def _stores_prediction(call: Call, scored: set[str]) -> bool:
     ``out.write.saveAsTable(...)``)."""
     if PREDICTION_WORDS.search(f"{call.name} {_call_text(call)}"):
         return True
-    return call.name.split(".", 1)[0] in scored
+    first = call.args[0] if call.args else None
+    written = first.text if isinstance(first, Expr) else ""  # json.dump(output, handle)
+    return call.name.split(".", 1)[0] in scored or written in scored
 
 
 def _scored_names(facts: PyFacts) -> set[str]:
