@@ -3,14 +3,15 @@
 mlguard parses with the interpreter it runs on (3.11 or later), but repositories are written
 for newer Pythons and for notebooks. A file that fails to parse would drop out of every rule,
 so the training script that happens to use one newer construct looks like no training at
-all. When :func:`ast.parse` fails, the line it names is rewritten to an equivalent the
+all. When :func:`ast.parse` fails, the construct it names is rewritten to an equivalent the
 running parser accepts, keeping every line where it was, and parsing is tried again:
 
 - IPython syntax in ``.py`` files (Databricks and Jupytext notebooks exported as source):
   ``%pip install x``, ``!python train.py``, ``files = !ls`` become ``pass`` lines, as in
   notebook cells;
 - f-strings of Python 3.12 (PEP 701) that reuse their quote or a backslash inside a
-  replacement field (``f"{d["k"]}"``) become an empty string of the same length of lines;
+  replacement field (``f"{d["k"]}"``): every f-string of the file becomes, in one pass, an
+  empty string spanning as many lines;
 - type parameter syntax of Python 3.12 (PEP 695): ``type X = ...`` becomes ``X = ...``,
   ``def f[T](...)`` and ``class C[T]`` lose their ``[...]``;
 - ``except A, B:`` of Python 3.14 (PEP 758) becomes ``except (A, B):``.
@@ -65,7 +66,7 @@ def _repair(text: str, error: SyntaxError) -> str | None:
     if IPYTHON_LINE.match(line):
         return _without_ipython(lines)
     if (error.msg or "").startswith("f-string"):
-        return _without_newer_fstrings(lines, number)
+        return _without_newer_fstrings(text)
     for pattern, replace in LINE_REWRITES:
         if pattern.match(line):
             lines[number] = pattern.sub(replace, line, count=1)
@@ -130,13 +131,11 @@ LINE_REWRITES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...
 )
 
 
-def _without_newer_fstrings(lines: list[str], number: int) -> str | None:
+def _without_newer_fstrings(text: str) -> str | None:
     """Every f-string of the file replaced by an empty string spanning as many lines (one
     pass over the whole file, read as Python 3.12 reads it, so a file with hundreds of
     newer f-strings costs one more parse, not hundreds). Comments and other strings are
     skipped; ``None`` when the file cannot be read that way or holds no f-string."""
-    del number  # the error's line only tells that an f-string is the problem
-    text = "".join(lines)
     out: list[tuple[int, int, str]] = []
     i = 0
     while i < len(text):

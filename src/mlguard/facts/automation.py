@@ -72,6 +72,12 @@ def is_automated(repo: Facts, evidence: str | Evidence | Location) -> Reach | No
     return found
 
 
+def started_by_event(repo: Facts, evidence: str | Evidence | Location) -> bool:
+    """Automation an event starts (push, tag, schedule, an upstream pipeline) runs it."""
+    reach = is_automated(repo, evidence)
+    return reach is not None and reach.event_driven
+
+
 def automated_commands(repo: Facts, pattern: str | re.Pattern[str]) -> list[Command]:
     """Automated commands (CI steps, stages and what they expand to) whose text matches."""
     regex = re.compile(pattern) if isinstance(pattern, str) else pattern

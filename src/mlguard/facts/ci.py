@@ -151,7 +151,7 @@ def _workdir(spec: dict[str, Any]) -> str:
 
 def _literal_dir(value: Any) -> str:
     """A working directory written as a path (not an expression mlguard cannot evaluate)."""
-    if not isinstance(value, str) or "${{" in value or "$" in value or len(value) > 300:
+    if not isinstance(value, str) or "$" in value or len(value) > 300:
         return ""
     return value.strip().removeprefix("./").rstrip("/")
 

@@ -387,8 +387,7 @@ def serverless_handler(repo: Facts, rel: str, facts: PyFacts) -> bool:
     """A serverless function (``lambda_handler``/``handler``, or any function taking AWS
     Lambda's ``(event, context)``) whose module, or a project module it imports, loads a
     model with an ML or inference library or unpickles one."""
-    named = {name for name, _ in facts.functions} & SERVERLESS_HANDLERS
-    if not named and not any(lambda_signature(d.params) for d in facts.defs):
+    if not defines_handler(facts):
         return False
     for path in [rel, *ModuleIndex.of(repo).local_imports(rel)]:
         found = repo.python(path)
@@ -403,9 +402,12 @@ def serverless_handler(repo: Facts, rel: str, facts: PyFacts) -> bool:
 MODEL_UNPICKLERS = frozenset({"pickle.load", "joblib.load", "cloudpickle.load", "dill.load"})
 
 
-def lambda_signature(params: tuple[tuple[str, str], ...]) -> bool:
-    """AWS Lambda calls its handler with ``(event, context)``."""
-    return [name for name, _ in params][:2] == ["event", "context"] and len(params) == 2
+def defines_handler(facts: PyFacts) -> bool:
+    """The module defines a serverless function: ``handler``/``lambda_handler``, or any
+    function taking AWS Lambda's ``(event, context)``."""
+    if {name for name, _ in facts.functions} & SERVERLESS_HANDLERS:
+        return True
+    return any([name for name, _ in d.params] == ["event", "context"] for d in facts.defs)
 
 
 def _serving(repo: Facts) -> bool:

@@ -11,7 +11,12 @@ from mlguard.checks.cicd.environments import staged_environments
 from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
 from mlguard.facts import callsites
-from mlguard.facts.automation import automation, is_automated, may_fail_lines
+from mlguard.facts.automation import (
+    automation,
+    is_automated,
+    may_fail_lines,
+    started_by_event,
+)
 from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.ci import ci_files, ci_unread, workflow_files
 from mlguard.facts.ci_commands import (
@@ -136,8 +141,9 @@ def ci_runs_tests(ctx: CheckContext) -> Outcome:
             (local or tests)[:1],
         )
     # no tests: whatever CI pulls in from outside the repository has nothing to run
-    if ci_unread(repo):
-        path, line, what = ci_unread(repo)[0]
+    outside = ci_unread(repo)
+    if outside:
+        path, line, what = outside[0]
         return Outcome.failed(
             "The repository has no tests, so CI has none to run, whatever the configuration "
             f"it pulls in from outside does ({path}:{line}: {what}).",
@@ -307,8 +313,8 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
     automated += _blueprints(ctx)
     automated += list(delivery(repo).deploys)  # CodePipeline deploy actions in IaC code
     managed = managed_deployments(repo) + batch_deployments(repo) + _blueprints(ctx, True)
-    automated += [e for e in managed if _deployed_automatically(repo, e)]
-    automated += _scoring_pipelines_ci_runs(repo)
+    automated += [e for e in managed if started_by_event(repo, e)]
+    automated += _batch_jobs_ci_runs(repo)
     if automated:
         return Outcome.passed(automated)
     # a CI job that deploys, started by hand (workflow_dispatch, ``trigger: none``): the
@@ -425,7 +431,7 @@ def _hub_releases(repo: Facts) -> tuple[list[Evidence], list[Evidence], list[Evi
     return events, manual, scripted + hub_upload_scripts(repo)
 
 
-def _scoring_pipelines_ci_runs(repo: Facts) -> list[Evidence]:
+def _batch_jobs_ci_runs(repo: Facts) -> list[Evidence]:
     """A batch scoring step of a declared pipeline that CI submits or publishes on a change
     (an Azure ML scoring pipeline published as an endpoint, a Kubeflow pipeline CI runs), or
     a prediction job a scheduled CI workflow runs: CI deploys the batch prediction job."""
@@ -439,13 +445,6 @@ def _scoring_pipelines_ci_runs(repo: Facts) -> list[Evidence]:
         if (reach.in_pipeline and reach.event_driven) or reach.scheduled:
             found.append(ev(where.location.path, where.location.line, where.text, reach.describe()))
     return found
-
-
-def _deployed_automatically(repo: Facts, where: Evidence) -> bool:
-    """A deployment in code that CI or a pipeline runs when an event (push, tag, schedule,
-    upstream pipeline) starts it."""
-    reach = is_automated(repo, where)
-    return reach is not None and reach.event_driven
 
 
 def _deployed_by_hand_in_ci(repo: Facts, where: Evidence) -> bool:

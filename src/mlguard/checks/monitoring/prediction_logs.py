@@ -153,10 +153,7 @@ def _serverless(repo: Facts, path: str) -> bool:
     """The file defines a serverless function (``handler``/``lambda_handler``, or any
     function taking Lambda's ``(event, context)``)."""
     facts = repo.python(path)
-    if facts is None:
-        return False
-    named = {name for name, _ in facts.functions} & traits.SERVERLESS_HANDLERS
-    return bool(named) or any(traits.lambda_signature(d.params) for d in facts.defs)
+    return facts is not None and traits.defines_handler(facts)
 
 
 def _call_text(call: Call) -> str:

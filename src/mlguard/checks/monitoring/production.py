@@ -9,7 +9,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
-from mlguard.facts.automation import automation, is_automated
+from mlguard.facts.automation import automation, is_automated, started_by_event
 from mlguard.facts.ci import workflow_files
 from mlguard.facts.ci_commands import GITLAB_FILES
 from mlguard.facts.fact import fact
@@ -233,7 +233,7 @@ def scheduled(ctx: CheckContext) -> Outcome:
     hits += _in_process_schedules(repo, found)
     if hits:
         return Outcome.passed(hits)
-    automated = [e for e in found if _automated_by_change(repo, e)]
+    automated = [e for e in found if started_by_event(repo, e)]
     if automated:
         return Outcome.partial(
             "Drift monitoring runs automatically, but on code changes, not on a clock: it "
@@ -245,11 +245,6 @@ def scheduled(ctx: CheckContext) -> Outcome:
         "clock in the service): it finds drift only when someone remembers to run it.",
         found[:1],
     )
-
-
-def _automated_by_change(repo: Facts, where: Evidence) -> bool:
-    reach = is_automated(repo, where)
-    return reach is not None and reach.event_driven
 
 
 # a clock inside the running service: APScheduler jobs, the schedule library, FastAPI's
