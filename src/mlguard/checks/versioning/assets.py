@@ -132,17 +132,43 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
 # Data assets of a cloud ML platform and pipeline data artifacts: versioned by the platform
 MANAGED_DATASETS = re.compile(
     r"(^|\.)(TabularDataset|ImageDataset|TextDataset|TimeSeriesDataset|VideoDataset)\.create$|"
-    r"\.data\.create_or_update$"
+    r"\.data\.create_or_update$|"
+    # TFX ExampleGen components: each run ingests the data into an Examples artifact
+    r"(^|\.)\w*ExampleGen$"
+)
+# Feature stores: training data read from a feature group or view at its latest state
+FEATURE_STORE_MODULES = (
+    "hopsworks",
+    "hsfs",
+    "feast",
+    "databricks.feature_store",
+    "databricks.feature_engineering",
+    "sagemaker.feature_store",
+)
+FEATURE_STORE_READS = frozenset(
+    {
+        "get_feature_group",
+        "get_feature_groups",
+        "get_or_create_feature_group",
+        "get_feature_view",
+        "get_or_create_feature_view",
+        "create_feature_view",
+        "training_data",
+        "get_training_data",
+        "create_training_set",
+        "get_historical_features",
+        "athena_query",
+    }
 )
 DATA_ASSET_TEXT = re.compile(
     r"azuremlschemas\.azureedge\.net/\S*/data\.schema\.json|"
     r"\bpath\s*[:=]\s*['\"]?azureml:[\w.-]+@latest\b|"
-    r"\bOutput\[(dsl\.)?Dataset\]|"
+    r"\bOutput\[(dsl\.)?Dataset\]|\bOutputPath\(\s*[\"']Dataset[\"']\s*\)|"
     # an Airflow task's data path templated by the run (data/raw/{{ ds }}/train.csv)
     r"[\"'][^\"'\n]{0,120}\bdata\b[^\"'\n]{0,120}\{\{[ \t]*(ds|ds_nodash|run_id|logical_date|"
     r"execution_date|data_interval_start)\b"
 )
-ASSET_HINTS = ("azureml", "Output[", "{{")
+ASSET_HINTS = ("azureml", "Output[", "OutputPath(", "{{")
 
 
 def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
@@ -160,7 +186,26 @@ def _managed_datasets(ctx: CheckContext) -> list[Evidence]:
         match = DATA_ASSET_TEXT.search(text) if any(h in text for h in ASSET_HINTS) else None
         if match:
             found.append(ev(path, line_at(text, match.start()), match.group(0)))
-    return found
+    return found + _feature_store_reads(ctx)
+
+
+def _feature_store_reads(ctx: CheckContext) -> list[Evidence]:
+    """Training data read from a feature store (Hopsworks, Feast, Databricks, SageMaker):
+    a platform data asset read at its latest state. The store's client is often made in one
+    module and read in another, so a repository that imports a store's SDK anywhere counts."""
+    uses_store = any(
+        i.module == m or i.module.startswith(m + ".")
+        for _, facts in ctx.repo.iter_python()
+        for i in facts.imports
+        for m in FEATURE_STORE_MODULES
+    )
+    if not uses_store:
+        return []
+    return [
+        ev(path, call.line, f"feature store read: {call.name[:60]}")
+        for path, call in callsites.sites(ctx.repo, attrs=FEATURE_STORE_READS)
+        if not traits.is_test_path(path)
+    ]
 
 
 # Datasets fetched at run time: downloads from a URL, Spark/warehouse tables and queries
