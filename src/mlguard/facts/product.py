@@ -24,7 +24,8 @@ MAX_README = 20_000
 
 
 def product_paths(repo: Facts) -> list[str]:
-    """Python files (and notebooks) that are part of the product."""
+    """Python files (and notebooks) that are part of the product: not under a tests,
+    examples, documentation or benchmarks folder at any depth."""
     return list(_product_paths(repo))
 
 
@@ -33,7 +34,12 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
     excluded: tuple[str, ...] = NON_PRODUCT
     if template_readme(repo):
         excluded = tuple(p for p in NON_PRODUCT if p not in EXAMPLE_DIRS)
-    return tuple(p for p in repo.python_files if not p.startswith(excluded) and not is_test_path(p))
+    nested = tuple(f"/{p}" for p in excluded)  # a package's own examples/ or benchmarks/
+    return tuple(
+        p
+        for p in repo.python_files
+        if not p.startswith(excluded) and not any(n in p for n in nested) and not is_test_path(p)
+    )
 
 
 def template_readme(repo: Facts) -> str:
