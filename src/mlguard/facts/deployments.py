@@ -15,7 +15,8 @@ web-server code: the cloud platform runs the server. mlguard recognises
 - serving manifests and infrastructure code: KServe ``InferenceService``, Seldon
   ``SeldonDeployment``, Azure ML online endpoint/deployment YAML, CloudFormation
   ``AWS::SageMaker::Endpoint``, Terraform ``aws_sagemaker_endpoint`` /
-  ``google_vertex_ai_endpoint``.
+  ``google_vertex_ai_endpoint``, and the ``graphs`` a ``langgraph.json`` declares for a
+  LangGraph Server deployment.
 
 Batch prediction is deployment too ("part of a batch prediction system", in Google's MLOps
 definitions), but not online serving: :func:`batch_deployments` finds Vertex AI
@@ -33,7 +34,7 @@ from collections.abc import Callable
 from mlguard.analyzers.python_ast import Call, PyFacts
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
-from mlguard.facts.product import product_paths
+from mlguard.facts.product import NON_PRODUCT, product_paths
 from mlguard.model import Evidence, Location
 from mlguard.safeio.lines import line_at
 
@@ -92,13 +93,23 @@ BATCH_ATTRS = frozenset(
 )
 BATCH_MANIFEST = re.compile(r"(model)?[bB]atch(Deployment|Endpoint)\.schema\.json")
 VERTEX_PUSHER = "google_cloud_ai_platform"
-MANIFEST_FILES = ("*.yaml", "*.yml", "*.tf", "*.template", "*template*.json", "*.cfn.json")
+MANIFEST_FILES = (
+    "*.yaml",
+    "*.yml",
+    "*.tf",
+    "*.template",
+    "*template*.json",
+    "*.cfn.json",
+    "langgraph.json",
+)
 MANIFEST = re.compile(
     r"^[ \t]*kind:[ \t]*[\"']?(InferenceService|SeldonDeployment)\b"
     r"|(managed|kubernetes)OnlineDeployment\.schema\.json"
     r"|(managed|kubernetes)OnlineEndpoint\.schema\.json"
     r"|[\"']?Type[\"']?\s*:\s*[\"']?AWS::SageMaker::Endpoint[\"'\s,]"
-    r"|^[ \t]*resource[ \t]+\"(aws_sagemaker_endpoint|google_vertex_ai_endpoint)\"",
+    r"|^[ \t]*resource[ \t]+\"(aws_sagemaker_endpoint|google_vertex_ai_endpoint)\""
+    # langgraph.json: the graphs a LangGraph Server (Platform) deployment serves
+    r"|^[ \t]*\"graphs\"[ \t]*:[ \t]*\{",
     re.MULTILINE,
 )
 MAX_MANIFESTS = 3000
@@ -192,3 +203,56 @@ def _text(value: object) -> str:
     if isinstance(value, str):
         return value
     return str(getattr(value, "text", ""))
+
+
+# A model server started by a command: in a Dockerfile, a shell script, a task file, a
+# compose file or CI (``mlflow models serve``, ``torchserve --start``, ``ludwig serve``), or
+# an image built on a model server's base image (``FROM tensorflow/serving``)
+SERVER_COMMAND = re.compile(
+    r"(^|[\s;&|(\"'\[,])(mlflow\s+models\s+(serve|build-docker)|ludwig\s+serve|torchserve|"
+    r"tritonserver|tensorflow_model_server|bentoml\s+(serve|containerize)|mlserver\s+start|"
+    r"seldon-core-microservice)\b"
+    r"|^[ \t]*FROM[ \t]+(\S+/)?(tensorflow/serving|pytorch/torchserve|tritonserver|"
+    r"seldonio/mlserver)\b",
+    re.MULTILINE,
+)
+SERVER_FILES = (
+    "Dockerfile",
+    "Dockerfile.*",
+    "*.Dockerfile",
+    "Containerfile",
+    "*.sh",
+    "Makefile",
+    "makefile",
+    "justfile",
+    "Procfile",
+    "docker-compose*.y*ml",
+    "compose*.y*ml",
+    ".github/workflows/*.y*ml",
+    ".gitlab-ci.yml",
+    "azure-pipelines*.y*ml",
+    "cloudbuild*.y*ml",
+)
+MAX_SERVER_FILES = 500
+
+
+def model_server_commands(repo: Facts) -> list[Evidence]:
+    """Where a model server is started or a serving image is built (sorted)."""
+    return list(_model_server_commands(repo))
+
+
+@fact
+def _model_server_commands(repo: Facts) -> tuple[Evidence, ...]:
+    found = []
+    for rel in repo.glob(*SERVER_FILES)[:MAX_SERVER_FILES]:
+        if rel.startswith(NON_PRODUCT) or "/tests/" in rel:
+            continue
+        text = repo.text(rel) or ""
+        for match in SERVER_COMMAND.finditer(text):
+            start = text.rfind("\n", 0, match.start()) + 1
+            if text[start : match.start() + 1].lstrip().startswith("#"):
+                continue  # a comment
+            line = line_at(text, match.start())
+            found.append(Evidence(Location(rel, line), match.group(0).strip()[:120]))
+            break
+    return tuple(sorted(found, key=lambda e: (e.location, e.text)))

@@ -10,7 +10,11 @@ from mlguard.analyzers.python_ast import Call, Expr, PyFacts
 from mlguard.facts import callsites
 from mlguard.facts.automation import is_automated
 from mlguard.facts.ci import ci_files, workflow_files
-from mlguard.facts.deployments import batch_deployments, managed_deployments
+from mlguard.facts.deployments import (
+    batch_deployments,
+    managed_deployments,
+    model_server_commands,
+)
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Trigger
@@ -413,6 +417,7 @@ def defines_handler(facts: PyFacts) -> bool:
 def _serving(repo: Facts) -> bool:
     return (
         bool(managed_deployments(repo))
+        or bool(model_server_commands(repo))
         or bool(_top_imports(repo, product_paths(repo)) & SERVING_LIBS)
         or bool(repo.glob(*SERVING_FILES))
         or any(
