@@ -598,3 +598,102 @@ def test_an_llm_app_template_is_judged_as_the_llm_app_it_makes(cli, tmp_path: Pa
     _, report = scan_json(cli, make_repo(tmp_path / "inline", files))
     statuses = {r["id"]: r["status"] for r in report["rules"]}
     assert statuses["LLM001"] == "fail" and report["maturity"]["level"] == 0
+
+
+DEMO_SCRIPT = (
+    "from sklearn.datasets import load_iris\n\n"
+    "from shrunken import ShrunkenCentroidClassifier\n\n"
+    "X, y = load_iris(return_X_y=True)\n"
+    "ShrunkenCentroidClassifier(shrink_threshold=0.5).fit(X, y)\n"
+)
+SMOKE_BLOCK = (
+    "\n\nif __name__ == '__main__':\n"
+    "    from sklearn.datasets import load_iris\n"
+    "    from sklearn.linear_model import LogisticRegression\n\n"
+    "    X, y = load_iris(return_X_y=True)\n"
+    "    LogisticRegression().fit(X, y)\n"
+)
+
+
+def test_a_published_librarys_demo_script_and_smoke_blocks_keep_it_a_library(
+    cli, tmp_path: Path
+) -> None:
+    # train_demo.py uses the library as its users do (from shrunken import ...), and a
+    # package module's __main__ block without an argument parser is its smoke test
+    readme = projects.LIBRARY["README.md"] + "\n## Install\n\n    pip install shrunken\n"
+    files = {
+        **projects.LIBRARY,
+        "README.md": readme,
+        "train_demo.py": DEMO_SCRIPT,
+        "src/shrunken/fitting.py": "import numpy as np\n" + SMOKE_BLOCK,
+    }
+    report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
+    assert report["maturity"]["kind"]["name"] == "library", report["maturity"]["kind"]
+    # a package module that parses arguments in its __main__ block is a training command
+    command = "import argparse\n" + SMOKE_BLOCK.replace(
+        "    X, y", "    argparse.ArgumentParser().parse_args()\n    X, y"
+    )
+    report, _ = _scan(
+        cli, make_repo(tmp_path / "cli", {**files, "src/shrunken/fitting.py": command})
+    )
+    assert report["maturity"]["kind"]["name"] != "library", report["maturity"]["kind"]
+    # a training script that does not use the published package trains the project's model
+    own = DEMO_SCRIPT.replace("from shrunken import ShrunkenCentroidClassifier\n\n", "").replace(
+        "ShrunkenCentroidClassifier(shrink_threshold=0.5)", "__import__('sklearn.svm').svm.SVC()"
+    )
+    own = "from sklearn.svm import SVC\n" + own.replace(
+        "__import__('sklearn.svm').svm.SVC()", "SVC()"
+    )
+    report, _ = _scan(cli, make_repo(tmp_path / "own", {**files, "train_demo.py": own}))
+    assert report["maturity"]["kind"]["name"] != "library", report["maturity"]["kind"]
+
+
+TRANSFORMER_CELLS = [
+    "from sklearn.base import BaseEstimator, TransformerMixin\n",
+    "from sklearn.ensemble import GradientBoostingRegressor\n",
+    "import pandas as pd\n",
+    "class Lowercase(BaseEstimator, TransformerMixin):\n",
+    "    def fit(self, X, y=None):\n",
+    "        return self\n",
+    "    def transform(self, X):\n",
+    "        return X\n",
+    "df = pd.read_csv('data/train.csv')\n",
+    "X = Lowercase().fit_transform(df.drop(columns='y'))\n",
+    "model = GradientBoostingRegressor().fit(X, df['y'])\n",
+]
+
+
+def test_a_notebook_that_defines_a_transformer_and_fits_a_model_trains(cli, tmp_path: Path) -> None:
+    notebook = json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": TRANSFORMER_CELLS,
+                }
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+    files = {"README.md": "# sales\n", "analysis/Training-Model.ipynb": notebook}
+    report, _ = _scan(cli, make_repo(tmp_path / "nb", files))
+    assert report["maturity"]["kind"]["name"] == "ml-project", report["maturity"]["kind"]
+    reasons = {r["id"]: r.get("reason") or "" for r in report["rules"]}
+    assert "ML library" not in reasons["EXP001"], reasons["EXP001"]
+    # the same code in a package module is library code: an estimator and what it fits;
+    # Jupyter's autosaved copy of a notebook is not the product
+    module = "".join(TRANSFORMER_CELLS)
+    files = {
+        "README.md": "# sales\n",
+        "sales/__init__.py": "",
+        "sales/model.py": module,
+        "analysis/.ipynb_checkpoints/Training-Model-checkpoint.ipynb": notebook,
+    }
+    report, _ = _scan(cli, make_repo(tmp_path / "pkg", files))
+    reasons = {r["id"]: r.get("reason") or "" for r in report["rules"]}
+    assert "ML library" in reasons["EXP001"], reasons["EXP001"]

@@ -159,6 +159,36 @@ def _in_distribution(rel: str, name: str) -> bool:
     return len(parts) > 1 and (parts[0] == folder or parts[:2] == ["src", folder])
 
 
+CLI_MODULES = frozenset(
+    {"argparse", "click", "typer", "fire", "hydra", "absl", "jsonargparse", "tyro", "docopt"}
+)
+
+
+def _command_line(repo: Facts, rel: str) -> bool:
+    """A package module run as a command (``python -m pkg.train --epochs 3``): a ``__main__``
+    block and an argument parser. A ``__main__`` block without one is the module's smoke
+    test, as libraries often keep."""
+    facts = repo.python(rel)
+    return (
+        _main_script(repo, rel)
+        and facts is not None
+        and any(i.module.split(".")[0] in CLI_MODULES for i in facts.imports)
+    )
+
+
+def _uses_distribution(repo: Facts, rel: str, name: str) -> bool:
+    """A script outside the package that imports the published distribution the way its
+    users do (``from vit_pytorch import ViT`` beside the ``vit_pytorch/`` package): a usage
+    example of the library, not the project's own training."""
+    if _in_distribution(rel, name):
+        return False
+    facts = repo.python(rel)
+    package = re.sub(r"[-.]+", "_", name).lower()
+    return facts is not None and any(
+        i.module.split(".")[0].lower() == package for i in facts.imports
+    )
+
+
 def _tutorial(rel: str) -> bool:
     return rel.endswith(".ipynb") or rel.startswith(TUTORIAL_DIRS) or "/examples/" in rel
 
@@ -231,7 +261,8 @@ def detected(repo: Facts) -> RepoKind:
             rel
             for rel in entry_points
             if not _tutorial(rel)
-            and (not _in_distribution(rel, published) or _main_script(repo, rel))
+            and not _uses_distribution(repo, rel, published)
+            and (not _in_distribution(rel, published) or _command_line(repo, rel))
         ]
     if not entry_points and not serving and not pipeline:
         estimators = _estimator_files(repo)

@@ -25,7 +25,8 @@ MAX_README = 20_000
 
 def product_paths(repo: Facts) -> list[str]:
     """Python files (and notebooks) that are part of the product: not under a tests,
-    examples, documentation or benchmarks folder at any depth."""
+    examples, documentation or benchmarks folder at any depth, nor Jupyter's autosaved
+    checkpoint copies."""
     return list(_product_paths(repo))
 
 
@@ -34,7 +35,9 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
     excluded: tuple[str, ...] = NON_PRODUCT
     if template_readme(repo):
         excluded = tuple(p for p in NON_PRODUCT if p not in EXAMPLE_DIRS)
-    nested = tuple(f"/{p}" for p in excluded)  # a package's own examples/ or benchmarks/
+    # a package's own examples/ or benchmarks/; Jupyter's autosaved copies of notebooks
+    nested = (*(f"/{p}" for p in excluded), "/.ipynb_checkpoints/")
+    excluded = (*excluded, ".ipynb_checkpoints/")
     return tuple(
         p
         for p in repo.python_files

@@ -253,8 +253,9 @@ def model_files(repo: Facts) -> tuple[str, ...]:
 def training_files(repo: Facts) -> list[str]:
     """Product files that train a model: a fit/train call, or a *train* script with ML imports.
 
-    A file that defines an estimator class (``fit``/``partial_fit`` methods) is library code,
-    not a training script, even when it calls ``fit`` on other objects; so is a ``fit`` call
+    A module that defines an estimator class (``fit``/``partial_fit`` methods) is library code,
+    not a training script, even when it calls ``fit`` on other objects (a notebook is not: it
+    cannot be imported as a library); so is a ``fit`` call
     on ``self.``/``super()`` (a method delegating to a wrapped estimator).
     """
     return list(_training_files(repo))
@@ -271,7 +272,9 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
         ml = bool({i.module.split(".")[0] for i in facts.imports} & ML_LIBS)
         platform = any(_platform(i.module) for i in facts.imports)  # Estimator.fit, ...
         named = bool(TRAINING_NAME.search(rel.rsplit("/", 1)[-1].lower()))
-        library = defines_estimator(facts)
+        # a notebook is never library code: one that defines a transformer and then fits a
+        # model trains it
+        library = defines_estimator(facts) and not rel.endswith(".ipynb")
         calls = _trains(train_calls.get(rel, [])) and not library
         if (calls and (ml or platform or named)) or (named and ml and not library):
             found.append(rel)
