@@ -697,3 +697,29 @@ def test_a_notebook_that_defines_a_transformer_and_fits_a_model_trains(cli, tmp_
     report, _ = _scan(cli, make_repo(tmp_path / "pkg", files))
     reasons = {r["id"]: r.get("reason") or "" for r in report["rules"]}
     assert "ML library" in reasons["EXP001"], reasons["EXP001"]
+
+
+SERVED_PICKLE = """\
+import joblib
+from fastapi import FastAPI
+
+app = FastAPI()
+model = joblib.load("models/model.joblib")
+
+
+@app.post("/predict")
+def predict(rows: list[list[float]]) -> list[int]:
+    return model.predict(rows).tolist()
+"""
+
+
+def test_an_app_that_unpickles_a_model_and_predicts_is_ml_code(cli, tmp_path: Path) -> None:
+    # no ML library is imported: the pickle brings scikit-learn along
+    files = {"README.md": "# scorer\n", "app.py": SERVED_PICKLE}
+    report, _ = _scan(cli, make_repo(tmp_path / "served", files))
+    assert report["maturity"]["kind"]["name"] == "ml-project", report["maturity"]["kind"]
+    assert report["maturity"]["assessed"] is True
+    # an app that unpickles a lookup table and predicts nothing is not ML code
+    lookup = SERVED_PICKLE.replace("model.predict(rows).tolist()", "[model[str(r)] for r in rows]")
+    report, _ = _scan(cli, make_repo(tmp_path / "lookup", {**files, "app.py": lookup}))
+    assert report["maturity"]["kind"]["name"] == "other", report["maturity"]["kind"]

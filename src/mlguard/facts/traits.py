@@ -164,7 +164,25 @@ def _top_imports(repo: Facts, paths: list[str] | None = None) -> set[str]:
 def _ml(repo: Facts) -> bool:
     if _top_imports(repo) & ML_LIBS or _llm(repo):  # an LLM application is ML code too
         return True
-    return any(_platform(i.module) for rel, facts in repo.iter_python() for i in facts.imports)
+    if any(_platform(i.module) for rel, facts in repo.iter_python() for i in facts.imports):
+        return True
+    return _predicts_with_a_loaded_model(repo)
+
+
+PREDICT_ATTRS = frozenset({"predict", "predict_proba"})
+
+
+def _predicts_with_a_loaded_model(repo: Facts) -> bool:
+    """A product module unpickles a model (``joblib.load``) and predicts with it: a model
+    served without importing the library that trained it (the pickle brings it along)."""
+    for rel in product_paths(repo):
+        facts = repo.python(rel)
+        if facts is None:
+            continue
+        names = {c.name for c in facts.calls}
+        if names & MODEL_UNPICKLERS and any(c.attr in PREDICT_ATTRS for c in facts.calls):
+            return True
+    return False
 
 
 def _platform(module: str) -> bool:
