@@ -233,7 +233,29 @@ def _gha_job(
                         _literal_dir(step.get("working-directory")) or workdir,
                     )
                 )
+        remote = _ssh_script(step)
+        if remote:
+            # commands CI runs on another host over SSH (a GPU box, the serving VM)
+            at = line(doc, ["jobs", job, "steps", i, "with"])
+            commands.append(Command(remote, path, at, "github-actions", job, events))
     return commands
+
+
+# actions that run their ``script``/``command`` input on a remote host over SSH
+SSH_ACTIONS = re.compile(
+    r"^(appleboy/ssh-action|google-github-actions/ssh-compute|garygrossgarten/github-action-ssh"
+    r"|fifsky/ssh-action|D3rHase/ssh-command-action)@",
+    re.IGNORECASE,
+)
+
+
+def _ssh_script(step: dict[str, Any]) -> str:
+    uses = step.get("uses")
+    if not isinstance(uses, str) or not SSH_ACTIONS.match(uses):
+        return ""
+    given = mapping(step.get("with"))
+    script = given.get("script") or given.get("command")
+    return script if isinstance(script, str) else ""
 
 
 def _local_actions(

@@ -12,6 +12,9 @@
   --schedule-expression``, ``az ml schedule create``; ``gcloud functions deploy
   --trigger-topic/--trigger-bucket`` (a message or new data starts the function's
   ``main.py``).
+- In-process schedulers of a long-running service: the ``schedule`` library
+  (``schedule.every().day.at("02:00").do(retrain)``) and APScheduler
+  (``scheduler.add_job(retrain, "cron", hour=2)``); what runs is named by the job function.
 
 Each schedule becomes a :class:`Schedule` and a scheduled command whose text is the
 declaration (resource name, target, URI), so a schedule whose target says it trains
@@ -30,6 +33,7 @@ from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.files import Facts
 from mlguard.facts.model import Command, Schedule, Trigger
 from mlguard.facts.notebook_shell import notebook_shell
+from mlguard.facts.product import product_paths
 from mlguard.facts.sources import items, line, mapping, strings, yaml_docs
 
 SCHEDULED = frozenset({Trigger.SCHEDULE})
@@ -78,7 +82,53 @@ def schedule_facts(repo: Facts) -> ScheduleFacts:
     _bundles(repo, facts)
     _cli(repo, facts)
     _eventbridge(repo, facts)
+    _in_process(repo, facts)
     return facts
+
+
+IN_PROCESS_MODULES = ("schedule", "apscheduler")
+APSCHEDULER_TRIGGERS = frozenset({"cron", "interval"})
+
+
+def _in_process(repo: Facts, facts: ScheduleFacts) -> None:
+    """Jobs a service schedules itself (``schedule.every(...).do(job)``,
+    ``scheduler.add_job(job, "cron", ...)``): the declaration is the scheduled command, so a
+    job named for training (``run_ml_training``) is training on a clock."""
+    for path in product_paths(repo):
+        py = repo.python(path) if path.endswith(".py") else None
+        if py is None or not any(i.module.split(".")[0] in IN_PROCESS_MODULES for i in py.imports):
+            continue
+        lines = repo.lines(path)
+        for call in py.calls:
+            every = call.attr == "do" and call.name.startswith("schedule.every")
+            trigger = next((a for a in call.args[1:2] if isinstance(a, str)), "")
+            trigger = trigger or str(call.kwarg("trigger") or "")
+            aps = call.attr == "add_job" and trigger in APSCHEDULER_TRIGGERS
+            if (every or aps) and 0 < call.line <= len(lines):
+                spec = lines[call.line - 1].strip()[:200]
+                job = call.args[0] if call.args else call.kwarg("func")
+                runs = _job_scripts(repo, py, getattr(job, "text", job))
+                _add(facts, "in-process", path, call.line, spec, "\n".join([spec, *runs]))
+
+
+def _job_scripts(repo: Facts, py: Any, job: object) -> list[str]:
+    """``python <file>`` for each script a scheduled job function of the same module names
+    (``run_spark_job("ml_training.py")``), so the schedule reaches what it runs. The job's
+    container has its own layout: a name is the repository's one file of that name."""
+    if not isinstance(job, str) or not job.isidentifier():
+        return []
+    func = next((d for d in py.defs if d.name == job), None)
+    if func is None:
+        return []
+    runs = []
+    for text, at in py.strings:
+        if not (func.line <= at <= func.end_line and text.endswith(".py")) or " " in text:
+            continue
+        name = text.rsplit("/", 1)[-1]
+        same = [p for p in repo.python_files if p.rsplit("/", 1)[-1] == name]
+        if len(same) == 1:
+            runs.append(f"python {same[0]}")
+    return runs
 
 
 def _eventbridge(repo: Facts, facts: ScheduleFacts) -> None:

@@ -21,13 +21,14 @@ from mlguard.facts.model import CI_SYSTEMS, PIPELINE_SYSTEMS, Command, Reach, St
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
 
-TRAIN_WORDS = re.compile(r"\b(re)?train|\bfit\b", re.IGNORECASE)
+# training named in a word or a snake_case name (retrain, run_ml_training), or fit
+TRAIN_WORDS = re.compile(r"(\b|_)(re)?train|\bfit\b", re.IGNORECASE)
 NOT_TRAINING = re.compile(
     r"^\s*(pytest|python -m pytest|tox|nox|ruff|flake8|mypy|pylint|black|"
     r"pre-commit|echo|pip|uv (pip|sync)|make (test|lint|docs))\b"
 )
 PREP_WORDS = re.compile(r"prep|process|featur|clean|ingest|extract|load|split|transform", re.I)
-FIT_WORDS = re.compile(r"train|fit|tune", re.IGNORECASE)
+FIT_WORDS = re.compile(r"train|fit|tun(e|ing)", re.IGNORECASE)
 EVAL_WORDS = re.compile(r"eval|validat|test|score|metric", re.IGNORECASE)
 
 
@@ -147,11 +148,14 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
             "declared one by one.",
             dispatched,
         )
-    scripted = [r for r in training_reaches(ctx) if r.systems & CI_SYSTEMS]
+    # run by CI, or by a scheduler outside CI (a service's own clock, a cloud schedule)
+    scripted = [
+        r for r in training_reaches(ctx) if r.systems & CI_SYSTEMS or Trigger.SCHEDULE in r.triggers
+    ]
     if scripted:
         return Outcome.partial(
-            "Training runs from CI commands but no pipeline declares its steps "
-            "(dvc.yaml, MLproject, an orchestrator).",
+            "Training runs from CI commands or on a schedule, but no pipeline declares its "
+            "steps (dvc.yaml, MLproject, an orchestrator).",
             [_where(r) for r in scripted],
         )
     makefile = [
@@ -201,7 +205,9 @@ def continuous_training(ctx: CheckContext) -> Outcome:
     opaque = [
         c
         for c in facts.commands
-        if c.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH} and TRAIN_WORDS.search(c.text)
+        if c.triggers & {Trigger.SCHEDULE, Trigger.DISPATCH}
+        and TRAIN_WORDS.search(c.text)
+        and not NOT_TRAINING.search(c.text)
     ]
     if opaque:
         return Outcome.passed([ev(c.path, c.line, c.text[:120]) for c in opaque])
@@ -401,7 +407,10 @@ def _scripted_steps_of(repo: Facts) -> tuple[Evidence, ...]:
 
 
 PIPELINE_NAME = re.compile(r"pipeline", re.IGNORECASE)
-STEP_CALL = re.compile(r"ingest|valid|transform|train|fit|evaluat|push|prepar|featur|preprocess")
+STEP_CALL = re.compile(
+    r"ingest|valid|transform|train|fit|tun(e|ing)|evaluat|push|prepar|featur|preprocess|"
+    r"infer|register|split|clean"
+)
 # an estimator's own methods (model.fit, scaler.transform) are not steps of a pipeline
 ESTIMATOR_API = frozenset({"fit", "transform", "fit_transform", "partial_fit", "predict"})
 MIN_PYTHON_STEPS = 3

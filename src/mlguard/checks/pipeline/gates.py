@@ -293,13 +293,31 @@ def _automated_evaluation(ctx: CheckContext) -> list[Evidence]:
     """Metric computations (``sklearn.metrics.r2_score(...)``, ``mlflow.evaluate``) in training
     code that a pipeline, CI or a scheduler runs: the run evaluates, without a threshold."""
     found: list[Evidence] = []
-    for path in traits.training_files(ctx.repo):
+    for path in [*traits.training_files(ctx.repo), *_evaluation_modules(ctx)]:
         facts = ctx.repo.python(path)
         if facts is None or traits.is_test_path(path) or is_automated(ctx.repo, path) is None:
             continue
         call = next((c for c in facts.calls if METRIC_CALLS.match(c.name) or _evaluates(c)), None)
         if call is not None:
             found.append(ev(path, call.line, call.name))
+    return found
+
+
+EVALUATION_MODULE = re.compile(r"evaluat|validat", re.IGNORECASE)
+
+
+def _evaluation_modules(ctx: CheckContext) -> list[str]:
+    """Product modules named for evaluation (``evaluator.py``, ``validate_model.py``) that
+    import an ML library: the evaluation step of a pipeline that imports or runs them."""
+    training = set(traits.training_files(ctx.repo))
+    found = []
+    for path in traits.product_paths(ctx.repo):
+        name = path.rsplit("/", 1)[-1]
+        if path in training or not path.endswith(".py") or not EVALUATION_MODULE.search(name):
+            continue
+        facts = ctx.repo.python(path)
+        if facts is not None and traits.ml_imports(facts):
+            found.append(path)
     return found
 
 
@@ -324,7 +342,8 @@ def _sweep_objectives(ctx: CheckContext) -> list[Evidence]:
     """A hyperparameter sweep or tuning job that keeps the best trial by a metric (Azure ML
     ``type: sweep`` with ``objective.primary_metric``, SageMaker ``HyperparameterTuner
     (objective_metric_name=...)``, Vertex ``HyperparameterTuningJob(metric_spec=...)``, Azure
-    ``command(...).sweep(primary_metric=...)``) run by a declared pipeline or automation."""
+    ``command(...).sweep(primary_metric=...)``): the model kept is the best candidate, held
+    to no bar, whoever starts the sweep."""
     found: list[Evidence] = []
     piped = {s.path for s in automation(ctx.repo).stages if s.system == "azureml"}
     for path in sorted(piped):
@@ -336,8 +355,7 @@ def _sweep_objectives(ctx: CheckContext) -> list[Evidence]:
         keyed = ("objective_metric_name", "metric_spec", "primary_metric")
         if traits.is_test_path(path) or not any(call.has_kwarg(k) for k in keyed):
             continue
-        if is_automated(ctx.repo, path) is not None or path in piped:
-            found.append(ev(path, call.line, f"{call.attr}(...)"))
+        found.append(ev(path, call.line, f"{call.attr}(...)"))
     return found
 
 
