@@ -20,6 +20,7 @@ from mlguard.facts.azureml_jobs import spec_stages
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
 from mlguard.facts.images import image_command
+from mlguard.facts.job_functions import named_runs
 from mlguard.facts.model import Command, Schedule, Stage, Trigger
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.pipelines import component_stages
@@ -217,7 +218,10 @@ def _stages(path: str, system: str, facts: PyFacts) -> list[Stage]:
             )
             module = target.qualname if isinstance(target, Expr) else ""
             name = _literal(call.kwarg("name")) or task
-            stages.append(Stage(name, system, path, call.line, module=module or path))
+            # a callable of this file that starts project code by name through a helper
+            runs = named_runs(facts, target.text) if isinstance(target, Expr) else []
+            command = "\n".join(runs)
+            stages.append(Stage(name, system, path, call.line, command, module=module or path))
         elif (stage := platform_stage(call, system, path, constants)) is not None:
             stages.append(stage)
     return stages

@@ -31,6 +31,7 @@ from typing import Any
 
 from mlguard.facts.cd_pipelines import delivery
 from mlguard.facts.files import Facts
+from mlguard.facts.job_functions import named_runs
 from mlguard.facts.model import Command, Schedule, Trigger
 from mlguard.facts.notebook_shell import notebook_shell
 from mlguard.facts.product import product_paths
@@ -112,22 +113,19 @@ def _in_process(repo: Facts, facts: ScheduleFacts) -> None:
 
 
 def _job_scripts(repo: Facts, py: Any, job: object) -> list[str]:
-    """``python <file>`` for each script a scheduled job function of the same module names
-    (``run_spark_job("ml_training.py")``), so the schedule reaches what it runs. The job's
-    container has its own layout: a name is the repository's one file of that name."""
+    """What a scheduled job function of the same module runs (``run_spark_job(
+    "ml_training.py")``), so the schedule reaches it. The job's container has its own layout:
+    a script name is the repository's one file of that name."""
     if not isinstance(job, str) or not job.isidentifier():
         return []
-    func = next((d for d in py.defs if d.name == job), None)
-    if func is None:
-        return []
     runs = []
-    for text, at in py.strings:
-        if not (func.line <= at <= func.end_line and text.endswith(".py")) or " " in text:
-            continue
-        name = text.rsplit("/", 1)[-1]
+    for run in named_runs(py, job):
+        script = run.removeprefix("python ")
+        name = script.rsplit("/", 1)[-1]
         same = [p for p in repo.python_files if p.rsplit("/", 1)[-1] == name]
-        if len(same) == 1:
-            runs.append(f"python {same[0]}")
+        if script.endswith(".py") and script not in repo.files and len(same) == 1:
+            run = f"python {same[0]}"
+        runs.append(run)
     return runs
 
 
