@@ -9,6 +9,7 @@ import re
 
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.modules import ModuleIndex
 from mlguard.known import EXAMPLE_DIRS
 from mlguard.repo.testpaths import is_test_path
 
@@ -21,6 +22,9 @@ TEMPLATE_README = re.compile(
     re.IGNORECASE,
 )
 MAX_README = 20_000
+# files whose commands run the project's scripts by path
+TASK_FILES = ("Makefile", "makefile", "justfile", "*.sh", ".github/workflows/*.y*ml", "tox.ini")
+MAX_TASK_FILES = 200
 
 
 def product_paths(repo: Facts) -> list[str]:
@@ -35,14 +39,19 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
     excluded: tuple[str, ...] = NON_PRODUCT
     if template_readme(repo):
         excluded = tuple(p for p in NON_PRODUCT if p not in EXAMPLE_DIRS)
-    # a package's own examples/ or benchmarks/; Jupyter's autosaved copies of notebooks
-    nested = (*(f"/{p}" for p in excluded), "/.ipynb_checkpoints/")
-    excluded = (*excluded, ".ipynb_checkpoints/")
-    return tuple(
-        p
-        for p in repo.python_files
-        if not p.startswith(excluded) and not any(n in p for n in nested) and not is_test_path(p)
-    )
+    excluded = (*excluded, ".ipynb_checkpoints/")  # Jupyter's autosaved copies of notebooks
+    # a package's own examples/ or benchmarks/, unless the rest of the product imports them
+    nested = tuple(f"/{p}" for p in excluded)
+    top = [p for p in repo.python_files if not p.startswith(excluded) and not is_test_path(p)]
+    inside = [p for p in top if any(n in p for n in nested)]
+    if not inside:
+        return tuple(top)
+    index = ModuleIndex.of(repo)
+    kept = set(inside)
+    used = {p for p in inside if any(i not in kept for i in index.importers(p))}
+    tasks = "\n".join(repo.text(t) or "" for t in repo.glob(*TASK_FILES)[:MAX_TASK_FILES])
+    used |= {p for p in inside if p in tasks}  # run by a Makefile target, script or CI job
+    return tuple(p for p in top if p not in kept or (p in used and "/.ipynb_checkpoints/" not in p))
 
 
 def template_readme(repo: Facts) -> str:

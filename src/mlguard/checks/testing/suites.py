@@ -138,6 +138,7 @@ def feature_tests(ctx: CheckContext) -> Outcome:
         for p, _ in product_files(ctx.repo)
         if globs.match_any(p, FEATURE_GLOBS) and not p.endswith("__init__.py")
     ]
+    named = bool(modules)
     if not modules:
         # No module of its own: the data is prepared where the model is trained.
         modules = traits.training_files(ctx.repo)
@@ -158,9 +159,11 @@ def feature_tests(ctx: CheckContext) -> Outcome:
         name = module_name(path)
         hit = path in reached or any(_imports(f, name) for _, f in tests)
         (covered if hit else missing).append(path)
-    # a script, DAG or notebook that calls feature code the tests import is a wrapper: its
-    # logic is tested where it lives
-    missing = [p for p in missing if not _wraps_tested_code(ctx, p, reached | set(covered))]
+    # a feature script, DAG or notebook that calls feature code the tests import is a
+    # wrapper: its logic is tested where it lives (a training script is not: it prepares data)
+    if named:
+        tested = reached | set(covered)
+        missing = [p for p in missing if not _wraps_tested_features(ctx, p, tested)]
     covered = [p for p in modules if p not in missing]
     if not missing:
         return Outcome.passed([ev(p) for p in covered])
@@ -182,14 +185,14 @@ def feature_tests(ctx: CheckContext) -> Outcome:
     return Outcome.failed(detail, [ev(missing[0])])
 
 
-def _wraps_tested_code(ctx: CheckContext, path: str, tested: set[str]) -> bool:
-    """The module imports a tested project module that holds feature, data or model code
-    (not only a package ``__init__``)."""
+def _wraps_tested_features(ctx: CheckContext, path: str, tested: set[str]) -> bool:
+    """The module imports a tested feature or preprocessing module of the project (not
+    only a package ``__init__``)."""
     index = ModuleIndex.of(ctx.repo)
     return any(
         module in tested
         and not module.endswith("__init__.py")
-        and (globs.match_any(module, FEATURE_GLOBS) or _ml_code(ctx, module))
+        and globs.match_any(module, FEATURE_GLOBS)
         for module in index.local_imports(path)
     )
 
