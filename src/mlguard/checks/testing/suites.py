@@ -162,8 +162,8 @@ def feature_tests(ctx: CheckContext) -> Outcome:
     # a feature script, DAG or notebook that calls feature code the tests import is a
     # wrapper: its logic is tested where it lives (a training script is not: it prepares data)
     if named:
-        tested = reached | set(covered)
-        missing = [p for p in missing if not _wraps_tested_features(ctx, p, tested)]
+        imported = reached | set(covered)
+        missing = [p for p in missing if not _wraps_tested_features(ctx, p, imported)]
     covered = [p for p in modules if p not in missing]
     if not missing:
         return Outcome.passed([ev(p) for p in covered])
