@@ -22,7 +22,13 @@ APPVEYOR_FILES = ("/appveyor.yml", "/.appveyor.yml", "/appveyor.yaml", "/.appvey
 BUILDKITE_FILES = (".buildkite/pipeline*.yml", ".buildkite/pipeline*.yaml", "/buildkite.yml")
 DRONE_FILES = ("/.drone.yml", "/.drone.yaml")
 # AWS CodeBuild (run by CodePipeline on pushes to its source): buildspec files at any path.
-CODEBUILD_FILES = ("buildspec*.yml", "buildspec*.yaml", "**/buildspec*.yml", "**/buildspec*.yaml")
+CODEBUILD_FILES = (
+    # buildspec.yml, and the SageMaker Projects templates' codebuild-buildspec.yml
+    "*buildspec*.yml",
+    "*buildspec*.yaml",
+    "**/*buildspec*.yml",
+    "**/*buildspec*.yaml",
+)
 CODEBUILD_PHASES = ("install", "pre_build", "build", "post_build")
 DEFAULT_EVENTS = triggers(Trigger.PUSH, Trigger.PULL_REQUEST)
 Found = tuple[list[Command], list[Schedule]]

@@ -249,7 +249,10 @@ def _launches(ctx: CheckContext, path: str) -> bool:
     facts = ctx.repo.python(path) if path.endswith(".py") else None
     if facts is None:
         return False
-    if any(c.attr in LAUNCH_ATTRS for c in facts.calls):
+    attrs = {c.attr for c in facts.calls}
+    if attrs & LAUNCH_ATTRS:
+        return True
+    if {"upsert", "start"} <= attrs:  # SageMaker: pipeline.upsert(role_arn=...), then start()
         return True
     # ``PipelineJob(...)``, ``PublishedPipeline.get(...)``, ``PublishedPipeline.list(ws)``:
     # the file gets hold of a pipeline and then submits or runs something.
