@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from mlguard.facts.azure import AZURE_NAMED, azure_files, azure_pipelines
@@ -209,7 +210,13 @@ def _gha_job(
     commands = []
     if isinstance(spec.get("uses"), str):  # a reusable workflow called by this job
         at = line(doc, ["jobs", job, "uses"])
-        commands.append(Command(spec["uses"], path, at, "github-actions", job, events, True))
+        # the inputs it is called with, as ``inputs.NAME=value`` (filled into its commands)
+        given = tuple(
+            f"inputs.{k}={v}"
+            for k, v in mapping(spec.get("with")).items()
+            if isinstance(v, str | int | float | bool)
+        )
+        commands.append(Command(spec["uses"], path, at, "github-actions", job, events, True, given))
     steps = spec.get("steps")
     for i, step in enumerate(steps if isinstance(steps, list) else []):
         step = mapping(step)
@@ -278,7 +285,7 @@ def _local_actions(
             given = mapping(step.get("with"))
             base = command_base(path)
             found += composite_commands(repo, uses, given, base, job, events, step_env)
-    return found
+    return [replace(c, caller=path) for c in found]
 
 
 # --- GitLab CI ------------------------------------------------------------------------------

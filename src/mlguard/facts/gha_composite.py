@@ -34,7 +34,7 @@ def action_file(repo: Facts, uses: str, base: str) -> str:
     return ""
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
+def fill_inputs(text: str, values: dict[str, str]) -> str:
     """``text`` with each ``${{ inputs.NAME }}`` replaced by its value (left as is when unknown)."""
     return INPUT.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
@@ -70,14 +70,15 @@ def composite_commands(
             step_env = (*env, *(f"{k}={v}" for k, v in mapping(step.get("env")).items()))
             run, inner = step.get("run"), step.get("uses")
             if isinstance(run, str):
-                text = _fill(run, values)
+                text = fill_inputs(run, values)
                 at = line(doc, ["runs", "steps", i, "run"])
                 commands.append(
                     Command(text, path, at, "github-actions", job, events, False, step_env)
                 )
             elif isinstance(inner, str):
                 passed = {
-                    str(k): _fill(str(v), values) for k, v in mapping(step.get("with")).items()
+                    str(k): fill_inputs(str(v), values)
+                    for k, v in mapping(step.get("with")).items()
                 }
                 commands += composite_commands(
                     repo, inner, passed, base, job, events, step_env, depth + 1

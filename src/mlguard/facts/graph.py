@@ -8,6 +8,7 @@ bounds it on huge repositories.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -17,6 +18,7 @@ from mlguard.facts.azureml_jobs import spec_stages
 from mlguard.facts.console_scripts import console_script
 from mlguard.facts.databricks_jobs import databricks_jobs, started_job_files
 from mlguard.facts.files import Facts
+from mlguard.facts.gha_composite import fill_inputs
 from mlguard.facts.model import (
     CI_SYSTEMS,
     AutomationFacts,
@@ -56,6 +58,9 @@ class Graph:
         self.ci_by_path: dict[str, list[Command]] = {}
         for command in ci:
             self.ci_by_path.setdefault(command.path, []).append(command)
+            if command.caller and command.caller != command.path:
+                # a composite action's steps also run when the workflow that uses it is called
+                self.ci_by_path.setdefault(command.caller, []).append(command)
         self.modules = ModuleIndex.of(repo)
         self.dvc = dvc
         self.mlproject = mlproject
@@ -147,7 +152,7 @@ class Graph:
         targets = cmdtext.analyse(command.text, base)
         if command.action and command.text.startswith("./"):
             called = join(base, command.text[2:])
-            self._expand_called_workflow(called, base, triggers, systems, via)
+            self._expand_called_workflow(called, base, triggers, systems, via, command.env)
         for path in targets.files:
             resolved = self._resolve_path(path, base)
             if resolved:
@@ -194,9 +199,20 @@ class Graph:
         triggers: frozenset[Trigger],
         systems: frozenset[str],
         via: Command,
+        via_inputs: tuple[str, ...] = (),
     ) -> None:
+        inputs = {
+            pair.split("=", 1)[0].removeprefix("inputs."): _input_value(pair.split("=", 1)[1])
+            for pair in via_inputs
+            if pair.startswith("inputs.") and "=" in pair
+        }
         for command in self.ci_by_path.get(path.split("@", 1)[0], ()):
-            self.push(cmd_key(command, base), command, triggers, systems, via)
+            if inputs and "inputs." in command.text:
+                # the called workflow's ${{ inputs.NAME }} take the caller's `with:` values
+                filled = replace(command, text=fill_inputs(command.text, inputs))
+                self.push(cmd_key(filled, base), filled, triggers, systems, via)
+            else:
+                self.push(cmd_key(command, base), command, triggers, systems, via)
 
     def _expand_spec(
         self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
@@ -344,3 +360,14 @@ class Graph:
             tuple(sorted(stages, key=lambda s: (s.path, s.line, s.name))),
             tuple(reached),
         )
+
+
+# ``${{ inputs.model_type || 'nyc_taxi' }}``: the caller's own input, else a literal default
+INPUT_DEFAULT = re.compile(r"^\$\{\{[^}]*\|\|\s*['\"]([^'\"]*)['\"]\s*\}\}$")
+
+
+def _input_value(value: str) -> str:
+    """A reusable workflow's input as the caller gives it: a literal, or the default of an
+    expression that falls back to one."""
+    match = INPUT_DEFAULT.match(value.strip())
+    return match.group(1) if match else value

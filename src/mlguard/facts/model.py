@@ -88,6 +88,8 @@ class Command:
     # the directory its shell starts in, relative to where the CI file's commands run
     # (GitHub ``working-directory``, ``defaults.run.working-directory``)
     workdir: str = ""
+    # the workflow whose step runs it, when that is another file (a local composite action)
+    caller: str = ""
 
     @property
     def trigger_names(self) -> tuple[str, ...]:

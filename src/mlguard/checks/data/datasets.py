@@ -66,8 +66,11 @@ DATA_ASSERTS = re.compile(
 DATA_TEST_NAME = re.compile(
     r"^test_\w*(schema|missing|nulls?|nans?|distribution|columns?|dtypes?|quality|integrity)"
 )
+# the noun is a whole snake_case word: validate_input_data, check_df (not
+# validate_dataclass_config, whose subject is a configuration)
 VALIDATOR_NAME = re.compile(
-    r"^_?(validate|check|verify)_\w*(data|frame|df|dataset|schema|columns?|features)\w*$"
+    r"^_?(validate|check|verify)(_[a-z0-9]+)*_(data|dataframe|frame|df|dataset|schema|columns?|"
+    r"features)(_[a-z0-9]+)*$"
 )
 DATA_TESTS = re.compile(r"(^|/)tests?/data/|(^|/)test_data|_data_test\.py$")
 PYTEST = re.compile(r"^\s*(\S*/)?(pytest|py\.test)\b|-m pytest\b")
