@@ -265,12 +265,25 @@ def _in_process_schedules(repo: Facts, found: list[Evidence]) -> list[Evidence]:
         if traits.is_test_path(path) or path.endswith(".ipynb"):
             continue
         clock = next((c for c in facts.calls if IN_PROCESS_CLOCKS.match(c.name)), None)
+        clock = clock or _sleep_loop(repo, path, facts)
         if clock is None:
             continue
         reached = {path, *index.imported_within([path], 2)}
         if reached & drift_files:
             hits.append(ev(path, clock.line, f"{clock.name}(...) runs the drift code in process"))
     return hits
+
+
+SLEEPS = frozenset({"time.sleep", "asyncio.sleep"})
+FOREVER = re.compile(r"^[ \t]*while[ \t]+(True|1)[ \t]*:", re.MULTILINE)
+
+
+def _sleep_loop(repo: Facts, path: str, facts: PyFacts) -> Call | None:
+    """A service loop: ``while True:`` ... ``time.sleep(interval)`` (a clock of its own)."""
+    sleep = next((c for c in facts.calls if c.name in SLEEPS), None)
+    if sleep is None or not FOREVER.search(repo.text(path) or ""):
+        return None
+    return sleep
 
 
 def _run_on_a_clock(repo: Facts, item: Evidence) -> bool:
