@@ -11,6 +11,8 @@ not drive the flow.
 
 from __future__ import annotations
 
+import re
+
 from mlguard.analyzers.python_ast import Call, Expr
 from mlguard.checks.base import CheckContext, ev
 from mlguard.checks.declarative import name_matches
@@ -103,6 +105,33 @@ def app_clients(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
+URL_HOST = re.compile(r"^https?://[^/]+")
+ROUTE_CALLS = frozenset({"get", "post", "put", "patch", "stream", "websocket_connect"})
+# routes that answer without the model: a live or ready probe, docs, metrics
+PROBES = re.compile(r"^/?(health\w*|ready\w*|live\w*|ping|docs|openapi\.json|metrics|version)?/?$")
+
+
+def app_routes(ctx: CheckContext) -> list[Evidence]:
+    """Tests that call one of the application's routes other than its probes (``/health``,
+    ``/docs``) through a test client (made in the test or in a conftest fixture): a request
+    the model answers."""
+    if not app_clients(ctx):
+        return []
+    found = []
+    for path, facts in test_files(ctx.repo):
+        for call in facts.calls:
+            route = call.args[0] if call.attr in ROUTE_CALLS and call.args else None
+            if isinstance(route, str):  # http://testserver/query?q=... -> /query
+                route = URL_HOST.sub("", route).split("?", 1)[0]
+            if isinstance(route, str) and route.startswith("/") and not PROBES.match(route):
+                found.append(ev(path, call.line, f"{call.attr}({route!r}) through a test client"))
+                break
+            if route is not None and not isinstance(route, str):  # a path built at run time
+                found.append(ev(path, call.line, f"{call.attr}(...) through a test client"))
+                break
+    return found
+
+
 def _calling(ctx: CheckContext, names: tuple[str, ...]) -> list[str]:
     return [
         path
@@ -111,9 +140,20 @@ def _calling(ctx: CheckContext, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+# a chat model built in the module (``llm = ChatOpenAI(...)``, ``init_chat_model("...")``):
+# its chains (``prompt | llm``) are the flow that the importers invoke
+CHAT_MODEL = re.compile(r"^langchain\w*(\.\w+)*\.(Chat\w+|init_chat_model)$")
+
+
 def model_modules(ctx: CheckContext) -> list[str]:
-    """Product files that call the model (the RAG or agent flow)."""
-    return _calling(ctx, MODEL_CALLS)
+    """Product files that call the model (the RAG or agent flow), or build the chat model
+    their chains run on."""
+    calling = set(_calling(ctx, MODEL_CALLS))
+    return [
+        path
+        for path, facts in llm_files(ctx.repo)
+        if path in calling or any(CHAT_MODEL.match(c.name) for c in facts.calls)
+    ]
 
 
 def data_modules(ctx: CheckContext) -> list[str]:

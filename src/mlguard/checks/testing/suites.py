@@ -9,7 +9,13 @@ from mlguard.checks.base import CheckContext, NotApplicable, Outcome, ev
 from mlguard.checks.declarative import calls_named
 from mlguard.checks.llm.lifecycle import llm_app
 from mlguard.checks.registry import register
-from mlguard.checks.testing.llm_flows import app_clients, data_modules, llm_mocks, model_modules
+from mlguard.checks.testing.llm_flows import (
+    app_clients,
+    app_routes,
+    data_modules,
+    llm_mocks,
+    model_modules,
+)
 from mlguard.facts import callsites, traits
 from mlguard.facts.ci_commands import ci_runs
 from mlguard.facts.ml import local_runs, module_name, product_files, test_files
@@ -105,7 +111,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
     if any_test and llm_app(ctx):
         return Outcome.partial(
             "Tests exist but none drives the LLM flow (its routes, or the code that calls the"
-            " model) with the LLM client mocked."
+            " model)."
         )
     if any_test and not _touch_the_project(ctx):
         return Outcome.failed(
@@ -275,17 +281,16 @@ def _predicts(ctx: CheckContext, module: str, index: ModuleIndex) -> bool:
 
 def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
     """An LLM app's tests that drive its RAG/agent flow (its routes through a test client,
-    or a module that calls the model) with the LLM client mocked."""
+    or a module that calls the model), with the LLM client mocked or live: a live call is an
+    integration test of the same flow (the mock, when there is one, is shown first)."""
     mocks = llm_mocks(ctx)
-    if not mocks:
-        return []
-    drives = app_clients(ctx)
+    drives = app_routes(ctx)
     flows = [module_name(p) for p in model_modules(ctx)]
     for path, facts in test_files(ctx.repo):
-        module = next((m for m in flows if _imports(facts, m)), None)
+        module = next((m for m in flows if _imports(facts, m, constants=False)), None)
         if module is not None:
             drives.append(ev(path, 1, f"imports {module}, which calls the model"))
-    return [mocks[0], *drives[:3]] if drives else []
+    return [*mocks[:1], *drives[:3]] if drives else []
 
 
 # Names imported from a training module: helpers that only load data or tokenizers do not
@@ -340,12 +345,26 @@ def training_tests(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
     return launches, smoke
 
 
-def _imports(facts: PyFacts, module: str) -> bool:
-    """``module`` or a dotted suffix of it (``features.build``) is imported by ``facts``."""
+# what a test imports from a module to call it through a test client (judged by its routes)
+APP_OBJECTS = frozenset({"app", "application", "api", "router"})
+
+
+def _imports(facts: PyFacts, module: str, constants: bool = True) -> bool:
+    """``module`` or a dotted suffix of it (``features.build``) is imported by ``facts``;
+    with ``constants=False``, importing only its constants (``PROMPT``) or its web app
+    object (``from main import app``, called through a test client) does not count."""
     parts = module.split(".")
     names = {module} | {".".join(parts[i:]) for i in range(len(parts) - 1)}
     imported = {_unrooted(imp.module.lstrip(".")) for imp in facts.imports}
-    return any(i == n or i.startswith(n + ".") for i in imported for n in names)
+    return any(
+        i == n or (i.startswith(n + ".") and (constants or _callable_symbol(i[len(n) + 1 :])))
+        for i in imported
+        for n in names
+    )
+
+
+def _callable_symbol(name: str) -> bool:
+    return not CONSTANT.match(name) and name not in APP_OBJECTS
 
 
 def _unrooted(module: str) -> str:
