@@ -144,13 +144,24 @@ class Parameterised:
             self.other.append(ev(path, line, f"{kind}({spelled[0]})"))
 
     def add_keys(self, path: str, keys: Iterable[str]) -> None:
-        """The keys of a config file."""
+        """The keys of a config file: hyperparameters, or settings that choose the run (a
+        seed, a split fraction, a number of trials), which parameterise the run only."""
+        keys = list(keys)
         families = {f for f in map(family, keys) if f}
         if families:
             self.families |= families
             self.hyper.append(ev(path))
+        else:
+            run = sorted({k for k in keys if RUN_KEY.search(normalise(k))})
+            if run:
+                self.pipeline.append(ev(path, 1, f"config({', '.join(run[:3])})"))
 
 
+# config keys that choose the run without being hyperparameters
+RUN_KEY = re.compile(
+    r"(^|_)(seed|random_state|(test|val|valid|validation|train)_(size|fraction|ratio|split)|"
+    r"n_trials|num_trials|k_?folds|n_splits|cv_folds)$"
+)
 ENV_READS = frozenset({"os.getenv", "os.environ.get"})
 
 

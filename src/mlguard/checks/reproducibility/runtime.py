@@ -41,6 +41,9 @@ CONFIG_FILES = (
     "*.gin",
     "conf/base/parameters*.yml",
     "conf/base/parameters/**/*.yml",
+    # a Kedro project in a folder of the repository
+    "**/conf/base/parameters*.yml",
+    "**/conf/base/parameters/**/*.yml",
     # Python config files (nanoGPT, mmcv/detectron2-style configs)
     "config/**/*.py",
     "configs/**/*.py",
@@ -183,7 +186,10 @@ def hyperparams_in_config(ctx: CheckContext) -> Outcome:
         what = (
             "A config file is loaded"
             if loaders
-            else (f"Pipeline parameters or options ({_names(found.pipeline)}) set the run")
+            else (
+                f"Pipeline parameters, options or config keys ({_names(found.pipeline)}) set "
+                "the run"
+            )
         )
         tail = (
             f", but {len(literals)} hyperparameter(s) are literals in training code."
