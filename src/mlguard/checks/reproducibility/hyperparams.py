@@ -143,15 +143,17 @@ class Parameterised:
         else:
             self.other.append(ev(path, line, f"{kind}({spelled[0]})"))
 
-    def add_keys(self, path: str, keys: Iterable[str]) -> None:
-        """The keys of a config file: hyperparameters, or settings that choose the run (a
-        seed, a split fraction, a number of trials), which parameterise the run only."""
+    def add_keys(self, path: str, keys: Iterable[str], run_keys: bool = True) -> None:
+        """The keys of a config file: hyperparameters, or (with ``run_keys``, for config
+        files rather than Python modules, whose dict keys are often tags and metadata)
+        settings that choose the run (a seed, a split fraction, a number of trials), which
+        parameterise the run only."""
         keys = list(keys)
         families = {f for f in map(family, keys) if f}
         if families:
             self.families |= families
             self.hyper.append(ev(path))
-        else:
+        elif run_keys:
             run = sorted({k for k in keys if RUN_KEY.search(normalise(k))})
             if run:
                 self.pipeline.append(ev(path, 1, f"config({', '.join(run[:3])})"))

@@ -83,7 +83,8 @@ def _config_files(ctx: CheckContext, found: hp.Parameterised) -> None:
         if path.endswith(".py"):
             facts = repo.python(path)
             if facts is not None:
-                found.add_keys(path, hp.python_config_keys(facts, repo.text(path) or ""))
+                keys = hp.python_config_keys(facts, repo.text(path) or "")
+                found.add_keys(path, keys, run_keys=False)
         elif path.endswith(".gin"):
             found.add_keys(path, GIN_KEY.findall(repo.text(path) or ""))
         else:
@@ -123,7 +124,8 @@ def _parameterised(ctx: CheckContext) -> tuple[hp.Parameterised, list[Evidence]]
     for path in _config_modules(ctx, entries):
         facts = repo.python(path)
         if facts is not None:
-            found.add_keys(path, hp.python_config_keys(facts, repo.text(path) or ""))
+            keys = hp.python_config_keys(facts, repo.text(path) or "")
+            found.add_keys(path, keys, run_keys=False)
     return found, loaders
 
 
