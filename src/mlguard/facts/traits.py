@@ -225,10 +225,37 @@ def _on_optimizer(call: Call) -> bool:
     return bool(OPTIMIZER.search(receiver))
 
 
+# a training job of a cloud ML platform that runs its own algorithm (a SageMaker built-in
+# algorithm image, Vertex AutoML, Azure AutoML): the training code is the platform's
+MANAGED_TRAINING = frozenset(
+    {
+        "TrainingStep",
+        "TuningStep",
+        "AutoMLTabularTrainingJob",
+        "AutoMLImageTrainingJob",
+        "AutoMLTextTrainingJob",
+        "AutoMLVideoTrainingJob",
+        "AutoMLForecastingTrainingJob",
+        "classification",
+        "regression",
+        "forecasting",
+    }
+)
+
+
+def _managed_training(name: str) -> bool:
+    """``TrainingStep(...)``, ``aiplatform.AutoMLTabularTrainingJob(...)``,
+    ``azure.ai.ml.automl.classification(...)`` (the AutoML task builders by their module)."""
+    last = name.split("(")[0].rsplit(".", 1)[-1]
+    if last in ("classification", "regression", "forecasting"):
+        return name.startswith("azure.ai.ml.automl.")
+    return last in MANAGED_TRAINING
+
+
 def _train_calls(repo: Facts) -> dict[str, list[Call]]:
     """Per file, the calls that may train (the only ones _trains needs to look at)."""
     names = callsites.by_name(repo).keys(
-        lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS)
+        lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS) or _managed_training(name)
     )
     attrs = TRAIN_ATTRS | LOOP_BACKWARD | LOOP_STEP | {"train"}
     return callsites.by_file(callsites.sites(repo, names=names, attrs=attrs))
@@ -294,7 +321,8 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
         # model trains it
         library = defines_estimator(facts) and not rel.endswith(".ipynb")
         calls = _trains(train_calls.get(rel, [])) and not library
-        if (calls and (ml or platform or named)) or (named and ml and not library):
+        managed = platform and any(_managed_training(c.name) for c in train_calls.get(rel, []))
+        if (calls and (ml or platform or named)) or (named and ml and not library) or managed:
             found.append(rel)
         elif named and rel.endswith(".py") and TEMPLATED.search(rel):
             # a project template's training module, a stub until a project is made from it
