@@ -2,7 +2,8 @@
 
 Only the command text is read: ``python -m pkg.mod`` names a module, ``python src/x.py`` or
 ``bash run.sh`` a file, ``make train`` the recipes of a Makefile target, ``dvc repro`` every
-stage of dvc.yaml, ``mlflow run . -e train`` an MLproject entry point.
+stage of dvc.yaml, ``mlflow run . -e train`` an MLproject entry point, ``modal run -m
+pkg.train`` (or ``modal run app.py::main``) the module or file Modal runs.
 """
 
 from __future__ import annotations
@@ -149,6 +150,13 @@ def analyse(text: str, base: str = "") -> Targets:
             mlflow.append(entry)
         elif head == "kedro" and args[:1] == ["run"]:
             kedro = True
+        elif head == "modal" and args[:1] == ["run"]:
+            # modal run -m pkg.train / modal run src/train.py::main: Modal runs it remotely
+            rest = args[1:]
+            if rest[:1] == ["-m"] and len(rest) > 1:
+                modules.append(rest[1].split("::", 1)[0])
+            elif rest and not rest[0].startswith("-"):
+                files.append(_norm(rest[0].split("::", 1)[0], base))
         files.extend(_norm(t, base) for t in tokens if t.endswith(RUNNABLE))
         specs.extend(_norm(t, base) for t in tokens[1:] if t.endswith((".yaml", ".yml")))
         if head in SHELLS and args and not args[0].startswith("-"):
