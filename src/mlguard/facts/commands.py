@@ -172,6 +172,22 @@ def analyse(text: str, base: str = "") -> Targets:
     )
 
 
+# the CI checkout's root, as CI systems name it: cd $GITHUB_WORKSPACE/sub is cd sub
+CHECKOUT_ROOT = re.compile(
+    r"^(\$\{\{\s*github\.workspace\s*\}\}|\$\{?(GITHUB_WORKSPACE|CI_PROJECT_DIR|"
+    r"CODEBUILD_SRC_DIR|BITBUCKET_CLONE_DIR|CIRCLE_WORKING_DIRECTORY|BUILD_SOURCESDIRECTORY|"
+    r"SYSTEM_DEFAULTWORKINGDIRECTORY|WORKSPACE)\}?|\$\(Build\.SourcesDirectory\))(/|$)"
+)
+
+
+def moved_to(line: str, base: str) -> str | None:
+    """Where a script line that is only a ``cd``/``pushd`` moves the lines after it
+    (``None`` when the line is something else)."""
+    commands = simple_commands(line)
+    tokens = _tokens(commands[0]) if len(commands) == 1 else []
+    return _changed_directory(tokens, base) if tokens else None
+
+
 def _changed_directory(tokens: list[str], base: str) -> str | None:
     """The directory a ``cd``/``pushd`` to a written path moves the commands after it to;
     ``None`` for other commands. A path mlguard cannot know (``cd $DIR``, ``cd ~``,
@@ -179,6 +195,9 @@ def _changed_directory(tokens: list[str], base: str) -> str | None:
     if tokens[0] not in ("cd", "pushd") or len(tokens) != 2:
         return None
     target = tokens[1].strip("'\"")
+    rooted = CHECKOUT_ROOT.sub("", target)
+    if rooted != target:  # cd $GITHUB_WORKSPACE/examples/local: from the checkout's root
+        base, target = "", rooted.strip("/") or "."
     if not target or target[0] in "$~-/" or "$" in target or len(target) > 300:
         return base
     moved = join(base, target)

@@ -281,11 +281,17 @@ class Graph:
         self, path: str, triggers: frozenset[Trigger], systems: frozenset[str], via: Command
     ) -> None:
         if path.endswith((".sh", ".bash")) or self._shell_shebang(path):
+            base = ""  # a `cd dir` line moves the lines after it
             for number, text in enumerate(self.repo.lines(path), 1):
                 body = text.strip()
-                if body and not body.startswith("#"):
-                    child = Command(body, path, number, "script", path)
-                    self.push(cmd_key(child, ""), child, triggers, systems, via)
+                if not body or body.startswith("#"):
+                    continue
+                moved = cmdtext.moved_to(body, base)
+                if moved is not None:
+                    base = moved
+                    continue
+                child = Command(body, path, number, "script", path)
+                self.push(cmd_key(child, base), child, triggers, systems, via)
             return
         defined = self.flows.get(path)
         if defined is not None:
