@@ -247,16 +247,24 @@ KEDRO_MODEL_DATASET = re.compile(
 )
 METAFLOW_MODEL = re.compile(r"^[ \t]*self\.\w*model\w*\s*=[^=]", re.MULTILINE)
 KFP_MODEL = re.compile(r"\bOutput\[(?:dsl\.)?Model\]")
+# a TFX Trainer component: its model is an artifact of each pipeline run, in ML Metadata
+TFX_TRAINER = re.compile(r"\b(?:components\.)?Trainer\(")
 ZENML_MODEL = re.compile(r"\bOutput\([^)]*\bmodel\w*\s*=|->\s*Annotated\[[^,\]]+,\s*[\"']\w*model")
 # step outputs an orchestrator stores per run: the model is an artifact of the pipeline run
-RUN_ARTIFACT_MODELS = {"metaflow": METAFLOW_MODEL, "kfp": KFP_MODEL, "zenml": ZENML_MODEL}
+RUN_ARTIFACT_MODELS = {
+    "metaflow": METAFLOW_MODEL,
+    "kfp": KFP_MODEL,
+    "zenml": ZENML_MODEL,
+    "tfx": TFX_TRAINER,
+}
 MODEL_OUT = re.compile(r"(?i)(model|\.(pkl|joblib|pt|pth|ckpt|onnx|h5|keras|safetensors|bin)$)")
 
 
 def _run_versioned_models(ctx: CheckContext) -> list[Evidence]:
     """Models kept as artifacts of the run that made them, which records its lineage: an
     MLflow run's logged model or checkpoints, a Metaflow step artifact, a Kubeflow/Vertex
-    pipeline's ``Output[Model]``, a DVC stage output locked in a committed dvc.lock."""
+    pipeline's ``Output[Model]``, a TFX ``Trainer``'s model (an artifact of each pipeline run,
+    with its lineage in ML Metadata), a DVC stage output locked in a committed dvc.lock."""
     found: list[Evidence] = []
     attrs = ["log_model", "MLflowLoggerCallback", "autolog"]
     for path, call in callsites.sites(ctx.repo, attrs=attrs):
