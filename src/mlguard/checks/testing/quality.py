@@ -104,11 +104,16 @@ BASELINE_WORDS = re.compile(
 )
 
 
+STRING_LITERAL = re.compile(r"""[rbfRBF]{0,2}("[^"\n]*"|'[^'\n]*')""")
+
+
 def _between_runs(code: str) -> bool:
     """A metric compared with the same run's or another run's metric (``loss[0] >
     loss[1]``, ``acc_1 < acc_2``, ``abs(acc_a - acc_b) < 1e-3``): a check that training
     works, not a quality bar; a baseline, champion or threshold named on either side is
-    one."""
+    one. String literals (an assert's message, ``f"Accuracy too low: {acc}"``) are not
+    compared."""
+    code = STRING_LITERAL.sub('""', code)
     parts = OPERATOR.split(code, maxsplit=1)
     if len(parts) < 3 or BASELINE_WORDS.search(code):
         return False
