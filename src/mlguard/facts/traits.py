@@ -175,14 +175,16 @@ PREDICT_ATTRS = frozenset({"predict", "predict_proba"})
 def _predicts_with_a_loaded_model(repo: Facts) -> bool:
     """A product module unpickles a model (``joblib.load``) and predicts with it: a model
     served without importing the library that trained it (the pickle brings it along)."""
-    for rel in product_paths(repo):
-        facts = repo.python(rel)
-        if facts is None:
-            continue
-        names = {c.name for c in facts.calls}
-        if names & MODEL_UNPICKLERS and any(c.attr in PREDICT_ATTRS for c in facts.calls):
-            return True
-    return False
+    return any(
+        (facts := repo.python(rel)) is not None and predicts_with_a_loaded_model(facts)
+        for rel in product_paths(repo)
+    )
+
+
+def predicts_with_a_loaded_model(facts: PyFacts) -> bool:
+    """The module unpickles a model and calls ``predict``/``predict_proba``."""
+    names = {c.name for c in facts.calls}
+    return bool(names & MODEL_UNPICKLERS) and any(c.attr in PREDICT_ATTRS for c in facts.calls)
 
 
 def _platform(module: str) -> bool:

@@ -204,11 +204,12 @@ def _wraps_tested_features(ctx: CheckContext, path: str, tested: set[str]) -> bo
 
 
 def _ml_code(ctx: CheckContext, path: str) -> bool:
-    """Model or data code: the module imports an ML library (not only a web framework)."""
+    """Model or data code: the module imports an ML library, or loads a model and predicts
+    with it (a serving app is model code too; one that only answers /health is not)."""
     facts = ctx.repo.python(path)
-    if facts is None or not traits.ml_imports(facts):
+    if facts is None:
         return False
-    return not {i.module.split(".")[0] for i in facts.imports} & traits.SERVING_LIBS
+    return traits.ml_imports(facts) or traits.predicts_with_a_loaded_model(facts)
 
 
 def _reached_by_tests(ctx: CheckContext, tests: list[str]) -> set[str]:
