@@ -39,7 +39,7 @@ GATE_SHORT = frozenset(
 )
 # champion/challenger comparisons defined in the project (compare with the current model)
 GATE_FUNCTIONS = re.compile(
-    r"^(compare_(models?|with_champion|to_production)|\w*promot\w*|\w*champion\w*|"
+    r"^(compare_(models?|metrics|with_champion|to_production)|\w*promot\w*|\w*champion\w*|"
     r"\w*challenger\w*|\w*(quality|model|release)_gate\w*|"
     # a step deciding whether the model is deployed (ZenML's ``deployment_trigger``)
     r"deploy(ment)?_(trigger|decision)\w*|should_(deploy|promote|register)\w*|"

@@ -62,6 +62,10 @@ COMPARED = re.compile(
     rf"(assert\b|\bif\b|\braise\b|sys\.exit).*(\b|_){METRIC}(\b|_).*(>=|<=|>|<)",
     re.IGNORECASE,
 )
+NAMED_BAR = re.compile(
+    rf"(\b|_){METRIC}(\b|_).*(>=|<=|>|<)\s*[\w.\[\]\"']*(threshold|min_|max_|minimum|maximum)",
+    re.IGNORECASE,
+)
 FAILS_RUN = re.compile(r"\b(raise|sys\.exit|assert|exit)\b")
 # ``> 0``, ``>= 0.0``, ``< 1``, ``<= 1.0``: a sanity bound, not a quality bar
 TRIVIAL = re.compile(r"(>=?|<=?)\s*[01](\.0*)?\s*(?:$|[,):\]#]|and\b|or\b)")
@@ -85,7 +89,10 @@ def _comparisons(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
         lines = repo.lines(path)
         for number, line in enumerate(lines, 1):
             code = line.split("#", 1)[0]
-            if not COMPARED.search(code):
+            # in an evaluation or validation file, a metric held to a named minimum or
+            # threshold counts on the line of a multi-line ``if (...)`` too
+            named_bar = path in checks and NAMED_BAR.search(code)
+            if not COMPARED.search(code) and not named_bar:
                 continue
             after = " ".join(lines[number - 1 : number + 2])
             if path not in checks and not FAILS_RUN.search(after):
