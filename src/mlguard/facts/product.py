@@ -48,7 +48,8 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
         return tuple(top)
     index = ModuleIndex.of(repo)
     kept = set(inside)
-    used = {p for p in inside if any(i not in kept for i in index.importers(p))}
+    outside = set(top) - kept  # the rest of the product (not tests, docs or other examples)
+    used = {p for p in inside if any(i in outside for i in index.importers(p))}
     tasks = "\n".join(repo.text(t) or "" for t in repo.glob(*TASK_FILES)[:MAX_TASK_FILES])
     used |= {p for p in inside if p in tasks}  # run by a Makefile target, script or CI job
     return tuple(p for p in top if p not in kept or (p in used and "/.ipynb_checkpoints/" not in p))
