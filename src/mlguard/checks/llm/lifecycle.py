@@ -30,6 +30,10 @@ PROMPT_FILES = (
     "**/prompts/**/*.y*ml",
     "**/prompts/**/*.j2",
     "**/prompts/**/*.jinja*",
+    # a prompt file kept beside the code (src/rag/agent/system_prompt.txt)
+    "**/*prompt*.txt",
+    "**/*prompt*.j2",
+    "**/*prompt*.jinja*",
 )
 PROMPT_REGISTRY = (
     "mlflow.genai.register_prompt",
@@ -108,7 +112,7 @@ def _llm_import(module: str, sdk: frozenset[str]) -> bool:
 def prompts_versioned(ctx: CheckContext) -> Outcome:
     """Prompt files or a prompt registry (pass); prompts in a dedicated module (partial)."""
     repo = ctx.repo
-    found = [ev(p) for p in repo.glob(*PROMPT_FILES)]
+    found = [ev(p) for p in repo.glob(*PROMPT_FILES) if not traits.is_test_path(p)]
     for path, call in calls_named(ctx, list(PROMPT_REGISTRY)):
         found.append(ev(path, call.line, call.name))
     if found:
