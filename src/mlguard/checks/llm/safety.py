@@ -87,8 +87,13 @@ UNCAPPED_CALLS = (
     "langchain.chat_models.ChatOpenAI",
     "langchain_community.chat_models.ChatOpenAI",
     "langchain_google_genai.ChatGoogleGenerativeAI",
+    # Ollama chat models generate until the model stops unless num_predict caps them
+    "langchain_ollama.ChatOllama",
+    "langchain_ollama.chat_models.ChatOllama",
+    "langchain_community.chat_models.ChatOllama",
+    "langchain_community.chat_models.ollama.ChatOllama",
 )
-TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+TOKEN_CAPS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "num_predict")
 # OpenAI Agents SDK: an Agent's completions are capped by its ModelSettings(max_tokens=...),
 # or by the ModelSettings of a RunConfig, which override every agent of the run
 AGENT_CALLS = ("agents.Agent",)
