@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
@@ -71,8 +72,13 @@ DATA_GLOBS = ("data/**", "*.csv", "*.parquet", "*.tsv", "*.feather", "*.jsonl")
 DATA_READS = re.compile(
     r"^(pandas\.read_\w+|polars\.(read|scan)_\w+|numpy\.(load|loadtxt|genfromtxt)|"
     r"datasets\.load_dataset|pyarrow\.parquet\.read_table|torchvision\.datasets\.\w+|"
-    r"tensorflow\.data\.\w+Dataset|dvc\.api\.(open|read))$"
+    r"tensorflow\.data\.\w+Dataset|dvc\.api\.(open|read)|"
+    # bundled and downloaded benchmark datasets, Ray Data readers
+    r"sklearn\.datasets\.(load|fetch)_\w+|tensorflow_datasets\.(load|builder)|"
+    r"ray\.data\.read_\w+)$"
 )
+# a TensorFlow Datasets name with its version: "cifar10:3.0.2"
+TFDS_VERSIONED = re.compile(r"^[\w/-]+:\d+(\.\d+)*$")
 LFS_DATA = re.compile(
     r"(^|/)(data|datasets?)(/|$)|\.(csv|tsv|parquet|feather|arrow|jsonl|json|npy|npz|h5|hdf5|"
     r"tfrecord|zip|gz|tar|txt|xlsx?|avro|orc|wav|jpe?g|png)\b|^\*$|^\*\*"
@@ -120,6 +126,8 @@ def _pinned_reads(ctx: CheckContext) -> tuple[list[Evidence], list[Evidence]]:
                 pinned.append(ev(path, call.line, f"{call.name}(rev=...)"))
             elif call.name.endswith(".get_by_name") and _pinned_version(call.kwarg("version")):
                 pinned.append(ev(path, call.line, f"{call.name}(version=...)"))
+            elif call.name.startswith("tensorflow_datasets.") and _tfds_versioned(call):
+                pinned.append(ev(path, call.line, f"{call.name}(name:version)"))
             elif DATA_READS.match(call.name) or AZURE_READS.match(call.name):
                 reads.append(ev(path, call.line, call.name))
         pinned += imports_of(path, facts, VERSIONED_IMPORTS)
@@ -320,6 +328,11 @@ def _run_snapshots(ctx: CheckContext, reads: list[Evidence]) -> list[Evidence]:
             if item.target.startswith("self.") and "(" in value and SNAPSHOT_VALUE.search(value):
                 found.append(ev(path, item.line, f"{item.target} = {value[:60]}"))
     return found
+
+
+def _tfds_versioned(call: Call) -> bool:
+    name = call.args[0] if call.args else call.kwarg("name")
+    return isinstance(name, str) and bool(TFDS_VERSIONED.match(name))
 
 
 def _pinned_version(value: object) -> bool:
