@@ -43,6 +43,20 @@ def _programs(repo: Facts) -> dict[str, str]:
     return found
 
 
+ALL_DOCKERFILES = ("Dockerfile", "**/Dockerfile", "*.dockerfile", "Dockerfile.*", "**/Dockerfile.*")
+
+
+def dockerfile_programs(repo: Facts) -> list[tuple[str, list[str]]]:
+    """Every Dockerfile (``train.dockerfile``, ``Dockerfile.train`` too) with the words of
+    the program its image runs (ENTRYPOINT then CMD), when it names one."""
+    found = []
+    for path in repo.glob(*ALL_DOCKERFILES):
+        words = _program(repo.text(path) or "")
+        if words:
+            found.append((path, words))
+    return found
+
+
 def _program(text: str) -> list[str]:
     """The last ENTRYPOINT followed by CMD (exec or shell form), as words."""
     entry: list[str] = []

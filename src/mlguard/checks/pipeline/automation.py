@@ -17,6 +17,7 @@ from mlguard.facts.automation import automation, is_automated, stage_files
 from mlguard.facts.commands import MakeRule, analyse, parse_makefile
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
+from mlguard.facts.images import dockerfile_programs
 from mlguard.facts.model import CI_SYSTEMS, PIPELINE_SYSTEMS, Command, Reach, Stage, Trigger
 from mlguard.facts.modules import ModuleIndex
 from mlguard.model import Evidence
@@ -164,6 +165,7 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
         if re.search(r"^(train|data|features|model)[A-Za-z_-]*:", repo.text(p) or "", re.MULTILINE)
     ]
     scripts = repo.glob("scripts/train*.sh", "train*.sh") + _scripts_starting_training(ctx)
+    scripts += _images_starting_training(ctx)
     sequenced = _scripted_steps(ctx)
     if sequenced and any(is_automated(repo, e) is not None for e in sequenced):
         return Outcome.partial(
@@ -391,7 +393,16 @@ def modular(ctx: CheckContext) -> Outcome:
     )
 
 
-SCRIPT_FILES = ("*.sh", "*.bash", "Makefile", "makefile", "GNUmakefile")
+# shell scripts (Slurm batch scripts too) and Makefiles
+SCRIPT_FILES = (
+    "*.sh",
+    "*.bash",
+    "*.slurm",
+    "*.sbatch",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+)
 
 
 def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
@@ -460,13 +471,32 @@ def _shell_steps(ctx: CheckContext) -> list[Evidence]:
     return best
 
 
+def _images_starting_training(ctx: CheckContext) -> list[str]:
+    """Dockerfiles whose image runs a training file (``ENTRYPOINT ["python", "train.py"]``):
+    an entry point someone starts. The image has its own layout, so a script is known by its
+    path's tail or, when unique, its file name."""
+    training = traits.training_files(ctx.repo)
+    found = []
+    for path, words in dockerfile_programs(ctx.repo):
+        for word in words:
+            name = word.strip("'\"").removeprefix("./").rsplit("/", 1)[-1]
+            if not name.endswith(".py"):
+                continue
+            tail = word.strip("'\"").removeprefix("./").lstrip("/")
+            same = [t for t in training if t.rsplit("/", 1)[-1] == name]
+            if any(t.endswith(tail) for t in training) or len(same) == 1:
+                found.append(path)
+                break
+    return found
+
+
 def _scripts_starting_training(ctx: CheckContext) -> list[str]:
     """Other shell scripts (``run.sh``, ``scripts/go.sh``) that run a training file."""
     training = set(traits.training_files(ctx.repo))
     return [
         path
         for path, sequences in _script_sequences(ctx.repo).items()
-        if path.endswith((".sh", ".bash"))
+        if path.endswith((".sh", ".bash", ".slurm", ".sbatch"))
         and not path.rsplit("/", 1)[-1].startswith("train")
         and any(targets & training for sequence in sequences for _, _, targets in sequence)
     ]
