@@ -14,6 +14,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.registry import register
 from mlguard.facts import traits
 from mlguard.facts.automation import automation, is_automated, stage_files
+from mlguard.facts.ci import ci_facts
 from mlguard.facts.commands import MakeRule, analyse, parse_makefile
 from mlguard.facts.fact import fact
 from mlguard.facts.files import Facts
@@ -417,7 +418,7 @@ def _scripted_steps(ctx: CheckContext) -> list[Evidence]:
 @fact
 def _scripted_steps_of(repo: Facts) -> tuple[Evidence, ...]:
     ctx = CheckContext(repo)
-    return tuple(_shell_steps(ctx) or _python_pipelines(ctx))
+    return tuple(_shell_steps(ctx) or _ci_job_steps(ctx) or _python_pipelines(ctx))
 
 
 PIPELINE_NAME = re.compile(r"pipeline", re.IGNORECASE)
@@ -455,20 +456,54 @@ def _python_pipelines(ctx: CheckContext) -> list[Evidence]:
     return best
 
 
+def _ci_job_steps(ctx: CheckContext) -> list[Evidence]:
+    """One CI job that runs two or more of the project's scripts one after another, one of
+    them training (``python train.py``, then ``python promote.py``): separate steps that the
+    job sequences, as a shell script would."""
+    repo = ctx.repo
+    training = set(traits.training_files(repo))
+    jobs: dict[tuple[str, str], dict[str, Evidence]] = {}
+    for command in ci_facts(repo)[0]:
+        if command.action:
+            continue
+        steps = jobs.setdefault((command.path, command.job), {})
+        for target in sorted(analyse(command.text, command.workdir).files):
+            if target.endswith(".py") and target in repo.files and target not in steps:
+                steps[target] = ev(command.path, command.line, command.text.strip()[:120])
+    best: list[Evidence] = []
+    for steps in jobs.values():
+        if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
+            best = list(steps.values())
+    return best
+
+
 def _shell_steps(ctx: CheckContext) -> list[Evidence]:
     repo = ctx.repo
     training = set(traits.training_files(repo))
+    scripts = _script_sequences(repo)
     best: list[Evidence] = []
-    for path, sequences in _script_sequences(repo).items():
+    for path, sequences in scripts.items():
         for sequence in sequences:
             steps: dict[str, Evidence] = {}
             for number, line, targets in sequence:
                 for target in sorted(targets):
-                    if target.endswith(".py") and target in repo.files and target not in steps:
-                        steps[target] = ev(path, number, line.strip()[:120])
+                    # a step that is a script of its own runs the Python files it runs
+                    nested = _python_of(scripts.get(target, [])) if target != path else []
+                    for step in [target, *nested]:
+                        if step.endswith(".py") and step in repo.files and step not in steps:
+                            steps[step] = ev(path, number, line.strip()[:120])
             if len(steps) >= 2 and training & set(steps) and len(steps) > len(best):
                 best = list(steps.values())
     return best
+
+
+def _python_of(sequences: list[list[Run]]) -> list[str]:
+    """The Python files a script's command lines run, in order."""
+    found: list[str] = []
+    for sequence in sequences[:1]:  # a shell script has one sequence
+        for _, _, targets in sequence:
+            found += sorted(t for t in targets if t.endswith(".py") and t not in found)
+    return found
 
 
 def _images_starting_training(ctx: CheckContext) -> list[str]:
