@@ -722,13 +722,26 @@ CASES: list[tuple[str, str, dict[str, str | bytes], str]] = [
         "fail",
     ),
     (
-        "sagemaker-pipeline-executions-are-trials",
+        # a pipeline's executions and the ModelMetrics of its model package record runs,
+        # but no tracker API keeps a queryable run history: partial (SageMaker Experiments'
+        # Run is the tracker)
+        "sagemaker-pipeline-executions-are-run-records",
         "EXP001",
         {
             "pipeline.py": "from sagemaker.workflow.pipeline import Pipeline\n"
             "from sagemaker.workflow.steps import TrainingStep\n"
             "Pipeline(name='p', steps=[TrainingStep(name='Train', estimator=e)])\n",
             "train.py": TRAIN,
+        },
+        "partial",
+    ),
+    (
+        "sagemaker-experiments-run-is-a-tracker",
+        "EXP001",
+        {
+            "train.py": TRAIN
+            + "from sagemaker.experiments import Run\n"
+            + "with Run(experiment_name='churn') as run:\n    run.log_metric('auc', 0.9)\n",
         },
         "pass",
     ),

@@ -65,12 +65,15 @@ DVC_EXP_FILES = (".github/workflows/*.y*ml", ".gitlab-ci.yml", "Makefile", "*.sh
 class Records:
     """Evidence by kind: ``tensorboard`` (event or CSV files of a trainer), ``dvc`` (DVC
     metrics and params per run), ``files`` (the project's own per-run metric files),
-    ``configured`` (a tracker logger offered as an option only)."""
+    ``configured`` (a tracker logger offered as an option only), ``pipeline`` (a SageMaker
+    pipeline's execution records: each execution with its parameters, an evaluation report
+    attached to the model package as ``ModelMetrics``)."""
 
     tensorboard: tuple[Evidence, ...]
     dvc: tuple[Evidence, ...]
     files: tuple[Evidence, ...]
     configured: tuple[Evidence, ...]
+    pipeline: tuple[Evidence, ...] = ()
 
     @property
     def metrics(self) -> tuple[Evidence, ...]:
@@ -85,7 +88,26 @@ def run_records(repo: Facts) -> Records:
         tuple(_dvc(repo)),
         tuple(_metric_files(repo)),
         tuple(_configured(repo)),
+        tuple(_pipeline_records(repo)),
     )
+
+
+SAGEMAKER_RECORDS = frozenset(
+    {
+        "sagemaker.workflow.pipeline.Pipeline",
+        "sagemaker.workflow.pipeline_experiment_config.PipelineExperimentConfig",
+        "sagemaker.model_metrics.ModelMetrics",
+        "sagemaker.ModelMetrics",
+    }
+)
+
+
+def _pipeline_records(repo: Facts) -> list[Evidence]:
+    return [
+        ev(path, c.line, c.name)
+        for path, c in callsites.sites(repo, names=SAGEMAKER_RECORDS)
+        if not traits.is_test_path(path)
+    ]
 
 
 def _tensorboard(repo: Facts) -> list[Evidence]:

@@ -6,8 +6,9 @@ Lightning loggers, a ZenML step's ``experiment_tracker=``, kedro-mlflow's config
 cloud ML platform's run tracking: Azure ML SDK v1 ``Run.get_context()`` + ``run.log(...)``,
 Vertex AI Experiments (``aiplatform.init(experiment=)``, ``start_run``, ``log_params``,
 ``log_metrics``), Kubeflow components' metrics artifacts (``metrics.log_metric``, recorded
-in Vertex ML Metadata), SageMaker Experiments (``sagemaker.experiments.Run``) and SageMaker
-Pipelines (each execution is an experiment trial; ``ModelMetrics`` on the model package).
+in Vertex ML Metadata) and SageMaker Experiments (``sagemaker.experiments.Run``). A SageMaker
+pipeline's execution records (``ModelMetrics`` on the model package) are run records without
+a tracker (:mod:`mlguard.facts.run_records`).
 Test files are not evidence.
 """
 
@@ -56,12 +57,6 @@ SAGEMAKER = frozenset(
         "sagemaker.experiments.Run",
         "sagemaker.experiments.run.Run",
         "sagemaker.experiments.load_run",
-        # a SageMaker pipeline records each execution as an experiment trial (with its
-        # parameters), and ModelMetrics attaches the evaluation report to the model package
-        "sagemaker.workflow.pipeline.Pipeline",
-        "sagemaker.workflow.pipeline_experiment_config.PipelineExperimentConfig",
-        "sagemaker.model_metrics.ModelMetrics",
-        "sagemaker.ModelMetrics",
     }
 )
 # A Kubeflow component's Metrics artifact (``metrics.log_metric(...)``): Vertex AI Pipelines

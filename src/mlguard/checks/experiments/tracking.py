@@ -44,6 +44,7 @@ def runs_tracked(ctx: CheckContext) -> Outcome:
         (records.dvc, "DVC metrics and params committed per run"),
         (records.files, "the project's own per-run metric files"),
         (records.configured, "a tracker logger that is configured but optional"),
+        (records.pipeline, "a SageMaker pipeline's execution records and model metrics"),
     ]
     partial = [(evidence, what) for evidence, what in kinds if evidence]
     if partial:
@@ -82,7 +83,7 @@ def params_metrics_persisted(ctx: CheckContext) -> Outcome:
         return Outcome.passed(params + metrics)
     # frameworks and platforms that record a run's arguments and its metrics themselves
     found = trackers(ctx.repo)
-    automatic = list(found.integrations + found.platform)
+    automatic = list(found.integrations + found.platform + records.pipeline)
     if automatic:
         return Outcome.passed(automatic + params + metrics)
     tracked = [p for p in ctx.repo.glob(*METRIC_FILES) if ctx.repo.is_tracked(p)]
