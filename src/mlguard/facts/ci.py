@@ -210,13 +210,14 @@ def _gha_job(
     commands = []
     if isinstance(spec.get("uses"), str):  # a reusable workflow called by this job
         at = line(doc, ["jobs", job, "uses"])
-        # the inputs it is called with, as ``inputs.NAME=value`` (filled into its commands)
         given = tuple(
-            f"inputs.{k}={v}"
+            (str(k), _input_value(str(v)))
             for k, v in mapping(spec.get("with")).items()
             if isinstance(v, str | int | float | bool)
         )
-        commands.append(Command(spec["uses"], path, at, "github-actions", job, events, True, given))
+        commands.append(
+            Command(spec["uses"], path, at, "github-actions", job, events, True, inputs=given)
+        )
     steps = spec.get("steps")
     for i, step in enumerate(steps if isinstance(steps, list) else []):
         step = mapping(step)
@@ -246,6 +247,17 @@ def _gha_job(
             at = line(doc, ["jobs", job, "steps", i, "with"])
             commands.append(Command(remote, path, at, "github-actions", job, events))
     return commands
+
+
+# ``${{ inputs.model_type || 'nyc_taxi' }}``: the caller's own input, else a literal default
+INPUT_DEFAULT = re.compile(r"^\$\{\{[^}]*\|\|\s*['\"]([^'\"]*)['\"]\s*\}\}$")
+
+
+def _input_value(value: str) -> str:
+    """A reusable workflow's input as the caller gives it: a literal, or the default of an
+    expression that falls back to one."""
+    match = INPUT_DEFAULT.match(value.strip())
+    return match.group(1) if match else value
 
 
 # actions that run their ``script``/``command`` input on a remote host over SSH

@@ -8,7 +8,6 @@ bounds it on huge repositories.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -152,7 +151,7 @@ class Graph:
         targets = cmdtext.analyse(command.text, base)
         if command.action and command.text.startswith("./"):
             called = join(base, command.text[2:])
-            self._expand_called_workflow(called, base, triggers, systems, via, command.env)
+            self._expand_called_workflow(called, base, triggers, systems, via, command.inputs)
         for path in targets.files:
             resolved = self._resolve_path(path, base)
             if resolved:
@@ -199,13 +198,9 @@ class Graph:
         triggers: frozenset[Trigger],
         systems: frozenset[str],
         via: Command,
-        via_inputs: tuple[str, ...] = (),
+        given: tuple[tuple[str, str], ...] = (),
     ) -> None:
-        inputs = {
-            pair.split("=", 1)[0].removeprefix("inputs."): _input_value(pair.split("=", 1)[1])
-            for pair in via_inputs
-            if pair.startswith("inputs.") and "=" in pair
-        }
+        inputs = dict(given)
         for command in self.ci_by_path.get(path.split("@", 1)[0], ()):
             if inputs and "inputs." in command.text:
                 # the called workflow's ${{ inputs.NAME }} take the caller's `with:` values
@@ -366,14 +361,3 @@ class Graph:
             tuple(sorted(stages, key=lambda s: (s.path, s.line, s.name))),
             tuple(reached),
         )
-
-
-# ``${{ inputs.model_type || 'nyc_taxi' }}``: the caller's own input, else a literal default
-INPUT_DEFAULT = re.compile(r"^\$\{\{[^}]*\|\|\s*['\"]([^'\"]*)['\"]\s*\}\}$")
-
-
-def _input_value(value: str) -> str:
-    """A reusable workflow's input as the caller gives it: a literal, or the default of an
-    expression that falls back to one."""
-    match = INPUT_DEFAULT.match(value.strip())
-    return match.group(1) if match else value

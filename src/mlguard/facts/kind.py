@@ -154,7 +154,7 @@ def _ci_publisher(repo: Facts) -> str:
 def _in_distribution(rel: str, name: str) -> bool:
     """``rel`` is in the distribution's own package folder (``pytorch_tabnet/`` of
     ``pytorch-tabnet``; also under ``src/``)."""
-    folder = re.sub(r"[-.]+", "_", name).lower()
+    folder = _package_folder(name)
     parts = rel.lower().split("/")
     return len(parts) > 1 and (parts[0] == folder or parts[:2] == ["src", folder])
 
@@ -183,10 +183,15 @@ def _uses_distribution(repo: Facts, rel: str, name: str) -> bool:
     if _in_distribution(rel, name):
         return False
     facts = repo.python(rel)
-    package = re.sub(r"[-.]+", "_", name).lower()
+    package = _package_folder(name)
     return facts is not None and any(
         i.module.split(".")[0].lower() == package for i in facts.imports
     )
+
+
+def _package_folder(name: str) -> str:
+    """The import package a distribution installs: ``vit-pytorch`` -> ``vit_pytorch``."""
+    return re.sub(r"[-.]+", "_", name).lower()
 
 
 def _tutorial(rel: str) -> bool:

@@ -90,6 +90,8 @@ class Command:
     workdir: str = ""
     # the workflow whose step runs it, when that is another file (a local composite action)
     caller: str = ""
+    # a reusable workflow's call: the inputs it is given (``with:``), by name
+    inputs: tuple[tuple[str, str], ...] = ()
 
     @property
     def trigger_names(self) -> tuple[str, ...]:

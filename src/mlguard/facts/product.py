@@ -25,6 +25,7 @@ MAX_README = 20_000
 # files whose commands run the project's scripts by path
 TASK_FILES = ("Makefile", "makefile", "justfile", "*.sh", ".github/workflows/*.y*ml", "tox.ini")
 MAX_TASK_FILES = 200
+CHECKPOINTS = ".ipynb_checkpoints/"  # Jupyter's autosaved copies of notebooks
 
 
 def product_paths(repo: Facts) -> list[str]:
@@ -39,10 +40,16 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
     excluded: tuple[str, ...] = NON_PRODUCT
     if template_readme(repo):
         excluded = tuple(p for p in NON_PRODUCT if p not in EXAMPLE_DIRS)
-    excluded = (*excluded, ".ipynb_checkpoints/")  # Jupyter's autosaved copies of notebooks
+    top = [
+        p
+        for p in repo.python_files
+        if not p.startswith(excluded)
+        and not is_test_path(p)
+        and not p.startswith(CHECKPOINTS)
+        and f"/{CHECKPOINTS}" not in p
+    ]
     # a package's own examples/ or benchmarks/, unless the rest of the product imports them
     nested = tuple(f"/{p}" for p in excluded)
-    top = [p for p in repo.python_files if not p.startswith(excluded) and not is_test_path(p)]
     inside = [p for p in top if any(n in p for n in nested)]
     if not inside:
         return tuple(top)
@@ -52,7 +59,7 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
     used = {p for p in inside if any(i in outside for i in index.importers(p))}
     tasks = "\n".join(repo.text(t) or "" for t in repo.glob(*TASK_FILES)[:MAX_TASK_FILES])
     used |= {p for p in inside if p in tasks}  # run by a Makefile target, script or CI job
-    return tuple(p for p in top if p not in kept or (p in used and "/.ipynb_checkpoints/" not in p))
+    return tuple(p for p in top if p not in kept or p in used)
 
 
 def template_readme(repo: Facts) -> str:

@@ -148,11 +148,13 @@ CHAT_MODEL = re.compile(r"^langchain\w*(\.\w+)*\.(Chat\w+|init_chat_model)$")
 def model_modules(ctx: CheckContext) -> list[str]:
     """Product files that call the model (the RAG or agent flow), or build the chat model
     their chains run on."""
-    calling = set(_calling(ctx, MODEL_CALLS))
     return [
         path
         for path, facts in llm_files(ctx.repo)
-        if path in calling or any(CHAT_MODEL.match(c.name) for c in facts.calls)
+        if any(
+            CHAT_MODEL.match(c.name) or any(name_matches(c, n) for n in MODEL_CALLS)
+            for c in facts.calls
+        )
     ]
 
 
