@@ -73,7 +73,7 @@ class Records:
     dvc: tuple[Evidence, ...]
     files: tuple[Evidence, ...]
     configured: tuple[Evidence, ...]
-    pipeline: tuple[Evidence, ...] = ()
+    pipeline: tuple[Evidence, ...]
 
     @property
     def metrics(self) -> tuple[Evidence, ...]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from mlguard.analyzers.artifacts.sniff import MAX_LFS_POINTER, is_lfs_pointer
-from mlguard.analyzers.python_ast import Call
+from mlguard.analyzers.python_ast import Call, Import
 from mlguard.checks.base import CheckContext, NotApplicable, NotCheckable, Outcome, ev, imports_of
 from mlguard.checks.registry import register
 from mlguard.checks.security.artifacts import candidates
@@ -201,13 +202,7 @@ def _feature_store_reads(ctx: CheckContext) -> list[Evidence]:
     """Training data read from a feature store (Hopsworks, Feast, Databricks, SageMaker):
     a platform data asset read at its latest state. The store's client is often made in one
     module and read in another, so a repository that imports a store's SDK anywhere counts."""
-    uses_store = any(
-        i.module == m or i.module.startswith(m + ".")
-        for _, facts in ctx.repo.iter_python()
-        for i in facts.imports
-        for m in FEATURE_STORE_MODULES
-    )
-    if not uses_store:
+    if not any(_imports_any(f.imports, FEATURE_STORE_MODULES) for _, f in ctx.repo.iter_python()):
         return []
     return [
         ev(path, call.line, f"feature store read: {call.name[:60]}")
@@ -270,11 +265,7 @@ def _remote_reads(ctx: CheckContext) -> list[Evidence]:
         if path not in warehouse:
             facts = ctx.repo.python(path)
             imports = facts.imports if facts is not None else ()
-            warehouse[path] = any(
-                i.module == m or i.module.startswith(m + ".")
-                for i in imports
-                for m in WAREHOUSE_MODULES
-            )
+            warehouse[path] = _imports_any(imports, WAREHOUSE_MODULES)
         if _fetches(call.name, call.attr, call.args, warehouse[path]):
             found.append(ev(path, call.line, call.name[:80]))
     for item in notebook_shell(ctx.repo):
@@ -328,6 +319,11 @@ def _run_snapshots(ctx: CheckContext, reads: list[Evidence]) -> list[Evidence]:
             if item.target.startswith("self.") and "(" in value and SNAPSHOT_VALUE.search(value):
                 found.append(ev(path, item.line, f"{item.target} = {value[:60]}"))
     return found
+
+
+def _imports_any(imports: Iterable[Import], modules: tuple[str, ...]) -> bool:
+    """One of ``imports`` is one of ``modules`` or a submodule of one."""
+    return any(i.module == m or i.module.startswith(m + ".") for i in imports for m in modules)
 
 
 def _tfds_versioned(call: Call) -> bool:
