@@ -48,6 +48,24 @@ from sagemaker.estimator import Estimator
 estimator = Estimator.attach("training-job")
 estimator.deploy(initial_instance_count=1, instance_type="ml.m5.large")
 """
+AUTOML_DEPLOY = """\
+from google.cloud import automl_v1beta1 as automl
+
+client = automl.AutoMlClient()
+client.deploy_model("projects/p/locations/us-central1/models/TBL123").result()
+"""
+AUTOML_BATCH = """\
+from google.cloud import automl_v1beta1 as automl
+
+client = automl.PredictionServiceClient()
+client.batch_predict("projects/p/locations/us-central1/models/TBL123", {}, {}).result()
+"""
+AUTOML_READ = """\
+from google.cloud import automl_v1beta1 as automl
+
+client = automl.AutoMlClient()
+print(client.get_model("projects/p/locations/us-central1/models/TBL123").deployment_state)
+"""
 SAGEMAKER_NO_DEPLOY = """\
 from sagemaker.estimator import Estimator
 
@@ -171,6 +189,24 @@ CASES += [
         "CICD003",
         {"deploy_endpoint.py": SAGEMAKER_DEPLOY},
         "partial",
+    ),
+    (
+        "automl-deploy-model-run-by-hand",
+        "CICD003",
+        {"deploy_model.py": AUTOML_DEPLOY},
+        "partial",
+    ),
+    (
+        "automl-batch-predict-run-by-hand",
+        "CICD003",
+        {"batch_predict.py": AUTOML_BATCH},
+        "partial",
+    ),
+    (
+        "automl-client-reading-a-model-serves-nothing",
+        "CICD003",
+        {"report.py": AUTOML_READ},
+        "n/a",
     ),
     (
         "sagemaker-without-deploy-serves-nothing",

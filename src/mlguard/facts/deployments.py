@@ -3,10 +3,11 @@
 A repository that deploys its model to a managed endpoint serves it, even when it holds no
 web-server code: the cloud platform runs the server. mlguard recognises
 
-- Python (scripts and notebooks) that uses a cloud ML SDK (SageMaker, Vertex AI, Azure ML v1
-  and v2, MLflow deployments, Databricks) and deploys: ``estimator.deploy(...)``,
-  ``model.deploy(endpoint=...)``, ``Model.deploy(ws, ...)``, ``ManagedOnlineDeployment(...)``,
-  ``create_endpoint(...)``, kfp's ``ModelDeployOp``, the Vertex TFX ``Pusher``, CDK's
+- Python (scripts and notebooks) that uses a cloud ML SDK (SageMaker, Vertex AI, Google Cloud
+  AutoML, Azure ML v1 and v2, MLflow deployments, Databricks) and deploys:
+  ``estimator.deploy(...)``, ``model.deploy(endpoint=...)``, ``Model.deploy(ws, ...)``,
+  ``ManagedOnlineDeployment(...)``, ``create_endpoint(...)``, AutoML's ``deploy_model(...)``,
+  kfp's ``ModelDeployOp``, the Vertex TFX ``Pusher``, CDK's
   ``CfnEndpoint``;
 - Databricks model serving endpoints created or updated from code: the SDK's
   ``WorkspaceClient().serving_endpoints.create/update_config(...)`` (and ``*_and_wait``),
@@ -42,6 +43,9 @@ SDK_MODULES = (
     "sagemaker",
     "boto3",
     "google.cloud.aiplatform",
+    "google.cloud.automl",
+    "google.cloud.automl_v1",
+    "google.cloud.automl_v1beta1",
     "vertexai",
     "azureml",
     "azure.ai.ml",
@@ -66,7 +70,9 @@ DEPLOY_NAMES = frozenset(
         "CfnEndpoint",
     }
 )
-DEPLOY_ATTRS = frozenset({"deploy", "create_endpoint", "update_endpoint", "create_deployment"})
+DEPLOY_ATTRS = frozenset(
+    {"deploy", "create_endpoint", "update_endpoint", "create_deployment", "deploy_model"}
+)
 # Databricks SDK: WorkspaceClient().serving_endpoints.create(...) and friends
 SERVING_ENDPOINTS = re.compile(r"(^|\.)serving_endpoints\.\w+$")
 SERVING_ENDPOINT_ATTRS = frozenset(

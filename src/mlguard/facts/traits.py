@@ -259,8 +259,19 @@ def _train_calls(repo: Facts) -> dict[str, list[Call]]:
     names = callsites.by_name(repo).keys(
         lambda name: name in TRAIN_CALLS or name.endswith(TRAINER_CALLS) or _managed_training(name)
     )
-    attrs = TRAIN_ATTRS | LOOP_BACKWARD | LOOP_STEP | {"train"}
+    attrs = TRAIN_ATTRS | LOOP_BACKWARD | LOOP_STEP | {"train", "create_model"}
     return callsites.by_file(callsites.sites(repo, names=names, attrs=attrs))
+
+
+# Google Cloud AutoML (AutoML Tables, the ``google.cloud.automl`` client): ``create_model``
+# starts a training run of the platform's own algorithm
+AUTOML_CLIENTS = ("google.cloud.automl",)
+
+
+def _automl_training(facts: PyFacts, calls: list[Call]) -> bool:
+    return any(i.module.startswith(AUTOML_CLIENTS) for i in facts.imports) and any(
+        c.attr == "create_model" for c in calls
+    )
 
 
 def defines_estimator(facts: PyFacts) -> bool:
@@ -324,6 +335,7 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
         library = defines_estimator(facts) and not rel.endswith(".ipynb")
         calls = _trains(train_calls.get(rel, [])) and not library
         managed = platform and any(_managed_training(c.name) for c in train_calls.get(rel, []))
+        managed = managed or _automl_training(facts, train_calls.get(rel, []))
         if (calls and (ml or platform or named)) or (named and ml and not library) or managed:
             found.append(rel)
         elif named and rel.endswith(".py") and TEMPLATED.search(rel):

@@ -37,6 +37,7 @@ from mlguard.facts.publishing import (
     hub_upload_scripts,
     hub_uploads_in_code,
 )
+from mlguard.facts.services import service_declarations
 from mlguard.facts.test_runs import ci_test_runs
 from mlguard.facts.traits import scheduled_predictions
 from mlguard.model import Evidence
@@ -359,7 +360,17 @@ def automated_deploy(ctx: CheckContext) -> Outcome:
             "nothing automated applies it: a script, notebook or manifest used by hand.",
             managed[:1],
         )
-    return Outcome.failed("No automated model deployment (no deploy step in CI, no GitOps).")
+    declared = service_declarations(repo)
+    if declared:
+        return Outcome.partial(
+            "The service's deployment is declared (a serving image, compose service, "
+            "platform config or manifest), but nothing automated applies it.",
+            declared[:1],
+        )
+    return Outcome.failed(
+        "No automated model deployment: nothing in CI or GitOps deploys the model, and no "
+        "image, platform config or manifest declares how it is served."
+    )
 
 
 PUSH_IMAGE = r"(docker (image )?push|podman push|buildah push|gcloud builds submit|az acr build)"

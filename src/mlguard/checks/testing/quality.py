@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from mlguard.analyzers.python_ast import Call
 from mlguard.checks.base import CheckContext, Outcome, ev
 from mlguard.checks.declarative import evaluate
 from mlguard.checks.pipeline.gates import gate_evidence
@@ -156,6 +157,37 @@ def _trainer_evaluation(ctx: CheckContext) -> list[Evidence]:
     return found
 
 
+EVAL_KWARGS = ("eval_set", "evals", "valid_sets", "validation_data", "eval_dataset")
+LOGGED_METRICS = ("log_metric", "log_metrics", "log")
+
+
+def _held_out_metrics(ctx: CheckContext) -> list[Evidence]:
+    """Metrics computed without a metrics library: ``model.score(X_test, y_test)``,
+    evaluation on held-out data during training (``fit(..., eval_set=...)``,
+    ``xgb.train(..., evals=...)``, Keras ``validation_data``), and metrics logged to a
+    tracker (``mlflow.log_metric``, Azure ML ``run.log("accuracy", acc)``)."""
+    found = []
+    attrs = ["score", *LOGGED_METRICS]
+    for path, call in callsites.sites(ctx.repo, attrs=attrs, kwargs=EVAL_KWARGS):
+        if traits.is_test_path(path) or call.name.startswith(("self.", "super()")):
+            continue
+        if call.attr == "score" and len(call.args) >= 2:
+            found.append(ev(path, call.line, f"{call.name}(...) (a held-out score)"))
+        elif any(call.has_kwarg(k) for k in EVAL_KWARGS) and call.attr != "score":
+            found.append(ev(path, call.line, f"{call.name}(...) (evaluated on held-out data)"))
+        elif call.attr in ("log_metric", "log_metrics") or _logs_metric(call):
+            found.append(ev(path, call.line, f"{call.name}(...) (a metric logged)"))
+    return found
+
+
+def _logs_metric(call: Call) -> bool:
+    """``run.log("Test accuracy", acc)``: a metric named as one, logged to the run."""
+    if call.attr != "log" or not call.name.startswith(("run.", "self.run.")) or not call.args:
+        return False
+    name = call.args[0]
+    return isinstance(name, str) and bool(METRIC_WORD.search(name))
+
+
 @register
 def asserted(ctx: CheckContext) -> Outcome:
     _, baselines = evaluate(BASELINES, ctx)
@@ -172,7 +204,7 @@ def asserted(ctx: CheckContext) -> Outcome:
             trivial[:3],
         )
     _, metrics = evaluate(COMPUTED, ctx)
-    metrics += _evaluation_functions(ctx) + _trainer_evaluation(ctx)
+    metrics += _evaluation_functions(ctx) + _trainer_evaluation(ctx) + _held_out_metrics(ctx)
     if metrics:
         return Outcome.partial(
             "Model metrics are computed, but no test, evaluation step or pipeline compares "

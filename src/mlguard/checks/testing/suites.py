@@ -62,6 +62,12 @@ FEATURE_GLOBS = (
     "**/*_prep.py",
     "**/*datamodule*.py",
     "**/*data_module*.py",
+    "**/make_dataset*.py",
+    "**/build_dataset*.py",
+    "**/create_dataset*.py",
+    "**/*clean_data*.py",
+    "**/*data_clean*.py",
+    "**/input_pipeline*.py",
 )
 PIPELINE_RUN = (
     r"(dvc (repro|exp run)|kedro run|mlflow run|airflow dags test|zenml pipeline run"

@@ -90,7 +90,8 @@ TIME_TRAVEL = re.compile(
     r"versionAsOf|timestampAsOf|snapshot-id|as_of_version|lakefs://|^azureml:[\w.-]+:\d+$"
 )
 # Azure ML data assets: SDK v1 reads (Dataset.Tabular.from_*, Dataset.get_by_name) and
-# versioned registrations (register(create_new_version=True), v2 Data(version=...))
+# versioned registrations (register(create_new_version=True), register_on_complete, v2
+# Data(version=...))
 AZURE_READS = re.compile(
     r"^azureml\.(core|data)\.(dataset\.)?Dataset\.(Tabular|File)\.from_\w+$|"
     r"^azureml\.(core|data)\.(dataset\.)?Dataset\.get_by_name$"
@@ -99,13 +100,22 @@ AZURE_DATA_ASSETS = frozenset({"azure.ai.ml.entities.Data"})
 
 
 def _azure_versions(ctx: CheckContext) -> list[Evidence]:
-    """Datasets registered as new versions (Azure ML v1) or versioned data assets (v2)."""
+    """Datasets registered as new versions (Azure ML v1: ``register(create_new_version=True)``,
+    a pipeline step output's ``register_on_complete(name=...)``, which registers a new
+    version each run) or versioned data assets (v2)."""
     found = []
-    sites = callsites.sites(ctx.repo, names=AZURE_DATA_ASSETS, kwargs=["create_new_version"])
+    sites = callsites.sites(
+        ctx.repo,
+        names=AZURE_DATA_ASSETS,
+        attrs=["register_on_complete"],
+        kwargs=["create_new_version"],
+    )
     for path, call in sites:
         if traits.is_test_path(path):
             continue
-        if call.attr == "register" and call.kwarg("create_new_version") is True:
+        if call.attr == "register_on_complete" and (call.args or call.kwarg("name")):
+            found.append(ev(path, call.line, f"{call.name}(...) (a new version per run)"))
+        elif call.attr == "register" and call.kwarg("create_new_version") is True:
             found.append(ev(path, call.line, f"{call.name}(create_new_version=True)"))
         elif call.name in AZURE_DATA_ASSETS and call.kwarg("version") is not None:
             found.append(ev(path, call.line, f"{call.name}(version=...)"))

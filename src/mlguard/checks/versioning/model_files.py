@@ -17,6 +17,7 @@ from mlguard.checks.base import CheckContext, Outcome, ev, line_of
 from mlguard.checks.registry import register
 from mlguard.facts import callsites, traits
 from mlguard.facts.automation import automation
+from mlguard.facts.ci_commands import ci_actions, ci_commands
 from mlguard.facts.modules import ModuleIndex
 from mlguard.facts.sources import quiet_docs
 from mlguard.facts.trackers import kedro_catalog_entries
@@ -142,10 +143,59 @@ def _out_path(out: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+# ``git add models/`` in CI: the job commits what it trained, so git history keeps each version
+GIT_ADD = re.compile(r"\bgit\s+add\s+([^;&|\n]*)")
+COMMIT_PATTERN = re.compile(r"^\s*file_pattern\s*:\s*(.+)$", re.MULTILINE)
+
+
+def models_committed_by_ci(ctx: CheckContext) -> list[Evidence]:
+    """CI that commits model files it trained (``git add saved_models/ && git commit``, or
+    ``stefanzweifel/git-auto-commit-action`` with a ``file_pattern`` naming models): each
+    version is a commit of the repository, but not a registered model."""
+    found = []
+    for command in ci_commands(ctx.repo):
+        for match in GIT_ADD.finditer(command.text):
+            if any(
+                _names_model(*w.strip("\"'").rstrip("/").split("/")) for w in match.group(1).split()
+            ):
+                found.append(ev(command.location.path, command.location.line, match.group(0)[:120]))
+                break
+    for action in ci_actions(ctx.repo, r"stefanzweifel/git-auto-commit-action@"):
+        text = ctx.repo.text(action.location.path) or ""
+        pattern = COMMIT_PATTERN.search(text)
+        if pattern and any(
+            _names_model(*w.rstrip("/").split("/")) for w in pattern.group(1).split()
+        ):
+            found.append(
+                ev(action.location.path, line_at(text, pattern.start()), pattern.group(0).strip())
+            )
+    return found
+
+
+# SageMaker training saves the model to SM_MODEL_DIR (/opt/ml/model); SageMaker uploads it
+# as the training job's model.tar.gz, one S3 path per job
+SAGEMAKER_MODEL_DIR = re.compile(r"""\bSM_MODEL_DIR\b|["']/opt/ml/model/?["'/]""")
+
+
+def models_kept_per_training_job(ctx: CheckContext) -> list[Evidence]:
+    """Training code that saves the model where SageMaker keeps it per training job."""
+    found = []
+    for path in traits.training_files(ctx.repo):
+        if not path.endswith(".py") or traits.is_test_path(path):
+            continue
+        text = ctx.repo.text(path) or ""
+        match = SAGEMAKER_MODEL_DIR.search(text)
+        if match:
+            found.append(ev(path, line_at(text, match.start()), match.group(0)))
+    return found
+
+
 @register(needs_python=False)
 def models_versioned_by_file(ctx: CheckContext) -> Outcome:
-    """A model kept per commit by DVC (a stage output or a ``.dvc`` file), or per run by
-    Kedro's dataset versioning or a path named by the run."""
+    """A model kept per commit by DVC (a stage output or a ``.dvc`` file) or by CI that
+    commits it, or per run by Kedro's dataset versioning, a path named by the run or a
+    SageMaker training job."""
     found = dvc_stage_models(ctx) + kedro_versioned_models(ctx) + dvc_tracked_models(ctx)
     found += models_kept_per_run(ctx) + models_logged_with_runs(ctx)
+    found += models_committed_by_ci(ctx) + models_kept_per_training_job(ctx)
     return Outcome.passed(found) if found else Outcome.failed("No model file is versioned.")
