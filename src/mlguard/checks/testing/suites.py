@@ -47,6 +47,7 @@ FEATURE_GLOBS = (
     "**/*featur*/**/*.py",
     "**/preprocess*.py",
     "**/preprocessing/**/*.py",
+    "**/*preprocess*/**/*.py",
     "**/transform.py",
     "**/transforms.py",
     "**/transformation*.py",
@@ -129,7 +130,9 @@ def ml_tests(ctx: CheckContext) -> Outcome:
             "Tests exist but none fits or predicts with a model or imports the training code.",
             prerequisite=True,
         )
-    return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
+    return Outcome.failed(
+        "No test files (tests/ folders, test_*.py, *_test.py, *_tests.py, tests.py)."
+    )
 
 
 def _touch_the_project(ctx: CheckContext) -> bool:
@@ -194,7 +197,42 @@ def feature_tests(ctx: CheckContext) -> Outcome:
             detail + f"; the tests cover other project modules ({', '.join(tested[:3])})",
             [ev(missing[0])],
         )
+    through = _exercised_through(ctx, reached, missing)
+    if through:
+        # a test runs the pipeline or training entry point that prepares the data: the
+        # feature code runs under test end to end, but nothing checks it on its own
+        module, via = through
+        return Outcome.partial(
+            detail + f"; {module} runs only end to end, under a test of {via}",
+            [ev(module)],
+        )
     return Outcome.failed(detail, [ev(missing[0])])
+
+
+def _exercised_through(
+    ctx: CheckContext, reached: set[str], missing: list[str]
+) -> tuple[str, str] | None:
+    """(an untested feature module, the tested module that imports it, directly or through
+    other project modules), or None."""
+    index = ModuleIndex.of(ctx.repo)
+    wanted = set(missing)
+    for start in sorted(reached):
+        seen = {start}
+        frontier = [start]
+        for _ in range(MAX_IMPORT_DEPTH):
+            following = []
+            for module in frontier:
+                for imported in index.local_imports(module):
+                    if imported in wanted:
+                        return imported, start
+                    if imported not in seen:
+                        seen.add(imported)
+                        following.append(imported)
+            frontier = following
+    return None
+
+
+MAX_IMPORT_DEPTH = 6
 
 
 def _wraps_tested_features(ctx: CheckContext, path: str, tested: set[str]) -> bool:
