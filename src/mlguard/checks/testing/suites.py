@@ -285,7 +285,7 @@ PREDICT_ATTRS = frozenset(
 )
 PREDICT_ROUTE = re.compile(
     r"^/?(\w+/)*(predict|classify|infer|inference|score|invocations|generate|detect|"
-    r"recommend|forecast|embed|segment|transcribe)\w*/?$",
+    r"recommend|forecast|embed|segment|transcribe)[\w-]*/?$",
     re.IGNORECASE,
 )
 MODEL_LOADS = frozenset(
@@ -364,7 +364,28 @@ def _imports_training(
         target = index.resolve(imp.module, path) if index is not None else None
         if target in files and _model_symbol(imp.module.rsplit(".", 1)[-1]):
             return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+        if index is not None and target is not None and target.endswith("__init__.py"):
+            symbol = imp.module.rsplit(".", 1)[-1]
+            defined = _reexported_model_class(index, target, symbol)
+            if defined in files:
+                what = f"imports {imp.module.lstrip('.')} (a model class of {defined})"
+                return [ev(path, imp.line, what)]
     return []
+
+
+def _reexported_model_class(index: ModuleIndex, package: str, symbol: str) -> str | None:
+    """The file a package's ``__init__.py`` imports ``symbol`` from, when ``symbol`` is a
+    model class defined there (``from vit_pytorch import ViT``, re-exported from
+    ``vit_pytorch/vit.py``), or None."""
+    facts = index.repo.python(package)
+    for imp in facts.imports if facts is not None else ():
+        if imp.module.rsplit(".", 1)[-1] != symbol:
+            continue
+        source = index.resolve(imp.module, package)
+        defined = index.repo.python(source) if source else None
+        if source and defined is not None and symbol in traits.model_classes(defined):
+            return source
+    return None
 
 
 def _model_symbol(imported: str) -> bool:
