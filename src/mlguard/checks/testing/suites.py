@@ -112,7 +112,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
     if not found and llm_app(ctx):
         found += _llm_flow_tests(ctx)
     elif not found:
-        found += _serving_tests(ctx)
+        found += _serving_tests(ctx) or _inference_tests(ctx)
     if found:
         return Outcome.passed(found)
     if any_test and llm_app(ctx):
@@ -322,6 +322,35 @@ def _predicts(ctx: CheckContext, module: str, index: ModuleIndex) -> bool:
         ):
             return True
     return False
+
+
+# a model loaded from a file or the registry, by the libraries' own loaders
+LOADER_ATTRS = frozenset({"load_model", "from_pretrained", "InferenceSession", "Booster"})
+
+
+def _inference_tests(ctx: CheckContext) -> list[Evidence]:
+    """Tests that import the project's inference code: a module that loads the trained model
+    and predicts with it (a batch scorer, a serverless handler, a recommendation function),
+    so calling it runs the model."""
+    flows = [
+        module_name(p)
+        for p in traits.product_paths(ctx.repo)
+        if p.endswith(".py") and _loads_and_predicts(ctx, p)
+    ]
+    found = []
+    for path, facts in test_files(ctx.repo):
+        module = next((m for m in flows if _imports(facts, m, constants=False)), None)
+        if module is not None:
+            found.append(ev(path, 1, f"imports {module}, which loads the model and predicts"))
+    return found
+
+
+def _loads_and_predicts(ctx: CheckContext, path: str) -> bool:
+    facts = ctx.repo.python(path)
+    if facts is None:
+        return False
+    loads = any(c.name in MODEL_LOADS or c.attr in LOADER_ATTRS for c in facts.calls)
+    return loads and any(c.attr in ("predict", "predict_proba") for c in facts.calls)
 
 
 def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
