@@ -27,6 +27,7 @@ ARTIFACT_DIRS = (
     "wandb/",
     "lightning_logs/",
     ".ipynb_checkpoints/",
+    ".ipynb_aml_checkpoints/",  # Azure ML notebooks' autosaved copies
     "multirun/",
     "catboost_info/",  # CatBoost's training logs and snapshots
     ".neptune/",
