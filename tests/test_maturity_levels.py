@@ -648,6 +648,34 @@ def test_a_published_librarys_demo_script_and_smoke_blocks_keep_it_a_library(
     assert report["maturity"]["kind"]["name"] != "library", report["maturity"]["kind"]
 
 
+SPACE_APP = (
+    "import streamlit as st\n\nfrom .cards import card_form\n\n"
+    "st.title('Model cards')\ncard_form()\n"
+)
+SPACE_PAGE = "import streamlit as st\n\nst.markdown('Fill in the model card.')\n"
+SPACE_CARDS = "from shrunken import ShrunkenCentroidClassifier\n\n\ndef card_form():\n    pass\n"
+
+
+def test_a_published_librarys_demo_app_folder_keeps_it_a_library(cli, tmp_path: Path) -> None:
+    # spaces/card_creator/ is a Hugging Face Space of the library's tools: one of its files
+    # imports the library as users do, so its Streamlit pages demonstrate the library
+    readme = projects.LIBRARY["README.md"] + "\n## Install\n\n    pip install shrunken\n"
+    files = {
+        **projects.LIBRARY,
+        "README.md": readme,
+        "spaces/card_creator/__init__.py": "",
+        "spaces/card_creator/app.py": SPACE_APP,
+        "spaces/card_creator/help.py": SPACE_PAGE,
+        "spaces/card_creator/cards.py": SPACE_CARDS,
+    }
+    report, _ = _scan(cli, make_repo(tmp_path / "lib", files))
+    assert report["maturity"]["kind"]["name"] == "library", report["maturity"]["kind"]
+    # an app folder that does not use the library serves the project's own model
+    own = {**files, "spaces/card_creator/cards.py": "def card_form():\n    pass\n"}
+    report, _ = _scan(cli, make_repo(tmp_path / "own", own))
+    assert report["maturity"]["kind"]["name"] != "library", report["maturity"]["kind"]
+
+
 TRANSFORMER_CELLS = [
     "from sklearn.base import BaseEstimator, TransformerMixin\n",
     "from sklearn.ensemble import GradientBoostingRegressor\n",

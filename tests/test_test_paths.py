@@ -1,5 +1,6 @@
 """Test code is recognised wherever practitioners put it: nested ``tests/`` folders
-(``src/tests/``, ``pkg/tests/unit/``) and ``*_test.py`` / ``*_tests.py`` files, by every rule
+(``src/tests/``, ``pkg/tests/unit/``), ``*_test.py`` / ``*_tests.py`` files and a package's
+``tests.py`` module, by every rule
 that cares (TST001 sees the tests; bandit's assert check leaves them alone)."""
 
 from __future__ import annotations
@@ -21,9 +22,16 @@ TEST_LOCATIONS = [
     "src/pkg/tests/unit/checks.py",
     "pkg/model_test.py",
     "pkg/model_tests.py",
+    "pkg/tests.py",
     "test/integration/run.py",
 ]
-NOT_TESTS = ["pkg/model_testing.py", "src/latest.py", "src/attests/checks.py", "contest.py"]
+NOT_TESTS = [
+    "pkg/model_testing.py",
+    "src/latest.py",
+    "src/attests/checks.py",
+    "contest.py",
+    "pkg/unittests_report.py",
+]
 # bandit's assert test is off by default; enabled, it still leaves test code alone
 ASSERTS_ON = "rules:\n  configure:\n    BAN101: {params: {enabled: true}}\n"
 

@@ -196,6 +196,14 @@ EVERY_FORMAT = {
         "package:\n- name: sigma\n  version: '1.0'\n  manager: pip\n"
         "- name: tau\n  version: '1.0'\n  manager: conda\n"
     ),
+    "pixi.lock": (
+        "version: 6\npackages:\n"
+        "- conda: https://conda.anaconda.org/conda-forge/noarch/kappa2-1.0-pyh_0.conda\n"
+        "  sha256: 00\n"
+        "- pypi: https://files.pythonhosted.org/packages/omicron2-1.0-py3-none-any.whl\n"
+        "  name: omicron2\n  version: '1.0'\n"
+        "- pypi: ./\n  name: p\n  version: '1.0'\n"
+    ),
 }
 EXPECTED = {
     ("requirements.txt", 2, "alpha"),
@@ -214,6 +222,7 @@ EXPECTED = {
     ("pdm.lock", 2, "pi"),
     ("Pipfile.lock", 3, "rho"),
     ("conda-lock.yml", 2, "sigma"),
+    ("pixi.lock", 5, "omicron2"),
     ("setup.cfg", 5, "chi"),
     ("setup.cfg", 9, "psi"),
     ("setup.py", 5, "omega"),
@@ -221,12 +230,13 @@ EXPECTED = {
 
 
 def test_every_manifest_and_lock_format_is_read_at_the_right_line(cli, tmp_path) -> None:
-    names = [*(n for _, _, n in EXPECTED), "gamma", "iota", "lambda", "mu", "tau", "p"]
+    names = [*(n for _, _, n in EXPECTED), "gamma", "iota", "lambda", "mu", "tau", "p", "kappa2"]
     db = pypa_db(tmp_path / "db", [advisory(f"T-{n}", n, versions=["1.0"]) for n in names])
     status, report = audit(cli, tmp_path, EVERY_FORMAT, db)
     assert status == "fail"
     found = {(p, line, msg.split()[0]) for p, line, msg in hits(report)}
-    # unpinned (gamma, iota, lambda), conda (mu, tau) and the project itself (p) are left out
+    # unpinned (gamma, iota, lambda), conda (mu, tau, kappa2) and the project itself (p) are
+    # left out
     assert found == EXPECTED
 
 

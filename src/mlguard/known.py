@@ -9,7 +9,15 @@ from __future__ import annotations
 
 # Test code: a tests/ or test/ folder at any depth, or pytest's and unittest's file names.
 # Rule files name these patterns @tests (any file there) and @python-tests (Python only).
-TEST_GLOBS = ("**/tests/**", "**/test/**", "test_*.py", "*_test.py", "*_tests.py", "conftest.py")
+TEST_GLOBS = (
+    "**/tests/**",
+    "**/test/**",
+    "test_*.py",
+    "*_test.py",
+    "*_tests.py",
+    "tests.py",
+    "conftest.py",
+)
 PYTHON_TEST_GLOBS = tuple(g if g.endswith(".py") else f"{g}/*.py" for g in TEST_GLOBS)
 
 # Documentation and example folders: not the product's code. Findings there say so, and

@@ -2,7 +2,9 @@
 
 poetry.lock, uv.lock and pdm.lock are TOML with ``[[package]]`` tables; Pipfile.lock is JSON
 (``default``/``develop`` sections); conda-lock.yml is YAML with a ``package`` list whose
-``manager`` says whether an entry comes from PyPI (pip) or conda.
+``manager`` says whether an entry comes from PyPI (pip) or conda; pixi.lock is YAML with a
+``packages`` list of ``pypi:`` entries (with ``name`` and ``version``) and ``conda:`` entries
+named by their package file (``.../numpy-2.1.3-py312h58c1407_0.conda``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ LOCK_PATTERNS = (
     "Pipfile.lock",
     "conda-lock.yml",
     "*.conda-lock.yml",
+    "pixi.lock",
 )
 
 
@@ -32,6 +35,8 @@ def parse_lock(kind: str, doc: Any, text: str, path: str) -> list[Dependency]:
         return _toml_lock(doc, text, path)
     if kind == "Pipfile.lock":
         return _pipfile_lock(doc, text, path)
+    if kind == "pixi.lock":
+        return _pixi_lock(doc, text, path)
     return _conda_lock(doc, text, path)
 
 
@@ -79,6 +84,34 @@ def _conda_lock(doc: Any, text: str, path: str) -> list[Dependency]:
             continue
         seen.add(key)
         found.append(_locked(name, str(version), path, line, ecosystem))
+    return found
+
+
+CONDA_PACKAGE = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-]+)\.(conda|tar\.bz2)$")
+
+
+def _pixi_lock(doc: Any, text: str, path: str) -> list[Dependency]:
+    found: list[Dependency] = []
+    seen: set[tuple[str, str, str]] = set()
+    lines = _LineFinder(text, r"^- (?:pypi|conda): (\S+)$")
+    for package in _list(_table(doc).get("packages")):
+        entry = _table(package)
+        url = entry.get("pypi") or entry.get("conda")
+        if not isinstance(url, str):
+            continue
+        if "pypi" in entry:
+            name, version, ecosystem = entry.get("name"), entry.get("version"), PYPI
+        else:
+            match = CONDA_PACKAGE.match(url.rsplit("/", 1)[-1])
+            name, version = (match["name"], match["version"]) if match else (None, None)
+            ecosystem = CONDA
+        if not isinstance(name, str) or version is None or url.startswith(("file:", ".")):
+            continue  # the project itself (an editable path)
+        key = (canonicalize_name(name), str(version), ecosystem)
+        line = lines.next(url)
+        if key not in seen:
+            seen.add(key)
+            found.append(_locked(name, str(version), path, line, ecosystem))
     return found
 
 

@@ -26,8 +26,13 @@ WRAPPERS = {
     "conda": ("run",),
     "mamba": ("run",),
     "micromamba": ("run",),
+    "pixi": ("run",),
     "accelerate": ("launch",),
 }
+# options of the wrappers that take a value (``conda run -n env``, ``pixi run -e tests``)
+WRAPPER_OPTIONS = frozenset(
+    {"-n", "--name", "-p", "--with", "-e", "--environment", "--manifest-path"}
+)
 PREFIXES = frozenset(
     {"time", "nohup", "exec", "env", "sudo", "xvfb-run", "torchrun", "deepspeed", "srun", "nice"}
 )
@@ -56,9 +61,14 @@ def simple_commands(text: str) -> list[str]:
     return [part.strip() for part in SPLIT.split(joined) if part.strip()]
 
 
+EXPRESSION = re.compile(r"\$\{\{[^}\n]*\}\}")
+
+
 def bare_words(command: str, prefixes: frozenset[str] = PREFIXES) -> list[str]:
     """The words of one simple command (shell quoting, else white space), without its leading
     env assignments and ``prefixes`` (env, time, sudo ...) and their options (env -i)."""
+    # a CI expression is one word however it is spaced (``-e ${{ matrix.env }}``)
+    command = EXPRESSION.sub(lambda m: "".join(m.group(0).split()), command)
     try:
         tokens = shlex.split(command, comments=True)
     except ValueError:
@@ -103,7 +113,7 @@ def _unwrap(tokens: list[str]) -> list[str]:
             rest = tokens[2:]
             while rest and rest[0].startswith("-"):
                 # conda run -n env / uv run --with x: skip an option and its value
-                rest = rest[2:] if rest[0] in ("-n", "--name", "-p", "--with", "-e") else rest[1:]
+                rest = rest[2:] if rest[0] in WRAPPER_OPTIONS else rest[1:]
             tokens = rest
     return tokens
 

@@ -13,7 +13,7 @@ import posixpath
 from dataclasses import dataclass
 
 from mlguard.analyzers import deps as parse
-from mlguard.analyzers.configs import parse_json, parse_toml
+from mlguard.analyzers.configs import parse_json, parse_toml, parse_yaml
 from mlguard.analyzers.lockfiles import LOCK_PATTERNS, parse_lock
 from mlguard.analyzers.setuptools_deps import (
     parse_setup_cfg,
@@ -137,12 +137,15 @@ def _toml(text: str) -> tuple[dict[str, object], str]:
 def _lock(repo: Facts, path: str) -> list[parse.Dependency]:
     name = posixpath.basename(path)
     text = repo.text(path) or ""
-    if name.endswith(".lock") and name != "Pipfile.lock":
+    if name.endswith(".lock") and name not in ("Pipfile.lock", "pixi.lock"):
         docs, _ = _toml(text)
         data: object = docs
     elif name == "Pipfile.lock":
         json_docs, _ = parse_json(text)
         data = json_docs[0] if json_docs else None
+    elif name == "pixi.lock":  # YAML under its own suffix
+        pixi_docs, _ = parse_yaml(text)
+        data = pixi_docs[0] if pixi_docs else None
     else:
         yaml_docs = repo.config(path)
         data = yaml_docs[0] if yaml_docs else None

@@ -189,6 +189,19 @@ def _uses_distribution(repo: Facts, rel: str, name: str) -> bool:
     )
 
 
+def _demo_folder(repo: Facts, rel: str, name: str) -> bool:
+    """``rel`` sits in a folder of its own beside the package (``spaces/card_creator/``)
+    where some file imports the published distribution the way its users do: an app that
+    demonstrates the library."""
+    if _in_distribution(rel, name) or "/" not in rel:
+        return False
+    folder = rel.rsplit("/", 1)[0] + "/"
+    siblings = [
+        p for p in repo.python_files if p.startswith(folder) and "/" not in p[len(folder) :]
+    ]
+    return any(_uses_distribution(repo, p, name) for p in siblings)
+
+
 def _package_folder(name: str) -> str:
     """The import package a distribution installs: ``vit-pytorch`` -> ``vit_pytorch``."""
     return re.sub(r"[-.]+", "_", name).lower()
@@ -268,6 +281,11 @@ def detected(repo: Facts) -> RepoKind:
             if not _tutorial(rel)
             and not _uses_distribution(repo, rel, published)
             and (not _in_distribution(rel, published) or _command_line(repo, rel))
+        ]
+        # a demo app that imports the library as its users do (a Hugging Face Space of
+        # the library's own tools) shows the library; it does not serve a model of its own
+        serving = [
+            rel for rel in serving if not _tutorial(rel) and not _demo_folder(repo, rel, published)
         ]
     if not entry_points and not serving and not pipeline:
         estimators = _estimator_files(repo)

@@ -25,7 +25,8 @@ MAX_README = 20_000
 # files whose commands run the project's scripts by path
 TASK_FILES = ("Makefile", "makefile", "justfile", "*.sh", ".github/workflows/*.y*ml", "tox.ini")
 MAX_TASK_FILES = 200
-CHECKPOINTS = ".ipynb_checkpoints/"  # Jupyter's autosaved copies of notebooks
+# Jupyter's autosaved copies of notebooks (Azure ML notebooks keep theirs apart)
+CHECKPOINTS = (".ipynb_checkpoints/", ".ipynb_aml_checkpoints/")
 
 
 def product_paths(repo: Facts) -> list[str]:
@@ -46,7 +47,7 @@ def _product_paths(repo: Facts) -> tuple[str, ...]:
         if not p.startswith(excluded)
         and not is_test_path(p)
         and not p.startswith(CHECKPOINTS)
-        and f"/{CHECKPOINTS}" not in p
+        and not any(f"/{c}" in p for c in CHECKPOINTS)
     ]
     # a package's own examples/ or benchmarks/, unless the rest of the product imports them
     nested = tuple(f"/{p}" for p in excluded)

@@ -1,13 +1,15 @@
 """How runs are recorded without an experiment tracker: one answer for EXP001-EXP003.
 
-TensorBoard event files (``SummaryWriter``, Keras' ``TensorBoard`` callback, Lightning's
-``TensorBoardLogger``/``CSVLogger``, Catalyst and Ignite TensorBoard loggers, a Catalyst
-runner given a ``logdir``), DVC metrics and params per run (``metrics:`` in dvc.yaml beside
-``params:``, ``dvc exp``), a project's own logger that writes per-run metric files
-(``progress.csv``, ``metrics.json``), and tracker loggers that are only configured as
-options (a Hydra ``_target_`` nothing selects by default). None of them keeps a shared,
-queryable run history with parameters: EXP001 reads them as partial. Test files are not
-evidence.
+TensorBoard event files (``SummaryWriter`` of PyTorch, tensorboardX or Flax,
+``tensorboard_logger``, Keras' ``TensorBoard`` callback, Lightning's ``TensorBoardLogger``/
+``CSVLogger`` or the default logger of a Lightning ``Trainer`` given none, Catalyst and
+Ignite TensorBoard loggers, a Catalyst runner given a ``logdir``), DVC metrics and params per
+run (``metrics:`` in dvc.yaml beside ``params:``, ``dvc exp``), per-run metric files (a
+project's own ``progress.csv`` or ``metrics.json``, a Hugging Face Trainer's
+``save_metrics``, Kubeflow's ``/mlpipeline-metrics.json``), and tracker loggers that are only
+configured as options (a Hydra ``_target_`` nothing selects by default). None of them keeps
+a shared, queryable run history with parameters: EXP001 reads them as partial. Test files
+are not evidence.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ TENSORBOARD = (
     "keras.callbacks.TensorBoard",
     "clu.metric_writers.create_default_writer",
     "clu.metric_writers.SummaryWriter",
+    "flax.metrics.tensorboard.SummaryWriter",
+    "tensorboard_logger.Logger",
+    "tensorboard_logger.configure",
+)
+# Lightning's Trainer keeps a TensorBoard (or CSV) log of each run under lightning_logs/
+# unless it is given ``logger=False`` or a logger of its own
+LIGHTNING_TRAINERS = frozenset(
+    {"pytorch_lightning.Trainer", "lightning.Trainer", "lightning.pytorch.Trainer"}
 )
 # Lightning, Catalyst and Ignite loggers that write event or CSV files on the machine
 LOCAL_LOGGERS = re.compile(
@@ -126,6 +136,10 @@ def _tensorboard(repo: Facts) -> list[Evidence]:
     for path, line, text in config_report_to(repo):  # the same, in a YAML training recipe
         if "tensorboard" in text.lower() and local_report_to(text):
             found.append(ev(path, line, f"report_to: {text}"))
+    for path, call in callsites.sites(repo, names=LIGHTNING_TRAINERS):
+        default = not call.has_kwarg("logger") or call.kwarg("logger") is True
+        if default and not traits.is_test_path(path):
+            found.append(ev(path, call.line, f"{call.name}(...) (its default logger)"))
     # a Catalyst runner given a logdir writes TensorBoard logs there
     for path, call in callsites.sites(repo, kwargs=["logdir"]):
         facts = repo.python(path)
@@ -168,7 +182,7 @@ def _metric_files(repo: Facts) -> list[Evidence]:
             named[path] = (hit[1], hit[0])
         if any(c.attr in WRITE_ATTRS for c in facts.calls):
             writers.add(path)
-    kedro = _kedro_metric_datasets(repo)
+    kedro = _kedro_metric_datasets(repo) + _framework_metric_files(repo)
     if not named:
         return kedro
     index = ModuleIndex.of(repo)
@@ -178,6 +192,26 @@ def _metric_files(repo: Facts) -> list[Evidence]:
         if path in writers or any(path in imports for imports in read_by.values()):
             found.append(ev(path, line, text[:80]))
     return found + kedro
+
+
+# metric files a framework writes for each run: Hugging Face's Trainer (save_metrics,
+# all_results.json), Kubeflow's metrics artifact (/mlpipeline-metrics.json, Output[Metrics])
+KFP_METRICS = re.compile(r"mlpipeline-metrics\.json|\bOutput\[(dsl\.)?Metrics\]")
+
+
+def _framework_metric_files(repo: Facts) -> list[Evidence]:
+    found = []
+    for path, call in callsites.sites(repo, attrs=["save_metrics"]):
+        if not traits.is_test_path(path) and "trainer" in call.name.lower():
+            found.append(ev(path, call.line, f"{call.name}(...)"))
+    for path in traits.product_paths(repo):
+        if not path.endswith(".py"):
+            continue
+        text = repo.text(path) or ""
+        match = KFP_METRICS.search(text) if "mlpipeline" in text or "Metrics]" in text else None
+        if match:
+            found.append(ev(path, line_at(text, match.start()), match.group(0)))
+    return found
 
 
 METRIC_NAME = re.compile(r"metric|score|report", re.IGNORECASE)

@@ -3,8 +3,8 @@
 Each reader returns ``{task name: [(line, command text), ...]}`` in file order. A task that
 runs another task of the same runner is written as that runner's command (``just lint``,
 ``task build``, ``poe lint``), so following commands follows dependencies too. Nothing is
-run: justfiles and tox.ini are read line by line, Taskfiles as YAML, mise/poe/hatch/pdm/tox
-tables as TOML, and noxfile.py / tasks.py (invoke) through their parsed call facts.
+run: justfiles and tox.ini are read line by line, Taskfiles as YAML, mise/poe/hatch/pdm/
+tox/pixi tables as TOML, and noxfile.py / tasks.py (invoke) through their parsed call facts.
 """
 
 from __future__ import annotations
@@ -128,6 +128,26 @@ def _poe_task(spec: Any, text: str, name: str, names: set[str]) -> list[tuple[in
     if isinstance(body.get("sequence"), list):
         return _poe_task(body["sequence"], text, name, names)
     return []
+
+
+def pixi(table: dict[str, Any], text: str) -> Tasks:
+    """pixi tasks: a command string, or a table with ``cmd`` (a string or a list of words)
+    and ``depends-on`` (task names, or tables naming a ``task``)."""
+    tasks: Tasks = {}
+    for name, spec in table.items():
+        body = spec if isinstance(spec, dict) else {"cmd": spec}
+        found = tasks.setdefault(name, [])
+        depends = body.get("depends-on", body.get("depends_on"))
+        for dep in items(depends) if isinstance(depends, list) else strings(depends):
+            target = dep if isinstance(dep, str) else mapping(dep).get("task")
+            if isinstance(target, str):
+                found.append((_line_of(text, target, name), f"pixi run {target}"))
+        cmd = body.get("cmd")
+        if isinstance(cmd, list):
+            cmd = " ".join(shlex.quote(str(word)) for word in cmd)
+        if isinstance(cmd, str) and cmd.strip():
+            found.append((_line_of(text, cmd, name), cmd))
+    return tasks
 
 
 def script_table(table: Any, text: str, runner: str) -> Tasks:

@@ -1,6 +1,7 @@
 """What a task-runner invocation runs: ``make tests``, ``tox -e py``, ``nox -s tests``,
 ``just test``, ``mise run test``, ``task test``, ``poe test``, ``hatch run test:cov``,
-``pdm run test``, ``invoke test`` and shell scripts (``bash ci/test.sh``).
+``pdm run test``, ``invoke test``, ``pixi run -e tests test`` and shell scripts
+(``bash ci/test.sh``).
 
 :func:`expand` turns one command text into the commands it starts, one level deep, each
 located in the file that defines it (Makefile, tox.ini, pyproject.toml ...). Dependencies
@@ -16,6 +17,7 @@ import shlex
 from mlguard.facts import task_files as read
 from mlguard.facts.commands import (
     PYTHON,
+    WRAPPER_OPTIONS,
     bare_words,
     make_targets,
     parse_makefile,
@@ -32,7 +34,7 @@ TASKFILES = ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml")
 MISE_FILES = ("mise.toml", ".mise.toml", ".config/mise.toml", "mise/config.toml")
 MISE_DIRS = ("mise-tasks", ".mise-tasks", ".mise/tasks", "mise/tasks", ".config/mise/tasks")
 RUNNERS = frozenset({"make", "gmake", "tox", "nox", "just", "mise", "task", "poe", "invoke"})
-RUNNERS |= {"inv", "hatch", "pdm"}
+RUNNERS |= {"inv", "hatch", "pdm", "pixi"}
 SHELLS = frozenset({"bash", "sh", "zsh", "source", "."})
 
 
@@ -40,7 +42,7 @@ def words(command: str) -> list[str]:
     """The words of one simple command, env assignments and prefixes (env, time) removed;
     ``python -m tox`` -> ``tox``."""
     tokens = bare_words(command)
-    if tokens[:2] in (["hatch", "run"], ["pdm", "run"]):
+    if tokens[:2] in (["hatch", "run"], ["pdm", "run"], ["pixi", "run"]):
         return tokens
     tokens = unwrap(tokens)
     if len(tokens) > 2 and PYTHON.match(posixpath.basename(tokens[0])) and tokens[1] == "-m":
@@ -100,6 +102,11 @@ def _runner(repo: Facts, head: str, args: list[str], base: str) -> list[Command]
         return _named(repo, "poe" if head == "poe" else "invoke", table, names, base)
     if head in ("hatch", "pdm") and args[:1] == ["run"] and len(args) > 1:
         return _scripts(repo, head, args[1], base)
+    if head == "pixi" and args[:1] == ["run"]:
+        rest = args[1:]
+        while rest and rest[0].startswith("-"):
+            rest = rest[2:] if rest[0] in WRAPPER_OPTIONS else rest[1:]
+        return _named(repo, "pixi", _pixi(repo, base), rest[:1], base) if rest else []
     return []
 
 
@@ -241,6 +248,23 @@ def _poe(repo: Facts, base: str) -> Table:
     path = _first(repo, base, ("pyproject.toml",))
     table = mapping(mapping(_toml(repo, path).get("tool")).get("poe")) if path else {}
     return (path, read.poe(table, repo.text(path) or "")) if table else ("", {})
+
+
+def _pixi(repo: Facts, base: str) -> Table:
+    """pixi's tasks: ``[tasks]`` and ``[feature.<name>.tasks]`` of pixi.toml, or the same
+    tables under ``[tool.pixi]`` in pyproject.toml."""
+    path = _first(repo, base, ("pixi.toml",))
+    doc = _toml(repo, path) if path else {}
+    if not path:
+        path = _first(repo, base, ("pyproject.toml",))
+        doc = mapping(mapping(_toml(repo, path).get("tool")).get("pixi")) if path else {}
+    tables = [mapping(doc.get("tasks"))]
+    tables += [mapping(mapping(f).get("tasks")) for f in mapping(doc.get("feature")).values()]
+    tasks: read.Tasks = {}
+    for table in tables:
+        for name, cmds in read.pixi(table, repo.text(path) or "").items():
+            tasks.setdefault(name, cmds)
+    return (path, tasks) if tasks else ("", {})
 
 
 def _invoke(repo: Facts, base: str) -> Table:

@@ -297,6 +297,17 @@ def defines_model(facts: PyFacts) -> bool:
     return defines_estimator(facts)
 
 
+def model_classes(facts: PyFacts) -> set[str]:
+    """Names of the classes the file defines on an ML library's model base."""
+    return {
+        name
+        for name, bases in facts.classes
+        if any(
+            b.split(".")[0] in ML_LIBS and b.rsplit(".", 1)[-1] in MODEL_BASE_NAMES for b in bases
+        )
+    }
+
+
 @fact
 def model_files(repo: Facts) -> tuple[str, ...]:
     """Product files that define model classes (:func:`defines_model`)."""

@@ -41,6 +41,7 @@ PRUNED_DIRS = frozenset(
         ".ruff_cache",
         ".pytest_cache",
         ".ipynb_checkpoints",
+        ".ipynb_aml_checkpoints",
         ".eggs",
         ".dvc/cache",
     }

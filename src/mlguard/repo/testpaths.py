@@ -2,8 +2,9 @@
 
 A file is test code when it sits in a ``tests/`` or ``test/`` folder at any depth
 (``tests/``, ``src/tests/``, ``pkg/tests/unit/``) or is named ``test_*.py``, ``*_test.py``,
-``*_tests.py`` or ``conftest.py``. Rule files name these patterns ``@tests`` (any file in
-those places) and ``@python-tests`` (only Python files there).
+``*_tests.py``, ``tests.py`` (a package's test module) or ``conftest.py``. Rule files name
+these patterns ``@tests`` (any file in those places) and ``@python-tests`` (only Python
+files there).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from mlguard.checks.base import CheckContext, NotCheckable, Outcome, ev, line_of
 from mlguard.checks.cicd.environments import staged_environments
 from mlguard.checks.registry import register
 from mlguard.checks.testing.suites import training_tests
-from mlguard.facts import callsites
+from mlguard.facts import callsites, traits
 from mlguard.facts.automation import (
     automation,
     is_automated,
@@ -41,6 +41,7 @@ from mlguard.facts.services import service_declarations
 from mlguard.facts.test_runs import ci_test_runs
 from mlguard.facts.traits import scheduled_predictions
 from mlguard.model import Evidence
+from mlguard.repo.testpaths import is_test_path
 from mlguard.safeio.lines import line_at
 
 TEST_RUNNER = r"(pytest|py\.test|tox|nox|hatch test|make (test|check)|unittest|coverage run|nose)"
@@ -556,7 +557,37 @@ def staged_promotion(ctx: CheckContext) -> Outcome:
             "protected environment.",
             named,
         )
+    approvals = _registry_approvals(ctx)
+    if approvals:
+        return Outcome.partial(
+            "New models wait in the model registry for a manual approval before they are "
+            "deployed, but there is no pre-production environment or gated deployment job.",
+            approvals[:1],
+        )
     return Outcome.failed("No staged promotion (staging -> production environments with gates).")
+
+
+# SageMaker's model registry: a model package registered for approval by a person
+MANUAL_APPROVAL = "PendingManualApproval"
+
+
+def _registry_approvals(ctx: CheckContext) -> list[Evidence]:
+    """Where new model versions are registered pending a manual approval (SageMaker model
+    packages with ``PendingManualApproval``), in product code, notebooks or templates."""
+    found = []
+    for path in traits.product_paths(ctx.repo):
+        facts = ctx.repo.python(path)
+        line = next((n for text, n in facts.strings if text == MANUAL_APPROVAL), 0) if facts else 0
+        if line:
+            found.append(ev(path, line, MANUAL_APPROVAL))
+    for path in ctx.repo.glob("*.yaml", "*.yml", "*.json"):
+        if path.startswith(".github/") or is_test_path(path):
+            continue
+        text = ctx.repo.text(path) or ""
+        at = text.find(MANUAL_APPROVAL)
+        if at >= 0:
+            found.append(ev(path, line_at(text, at), MANUAL_APPROVAL))
+    return sorted(found, key=lambda e: (e.location.path, e.location.line))
 
 
 def _env_name(job: dict[str, Any]) -> str:

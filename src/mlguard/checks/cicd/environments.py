@@ -24,6 +24,18 @@ MAKEFILES = ("Makefile", "makefile", "GNUmakefile", "**/Makefile")
 WORD = re.compile(r"[a-z]+")
 
 
+# a template of a configuration file: it names the environment the same way
+TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".tmpl", ".dist")
+
+
+def _untemplated(path: str) -> str:
+    """``.env.production.example`` -> ``.env.production``; other paths unchanged."""
+    for suffix in TEMPLATE_SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
 def _kind(text: str) -> str:
     words = set(WORD.findall(text.lower()))
     return "prod" if words & PROD else "pre" if words & PRE else ""
@@ -39,11 +51,18 @@ def staged_environments(repo: Facts) -> list[Evidence]:
 def _staged(repo: Facts) -> tuple[Evidence, ...]:
     found: dict[str, list[Evidence]] = {"pre": [], "prod": []}
     for path in sorted(repo.files):
-        if path.endswith(CONFIG_SUFFIXES) and not is_test_path(path):
+        if is_test_path(path):
+            continue
+        name = _untemplated(path)
+        if name.endswith(CONFIG_SUFFIXES):
             # a file per environment (envs/prod.tfvars, config-prod.yml, overlays/prod/...)
-            kind = _kind(path.rsplit(".", 1)[0])
-            if kind:
-                found[kind].append(ev(path, 1, path))
+            kind = _kind(name.rsplit(".", 1)[0])
+        else:
+            # dotenv files named for their environment (.env.staging, .env.production)
+            base = name.rsplit("/", 1)[-1]
+            kind = _kind(base[len(".env.") :]) if base.startswith(".env.") else ""
+        if kind:
+            found[kind].append(ev(path, 1, path))
     for path in repo.glob(*MAKEFILES):
         for rule in parse_makefile(repo.text(path) or ""):
             kind = _kind(rule.target)

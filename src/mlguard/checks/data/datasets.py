@@ -75,8 +75,12 @@ VALIDATOR_NAME = re.compile(
 DATA_TESTS = re.compile(r"(^|/)tests?/data/|(^|/)test_data|_data_test\.py$")
 PYTEST = re.compile(r"^\s*(\S*/)?(pytest|py\.test)\b|-m pytest\b")
 SODA_CHECKS = re.compile(r"^checks for \S+:", re.MULTILINE)
+# dbt: a model's columns declare data tests (unique, not_null, accepted_values, ...) in a
+# properties file under models/, which `dbt test` or `dbt build` runs
+DBT_TESTS = re.compile(r"^[ \t]*(data_)?tests[ \t]*:[ \t]*$", re.MULTILINE)
 VALIDATION_COMMANDS = re.compile(
-    r"\b(great_expectations|gx)\b.*\bcheckpoint\b|\bsoda scan\b|\btfdv\b",
+    r"\b(great_expectations|gx)\b.*\bcheckpoint\b|\bsoda scan\b|\btfdv\b"
+    r"|\bdbt\s+(test|build)\b",
     re.IGNORECASE,
 )
 
@@ -96,6 +100,11 @@ def _schema_evidence(repo: Facts) -> tuple[Evidence, ...]:
         match = SODA_CHECKS.search(text) if "checks for" in text else None
         if match:
             found.append(ev(path, line_at(text, match.start()), match.group(0)))
+    for path in repo.glob("**/models/**/*.yml", "**/models/**/*.yaml"):
+        text = repo.text(path) or ""
+        match = DBT_TESTS.search(text) if "columns:" in text else None
+        if match and repo.glob(*DBT_PROJECTS):
+            found.append(ev(path, line_at(text, match.start()), "dbt data tests"))
     names = callsites.by_name(repo).keys(_schema_name)
     calls = callsites.by_file(callsites.sites(repo, names=names))
     for path, facts in repo.iter_python():
@@ -105,6 +114,9 @@ def _schema_evidence(repo: Facts) -> tuple[Evidence, ...]:
         found += [ev(path, line, base) for base, line in facts.class_bases if base in SCHEMA_BASES]
         found += imports_of(path, facts, SCHEMA_IMPORTS)
     return tuple(found + _hand_written(repo))
+
+
+DBT_PROJECTS = ("dbt_project.yml", "**/dbt_project.yml")
 
 
 def _hand_written(repo: Facts) -> list[Evidence]:

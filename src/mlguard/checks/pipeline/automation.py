@@ -166,7 +166,7 @@ def training_pipeline_declared(ctx: CheckContext) -> Outcome:
         if re.search(r"^(train|data|features|model)[A-Za-z_-]*:", repo.text(p) or "", re.MULTILINE)
     ]
     scripts = repo.glob("scripts/train*.sh", "train*.sh") + _scripts_starting_training(ctx)
-    scripts += _images_starting_training(ctx)
+    scripts = sorted(set(scripts + _images_starting_training(ctx)))
     sequenced = _scripted_steps(ctx)
     if sequenced and any(is_automated(repo, e) is not None for e in sequenced):
         return Outcome.partial(
@@ -513,7 +513,9 @@ def _images_starting_training(ctx: CheckContext) -> list[str]:
     training = traits.training_files(ctx.repo)
     found = []
     for path, words in dockerfile_programs(ctx.repo):
-        for word in words:
+        # a shell form (``bash -c "source venv/bin/activate && python3 train.py"``) is
+        # read word by word
+        for word in (token for w in words for token in w.split()):
             name = word.strip("'\"").removeprefix("./").rsplit("/", 1)[-1]
             if not name.endswith(".py"):
                 continue
@@ -532,7 +534,6 @@ def _scripts_starting_training(ctx: CheckContext) -> list[str]:
         path
         for path, sequences in _script_sequences(ctx.repo).items()
         if path.endswith((".sh", ".bash", ".slurm", ".sbatch"))
-        and not path.rsplit("/", 1)[-1].startswith("train")
         and any(targets & training for sequence in sequences for _, _, targets in sequence)
     ]
 

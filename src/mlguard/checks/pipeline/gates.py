@@ -351,12 +351,38 @@ def _sweep_objectives(ctx: CheckContext) -> list[Evidence]:
         match = SWEEP_OBJECTIVE.search(text) if "type: sweep" in text else None
         if match:
             found.append(ev(path, line_at(text, match.start()), match.group(0).strip()))
-    for path, call in callsites.sites(ctx.repo, attrs=list(TUNER_CALLS)):
-        keyed = ("objective_metric_name", "metric_spec", "primary_metric")
-        if traits.is_test_path(path) or not any(call.has_kwarg(k) for k in keyed):
+    for path, call in callsites.sites(ctx.repo, attrs=[*TUNER_CALLS, *BEST_TRIAL_ATTRS]):
+        if traits.is_test_path(path):
             continue
-        found.append(ev(path, call.line, f"{call.attr}(...)"))
+        keyed = ("objective_metric_name", "metric_spec", "primary_metric", "primary_metric_name")
+        if any(call.has_kwarg(k) for k in keyed) or _best_trial(call):
+            found.append(ev(path, call.line, f"{call.attr}(...)"))
     return found
+
+
+# tuners that keep the best trial by their objective: Azure ML HyperDrive, Optuna, Hyperopt,
+# Ray Tune, Keras Tuner, W&B sweeps
+BEST_TRIAL_ATTRS = frozenset(
+    {
+        "HyperDriveConfig",
+        "get_best_run_by_primary_metric",
+        "create_study",
+        "fmin",
+        "get_best_result",
+        "get_best_models",
+        "get_best_hyperparameters",
+    }
+)
+BEST_TRIAL_MODULES = {"create_study": "optuna.", "fmin": "hyperopt.", "sweep": "wandb."}
+
+
+def _best_trial(call: Call) -> bool:
+    """A tuner call that keeps the best trial by a metric; calls with generic names only
+    from their library (``optuna.create_study``, ``hyperopt.fmin``, ``wandb.sweep``)."""
+    module = BEST_TRIAL_MODULES.get(call.attr)
+    if module is not None:
+        return call.name.startswith(module)
+    return call.attr in BEST_TRIAL_ATTRS and call.attr != "HyperDriveConfig"
 
 
 def _flow_step(stage: Stage, trained_in: set[str]) -> bool:

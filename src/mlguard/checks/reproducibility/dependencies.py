@@ -63,8 +63,9 @@ FRAMEWORK_ALTERNATIVES = {
 
 
 def _pinned_frameworks(ctx: CheckContext, rows: list[tuple[str, int, str, str]]) -> list[str]:
-    """The ML frameworks the product code imports, when every one is declared and each of
-    its requirement lines pins a release (empty otherwise)."""
+    """The ML frameworks the product code imports (without such imports, those the
+    requirements declare), when every one is declared and each of its requirement lines
+    pins a release (empty otherwise)."""
     specs: dict[str, list[str]] = {}
     for _, _, name, specifier in rows:
         specs.setdefault(canonicalize_name(name), []).append(specifier)
@@ -74,12 +75,21 @@ def _pinned_frameworks(ctx: CheckContext, rows: list[tuple[str, int, str, str]])
         for imp in facts.imports if facts is not None else ():
             if imp.module.split(".")[0] in FRAMEWORKS:
                 used.add(imp.module.split(".")[0])
+    if not used:
+        # no code imports a framework (an app that unpickles the model, training in
+        # notebooks): the frameworks the requirements declare are the ones it runs on
+        used = {m for m in FRAMEWORKS if _names(m) & set(specs)}
     for module in used:
-        names = candidates(module) | set(FRAMEWORK_ALTERNATIVES.get(module, ()))
+        names = _names(module)
         lines = [s for n in names for s in specs.get(n, ())]
         if not lines or not all(RELEASE_PIN.match(s) for s in lines):
             return []
     return sorted(used)
+
+
+def _names(module: str) -> set[str]:
+    """The distributions (and conda packages) that install a framework's module."""
+    return candidates(module) | set(FRAMEWORK_ALTERNATIVES.get(module, ()))
 
 
 DOCKERFILES = ("Dockerfile", "**/Dockerfile", "Dockerfile.*", "**/Dockerfile.*", "*.Dockerfile")

@@ -96,6 +96,13 @@ PIPELINE_PARAMETERS = re.compile(
 )
 
 
+# a function whose parameters are set for each run of a pipeline
+PIPELINE_DECORATOR = re.compile(
+    r"^(kfp(\.v2)?\.dsl\.pipeline|dsl\.pipeline|zenml(\.pipelines)?\.pipeline|"
+    r"prefect\.flow|dagster\.job)$"
+)
+
+
 def normalise(name: str) -> str:
     return name.lstrip("-").strip().lower().replace("-", "_").replace(".", "_")
 
@@ -203,6 +210,11 @@ def read_code(found: Parameterised, path: str, facts: PyFacts) -> None:
                 found.add_names(path, call.line, option_names(call), "flag")
         elif PIPELINE_PARAMETERS.match(call.name):
             found.add_names(path, call.line, option_names(call), "parameter")
+    for function in facts.defs:
+        # a pipeline's own parameters, set for each run (kfp, ZenML, Prefect, Dagster)
+        if any(PIPELINE_DECORATOR.match(d) for d in function.decorators):
+            names = [name for name, _ in function.params if name not in ("self", "cls")]
+            found.add_names(path, function.line, names, "parameter")
 
 
 def config_keys(docs: list[Any], limit: int = 5000) -> Iterator[str]:

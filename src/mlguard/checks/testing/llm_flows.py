@@ -50,6 +50,8 @@ MODEL_CALLS = (
     "*.invoke",
     "*.ainvoke",
     "*.generate_content",
+    "*.as_query_engine",
+    "*.as_chat_engine",
 )
 DATA_CALLS = (
     "*.embeddings.create",
@@ -142,7 +144,11 @@ def _calling(ctx: CheckContext, names: tuple[str, ...]) -> list[str]:
 
 # a chat model built in the module (``llm = ChatOpenAI(...)``, ``init_chat_model("...")``):
 # its chains (``prompt | llm``) are the flow that the importers invoke
-CHAT_MODEL = re.compile(r"^langchain\w*(\.\w+)*\.(Chat\w+|init_chat_model)$")
+# the chat model a flow runs on: LangChain's chat models, and LlamaIndex's LLM classes
+# (``llama_index.llms.openai.OpenAI``, ``llama_index.llms.ollama.Ollama``)
+CHAT_MODEL = re.compile(
+    r"^langchain\w*(\.\w+)*\.(Chat\w+|init_chat_model)$|^llama_index\.llms\.\w+\.[A-Z]\w*$"
+)
 
 
 def model_modules(ctx: CheckContext) -> list[str]:

@@ -47,6 +47,7 @@ FEATURE_GLOBS = (
     "**/*featur*/**/*.py",
     "**/preprocess*.py",
     "**/preprocessing/**/*.py",
+    "**/*preprocess*/**/*.py",
     "**/transform.py",
     "**/transforms.py",
     "**/transformation*.py",
@@ -111,7 +112,7 @@ def ml_tests(ctx: CheckContext) -> Outcome:
     if not found and llm_app(ctx):
         found += _llm_flow_tests(ctx)
     elif not found:
-        found += _serving_tests(ctx)
+        found += _serving_tests(ctx) or _inference_tests(ctx)
     if found:
         return Outcome.passed(found)
     if any_test and llm_app(ctx):
@@ -129,7 +130,9 @@ def ml_tests(ctx: CheckContext) -> Outcome:
             "Tests exist but none fits or predicts with a model or imports the training code.",
             prerequisite=True,
         )
-    return Outcome.failed("No test files (tests/ folders, test_*.py, *_test.py, *_tests.py).")
+    return Outcome.failed(
+        "No test files (tests/ folders, test_*.py, *_test.py, *_tests.py, tests.py)."
+    )
 
 
 def _touch_the_project(ctx: CheckContext) -> bool:
@@ -194,7 +197,42 @@ def feature_tests(ctx: CheckContext) -> Outcome:
             detail + f"; the tests cover other project modules ({', '.join(tested[:3])})",
             [ev(missing[0])],
         )
+    through = _exercised_through(ctx, reached, missing)
+    if through:
+        # a test runs the pipeline or training entry point that prepares the data: the
+        # feature code runs under test end to end, but nothing checks it on its own
+        module, via = through
+        return Outcome.partial(
+            detail + f"; {module} runs only end to end, under a test of {via}",
+            [ev(module)],
+        )
     return Outcome.failed(detail, [ev(missing[0])])
+
+
+def _exercised_through(
+    ctx: CheckContext, reached: set[str], missing: list[str]
+) -> tuple[str, str] | None:
+    """(an untested feature module, the tested module that imports it, directly or through
+    other project modules), or None."""
+    index = ModuleIndex.of(ctx.repo)
+    wanted = set(missing)
+    for start in sorted(reached):
+        seen = {start}
+        frontier = [start]
+        for _ in range(MAX_IMPORT_DEPTH):
+            following = []
+            for module in frontier:
+                for imported in index.local_imports(module):
+                    if imported in wanted:
+                        return imported, start
+                    if imported not in seen:
+                        seen.add(imported)
+                        following.append(imported)
+            frontier = following
+    return None
+
+
+MAX_IMPORT_DEPTH = 6
 
 
 def _wraps_tested_features(ctx: CheckContext, path: str, tested: set[str]) -> bool:
@@ -247,7 +285,7 @@ PREDICT_ATTRS = frozenset(
 )
 PREDICT_ROUTE = re.compile(
     r"^/?(\w+/)*(predict|classify|infer|inference|score|invocations|generate|detect|"
-    r"recommend|forecast|embed|segment|transcribe)\w*/?$",
+    r"recommend|forecast|embed|segment|transcribe)[\w-]*/?$",
     re.IGNORECASE,
 )
 MODEL_LOADS = frozenset(
@@ -284,6 +322,35 @@ def _predicts(ctx: CheckContext, module: str, index: ModuleIndex) -> bool:
         ):
             return True
     return False
+
+
+# a model loaded from a file or the registry, by the libraries' own loaders
+LOADER_ATTRS = frozenset({"load_model", "from_pretrained", "InferenceSession", "Booster"})
+
+
+def _inference_tests(ctx: CheckContext) -> list[Evidence]:
+    """Tests that import the project's inference code: a module that loads the trained model
+    and predicts with it (a batch scorer, a serverless handler, a recommendation function),
+    so calling it runs the model."""
+    flows = [
+        module_name(p)
+        for p in traits.product_paths(ctx.repo)
+        if p.endswith(".py") and _loads_and_predicts(ctx, p)
+    ]
+    found = []
+    for path, facts in test_files(ctx.repo):
+        module = next((m for m in flows if _imports(facts, m, constants=False)), None)
+        if module is not None:
+            found.append(ev(path, 1, f"imports {module}, which loads the model and predicts"))
+    return found
+
+
+def _loads_and_predicts(ctx: CheckContext, path: str) -> bool:
+    facts = ctx.repo.python(path)
+    if facts is None:
+        return False
+    loads = any(c.name in MODEL_LOADS or c.attr in LOADER_ATTRS for c in facts.calls)
+    return loads and any(c.attr in ("predict", "predict_proba") for c in facts.calls)
 
 
 def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
@@ -326,7 +393,28 @@ def _imports_training(
         target = index.resolve(imp.module, path) if index is not None else None
         if target in files and _model_symbol(imp.module.rsplit(".", 1)[-1]):
             return [ev(path, imp.line, f"imports {imp.module.lstrip('.')}")]
+        if index is not None and target is not None and target.endswith("__init__.py"):
+            symbol = imp.module.rsplit(".", 1)[-1]
+            defined = _reexported_model_class(index, target, symbol)
+            if defined in files:
+                what = f"imports {imp.module.lstrip('.')} (a model class of {defined})"
+                return [ev(path, imp.line, what)]
     return []
+
+
+def _reexported_model_class(index: ModuleIndex, package: str, symbol: str) -> str | None:
+    """The file a package's ``__init__.py`` imports ``symbol`` from, when ``symbol`` is a
+    model class defined there (``from vit_pytorch import ViT``, re-exported from
+    ``vit_pytorch/vit.py``), or None."""
+    facts = index.repo.python(package)
+    for imp in facts.imports if facts is not None else ():
+        if imp.module.rsplit(".", 1)[-1] != symbol:
+            continue
+        source = index.resolve(imp.module, package)
+        defined = index.repo.python(source) if source else None
+        if source and defined is not None and symbol in traits.model_classes(defined):
+            return source
+    return None
 
 
 def _model_symbol(imported: str) -> bool:

@@ -27,6 +27,7 @@ ARTIFACT_DIRS = (
     "wandb/",
     "lightning_logs/",
     ".ipynb_checkpoints/",
+    ".ipynb_aml_checkpoints/",  # Azure ML notebooks' autosaved copies
     "multirun/",
     "catboost_info/",  # CatBoost's training logs and snapshots
     ".neptune/",
@@ -489,17 +490,46 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
                     "it in a remote backend (S3, GCS, azurerm) and git-ignore *.tfstate*",
                 )
             )
-        elif path.rsplit("/", 1)[-1] == ".env":
+        elif _env_file(path.rsplit("/", 1)[-1]):
+            name = path.rsplit("/", 1)[-1]
             found.append(
                 ev(
                     path,
                     1,
-                    ".env",
-                    "A .env file is committed: it usually holds "
+                    name,
+                    f"A {name} file is committed: it usually holds "
                     "credentials and machine-local settings",
                 )
             )
     return Outcome.violations(found)
+
+
+# ``.env.example`` and the like are templates committed on purpose, with placeholder values
+ENV_TEMPLATES = frozenset(
+    {
+        "example",
+        "sample",
+        "template",
+        "tmpl",
+        "tpl",
+        "dist",
+        "default",
+        "defaults",
+        "schema",
+        "test",
+        "ci",
+    }
+)
+
+
+def _env_file(name: str) -> bool:
+    """``.env``, or an environment's own ``.env.production`` / ``.env.docker`` (not a
+    template such as ``.env.example``)."""
+    if name == ".env":
+        return True
+    if not name.startswith(".env.") or name.count(".") != 2:
+        return False
+    return name.split(".")[2].lower() not in ENV_TEMPLATES
 
 
 def _anchor(ctx: CheckContext, *candidates: str) -> str:
