@@ -260,10 +260,18 @@ MANAGED_TRAINING = frozenset(
 )
 
 
+# Google Cloud Pipeline Components: the Vertex training jobs as pipeline operations
+# (``AutoMLTabularTrainingJobRunOp``, ``CustomContainerTrainingJobRunOp``, ``CustomTrainingJobOp``)
+GCPC_TRAINING = re.compile(r"^(AutoML\w*TrainingJobRunOp|Custom\w*TrainingJob(Run)?Op)$")
+
+
 def _managed_training(name: str) -> bool:
     """``TrainingStep(...)``, ``aiplatform.AutoMLTabularTrainingJob(...)``,
-    ``azure.ai.ml.automl.classification(...)`` (the AutoML task builders by their module)."""
+    ``azure.ai.ml.automl.classification(...)`` (the AutoML task builders by their module),
+    the Vertex training operations of Google Cloud Pipeline Components."""
     last = name.split("(")[0].rsplit(".", 1)[-1]
+    if GCPC_TRAINING.match(last):
+        return True
     if last in ("classification", "regression", "forecasting"):
         return name.startswith("azure.ai.ml.automl.")
     return last in MANAGED_TRAINING
