@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import make_repo, write_files
+from mlguard.engine.build import build_id
 
 FILES = {
     "train.py": "import numpy as np\nnp.random.seed(0)\n",
@@ -62,8 +63,27 @@ def test_policy_setting_invalidates(cli, tmp_path: Path) -> None:
 def test_mlguard_version_invalidates(cli, tmp_path: Path, monkeypatch) -> None:
     repo = make_repo(tmp_path / "r", FILES)
     stats(cli, repo)
-    monkeypatch.setattr("mlguard.engine.cache.__version__", "999.0")
+    monkeypatch.setattr("mlguard.engine.build.__version__", "999.0")
+    build_id.cache_clear()
     assert stats(cli, repo)[:2] == (0, 3)
+    build_id.cache_clear()
+
+
+def test_mlguard_code_change_invalidates(cli, tmp_path: Path, monkeypatch) -> None:
+    # an editable install changes mlguard's code without changing its version: facts and
+    # results of the older code must not come back
+    repo = make_repo(tmp_path / "r", FILES)
+    code = tmp_path / "mlguard-code"
+    code.mkdir()
+    (code / "checks.py").write_text("LIMIT = 1\n")
+    monkeypatch.setattr("mlguard.engine.build.PACKAGE", code)
+    build_id.cache_clear()
+    stats(cli, repo)
+    assert stats(cli, repo, "--ignore", "GOV003")[:2] == (3, 0)  # same code: reused
+    (code / "checks.py").write_text("LIMIT = 22\n")
+    build_id.cache_clear()
+    assert stats(cli, repo)[:2] == (0, 3)
+    build_id.cache_clear()
 
 
 def test_changed_rule_file_changes_results(cli, tmp_path: Path) -> None:

@@ -674,6 +674,13 @@ def test_a_published_librarys_demo_app_folder_keeps_it_a_library(cli, tmp_path: 
     own = {**files, "spaces/card_creator/cards.py": "def card_form():\n    pass\n"}
     report, _ = _scan(cli, make_repo(tmp_path / "own", own))
     assert report["maturity"]["kind"]["name"] != "library", report["maturity"]["kind"]
+    # a training command (train.py parsing its arguments) that trains with the package is
+    # the project training its own model, as a paper's code does
+    command = "import argparse\n\n" + DEMO_SCRIPT + "argparse.ArgumentParser().parse_args()\n"
+    report, _ = _scan(cli, make_repo(tmp_path / "paper", {**files, "train.py": command}))
+    assert report["maturity"]["kind"]["name"] != "library", report["maturity"]["kind"]
+    report, _ = _scan(cli, make_repo(tmp_path / "demo", {**files, "demo.py": command}))
+    assert report["maturity"]["kind"]["name"] == "library", report["maturity"]["kind"]
 
 
 TRANSFORMER_CELLS = [

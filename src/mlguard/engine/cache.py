@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlguard import __version__
+from mlguard.engine.build import build_id
 
 SCHEMA = 1
 DEFAULT_MAX_MB = 256
@@ -82,7 +82,7 @@ class FactsCache:
 
     @staticmethod
     def key(analyzer: str, version: str, settings: str, sha: str) -> str:
-        return f"{analyzer}|{__version__}|{version}|{settings}|{sha}"
+        return f"{analyzer}|{build_id()}|{version}|{settings}|{sha}"
 
     def get(self, key: str) -> Any | None:
         row = self._query("SELECT value FROM facts WHERE key=?", (key,))

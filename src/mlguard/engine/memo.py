@@ -1,7 +1,8 @@
 """Whole-scan result memo: the same repository content scanned again with the same rules,
 policy, settings and tools gets its previous result back without any analysis.
 
-The key hashes every input the result depends on: mlguard's and Python's versions, the
+The key hashes every input the result depends on: mlguard's build (its version and a
+signature of its code) and Python's version, the
 installed bandit and zizmor, the effective rules and policy, the network/advisory settings,
 git's HEAD and tags (history rules), and each file's path with its content key (git blob id when the
 work tree matches the index, else its stat signature: size, mtime, inode, ctime). Results
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlguard import __version__
 from mlguard.analyzers import zizmor_adapter
 from mlguard.analyzers.bandit_adapter import bandit_identity
+from mlguard.engine.build import build_id
 from mlguard.engine.cache import FactsCache
 from mlguard.facts.files import Facts
 from mlguard.facts.ignores import InlineIgnore
@@ -47,7 +48,7 @@ def digest(
     h = hashlib.sha256()
     for part in (
         VERSION,
-        __version__,
+        build_id(),
         sys.version,
         bandit_identity()[0],
         zizmor_adapter.identity(),

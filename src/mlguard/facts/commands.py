@@ -3,7 +3,8 @@
 Only the command text is read: ``python -m pkg.mod`` names a module, ``python src/x.py`` or
 ``bash run.sh`` a file, ``make train`` the recipes of a Makefile target, ``dvc repro`` every
 stage of dvc.yaml, ``mlflow run . -e train`` an MLproject entry point, ``modal run -m
-pkg.train`` (or ``modal run app.py::main``) the module or file Modal runs.
+pkg.train`` (or ``modal run app.py::main``) the module or file Modal runs, ``az ml run
+submit-script --source-directory train train.py`` the script Azure ML runs.
 """
 
 from __future__ import annotations
@@ -160,6 +161,14 @@ def analyse(text: str, base: str = "") -> Targets:
             mlflow.append(entry)
         elif head == "kedro" and args[:1] == ["run"]:
             kedro = True
+        elif head == "az" and args[:3] == ["ml", "run", "submit-script"]:
+            # Azure ML CLI v1: the script runs in Azure ML from its --source-directory
+            source = _option(args, ("--source-directory", "-d")) or ""
+            scripts = [a for a in args[3:] if a.endswith(".py")]
+            if scripts:
+                files.append(
+                    _norm(posixpath.join(source, scripts[-1]) if source else scripts[-1], base)
+                )
         elif head == "modal" and args[:1] == ["run"]:
             # modal run -m pkg.train / modal run src/train.py::main: Modal runs it remotely
             rest = args[1:]

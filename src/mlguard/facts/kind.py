@@ -176,6 +176,20 @@ def _command_line(repo: Facts, rel: str) -> bool:
     )
 
 
+ARGUMENT_PARSERS = ("ArgumentParser", "HfArgumentParser", "TrlParser")
+
+
+def _training_command(repo: Facts, rel: str) -> bool:
+    """A training script run as a command (``train.py`` parsing its arguments): the
+    project trains its own model with the package, as a paper's code does, even when the
+    package is published."""
+    facts = repo.python(rel)
+    if facts is None or not traits.TRAINING_NAME.search(rel.rsplit("/", 1)[-1].lower()):
+        return False
+    parses = any(c.name.rsplit(".", 1)[-1] in ARGUMENT_PARSERS for c in facts.calls)
+    return parses or _command_line(repo, rel)
+
+
 def _uses_distribution(repo: Facts, rel: str, name: str) -> bool:
     """A script outside the package that imports the published distribution the way its
     users do (``from vit_pytorch import ViT`` beside the ``vit_pytorch/`` package): a usage
@@ -279,7 +293,7 @@ def detected(repo: Facts) -> RepoKind:
             rel
             for rel in entry_points
             if not _tutorial(rel)
-            and not _uses_distribution(repo, rel, published)
+            and (not _uses_distribution(repo, rel, published) or _training_command(repo, rel))
             and (not _in_distribution(rel, published) or _command_line(repo, rel))
         ]
         # a demo app that imports the library as its users do (a Hugging Face Space of

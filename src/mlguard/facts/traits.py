@@ -222,6 +222,21 @@ def _trains_on_data(call: Call) -> bool:
     return isinstance(first, Expr) and bool(DATA_ARG.search(first.text))
 
 
+TRAINING_DATA = re.compile(r"^(x|X)(_?(train|tr|trn))?$|^(x|X)_?train|^train_?(x|X)$")
+
+
+def _fits_training_data(calls: list[Call]) -> bool:
+    """``model.fit(X_train, y_train)``: a fit given features and labels named as the
+    training split (not ``self.``/``super()`` delegation)."""
+    for call in calls:
+        if call.attr not in TRAIN_ATTRS or call.name.startswith(SELF_RECEIVERS):
+            continue
+        first = call.args[0] if len(call.args) >= 2 else None
+        if isinstance(first, Expr) and TRAINING_DATA.match(first.text.strip()):
+            return True
+    return False
+
+
 def _on_optimizer(call: Call) -> bool:
     receiver = call.name.rsplit(".", 1)[0] if "." in call.name else ""
     return bool(OPTIMIZER.search(receiver))
@@ -245,10 +260,18 @@ MANAGED_TRAINING = frozenset(
 )
 
 
+# Google Cloud Pipeline Components: the Vertex training jobs as pipeline operations
+# (``AutoMLTabularTrainingJobRunOp``, ``CustomContainerTrainingJobRunOp``, ``CustomTrainingJobOp``)
+GCPC_TRAINING = re.compile(r"^(AutoML\w*TrainingJobRunOp|Custom\w*TrainingJob(Run)?Op)$")
+
+
 def _managed_training(name: str) -> bool:
     """``TrainingStep(...)``, ``aiplatform.AutoMLTabularTrainingJob(...)``,
-    ``azure.ai.ml.automl.classification(...)`` (the AutoML task builders by their module)."""
+    ``azure.ai.ml.automl.classification(...)`` (the AutoML task builders by their module),
+    the Vertex training operations of Google Cloud Pipeline Components."""
     last = name.split("(")[0].rsplit(".", 1)[-1]
+    if GCPC_TRAINING.match(last):
+        return True
     if last in ("classification", "regression", "forecasting"):
         return name.startswith("azure.ai.ml.automl.")
     return last in MANAGED_TRAINING
@@ -347,7 +370,15 @@ def _training_files(repo: Facts) -> tuple[str, ...]:
         calls = _trains(train_calls.get(rel, [])) and not library
         managed = platform and any(_managed_training(c.name) for c in train_calls.get(rel, []))
         managed = managed or _automl_training(facts, train_calls.get(rel, []))
-        if (calls and (ml or platform or named)) or (named and ml and not library) or managed:
+        # a model fitted on training data by a module that gets its estimator from elsewhere
+        # (a Kedro node given the model class by name): the data names the training
+        fitted = (
+            calls
+            and _fits_training_data(train_calls.get(rel, []))
+            and bool(_top_imports(repo) & ML_LIBS)
+        )
+        by_calls = calls and (ml or platform or named or fitted)
+        if by_calls or (named and ml and not library) or managed:
             found.append(rel)
         elif named and rel.endswith(".py") and TEMPLATED.search(rel):
             # a project template's training module, a stub until a project is made from it

@@ -355,9 +355,28 @@ def _sweep_objectives(ctx: CheckContext) -> list[Evidence]:
         if traits.is_test_path(path):
             continue
         keyed = ("objective_metric_name", "metric_spec", "primary_metric", "primary_metric_name")
-        if any(call.has_kwarg(k) for k in keyed) or _best_trial(call):
+        if any(call.has_kwarg(k) for k in keyed) or (
+            _best_trial(call) and _keeps_the_model(ctx, path, call)
+        ):
             found.append(ev(path, call.line, f"{call.attr}(...)"))
     return found
+
+
+# a local tuner's best trial decides the model that is shipped only where the model is
+# kept for use: logged or registered with the tracker, or tuned by automation
+MODEL_KEEPERS = frozenset({"log_model", "register_model", "push_to_hub", "save_model"})
+CLOUD_SWEEPS = frozenset({"HyperDriveConfig", "get_best_run_by_primary_metric"})
+
+
+def _keeps_the_model(ctx: CheckContext, path: str, call: Call) -> bool:
+    """A cloud sweep's best run is the platform's model; a local tuner (Optuna, Hyperopt,
+    Ray Tune, Keras Tuner, W&B) picks the shipped model where its file logs, registers or
+    pushes the model, or automation runs it (a Kaggle notebook's tuning picks nothing)."""
+    if call.attr in CLOUD_SWEEPS:
+        return True
+    facts = ctx.repo.python(path)
+    keeps = facts is not None and any(c.attr in MODEL_KEEPERS for c in facts.calls)
+    return keeps or is_automated(ctx.repo, path) is not None
 
 
 # tuners that keep the best trial by their objective: Azure ML HyperDrive, Optuna, Hyperopt,

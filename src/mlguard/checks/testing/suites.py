@@ -212,11 +212,15 @@ def feature_tests(ctx: CheckContext) -> Outcome:
 def _exercised_through(
     ctx: CheckContext, reached: set[str], missing: list[str]
 ) -> tuple[str, str] | None:
-    """(an untested feature module, the tested module that imports it, directly or through
-    other project modules), or None."""
+    """(an untested feature module, the tested pipeline or training entry point that imports
+    it, directly or through other project modules), or None."""
     index = ModuleIndex.of(ctx.repo)
     wanted = set(missing)
+    training = set(traits.training_files(ctx.repo))
     for start in sorted(reached):
+        name = start.rsplit("/", 1)[-1]
+        if start not in training and not ENTRY_POINT_NAME.search(name):
+            continue  # an app or helper that imports the code does not run it under test
         seen = {start}
         frontier = [start]
         for _ in range(MAX_IMPORT_DEPTH):
@@ -233,6 +237,8 @@ def _exercised_through(
 
 
 MAX_IMPORT_DEPTH = 6
+# modules named for running the pipeline: their test runs the data preparation end to end
+ENTRY_POINT_NAME = re.compile(r"pipeline|flow|dag|workflow|run_", re.IGNORECASE)
 
 
 def _wraps_tested_features(ctx: CheckContext, path: str, tested: set[str]) -> bool:

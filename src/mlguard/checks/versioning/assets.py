@@ -504,32 +504,12 @@ def artifacts_ignored(ctx: CheckContext) -> Outcome:
     return Outcome.violations(found)
 
 
-# ``.env.example`` and the like are templates committed on purpose, with placeholder values
-ENV_TEMPLATES = frozenset(
-    {
-        "example",
-        "sample",
-        "template",
-        "tmpl",
-        "tpl",
-        "dist",
-        "default",
-        "defaults",
-        "schema",
-        "test",
-        "ci",
-    }
-)
-
-
 def _env_file(name: str) -> bool:
-    """``.env``, or an environment's own ``.env.production`` / ``.env.docker`` (not a
-    template such as ``.env.example``)."""
-    if name == ".env":
-        return True
-    if not name.startswith(".env.") or name.count(".") != 2:
-        return False
-    return name.split(".")[2].lower() not in ENV_TEMPLATES
+    """``.env`` and the local overrides (``.env.local``, ``.env.production.local``): by the
+    dotenv convention these stay on one machine. Per-environment defaults
+    (``.env.development``, ``.env.docker``) and templates (``.env.example``) are committed
+    on purpose; secrets in them are SEC004's."""
+    return name == ".env" or (name.startswith(".env.") and name.endswith(".local"))
 
 
 def _anchor(ctx: CheckContext, *candidates: str) -> str:
