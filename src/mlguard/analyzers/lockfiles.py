@@ -78,12 +78,7 @@ def _conda_lock(doc: Any, text: str, path: str) -> list[Dependency]:
         if not isinstance(name, str) or version is None:
             continue
         ecosystem = PYPI if entry.get("manager") == "pip" else CONDA
-        key = (canonicalize_name(name), str(version), ecosystem)
-        line = lines.next(name)
-        if key in seen:
-            continue
-        seen.add(key)
-        found.append(_locked(name, str(version), path, line, ecosystem))
+        _add_once(found, seen, _locked(name, str(version), path, lines.next(name), ecosystem))
     return found
 
 
@@ -107,12 +102,17 @@ def _pixi_lock(doc: Any, text: str, path: str) -> list[Dependency]:
             ecosystem = CONDA
         if not isinstance(name, str) or version is None or url.startswith(("file:", ".")):
             continue  # the project itself (an editable path)
-        key = (canonicalize_name(name), str(version), ecosystem)
-        line = lines.next(url)
-        if key not in seen:
-            seen.add(key)
-            found.append(_locked(name, str(version), path, line, ecosystem))
+        _add_once(found, seen, _locked(name, str(version), path, lines.next(url), ecosystem))
     return found
+
+
+def _add_once(found: list[Dependency], seen: set[tuple[str, str, str]], dep: Dependency) -> None:
+    """Add ``dep`` unless the same package, version and ecosystem is already in ``found``
+    (conda and pixi locks list a package once per platform)."""
+    key = (dep.name, dep.version or "", dep.ecosystem)
+    if key not in seen:
+        seen.add(key)
+        found.append(dep)
 
 
 def _locked(name: str, version: str, path: str, line: int, ecosystem: str) -> Dependency:
