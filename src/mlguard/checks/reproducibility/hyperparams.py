@@ -98,8 +98,7 @@ PIPELINE_PARAMETERS = re.compile(
 
 # a function whose parameters are set for each run of a pipeline
 PIPELINE_DECORATOR = re.compile(
-    r"^(kfp(\.v2)?\.dsl\.pipeline|dsl\.pipeline|zenml(\.pipelines)?\.pipeline|"
-    r"prefect\.flow|dagster\.job)$"
+    r"^(kfp(\.v2)?\.dsl\.pipeline|dsl\.pipeline|zenml(\.pipelines)?\.pipeline)$"
 )
 
 
@@ -211,10 +210,12 @@ def read_code(found: Parameterised, path: str, facts: PyFacts) -> None:
         elif PIPELINE_PARAMETERS.match(call.name):
             found.add_names(path, call.line, option_names(call), "parameter")
     for function in facts.defs:
-        # a pipeline's own parameters, set for each run (kfp, ZenML, Prefect, Dagster)
+        # a pipeline's own parameters, set for each run it is submitted for (kfp, ZenML);
+        # a Prefect flow's arguments are often the data and clients its tasks pass along
         if any(PIPELINE_DECORATOR.match(d) for d in function.decorators):
-            names = [name for name, _ in function.params if name not in ("self", "cls")]
-            found.add_names(path, function.line, names, "parameter")
+            for name, _ in function.params:  # each parameter is one setting of the run
+                if name not in ("self", "cls"):
+                    found.add_names(path, function.line, [name], "parameter")
 
 
 def config_keys(docs: list[Any], limit: int = 5000) -> Iterator[str]:
