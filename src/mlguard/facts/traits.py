@@ -222,7 +222,8 @@ def _trains_on_data(call: Call) -> bool:
     return isinstance(first, Expr) and bool(DATA_ARG.search(first.text))
 
 
-TRAINING_DATA = re.compile(r"^(x|X)(_?(train|tr|trn))?$|^(x|X)_?train|^train_?(x|X)$")
+# features named as the training split: X_train, x_tr, train_x (a bare ``x`` is any input)
+TRAINING_DATA = re.compile(r"^(x|X)_?(train|tr|trn)\w*$|^train_?(x|X)$")
 
 
 def _fits_training_data(calls: list[Call]) -> bool:
