@@ -49,9 +49,6 @@ SERVERS = frozenset(
         "langgraph",
     }
 )
-SERVER_WORD = re.compile(
-    r"(^|[\s\"'\[,])(" + "|".join(re.escape(s) for s in sorted(SERVERS)) + r")(\s|[\"',\]]|$)"
-)
 COMPOSE_FILES = ("docker-compose*.y*ml", "compose*.y*ml", "**/docker-compose*.y*ml")
 COMPOSE_COMMAND = re.compile(r"^[ \t]*-?[ \t]*(command|entrypoint)[ \t]*:(.*)$", re.MULTILINE)
 PLATFORM_FILES: tuple[tuple[str, re.Pattern[str], str], ...] = (

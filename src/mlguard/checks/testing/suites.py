@@ -221,18 +221,10 @@ def _exercised_through(
         name = start.rsplit("/", 1)[-1]
         if start not in training and not ENTRY_POINT_NAME.search(name):
             continue  # an app or helper that imports the code does not run it under test
-        seen = {start}
-        frontier = [start]
-        for _ in range(MAX_IMPORT_DEPTH):
-            following = []
-            for module in frontier:
-                for imported in index.local_imports(module):
-                    if imported in wanted:
-                        return imported, start
-                    if imported not in seen:
-                        seen.add(imported)
-                        following.append(imported)
-            frontier = following
+        imported = index.imported_within([start], MAX_IMPORT_DEPTH, limit=len(ctx.repo.files))
+        hit = next((m for m in imported if m in wanted), None)
+        if hit is not None:
+            return hit, start
     return None
 
 
@@ -338,16 +330,23 @@ def _inference_tests(ctx: CheckContext) -> list[Evidence]:
     """Tests that import the project's inference code: a module that loads the trained model
     and predicts with it (a batch scorer, a serverless handler, a recommendation function),
     so calling it runs the model."""
-    flows = [
-        module_name(p)
+    inference = [
+        p
         for p in traits.product_paths(ctx.repo)
         if p.endswith(".py") and _loads_and_predicts(ctx, p)
     ]
+    return _tests_importing(ctx, inference, "loads the model and predicts")
+
+
+def _tests_importing(ctx: CheckContext, paths: list[str], what: str) -> list[Evidence]:
+    """Test files that import (more than the constants or the web app object of) one of
+    ``paths``, the first such module each."""
+    modules = [module_name(p) for p in paths]
     found = []
     for path, facts in test_files(ctx.repo):
-        module = next((m for m in flows if _imports(facts, m, constants=False)), None)
+        module = next((m for m in modules if _imports(facts, m, constants=False)), None)
         if module is not None:
-            found.append(ev(path, 1, f"imports {module}, which loads the model and predicts"))
+            found.append(ev(path, 1, f"imports {module}, which {what}"))
     return found
 
 
@@ -364,12 +363,7 @@ def _llm_flow_tests(ctx: CheckContext) -> list[Evidence]:
     or a module that calls the model), with the LLM client mocked or live: a live call is an
     integration test of the same flow (the mock, when there is one, is shown first)."""
     mocks = llm_mocks(ctx)
-    drives = app_routes(ctx)
-    flows = [module_name(p) for p in model_modules(ctx)]
-    for path, facts in test_files(ctx.repo):
-        module = next((m for m in flows if _imports(facts, m, constants=False)), None)
-        if module is not None:
-            drives.append(ev(path, 1, f"imports {module}, which calls the model"))
+    drives = app_routes(ctx) + _tests_importing(ctx, model_modules(ctx), "calls the model")
     return [*mocks[:1], *drives[:3]] if drives else []
 
 
